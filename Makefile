@@ -1,0 +1,40 @@
+# effc: the two commands. `make demo` and `make test` each install what is
+# missing, configure and build, then run their job.
+
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all bootstrap configure build demo test check unit bench docs clean
+
+all: build
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+configure: bootstrap
+	@if [ ! -f $(BUILD)/build.ninja ]; then \
+	  cmake -G Ninja -S . -B $(BUILD) $(CMAKE_FLAGS); \
+	fi
+
+build: configure
+	ninja -C $(BUILD) -j $(JOBS)
+
+demo: build
+	@bash examples/demo.sh $(BUILD)
+
+# The whole suite: lit (check-effc, which also runs the GoogleTest unit
+# tests through lit) and prints lit's own pass/fail counts.
+test: build
+	ninja -C $(BUILD) -j $(JOBS) check-effc
+
+bench: build
+	@bash bench/run.sh $(BUILD)
+
+docs: build
+	ninja -C $(BUILD) mlir-doc
+	mkdir -p docs/generated
+	cp -r $(BUILD)/docs/Dialects/*.md docs/generated/
+
+clean:
+	rm -rf $(BUILD)

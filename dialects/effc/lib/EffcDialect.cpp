@@ -1,0 +1,38 @@
+//===- EffcDialect.cpp - effc dialect ---------------------------*- C++ -*-===//
+
+#include "effc/Dialect/EffcDialect.h"
+#include "effc/Dialect/EffcAttrs.h"
+#include "effc/Dialect/EffcOps.h"
+
+using namespace mlir;
+using namespace mlir::effc;
+
+#include "effc/Dialect/EffcDialect.cpp.inc"
+
+void EffcDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "effc/Dialect/EffcOps.cpp.inc"
+      >();
+  registerAttributes();
+}
+
+// The plan attributes are discardable so that they can sit on any op,
+// upstream ones included; their names still promise a type.
+LogicalResult EffcDialect::verifyOperationAttribute(Operation *op,
+                                                    NamedAttribute attr) {
+  if (attr.getName() == kPrecisionPlanAttrName) {
+    if (!isa<PrecisionPlanAttr>(attr.getValue()))
+      return op->emitError() << "'" << kPrecisionPlanAttrName
+                             << "' must be a #effc.precision_plan";
+    return success();
+  }
+  if (attr.getName() == kSparsityPlanAttrName) {
+    if (!isa<SparsityPlanAttr>(attr.getValue()))
+      return op->emitError() << "'" << kSparsityPlanAttrName
+                             << "' must be a #effc.sparsity_plan";
+    return success();
+  }
+  return op->emitError() << "unknown effc attribute '"
+                         << attr.getName().getValue() << "'";
+}

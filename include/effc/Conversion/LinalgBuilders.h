@@ -1,0 +1,52 @@
+//===- LinalgBuilders.h - helpers to build linalg on tensors ----*- C++ -*-===//
+//
+// Small builders shared by the effc lowerings: empty/filled tensors,
+// elementwise generics, the fused activations, reshapes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef EFFC_CONVERSION_LINALGBUILDERS_H
+#define EFFC_CONVERSION_LINALGBUILDERS_H
+
+#include "effc/Dialect/EffcAttrs.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/APFloat.h"
+
+#include <optional>
+
+namespace mlir {
+namespace effc {
+
+/// `tensor.empty` of a static type.
+Value buildEmpty(OpBuilder &b, Location loc, RankedTensorType type);
+
+/// A tensor of `type` filled with `value` (a float or integer constant).
+Value buildFilled(OpBuilder &b, Location loc, RankedTensorType type,
+                  double value);
+
+/// Applies `act` to a scalar float value (clamp uses `lo`/`hi`).
+Value buildActivation(OpBuilder &b, Location loc, Value v, Activation act,
+                      std::optional<APFloat> lo, std::optional<APFloat> hi);
+
+/// `act(acc + bias[c])` elementwise over `acc`, where `c` is dim
+/// `channelDim` of acc. `bias` may be null; returns `acc` unchanged when
+/// there is neither a bias nor an activation.
+Value buildBiasActivation(OpBuilder &b, Location loc, Value acc, Value bias,
+                          int64_t channelDim, Activation act,
+                          std::optional<APFloat> lo,
+                          std::optional<APFloat> hi);
+
+/// Reshapes `v` to `type` (same element count) through collapse_shape to
+/// 1-D followed by expand_shape, or a direct collapse/expand when the
+/// reshape is one.
+Value buildReshape(OpBuilder &b, Location loc, Value v,
+                   RankedTensorType type);
+
+/// Transposes a 2-D or batched (3-D) tensor's last two dims.
+Value buildTransposeLast2(OpBuilder &b, Location loc, Value v);
+
+} // namespace effc
+} // namespace mlir
+
+#endif // EFFC_CONVERSION_LINALGBUILDERS_H

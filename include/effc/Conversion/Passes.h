@@ -1,0 +1,35 @@
+//===- Passes.h - effc lowering passes --------------------------*- C++ -*-===//
+
+#ifndef EFFC_CONVERSION_PASSES_H
+#define EFFC_CONVERSION_PASSES_H
+
+#include "effc/Dialect/EffcDialect.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Transform/IR/TransformDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+class RewritePatternSet;
+class TypeConverter;
+namespace effc {
+
+#define GEN_PASS_DECL
+#include "effc/Conversion/Passes.h.inc"
+
+/// Patterns of `--effc-lower-reference`: every effc op to linalg/arith/math.
+void populateLowerReferencePatterns(RewritePatternSet &patterns);
+
+#define GEN_PASS_REGISTRATION
+#include "effc/Conversion/Passes.h.inc"
+
+} // namespace effc
+} // namespace mlir
+
+#endif // EFFC_CONVERSION_PASSES_H

@@ -1,0 +1,134 @@
+//===- Passes.td - effc lowering passes --------------------*- tablegen -*-===//
+
+#ifndef EFFC_CONVERSION_PASSES_TD
+#define EFFC_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+//===----------------------------------------------------------------------===//
+// Reference lowering
+//===----------------------------------------------------------------------===//
+
+def LowerReferencePass : Pass<"effc-lower-reference", "ModuleOp"> {
+  let summary = "Lower every effc op to plain linalg/arith/math on tensors";
+  let description = [{
+    The semantic definition of the effc dialect: each effc op becomes the
+    straightforward `linalg` computation it stands for (named ops and
+    generics on tensors, `arith` and `math` in the bodies), with no
+    tiling, packing or target-specific choice. Every optimized lowering is
+    tested against this one on random inputs (`effc-run
+    --compare-to-reference`).
+
+    Before:
+    ```mlir
+    %y = effc.linear %x, %w {activation = #effc.activation<relu>}
+        : tensor<8x64xf32>, tensor<32x64xf32> -> tensor<8x32xf32>
+    ```
+    After:
+    ```mlir
+    %y0 = linalg.matmul indexing_maps = [...] ins(%x, %w ...) outs(%zero ...)
+    %y = linalg.generic {...} ins(%y0 ...) { arith.maximumf ... }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::quant::QuantDialect"
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// CPU lowering
+//===----------------------------------------------------------------------===//
+
+def LowerCpuPass : Pass<"effc-lower-cpu", "ModuleOp"> {
+  let summary = "Lower effc and upstream ops on tensors to the llvm dialect for the CPU";
+  let description = [{
+    The CPU code generator. It lowers effc ops through their reference
+    forms, prepares the linalg ops for the CPU on tensors (matmuls get their
+    right operand in [K, N] layout: constant weights are transposed at
+    compile time; softmax is decomposed), bufferizes the module, turns every
+    f32 matmul into packed, register-tiled, vectorized and threaded loops
+    (`--effc-lower-cpu-matmul`), and lowers everything to the `llvm`
+    dialect with OpenMP threads. The vector width comes from `cpu` /
+    `target-features` (default: the host): AVX-512 when available, else
+    AVX2, else SSE.
+
+    Before:
+    ```mlir
+    %y = effc.linear %x, %w : tensor<64x256xf32>, tensor<128x256xf32>
+        -> tensor<64x128xf32>
+    ```
+    After: `llvm.func @f(...)` with `omp.parallel` regions and
+    `llvm.intr.fma` on `vector<16xf32>`.
+  }];
+  let options = [
+    Option<"cpu", "cpu", "std::string", /*default=*/"\"host\"",
+           "CPU name (as -mcpu) to tune for; 'host' detects it">,
+    Option<"targetFeatures", "target-features", "std::string",
+           /*default=*/"\"\"",
+           "LLVM target features (+avx512f,...); empty: from the CPU">,
+  ];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::omp::OpenMPDialect"
+  ];
+}
+
+def LowerCpuMatmulPass : Pass<"effc-lower-cpu-matmul", "ModuleOp"> {
+  let summary = "Bufferized f32 matmuls to packed, vectorized, threaded loops";
+  let description = [{
+    Replaces every `linalg.matmul` on memrefs with f32 operands in the
+    default `[M, K] x [K, N]` layout by a BLIS-style loop nest: the N
+    dimension is split into panels of `2 x vector-width` columns that are
+    packed into a contiguous buffer (skipped when M is small and the GEMM is
+    bandwidth-bound), the panels are distributed over threads with
+    `scf.parallel`, K and M are blocked for the caches, and the innermost
+    `MR x NR` register tile keeps its accumulators in vector registers and
+    issues one `vector.fma` per accumulator and k. Edges use masked vector
+    loads and stores. Other linalg ops are left alone.
+
+    Before:
+    ```mlir
+    linalg.matmul ins(%a, %b : memref<256x256xf32>, memref<256x256xf32>)
+                  outs(%c : memref<256x256xf32>)
+    ```
+    After: `scf.parallel` over panels, `scf.for` over blocks, and a
+    register tile of `vector.fma` on `vector<16xf32>`.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "f32 lanes per vector register (16: AVX-512, 8: AVX2, 4: SSE)">,
+    Option<"numThreads", "threads", "int64_t", /*default=*/"0",
+           "Panels are split into this many parallel chunks (0: the host's "
+           "hardware threads)">,
+  ];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// Calling convention
+//===----------------------------------------------------------------------===//
+
+def EmitCInterfacePass : Pass<"effc-emit-c-interface", "ModuleOp"> {
+  let summary = "Give every public function a C-callable wrapper";
+  let description = [{
+    Marks every public `func.func` with `llvm.emit_c_interface`, so that
+    `--convert-func-to-llvm` also emits `_mlir_ciface_<name>`, which takes
+    memref descriptors by pointer. `effc-run`, AOT objects and the embedding
+    API call functions through it.
+
+    Before: `func.func @f(%a: tensor<4xf32>) -> tensor<4xf32>`
+    After: `func.func @f(%a: tensor<4xf32>) -> tensor<4xf32> attributes
+    {llvm.emit_c_interface}`
+  }];
+}
+
+#endif // EFFC_CONVERSION_PASSES_TD

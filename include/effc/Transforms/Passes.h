@@ -1,0 +1,26 @@
+//===- Passes.h - effc transformation passes --------------------*- C++ -*-===//
+
+#ifndef EFFC_TRANSFORMS_PASSES_H
+#define EFFC_TRANSFORMS_PASSES_H
+
+#include "effc/Dialect/EffcDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+class RewritePatternSet;
+namespace effc {
+
+#define GEN_PASS_DECL
+#include "effc/Transforms/Passes.h.inc"
+
+/// Patterns of `--effc-raise`: upstream compute ops to effc ops.
+void populateRaisePatterns(RewritePatternSet &patterns);
+
+#define GEN_PASS_REGISTRATION
+#include "effc/Transforms/Passes.h.inc"
+
+} // namespace effc
+} // namespace mlir
+
+#endif // EFFC_TRANSFORMS_PASSES_H

@@ -1,0 +1,159 @@
+//===- LinalgBuilders.cpp - helpers to build linalg on tensors --*- C++ -*-===//
+
+#include "effc/Conversion/LinalgBuilders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::effc;
+
+Value mlir::effc::buildEmpty(OpBuilder &b, Location loc,
+                             RankedTensorType type) {
+  return tensor::EmptyOp::create(b, loc, type.getShape(),
+                                 type.getElementType());
+}
+
+static Value scalarConstant(OpBuilder &b, Location loc, Type t, double v) {
+  if (auto ft = dyn_cast<FloatType>(t))
+    return arith::ConstantOp::create(b, loc, t, b.getFloatAttr(ft, v));
+  return arith::ConstantOp::create(b, loc, t,
+                                   b.getIntegerAttr(t, (int64_t)v));
+}
+
+Value mlir::effc::buildFilled(OpBuilder &b, Location loc,
+                              RankedTensorType type, double value) {
+  Value init = buildEmpty(b, loc, type);
+  Value c = scalarConstant(b, loc, type.getElementType(), value);
+  return linalg::FillOp::create(b, loc, c, init).getResult(0);
+}
+
+Value mlir::effc::buildActivation(OpBuilder &b, Location loc, Value v,
+                                  Activation act, std::optional<APFloat> lo,
+                                  std::optional<APFloat> hi) {
+  Type t = v.getType();
+  auto cst = [&](double x) { return scalarConstant(b, loc, t, x); };
+  auto sigmoid = [&](Value x) {
+    Value neg = arith::NegFOp::create(b, loc, x);
+    Value e = math::ExpOp::create(b, loc, neg);
+    Value den = arith::AddFOp::create(b, loc, cst(1.0), e);
+    return arith::DivFOp::create(b, loc, cst(1.0), den).getResult();
+  };
+  switch (act) {
+  case Activation::none:
+    return v;
+  case Activation::relu:
+    return arith::MaximumFOp::create(b, loc, v, cst(0.0));
+  case Activation::gelu: {
+    Value x = arith::MulFOp::create(b, loc, v, cst(M_SQRT1_2));
+    Value erf = math::ErfOp::create(b, loc, x);
+    Value onePlus = arith::AddFOp::create(b, loc, cst(1.0), erf);
+    Value half = arith::MulFOp::create(b, loc, v, cst(0.5));
+    return arith::MulFOp::create(b, loc, half, onePlus);
+  }
+  case Activation::gelu_tanh: {
+    Value x3 = arith::MulFOp::create(
+        b, loc, arith::MulFOp::create(b, loc, v, v), v);
+    Value inner = arith::AddFOp::create(
+        b, loc, v, arith::MulFOp::create(b, loc, x3, cst(0.044715)));
+    Value th = math::TanhOp::create(
+        b, loc,
+        arith::MulFOp::create(b, loc, inner, cst(std::sqrt(2.0 / M_PI))));
+    Value onePlus = arith::AddFOp::create(b, loc, cst(1.0), th);
+    Value half = arith::MulFOp::create(b, loc, v, cst(0.5));
+    return arith::MulFOp::create(b, loc, half, onePlus);
+  }
+  case Activation::silu:
+    return arith::MulFOp::create(b, loc, v, sigmoid(v));
+  case Activation::sigmoid:
+    return sigmoid(v);
+  case Activation::tanh:
+    return math::TanhOp::create(b, loc, v);
+  case Activation::clamp: {
+    Value l = cst(lo->convertToDouble()), h = cst(hi->convertToDouble());
+    Value m = arith::MaximumFOp::create(b, loc, v, l);
+    return arith::MinimumFOp::create(b, loc, m, h);
+  }
+  }
+  llvm_unreachable("unknown activation");
+}
+
+Value mlir::effc::buildBiasActivation(OpBuilder &b, Location loc, Value acc,
+                                      Value bias, int64_t channelDim,
+                                      Activation act,
+                                      std::optional<APFloat> lo,
+                                      std::optional<APFloat> hi) {
+  if (!bias && act == Activation::none)
+    return acc;
+  auto type = cast<RankedTensorType>(acc.getType());
+  int64_t rank = type.getRank();
+  MLIRContext *ctx = b.getContext();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  SmallVector<Value> ins = {acc};
+  SmallVector<AffineMap> maps = {id};
+  if (bias) {
+    ins.push_back(bias);
+    maps.push_back(AffineMap::get(rank, 0, b.getAffineDimExpr(channelDim)));
+  }
+  maps.push_back(id);
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, type, ins, ValueRange{buildEmpty(b, loc, type)}, maps, iters,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value v = args[0];
+        if (bias)
+          v = arith::AddFOp::create(nb, nloc, v, args[1]);
+        v = buildActivation(nb, nloc, v, act, lo, hi);
+        linalg::YieldOp::create(nb, nloc, v);
+      });
+  return generic.getResult(0);
+}
+
+Value mlir::effc::buildReshape(OpBuilder &b, Location loc, Value v,
+                               RankedTensorType type) {
+  auto src = cast<RankedTensorType>(v.getType());
+  if (src == type)
+    return v;
+  if (auto reassoc =
+          getReassociationIndicesForReshape(src, type)) {
+    if (src.getRank() > type.getRank())
+      return tensor::CollapseShapeOp::create(b, loc, type, v, *reassoc);
+    return tensor::ExpandShapeOp::create(b, loc, type, v, *reassoc);
+  }
+  // General case: through a flat vector.
+  auto flatTy = RankedTensorType::get({src.getNumElements()},
+                                      src.getElementType());
+  SmallVector<ReassociationIndices> all(1);
+  for (int64_t i = 0; i < src.getRank(); ++i)
+    all[0].push_back(i);
+  Value flat = src.getRank() == 1
+                   ? v
+                   : tensor::CollapseShapeOp::create(b, loc, flatTy, v, all)
+                         .getResult();
+  SmallVector<ReassociationIndices> outAll(1);
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    outAll[0].push_back(i);
+  if (type.getRank() == 1)
+    return flat;
+  return tensor::ExpandShapeOp::create(b, loc, type, flat, outAll);
+}
+
+Value mlir::effc::buildTransposeLast2(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  int64_t r = type.getRank();
+  SmallVector<int64_t> perm;
+  for (int64_t i = 0; i < r; ++i)
+    perm.push_back(i);
+  std::swap(perm[r - 1], perm[r - 2]);
+  SmallVector<int64_t> shape(type.getShape());
+  std::swap(shape[r - 1], shape[r - 2]);
+  auto outTy = RankedTensorType::get(shape, type.getElementType());
+  return linalg::TransposeOp::create(b, loc, v, buildEmpty(b, loc, outTy),
+                                     perm)
+      .getResult()[0];
+}

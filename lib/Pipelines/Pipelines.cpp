@@ -1,0 +1,62 @@
+//===- Pipelines.cpp - effc pass pipelines ----------------------*- C++ -*-===//
+
+#include "effc/Pipelines/Pipelines.h"
+
+#include "effc/Conversion/CpuTarget.h"
+#include "effc/Conversion/Passes.h"
+#include "effc/Transforms/Passes.h"
+
+#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/ErrorHandling.h"
+
+using namespace mlir;
+using namespace mlir::effc;
+
+/// Adds a textual pipeline of upstream passes. The strings are fixed by
+/// effc, so a parse failure is a bug in effc, not a user error.
+static void addUpstream(OpPassManager &pm, StringRef pipeline) {
+  effc::parseBuiltinPipeline(pm, pipeline);
+}
+
+/// TOSA ops (if any) to linalg on tensors; harmless without TOSA.
+static void addTosaLowering(OpPassManager &pm) {
+  TosaToLinalgOptions tosaOptions;
+  tosa::addTosaToLinalgPasses(pm, tosaOptions);
+}
+
+void mlir::effc::buildReferencePipeline(OpPassManager &pm) {
+  addTosaLowering(pm);
+  pm.addPass(createLowerReferencePass());
+  addUpstream(pm, "canonicalize,cse");
+  addCpuBufferization(pm);
+  addUpstream(pm, "func.func(convert-linalg-to-loops)");
+  addCpuLLVMLowering(pm);
+}
+
+void mlir::effc::buildCpuPipeline(OpPassManager &pm,
+                                  const CpuPipelineOptions &options) {
+  if (options.reference) {
+    buildReferencePipeline(pm);
+    return;
+  }
+  addTosaLowering(pm);
+  LowerCpuPassOptions lowerOptions;
+  lowerOptions.cpu = options.cpu;
+  lowerOptions.targetFeatures = options.targetFeatures;
+  pm.addPass(createLowerCpuPass(lowerOptions));
+}
+
+void mlir::effc::registerPipelines() {
+  PassPipelineRegistration<CpuPipelineOptions>(
+      "effc-cpu-pipeline",
+      "Lower effc and upstream ops on tensors to the llvm dialect for the "
+      "CPU: effc-lower-cpu, bufferization, OpenMP threads, LLVM lowering",
+      buildCpuPipeline);
+  PassPipelineRegistration<>(
+      "effc-reference-pipeline",
+      "Lower through --effc-lower-reference and plain loops to the llvm "
+      "dialect (the numerical reference)",
+      buildReferencePipeline);
+}

@@ -1,0 +1,630 @@
+//===- Npy.cpp - NumPy .npy files for effc tools ----------------*- C++ -*-===//
+//
+// The format: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
+// A 6-byte magic "\x93NUMPY", a major and minor version byte, a little-endian
+// header length (2 bytes in 1.0, 4 bytes in 2.0 and 3.0), then a Python dict
+// literal with exactly the keys 'descr', 'fortran_order' and 'shape', padded
+// with spaces and a newline, then the raw data.
+//
+//===----------------------------------------------------------------------===//
+
+#include "effc/Runtime/Npy.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Endian.h"
+#include "llvm/Support/FileOutputBuffer.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::effc;
+using llvm::StringRef;
+
+static constexpr char kMagic[] = "\x93NUMPY";
+static constexpr size_t kMagicSize = 6;
+
+//===----------------------------------------------------------------------===//
+// dtypes
+//===----------------------------------------------------------------------===//
+
+unsigned mlir::effc::getNpyDTypeSize(NpyDType dtype) {
+  switch (dtype) {
+  case NpyDType::Bool:
+  case NpyDType::I8:
+  case NpyDType::U8:
+    return 1;
+  case NpyDType::I16:
+  case NpyDType::U16:
+  case NpyDType::F16:
+  case NpyDType::BF16:
+    return 2;
+  case NpyDType::I32:
+  case NpyDType::U32:
+  case NpyDType::F32:
+    return 4;
+  case NpyDType::I64:
+  case NpyDType::U64:
+  case NpyDType::F64:
+    return 8;
+  }
+  llvm_unreachable("unknown NpyDType");
+}
+
+StringRef mlir::effc::getNpyDTypeName(NpyDType dtype) {
+  switch (dtype) {
+  case NpyDType::Bool:
+    return "bool";
+  case NpyDType::I8:
+    return "i8";
+  case NpyDType::U8:
+    return "u8";
+  case NpyDType::I16:
+    return "i16";
+  case NpyDType::U16:
+    return "u16";
+  case NpyDType::I32:
+    return "i32";
+  case NpyDType::U32:
+    return "u32";
+  case NpyDType::I64:
+    return "i64";
+  case NpyDType::U64:
+    return "u64";
+  case NpyDType::F16:
+    return "f16";
+  case NpyDType::BF16:
+    return "bf16";
+  case NpyDType::F32:
+    return "f32";
+  case NpyDType::F64:
+    return "f64";
+  }
+  llvm_unreachable("unknown NpyDType");
+}
+
+StringRef mlir::effc::getNpyDescr(NpyDType dtype) {
+  switch (dtype) {
+  case NpyDType::Bool:
+    return "|b1";
+  case NpyDType::I8:
+    return "|i1";
+  case NpyDType::U8:
+    return "|u1";
+  case NpyDType::I16:
+    return "<i2";
+  case NpyDType::U16:
+  case NpyDType::BF16:
+    return "<u2";
+  case NpyDType::I32:
+    return "<i4";
+  case NpyDType::U32:
+    return "<u4";
+  case NpyDType::I64:
+    return "<i8";
+  case NpyDType::U64:
+    return "<u8";
+  case NpyDType::F16:
+    return "<f2";
+  case NpyDType::F32:
+    return "<f4";
+  case NpyDType::F64:
+    return "<f8";
+  }
+  llvm_unreachable("unknown NpyDType");
+}
+
+std::optional<NpyDType> mlir::effc::getNpyDTypeFor(Type type) {
+  if (type.isF32())
+    return NpyDType::F32;
+  if (type.isF16())
+    return NpyDType::F16;
+  if (type.isBF16())
+    return NpyDType::BF16;
+  if (type.isF64())
+    return NpyDType::F64;
+  auto intType = dyn_cast<IntegerType>(type);
+  if (!intType)
+    return std::nullopt;
+  bool isUnsigned = intType.isUnsigned();
+  switch (intType.getWidth()) {
+  case 1:
+    if (intType.isSignless())
+      return NpyDType::Bool;
+    return std::nullopt;
+  case 8:
+    return isUnsigned ? NpyDType::U8 : NpyDType::I8;
+  case 16:
+    return isUnsigned ? NpyDType::U16 : NpyDType::I16;
+  case 32:
+    return isUnsigned ? NpyDType::U32 : NpyDType::I32;
+  case 64:
+    return isUnsigned ? NpyDType::U64 : NpyDType::I64;
+  default:
+    return std::nullopt;
+  }
+}
+
+bool mlir::effc::isNpyDTypeCompatible(NpyDType dtype, Type type) {
+  std::optional<NpyDType> expected = getNpyDTypeFor(type);
+  if (!expected)
+    return false;
+  if (*expected == NpyDType::BF16)
+    return dtype == NpyDType::BF16 || dtype == NpyDType::U16;
+  return dtype == *expected;
+}
+
+//===----------------------------------------------------------------------===//
+// Half-precision conversions
+//===----------------------------------------------------------------------===//
+
+static uint32_t floatBits(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, sizeof(bits));
+  return bits;
+}
+
+static float bitsToFloat(uint32_t bits) {
+  float value;
+  std::memcpy(&value, &bits, sizeof(value));
+  return value;
+}
+
+float mlir::effc::halfToFloat(uint16_t bits) {
+  uint32_t sign = static_cast<uint32_t>(bits & 0x8000) << 16;
+  uint32_t exponent = (bits >> 10) & 0x1f;
+  uint32_t mantissa = bits & 0x3ff;
+  if (exponent == 0) {
+    // Zero or subnormal: mantissa * 2^-24 is exact in float.
+    float magnitude = std::ldexp(static_cast<float>(mantissa), -24);
+    return sign ? -magnitude : magnitude;
+  }
+  if (exponent == 0x1f)
+    return bitsToFloat(sign | 0x7f800000 | (mantissa << 13));
+  return bitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
+}
+
+uint16_t mlir::effc::floatToHalf(float value) {
+  uint32_t bits = floatBits(value);
+  uint16_t sign = static_cast<uint16_t>((bits >> 16) & 0x8000);
+  uint32_t abs = bits & 0x7fffffff;
+  if (abs > 0x7f800000) // NaN: keep it quiet and keep the top payload bits.
+    return sign | 0x7e00 | static_cast<uint16_t>((abs >> 13) & 0x1ff);
+  if (abs >= 0x477ff000) // >= 65520 rounds to infinity.
+    return sign | 0x7c00;
+  if (abs < 0x38800000) { // Below 2^-14: a subnormal half (or zero).
+    uint32_t exponent = abs >> 23;
+    uint32_t mantissa = (abs & 0x7fffff) | 0x800000;
+    uint32_t shift = 126 - exponent;
+    if (exponent == 0 || shift > 24)
+      return sign;
+    uint32_t result = mantissa >> shift;
+    uint32_t rest = mantissa & ((1u << shift) - 1);
+    uint32_t halfway = 1u << (shift - 1);
+    if (rest > halfway || (rest == halfway && (result & 1)))
+      ++result;
+    return sign | static_cast<uint16_t>(result);
+  }
+  uint32_t result = (abs - 0x38000000) >> 13;
+  uint32_t rest = abs & 0x1fff;
+  if (rest > 0x1000 || (rest == 0x1000 && (result & 1)))
+    ++result;
+  return sign | static_cast<uint16_t>(result);
+}
+
+float mlir::effc::bf16ToFloat(uint16_t bits) {
+  return bitsToFloat(static_cast<uint32_t>(bits) << 16);
+}
+
+uint16_t mlir::effc::floatToBF16(float value) {
+  uint32_t bits = floatBits(value);
+  if ((bits & 0x7fffffff) > 0x7f800000)
+    return static_cast<uint16_t>((bits >> 16) | 0x40);
+  bits += 0x7fff + ((bits >> 16) & 1);
+  return static_cast<uint16_t>(bits >> 16);
+}
+
+//===----------------------------------------------------------------------===//
+// NpyArray
+//===----------------------------------------------------------------------===//
+
+static std::optional<int64_t> getNumElements(llvm::ArrayRef<int64_t> shape) {
+  int64_t numElements = 1;
+  for (int64_t dim : shape) {
+    if (dim < 0 || llvm::MulOverflow(numElements, dim, numElements))
+      return std::nullopt;
+  }
+  return numElements;
+}
+
+NpyArray::NpyArray(NpyDType dtype, llvm::ArrayRef<int64_t> shape)
+    : dtype(dtype), shape(shape.begin(), shape.end()) {
+  data.assign(static_cast<size_t>(getNumElements()) * getElementSize(), 0);
+}
+
+int64_t NpyArray::getNumElements() const {
+  return ::getNumElements(shape).value_or(0);
+}
+
+template <typename T>
+static T load(const char *data, int64_t i) {
+  T value;
+  std::memcpy(&value, data + i * sizeof(T), sizeof(T));
+  return value;
+}
+
+double NpyArray::getAsDouble(int64_t i) const {
+  const char *p = data.data();
+  switch (dtype) {
+  case NpyDType::Bool:
+    return load<uint8_t>(p, i) != 0;
+  case NpyDType::I8:
+    return load<int8_t>(p, i);
+  case NpyDType::U8:
+    return load<uint8_t>(p, i);
+  case NpyDType::I16:
+    return load<int16_t>(p, i);
+  case NpyDType::U16:
+    return load<uint16_t>(p, i);
+  case NpyDType::I32:
+    return load<int32_t>(p, i);
+  case NpyDType::U32:
+    return load<uint32_t>(p, i);
+  case NpyDType::I64:
+    return static_cast<double>(load<int64_t>(p, i));
+  case NpyDType::U64:
+    return static_cast<double>(load<uint64_t>(p, i));
+  case NpyDType::F16:
+    return halfToFloat(load<uint16_t>(p, i));
+  case NpyDType::BF16:
+    return bf16ToFloat(load<uint16_t>(p, i));
+  case NpyDType::F32:
+    return load<float>(p, i);
+  case NpyDType::F64:
+    return load<double>(p, i);
+  }
+  llvm_unreachable("unknown NpyDType");
+}
+
+std::string NpyArray::getTypeString() const {
+  std::string result;
+  for (int64_t dim : shape)
+    result += std::to_string(dim) + "x";
+  return result + getNpyDTypeName(dtype).str();
+}
+
+//===----------------------------------------------------------------------===//
+// Header parsing
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// A recursive-descent reader of the header's Python dict literal. Only the
+/// forms NumPy writes are accepted: string keys, a string descr, a bool, and
+/// a tuple of non-negative integers.
+class HeaderParser {
+public:
+  HeaderParser(StringRef text, StringRef name) : text(text), name(name) {}
+
+  llvm::Error parse(NpyDType &dtype, llvm::SmallVectorImpl<int64_t> &shape);
+
+private:
+  llvm::Error error(const llvm::Twine &message) {
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        name + ": malformed .npy header: " + message + " (header: " +
+            text.rtrim() + ")");
+  }
+  void skipSpace() { pos = text.find_first_not_of(" \t\r\n", pos); }
+  bool atEnd() { return pos >= text.size(); }
+  bool consume(char c) {
+    skipSpace();
+    if (atEnd() || text[pos] != c)
+      return false;
+    ++pos;
+    return true;
+  }
+  llvm::Error parseString(std::string &result);
+  llvm::Error parseBool(bool &result);
+  llvm::Error parseShape(llvm::SmallVectorImpl<int64_t> &shape);
+  llvm::Error parseDescr(StringRef descr, NpyDType &dtype);
+
+  StringRef text;
+  StringRef name;
+  size_t pos = 0;
+};
+} // namespace
+
+llvm::Error HeaderParser::parseString(std::string &result) {
+  skipSpace();
+  if (atEnd() || (text[pos] != '\'' && text[pos] != '"'))
+    return error("expected a string at offset " + llvm::Twine(pos));
+  char quote = text[pos++];
+  result.clear();
+  while (!atEnd() && text[pos] != quote) {
+    if (text[pos] == '\\' && pos + 1 < text.size())
+      ++pos;
+    result += text[pos++];
+  }
+  if (atEnd())
+    return error("unterminated string");
+  ++pos;
+  return llvm::Error::success();
+}
+
+llvm::Error HeaderParser::parseBool(bool &result) {
+  skipSpace();
+  StringRef rest = text.drop_front(std::min(pos, text.size()));
+  if (rest.starts_with("True")) {
+    result = true;
+    pos += 4;
+  } else if (rest.starts_with("False")) {
+    result = false;
+    pos += 5;
+  } else {
+    return error("'fortran_order' must be True or False");
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error HeaderParser::parseShape(llvm::SmallVectorImpl<int64_t> &shape) {
+  shape.clear();
+  if (!consume('('))
+    return error("'shape' must be a tuple");
+  while (true) {
+    if (consume(')'))
+      return llvm::Error::success();
+    skipSpace();
+    size_t start = pos;
+    while (!atEnd() && llvm::isDigit(text[pos]))
+      ++pos;
+    if (start == pos)
+      return error("'shape' must hold non-negative integers");
+    int64_t dim;
+    if (text.slice(start, pos).getAsInteger(10, dim))
+      return error("dimension '" + text.slice(start, pos) + "' is too large");
+    shape.push_back(dim);
+    // Python 2 wrote long integers with an 'L' suffix.
+    if (!atEnd() && (text[pos] == 'L' || text[pos] == 'l'))
+      ++pos;
+    if (consume(','))
+      continue;
+    if (consume(')'))
+      return llvm::Error::success();
+    return error("expected ',' or ')' in 'shape'");
+  }
+}
+
+llvm::Error HeaderParser::parseDescr(StringRef descr, NpyDType &dtype) {
+  auto unsupported = [&](const llvm::Twine &why) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   name + ": unsupported dtype '" + descr +
+                                       "': " + why);
+  };
+  if (descr.size() < 3)
+    return unsupported("expected a byte order, a kind and a size, as '<f4'");
+  char order = descr[0];
+  char kind = descr[1];
+  unsigned size;
+  if (descr.drop_front(2).getAsInteger(10, size))
+    return unsupported("expected a byte order, a kind and a size, as '<f4'");
+  if (order != '<' && order != '>' && order != '|' && order != '=')
+    return unsupported("unknown byte order '" + llvm::Twine(order) + "'");
+  if (order == '=' && !llvm::sys::IsLittleEndianHost)
+    order = '>';
+  if (order == '>' && size > 1)
+    return unsupported("big-endian data is not supported");
+  if (order == '|' && size > 1 && kind != 'V')
+    return unsupported("byte order '|' on a multi-byte number");
+
+  struct Entry {
+    char kind;
+    unsigned size;
+    NpyDType dtype;
+  };
+  static constexpr Entry kTable[] = {
+      {'b', 1, NpyDType::Bool}, {'i', 1, NpyDType::I8},
+      {'u', 1, NpyDType::U8},   {'i', 2, NpyDType::I16},
+      {'u', 2, NpyDType::U16},  {'i', 4, NpyDType::I32},
+      {'u', 4, NpyDType::U32},  {'i', 8, NpyDType::I64},
+      {'u', 8, NpyDType::U64},  {'f', 2, NpyDType::F16},
+      {'f', 4, NpyDType::F32},  {'f', 8, NpyDType::F64},
+      {'V', 2, NpyDType::BF16},
+  };
+  for (const Entry &entry : kTable) {
+    if (entry.kind == kind && entry.size == size) {
+      dtype = entry.dtype;
+      return llvm::Error::success();
+    }
+  }
+  return unsupported("effc reads bool, i8/u8, i16/u16, i32/u32, i64/u64, "
+                     "f16, f32, f64, and bf16 as '<u2' or '<V2'");
+}
+
+llvm::Error HeaderParser::parse(NpyDType &dtype,
+                                llvm::SmallVectorImpl<int64_t> &shape) {
+  if (!consume('{'))
+    return error("expected a dict");
+  bool seenDescr = false, seenOrder = false, seenShape = false;
+  std::string descr;
+  while (!consume('}')) {
+    std::string key;
+    if (llvm::Error err = parseString(key))
+      return err;
+    if (!consume(':'))
+      return error("expected ':' after '" + key + "'");
+    if (key == "descr") {
+      skipSpace();
+      if (!atEnd() && text[pos] == '[')
+        return llvm::createStringError(
+            llvm::inconvertibleErrorCode(),
+            name + ": structured dtypes are not supported");
+      if (llvm::Error err = parseString(descr))
+        return err;
+      seenDescr = true;
+    } else if (key == "fortran_order") {
+      bool fortranOrder;
+      if (llvm::Error err = parseBool(fortranOrder))
+        return err;
+      if (fortranOrder)
+        return llvm::createStringError(
+            llvm::inconvertibleErrorCode(),
+            name + ": Fortran-order arrays are not supported; save a "
+                   "C-contiguous array (numpy.ascontiguousarray)");
+      seenOrder = true;
+    } else if (key == "shape") {
+      if (llvm::Error err = parseShape(shape))
+        return err;
+      seenShape = true;
+    } else {
+      return error("unexpected key '" + key + "'");
+    }
+    if (consume(','))
+      continue;
+    if (consume('}'))
+      break;
+    return error("expected ',' or '}'");
+  }
+  skipSpace();
+  if (!atEnd())
+    return error("unexpected text after the dict");
+  if (!seenDescr || !seenOrder || !seenShape)
+    return error(llvm::Twine("missing key '") +
+                 (!seenDescr ? "descr" : !seenOrder ? "fortran_order"
+                                                    : "shape") +
+                 "'");
+  return parseDescr(descr, dtype);
+}
+
+//===----------------------------------------------------------------------===//
+// Reading and writing
+//===----------------------------------------------------------------------===//
+
+llvm::Expected<NpyArray> mlir::effc::parseNpy(StringRef contents,
+                                              StringRef name) {
+  auto fail = [&](const llvm::Twine &message) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   name + ": " + message);
+  };
+  if (contents.size() < kMagicSize ||
+      contents.take_front(kMagicSize) != StringRef(kMagic, kMagicSize))
+    return fail("not a .npy file (bad magic string)");
+  if (contents.size() < kMagicSize + 2)
+    return fail("truncated .npy file (no version)");
+  unsigned major = static_cast<uint8_t>(contents[kMagicSize]);
+  unsigned minor = static_cast<uint8_t>(contents[kMagicSize + 1]);
+  if ((major != 1 && major != 2 && major != 3) || minor != 0)
+    return fail("unsupported .npy format version " + llvm::Twine(major) + "." +
+                llvm::Twine(minor) + " (effc reads 1.0, 2.0 and 3.0)");
+  size_t lengthSize = major == 1 ? 2 : 4;
+  size_t prefix = kMagicSize + 2 + lengthSize;
+  if (contents.size() < prefix)
+    return fail("truncated .npy file (no header length)");
+  const char *lengthPtr = contents.data() + kMagicSize + 2;
+  uint64_t headerLength =
+      major == 1 ? llvm::support::endian::read16le(lengthPtr)
+                 : llvm::support::endian::read32le(lengthPtr);
+  if (contents.size() - prefix < headerLength)
+    return fail("truncated .npy file: the header claims " +
+                llvm::Twine(headerLength) + " bytes, the file has " +
+                llvm::Twine(contents.size() - prefix) + " after the prefix");
+  StringRef header = contents.substr(prefix, headerLength);
+  if (major < 3 && llvm::any_of(header, [](char c) {
+        return static_cast<unsigned char>(c) >= 0x80;
+      }))
+    return fail("non-ASCII .npy header in format " + llvm::Twine(major) +
+                ".0");
+
+  NpyArray array;
+  if (llvm::Error err = HeaderParser(header, name).parse(array.dtype,
+                                                         array.shape))
+    return std::move(err);
+
+  std::optional<int64_t> numElements = ::getNumElements(array.shape);
+  int64_t numBytes;
+  if (!numElements ||
+      llvm::MulOverflow(*numElements,
+                        static_cast<int64_t>(array.getElementSize()),
+                        numBytes))
+    return fail("the shape is too large");
+  StringRef data = contents.drop_front(prefix + headerLength);
+  if (data.size() < static_cast<uint64_t>(numBytes))
+    return fail("truncated .npy file: a " + array.getTypeString() +
+                " array needs " + llvm::Twine(numBytes) +
+                " bytes of data, the file has " + llvm::Twine(data.size()));
+  if (data.size() > static_cast<uint64_t>(numBytes))
+    return fail(llvm::Twine(data.size() - numBytes) +
+                " unexpected bytes after the data of a " +
+                array.getTypeString() + " array");
+  array.data.assign(data.begin(), data.end());
+  return array;
+}
+
+llvm::Expected<NpyArray> mlir::effc::readNpy(StringRef path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                  /*RequiresNullTerminator=*/false);
+  if (std::error_code ec = buffer.getError())
+    return llvm::createStringError(ec, "cannot read '" + path +
+                                           "': " + ec.message());
+  return parseNpy((*buffer)->getBuffer(), path);
+}
+
+std::string mlir::effc::serializeNpy(const NpyArray &array) {
+  std::string dict = "{'descr': '" + getNpyDescr(array.dtype).str() +
+                     "', 'fortran_order': False, 'shape': (";
+  for (int64_t dim : array.shape)
+    dict += std::to_string(dim) + ", ";
+  if (array.shape.size() > 1)
+    dict.resize(dict.size() - 2);
+  else if (array.shape.size() == 1)
+    dict.resize(dict.size() - 1);
+  dict += "), }";
+
+  // NumPy pads the header with spaces and a newline so that the data starts
+  // at a multiple of 64 bytes.
+  unsigned major = 1;
+  size_t prefix = kMagicSize + 2 + 2;
+  size_t headerLength = llvm::alignTo(prefix + dict.size() + 1, 64) - prefix;
+  if (headerLength > 65535) {
+    major = 2;
+    prefix = kMagicSize + 2 + 4;
+    headerLength = llvm::alignTo(prefix + dict.size() + 1, 64) - prefix;
+  }
+  dict.append(headerLength - dict.size() - 1, ' ');
+  dict += '\n';
+
+  std::string result(kMagic, kMagicSize);
+  result += static_cast<char>(major);
+  result += '\0';
+  char length[4];
+  if (major == 1) {
+    llvm::support::endian::write16le(length, headerLength);
+    result.append(length, 2);
+  } else {
+    llvm::support::endian::write32le(length, headerLength);
+    result.append(length, 4);
+  }
+  result += dict;
+  result.append(array.data.begin(), array.data.end());
+  return result;
+}
+
+llvm::Error mlir::effc::writeNpy(StringRef path, const NpyArray &array) {
+  std::string bytes = serializeNpy(array);
+  llvm::Expected<std::unique_ptr<llvm::FileOutputBuffer>> buffer =
+      llvm::FileOutputBuffer::create(path, bytes.size());
+  if (!buffer)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "cannot write '" + path + "': " + llvm::toString(buffer.takeError()));
+  std::memcpy((*buffer)->getBufferStart(), bytes.data(), bytes.size());
+  if (llvm::Error err = (*buffer)->commit())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "cannot write '" + path +
+                                       "': " + llvm::toString(std::move(err)));
+  return llvm::Error::success();
+}

@@ -1,0 +1,145 @@
+//===- LLVMIR.cpp - effc to LLVM IR and native objects ----------*- C++ -*-===//
+
+#include "effc/Target/LLVMIR.h"
+
+#include "effc/Dialect/EffcDialect.h"
+#include "effc/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/Tools/mlir-translate/Translation.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace mlir;
+using namespace mlir::effc;
+
+/// True when only llvm-dialect ops (and the module) remain.
+static bool isLLVMDialectOnly(ModuleOp module) {
+  bool only = true;
+  module.walk([&](Operation *op) {
+    if (op != module.getOperation() && !isa<LLVM::LLVMDialect>(op->getDialect()))
+      only = false;
+  });
+  return only;
+}
+
+static std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(llvm::Module &module, std::string &error) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::Triple triple(module.getTargetTriple());
+  if (triple.str().empty())
+    triple = llvm::Triple(llvm::sys::getDefaultTargetTriple());
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  // The CPU and features are per function (set by effc-lower-cpu); the
+  // first defined function's values become the machine's defaults.
+  std::string cpu = "generic", features;
+  for (llvm::Function &f : module) {
+    if (f.isDeclaration())
+      continue;
+    if (f.hasFnAttribute("target-cpu"))
+      cpu = f.getFnAttribute("target-cpu").getValueAsString().str();
+    if (f.hasFnAttribute("target-features"))
+      features = f.getFnAttribute("target-features").getValueAsString().str();
+    break;
+  }
+  llvm::TargetOptions options;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  if (!tm)
+    error = "cannot create a target machine for " + triple.str();
+  return tm;
+}
+
+std::unique_ptr<llvm::Module>
+mlir::effc::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context) {
+  if (!isLLVMDialectOnly(module)) {
+    PassManager pm(module.getContext());
+    buildCpuPipeline(pm, CpuPipelineOptions());
+    if (failed(pm.run(module)))
+      return nullptr;
+  }
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, context);
+  if (!llvmModule)
+    return nullptr;
+  std::string error;
+  if (auto tm = createTargetMachine(*llvmModule, error)) {
+    llvmModule->setTargetTriple(tm->getTargetTriple());
+    llvmModule->setDataLayout(tm->createDataLayout());
+  }
+  return llvmModule;
+}
+
+LogicalResult mlir::effc::emitObjectFile(llvm::Module &module,
+                                         llvm::raw_pwrite_stream &os,
+                                         Location loc) {
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(module, error);
+  if (!tm)
+    return emitError(loc) << error;
+  module.setDataLayout(tm->createDataLayout());
+  auto optimize = makeOptimizingTransformer(3, 0, tm.get());
+  if (llvm::Error err = optimize(&module))
+    return emitError(loc) << "LLVM optimization failed: "
+                          << llvm::toString(std::move(err));
+  llvm::legacy::PassManager codegen;
+  if (tm->addPassesToEmitFile(codegen, os, nullptr,
+                              llvm::CodeGenFileType::ObjectFile))
+    return emitError(loc) << "the target cannot emit object files";
+  codegen.run(module);
+  return success();
+}
+
+static void registerDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registerAllToLLVMIRTranslations(registry);
+  registry.insert<EffcDialect>();
+}
+
+void mlir::effc::registerLLVMIRTranslations() {
+  TranslateFromMLIRRegistration toLLVMIR(
+      "effc-to-llvmir",
+      "Lower (with --effc-cpu-pipeline unless already lowered) and translate "
+      "to LLVM IR",
+      [](ModuleOp module, raw_ostream &os) -> LogicalResult {
+        llvm::LLVMContext context;
+        auto llvmModule = translateToLLVMIR(module, context);
+        if (!llvmModule)
+          return failure();
+        llvmModule->print(os, nullptr);
+        return success();
+      },
+      registerDialects);
+  TranslateFromMLIRRegistration toObject(
+      "effc-to-object",
+      "Lower, translate and compile to a native object file (for the CPU "
+      "recorded by --effc-cpu-pipeline=\"cpu=...\", else the host)",
+      [](ModuleOp module, raw_ostream &os) -> LogicalResult {
+        llvm::LLVMContext context;
+        auto llvmModule = translateToLLVMIR(module, context);
+        if (!llvmModule)
+          return failure();
+        SmallString<0> buffer;
+        llvm::raw_svector_ostream bos(buffer);
+        if (failed(emitObjectFile(*llvmModule, bos, module.getLoc())))
+          return failure();
+        os << buffer;
+        return success();
+      },
+      registerDialects);
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs every Debian and Python dependency effc uses. Idempotent: it runs
+# `apt-get update` (and installs) only when a package is missing.
+set -euo pipefail
+
+DEBIAN_PACKAGES=(
+  # LLVM / MLIR 22 toolchain (headers, libMLIR.so, libLLVM.so, lit, FileCheck)
+  libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
+  # OpenMP runtime for multi-threaded CPU code
+  libomp-22-dev
+  # build
+  cmake ninja-build g++ make
+  # unit tests
+  libgtest-dev
+  # executed tests: independent numpy references
+  python3 python3-numpy
+  # benchmark peers
+  libopenblas-dev libdnnl-dev
+)
+
+missing=()
+for p in "${DEBIAN_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bootstrap: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "bootstrap: all Debian packages present"
+fi
+
+# Python used by the tests: numpy must import in the interpreter lit runs.
+PY=${PYTHON:-/usr/bin/python3}
+if ! "$PY" -c "import numpy" 2>/dev/null; then
+  echo "bootstrap: installing numpy for $PY"
+  "$PY" -m pip install --quiet numpy
+fi

@@ -1,0 +1,59 @@
+# -*- Python -*-
+# lit configuration for effc's regression suite (check-effc).
+
+import os
+import shutil
+import subprocess
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "EFFC"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py",
+                   "Inputs", "generators"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.effc_obj_root, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%effc_src_root", config.effc_src_root))
+config.substitutions.append(("%python", config.python_executable))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.effc_tools_dir, config.llvm_tools_dir]
+tools = [
+    "effc-opt",
+    ToolSubst("effc-translate", unresolved="ignore"),
+    ToolSubst("effc-run", unresolved="ignore"),
+    ToolSubst("effc-unittests", unresolved="ignore"),
+]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# Features found at configure/test time: tests that need hardware or optional
+# peers declare them with REQUIRES.
+def _has_python_module(name):
+    try:
+        subprocess.run([config.python_executable, "-c", "import " + name],
+                       check=True, capture_output=True)
+        return True
+    except Exception:
+        return False
+
+if _has_python_module("numpy"):
+    config.available_features.add("numpy")
+if shutil.which("ptxas") or os.path.exists("/usr/local/cuda/bin/ptxas"):
+    config.available_features.add("ptxas")
+if os.path.exists("/dev/nvidia0"):
+    config.available_features.add("cuda-device")
+try:
+    with open("/proc/cpuinfo") as f:
+        flags = f.read()
+    for feat in ["avx512f", "avx512_vnni", "amx_int8", "amx_bf16", "avx2"]:
+        if feat in flags:
+            config.available_features.add(feat)
+except OSError:
+    pass
