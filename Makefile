@@ -34,7 +34,7 @@ bench: build
 docs: build
 	ninja -C $(BUILD) mlir-doc
 	mkdir -p docs/generated
-	cp -r $(BUILD)/docs/Dialects/*.md docs/generated/
+	cp $(BUILD)/docs/Dialects/*.md $(BUILD)/docs/*.md docs/generated/
 
 clean:
 	rm -rf $(BUILD)
