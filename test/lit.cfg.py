@@ -22,6 +22,9 @@ config.substitutions.append(("%effc_src_root", config.effc_src_root))
 config.substitutions.append(("%python", config.python_executable))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+# `not`, `count`, `split-file` and the other LLVM test tools live here; lit
+# only substitutes tools at the start of a command.
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.effc_tools_dir, config.llvm_tools_dir]

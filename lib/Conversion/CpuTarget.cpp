@@ -42,9 +42,15 @@ FailureOr<CpuTarget> CpuTarget::get(StringRef cpu, StringRef features) {
       llvm::TargetRegistry::lookupTarget(llvm::Triple(t.triple), error);
   if (!target)
     return failure();
+  // Check the name on a generic subtarget first: creating one for an unknown
+  // CPU prints "not a recognized processor" warnings to stderr.
+  std::unique_ptr<llvm::MCSubtargetInfo> generic(
+      target->createMCSubtargetInfo(llvm::Triple(t.triple), "", ""));
+  if (!generic || !generic->isCPUStringValid(t.cpu))
+    return failure();
   std::unique_ptr<llvm::MCSubtargetInfo> sti(target->createMCSubtargetInfo(
       llvm::Triple(t.triple), t.cpu, t.features));
-  if (!sti || !sti->isCPUStringValid(t.cpu))
+  if (!sti)
     return failure();
   auto has = [&](StringRef f) {
     return sti->checkFeatures(("+" + f).str());

@@ -45,22 +45,57 @@ bool isTransposedBMatmul(linalg::MatmulOp op) {
   return op.getIndexingMapsArray() == want;
 }
 
-/// Transposes the raw data of a 2-D constant without going through APFloat.
+/// True when `op` is a batch matmul whose right operand is read as
+/// [B, N, K].
+bool isTransposedBBatchMatmul(linalg::BatchMatmulOp op) {
+  if (!op.hasUserDefinedMaps())
+    return false;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr b, m, n, k;
+  bindDims(ctx, b, m, n, k);
+  SmallVector<AffineMap> want = {AffineMap::get(4, 0, {b, m, k}, ctx),
+                                 AffineMap::get(4, 0, {b, n, k}, ctx),
+                                 AffineMap::get(4, 0, {b, m, n}, ctx)};
+  return op.getIndexingMapsArray() == want;
+}
+
+/// Swaps the last two dims of a constant's raw data (no APFloat).
 DenseElementsAttr transposeConstant(DenseElementsAttr attr) {
   auto type = cast<RankedTensorType>(attr.getType());
-  auto outTy = RankedTensorType::get(
-      {type.getDimSize(1), type.getDimSize(0)}, type.getElementType());
+  int64_t r = type.getRank();
+  SmallVector<int64_t> shape(type.getShape());
+  std::swap(shape[r - 1], shape[r - 2]);
+  auto outTy = RankedTensorType::get(shape, type.getElementType());
   if (attr.isSplat())
     return attr.reshape(outTy);
   unsigned bytes = type.getElementTypeBitWidth() / 8;
   ArrayRef<char> raw = attr.getRawData();
-  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+  int64_t rows = type.getDimSize(r - 2), cols = type.getDimSize(r - 1);
+  int64_t batch = type.getNumElements() / (rows * cols);
   std::vector<char> out(raw.size());
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c)
-      std::memcpy(&out[(c * rows + r) * bytes], &raw[(r * cols + c) * bytes],
-                  bytes);
+  for (int64_t bi = 0; bi < batch; ++bi) {
+    int64_t base = bi * rows * cols;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        std::memcpy(&out[(base + j * rows + i) * bytes],
+                    &raw[(base + i * cols + j) * bytes], bytes);
+  }
   return DenseElementsAttr::getFromRawBuffer(outTy, out);
+}
+
+/// B transposed: at compile time for constants, else linalg.transpose.
+Value transposedB(PatternRewriter &rewriter, Location loc, Value b) {
+  DenseElementsAttr cst;
+  if (matchPattern(b, m_Constant(&cst))) {
+    DenseElementsAttr t = transposeConstant(cst);
+    return arith::ConstantOp::create(rewriter, loc, t.getType(), t);
+  }
+  return buildTransposeLast2(rewriter, loc, b);
+}
+
+bool isByteSizedStatic(Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  return t.hasStaticShape() && t.getElementTypeBitWidth() % 8 == 0;
 }
 
 /// The kernel generator reads B as [K, N] rows. A transposed-B matmul gets
@@ -73,19 +108,27 @@ struct NormalizeTransposedB : OpRewritePattern<linalg::MatmulOp> {
     if (!op.hasPureTensorSemantics() || !isTransposedBMatmul(op))
       return failure();
     Value b = op.getInputs()[1];
-    auto bTy = cast<RankedTensorType>(b.getType());
-    if (!bTy.hasStaticShape() || bTy.getElementTypeBitWidth() % 8 != 0)
+    if (!isByteSizedStatic(b))
       return failure();
-    Location loc = op.getLoc();
-    Value bT;
-    DenseElementsAttr cst;
-    if (matchPattern(b, m_Constant(&cst))) {
-      DenseElementsAttr t = transposeConstant(cst);
-      bT = arith::ConstantOp::create(rewriter, loc, t.getType(), t);
-    } else {
-      bT = buildTransposeLast2(rewriter, loc, b);
-    }
+    Value bT = transposedB(rewriter, op.getLoc(), b);
     rewriter.replaceOpWithNewOp<linalg::MatmulOp>(
+        op, op.getResultTypes(), ValueRange{op.getInputs()[0], bT},
+        op.getOutputs());
+    return success();
+  }
+};
+
+struct NormalizeTransposedBatchB : OpRewritePattern<linalg::BatchMatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::BatchMatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics() || !isTransposedBBatchMatmul(op))
+      return failure();
+    Value b = op.getInputs()[1];
+    if (!isByteSizedStatic(b))
+      return failure();
+    Value bT = transposedB(rewriter, op.getLoc(), b);
+    rewriter.replaceOpWithNewOp<linalg::BatchMatmulOp>(
         op, op.getResultTypes(), ValueRange{op.getInputs()[0], bT},
         op.getOutputs());
     return success();
@@ -132,7 +175,10 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
       return signalPassFailure();
 
     RewritePatternSet patterns(&getContext());
-    patterns.add<NormalizeTransposedB>(&getContext());
+    // A transpose of a transpose (an argument weight raised to [N, K] and
+    // read back as [K, N]) cancels out.
+    linalg::TransposeOp::getCanonicalizationPatterns(patterns, &getContext());
+    patterns.add<NormalizeTransposedB, NormalizeTransposedBatchB>(&getContext());
     if (failed(applyPatternsGreedily(module, std::move(patterns))))
       return signalPassFailure();
 

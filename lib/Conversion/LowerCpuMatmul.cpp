@@ -144,25 +144,51 @@ private:
   void emitBlocks(Value packed, Value p0, Value p1, int64_t rows,
                   int64_t rowBegin, int64_t rowEnd) {
     int64_t mc = std::max(p.mc / rows * rows, rows);
+    // A tiles are packed k-major ([tile][k][row]) so the register tile's
+    // broadcasts read consecutive addresses instead of `rows` rows that are
+    // a multiple of 4 KiB apart (and fight over the same L1 sets).
+    Value packedA;
+    if (p.pack)
+      packedA = memref::AllocOp::create(
+          b, loc, MemRefType::get({mc / rows, p.kc, rows}, f32),
+          b.getI64IntegerAttr(64));
     forLoop(idx(rowBegin), idx(rowEnd), idx(mc), [&](Value mc0) {
       Value mcEnd = min(add(mc0, idx(mc)), idx(rowEnd));
       forLoop(idx(0), idx(p.k), idx(p.kc), [&](Value kc0) {
         Value kcEnd = min(add(kc0, idx(p.kc)), idx(p.k));
+        if (p.pack)
+          forLoop(mc0, mcEnd, idx(rows), [&](Value i0) {
+            Value tile = div(sub(i0, mc0), idx(rows));
+            forLoop(kc0, kcEnd, idx(1), [&](Value k) {
+              Value kk = sub(k, kc0);
+              for (int64_t r = 0; r < rows; ++r) {
+                Value v = memref::LoadOp::create(
+                    b, loc, a, ValueRange{add(i0, idx(r)), k});
+                memref::StoreOp::create(b, loc, v, packedA,
+                                        ValueRange{tile, kk, idx(r)});
+              }
+            });
+          });
         forLoop(p0, p1, idx(1), [&](Value jp) {
           Value n0 = mul(jp, idx(p.nr));
           SmallVector<Value> masks;
           for (int64_t v = 0; v < p.nr / p.vl; ++v)
             masks.push_back(laneMask(n0, v));
           forLoop(mc0, mcEnd, idx(rows), [&](Value i0) {
-            emitTile(packed, rows, i0, jp, n0, kc0, kcEnd, masks);
+            Value tile = div(sub(i0, mc0), idx(rows));
+            emitTile(packed, packedA, tile, rows, i0, jp, n0, kc0, kcEnd,
+                     masks);
           });
         });
       });
     });
+    if (p.pack)
+      memref::DeallocOp::create(b, loc, packedA);
   }
 
-  void emitTile(Value packed, int64_t rows, Value i0, Value jp, Value n0,
-                Value k0, Value k1, ArrayRef<Value> masks) {
+  void emitTile(Value packed, Value packedA, Value tile, int64_t rows,
+                Value i0, Value jp, Value n0, Value k0, Value k1,
+                ArrayRef<Value> masks) {
     int64_t nv = p.nr / p.vl;
     SmallVector<Value> rowIdx, colIdx;
     for (int64_t r = 0; r < rows; ++r)
@@ -192,8 +218,14 @@ private:
           }
           SmallVector<Value> next;
           for (int64_t r = 0; r < rows; ++r) {
-            Value av = memref::LoadOp::create(nb, nl, a,
-                                              ValueRange{rowIdx[r], k});
+            Value av =
+                p.pack ? memref::LoadOp::create(
+                             nb, nl, packedA,
+                             ValueRange{tile,
+                                        arith::SubIOp::create(nb, nl, k, k0),
+                                        arith::ConstantIndexOp::create(nb, nl, r)})
+                       : memref::LoadOp::create(nb, nl, a,
+                                                ValueRange{rowIdx[r], k});
             Value ab = vector::BroadcastOp::create(nb, nl, vecTy, av);
             for (int64_t v = 0; v < nv; ++v)
               next.push_back(vector::FMAOp::create(nb, nl, ab, bv[v],
@@ -227,6 +259,29 @@ struct LowerCpuMatmulPass
     : effc::impl::LowerCpuMatmulPassBase<LowerCpuMatmulPass> {
   using Base::Base;
 
+  /// C[M, N] += A[M, K] x B[K, N] with the kernel shape for this target.
+  void emitGemm(OpBuilder &b, Location loc, Value a, Value bMat, Value c,
+                int64_t threads) {
+    auto aTy = cast<MemRefType>(a.getType());
+    auto bTy = cast<MemRefType>(bMat.getType());
+    GemmPlan plan;
+    plan.m = aTy.getDimSize(0);
+    plan.k = aTy.getDimSize(1);
+    plan.n = bTy.getDimSize(1);
+    plan.vl = vectorWidth;
+    plan.nr = 2 * vectorWidth;
+    // 8 x 2 zmm accumulators (AVX-512) or 6 x 2 ymm (AVX2) leave room for
+    // the B vectors and the broadcast.
+    plan.mr = vectorWidth == 16 ? 8 : 6;
+    plan.kc = 256;
+    plan.mc = 32 * plan.mr;
+    plan.threads = threads;
+    // Packing costs one pass over A and B; it pays once B is reused by
+    // enough rows of A.
+    plan.pack = plan.m >= 4 * plan.mr;
+    GemmEmitter(b, loc, plan, a, bMat, c).emit();
+  }
+
   void runOnOperation() override {
     if (vectorWidth != 4 && vectorWidth != 8 && vectorWidth != 16) {
       getOperation().emitError("vector-width must be 4, 8 or 16");
@@ -242,27 +297,45 @@ struct LowerCpuMatmulPass
         matmuls.push_back(op);
     });
     for (linalg::MatmulOp op : matmuls) {
-      auto aTy = cast<MemRefType>(op.getInputs()[0].getType());
-      auto bTy = cast<MemRefType>(op.getInputs()[1].getType());
-      GemmPlan plan;
-      plan.m = aTy.getDimSize(0);
-      plan.k = aTy.getDimSize(1);
-      plan.n = bTy.getDimSize(1);
-      plan.vl = vectorWidth;
-      plan.nr = 2 * vectorWidth;
-      // 8 x 2 zmm accumulators (AVX-512) or 6 x 2 ymm (AVX2) leave room
-      // for the B vectors and the broadcast.
-      plan.mr = vectorWidth == 16 ? 8 : 6;
-      plan.kc = 256;
-      plan.mc = 32 * plan.mr;
-      plan.threads = threads;
-      // Packing costs one pass over B; it pays once B is reused by enough
-      // rows of A.
-      plan.pack = plan.m >= 4 * plan.mr;
       OpBuilder b(op);
-      GemmEmitter(b, op.getLoc(), plan, op.getInputs()[0],
-                  op.getInputs()[1], op.getOutputs()[0])
-          .emit();
+      emitGemm(b, op.getLoc(), op.getInputs()[0], op.getInputs()[1],
+               op.getOutputs()[0], threads);
+      op.erase();
+    }
+
+    // Batched matmuls: one GEMM per batch on rank-reduced views.
+    SmallVector<linalg::BatchMatmulOp> batched;
+    getOperation().walk([&](linalg::BatchMatmulOp op) {
+      if (op.hasPureBufferSemantics() && !op.hasUserDefinedMaps() &&
+          llvm::all_of(op->getOperands(), isVectorizable))
+        batched.push_back(op);
+    });
+    for (linalg::BatchMatmulOp op : batched) {
+      OpBuilder b(op);
+      Location loc = op.getLoc();
+      int64_t batch =
+          cast<MemRefType>(op.getInputs()[0].getType()).getDimSize(0);
+      Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+      Value cb = arith::ConstantIndexOp::create(b, loc, batch);
+      Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+      auto loop = scf::ForOp::create(b, loc, c0, cb, c1);
+      b.setInsertionPointToStart(loop.getBody());
+      Value iv = loop.getInductionVar();
+      auto slice = [&](Value v) -> Value {
+        auto ty = cast<MemRefType>(v.getType());
+        SmallVector<OpFoldResult> offsets = {iv, b.getIndexAttr(0),
+                                             b.getIndexAttr(0)};
+        SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
+                                           b.getIndexAttr(ty.getDimSize(1)),
+                                           b.getIndexAttr(ty.getDimSize(2))};
+        SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+        auto viewTy = memref::SubViewOp::inferRankReducedResultType(
+            {ty.getDimSize(1), ty.getDimSize(2)}, ty, offsets, sizes, strides);
+        return memref::SubViewOp::create(b, loc, cast<MemRefType>(viewTy), v,
+                                         offsets, sizes, strides);
+      };
+      emitGemm(b, loc, slice(op.getInputs()[0]), slice(op.getInputs()[1]),
+               slice(op.getOutputs()[0]), threads);
       op.erase();
     }
   }

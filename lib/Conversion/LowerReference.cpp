@@ -41,13 +41,20 @@ AffineMap mapOf(MLIRContext *ctx, unsigned numDims,
   return AffineMap::get(numDims, 0, results, ctx);
 }
 
+bool hasDynamicShape(Operation *op) {
+  return llvm::any_of(
+      llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes()),
+      [](Type t) {
+        auto st = dyn_cast<ShapedType>(t);
+        return st && !st.hasStaticShape();
+      });
+}
+
 LogicalResult requireStatic(Operation *op, PatternRewriter &rewriter) {
-  for (Type t : llvm::concat<Type>(op->getOperandTypes(),
-                                   op->getResultTypes()))
-    if (auto st = dyn_cast<ShapedType>(t); st && !st.hasStaticShape()) {
-      op->emitError("dynamic shapes are not supported by effc lowerings yet");
-      return failure();
-    }
+  if (hasDynamicShape(op)) {
+    op->emitError("dynamic shapes are not supported by effc lowerings yet");
+    return failure();
+  }
   return success();
 }
 
@@ -437,9 +444,22 @@ struct LowerReferencePass
     : effc::impl::LowerReferencePassBase<LowerReferencePass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    // Report every op the patterns cannot lower once, on that op, instead
+    // of the conversion's generic "failed to legalize" on top of it.
+    bool dynamic = false;
+    getOperation().walk([&](Operation *op) {
+      if (isa_and_nonnull<EffcDialect>(op->getDialect()) &&
+          hasDynamicShape(op)) {
+        op->emitError("dynamic shapes are not supported by effc lowerings yet");
+        dynamic = true;
+      }
+    });
+    if (dynamic)
+      return signalPassFailure();
     ConversionTarget target(*ctx);
     target.addIllegalDialect<EffcDialect>();
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
+                           scf::SCFDialect,
                            arith::ArithDialect, math::MathDialect,
                            quant::QuantDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
@@ -460,4 +480,6 @@ struct LowerReferencePass
 void mlir::effc::populateLowerReferencePatterns(RewritePatternSet &patterns) {
   patterns.add<LowerLinear, LowerConv2D, LowerAttention>(
       patterns.getContext());
+  populateLowerReferenceQuantPatterns(patterns);
+  populateLowerReferenceSparsePatterns(patterns);
 }

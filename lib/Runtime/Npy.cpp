@@ -1,10 +1,10 @@
 //===- Npy.cpp - NumPy .npy files for effc tools ----------------*- C++ -*-===//
 //
-// The format: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html
-// A 6-byte magic "\x93NUMPY", a major and minor version byte, a little-endian
-// header length (2 bytes in 1.0, 4 bytes in 2.0 and 3.0), then a Python dict
-// literal with exactly the keys 'descr', 'fortran_order' and 'shape', padded
-// with spaces and a newline, then the raw data.
+// The format is numpy.lib.format's: a 6-byte magic "\x93NUMPY", a major and
+// minor version byte, a little-endian header length (2 bytes in 1.0, 4 bytes
+// in 2.0 and 3.0), then a Python dict literal with exactly the keys 'descr',
+// 'fortran_order' and 'shape', padded with spaces and a newline, then the raw
+// data.
 //
 //===----------------------------------------------------------------------===//
 
@@ -250,8 +250,7 @@ int64_t NpyArray::getNumElements() const {
   return ::getNumElements(shape).value_or(0);
 }
 
-template <typename T>
-static T load(const char *data, int64_t i) {
+template <typename T> static T load(const char *data, int64_t i) {
   T value;
   std::memcpy(&value, data + i * sizeof(T), sizeof(T));
   return value;
@@ -313,10 +312,10 @@ public:
 
 private:
   llvm::Error error(const llvm::Twine &message) {
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        name + ": malformed .npy header: " + message + " (header: " +
-            text.rtrim() + ")");
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   name +
+                                       ": malformed .npy header: " + message +
+                                       " (header: " + text.rtrim() + ")");
   }
   void skipSpace() { pos = text.find_first_not_of(" \t\r\n", pos); }
   bool atEnd() { return pos >= text.size(); }
@@ -466,7 +465,7 @@ llvm::Error HeaderParser::parse(NpyDType &dtype,
         return err;
       seenDescr = true;
     } else if (key == "fortran_order") {
-      bool fortranOrder;
+      bool fortranOrder = false;
       if (llvm::Error err = parseBool(fortranOrder))
         return err;
       if (fortranOrder)
@@ -493,8 +492,9 @@ llvm::Error HeaderParser::parse(NpyDType &dtype,
     return error("unexpected text after the dict");
   if (!seenDescr || !seenOrder || !seenShape)
     return error(llvm::Twine("missing key '") +
-                 (!seenDescr ? "descr" : !seenOrder ? "fortran_order"
-                                                    : "shape") +
+                 (!seenDescr   ? "descr"
+                  : !seenOrder ? "fortran_order"
+                               : "shape") +
                  "'");
   return parseDescr(descr, dtype);
 }
@@ -524,9 +524,9 @@ llvm::Expected<NpyArray> mlir::effc::parseNpy(StringRef contents,
   if (contents.size() < prefix)
     return fail("truncated .npy file (no header length)");
   const char *lengthPtr = contents.data() + kMagicSize + 2;
-  uint64_t headerLength =
-      major == 1 ? llvm::support::endian::read16le(lengthPtr)
-                 : llvm::support::endian::read32le(lengthPtr);
+  uint64_t headerLength = major == 1
+                              ? llvm::support::endian::read16le(lengthPtr)
+                              : llvm::support::endian::read32le(lengthPtr);
   if (contents.size() - prefix < headerLength)
     return fail("truncated .npy file: the header claims " +
                 llvm::Twine(headerLength) + " bytes, the file has " +
@@ -535,20 +535,18 @@ llvm::Expected<NpyArray> mlir::effc::parseNpy(StringRef contents,
   if (major < 3 && llvm::any_of(header, [](char c) {
         return static_cast<unsigned char>(c) >= 0x80;
       }))
-    return fail("non-ASCII .npy header in format " + llvm::Twine(major) +
-                ".0");
+    return fail("non-ASCII .npy header in format " + llvm::Twine(major) + ".0");
 
   NpyArray array;
-  if (llvm::Error err = HeaderParser(header, name).parse(array.dtype,
-                                                         array.shape))
+  if (llvm::Error err =
+          HeaderParser(header, name).parse(array.dtype, array.shape))
     return std::move(err);
 
   std::optional<int64_t> numElements = ::getNumElements(array.shape);
   int64_t numBytes;
   if (!numElements ||
       llvm::MulOverflow(*numElements,
-                        static_cast<int64_t>(array.getElementSize()),
-                        numBytes))
+                        static_cast<int64_t>(array.getElementSize()), numBytes))
     return fail("the shape is too large");
   StringRef data = contents.drop_front(prefix + headerLength);
   if (data.size() < static_cast<uint64_t>(numBytes))

@@ -504,7 +504,7 @@ std::optional<double> evalBody(Block &body, double x) {
 
 /// Recognizes an activation by evaluating the body on sample points, so it
 /// does not matter how a frontend spelled it (max vs cmp+select, x*sigmoid
-/// vs x/(1+exp(-x)), ...). Clamp bounds are read from the body's constants.
+/// vs x/(1+exp(-x)), ...). Clamp bounds are read from the flat tails.
 std::optional<std::tuple<Activation, double, double>>
 recognizeActivation(Block &body) {
   SmallVector<double> xs;
@@ -542,8 +542,13 @@ recognizeActivation(Block &body) {
   if (matches([](double x) { return std::tanh(x); }))
     return std::make_tuple(Activation::tanh, 0.0, 0.0);
   // Clamp: the flat tails give the bounds; the middle must be identity.
-  double lo = *llvm::min_element(ys), hi = *llvm::max_element(ys);
-  if (lo < hi && matches([&](double x) { return std::min(std::max(x, lo), hi); }))
+  // Both tails must be flat over at least two samples, else a bound lies
+  // outside the sampled range (min(x, 100), or the identity) and the
+  // extreme samples are not bounds at all.
+  size_t n = ys.size();
+  double lo = ys.front(), hi = ys.back();
+  if (lo < hi && ys[1] == lo && ys[n - 2] == hi &&
+      matches([&](double x) { return std::min(std::max(x, lo), hi); }))
     return std::make_tuple(Activation::clamp, lo, hi);
   return std::nullopt;
 }

@@ -1,4 +1,4 @@
-//===- effc-run.cpp - compile and run an MLIR function ---------*- C++ -*-===//
+//===- effc-run.cpp - compile and run an MLIR function ----------*- C++ -*-===//
 //
 // effc-run FILE.mlir --entry <func> [--input a.npy ...] [--output o.npy ...]
 //   [--pipeline "<pass pipeline>"] [--target cpu|cuda] [--bench <iters>]
@@ -42,6 +42,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
@@ -175,10 +176,11 @@ static FailureOr<Signature> getSignature(func::FuncOp func) {
                          (isa<MemRefType>(type) &&
                           cast<MemRefType>(type).getLayout().isIdentity()));
     if (!ok || !shaped.hasStaticShape())
-      return emitError(func.getLoc()) << what << " #" << index << " of @"
-                              << func.getSymName() << " has type " << type
-                              << "; effc-run runs functions on statically "
-                                 "shaped tensors";
+      return emitError(func.getLoc())
+             << what << " #" << index << " of @" << func.getSymName()
+             << " has type " << type
+             << "; effc-run runs functions on statically "
+                "shaped tensors";
     std::optional<NpyDType> dtype = getNpyDTypeFor(shaped.getElementType());
     if (!dtype)
       return emitError(func.getLoc())
@@ -186,6 +188,18 @@ static FailureOr<Signature> getSignature(func::FuncOp func) {
              << " has element type " << shaped.getElementType()
              << ", which has no .npy equivalent (supported: f32, f16, bf16, "
                 "f64, i1, i8, i16, i32, i64 and their unsigned forms)";
+    // Far beyond any machine's memory; also keeps the byte counts below
+    // from overflowing.
+    constexpr int64_t kMaxBytes = int64_t(1) << 46;
+    int64_t numElements = 1;
+    bool tooLarge = false;
+    for (int64_t dim : shaped.getShape())
+      tooLarge |= llvm::MulOverflow(numElements, dim, numElements);
+    if (tooLarge ||
+        numElements > kMaxBytes / static_cast<int64_t>(getNpyDTypeSize(*dtype)))
+      return emitError(func.getLoc())
+             << what << " #" << index << " of @" << func.getSymName() << " ("
+             << type << ") is too large to run";
     specs.push_back({llvm::to_vector(shaped.getShape()),
                      shaped.getElementType(), *dtype, type});
     return success();
@@ -209,12 +223,14 @@ namespace {
 class AlignedBuffer {
 public:
   explicit AlignedBuffer(size_t size)
-      : ptr(static_cast<char *>(
-            std::aligned_alloc(64, llvm::alignTo(std::max<size_t>(size, 1),
-                                                 64)))),
+      : ptr(static_cast<char *>(std::aligned_alloc(
+            64, llvm::alignTo(std::max<size_t>(size, 1), 64)))),
         size(size) {
-    if (!ptr)
-      llvm::report_fatal_error("effc-run: out of memory");
+    if (!ptr) {
+      llvm::errs() << "error: out of memory allocating " << size
+                   << " bytes\n";
+      std::exit(1);
+    }
     std::memset(ptr, 0, size);
   }
   AlignedBuffer(AlignedBuffer &&other) : ptr(other.ptr), size(other.size) {
@@ -262,10 +278,8 @@ FailureOr<NpyArray> copyOut(const int64_t *words, const TensorSpec &spec,
   ArrayRef<int64_t> strides(words + 3 + rank, rank);
   if (sizes != ArrayRef<int64_t>(spec.shape)) {
     error = "result #" + std::to_string(index) + " came back with shape [" +
-            llvm::join(llvm::map_range(sizes,
-                                       [](int64_t s) {
-                                         return std::to_string(s);
-                                       }),
+            llvm::join(llvm::map_range(
+                           sizes, [](int64_t s) { return std::to_string(s); }),
                        ", ") +
             "], expected " + typeToString(spec.type);
     return failure();
@@ -326,8 +340,8 @@ public:
 
   /// Runs the entry on `inputs`; fills `results` when given, and the time of
   /// the call itself in milliseconds.
-  llvm::Error run(ArrayRef<NpyArray> inputs,
-                  SmallVectorImpl<NpyArray> *results, double &ms);
+  llvm::Error run(ArrayRef<NpyArray> inputs, SmallVectorImpl<NpyArray> *results,
+                  double &ms);
 
 private:
   CompiledEntry(const Signature &signature) : signature(signature) {}
@@ -410,15 +424,15 @@ CompiledEntry::create(ModuleOp module, StringRef entry,
   options.sharedLibPaths = libRefs;
   auto engine = ExecutionEngine::create(module, options, std::move(*tm));
   if (!engine) {
-    fail("JIT compilation of the " + what + " module failed: " +
-         toString(engine.takeError()));
+    fail("JIT compilation of the " + what +
+         " module failed: " + toString(engine.takeError()));
     return failure();
   }
   compiled->engine = std::move(*engine);
   auto packed = compiled->engine->lookupPacked(cifaceName);
   if (!packed) {
-    fail("JIT compilation of the " + what + " module failed: " +
-         toString(packed.takeError()));
+    fail("JIT compilation of the " + what +
+         " module failed: " + toString(packed.takeError()));
     return failure();
   }
   compiled->packed = *packed;
@@ -437,8 +451,7 @@ CompiledEntry::create(ModuleOp module, StringRef entry,
 static constexpr intptr_t kGlobalMemrefAllocated = 0xdeadbeef;
 
 llvm::Error CompiledEntry::run(ArrayRef<NpyArray> inputs,
-                               SmallVectorImpl<NpyArray> *results,
-                               double &ms) {
+                               SmallVectorImpl<NpyArray> *results, double &ms) {
   SmallVector<Descriptor> descriptors;
   llvm::DenseSet<intptr_t> callerOwned;
   for (auto [buffer, input, spec] :
@@ -447,7 +460,8 @@ llvm::Error CompiledEntry::run(ArrayRef<NpyArray> inputs,
     descriptors.push_back(makeDescriptor(buffer.data(), spec.shape));
     callerOwned.insert(reinterpret_cast<intptr_t>(buffer.data()));
   }
-  for (auto [buffer, spec] : llvm::zip_first(outputBuffers, signature.results)) {
+  for (auto [buffer, spec] :
+       llvm::zip_first(outputBuffers, signature.results)) {
     std::memset(buffer.data(), 0, buffer.getSize());
     descriptors.push_back(makeDescriptor(buffer.data(), spec.shape));
   }
@@ -535,7 +549,8 @@ static NpyArray makeRandomInput(const TensorSpec &spec, std::mt19937_64 &rng) {
     return static_cast<double>(rng() >> 11) * 0x1.0p-52 - 1.0;
   };
   auto smallInt = [&](int64_t lo, int64_t hi) {
-    return lo + static_cast<int64_t>(rng() % static_cast<uint64_t>(hi - lo + 1));
+    return lo +
+           static_cast<int64_t>(rng() % static_cast<uint64_t>(hi - lo + 1));
   };
   auto store = [&](int64_t i, auto value) {
     std::memcpy(data + i * sizeof(value), &value, sizeof(value));
@@ -610,9 +625,8 @@ static LogicalResult readInputs(const Signature &signature,
     if (!isNpyDTypeCompatible(array->dtype, spec.elementType) ||
         ArrayRef<int64_t>(array->shape) != ArrayRef<int64_t>(spec.shape)) {
       fail("input #" + llvm::Twine(i) + ": '" + path + "' holds a " +
-           array->getTypeString() + " array, but argument #" +
-           llvm::Twine(i) + " of @" + entryName + " is " +
-           typeToString(spec.type));
+           array->getTypeString() + " array, but argument #" + llvm::Twine(i) +
+           " of @" + entryName + " is " + typeToString(spec.type));
       return failure();
     }
     array->dtype = spec.dtype; // <u2 data feeding a bf16 argument.
@@ -698,8 +712,8 @@ static LogicalResult addUserPipeline(PassManager &pm) {
     text = text.drop_front(strlen("builtin.module(")).drop_back();
   if (succeeded(parsePassPipeline(text, pm, errorStream)))
     return success();
-  fail("invalid --pipeline \"" + userPipeline + "\": " +
-       StringRef(message).trim());
+  fail("invalid --pipeline \"" + userPipeline +
+       "\": " + StringRef(message).trim());
   return failure();
 }
 
@@ -749,17 +763,16 @@ static int runMain() {
         names.push_back(("@" + func.getSymName()).str());
     return fail(inputFilename + ": no function @" + entryName +
                 (entry ? " with a body" : "") + " to run" +
-                (names.empty() ? std::string(" (the module defines none)")
-                               : " (defined: " + llvm::join(names, ", ") +
-                                     ")"));
+                (names.empty()
+                     ? std::string(" (the module defines none)")
+                     : " (defined: " + llvm::join(names, ", ") + ")"));
   }
   FailureOr<Signature> signature = getSignature(entry);
   if (failed(signature))
     return 1;
 
   // Check the inputs and outputs before spending time on compilation.
-  if (!outputFiles.empty() &&
-      outputFiles.size() != signature->results.size())
+  if (!outputFiles.empty() && outputFiles.size() != signature->results.size())
     return fail("@" + entryName + " returns " +
                 llvm::Twine(signature->results.size()) + " result(s), but " +
                 llvm::Twine(outputFiles.size()) +
@@ -786,8 +799,8 @@ static int runMain() {
         return 1;
       if (!(*after == *signature))
         return fail("--pipeline changed the signature of @" + entryName +
-                    " from " + typeToString(entry.getFunctionType()) +
-                    " to " + typeToString(lowered.getFunctionType()));
+                    " from " + typeToString(entry.getFunctionType()) + " to " +
+                    typeToString(lowered.getFunctionType()));
     }
     exposeEntry(*module);
   }
@@ -822,9 +835,8 @@ static int runMain() {
     buildReferencePipeline(referencePM);
     if (failed(referencePM.run(*referenceModule)))
       return fail("the reference lowering of " + inputFilename + " failed");
-    FailureOr<std::unique_ptr<CompiledEntry>> reference =
-        CompiledEntry::create(*referenceModule, entryName, *signature,
-                              "reference");
+    FailureOr<std::unique_ptr<CompiledEntry>> reference = CompiledEntry::create(
+        *referenceModule, entryName, *signature, "reference");
     if (failed(reference))
       return 1;
     SmallVector<NpyArray> expected;
@@ -865,8 +877,8 @@ static int runMain() {
     double median =
         n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
     llvm::outs() << "effc-run: bench @" << entryName
-                 << " median_ms=" << llvm::format("%.4f", median)
-                 << " min_ms=" << llvm::format("%.4f", times.front())
+                 << " median_ms=" << llvm::format("%.6f", median)
+                 << " min_ms=" << llvm::format("%.6f", times.front())
                  << " iters=" << benchIters << "\n";
   }
   llvm::outs().flush();

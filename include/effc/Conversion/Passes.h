@@ -25,6 +25,10 @@ namespace effc {
 
 /// Patterns of `--effc-lower-reference`: every effc op to linalg/arith/math.
 void populateLowerReferencePatterns(RewritePatternSet &patterns);
+/// The quantization-op part of the reference lowering.
+void populateLowerReferenceQuantPatterns(RewritePatternSet &patterns);
+/// The sparse-op part of the reference lowering.
+void populateLowerReferenceSparsePatterns(RewritePatternSet &patterns);
 
 #define GEN_PASS_REGISTRATION
 #include "effc/Conversion/Passes.h.inc"

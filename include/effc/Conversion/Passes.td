@@ -33,7 +33,7 @@ def LowerReferencePass : Pass<"effc-lower-reference", "ModuleOp"> {
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
-    "::mlir::quant::QuantDialect"
+    "::mlir::quant::QuantDialect", "::mlir::scf::SCFDialect"
   ];
 }
 

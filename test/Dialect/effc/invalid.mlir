@@ -1265,7 +1265,7 @@ func.func @f() attributes {a = #effc.precision_plan<weights = i8, activations = 
 // -----
 
 // Tests that sparsity lies in [0, 1].
-// expected-error @+1 {{sparsity must be in [0, 1], got 1.5}}
+// expected-error @+1 {{sparsity must be in [0, 1], got 1.500000e+00}}
 func.func @f() attributes {a = #effc.sparsity_plan<method = magnitude, sparsity = 1.5>} {
   return
 }

@@ -86,6 +86,17 @@ func.func @conv2d_depthwise(%x: tensor<1x16x16x8xf32>, %w: tensor<16x3x3x1xf32>)
 
 // -----
 
+// Tests that a grouped effc.conv2d accepts a dynamic weight channel dim.
+// CHECK-LABEL: func.func @conv2d_grouped_dynamic_weight
+// CHECK: effc.conv2d %{{.+}}, %{{.+}} {groups = 2 : i64} : tensor<1x16x16x8xf32>, tensor<16x3x3x?xf32> -> tensor<1x14x14x16xf32>
+func.func @conv2d_grouped_dynamic_weight(%x: tensor<1x16x16x8xf32>, %w: tensor<16x3x3x?xf32>) -> tensor<1x14x14x16xf32> {
+  %y = effc.conv2d %x, %w {groups = 2 : i64}
+      : tensor<1x16x16x8xf32>, tensor<16x3x3x?xf32> -> tensor<1x14x14x16xf32>
+  return %y : tensor<1x14x14x16xf32>
+}
+
+// -----
+
 // Tests that grouped-query causal effc.attention round-trips.
 // CHECK-LABEL: func.func @attention_causal_gqa
 // CHECK-SAME: ([[Q:%.+]]: tensor<1x8x128x64xf32>, [[K:%.+]]: tensor<1x2x128x64xf32>, [[V:%.+]]: tensor<1x2x128x64xf32>)
@@ -298,6 +309,20 @@ func.func @block_scaled_linear_i8_batched(%xq: tensor<2x3x64xi8>, %xs: tensor<2x
 
 // -----
 
+// Tests that effc.block_scaled_linear accepts dynamic N and K (block counts
+// are then dynamic too).
+// CHECK-LABEL: func.func @block_scaled_linear_dynamic
+// CHECK: effc.block_scaled_linear %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}} {block = array<i64: 128, 128>} : tensor<4x?xf8E4M3FN>, tensor<4x2xf32>, tensor<?x?xf8E4M3FN>, tensor<2x2xf32> -> tensor<4x?xf32>
+func.func @block_scaled_linear_dynamic(%xq: tensor<4x?xf8E4M3FN>, %xs: tensor<4x2xf32>,
+    %wq: tensor<?x?xf8E4M3FN>, %ws: tensor<2x2xf32>) -> tensor<4x?xf32> {
+  %y = effc.block_scaled_linear %xq, %xs, %wq, %ws {block = array<i64: 128, 128>}
+      : tensor<4x?xf8E4M3FN>, tensor<4x2xf32>, tensor<?x?xf8E4M3FN>, tensor<2x2xf32>
+      -> tensor<4x?xf32>
+  return %y : tensor<4x?xf32>
+}
+
+// -----
+
 // Tests that effc.sparse_linear in CSR format with offsets and bias
 // round-trips.
 // CHECK-LABEL: func.func @sparse_linear_csr
@@ -342,6 +367,19 @@ func.func @sparse_linear_nm(%x: tensor<8x64xf32>, %v: tensor<32x32xf32>, %i: ten
       : tensor<8x64xf32>, tensor<32x32xf32>, tensor<32x32xi8>, bias tensor<32xf32>
       -> tensor<8x32xf32>
   return %y : tensor<8x32xf32>
+}
+
+// -----
+
+// Tests that effc.sparse_linear with neither offsets nor bias round-trips.
+// CHECK-LABEL: func.func @sparse_linear_nm_plain
+// CHECK: effc.sparse_linear %{{.+}}, %{{.+}}, %{{.+}} {encoding = #effc.sparse_encoding<format = nm, n = 1, m = 4>, weight_shape = array<i64: 16, 64>} : tensor<?x64xbf16>, tensor<16x16xbf16>, tensor<16x16xi8> -> tensor<?x16xbf16>
+func.func @sparse_linear_nm_plain(%x: tensor<?x64xbf16>, %v: tensor<16x16xbf16>, %i: tensor<16x16xi8>) -> tensor<?x16xbf16> {
+  %y = effc.sparse_linear %x, %v, %i {
+      encoding = #effc.sparse_encoding<format = nm, n = 1, m = 4>,
+      weight_shape = array<i64: 16, 64>}
+      : tensor<?x64xbf16>, tensor<16x16xbf16>, tensor<16x16xi8> -> tensor<?x16xbf16>
+  return %y : tensor<?x16xbf16>
 }
 
 // -----

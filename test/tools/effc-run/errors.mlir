@@ -1,7 +1,7 @@
 // Tests that effc-run rejects bad inputs, entries, flags and pipelines with an
 // `error:` diagnostic and exit code 1.
 
-// The .npy inputs come from effc-run itself: @make returns four constants.
+// The .npy inputs come from effc-run itself: @make returns four filled tensors.
 // RUN: effc-run %s --entry make --output %t.a.npy,%t.b.npy,%t.shape.npy,%t.dtype.npy
 
 // A good run: every element of A * B is 8 * 0.5.
@@ -24,7 +24,7 @@
 // NOTNPY: error: input #0: {{.*}}errors.mlir: not a .npy file (bad magic string)
 
 // RUN: not effc-run %s --entry nope 2>&1 | FileCheck %s --check-prefix=ENTRY
-// ENTRY: error: {{.*}}errors.mlir: no function @nope to run (defined: @make, @mm, @scalar)
+// ENTRY: error: {{.*}}errors.mlir: no function @nope to run (defined: @make, @scalar, @mm)
 
 // RUN: not effc-run %s --entry scalar 2>&1 | FileCheck %s --check-prefix=SCALAR
 // SCALAR: errors.mlir:{{[0-9]+}}:1: error: argument #0 of @scalar has type 'f32'; effc-run runs functions on statically shaped tensors
@@ -42,10 +42,18 @@
 // NOFILE: error: cannot open input file '{{.*}}errors.mlir.missing'
 
 func.func @make() -> (tensor<4x8xf32>, tensor<8x3xf32>, tensor<4x7xf32>, tensor<4x8xi32>) {
-  %a = arith.constant dense<1.0> : tensor<4x8xf32>
-  %b = arith.constant dense<0.5> : tensor<8x3xf32>
-  %c = arith.constant dense<2.0> : tensor<4x7xf32>
-  %d = arith.constant dense<3> : tensor<4x8xi32>
+  %one = arith.constant 1.0 : f32
+  %half = arith.constant 0.5 : f32
+  %two = arith.constant 2.0 : f32
+  %three = arith.constant 3 : i32
+  %a0 = tensor.empty() : tensor<4x8xf32>
+  %a = linalg.fill ins(%one : f32) outs(%a0 : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %b0 = tensor.empty() : tensor<8x3xf32>
+  %b = linalg.fill ins(%half : f32) outs(%b0 : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %c0 = tensor.empty() : tensor<4x7xf32>
+  %c = linalg.fill ins(%two : f32) outs(%c0 : tensor<4x7xf32>) -> tensor<4x7xf32>
+  %d0 = tensor.empty() : tensor<4x8xi32>
+  %d = linalg.fill ins(%three : i32) outs(%d0 : tensor<4x8xi32>) -> tensor<4x8xi32>
   return %a, %b, %c, %d : tensor<4x8xf32>, tensor<8x3xf32>, tensor<4x7xf32>, tensor<4x8xi32>
 }
 
