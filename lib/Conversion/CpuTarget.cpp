@@ -77,12 +77,14 @@ static void addUpstream(OpPassManager &pm, StringRef pipeline) {
 }
 
 void mlir::effc::addCpuBufferization(OpPassManager &pm) {
-  addUpstream(pm, "eliminate-empty-tensors,"
+  addUpstream(pm, "func.func(convert-elementwise-to-linalg),"
+                  "eliminate-empty-tensors,"
                   "one-shot-bufferize{bufferize-function-boundaries=1 "
                   "function-boundary-type-conversion=identity-layout-map},"
                   "canonicalize,"
                   "func.func(promote-buffers-to-stack{max-alloc-size-in-bytes=4096}),"
-                  "buffer-deallocation-pipeline,canonicalize");
+                  "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
+                  "canonicalize");
 }
 
 void mlir::effc::addCpuLLVMLowering(OpPassManager &pm) {

@@ -21,9 +21,13 @@ static void addUpstream(OpPassManager &pm, StringRef pipeline) {
 }
 
 /// TOSA ops (if any) to linalg on tensors; harmless without TOSA.
+/// addTosaToLinalgPasses leaves `tosa.const` (weights, zero points) and the
+/// data-movement ops (reshape, slice, concat, pad) alone; without the arith
+/// and tensor conversions they reach bufferization unconverted.
 static void addTosaLowering(OpPassManager &pm) {
   TosaToLinalgOptions tosaOptions;
   tosa::addTosaToLinalgPasses(pm, tosaOptions);
+  addUpstream(pm, "func.func(tosa-to-tensor,tosa-to-arith)");
 }
 
 void mlir::effc::buildReferencePipeline(OpPassManager &pm) {

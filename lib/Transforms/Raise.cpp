@@ -542,9 +542,8 @@ recognizeActivation(Block &body) {
   if (matches([](double x) { return std::tanh(x); }))
     return std::make_tuple(Activation::tanh, 0.0, 0.0);
   // Clamp: the flat tails give the bounds; the middle must be identity.
-  // Both tails must be flat over at least two samples, else a bound lies
-  // outside the sampled range (min(x, 100), or the identity) and the
-  // extreme samples are not bounds at all.
+  // Each tail must span two samples, else a bound lies outside the sampled
+  // range (min(x, 100), the identity) and the extremes are not bounds.
   size_t n = ys.size();
   double lo = ys.front(), hi = ys.back();
   if (lo < hi && ys[1] == lo && ys[n - 2] == hi &&

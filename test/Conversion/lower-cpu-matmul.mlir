@@ -2,6 +2,7 @@
 // RUN: effc-opt %s --effc-lower-cpu-matmul="vector-width=8 threads=2" -split-input-file | FileCheck %s --check-prefix=VW8
 // RUN: not effc-opt %s --effc-lower-cpu-matmul="vector-width=5" -split-input-file 2>&1 | FileCheck %s --check-prefix=BADVW
 
+// Tests that a vector width other than 4, 8 or 16 is a user error.
 // BADVW: error: vector-width must be 4, 8 or 16
 
 // Tests that a 64x128x96 f32 matmul becomes the packed kernel: B packed

@@ -17,8 +17,8 @@
 // CHECK-SAME: target_cpu = "skylake-avx512"
 // CHECK: llvm.call @linear(
 
-// Only llvm and omp ops remain: no func, tensor, linalg, scf, memref,
-// vector, arith or effc op survives.
+// Tests that only llvm and omp ops remain: no func, tensor, linalg, scf,
+// memref, vector, arith or effc op survives.
 // LLVMONLY-NOT: {{(= |  )(func|tensor|linalg|scf|memref|vector|arith|math|affine|cf|bufferization|effc)\.[a-z_]+}}
 
 // Tests that an AVX2 CPU gets 8-lane vectors.

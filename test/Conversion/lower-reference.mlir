@@ -1,7 +1,7 @@
 // RUN: effc-opt %s --effc-lower-reference -split-input-file --mlir-print-local-scope | FileCheck %s
 // RUN: effc-opt %s --effc-lower-reference -split-input-file | FileCheck %s --check-prefix=NOEFFC
 
-// No effc op survives the reference lowering.
+// Tests that no effc op survives the reference lowering.
 // NOEFFC-NOT: effc.
 
 // Tests that a 2-D effc.linear becomes a zero-filled linalg.matmul that

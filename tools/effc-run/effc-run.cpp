@@ -46,7 +46,6 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
 
 #include <algorithm>
@@ -227,8 +226,7 @@ public:
             64, llvm::alignTo(std::max<size_t>(size, 1), 64)))),
         size(size) {
     if (!ptr) {
-      llvm::errs() << "error: out of memory allocating " << size
-                   << " bytes\n";
+      llvm::errs() << "error: out of memory allocating " << size << " bytes\n";
       std::exit(1);
     }
     std::memset(ptr, 0, size);
@@ -692,8 +690,8 @@ static std::string formatDouble(double value) {
 // Compilation
 //===----------------------------------------------------------------------===//
 
-/// A pass manager on builtin.module honouring the --mlir-* pass flags.
 namespace {
+/// A pass manager on builtin.module honouring the --mlir-* pass flags.
 struct ModulePassManager : public PassManager {
   explicit ModulePassManager(MLIRContext *context)
       : PassManager(context, ModuleOp::getOperationName()) {

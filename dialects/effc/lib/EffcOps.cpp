@@ -279,10 +279,14 @@ static LogicalResult verifyQuantizedResult(
     return op->emitOpError("multiplier and shift need a requantized "
                            "(!quant.uniform) result");
   }
+  if (groupSize != 0 && !isa<FloatType>(resultElt))
+    return op->emitOpError("grouped weight scales cannot produce a single "
+                           "int32 accumulator; use a float result");
   if (isSignedInteger(resultElt, 32)) {
-    if (groupSize != 0)
-      return op->emitOpError("grouped weight scales cannot produce a single "
-                             "int32 accumulator; use a float result");
+    // Raw accumulators have no real-valued scale to clamp in.
+    if (act == Activation::clamp)
+      return op->emitOpError("i32 results allow only the activations 'none' "
+                             "and 'relu'");
   } else if (!requant && !isa<FloatType>(resultElt)) {
     return op->emitOpError("result must be i32, a float type or an i8 "
                            "!quant.uniform, got ")
@@ -673,6 +677,9 @@ LogicalResult QuantizedLinearOp::verify() {
                                    getMultiplier(), getShift(),
                                    getActivation())))
     return failure();
+  if (groupSize != 0 && getBias())
+    return emitOpError("a bias needs per-tensor or per-channel weight scales "
+                       "(its scale is s_x * s_w[n])");
   return verifyActivation(*this, getActivation(), getClampMin(),
                           getClampMax());
 }
@@ -801,11 +808,16 @@ LogicalResult SparseLinearOp::verify() {
         qt.getStorageTypeIntegralWidth() != 8 || !qt.isSigned())
       return emitOpError("quantized values must be i8 per tensor or per "
                          "output channel");
-    if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(qt))
+    if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(qt)) {
+      // The axis names a dim of the dense [N, K] weight, not of `values`.
+      if (pa.getQuantizedDimension() != 0)
+        return emitOpError("per-axis value scales must be along the output "
+                           "channels (axis 0 of the dense weight)");
       if ((int64_t)pa.getScales().size() != n)
         return emitOpError("values have ")
                << pa.getScales().size() << " scales for " << n
                << " output channels";
+    }
     Type outElt = out.getElementType();
     if (!isSignedInteger(outElt, 32) && !isa<FloatType>(outElt))
       return emitOpError("a quantized sparse linear produces i32 or float");

@@ -852,7 +852,7 @@ func.func @f(%x: tensor<8x64x!quant.uniform<i8:f32, 0.05>>, %w: tensor<32x64x!qu
 // Tests that the quantized linear checks clamp bounds.
 func.func @f(%x: tensor<8x64x!quant.uniform<i8:f32, 0.05>>, %w: tensor<32x64x!quant.uniform<i8:f32, 0.01>>) {
   // expected-error @+1 {{activation 'clamp' needs clamp_min and clamp_max}}
-  %y = effc.quantized_linear %x, %w {activation = #effc.activation<clamp>} : tensor<8x64x!quant.uniform<i8:f32, 0.05>>, tensor<32x64x!quant.uniform<i8:f32, 0.01>> -> tensor<8x32xi32>
+  %y = effc.quantized_linear %x, %w {activation = #effc.activation<clamp>} : tensor<8x64x!quant.uniform<i8:f32, 0.05>>, tensor<32x64x!quant.uniform<i8:f32, 0.01>> -> tensor<8x32xf32>
   return
 }
 
@@ -1337,4 +1337,40 @@ func.func @f(%x: tensor<8xf32>) -> tensor<8xf32> {
   // expected-error @+1 {{unknown effc attribute 'effc.prune_plan'}}
   %y = arith.addf %x, %x {effc.prune_plan = unit} : tensor<8xf32>
   return %y : tensor<8xf32>
+}
+
+// -----
+
+// Tests that grouped weight scales cannot be requantized either.
+func.func @f(%x: tensor<8x64x!quant.uniform<i8:f32, 0.05>>, %w: tensor<2x64x!quant.uniform<i8:f32:{0:1, 1:32}, {{0.1, 0.2}, {0.3, 0.4}}>>) {
+  // expected-error @+1 {{grouped weight scales cannot produce a single int32 accumulator; use a float result}}
+  %y = effc.quantized_linear %x, %w {multiplier = array<i32: 1073741824>, shift = array<i32: 0>} : tensor<8x64x!quant.uniform<i8:f32, 0.05>>, tensor<2x64x!quant.uniform<i8:f32:{0:1, 1:32}, {{0.1, 0.2}, {0.3, 0.4}}>> -> tensor<8x2x!quant.uniform<i8:f32, 0.1>>
+  return
+}
+
+// -----
+
+// Tests that raw i32 accumulators cannot be clamped (they have no real scale).
+func.func @f(%x: tensor<8x64x!quant.uniform<i8:f32, 0.05>>, %w: tensor<32x64x!quant.uniform<i8:f32, 0.01>>) {
+  // expected-error @+1 {{i32 results allow only the activations 'none' and 'relu'}}
+  %y = effc.quantized_linear %x, %w {activation = #effc.activation<clamp>, clamp_min = 0.0 : f32, clamp_max = 6.0 : f32} : tensor<8x64x!quant.uniform<i8:f32, 0.05>>, tensor<32x64x!quant.uniform<i8:f32, 0.01>> -> tensor<8x32xi32>
+  return
+}
+
+// -----
+
+// Tests that a bias is rejected with grouped weight scales.
+func.func @f(%x: tensor<8x64x!quant.uniform<i8:f32, 0.05>>, %w: tensor<2x64x!quant.uniform<i8:f32:{0:1, 1:32}, {{0.1, 0.2}, {0.3, 0.4}}>>, %b: tensor<2xi32>) {
+  // expected-error @+1 {{a bias needs per-tensor or per-channel weight scales (its scale is s_x * s_w[n])}}
+  %y = effc.quantized_linear %x, %w bias %b : tensor<8x64x!quant.uniform<i8:f32, 0.05>>, tensor<2x64x!quant.uniform<i8:f32:{0:1, 1:32}, {{0.1, 0.2}, {0.3, 0.4}}>>, tensor<2xi32> -> tensor<8x2xf32>
+  return
+}
+
+// -----
+
+// Tests that per-axis scales of sparse values run along the dense weight's output channels.
+func.func @f(%x: tensor<8x8x!quant.uniform<i8:f32, 0.05>>, %v: tensor<4x4x!quant.uniform<i8:f32:1, {0.1, 0.2, 0.3, 0.4}>>, %i: tensor<4x4xi8>) {
+  // expected-error @+1 {{per-axis value scales must be along the output channels (axis 0 of the dense weight)}}
+  %y = effc.sparse_linear %x, %v, %i {encoding = #effc.sparse_encoding<format = nm, n = 2, m = 4>, weight_shape = array<i64: 4, 8>} : tensor<8x8x!quant.uniform<i8:f32, 0.05>>, tensor<4x4x!quant.uniform<i8:f32:1, {0.1, 0.2, 0.3, 0.4}>>, tensor<4x4xi8> -> tensor<8x4xi32>
+  return
 }

@@ -1,5 +1,7 @@
 // Tests that --bench prints exactly one timing line in the documented format,
-// and that random inputs are the same for the same --seed.
+// that random inputs are the same for the same --seed, and that
+// --compare-to-reference (with and without --pipeline) prints one error line
+// per output.
 
 // RUN: effc-run %s --entry add --bench 3 | FileCheck %s
 // CHECK: effc-run: output 0 tensor<16x32xf32> = [
@@ -13,6 +15,8 @@
 // RUN: not cmp -s %t.seed7a.npy %t.seed8.npy
 
 // RUN: effc-run %s --entry add --compare-to-reference | FileCheck %s --check-prefix=CMP
+// RUN: effc-run %s --entry add --pipeline "canonicalize,func.func(cse)" --compare-to-reference | FileCheck %s --check-prefix=CMP
+// RUN: effc-run %s --entry add --pipeline "builtin.module(canonicalize)" --compare-to-reference | FileCheck %s --check-prefix=CMP
 // CMP: effc-run: output 0 max_abs_err={{[-+.e0-9]+}} sqnr_db={{inf|[-+.e0-9]+}}
 
 func.func @add(%a: tensor<16x32xf32>, %b: tensor<16x32xf32>) -> tensor<16x32xf32> {
