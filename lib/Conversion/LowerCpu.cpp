@@ -9,6 +9,7 @@
 #include "effc/Conversion/CpuTarget.h"
 #include "effc/Conversion/LinalgBuilders.h"
 #include "effc/Conversion/Passes.h"
+#include "effc/Dialect/EffcOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -135,6 +136,81 @@ struct NormalizeTransposedBatchB : OpRewritePattern<linalg::BatchMatmulOp> {
   }
 };
 
+/// A dense (groups = 1) convolution as im2col + GEMM: the patches
+/// [N*OH*OW, KH*KW*C] times the OHWI weight read as [F, KH*KW*C] (a free
+/// reshape), so convolutions run on the matmul kernels.
+struct ConvToIm2ColLinear : OpRewritePattern<Conv2DOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(Conv2DOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inTy = op.getInput().getType();
+    auto wTy = op.getWeight().getType();
+    auto outTy = op.getType();
+    if (op.getGroups() != 1 || !inTy.hasStaticShape() ||
+        !wTy.hasStaticShape() || !outTy.hasStaticShape())
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    Type elt = inTy.getElementType();
+    int64_t n = outTy.getDimSize(0), oh = outTy.getDimSize(1),
+            ow = outTy.getDimSize(2), f = outTy.getDimSize(3);
+    int64_t kh = wTy.getDimSize(1), kw = wTy.getDimSize(2),
+            c = wTy.getDimSize(3);
+    ArrayRef<int64_t> pad = op.getPadding(), st = op.getStrides(),
+                      dil = op.getDilations();
+    Value input = op.getInput();
+    if (llvm::any_of(pad, [](int64_t p) { return p != 0; })) {
+      SmallVector<int64_t> shape(inTy.getShape());
+      shape[1] += pad[0] + pad[1];
+      shape[2] += pad[2] + pad[3];
+      Value zero = arith::ConstantOp::create(rewriter, loc, elt,
+                                             rewriter.getFloatAttr(elt, 0.0));
+      SmallVector<OpFoldResult> lo = {rewriter.getIndexAttr(0),
+                                      rewriter.getIndexAttr(pad[0]),
+                                      rewriter.getIndexAttr(pad[2]),
+                                      rewriter.getIndexAttr(0)};
+      SmallVector<OpFoldResult> hi = {rewriter.getIndexAttr(0),
+                                      rewriter.getIndexAttr(pad[1]),
+                                      rewriter.getIndexAttr(pad[3]),
+                                      rewriter.getIndexAttr(0)};
+      input = tensor::PadOp::create(rewriter, loc,
+                                    RankedTensorType::get(shape, elt), input,
+                                    lo, hi, zero);
+    }
+    // patches[n, oh, ow, kh, kw, c] = in[n, oh*sh + kh*dh, ow*sw + kw*dw, c]
+    auto p6Ty = RankedTensorType::get({n, oh, ow, kh, kw, c}, elt);
+    AffineExpr dn, doh, dow, dkh, dkw, dc;
+    bindDims(ctx, dn, doh, dow, dkh, dkw, dc);
+    AffineMap inMap = AffineMap::get(
+        6, 0,
+        {dn, doh * st[0] + dkh * dil[0], dow * st[1] + dkw * dil[1], dc}, ctx);
+    Value patches =
+        linalg::GenericOp::create(
+            rewriter, loc, p6Ty, ValueRange{input},
+            ValueRange{buildEmpty(rewriter, loc, p6Ty)},
+            {inMap, AffineMap::getMultiDimIdentityMap(6, ctx)},
+            SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
+            [](OpBuilder &b, Location l, ValueRange a) {
+              linalg::YieldOp::create(b, l, a[0]);
+            })
+            .getResult(0);
+    auto p2Ty = RankedTensorType::get({n * oh * ow, kh * kw * c}, elt);
+    Value p2 = tensor::CollapseShapeOp::create(
+        rewriter, loc, p2Ty, patches,
+        ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+    Value w2 = tensor::CollapseShapeOp::create(
+        rewriter, loc, RankedTensorType::get({f, kh * kw * c}, elt),
+        op.getWeight(), ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
+    Value y = LinearOp::create(rewriter, loc,
+                               RankedTensorType::get({n * oh * ow, f}, elt),
+                               p2, w2, op.getBias(), op.getActivationAttr(),
+                               op.getClampMinAttr(), op.getClampMaxAttr());
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+        op, outTy, y, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+    return success();
+  }
+};
+
 void addUpstream(OpPassManager &pm, StringRef pipeline) {
   effc::parseBuiltinPipeline(pm, pipeline);
 }
@@ -167,6 +243,12 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
       module.emitError() << "unknown CPU '" << cpu << "' or target features '"
                          << targetFeatures << "'";
       return signalPassFailure();
+    }
+    {
+      RewritePatternSet convPatterns(&getContext());
+      convPatterns.add<ConvToIm2ColLinear>(&getContext());
+      if (failed(applyPatternsGreedily(module, std::move(convPatterns))))
+        return signalPassFailure();
     }
     OpPassManager front("builtin.module");
     front.addPass(createLowerReferencePass());

@@ -44,7 +44,8 @@ def LowerReferencePass : Pass<"effc-lower-reference", "ModuleOp"> {
 def LowerCpuPass : Pass<"effc-lower-cpu", "ModuleOp"> {
   let summary = "Lower effc and upstream ops on tensors to the llvm dialect for the CPU";
   let description = [{
-    The CPU code generator. It lowers effc ops through their reference
+    The CPU code generator. It turns dense convolutions into im2col + GEMM
+    (`effc.linear` on the patches), lowers effc ops through their reference
     forms, prepares the linalg ops for the CPU on tensors (matmuls get their
     right operand in [K, N] layout: constant weights are transposed at
     compile time; softmax is decomposed), bufferizes the module, turns every
