@@ -24,6 +24,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include <algorithm>
 #include <thread>
@@ -49,6 +51,7 @@ struct GemmPlan {
   int64_t mc;      // M block (a multiple of mr)
   int64_t threads; // parallel chunks of panels
   bool pack;       // pack B panels into a contiguous buffer
+  bool zeroInit;   // C starts as zeros: the first K block skips loading it
 };
 
 class GemmEmitter {
@@ -195,12 +198,38 @@ private:
       rowIdx.push_back(add(i0, idx(r)));
     for (int64_t v = 0; v < nv; ++v)
       colIdx.push_back(add(n0, idx(v * p.vl)));
+    auto loadC = [&](OpBuilder &lb, Location l) {
+      SmallVector<Value> vals;
+      Value zero = arith::ConstantOp::create(
+          lb, l, vecTy, DenseElementsAttr::get(vecTy, 0.0f));
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t v = 0; v < nv; ++v)
+          vals.push_back(vector::MaskedLoadOp::create(
+              lb, l, vecTy, c, ValueRange{rowIdx[r], colIdx[v]}, masks[v],
+              zero));
+      return vals;
+    };
     SmallVector<Value> acc;
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t v = 0; v < nv; ++v)
-        acc.push_back(vector::MaskedLoadOp::create(
-            b, loc, vecTy, c, ValueRange{rowIdx[r], colIdx[v]}, masks[v],
-            zeroVec()));
+    if (p.zeroInit) {
+      // The matmul's zero fill was dropped: the first K block starts from
+      // zero accumulators, later ones continue from C.
+      Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                          k0, idx(0));
+      auto ifOp = scf::IfOp::create(
+          b, loc, first,
+          [&](OpBuilder &tb, Location l) {
+            Value zero = arith::ConstantOp::create(
+                tb, l, vecTy, DenseElementsAttr::get(vecTy, 0.0f));
+            scf::YieldOp::create(tb, l,
+                                 SmallVector<Value>(rows * nv, zero));
+          },
+          [&](OpBuilder &eb, Location l) {
+            scf::YieldOp::create(eb, l, loadC(eb, l));
+          });
+      acc.assign(ifOp.getResults().begin(), ifOp.getResults().end());
+    } else {
+      acc = loadC(b, loc);
+    }
     auto loop = scf::ForOp::create(
         b, loc, k0, k1, idx(1), acc,
         [&](OpBuilder &nb, Location nl, Value k, ValueRange iter) {
@@ -261,7 +290,7 @@ struct LowerCpuMatmulPass
 
   /// C[M, N] += A[M, K] x B[K, N] with the kernel shape for this target.
   void emitGemm(OpBuilder &b, Location loc, Value a, Value bMat, Value c,
-                int64_t threads) {
+                int64_t threads, bool zeroInit) {
     auto aTy = cast<MemRefType>(a.getType());
     auto bTy = cast<MemRefType>(bMat.getType());
     GemmPlan plan;
@@ -279,7 +308,27 @@ struct LowerCpuMatmulPass
     // Packing costs one pass over A and B; it pays once B is reused by
     // enough rows of A.
     plan.pack = plan.m >= 4 * plan.mr;
+    plan.zeroInit = zeroInit;
     GemmEmitter(b, loc, plan, a, bMat, c).emit();
+  }
+
+  /// Finds the `linalg.fill` of zeros that initializes `c` right before
+  /// `op` (only allocations and pure ops in between) and erases it: the
+  /// kernel then starts from zero accumulators instead of reading C.
+  static bool takeZeroFill(Operation *op, Value c) {
+    for (Operation *prev = op->getPrevNode(); prev;
+         prev = prev->getPrevNode()) {
+      if (auto fill = dyn_cast<linalg::FillOp>(prev)) {
+        if (fill.getOutputs()[0] != c ||
+            !matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
+          return false;
+        fill.erase();
+        return true;
+      }
+      if (!isa<memref::AllocOp, memref::AllocaOp>(prev) && !isPure(prev))
+        return false;
+    }
+    return false;
   }
 
   void runOnOperation() override {
@@ -297,9 +346,10 @@ struct LowerCpuMatmulPass
         matmuls.push_back(op);
     });
     for (linalg::MatmulOp op : matmuls) {
+      bool zeroInit = takeZeroFill(op, op.getOutputs()[0]);
       OpBuilder b(op);
       emitGemm(b, op.getLoc(), op.getInputs()[0], op.getInputs()[1],
-               op.getOutputs()[0], threads);
+               op.getOutputs()[0], threads, zeroInit);
       op.erase();
     }
 
@@ -335,7 +385,7 @@ struct LowerCpuMatmulPass
                                          offsets, sizes, strides);
       };
       emitGemm(b, loc, slice(op.getInputs()[0]), slice(op.getInputs()[1]),
-               slice(op.getOutputs()[0]), threads);
+               slice(op.getOutputs()[0]), threads, /*zeroInit=*/false);
       op.erase();
     }
   }
