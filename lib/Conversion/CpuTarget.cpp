@@ -80,6 +80,7 @@ void mlir::effc::addCpuBufferization(OpPassManager &pm) {
   addUpstream(pm, "func.func(convert-elementwise-to-linalg),"
                   "eliminate-empty-tensors,"
                   "one-shot-bufferize{bufferize-function-boundaries=1 "
+                  "allow-return-allocs-from-loops=1 "
                   "function-boundary-type-conversion=identity-layout-map},"
                   "canonicalize,"
                   "func.func(promote-buffers-to-stack{max-alloc-size-in-bytes=4096}),"
@@ -92,7 +93,8 @@ void mlir::effc::addCpuLLVMLowering(OpPassManager &pm) {
   // scf-to-openmp wraps each parallel body in a single-block
   // memref.alloca_scope, so memref lowering (which inlines that scope) must
   // run before scf-to-cf splits the body into blocks.
-  addUpstream(pm, "lower-affine,convert-scf-to-openmp,"
+  addUpstream(pm, "func.func(scf-forall-to-parallel),"
+                  "lower-affine,convert-scf-to-openmp,"
                   "convert-vector-to-scf,expand-strided-metadata,lower-affine,"
                   "finalize-memref-to-llvm,convert-scf-to-cf,"
                   "convert-vector-to-llvm{enable-x86vector=1},"

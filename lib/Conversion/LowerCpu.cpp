@@ -247,6 +247,7 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
     {
       RewritePatternSet convPatterns(&getContext());
       convPatterns.add<ConvToIm2ColLinear>(&getContext());
+      populateLowerCpuAttentionPatterns(convPatterns);
       if (failed(applyPatternsGreedily(module, std::move(convPatterns))))
         return signalPassFailure();
     }

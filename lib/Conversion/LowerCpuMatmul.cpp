@@ -72,12 +72,7 @@ public:
       auto packTy = MemRefType::get({numPanels, p.k, p.nr}, f32);
       packed = memref::AllocOp::create(b, loc, packTy, b.getI64IntegerAttr(64));
     }
-    auto par = scf::ParallelOp::create(b, loc, {idx(0)}, {idx(chunks)},
-                                       {idx(1)});
-    {
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(par.getBody());
-      Value t = par.getInductionVars()[0];
+    auto body = [&](Value t) {
       // Panels [p0, p1) belong to chunk t.
       Value np = idx(numPanels), ch = idx(chunks);
       Value p0 = div(mul(t, np), ch);
@@ -89,6 +84,17 @@ public:
         emitBlocks(packed, p0, p1, /*rows=*/p.mr, 0, mFull);
       if (mFull < p.m)
         emitBlocks(packed, p0, p1, /*rows=*/p.m - mFull, mFull, p.m);
+    };
+    if (chunks == 1) {
+      // One chunk (a single thread, or a GEMM already inside a parallel
+      // loop): no parallel region.
+      body(idx(0));
+    } else {
+      auto par = scf::ParallelOp::create(b, loc, {idx(0)}, {idx(chunks)},
+                                         {idx(1)});
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(par.getBody());
+      body(par.getInductionVars()[0]);
     }
     if (p.pack)
       memref::DeallocOp::create(b, loc, packed);
@@ -308,6 +314,14 @@ struct LowerCpuMatmulPass
     // Packing costs one pass over A and B; it pays once B is reused by
     // enough rows of A.
     plan.pack = plan.m >= 4 * plan.mr;
+    // A GEMM inside a parallel loop (e.g. a flash-attention tile) runs on
+    // one thread; its operands are small enough to stay in cache unpacked.
+    if (b.getInsertionBlock()->getParentOp()->getParentOfType<scf::ParallelOp>() ||
+        b.getInsertionBlock()->getParentOp()->getParentOfType<scf::ForallOp>() ||
+        isa<scf::ParallelOp, scf::ForallOp>(b.getInsertionBlock()->getParentOp())) {
+      plan.threads = 1;
+      plan.pack = false;
+    }
     plan.zeroInit = zeroInit;
     GemmEmitter(b, loc, plan, a, bMat, c).emit();
   }

@@ -27,6 +27,9 @@ namespace effc {
 void populateLowerReferencePatterns(RewritePatternSet &patterns);
 /// The quantization-op part of the reference lowering.
 void populateLowerReferenceQuantPatterns(RewritePatternSet &patterns);
+/// effc.attention as a tiled flash-attention loop nest (online softmax, no
+/// Sq x Skv buffer) on tensors; used by `--effc-lower-cpu`.
+void populateLowerCpuAttentionPatterns(RewritePatternSet &patterns);
 /// The sparse-op part of the reference lowering.
 void populateLowerReferenceSparsePatterns(RewritePatternSet &patterns);
 
