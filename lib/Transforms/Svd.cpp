@@ -271,16 +271,18 @@ static bool symmetricEigen(std::vector<double> &v, std::vector<double> &d,
       d[i - 1] = f - g;
       for (int64_t j = 0; j < i; ++j)
         e[j] = 0.0;
-      for (int64_t j = 0; j < i; ++j) {
-        f = d[j];
-        V(j, i) = f;
-        g = e[j] + V(j, j) * f;
-        for (int64_t k = j + 1; k <= i - 1; ++k) {
-          g += V(k, j) * d[k];
-          e[k] += V(k, j) * f;
+      // e = (lower triangle of V) d, row by row for contiguous access.
+      for (int64_t k = 0; k < i; ++k) {
+        const double *row = &V(k, 0);
+        double dk = d[k], acc = 0.0;
+        for (int64_t j = 0; j < k; ++j) {
+          e[j] += row[j] * dk;
+          acc += row[j] * d[j];
         }
-        e[j] = g;
+        e[k] += row[k] * dk + acc;
       }
+      for (int64_t j = 0; j < i; ++j)
+        V(j, i) = d[j];
       f = 0.0;
       for (int64_t j = 0; j < i; ++j) {
         e[j] /= h;
@@ -289,11 +291,14 @@ static bool symmetricEigen(std::vector<double> &v, std::vector<double> &d,
       double hh = f / (h + h);
       for (int64_t j = 0; j < i; ++j)
         e[j] -= hh * d[j];
+      // V -= d e^T + e d^T on the lower triangle, row by row.
+      for (int64_t k = 0; k < i; ++k) {
+        double *row = &V(k, 0);
+        double ek = e[k], dk = d[k];
+        for (int64_t j = 0; j <= k; ++j)
+          row[j] -= (d[j] * ek + e[j] * dk);
+      }
       for (int64_t j = 0; j < i; ++j) {
-        f = d[j];
-        g = e[j];
-        for (int64_t k = j; k <= i - 1; ++k)
-          V(k, j) -= (f * e[k] + g * d[k]);
         d[j] = V(i - 1, j);
         V(i, j) = 0.0;
       }
@@ -307,12 +312,19 @@ static bool symmetricEigen(std::vector<double> &v, std::vector<double> &d,
     if (h != 0.0) {
       for (int64_t k = 0; k <= i; ++k)
         d[k] = V(k, i + 1) / h;
-      for (int64_t j = 0; j <= i; ++j) {
-        double g = 0.0;
-        for (int64_t k = 0; k <= i; ++k)
-          g += V(k, i + 1) * V(k, j);
-        for (int64_t k = 0; k <= i; ++k)
-          V(k, j) -= g * d[k];
+      // V[0..i][0..i] -= d (V[0..i][i+1]^T V[0..i][0..i]), row by row.
+      std::vector<double> g(i + 1, 0.0);
+      for (int64_t k = 0; k <= i; ++k) {
+        const double *row = &V(k, 0);
+        double vk = V(k, i + 1);
+        for (int64_t j = 0; j <= i; ++j)
+          g[j] += vk * row[j];
+      }
+      for (int64_t k = 0; k <= i; ++k) {
+        double *row = &V(k, 0);
+        double dk = d[k];
+        for (int64_t j = 0; j <= i; ++j)
+          row[j] -= g[j] * dk;
       }
     }
     for (int64_t k = 0; k <= i; ++k)
