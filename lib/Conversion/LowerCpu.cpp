@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
@@ -258,6 +259,9 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
       return signalPassFailure();
 
     RewritePatternSet patterns(&getContext());
+    // exp/tanh/erf/... as inlined polynomials (a few ulp from libm) instead
+    // of scalar libm calls, so softmax and activations vectorize.
+    populateMathPolynomialApproximationPatterns(patterns);
     // A transpose of a transpose (an argument weight raised to [N, K] and
     // read back as [K, N]) cancels out.
     linalg::TransposeOp::getCanonicalizationPatterns(patterns, &getContext());

@@ -8,7 +8,7 @@
 // CHECK-NOT: 67108864
 // CHECK: omp.parallel
 // CHECK-NOT: 67108864
-// CHECK: llvm.intr.exp
+// CHECK: llvm.intr.fmuladd{{.*}}vector<16xf32>
 // CHECK-NOT: 67108864
 // CHECK-LABEL: llvm.func @_mlir_ciface_long_causal
 // REF-LABEL: func.func @long_causal

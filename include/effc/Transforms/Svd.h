@@ -66,23 +66,25 @@ Svd computeLeadingSvd(llvm::ArrayRef<double> a, int64_t rows, int64_t cols,
 
 /// The outcome of an energy-driven rank search.
 struct EnergySvd {
-  /// At least `rank` leading triplets (all of them from the exact method).
+  /// The leading triplets: all of them from the exact method, the `searched`
+  /// leading ones from the randomized search.
   Svd svd;
-  /// The smallest rank R with sum_{i<R} s_i^2 >= energy * ||A||_F^2, or 0
-  /// when no rank <= maxRank was found to reach it.
+  /// The smallest rank R >= 1 with sum_{i<R} s_i^2 >= energy * ||A||_F^2
+  /// (from the randomized search: a rank that provably reaches it), or 0
+  /// when the search stopped at `searched` without reaching it.
   int64_t rank = 0;
-  /// The largest rank examined (min(rows, cols) for the exact method).
+  /// The largest rank examined.
   int64_t searched = 0;
   /// ||A||_F^2.
   double totalEnergy = 0;
 };
 
 /// Finds the smallest rank keeping `energy` (in (0, 1]) of the squared
-/// singular values, looking no further than `maxRank`. Small matrices get
-/// the exact SVD; large ones a randomized search whose rank doubles from
-/// 32 up to maxRank (or until the work exceeds a fixed budget; `searched`
-/// tells how far it went). Randomized estimates of the leading energy are
-/// lower bounds, so the rank found is never too small.
+/// singular values. Small matrices get the exact SVD. Large ones get a
+/// randomized search whose rank doubles from 32 up to `maxRank` or until the
+/// work would exceed a fixed budget of a few seconds; its leading energies
+/// are lower bounds of the true ones, so the rank found is never too small
+/// and the factors keep at least `energy` of ||A||_F^2.
 EnergySvd computeEnergySvd(llvm::ArrayRef<double> a, int64_t rows,
                            int64_t cols, double energy, int64_t maxRank);
 
