@@ -143,6 +143,22 @@ Value mlir::effc::buildReshape(OpBuilder &b, Location loc, Value v,
   return tensor::ExpandShapeOp::create(b, loc, type, flat, outAll);
 }
 
+Value mlir::effc::buildPadNHWC(OpBuilder &b, Location loc, Value input,
+                               ArrayRef<int64_t> padding, Value value) {
+  if (llvm::all_of(padding, [](int64_t p) { return p == 0; }))
+    return input;
+  auto ty = cast<RankedTensorType>(input.getType());
+  SmallVector<int64_t> shape(ty.getShape());
+  shape[1] += padding[0] + padding[1];
+  shape[2] += padding[2] + padding[3];
+  auto padTy = RankedTensorType::get(shape, ty.getElementType());
+  SmallVector<OpFoldResult> lo = {b.getIndexAttr(0), b.getIndexAttr(padding[0]),
+                                  b.getIndexAttr(padding[2]), b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> hi = {b.getIndexAttr(0), b.getIndexAttr(padding[1]),
+                                  b.getIndexAttr(padding[3]), b.getIndexAttr(0)};
+  return tensor::PadOp::create(b, loc, padTy, input, lo, hi, value);
+}
+
 Value mlir::effc::buildTransposeLast2(OpBuilder &b, Location loc, Value v) {
   auto type = cast<RankedTensorType>(v.getType());
   int64_t r = type.getRank();

@@ -14,10 +14,6 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
-#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
-#include "mlir/Interfaces/FunctionInterfaces.h"
-#include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
@@ -163,25 +159,10 @@ struct ConvToIm2ColLinear : OpRewritePattern<Conv2DOp> {
             c = wTy.getDimSize(3);
     ArrayRef<int64_t> pad = op.getPadding(), st = op.getStrides(),
                       dil = op.getDilations();
-    Value input = op.getInput();
-    if (llvm::any_of(pad, [](int64_t p) { return p != 0; })) {
-      SmallVector<int64_t> shape(inTy.getShape());
-      shape[1] += pad[0] + pad[1];
-      shape[2] += pad[2] + pad[3];
-      Value zero = arith::ConstantOp::create(rewriter, loc, elt,
-                                             rewriter.getFloatAttr(elt, 0.0));
-      SmallVector<OpFoldResult> lo = {rewriter.getIndexAttr(0),
-                                      rewriter.getIndexAttr(pad[0]),
-                                      rewriter.getIndexAttr(pad[2]),
-                                      rewriter.getIndexAttr(0)};
-      SmallVector<OpFoldResult> hi = {rewriter.getIndexAttr(0),
-                                      rewriter.getIndexAttr(pad[1]),
-                                      rewriter.getIndexAttr(pad[3]),
-                                      rewriter.getIndexAttr(0)};
-      input = tensor::PadOp::create(rewriter, loc,
-                                    RankedTensorType::get(shape, elt), input,
-                                    lo, hi, zero);
-    }
+    Value input = buildPadNHWC(
+        rewriter, loc, op.getInput(), pad,
+        arith::ConstantOp::create(rewriter, loc, elt,
+                                  rewriter.getFloatAttr(elt, 0.0)));
     // patches[n, oh, ow, kh, kw, c] = in[n, oh*sh + kh*dh, ow*sw + kw*dw, c]
     auto p6Ty = RankedTensorType::get({n, oh, ow, kh, kw, c}, elt);
     AffineExpr dn, doh, dow, dkh, dkw, dc;
@@ -215,63 +196,6 @@ struct ConvToIm2ColLinear : OpRewritePattern<Conv2DOp> {
     return success();
   }
 };
-
-/// Elementwise generics (all loops parallel, maps that are projections, as
-/// bias/activation, softmax's exp/divide, casts) become loops over vectors
-/// of the target width along the innermost dim: tiled to 1 x ... x VL and
-/// vectorized.
-void vectorizeElementwise(ModuleOp module, int64_t lanes) {
-  SmallVector<linalg::GenericOp> candidates;
-  module.walk([&](linalg::GenericOp g) {
-    // Ops inside generated loop nests (flash-attention tiles) are small and
-    // already blocked; tiling them again only adds copies.
-    if (!isa<FunctionOpInterface>(g->getParentOp()))
-      return;
-    if (!g.hasPureTensorSemantics() || g.getNumLoops() == 0 ||
-        g.getNumLoops() != g.getNumParallelLoops() ||
-        g->getNumResults() != 1)
-      return;
-    for (Value v : g->getOperands()) {
-      auto t = dyn_cast<RankedTensorType>(v.getType());
-      if (!t || !t.hasStaticShape() || !t.getElementType().isIntOrFloat())
-        return;
-    }
-    if (!llvm::all_of(g.getIndexingMapsArray(), [](AffineMap m) {
-          return m.isProjectedPermutation(/*allowZeroInResults=*/true);
-        }))
-      return;
-    // Whole vectors only, and bodies without index computations: edges and
-    // masks are left to LLVM's loop vectorizer, which handles them well.
-    if (g.getStaticLoopRanges().back() % lanes != 0 || g.hasIndexSemantics())
-      return;
-    candidates.push_back(g);
-  });
-  IRRewriter rewriter(module.getContext());
-  for (linalg::GenericOp g : candidates) {
-    SmallVector<int64_t> ranges = g.getStaticLoopRanges();
-    int64_t inner = lanes;
-    SmallVector<OpFoldResult> sizes(ranges.size() - 1,
-                                    rewriter.getIndexAttr(1));
-    sizes.push_back(rewriter.getIndexAttr(inner));
-    scf::SCFTilingOptions options;
-    options.setTileSizes(sizes);
-    rewriter.setInsertionPoint(g);
-    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-        rewriter, cast<TilingInterface>(g.getOperation()), options);
-    if (failed(tiled))
-      continue;
-    rewriter.replaceOp(g, tiled->replacements);
-    for (Operation *t : tiled->tiledOps) {
-      SmallVector<int64_t> vectorSizes(ranges.size(), 1);
-      vectorSizes.back() = inner;
-      rewriter.setInsertionPoint(t);
-      FailureOr<linalg::VectorizationResult> vec =
-          linalg::vectorize(rewriter, t, vectorSizes);
-      if (succeeded(vec))
-        rewriter.replaceOp(t, vec->replacements);
-    }
-  }
-}
 
 void addUpstream(OpPassManager &pm, StringRef pipeline) {
   effc::parseBuiltinPipeline(pm, pipeline);
@@ -329,8 +253,6 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
     patterns.add<NormalizeTransposedB, NormalizeTransposedBatchB>(&getContext());
     if (failed(applyPatternsGreedily(module, std::move(patterns))))
       return signalPassFailure();
-
-    vectorizeElementwise(module, target->f32Lanes);
 
     OpPassManager back("builtin.module");
     buildBackend(back, *target);

@@ -257,30 +257,26 @@ struct FlashAttention : OpRewritePattern<AttentionOp> {
                        x)
                 .getResult();
           };
-          Value p =
-              linalg::GenericOp::create(
-                  b, l, sTy, ValueRange{scaled, mNew},
-                  ValueRange{buildEmpty(b, l, sTy)}, {id2, row2, id2}, par2,
-                  [&](OpBuilder &nb, Location nl, ValueRange a) {
-                    Value d = arith::SubFOp::create(nb, nl, a[0],
-                                                    safe(nb, nl, a[1]));
-                    linalg::YieldOp::create(
-                        nb, nl, math::ExpOp::create(nb, nl, d).getResult());
-                  })
-                  .getResult(0);
+          // exp(x - safe(m)) elementwise, x and m read through `maps`.
+          auto expDiff = [&](RankedTensorType ty, Value x, Value m,
+                             ArrayRef<AffineMap> maps,
+                             ArrayRef<IteratorType> iters) {
+            return linalg::GenericOp::create(
+                       b, l, ty, ValueRange{x, m},
+                       ValueRange{buildEmpty(b, l, ty)}, maps, iters,
+                       [&](OpBuilder &nb, Location nl, ValueRange a) {
+                         Value d = arith::SubFOp::create(nb, nl, a[0],
+                                                         safe(nb, nl, a[1]));
+                         linalg::YieldOp::create(
+                             nb, nl,
+                             math::ExpOp::create(nb, nl, d).getResult());
+                       })
+                .getResult(0);
+          };
+          Value p = expDiff(sTy, scaled, mNew, {id2, row2, id2}, par2);
           // corr = exp(m - m_new); l = l * corr + rowsum(p).
-          Value corr =
-              linalg::GenericOp::create(
-                  b, l, rowTy, ValueRange{iter[0], mNew},
-                  ValueRange{buildEmpty(b, l, rowTy)}, {id1, id1, id1},
-                  {IteratorType::parallel},
-                  [&](OpBuilder &nb, Location nl, ValueRange a) {
-                    Value d = arith::SubFOp::create(nb, nl, a[0],
-                                                    safe(nb, nl, a[1]));
-                    linalg::YieldOp::create(
-                        nb, nl, math::ExpOp::create(nb, nl, d).getResult());
-                  })
-                  .getResult(0);
+          Value corr = expDiff(rowTy, iter[0], mNew, {id1, id1, id1},
+                               {IteratorType::parallel});
           Value lScaled =
               linalg::GenericOp::create(
                   b, l, rowTy, ValueRange{iter[1], corr},

@@ -129,23 +129,6 @@ struct LowerLinear : OpConversionPattern<LinearOp> {
 // effc.conv2d
 //===----------------------------------------------------------------------===//
 
-/// Pads an NHWC input with `value` by `padding` = [top, bottom, left, right].
-Value padNHWC(OpBuilder &b, Location loc, Value input,
-              ArrayRef<int64_t> padding, Value value) {
-  if (llvm::all_of(padding, [](int64_t p) { return p == 0; }))
-    return input;
-  auto ty = cast<RankedTensorType>(input.getType());
-  SmallVector<int64_t> shape(ty.getShape());
-  shape[1] += padding[0] + padding[1];
-  shape[2] += padding[2] + padding[3];
-  auto padTy = RankedTensorType::get(shape, ty.getElementType());
-  SmallVector<OpFoldResult> lo = {b.getIndexAttr(0), b.getIndexAttr(padding[0]),
-                                  b.getIndexAttr(padding[2]), b.getIndexAttr(0)};
-  SmallVector<OpFoldResult> hi = {b.getIndexAttr(0), b.getIndexAttr(padding[1]),
-                                  b.getIndexAttr(padding[3]), b.getIndexAttr(0)};
-  return tensor::PadOp::create(b, loc, padTy, input, lo, hi, value);
-}
-
 struct LowerConv2D : OpConversionPattern<Conv2DOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -158,7 +141,7 @@ struct LowerConv2D : OpConversionPattern<Conv2DOp> {
     Type elt = outTy.getElementType();
     Value zero = arith::ConstantOp::create(
         rewriter, loc, elt, rewriter.getFloatAttr(elt, 0.0));
-    Value input = padNHWC(rewriter, loc, adaptor.getInput(), op.getPadding(),
+    Value input = buildPadNHWC(rewriter, loc, adaptor.getInput(), op.getPadding(),
                           zero);
     auto strides = rewriter.getI64TensorAttr(op.getStrides());
     auto dilations = rewriter.getI64TensorAttr(op.getDilations());

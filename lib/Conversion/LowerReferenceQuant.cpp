@@ -513,27 +513,11 @@ struct LowerQuantizedConv2D : OpConversionPattern<QuantizedConv2DOp> {
     Value x = storageOf(rewriter, loc, adaptor.getInput());
     Value w = storageOf(rewriter, loc, adaptor.getWeight());
     // Pad with the input zero point: padded positions contribute 0.
-    ArrayRef<int64_t> pad = op.getPadding();
-    if (llvm::any_of(pad, [](int64_t p) { return p != 0; })) {
-      auto xTy = cast<RankedTensorType>(x.getType());
-      SmallVector<int64_t> shape(xTy.getShape());
-      shape[1] += pad[0] + pad[1];
-      shape[2] += pad[2] + pad[3];
-      Value zp = arith::ConstantOp::create(
-          rewriter, loc, xTy.getElementType(),
-          rewriter.getIntegerAttr(xTy.getElementType(), xq.getZeroPoint()));
-      SmallVector<OpFoldResult> lo = {rewriter.getIndexAttr(0),
-                                      rewriter.getIndexAttr(pad[0]),
-                                      rewriter.getIndexAttr(pad[2]),
-                                      rewriter.getIndexAttr(0)};
-      SmallVector<OpFoldResult> hi = {rewriter.getIndexAttr(0),
-                                      rewriter.getIndexAttr(pad[1]),
-                                      rewriter.getIndexAttr(pad[3]),
-                                      rewriter.getIndexAttr(0)};
-      x = tensor::PadOp::create(
-          rewriter, loc, RankedTensorType::get(shape, xTy.getElementType()),
-          x, lo, hi, zp);
-    }
+    Type xElt = cast<RankedTensorType>(x.getType()).getElementType();
+    x = buildPadNHWC(rewriter, loc, x, op.getPadding(),
+                     arith::ConstantOp::create(
+                         rewriter, loc, xElt,
+                         rewriter.getIntegerAttr(xElt, xq.getZeroPoint())));
     auto accTy = RankedTensorType::get(outTy.getShape(), rewriter.getI32Type());
     Value izp = i32c(rewriter, loc, xq.getZeroPoint());
     Value fzp = i32c(rewriter, loc, 0);

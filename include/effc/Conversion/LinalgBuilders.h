@@ -43,6 +43,11 @@ Value buildBiasActivation(OpBuilder &b, Location loc, Value acc, Value bias,
 Value buildReshape(OpBuilder &b, Location loc, Value v,
                    RankedTensorType type);
 
+/// Pads an NHWC tensor's H and W with the scalar `value` by `padding` =
+/// [top, bottom, left, right]; returns `input` when nothing is padded.
+Value buildPadNHWC(OpBuilder &b, Location loc, Value input,
+                   ArrayRef<int64_t> padding, Value value);
+
 /// Transposes a 2-D or batched (3-D) tensor's last two dims.
 Value buildTransposeLast2(OpBuilder &b, Location loc, Value v);
 
