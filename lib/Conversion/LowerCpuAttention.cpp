@@ -77,6 +77,19 @@ struct FlashAttention : OpRewritePattern<AttentionOp> {
       mask = to4(mask);
     }
     int64_t Br = tileFor(Sq, 64), Bc = tileFor(Skv, 64);
+    // A block-sparse layout fixes the tiles: one tile per layout block, and
+    // inactive blocks are skipped.
+    auto blockSize = op.getBlockSize();
+    Value layout;
+    if (blockSize) {
+      Br = (*blockSize)[0];
+      Bc = (*blockSize)[1];
+      auto layoutTy = RankedTensorType::get({Sq / Br, Skv / Bc},
+                                            rewriter.getI1Type());
+      layout = arith::ConstantOp::create(
+          rewriter, loc, layoutTy,
+          DenseElementsAttr::get(layoutTy, *op.getBlockLayout()));
+    }
     int64_t offset = Skv - Sq;
     MaskKind kind = op.getMask();
     int64_t window = op.getWindow().value_or(0);
@@ -154,7 +167,20 @@ struct FlashAttention : OpRewritePattern<AttentionOp> {
 
     auto loop = scf::ForOp::create(
         rewriter, loc, jBegin, jEnd, idx(Bc), ValueRange{m0, l0, acc0},
-        [&](OpBuilder &b, Location l, Value j0, ValueRange iter) {
+        [&](OpBuilder &outerB, Location l, Value j0, ValueRange iter) {
+          scf::IfOp active;
+          OpBuilder b = outerB;
+          if (layout) {
+            Value jt = arith::DivUIOp::create(
+                outerB, l, j0, arith::ConstantIndexOp::create(outerB, l, Bc));
+            Value on = tensor::ExtractOp::create(outerB, l, layout,
+                                                 ValueRange{ti, jt});
+            active = scf::IfOp::create(outerB, l, iter.getTypes(), on,
+                                       /*withElseRegion=*/true);
+            OpBuilder eb = OpBuilder::atBlockEnd(active.elseBlock());
+            scf::YieldOp::create(eb, l, iter);
+            b = OpBuilder::atBlockEnd(active.thenBlock());
+          }
           auto cst = [&](double x) {
             return arith::ConstantOp::create(b, l, elt,
                                              b.getFloatAttr(elt, x))
@@ -315,6 +341,8 @@ struct FlashAttention : OpRewritePattern<AttentionOp> {
                              .getResult(0);
           (void)cst;
           scf::YieldOp::create(b, l, ValueRange{mNew, lNew, accNew});
+          if (active)
+            scf::YieldOp::create(outerB, l, active.getResults());
         });
 
     // out = acc / l (rows that saw no key at all give 0, not NaN).

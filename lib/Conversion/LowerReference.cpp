@@ -291,6 +291,20 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
       }
       maskIns.push_back(mask);
     }
+    // Block-sparse layout: a constant [Sq/bq, Skv/bk] i1 table read at
+    // (i / bq, j / bk).
+    unsigned layoutArg = 0;
+    if (auto blockSize = op.getBlockSize()) {
+      int64_t bq = (*blockSize)[0], bk = (*blockSize)[1];
+      auto layoutTy = RankedTensorType::get({Sq / bq, Skv / bk},
+                                            rewriter.getI1Type());
+      Value layout = arith::ConstantOp::create(
+          rewriter, loc, layoutTy,
+          DenseElementsAttr::get(layoutTy, *op.getBlockLayout()));
+      layoutArg = maskIns.size();
+      maskIns.push_back(layout);
+      maskMaps.push_back(mapOf(ctx, 5, {i5.floorDiv(bq), j5.floorDiv(bk)}));
+    }
     maskMaps.push_back(id5);
     Value masked =
         linalg::GenericOp::create(
@@ -327,6 +341,13 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
                                     -std::numeric_limits<double>::infinity()));
                 s = arith::SelectOp::create(nb, nl, visible, s, ninf);
               }
+              if (layoutArg) {
+                Value ninf = arith::ConstantOp::create(
+                    nb, nl, elt,
+                    nb.getFloatAttr(elt,
+                                    -std::numeric_limits<double>::infinity()));
+                s = arith::SelectOp::create(nb, nl, a[layoutArg], s, ninf);
+              }
               linalg::YieldOp::create(nb, nl, s);
             })
             .getResult(0);
@@ -354,7 +375,20 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
             rewriter, loc, sTy, ValueRange{masked, rowMax},
             ValueRange{buildEmpty(rewriter, loc, sTy)}, {id5, red, id5}, par5,
             [&](OpBuilder &nb, Location nl, ValueRange a) {
-              Value diff = arith::SubFOp::create(nb, nl, a[0], a[1]);
+              // A row that sees no key has max -inf: subtract 0 instead so
+              // its exps are 0 (and its output 0) rather than NaN.
+              Value isInf = arith::CmpFOp::create(
+                  nb, nl, arith::CmpFPredicate::OEQ, a[1],
+                  arith::ConstantOp::create(
+                      nb, nl, elt,
+                      nb.getFloatAttr(
+                          elt, -std::numeric_limits<double>::infinity())));
+              Value base = arith::SelectOp::create(
+                  nb, nl, isInf,
+                  arith::ConstantOp::create(nb, nl, elt,
+                                            nb.getFloatAttr(elt, 0.0)),
+                  a[1]);
+              Value diff = arith::SubFOp::create(nb, nl, a[0], base);
               linalg::YieldOp::create(
                   nb, nl, math::ExpOp::create(nb, nl, diff).getResult());
             })
@@ -375,7 +409,17 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
             ValueRange{buildEmpty(rewriter, loc, sTy)}, {id5, red, id5}, par5,
             [&](OpBuilder &nb, Location nl, ValueRange a) {
               linalg::YieldOp::create(
-                  nb, nl, arith::DivFOp::create(nb, nl, a[0], a[1]).getResult());
+                  nb, nl,
+                  arith::SelectOp::create(
+                      nb, nl,
+                      arith::CmpFOp::create(
+                          nb, nl, arith::CmpFPredicate::OEQ, a[1],
+                          arith::ConstantOp::create(
+                              nb, nl, elt, nb.getFloatAttr(elt, 0.0))),
+                      arith::ConstantOp::create(nb, nl, elt,
+                                                nb.getFloatAttr(elt, 0.0)),
+                      arith::DivFOp::create(nb, nl, a[0], a[1]))
+                      .getResult());
             })
             .getResult(0);
 

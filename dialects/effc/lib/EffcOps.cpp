@@ -501,6 +501,26 @@ LogicalResult AttentionOp::verify() {
   } else if (maskVal) {
     return emitOpError("a mask operand needs mask 'explicit'");
   }
+  auto blockSize = getBlockSize();
+  auto layout = getBlockLayout();
+  if (blockSize.has_value() != layout.has_value())
+    return emitOpError("block_size and block_layout go together");
+  if (blockSize) {
+    if (blockSize->size() != 2 || (*blockSize)[0] <= 0 || (*blockSize)[1] <= 0)
+      return emitOpError("block_size must be two positive sizes [bq, bk]");
+    int64_t sq = qs[r - 2], skv = ks[r - 2];
+    if (ShapedType::isDynamic(sq) || ShapedType::isDynamic(skv))
+      return emitOpError("a block layout needs static sequence lengths");
+    int64_t bq = (*blockSize)[0], bk = (*blockSize)[1];
+    if (sq % bq != 0 || skv % bk != 0)
+      return emitOpError("block_size [")
+             << bq << ", " << bk << "] does not tile the scores [" << sq
+             << ", " << skv << "]";
+    if ((int64_t)layout->size() != (sq / bq) * (skv / bk))
+      return emitOpError("block_layout has ")
+             << layout->size() << " entries, expected " << (sq / bq) << " x "
+             << (skv / bk);
+  }
   return success();
 }
 

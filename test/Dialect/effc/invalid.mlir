@@ -1374,3 +1374,48 @@ func.func @f(%x: tensor<8x8x!quant.uniform<i8:f32, 0.05>>, %v: tensor<4x4x!quant
   %y = effc.sparse_linear %x, %v, %i {encoding = #effc.sparse_encoding<format = nm, n = 2, m = 4>, weight_shape = array<i64: 4, 8>} : tensor<8x8x!quant.uniform<i8:f32, 0.05>>, tensor<4x4x!quant.uniform<i8:f32:1, {0.1, 0.2, 0.3, 0.4}>>, tensor<4x4xi8> -> tensor<8x4xi32>
   return
 }
+
+// -----
+
+// Tests that a block layout needs its block size.
+func.func @f(%q: tensor<8x16xf32>) {
+  // expected-error @+1 {{block_size and block_layout go together}}
+  %o = effc.attention %q, %q, %q {block_layout = array<i1: true, true, true, true>} : tensor<8x16xf32>, tensor<8x16xf32>, tensor<8x16xf32> -> tensor<8x16xf32>
+  return
+}
+
+// -----
+
+// Tests that block sizes are two positive sizes.
+func.func @f(%q: tensor<8x16xf32>) {
+  // expected-error @+1 {{block_size must be two positive sizes [bq, bk]}}
+  %o = effc.attention %q, %q, %q {block_size = array<i64: 4, 0>, block_layout = array<i1: true>} : tensor<8x16xf32>, tensor<8x16xf32>, tensor<8x16xf32> -> tensor<8x16xf32>
+  return
+}
+
+// -----
+
+// Tests that the blocks must tile the scores.
+func.func @f(%q: tensor<8x16xf32>) {
+  // expected-error @+1 {{block_size [3, 4] does not tile the scores [8, 8]}}
+  %o = effc.attention %q, %q, %q {block_size = array<i64: 3, 4>, block_layout = array<i1: true>} : tensor<8x16xf32>, tensor<8x16xf32>, tensor<8x16xf32> -> tensor<8x16xf32>
+  return
+}
+
+// -----
+
+// Tests that the layout has one entry per block.
+func.func @f(%q: tensor<8x16xf32>) {
+  // expected-error @+1 {{block_layout has 3 entries, expected 2 x 2}}
+  %o = effc.attention %q, %q, %q {block_size = array<i64: 4, 4>, block_layout = array<i1: true, true, false>} : tensor<8x16xf32>, tensor<8x16xf32>, tensor<8x16xf32> -> tensor<8x16xf32>
+  return
+}
+
+// -----
+
+// Tests that a block layout needs static sequence lengths.
+func.func @f(%q: tensor<?x16xf32>) {
+  // expected-error @+1 {{a block layout needs static sequence lengths}}
+  %o = effc.attention %q, %q, %q {block_size = array<i64: 4, 4>, block_layout = array<i1: true>} : tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}

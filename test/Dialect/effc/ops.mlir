@@ -454,3 +454,13 @@ func.func @standalone_attrs() attributes {
     activations = [#effc.activation<none>, #effc.activation<clamp>]} {
   return
 }
+
+// -----
+
+// Tests that block-sparse attention (block_size + block_layout) round-trips.
+// CHECK-LABEL: func.func @attention_block_sparse
+// CHECK: effc.attention %{{.*}}, %{{.*}}, %{{.*}} {block_layout = array<i1: true, false, true, true>, block_size = array<i64: 4, 4>}
+func.func @attention_block_sparse(%q: tensor<8x16xf32>, %k: tensor<8x16xf32>, %v: tensor<8x16xf32>) -> tensor<8x16xf32> {
+  %o = effc.attention %q, %k, %v {block_size = array<i64: 4, 4>, block_layout = array<i1: true, false, true, true>} : tensor<8x16xf32>, tensor<8x16xf32>, tensor<8x16xf32> -> tensor<8x16xf32>
+  return %o : tensor<8x16xf32>
+}

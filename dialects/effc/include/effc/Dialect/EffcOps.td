@@ -104,6 +104,13 @@ def Effc_AttentionOp : Effc_Op<"attention", [Pure]> {
     shape `[Sq, Skv]` or of the scores' full rank with each leading dim 1 or
     equal to the scores' dim.
 
+    Block-sparse attention (BigBird / Longformer layouts): `block_size =
+    [bq, bk]` tiles the scores into `bq x bk` blocks and `block_layout`, a
+    row-major `[Sq / bq, Skv / bk]` boolean array, says which blocks are
+    computed; keys in inactive blocks are masked out, on top of `mask`.
+    Backends skip inactive blocks entirely. A query row that sees no key at
+    all (possible only with such layouts) produces zeros.
+
     Example:
     ```mlir
     %o = effc.attention %q, %k, %v {mask = #effc.mask<causal>}
@@ -118,9 +125,23 @@ def Effc_AttentionOp : Effc_Op<"attention", [Pure]> {
     Optional<AnyRankedTensor>:$mask_values,
     OptionalAttr<F32Attr>:$scale,
     DefaultValuedAttr<Effc_MaskKindAttr, "::mlir::effc::MaskKind::none">:$mask,
-    OptionalAttr<I64Attr>:$window
+    OptionalAttr<I64Attr>:$window,
+    OptionalAttr<DenseI64ArrayAttr>:$block_size,
+    OptionalAttr<DenseBoolArrayAttr>:$block_layout
   );
   let results = (outs AnyRankedTensor:$output);
+  let builders = [
+    // Dense attention (no block layout).
+    OpBuilder<(ins "::mlir::Type":$output, "::mlir::Value":$query,
+                   "::mlir::Value":$key, "::mlir::Value":$value,
+                   "::mlir::Value":$mask_values, "::mlir::FloatAttr":$scale,
+                   "::mlir::effc::MaskKindAttr":$mask,
+                   "::mlir::IntegerAttr":$window), [{
+      build($_builder, $_state, output, query, key, value, mask_values,
+            scale, mask, window, ::mlir::DenseI64ArrayAttr(),
+            ::mlir::DenseBoolArrayAttr());
+    }]>
+  ];
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` `(` $mask_values^ `:` type($mask_values) `)`)?
     attr-dict `:` type($query) `,` type($key) `,` type($value) `->` type($output)
