@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
-# effc benchmarks: f32 GEMM, effc vs. OpenBLAS (cblas_sgemm), on this CPU.
+# effc benchmarks on this CPU: f32 GEMM, effc vs. OpenBLAS (cblas_sgemm), and
+# f32 attention, naive vs. flash (bench/attention/run.sh).
 #
-# usage: bash bench/run.sh [BUILD_DIR]      (make bench calls it with $(BUILD))
+# usage: [BENCH=gemm|attention|all] bash bench/run.sh [BUILD_DIR]
+#        (make bench calls it with $(BUILD); BENCH defaults to all)
 #
+# The GEMM part is below; the attention part is bench/attention/run.sh (its
+# knobs and outputs are described there and in bench/README.md). With
+# BENCH=all both run, GEMM first, and the exit status is non-zero if either
+# part failed.
+#
+# GEMM part:
 # Writes bench/results/gemm.md and bench/results/gemm.json (CPU model, date,
 # the exact commands and every number). Scratch files (generated MLIR, the
 # OpenBLAS driver binary, raw logs) go to bench/scratch/, which git ignores.
@@ -32,6 +40,23 @@ CC="${CC:-cc}"
 BLAS_ENV="OPENBLAS_CORETYPE=SkylakeX"
 
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
+
+BENCH="${BENCH:-all}"
+case "$BENCH" in
+  gemm) ;;
+  attention) exec bash bench/attention/run.sh "$BUILD" ;;
+  all)
+    BENCH=gemm bash bench/run.sh "$BUILD"
+    gemm_status=$?
+    BENCH=attention bash bench/run.sh "$BUILD"
+    attention_status=$?
+    [ $gemm_status -eq 0 ] || echo "bench/run.sh: the GEMM part failed (exit $gemm_status)" >&2
+    [ $attention_status -eq 0 ] || echo "bench/run.sh: the attention part failed (exit $attention_status)" >&2
+    [ $gemm_status -eq 0 ] && [ $attention_status -eq 0 ]
+    exit $?
+    ;;
+  *) die "BENCH must be gemm, attention or all (got '$BENCH')" ;;
+esac
 [ -x "$EFFC_RUN" ] || die "$EFFC_RUN not found; build first (make build)"
 [ -x "$PYTHON" ] || die "$PYTHON not found"
 "$PYTHON" -c 'import numpy' 2>/dev/null || die "$PYTHON has no numpy (python3-numpy)"

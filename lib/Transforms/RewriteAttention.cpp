@@ -1,4 +1,4 @@
-//===- RewriteAttention.cpp - matmuls + softmax to effc.attention -*- C++ -*-===//
+//===- RewriteAttention.cpp - fuse attention to effc.attention -*- C++ -*-===//
 //
 // Recognizes scaled dot-product attention written as two contractions around
 // a softmax (the forms torch-mlir and ONNX importers emit) and fuses it into
@@ -123,8 +123,7 @@ std::optional<double> bodyConstant(linalg::LinalgOp op, Value v) {
 }
 
 /// True when `v` is `fn(a, b)` of the given arith op in either order.
-template <typename OpTy>
-bool isCommutedOf(Value v, Value a, Value b) {
+template <typename OpTy> bool isCommutedOf(Value v, Value a, Value b) {
   auto op = v.getDefiningOp<OpTy>();
   return op && ((op->getOperand(0) == a && op->getOperand(1) == b) ||
                 (op->getOperand(0) == b && op->getOperand(1) == a));
@@ -251,8 +250,9 @@ std::optional<Contraction> matchContraction(Value v) {
 /// Operand `idx` of `c` read with its dims in the order of loops `want`.
 Layout operandLayout(const Contraction &c, unsigned idx,
                      ArrayRef<unsigned> want) {
-  OpOperand *operand = c.op.getDpsInputOperand(idx);
-  AffineMap map = c.op.getMatchingIndexingMap(operand);
+  linalg::LinalgOp op = c.op;
+  OpOperand *operand = op.getDpsInputOperand(idx);
+  AffineMap map = op.getMatchingIndexingMap(operand);
   Layout l{operand->get(), {}};
   for (unsigned d : want)
     l.perm.push_back(
@@ -272,21 +272,21 @@ SmallVector<unsigned> withBatch(const Contraction &c, unsigned a, unsigned b) {
 // Elementwise scale and mask
 //===----------------------------------------------------------------------===//
 
-/// A body value as `a * x + b * m` of the chain input x and the mask m, or
-/// a pure constant.
+/// A body value as `a * x + b * m + shift` of the chain input x and the
+/// mask m, or a pure constant.
 struct LinearForm {
-  double a = 0, b = 0;
+  double a = 0, b = 0, shift = 0;
   std::optional<double> constant;
 };
 
 std::optional<LinearForm> linearForm(linalg::LinalgOp op, Value v, Value x,
                                      Value m) {
   if (v == x)
-    return LinearForm{1, 0, std::nullopt};
+    return LinearForm{1, 0, 0, std::nullopt};
   if (m && v == m)
-    return LinearForm{0, 1, std::nullopt};
+    return LinearForm{0, 1, 0, std::nullopt};
   if (auto c = bodyConstant(op, v))
-    return LinearForm{0, 0, c};
+    return LinearForm{0, 0, 0, c};
   Operation *def = v.getDefiningOp();
   if (!def || def->getBlock() != op.getBlock())
     return std::nullopt;
@@ -297,18 +297,21 @@ std::optional<LinearForm> linearForm(linalg::LinalgOp op, Value v, Value x,
       return std::nullopt;
     return std::make_pair(*l, *r);
   };
+  auto scaled = [](LinearForm f, double c) {
+    return LinearForm{f.a * c, f.b * c, f.shift * c, std::nullopt};
+  };
   if (isa<arith::MulFOp>(def)) {
     auto lr = operands();
     if (!lr)
       return std::nullopt;
     auto [l, r] = *lr;
     if (l.constant && r.constant)
-      return LinearForm{0, 0, *l.constant * *r.constant};
+      return LinearForm{0, 0, 0, *l.constant * *r.constant};
     if (l.constant)
       std::swap(l, r);
     if (!r.constant)
       return std::nullopt;
-    return LinearForm{l.a * *r.constant, l.b * *r.constant, std::nullopt};
+    return scaled(l, *r.constant);
   }
   if (isa<arith::DivFOp>(def)) {
     auto lr = operands();
@@ -316,29 +319,39 @@ std::optional<LinearForm> linearForm(linalg::LinalgOp op, Value v, Value x,
       return std::nullopt;
     auto [l, r] = *lr;
     if (l.constant)
-      return LinearForm{0, 0, *l.constant / *r.constant};
-    return LinearForm{l.a / *r.constant, l.b / *r.constant, std::nullopt};
+      return LinearForm{0, 0, 0, *l.constant / *r.constant};
+    return scaled(l, 1.0 / *r.constant);
   }
-  if (isa<arith::AddFOp>(def)) {
+  if (isa<arith::AddFOp, arith::SubFOp>(def)) {
     auto lr = operands();
-    // A constant shift of the scores is not attention's form: not matched.
-    if (!lr || lr->first.constant || lr->second.constant)
+    if (!lr)
       return std::nullopt;
-    return LinearForm{lr->first.a + lr->second.a, lr->first.b + lr->second.b,
-                      std::nullopt};
+    auto [l, r] = *lr;
+    double sign = isa<arith::SubFOp>(def) ? -1.0 : 1.0;
+    auto asShift = [](LinearForm f) {
+      return f.constant ? LinearForm{0, 0, *f.constant, std::nullopt} : f;
+    };
+    if (l.constant && r.constant)
+      return LinearForm{0, 0, 0, *l.constant + sign * *r.constant};
+    l = asShift(l);
+    r = asShift(r);
+    return LinearForm{l.a + sign * r.a, l.b + sign * r.b,
+                      l.shift + sign * r.shift, std::nullopt};
   }
   return std::nullopt;
 }
 
-/// One elementwise step `y = a * x + b * mask` on the way to the scores.
+/// One elementwise step `y = a * x + b * mask + shift` on the way to the
+/// scores.
 struct ScaleStep {
-  Value input;           // x, read through the identity map
-  double a = 1, b = 0;   // b != 0 only with a mask
-  OpOperand *mask = nullptr;
+  Value input; // x, read through the identity map
+  double a = 1, b = 0, shift = 0;
+  OpOperand *mask = nullptr; // set exactly when b != 0
 };
 
 /// Matches `v` as an elementwise op whose identity-mapped input `input` is
-/// scaled by constants and, when `allowMask`, plus one other operand.
+/// scaled by constants, plus a constant shift and, when `allowMask`, one
+/// other operand.
 std::optional<ScaleStep> matchScaleStep(Value v, OpOperand *input,
                                         bool allowMask) {
   auto op = cast<linalg::LinalgOp>(v.getDefiningOp());
@@ -359,15 +372,17 @@ std::optional<ScaleStep> matchScaleStep(Value v, OpOperand *input,
     return std::nullopt;
   Block *body = op.getBlock();
   Value x = body->getArgument(input->getOperandNumber());
-  Value m = step.mask ? body->getArgument(step.mask->getOperandNumber())
-                      : Value();
+  Value m =
+      step.mask ? body->getArgument(step.mask->getOperandNumber()) : Value();
   std::optional<LinearForm> form = linearForm(op, yielded, x, m);
-  if (!form || form->constant || form->a == 0.0 || !std::isfinite(form->a))
+  if (!form || form->constant || form->a == 0.0 || !std::isfinite(form->a) ||
+      !std::isfinite(form->b) || !std::isfinite(form->shift))
     return std::nullopt;
-  if (step.mask && form->b == 0.0)
+  if ((step.mask != nullptr) != (form->b != 0.0))
     return std::nullopt;
   step.a = form->a;
   step.b = form->b;
+  step.shift = form->shift;
   return step;
 }
 
@@ -382,7 +397,8 @@ double peelScales(Layout &l) {
     for (OpOperand *in : op.getDpsInputOperands())
       if ((found = matchScaleStep(l.base, in, /*allowMask=*/false)))
         break;
-    if (!found)
+    // A shift of Q or K is not a scale of the scores.
+    if (!found || found->shift != 0.0)
       return factor;
     factor *= found->a;
     l.base = found->input;
@@ -398,7 +414,8 @@ struct ScoreChain {
   AffineMap maskMap;
 };
 
-/// Walks from the softmax input back to the Q x K^T contraction.
+/// Walks from the softmax input back to the Q x K^T contraction. Constant
+/// shifts on the way are dropped: softmax(z + c) = softmax(z).
 std::optional<ScoreChain> matchScoreChain(Value v, double alpha, double beta,
                                           Value mask, AffineMap maskMap) {
   if (auto qk = matchContraction(v)) {
@@ -409,8 +426,7 @@ std::optional<ScoreChain> matchScoreChain(Value v, double alpha, double beta,
   if (!op)
     return std::nullopt;
   for (OpOperand *in : op.getDpsInputOperands()) {
-    std::optional<ScaleStep> step =
-        matchScaleStep(v, in, /*allowMask=*/!mask);
+    std::optional<ScaleStep> step = matchScaleStep(v, in, /*allowMask=*/!mask);
     if (!step || !hasNUses(step->input, 1))
       continue;
     Value newMask = mask;
@@ -560,7 +576,7 @@ Value matchRowReduction(Value v, Reduction kind) {
     return {};
   int64_t rank = inTy.getRank();
   auto iters = op.getIteratorTypesArray();
-  if (op.getNumLoops() != rank)
+  if (rank < 1 || op.getNumLoops() != rank)
     return {};
   for (int64_t d = 0; d < rank; ++d)
     if ((iters[d] == utils::IteratorType::reduction) != (d == rank - 1))
@@ -568,8 +584,7 @@ Value matchRowReduction(Value v, Reduction kind) {
   AffineMap inMap = op.getMatchingIndexingMap(op.getDpsInputOperand(0));
   AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   if (!inMap.isIdentity() ||
-      outMap != AffineMap::getMinorIdentityMap(rank, rank - 1,
-                                               op->getContext())
+      outMap != AffineMap::getMultiDimIdentityMap(rank, op->getContext())
                     .getMajorSubMap(rank - 1))
     return {};
   std::optional<double> init = uniformConstant(op.getDpsInits()[0]);
@@ -702,8 +717,7 @@ Value matchSoftmax(Value p) {
       Value ry = rop ? yieldedValue(rop) : Value();
       auto rdiv = ry ? ry.getDefiningOp<arith::DivFOp>() : nullptr;
       if (!rdiv || rop.getNumDpsInputs() != 1 || !hasNUses(row, 1) ||
-          !rop.getMatchingIndexingMap(rop.getDpsInputOperand(0))
-               .isIdentity() ||
+          !rop.getMatchingIndexingMap(rop.getDpsInputOperand(0)).isIdentity() ||
           rdiv.getRhs() != rop.getBlock()->getArgument(0) ||
           !bodyConstant(rop, rdiv.getLhs()) ||
           *bodyConstant(rop, rdiv.getLhs()) != 1.0)
@@ -711,8 +725,8 @@ Value matchSoftmax(Value p) {
       sum = rop.getDpsInputs()[0];
     }
   }
-  if (!sum || !hasNUses(sum, 1) || matchRowReduction(sum, Reduction::sum) != e ||
-      !hasNUses(e, 2))
+  if (!sum || !hasNUses(sum, 1) ||
+      matchRowReduction(sum, Reduction::sum) != e || !hasNUses(e, 2))
     return {};
   return matchExp(e, rank);
 }
@@ -741,9 +755,11 @@ struct FuseAttention : OpInterfaceRewritePattern<linalg::LinalgOp> {
     Value x = matchSoftmax(p);
     if (!x)
       return rewriter.notifyMatchFailure(op, "lhs is not a softmax");
+    // Uses of the scores were checked on the way: one per chain step, and
+    // the softmax's own when the scores feed it directly.
     std::optional<ScoreChain> chain =
         matchScoreChain(x, 1.0, 0.0, Value(), AffineMap());
-    if (!chain || !hasNUses(chain->qk.op->getResult(0), 1))
+    if (!chain)
       return rewriter.notifyMatchFailure(op, "no Q x K^T before the softmax");
     const Contraction &qk = chain->qk;
     if (qk.batch.size() != pv->batch.size())
@@ -766,8 +782,8 @@ struct FuseAttention : OpInterfaceRewritePattern<linalg::LinalgOp> {
     Value k = materialize(rewriter, loc, kl);
     Value v = materialize(rewriter, loc, vl);
     auto attn = AttentionOp::create(
-        rewriter, rewriter.getFusedLoc({qk.op.getLoc(), loc}), out.getType(),
-        q, k, v, mask->values, rewriter.getF32FloatAttr(f32Scale),
+        rewriter, loc, out.getType(), q, k, v, mask->values,
+        rewriter.getF32FloatAttr(f32Scale),
         MaskKindAttr::get(rewriter.getContext(), mask->kind), IntegerAttr());
     rewriter.replaceOp(op, attn.getResult());
     return success();
@@ -795,8 +811,8 @@ Value transposeWeight(PatternRewriter &rewriter, Location loc, Value w) {
     std::vector<char> out(raw.size());
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t c = 0; c < cols; ++c)
-        std::memcpy(&out[(c * rows + r) * bytes],
-                    &raw[(r * cols + c) * bytes], bytes);
+        std::memcpy(&out[(c * rows + r) * bytes], &raw[(r * cols + c) * bytes],
+                    bytes);
     auto t = DenseElementsAttr::getFromRawBuffer(outTy, out);
     return arith::ConstantOp::create(rewriter, loc, outTy, t);
   }
@@ -850,8 +866,8 @@ struct AbsorbLatentProjections : OpRewritePattern<AttentionOp> {
                                 Value(), none, FloatAttr(), FloatAttr());
     Value attn = AttentionOp::create(
         rewriter, loc, qlTy, ql, latent, latent, op.getMaskValues(),
-        rewriter.getF32FloatAttr(static_cast<float>(scale)),
-        op.getMaskAttr(), op.getWindowAttr());
+        rewriter.getF32FloatAttr(static_cast<float>(scale)), op.getMaskAttr(),
+        op.getWindowAttr());
     // o = attn' W_UV^T: W_UV [Dv, Dc] is already the [N, K] weight.
     rewriter.replaceOpWithNewOp<LinearOp>(op, op.getType(), attn,
                                           vProj.getWeight(), Value(), none,
@@ -870,43 +886,47 @@ struct RewriteAttentionPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (variant != "flash" && variant != "causal" && variant != "window") {
+    std::string kindName = variant;
+    int64_t windowSize = window;
+    if (kindName != "flash" && kindName != "causal" && kindName != "window") {
       module.emitError("effc-rewrite-attention: unknown variant '")
-          << variant << "' (expected flash, causal or window)";
+          << kindName << "' (expected flash, causal or window)";
       return signalPassFailure();
     }
-    if (variant == "window" && window <= 0) {
+    if (kindName == "window" && windowSize <= 0) {
       module.emitError("effc-rewrite-attention: variant=window needs a "
                        "positive window, got ")
-          << window;
+          << windowSize;
       return signalPassFailure();
     }
-    if (variant != "window" && window != 0) {
+    if (kindName != "window" && windowSize != 0) {
       module.emitError("effc-rewrite-attention: window=")
-          << window << " is only meaningful with variant=window";
+          << windowSize << " is only meaningful with variant=window";
       return signalPassFailure();
     }
 
     RewritePatternSet patterns(&getContext());
     populateRewriteAttentionPatterns(patterns);
-    if (failed(applyPatternsGreedily(module, std::move(patterns))))
+    if (failed(applyPatternsGreedily(module, std::move(patterns)))) {
+      module.emitError("effc-rewrite-attention: rewriting did not converge");
       return signalPassFailure();
+    }
 
-    if (variant == "flash")
+    if (kindName == "flash")
       return;
-    MaskKind kind = variant == "causal" ? MaskKind::causal : MaskKind::window;
+    MaskKind kind = kindName == "causal" ? MaskKind::causal : MaskKind::window;
     WalkResult result = module.walk([&](AttentionOp op) {
       // An explicit mask may encode padding or anything else; replacing or
       // combining it with a causal/window mask would change the model.
       if (op.getMask() == MaskKind::additive) {
         op.emitError("variant=")
-            << variant << " conflicts with this attention's explicit mask";
+            << kindName << " conflicts with this attention's explicit mask";
         return WalkResult::interrupt();
       }
       op.setMask(kind);
       if (kind == MaskKind::window)
-        op.setWindowAttr(IntegerAttr::get(
-            IntegerType::get(op.getContext(), 64), window));
+        op.setWindowAttr(IntegerAttr::get(IntegerType::get(op.getContext(), 64),
+                                          windowSize));
       else
         op.removeWindowAttr();
       return WalkResult::advance();
@@ -918,8 +938,7 @@ struct RewriteAttentionPass
 
 } // namespace
 
-void mlir::effc::populateRewriteAttentionPatterns(
-    RewritePatternSet &patterns) {
+void mlir::effc::populateRewriteAttentionPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<FuseAttention>(ctx);
   patterns.add<AbsorbLatentProjections>(ctx);

@@ -22,18 +22,17 @@
 #include <cstring>
 #include <limits>
 #include <numeric>
+#include <type_traits>
 
 using namespace mlir;
 using namespace mlir::effc;
 
-// The products are cloned for AVX2 and picked at load time. No FMA: results
-// stay bit-identical across x86-64 machines.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&         \
-    defined(__linux__)
-#define EFFC_SIMD_CLONES                                                       \
-  __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define EFFC_SIMD_CLONES
+// The product kernel is compiled for AVX-512, AVX2 and the x86-64 baseline
+// and picked at run time. No FMA (GCC only contracts a * b + c when FMA is
+// enabled, and -ffp-contract=off is set for this file): results are
+// bit-identical on every x86-64 machine.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define EFFC_X86_DISPATCH 1
 #endif
 
 static constexpr double kEps = std::numeric_limits<double>::epsilon();
@@ -68,55 +67,118 @@ static double dot(const double *x, const double *y, int64_t n) {
          ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-/// Four doubles; GCC/Clang lower it to whatever vector width the clone has.
-typedef double V4 __attribute__((vector_size(32)));
+/// Eight doubles: one AVX-512 register, two AVX2 ones, four SSE2 ones.
+typedef double V8 __attribute__((vector_size(64)));
 
-/// c[r][0..8) += sum_k a[r * lda + k] * x[k * ldx + 0..8) for R rows: the
-/// register block of the product. Inlined into each clone of `gemm`.
-template <int R>
+/// c[r][0..8W) += sum_k a[r * lda + k] * x[k * ldx + 0..8W) for R rows: the
+/// register block of the product, R * W vector accumulators.
+template <int R, int W>
 __attribute__((always_inline)) static inline void
 microKernel(const double *a, int64_t lda, const double *x, int64_t ldx,
             double *c, int64_t ldc, int64_t kn) {
   // memcpy: unaligned loads and stores without intrinsics.
-  V4 lo[R], hi[R], xl, xh;
-  for (int r = 0; r < R; ++r) {
-    std::memcpy(&lo[r], c + r * ldc, sizeof(V4));
-    std::memcpy(&hi[r], c + r * ldc + 4, sizeof(V4));
-  }
+  V8 acc[R][W], xv[W];
+  for (int r = 0; r < R; ++r)
+    for (int w = 0; w < W; ++w)
+      std::memcpy(&acc[r][w], c + r * ldc + 8 * w, sizeof(V8));
   for (int64_t k = 0; k < kn; ++k) {
-    std::memcpy(&xl, x + k * ldx, sizeof(V4));
-    std::memcpy(&xh, x + k * ldx + 4, sizeof(V4));
+    for (int w = 0; w < W; ++w)
+      std::memcpy(&xv[w], x + k * ldx + 8 * w, sizeof(V8));
     for (int r = 0; r < R; ++r) {
       double av = a[r * lda + k];
-      lo[r] += av * xl;
-      hi[r] += av * xh;
+      for (int w = 0; w < W; ++w)
+        acc[r][w] += av * xv[w];
     }
   }
-  for (int r = 0; r < R; ++r) {
-    std::memcpy(c + r * ldc, &lo[r], sizeof(V4));
-    std::memcpy(c + r * ldc + 4, &hi[r], sizeof(V4));
+  for (int r = 0; r < R; ++r)
+    for (int w = 0; w < W; ++w)
+      std::memcpy(c + r * ldc + 8 * w, &acc[r][w], sizeof(V8));
+}
+
+/// One column of the above: c[r][0] += sum_k a[r * lda + k] * x[k * ldx].
+template <int R>
+__attribute__((always_inline)) static inline void
+columnKernel(const double *a, int64_t lda, const double *x, int64_t ldx,
+             double *c, int64_t ldc, int64_t kn) {
+  double acc[R];
+  for (int r = 0; r < R; ++r)
+    acc[r] = c[r * ldc];
+  for (int64_t k = 0; k < kn; ++k)
+    for (int r = 0; r < R; ++r)
+      acc[r] += a[r * lda + k] * x[k * ldx];
+  for (int r = 0; r < R; ++r)
+    c[r * ldc] = acc[r];
+}
+
+/// c [rows, l] = a [rows, kdim] x [kdim, l], all row-major, in column
+/// blocks of 8 W, then 8, then single columns. Blocked over k: a [4, 256] block
+/// of a stays in L1 while it meets all of the [256, l] panel of x (in L2),
+/// so a, the big operand, is read from memory once.
+template <int W>
+__attribute__((always_inline)) static inline void
+gemmImpl(const double *a, const double *x, double *c, int64_t rows,
+         int64_t kdim, int64_t l) {
+  constexpr int64_t kBlock = 256;
+  std::fill(c, c + rows * l, 0.0);
+  for (int64_t k0 = 0; k0 < kdim; k0 += kBlock) {
+    int64_t kn = std::min(kBlock, kdim - k0);
+    const double *xb = x + k0 * l;
+    auto rowBlock = [&](auto rowsTag, int64_t r) {
+      constexpr int R = decltype(rowsTag)::value;
+      int64_t j0 = 0;
+      for (; j0 + 8 * W <= l; j0 += 8 * W)
+        microKernel<R, W>(a + r * kdim + k0, kdim, xb + j0, l, c + r * l + j0,
+                          l, kn);
+      for (; j0 + 8 <= l; j0 += 8)
+        microKernel<R, 1>(a + r * kdim + k0, kdim, xb + j0, l, c + r * l + j0,
+                          l, kn);
+      for (; j0 < l; ++j0)
+        columnKernel<R>(a + r * kdim + k0, kdim, xb + j0, l, c + r * l + j0,
+                        l, kn);
+    };
+    int64_t r = 0;
+    for (; r + 4 <= rows; r += 4)
+      rowBlock(std::integral_constant<int, 4>(), r);
+    for (; r < rows; ++r)
+      rowBlock(std::integral_constant<int, 1>(), r);
   }
 }
 
-/// c [rows, l] = a [rows, kdim] x [kdim, l], all row-major, with l a
-/// multiple of 8. Blocked over k so that a [256, 8] panel of x stays in L1.
-EFFC_SIMD_CLONES
+using GemmFn = void (*)(const double *, const double *, double *, int64_t,
+                        int64_t, int64_t);
+
+static void gemmBaseline(const double *a, const double *x, double *c,
+                         int64_t rows, int64_t kdim, int64_t l) {
+  gemmImpl<1>(a, x, c, rows, kdim, l);
+}
+
+#ifdef EFFC_X86_DISPATCH
+__attribute__((target("avx2"))) static void
+gemmAvx2(const double *a, const double *x, double *c, int64_t rows,
+         int64_t kdim, int64_t l) {
+  gemmImpl<1>(a, x, c, rows, kdim, l);
+}
+
+__attribute__((target("avx512f"))) static void
+gemmAvx512(const double *a, const double *x, double *c, int64_t rows,
+           int64_t kdim, int64_t l) {
+  gemmImpl<2>(a, x, c, rows, kdim, l);
+}
+#endif
+
 static void gemm(const double *a, const double *x, double *c, int64_t rows,
                  int64_t kdim, int64_t l) {
-  constexpr int64_t kBlock = 256;
-  std::fill(c, c + rows * l, 0.0);
-  for (int64_t j0 = 0; j0 < l; j0 += 8)
-    for (int64_t k0 = 0; k0 < kdim; k0 += kBlock) {
-      int64_t kn = std::min(kBlock, kdim - k0);
-      const double *xb = x + k0 * l + j0;
-      int64_t r = 0;
-      for (; r + 4 <= rows; r += 4)
-        microKernel<4>(a + r * kdim + k0, kdim, xb, l, c + r * l + j0, l,
-                       kn);
-      for (; r < rows; ++r)
-        microKernel<1>(a + r * kdim + k0, kdim, xb, l, c + r * l + j0, l,
-                       kn);
-    }
+  static const GemmFn fn = [] {
+#ifdef EFFC_X86_DISPATCH
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f"))
+      return static_cast<GemmFn>(gemmAvx512);
+    if (__builtin_cpu_supports("avx2"))
+      return static_cast<GemmFn>(gemmAvx2);
+#endif
+    return static_cast<GemmFn>(gemmBaseline);
+  }();
+  fn(a, x, c, rows, kdim, l);
 }
 
 static std::vector<double> transpose(llvm::ArrayRef<double> a, int64_t rows,
@@ -202,29 +264,63 @@ static void completeBasis(double *q, int64_t k, int64_t n) {
   }
 }
 
-/// Orthonormalizes the rows of `q` [k, n] in place (modified Gram-Schmidt
-/// with reorthogonalization); rows that are (numerically) dependent are
-/// replaced by random directions, so the result always has k orthonormal
-/// rows.
+/// Orthonormalizes the rows of `q` [k, n] in place: Gram-Schmidt with
+/// reorthogonalization, run over blocks of 8 rows so that each earlier row is
+/// read once per block rather than once per row (the same arithmetic as
+/// row-by-row MGS, an eighth of the memory traffic). Rows that are
+/// (numerically) dependent are replaced by random directions, so the result
+/// always has k orthonormal rows. `passes` = 1 skips the reorthogonalization
+/// (rows orthogonal only to ~eps * cond): enough for a basis that is
+/// multiplied again, not for the final one.
 static void orthonormalizeRows(std::vector<double> &q, int64_t k, int64_t n,
-                               Gaussian &rng) {
-  for (int64_t i = 0; i < k; ++i) {
-    double *v = &q[i * n];
-    double before = std::sqrt(dot(v, v, n));
-    double norm = orthogonalize(v, q.data(), i, n);
-    for (int tries = 0; !(norm > 64 * kEps * before) || norm == 0; ++tries) {
-      if (tries == 4) {
-        completeBasis(q.data(), i, n);
-        norm = 1.0;
-        break;
+                               Gaussian &rng, int passes = 2) {
+  constexpr int64_t kRows = 8;
+  double before[kRows], coef[kRows];
+  for (int64_t j0 = 0; j0 < k; j0 += kRows) {
+    int64_t jb = std::min(kRows, k - j0);
+    double *block = &q[j0 * n];
+    for (int64_t i = 0; i < jb; ++i)
+      before[i] = std::sqrt(dot(block + i * n, block + i * n, n));
+    // Against the finished rows [0, j0).
+    for (int pass = 0; pass < passes; ++pass)
+      for (int64_t t = 0; t < j0; ++t) {
+        const double *qt = &q[t * n];
+        for (int64_t i = 0; i < jb; ++i)
+          coef[i] = dot(qt, block + i * n, n);
+        for (int64_t i = 0; i < jb; ++i) {
+          double *v = block + i * n;
+          for (int64_t x = 0; x < n; ++x)
+            v[x] -= coef[i] * qt[x];
+        }
       }
-      for (int64_t t = 0; t < n; ++t)
-        v[t] = rng.next();
-      before = std::sqrt(dot(v, v, n));
-      norm = orthogonalize(v, q.data(), i, n);
+    // Within the block, row by row.
+    for (int64_t i = 0; i < jb; ++i) {
+      double *v = block + i * n;
+      int64_t row = j0 + i;
+      double norm = 0;
+      for (int pass = 0; pass < passes; ++pass)
+        for (int64_t t = j0; t < row; ++t) {
+          const double *qt = &q[t * n];
+          double r = dot(qt, v, n);
+          for (int64_t x = 0; x < n; ++x)
+            v[x] -= r * qt[x];
+        }
+      norm = std::sqrt(dot(v, v, n));
+      double ref = before[i];
+      for (int tries = 0; !(norm > 64 * kEps * ref) || norm == 0; ++tries) {
+        if (tries == 4) {
+          completeBasis(q.data(), row, n);
+          norm = 1.0;
+          break;
+        }
+        for (int64_t x = 0; x < n; ++x)
+          v[x] = rng.next();
+        ref = std::sqrt(dot(v, v, n));
+        norm = orthogonalize(v, q.data(), row, n);
+      }
+      for (int64_t x = 0; x < n; ++x)
+        v[x] /= norm;
     }
-    for (int64_t t = 0; t < n; ++t)
-      v[t] /= norm;
   }
 }
 
@@ -521,6 +617,26 @@ static Svd exactSvdTall(llvm::ArrayRef<double> a, int64_t m, int64_t n) {
   return out;
 }
 
+/// Flips each pair (u_j, v_j) so that the largest component of v_j is
+/// positive: the signs of singular vectors are arbitrary, this makes them
+/// the same whichever method computed them.
+static void normalizeSigns(Svd &svd) {
+  int64_t k = svd.size(), n = svd.cols;
+  for (int64_t j = 0; j < k; ++j) {
+    double *v = &svd.vt[j * n];
+    int64_t big = 0;
+    for (int64_t c = 1; c < n; ++c)
+      if (std::fabs(v[c]) > std::fabs(v[big]))
+        big = c;
+    if (n == 0 || v[big] >= 0)
+      continue;
+    for (int64_t c = 0; c < n; ++c)
+      v[c] = -v[c];
+    for (int64_t i = 0; i < svd.rows; ++i)
+      svd.u[i * k + j] = -svd.u[i * k + j];
+  }
+}
+
 static Svd transposed(Svd t) {
   Svd out;
   out.rows = t.cols;
@@ -536,10 +652,11 @@ static Svd transposed(Svd t) {
 
 Svd mlir::effc::computeSvd(llvm::ArrayRef<double> a, int64_t rows,
                            int64_t cols) {
-  if (rows >= cols)
-    return exactSvdTall(a, rows, cols);
-  std::vector<double> at = transpose(a, rows, cols);
-  return transposed(exactSvdTall(at, cols, rows));
+  Svd out = rows >= cols
+                ? exactSvdTall(a, rows, cols)
+                : transposed(exactSvdTall(transpose(a, rows, cols), cols, rows));
+  normalizeSigns(out);
+  return out;
 }
 
 //===----------------------------------------------------------------------===//
@@ -552,11 +669,11 @@ Svd mlir::effc::computeRandomizedSvd(llvm::ArrayRef<double> a, int64_t rows,
                                      uint64_t seed) {
   int64_t m = rows, n = cols, small = std::min(m, n);
   k = std::clamp<int64_t>(k, 0, small);
-  // The block width, rounded up to the kernels' multiple of 8; the extra
-  // directions only help.
+  // The block width, rounded up to the kernels' multiple of 8 where that
+  // fits; the extra directions only help.
   int64_t l = std::min(small, k + std::max<int64_t>(oversample, 0));
-  l = (l + 7) / 8 * 8;
-  if (l > small || k == 0) {
+  l = std::min(small, (l + 7) / 8 * 8);
+  if (l == small || k == 0) {
     Svd full = computeSvd(a, rows, cols);
     full.truncate(k);
     return full;
@@ -564,9 +681,10 @@ Svd mlir::effc::computeRandomizedSvd(llvm::ArrayRef<double> a, int64_t rows,
   Gaussian rng(seed);
   // Panels are row-major [len, l]; orthonormalization works on their
   // transposes.
-  auto orthonormalize = [&](std::vector<double> &panel, int64_t len) {
+  auto orthonormalize = [&](std::vector<double> &panel, int64_t len,
+                            int passes) {
     std::vector<double> t = transpose(panel, len, l);
-    orthonormalizeRows(t, l, len, rng);
+    orthonormalizeRows(t, l, len, rng, passes);
     panel = transpose(t, l, len);
   };
   // A^T explicitly: strided reads of A would thrash the caches (and the
@@ -576,13 +694,13 @@ Svd mlir::effc::computeRandomizedSvd(llvm::ArrayRef<double> a, int64_t rows,
   for (double &x : omega)
     x = rng.next();
   gemm(a.data(), omega.data(), y.data(), m, n, l);
-  orthonormalize(y, m);
   for (int64_t it = 0; it < powerIters; ++it) {
+    orthonormalize(y, m, 1);
     gemm(at.data(), y.data(), z.data(), n, m, l);
-    orthonormalize(z, n);
+    orthonormalize(z, n, 1);
     gemm(a.data(), z.data(), y.data(), m, n, l);
-    orthonormalize(y, m);
   }
+  orthonormalize(y, m, 2);
   // B^T = A^T Q [n, l] = Ub S Vb^T, so A ~= Q B = (Q Vb) S Ub^T.
   gemm(at.data(), y.data(), z.data(), n, m, l);
   Svd b = computeSvd(z, n, l);
@@ -591,17 +709,55 @@ Svd mlir::effc::computeRandomizedSvd(llvm::ArrayRef<double> a, int64_t rows,
   out.cols = n;
   out.randomized = true;
   out.s.assign(b.s.begin(), b.s.begin() + k);
-  // U = Q Vb: b.vt is Vb^T [l, l], so U[i][j] = sum_t Q[i][t] Vb^T[j][t].
+  // U = Q Vb (b.vt is Vb^T [l, l]), keeping the first k columns.
+  std::vector<double> vb = transpose(b.vt, l, l), ufull(m * l);
+  gemm(y.data(), vb.data(), ufull.data(), m, l, l);
   out.u.resize(m * k);
   for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < k; ++j)
-      out.u[i * k + j] = dot(&y[i * l], &b.vt[j * l], l);
+    std::copy_n(&ufull[i * l], k, &out.u[i * k]);
   // V^T = Ub^T: rows are the columns of b.u [n, l].
   out.vt.resize(k * n);
   for (int64_t j = 0; j < k; ++j)
     for (int64_t c = 0; c < n; ++c)
       out.vt[j * n + c] = b.u[c * l + j];
+  normalizeSigns(out);
   return out;
+}
+
+double mlir::effc::productDistance(llvm::ArrayRef<double> a,
+                                   llvm::ArrayRef<double> u,
+                                   llvm::ArrayRef<double> vt, int64_t rows,
+                                   int64_t cols, int64_t k) {
+  // By blocks of rows: no [rows, cols] temporary.
+  constexpr int64_t kRows = 256;
+  std::vector<double> approx(std::min(rows, kRows) * cols);
+  double err = 0;
+  for (int64_t r0 = 0; r0 < rows; r0 += kRows) {
+    int64_t rb = std::min(kRows, rows - r0);
+    gemm(u.data() + r0 * k, vt.data(), approx.data(), rb, k, cols);
+    const double *ab = a.data() + r0 * cols;
+    for (int64_t i = 0; i < rb * cols; ++i)
+      err += (ab[i] - approx[i]) * (ab[i] - approx[i]);
+  }
+  return std::sqrt(err);
+}
+
+double mlir::effc::truncationError(llvm::ArrayRef<double> a, const Svd &svd,
+                                   int64_t k) {
+  int64_t m = svd.rows, n = svd.cols, have = svd.size();
+  k = std::clamp<int64_t>(k, 0, have);
+  if (!svd.randomized && have == std::min(m, n)) {
+    double tail = 0;
+    for (int64_t i = have - 1; i >= k; --i)
+      tail += svd.s[i] * svd.s[i];
+    return std::sqrt(tail);
+  }
+  // Directly: ||A||^2 - sum s_i^2 cancels when the error is small.
+  std::vector<double> us(m * k);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < k; ++j)
+      us[i * k + j] = svd.u[i * have + j] * svd.s[j];
+  return productDistance(a, us, svd.vt, m, n, k);
 }
 
 //===----------------------------------------------------------------------===//

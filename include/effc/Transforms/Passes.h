@@ -17,6 +17,11 @@ namespace effc {
 /// Patterns of `--effc-raise`: upstream compute ops to effc ops.
 void populateRaisePatterns(RewritePatternSet &patterns);
 
+/// Patterns of `--effc-rewrite-attention` without a variant: attention
+/// written as contractions + softmax to effc.attention, and the absorption
+/// of multi-head-latent K/V projections.
+void populateRewriteAttentionPatterns(RewritePatternSet &patterns);
+
 #define GEN_PASS_REGISTRATION
 #include "effc/Transforms/Passes.h.inc"
 

@@ -49,18 +49,65 @@ def RaisePass : Pass<"effc-raise", "ModuleOp"> {
 def RewriteAttentionPass : Pass<"effc-rewrite-attention", "ModuleOp"> {
   let summary = "Fuse attention written as matmuls + softmax into effc.attention";
   let description = [{
-    Finds scaled dot-product attention in the forms frontends emit (Q x K^T
-    through `linalg.transpose`, transposed indexing maps or `batch_matmul`
-    over [B*H, S, D]; a constant scale multiplied or divided before or after
-    the matmul; an optional additive mask; softmax as `linalg.softmax` or
-    decomposed; the matmul with V; 2-D, 3-D and 4-D) and replaces it with
-    one `effc.attention`, which the backends lower without materializing the
-    S x S scores. Anything that does not match is left alone. `variant`
-    chooses the masking of the result: `flash` keeps the recognized
-    semantics, `causal` and `window` impose a causal or sliding-window mask
-    (`window=W`). When K and V are both projections of one latent with
-    constant weights (multi-head latent attention), the projections are
-    absorbed into the query and output sides.
+    Finds scaled dot-product attention in the forms frontends emit and
+    replaces it with one `effc.attention`, which the backends lower without
+    materializing the S x S scores. Anything that does not match is left
+    alone. Recognized, on static float tensors of rank 2 ([S, D]), 3
+    ([H, S, D]; a `batch_matmul` over [B*H, S, D] stays 3-D with B*H heads)
+    and 4 ([B, H, S, D]):
+
+    - Q x K^T and P x V as `linalg.matmul` / `linalg.batch_matmul` (default
+      or transposed indexing maps) or as a mul-add `linalg.generic`
+      contraction (e.g. dims (b, h, i, j, d)) into a zero-filled init; K^T
+      (or Q, V in another layout) may come through `linalg.transpose` or a
+      transposing generic.
+    - Constant scales: `x * c` or `x / c` in an elementwise generic, or
+      `linalg.mul` / `linalg.div` by a splat constant or a `linalg.fill`, on
+      the scores, on Q or on K before the matmul; all are multiplied into
+      `scale` (always set explicitly, as f32; 1.0 when there is none).
+    - An optional additive mask `[Sq, Skv]` or of the scores' rank (leading
+      dims broadcast with size 1): a constant that is 0 where key
+      `j <= i + Skv - Sq` and -inf or <= -1e4 elsewhere becomes
+      `mask = causal`; a splat zero is dropped; any other value becomes
+      `mask = explicit` with the mask operand. The scale and mask may share
+      one generic (`x * c + m`).
+    - Softmax over the last dim: `linalg.softmax`, or decomposed as a max
+      reduction (generic or `linalg.reduce`; optional), subtract and exp
+      (fused or separate), a sum reduction and a divide or a multiply by
+      the reciprocal; per-row values read through a map that drops the last
+      dim, a keep-dim `(.., 0)` map of an `expand_shape`, or a
+      `linalg.broadcast`.
+    Every intermediate (scores, scaled/masked scores, softmax pieces, the
+    probabilities) must have no other use.
+
+    Multi-head latent attention (DeepSeek-V2/V3 weight absorption): an
+    `effc.attention` whose K and V are `effc.linear` projections of one
+    latent C `[..., Skv, Dc]` by constant rank-2 weights W_UK `[D, Dc]` and
+    W_UV `[Dv, Dc]` (no bias, no activation, no other use; the same weights
+    for every head) becomes `q' = q W_UK` (an `effc.linear` by W_UK^T),
+    attention over K = V = C with the original scale (1/sqrt(D) unless
+    set), and `effc.linear(attn, W_UV)`. C may have one head shared by all
+    query heads (MQA/GQA) or one per head.
+
+    `variant` sets the masking of every `effc.attention` in the module
+    after fusion: `flash` keeps the recognized semantics, `causal` and
+    `window` impose a causal or sliding-window mask (`window=W > 0`). An
+    attention with an explicit mask conflicts with `causal`/`window` and is
+    an error on that op (the mask may encode padding a variant would drop).
+
+    Before:
+    ```mlir
+    %s = linalg.batch_matmul ins(%q, %kt : ...) outs(%zero : ...)
+    %scaled = linalg.generic ... { arith.mulf %a, %c0_125 }
+    %p = linalg.softmax dimension(2) ins(%scaled : ...) outs(...)
+    %o = linalg.batch_matmul ins(%p, %v : ...) outs(%zero2 : ...)
+    ```
+    After:
+    ```mlir
+    %o = effc.attention %q, %k, %v {mask = #effc.mask<none>, scale = 1.250000e-01 : f32}
+        : tensor<8x128x64xf32>, tensor<8x128x64xf32>, tensor<8x128x64xf32>
+        -> tensor<8x128x64xf32>
+    ```
   }];
   let options = [
     Option<"variant", "variant", "std::string", /*default=*/"\"flash\"",

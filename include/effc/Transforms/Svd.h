@@ -64,6 +64,15 @@ Svd computeRandomizedSvd(llvm::ArrayRef<double> a, int64_t rows, int64_t cols,
 Svd computeLeadingSvd(llvm::ArrayRef<double> a, int64_t rows, int64_t cols,
                       int64_t k);
 
+/// ||A - U Vt||_F for row-major a [rows, cols], u [rows, k], vt [k, cols].
+double productDistance(llvm::ArrayRef<double> a, llvm::ArrayRef<double> u,
+                       llvm::ArrayRef<double> vt, int64_t rows, int64_t cols,
+                       int64_t k);
+
+/// ||A - U_k S_k V_k^T||_F for the first k triplets of `svd` (of `a`): from
+/// the trailing singular values of a full exact SVD, else computed directly.
+double truncationError(llvm::ArrayRef<double> a, const Svd &svd, int64_t k);
+
 /// The outcome of an energy-driven rank search.
 struct EnergySvd {
   /// The leading triplets: all of them from the exact method, the `searched`

@@ -437,6 +437,358 @@ def case_gemm_edges(rng):
     return None, inputs, expected
 
 
+#===----------------------------------------------------------------------===#
+# Attention as frontends spell it (for --effc-rewrite-attention)
+#===----------------------------------------------------------------------===#
+
+
+def iters(kinds):
+    return ", ".join(f'"{k}"' for k in kinds)
+
+
+def dims(n):
+    return ", ".join(f"d{i}" for i in range(n))
+
+
+def attention_maps(m, rank):
+    """Identity and row (all but the last dim) maps of the scores' rank."""
+    m.map(f"id{rank}", f"affine_map<({dims(rank)}) -> ({dims(rank)})>")
+    m.map(f"row{rank}", f"affine_map<({dims(rank)}) -> ({dims(rank - 1)})>")
+
+
+def filled(m, res, shape, value):
+    t = tensor(shape)
+    m.emit(f"    {res}_e = tensor.empty() : {t}")
+    m.emit(f"    {res} = linalg.fill ins({value} : f32) outs({res}_e : {t}) "
+           f"-> {t}")
+
+
+def contraction(m, res, a, b, shapes, maps, nloops):
+    """A generic mul-add contraction with a zero-filled init; the last loop
+    is the reduction."""
+    (sa, sb, so) = shapes
+    filled(m, f"{res}_init", so, "%zero")
+    kinds = ["parallel"] * (nloops - 1) + ["reduction"]
+    m.emit(f"    {res} = linalg.generic {{indexing_maps = [{maps[0]}, "
+           f"{maps[1]}, {maps[2]}], iterator_types = [{iters(kinds)}]}} "
+           f"ins({a}, {b} : {tensor(sa)}, {tensor(sb)}) "
+           f"outs({res}_init : {tensor(so)}) {{")
+    m.emit("    ^bb0(%in_a: f32, %in_b: f32, %acc: f32):")
+    m.emit("      %prod = arith.mulf %in_a, %in_b : f32")
+    m.emit("      %sum = arith.addf %acc, %prod : f32")
+    m.emit("      linalg.yield %sum : f32")
+    m.emit(f"    }} -> {tensor(so)}")
+
+
+def scale_generic(m, res, x, shape, op, const):
+    """x * c or x / c elementwise with a scalar f32 constant."""
+    rank = len(shape)
+    t = tensor(shape)
+    m.emit(f"    {res}_c = arith.constant {const!r} : f32")
+    m.emit(f"    {res}_e = tensor.empty() : {t}")
+    m.emit(f"    {res} = linalg.generic {{indexing_maps = [#id{rank}, "
+           f"#id{rank}], iterator_types = [{iters(['parallel'] * rank)}]}} "
+           f"ins({x} : {t}) outs({res}_e : {t}) {{")
+    m.emit("    ^bb0(%in_a: f32, %out: f32):")
+    m.emit(f"      %val = arith.{op} %in_a, {res}_c : f32")
+    m.emit("      linalg.yield %val : f32")
+    m.emit(f"    }} -> {t}")
+
+
+def decomposed_softmax(m, res, x, shape):
+    """Softmax over the last dim as torch-mlir decomposes aten._softmax:
+    reduce-max, sub + exp, reduce-sum, div (row values broadcast by maps)."""
+    rank = len(shape)
+    t, rt = tensor(shape), tensor(shape[:-1])
+    red = iters(["parallel"] * (rank - 1) + ["reduction"])
+    par = iters(["parallel"] * rank)
+    filled(m, f"{res}_maxinit", shape[:-1], "%ninf")
+    m.emit(f"    {res}_max = linalg.generic {{indexing_maps = [#id{rank}, "
+           f"#row{rank}], iterator_types = [{red}]}} ins({x} : {t}) "
+           f"outs({res}_maxinit : {rt}) {{")
+    m.emit("    ^bb0(%in_a: f32, %acc: f32):")
+    m.emit("      %val = arith.maximumf %in_a, %acc : f32")
+    m.emit("      linalg.yield %val : f32")
+    m.emit(f"    }} -> {rt}")
+    m.emit(f"    {res}_e = tensor.empty() : {t}")
+    m.emit(f"    {res}_exp = linalg.generic {{indexing_maps = [#id{rank}, "
+           f"#row{rank}, #id{rank}], iterator_types = [{par}]}} "
+           f"ins({x}, {res}_max : {t}, {rt}) outs({res}_e : {t}) {{")
+    m.emit("    ^bb0(%in_a: f32, %in_b: f32, %out: f32):")
+    m.emit("      %diff = arith.subf %in_a, %in_b : f32")
+    m.emit("      %val = math.exp %diff : f32")
+    m.emit("      linalg.yield %val : f32")
+    m.emit(f"    }} -> {t}")
+    filled(m, f"{res}_suminit", shape[:-1], "%zero")
+    m.emit(f"    {res}_sum = linalg.generic {{indexing_maps = [#id{rank}, "
+           f"#row{rank}], iterator_types = [{red}]}} ins({res}_exp : {t}) "
+           f"outs({res}_suminit : {rt}) {{")
+    m.emit("    ^bb0(%in_a: f32, %acc: f32):")
+    m.emit("      %val = arith.addf %in_a, %acc : f32")
+    m.emit("      linalg.yield %val : f32")
+    m.emit(f"    }} -> {rt}")
+    m.emit(f"    {res} = linalg.generic {{indexing_maps = [#id{rank}, "
+           f"#row{rank}, #id{rank}], iterator_types = [{par}]}} "
+           f"ins({res}_exp, {res}_sum : {t}, {rt}) outs({res}_e : {t}) {{")
+    m.emit("    ^bb0(%in_a: f32, %in_b: f32, %out: f32):")
+    m.emit("      %val = arith.divf %in_a, %in_b : f32")
+    m.emit("      linalg.yield %val : f32")
+    m.emit(f"    }} -> {t}")
+
+
+def linalg_softmax(m, res, x, shape):
+    t = tensor(shape)
+    m.emit(f"    {res}_e = tensor.empty() : {t}")
+    m.emit(f"    {res} = linalg.softmax dimension({len(shape) - 1}) "
+           f"ins({x} : {t}) outs({res}_e : {t}) -> {t}")
+
+
+def attention_ref(q, k, v, scale, mask=None):
+    """softmax(scale * q k^T + mask) v over the last two dims, in float64."""
+    s = (f64(q) @ np.swapaxes(f64(k), -1, -2)) * scale
+    if mask is not None:
+        s = s + f64(mask)
+    return softmax(s, axis=-1) @ f64(v)
+
+
+def causal_mask(sq, skv, masked=-np.inf):
+    """effc's causal mask: key j is visible from query i iff j <= i + skv - sq."""
+    i = np.arange(sq)[:, None]
+    j = np.arange(skv)[None, :]
+    return f32(np.where(j <= i + (skv - sq), 0.0, masked))
+
+
+def case_attention_4d(rng):
+    """[B, H, S, D] attention as torch-mlir emits 4-D matmuls: K^T through
+    linalg.transpose, generic contractions over (b, h, i, j, d), a scale
+    generic on the scores, a decomposed softmax, a generic contraction with
+    V. Entry @f(q, k, v)."""
+    b, h, s, d = 2, 4, 32, 24
+    q, k, v = (randn(rng, (b, h, s, d)) for _ in range(3))
+    scale = float(f32(1.0 / math.sqrt(d)))
+    m = Model("4-D attention softmax(Q K^T * 1/sqrt(24)) V, [2, 4, 32, 24], "
+              "with generic contractions\nand a decomposed softmax.")
+    attention_maps(m, 4)
+    m.map("qk_q", "affine_map<(b, h, i, j, d) -> (b, h, i, d)>")
+    m.map("qk_kt", "affine_map<(b, h, i, j, d) -> (b, h, d, j)>")
+    m.map("qk_s", "affine_map<(b, h, i, j, d) -> (b, h, i, j)>")
+    m.map("pv_p", "affine_map<(b, h, i, e, j) -> (b, h, i, j)>")
+    m.map("pv_v", "affine_map<(b, h, i, e, j) -> (b, h, j, e)>")
+    m.map("pv_o", "affine_map<(b, h, i, e, j) -> (b, h, i, e)>")
+    t = tensor((b, h, s, d))
+    m.emit(f"  func.func @f(%q: {t}, %k: {t}, %v: {t}) -> {t} {{")
+    m.emit("    %zero = arith.constant 0.0 : f32")
+    m.emit("    %ninf = arith.constant 0xFF800000 : f32")
+    m.emit(f"    %kt_e = tensor.empty() : {tensor((b, h, d, s))}")
+    m.emit(f"    %kt = linalg.transpose ins(%k : {t}) outs(%kt_e : "
+           f"{tensor((b, h, d, s))}) permutation = [0, 1, 3, 2]")
+    contraction(m, "%s", "%q", "%kt",
+                ((b, h, s, d), (b, h, d, s), (b, h, s, s)),
+                ("#qk_q", "#qk_kt", "#qk_s"), 5)
+    scale_generic(m, "%scaled", "%s", (b, h, s, s), "mulf", scale)
+    decomposed_softmax(m, "%p", "%scaled", (b, h, s, s))
+    contraction(m, "%o", "%p", "%v",
+                ((b, h, s, s), (b, h, s, d), (b, h, s, d)),
+                ("#pv_p", "#pv_v", "#pv_o"), 5)
+    m.emit(f"    return %o : {t}")
+    m.emit("  }")
+    return m.text(), {"q": q, "k": k, "v": v}, {
+        "f": attention_ref(q, k, v, scale)}
+
+
+def case_attention_softmax(rng):
+    """[B*H, S, D] attention with K^T read through transposed batch_matmul
+    indexing maps, scores divided by sqrt(D), linalg.softmax, batch_matmul
+    with V; Skv != Sq and Dv != D. Entry @f(q, k, v)."""
+    bh, sq, skv, d, dv = 6, 24, 40, 32, 20
+    q = randn(rng, (bh, sq, d))
+    k = randn(rng, (bh, skv, d))
+    v = randn(rng, (bh, skv, dv))
+    div = float(f32(math.sqrt(d)))
+    m = Model("3-D attention softmax(Q K^T / sqrt(32)) V over [B*H, S, D] "
+              "with transposed-B maps\nand linalg.softmax.")
+    attention_maps(m, 3)
+    m.map("bq", "affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>")
+    m.map("bk", "affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>")
+    m.map("bo", "affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>")
+    st = tensor((bh, sq, skv))
+    m.emit(f"  func.func @f(%q: {tensor(q.shape)}, %k: {tensor(k.shape)}, "
+           f"%v: {tensor(v.shape)}) -> {tensor((bh, sq, dv))} {{")
+    m.emit("    %zero = arith.constant 0.0 : f32")
+    zero_filled(m, "%s_init", (bh, sq, skv))
+    m.emit("    %s = linalg.batch_matmul indexing_maps = [#bq, #bk, #bo] "
+           f"ins(%q, %k : {tensor(q.shape)}, {tensor(k.shape)}) "
+           f"outs(%s_init : {st}) -> {st}")
+    scale_generic(m, "%scaled", "%s", (bh, sq, skv), "divf", div)
+    linalg_softmax(m, "%p", "%scaled", (bh, sq, skv))
+    zero_filled(m, "%o_init", (bh, sq, dv))
+    m.emit(f"    %o = linalg.batch_matmul ins(%p, %v : {st}, "
+           f"{tensor(v.shape)}) outs(%o_init : {tensor((bh, sq, dv))}) -> "
+           f"{tensor((bh, sq, dv))}")
+    m.emit(f"    return %o : {tensor((bh, sq, dv))}")
+    m.emit("  }")
+    return m.text(), {"q": q, "k": k, "v": v}, {
+        "f": attention_ref(q, k, v, 1.0 / f64(f32(div)))}
+
+
+def masked_attention_func(m, name, h, s, d, qscale, mask):
+    """Q scaled before the matmul, K^T through linalg.transpose, a constant
+    [S, S] mask added with a broadcasting map, linalg.softmax."""
+    t = tensor((h, s, d))
+    st = tensor((h, s, s))
+    m.emit(f"  func.func @{name}(%q: {t}, %k: {t}, %v: {t}) -> {t} {{")
+    m.emit("    %zero = arith.constant 0.0 : f32")
+    m.emit(f"    %mask = arith.constant {hexconst(mask)}")
+    scale_generic(m, "%qs", "%q", (h, s, d), "mulf", qscale)
+    m.emit(f"    %kt_e = tensor.empty() : {tensor((h, d, s))}")
+    m.emit(f"    %kt = linalg.transpose ins(%k : {t}) outs(%kt_e : "
+           f"{tensor((h, d, s))}) permutation = [0, 2, 1]")
+    zero_filled(m, "%s_init", (h, s, s))
+    m.emit(f"    %s = linalg.batch_matmul ins(%qs, %kt : {t}, "
+           f"{tensor((h, d, s))}) outs(%s_init : {st}) -> {st}")
+    m.emit(f"    %masked_e = tensor.empty() : {st}")
+    m.emit("    %masked = linalg.generic {indexing_maps = [#id3, #mask, "
+           f"#id3], iterator_types = [{iters(['parallel'] * 3)}]}} "
+           f"ins(%s, %mask : {st}, {tensor(mask.shape)}) "
+           f"outs(%masked_e : {st}) {{")
+    m.emit("    ^bb0(%in_a: f32, %in_b: f32, %out: f32):")
+    m.emit("      %val = arith.addf %in_a, %in_b : f32")
+    m.emit("      linalg.yield %val : f32")
+    m.emit(f"    }} -> {st}")
+    linalg_softmax(m, "%p", "%masked", (h, s, s))
+    zero_filled(m, "%o_init", (h, s, d))
+    m.emit(f"    %o = linalg.batch_matmul ins(%p, %v : {st}, {t}) "
+           f"outs(%o_init : {t}) -> {t}")
+    m.emit(f"    return %o : {t}")
+    m.emit("  }")
+
+
+def case_attention_causal(rng):
+    """Masked [H, S, D] attention with the scale on Q: @f with a constant
+    causal 0 / -inf mask (recognized as mask = causal), @f_explicit with a
+    constant padding-style mask that is not causal (an explicit mask
+    operand). Both take (q, k, v)."""
+    h, s, d = 4, 32, 16
+    q, k, v = (randn(rng, (h, s, d)) for _ in range(3))
+    qscale = float(f32(1.0 / math.sqrt(d)))
+    causal = causal_mask(s, s)
+    # The last 5 keys are padding; the rest get a small learned-bias-like term.
+    explicit = f32(rng.standard_normal((s, s)) * 0.5)
+    explicit[:, s - 5:] = -1.0e9
+    m = Model("[H, S, D] attention with Q scaled by 1/sqrt(16) before the "
+              "matmul and a constant additive\nmask broadcast over heads: "
+              "causal (0 / -inf) in @f, padding-style in @f_explicit.")
+    attention_maps(m, 3)
+    m.map("mask", "affine_map<(d0, d1, d2) -> (d1, d2)>")
+    masked_attention_func(m, "f", h, s, d, qscale, causal)
+    masked_attention_func(m, "f_explicit", h, s, d, qscale, explicit)
+    return m.text(), {"q": q, "k": k, "v": v}, {
+        "f": attention_ref(q, k, v, qscale, causal),
+        "f_explicit": attention_ref(q, k, v, qscale, explicit)}
+
+
+def case_attention_mla(rng):
+    """Multi-head latent attention: K = C W_UK^T and V = C W_UV^T as
+    effc.linear with constant weights. @f(q, c) has a per-head latent
+    C [H, Skv, Dc] and the attention in linalg (batch_matmul with K^T maps,
+    a scale generic, a decomposed softmax); @f_mqa(q, c1) has one latent
+    C [1, Skv, Dc] shared by all heads and effc.attention with a causal mask
+    and the implicit 1/sqrt(D) scale."""
+    h, sq, skv, d, dc, dv = 4, 8, 12, 16, 6, 10
+    q = randn(rng, (h, sq, d))
+    c = randn(rng, (h, skv, dc))
+    c1 = randn(rng, (1, skv, dc))
+    wuk = randn(rng, (d, dc), 1.0 / math.sqrt(dc))
+    wuv = randn(rng, (dv, dc), 1.0 / math.sqrt(dc))
+    scale = float(f32(1.0 / math.sqrt(d)))
+    m = Model("Multi-head latent attention (H=4, Sq=8, Skv=12, D=16, Dc=6, "
+              "Dv=10): K and V are\neffc.linear projections of one latent "
+              "with constant W_UK [D, Dc] and W_UV [Dv, Dc].")
+    attention_maps(m, 3)
+    m.map("bq", "affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>")
+    m.map("bk", "affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>")
+    m.map("bo", "affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>")
+    qt, ot = tensor((h, sq, d)), tensor((h, sq, dv))
+    st = tensor((h, sq, skv))
+    m.emit(f"  func.func @f(%q: {qt}, %c: {tensor(c.shape)}) -> {ot} {{")
+    m.emit("    %zero = arith.constant 0.0 : f32")
+    m.emit("    %ninf = arith.constant 0xFF800000 : f32")
+    m.emit(f"    %wuk = arith.constant {hexconst(wuk)}")
+    m.emit(f"    %wuv = arith.constant {hexconst(wuv)}")
+    m.emit(f"    %k = effc.linear %c, %wuk : {tensor(c.shape)}, "
+           f"{tensor(wuk.shape)} -> {tensor((h, skv, d))}")
+    m.emit(f"    %v = effc.linear %c, %wuv : {tensor(c.shape)}, "
+           f"{tensor(wuv.shape)} -> {tensor((h, skv, dv))}")
+    zero_filled(m, "%s_init", (h, sq, skv))
+    m.emit("    %s = linalg.batch_matmul indexing_maps = [#bq, #bk, #bo] "
+           f"ins(%q, %k : {qt}, {tensor((h, skv, d))}) "
+           f"outs(%s_init : {st}) -> {st}")
+    scale_generic(m, "%scaled", "%s", (h, sq, skv), "mulf", scale)
+    decomposed_softmax(m, "%p", "%scaled", (h, sq, skv))
+    zero_filled(m, "%o_init", (h, sq, dv))
+    m.emit(f"    %o = linalg.batch_matmul ins(%p, %v : {st}, "
+           f"{tensor((h, skv, dv))}) outs(%o_init : {ot}) -> {ot}")
+    m.emit(f"    return %o : {ot}")
+    m.emit("  }")
+    m.emit(f"  func.func @f_mqa(%q: {qt}, %c: {tensor(c1.shape)}) -> {ot} {{")
+    m.emit(f"    %wuk = arith.constant {hexconst(wuk)}")
+    m.emit(f"    %wuv = arith.constant {hexconst(wuv)}")
+    m.emit(f"    %k = effc.linear %c, %wuk : {tensor(c1.shape)}, "
+           f"{tensor(wuk.shape)} -> {tensor((1, skv, d))}")
+    m.emit(f"    %v = effc.linear %c, %wuv : {tensor(c1.shape)}, "
+           f"{tensor(wuv.shape)} -> {tensor((1, skv, dv))}")
+    m.emit("    %o = effc.attention %q, %k, %v {mask = #effc.mask<causal>} : "
+           f"{qt}, {tensor((1, skv, d))}, {tensor((1, skv, dv))} -> {ot}")
+    m.emit(f"    return %o : {ot}")
+    m.emit("  }")
+    k = f64(c) @ f64(wuk).T
+    v = f64(c) @ f64(wuv).T
+    k1 = np.broadcast_to(f64(c1) @ f64(wuk).T, (h, skv, d))
+    v1 = np.broadcast_to(f64(c1) @ f64(wuv).T, (h, skv, dv))
+    return m.text(), {"q": q, "c": c, "c1": c1}, {
+        "f": attention_ref(q, k, v, scale),
+        "f_mqa": attention_ref(q, k1, v1, 1.0 / math.sqrt(d),
+                               causal_mask(sq, skv))}
+
+
+def case_low_rank(rng):
+    """One torch.nn.Linear layer (96 -> 64, batch 16, bias, ReLU) whose
+    weight is rank 8 plus small noise, for --effc-low-rank{rank=8}: the
+    expected output of @f uses NumPy's own rank-8 truncated SVD of the
+    weight (f.expected.npy); f_full.expected.npy is the untruncated layer."""
+    batch, k, n, r = 16, 96, 64, 8
+    x = randn(rng, (batch, k))
+    w = f32(f64(randn(rng, (n, r))) @ f64(randn(rng, (r, k))) / math.sqrt(k)
+            + randn(rng, (n, k), 3e-3))
+    b = randn(rng, (n,), 0.1)
+    m = Model("A linear layer (96 -> 64, batch 16) with a rank-8-plus-noise "
+              "weight, as torch-mlir\nemits it: linalg.transpose of the "
+              "[N, K] weight, linalg.matmul, bias and ReLU generics.")
+    m.map("id2", "affine_map<(d0, d1) -> (d0, d1)>")
+    m.map("row", "affine_map<(d0, d1) -> (d1)>")
+    m.emit(f"  func.func @f(%x: {tensor(x.shape)}) -> {tensor((batch, n))} {{")
+    m.emit("    %zero = arith.constant 0.0 : f32")
+    m.emit(f"    %w = arith.constant {hexconst(w)}")
+    m.emit(f"    %bias = arith.constant {hexconst(b)}")
+    m.emit(f"    %wt_e = tensor.empty() : {tensor((k, n))}")
+    m.emit(f"    %wt = linalg.transpose ins(%w : {tensor((n, k))}) "
+           f"outs(%wt_e : {tensor((k, n))}) permutation = [1, 0]")
+    zero_filled(m, "%acc", (batch, n))
+    m.emit(f"    %mm = linalg.matmul ins(%x, %wt : {tensor((batch, k))}, "
+           f"{tensor((k, n))}) outs(%acc : {tensor((batch, n))}) -> "
+           f"{tensor((batch, n))}")
+    bias_generic(m, "%ba", "%mm", "%bias", (batch, n), "row")
+    relu_generic(m, "%act", "%ba", (batch, n))
+    m.emit(f"    return %act : {tensor((batch, n))}")
+    m.emit("  }")
+    u, s, vt = np.linalg.svd(f64(w), full_matrices=False)
+    w_r = (u[:, :r] * s[:r]) @ vt[:r]
+    return m.text(), {"x": x}, {
+        "f": relu(f64(x) @ w_r.T + f64(b)),
+        "f_full": relu(f64(x) @ f64(w).T + f64(b)),
+    }
+
+
 CASES = {
     "mlp": (case_mlp, 101),
     "dwconv": (case_dwconv, 102),
@@ -446,6 +798,11 @@ CASES = {
     "matmul1024": (case_matmul1024, 106),
     "tosa": (case_tosa, 107),
     "gemm-edges": (case_gemm_edges, 108),
+    "attention-4d": (case_attention_4d, 109),
+    "attention-softmax": (case_attention_softmax, 110),
+    "attention-causal": (case_attention_causal, 111),
+    "attention-mla": (case_attention_mla, 112),
+    "low-rank": (case_low_rank, 120),
 }
 
 
