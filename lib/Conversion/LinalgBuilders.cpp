@@ -33,6 +33,20 @@ Value mlir::effc::buildFilled(OpBuilder &b, Location loc,
   return linalg::FillOp::create(b, loc, c, init).getResult(0);
 }
 
+Value mlir::effc::buildGeneric(
+    OpBuilder &b, Location loc, RankedTensorType outTy, ValueRange ins,
+    Value init, ArrayRef<AffineMap> maps, ArrayRef<utils::IteratorType> iters,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  if (!init)
+    init = buildEmpty(b, loc, outTy);
+  return linalg::GenericOp::create(
+             b, loc, outTy, ins, ValueRange{init}, maps, iters,
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               linalg::YieldOp::create(nb, nl, body(nb, nl, args));
+             })
+      .getResult(0);
+}
+
 Value mlir::effc::buildActivation(OpBuilder &b, Location loc, Value v,
                                   Activation act, std::optional<APFloat> lo,
                                   std::optional<APFloat> hi) {

@@ -258,17 +258,11 @@ struct FlashAttention : OpRewritePattern<AttentionOp> {
                   })
                   .getResult(0);
           // m_new = max(m, rowmax(s)).
-          Value mNew =
-              linalg::GenericOp::create(
-                  b, l, rowTy, ValueRange{scaled}, ValueRange{iter[0]},
-                  {id2, row2}, red2,
-                  [&](OpBuilder &nb, Location nl, ValueRange a) {
-                    linalg::YieldOp::create(
-                        nb, nl,
-                        arith::MaximumFOp::create(nb, nl, a[0], a[1])
-                            .getResult());
-                  })
-                  .getResult(0);
+          Value mNew = buildGeneric(
+              b, l, rowTy, ValueRange{scaled}, iter[0], {id2, row2}, red2,
+              [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                return arith::MaximumFOp::create(nb, nl, a[0], a[1]);
+              });
           // A row with nothing visible yet keeps max -inf; subtract 0 then
           // so exp gives 0 instead of NaN.
           auto safe = [&](OpBuilder &nb, Location nl, Value x) {
@@ -303,38 +297,21 @@ struct FlashAttention : OpRewritePattern<AttentionOp> {
           // corr = exp(m - m_new); l = l * corr + rowsum(p).
           Value corr = expDiff(rowTy, iter[0], mNew, {id1, id1, id1},
                                {IteratorType::parallel});
-          Value lScaled =
-              linalg::GenericOp::create(
-                  b, l, rowTy, ValueRange{iter[1], corr},
-                  ValueRange{buildEmpty(b, l, rowTy)}, {id1, id1, id1},
-                  {IteratorType::parallel},
-                  [&](OpBuilder &nb, Location nl, ValueRange a) {
-                    linalg::YieldOp::create(
-                        nb, nl,
-                        arith::MulFOp::create(nb, nl, a[0], a[1]).getResult());
-                  })
-                  .getResult(0);
-          Value lNew =
-              linalg::GenericOp::create(
-                  b, l, rowTy, ValueRange{p}, ValueRange{lScaled},
-                  {id2, row2}, red2,
-                  [&](OpBuilder &nb, Location nl, ValueRange a) {
-                    linalg::YieldOp::create(
-                        nb, nl,
-                        arith::AddFOp::create(nb, nl, a[0], a[1]).getResult());
-                  })
-                  .getResult(0);
+          auto mul = [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+            return arith::MulFOp::create(nb, nl, a[0], a[1]);
+          };
+          Value lScaled = buildGeneric(b, l, rowTy, ValueRange{iter[1], corr},
+                                       Value(), {id1, id1, id1},
+                                       {IteratorType::parallel}, mul);
+          Value lNew = buildGeneric(
+              b, l, rowTy, ValueRange{p}, lScaled, {id2, row2}, red2,
+              [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                return arith::AddFOp::create(nb, nl, a[0], a[1]);
+              });
           // acc = acc * corr + p v.
-          Value accScaled =
-              linalg::GenericOp::create(
-                  b, l, accTy, ValueRange{iter[2], corr},
-                  ValueRange{buildEmpty(b, l, accTy)}, {id2, row2, id2}, par2,
-                  [&](OpBuilder &nb, Location nl, ValueRange a) {
-                    linalg::YieldOp::create(
-                        nb, nl,
-                        arith::MulFOp::create(nb, nl, a[0], a[1]).getResult());
-                  })
-                  .getResult(0);
+          Value accScaled = buildGeneric(b, l, accTy,
+                                         ValueRange{iter[2], corr}, Value(),
+                                         {id2, row2, id2}, par2, mul);
           Value accNew = linalg::MatmulOp::create(
                              b, l, TypeRange{accTy}, ValueRange{p, vTile},
                              ValueRange{accScaled})

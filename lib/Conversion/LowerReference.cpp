@@ -360,16 +360,11 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
         IteratorType::parallel, IteratorType::reduction};
     Value maxInit = buildFilled(rewriter, loc, rTy,
                                 -std::numeric_limits<double>::infinity());
-    Value rowMax =
-        linalg::GenericOp::create(
-            rewriter, loc, rTy, ValueRange{masked}, ValueRange{maxInit},
-            {id5, red}, redIters,
-            [&](OpBuilder &nb, Location nl, ValueRange a) {
-              linalg::YieldOp::create(
-                  nb, nl,
-                  arith::MaximumFOp::create(nb, nl, a[0], a[1]).getResult());
-            })
-            .getResult(0);
+    Value rowMax = buildGeneric(
+        rewriter, loc, rTy, ValueRange{masked}, maxInit, {id5, red}, redIters,
+        [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+          return arith::MaximumFOp::create(nb, nl, a[0], a[1]);
+        });
     Value expd =
         linalg::GenericOp::create(
             rewriter, loc, sTy, ValueRange{masked, rowMax},
@@ -394,15 +389,11 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
             })
             .getResult(0);
     Value sumInit = buildFilled(rewriter, loc, rTy, 0.0);
-    Value rowSum =
-        linalg::GenericOp::create(
-            rewriter, loc, rTy, ValueRange{expd}, ValueRange{sumInit},
-            {id5, red}, redIters,
-            [&](OpBuilder &nb, Location nl, ValueRange a) {
-              linalg::YieldOp::create(
-                  nb, nl, arith::AddFOp::create(nb, nl, a[0], a[1]).getResult());
-            })
-            .getResult(0);
+    Value rowSum = buildGeneric(
+        rewriter, loc, rTy, ValueRange{expd}, sumInit, {id5, red}, redIters,
+        [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+          return arith::AddFOp::create(nb, nl, a[0], a[1]);
+        });
     Value probs =
         linalg::GenericOp::create(
             rewriter, loc, sTy, ValueRange{expd, rowSum},

@@ -69,8 +69,8 @@ double decodeHalf(uint32_t bits, const FloatFormat &f) {
   else if (exp == 0)
     v = std::ldexp(double(man), 1 - bias - f.manBits);
   else
-    v = std::ldexp(double(man | (1u << f.manBits)), int(exp) - bias -
-                                                       f.manBits);
+    v = std::ldexp(double(man | (1u << f.manBits)),
+                   int(exp) - bias - f.manBits);
   return neg ? -v : v;
 }
 
@@ -227,9 +227,9 @@ struct LowRankPass : effc::impl::LowRankPassBase<LowRankPass> {
     // The largest rank that still saves: R (N + K) < N K.
     int64_t maxSaving = (n * k - 1) / (n + k);
     if (fixedRank > small)
-      return op.emitOpError()
-             << "low-rank: rank " << fixedRank << " exceeds min(N, K) = "
-             << small << " of the [" << n << ", " << k << "] weight";
+      return op.emitOpError() << "low-rank: rank " << fixedRank
+                              << " exceeds min(N, K) = " << small << " of the ["
+                              << n << ", " << k << "] weight";
     if (fixedRank > maxSaving) {
       op.emitRemark() << "low-rank: not factored: rank " << fixedRank
                       << " (N = " << n << ", K = " << k
@@ -249,6 +249,11 @@ struct LowRankPass : effc::impl::LowRankPassBase<LowRankPass> {
       return success();
     }
     std::vector<double> w = toDouble(raw, *format);
+    if (!llvm::all_of(w, [](double v) { return std::isfinite(v); })) {
+      op.emitRemark("low-rank: not factored: the weight has NaN or Inf "
+                    "entries");
+      return success();
+    }
 
     Svd svd;
     int64_t r = fixedRank;
@@ -272,9 +277,9 @@ struct LowRankPass : effc::impl::LowRankPassBase<LowRankPass> {
       r = found.rank;
       if (r > maxSaving) {
         op.emitRemark() << "low-rank: not factored: energy " << energyStr
-                        << " needs rank " << r << " (N = " << n
-                        << ", K = " << k << ") and R * (N + K) = "
-                        << r * (n + k) << " >= N * K = " << n * k;
+                        << " needs rank " << r << " (N = " << n << ", K = " << k
+                        << ") and R * (N + K) = " << r * (n + k)
+                        << " >= N * K = " << n * k;
         return success();
       }
       svd = std::move(found.svd);
@@ -314,9 +319,9 @@ struct LowRankPass : effc::impl::LowRankPassBase<LowRankPass> {
     auto first = LinearOp::create(b, loc, midTy, op.getInput(), vCst,
                                   /*bias=*/Value(), Activation::none,
                                   FloatAttr(), FloatAttr());
-    auto second = LinearOp::create(
-        b, loc, op.getType(), first.getResult(), uCst, op.getBias(),
-        op.getActivationAttr(), op.getClampMinAttr(), op.getClampMaxAttr());
+    auto second = LinearOp::create(b, loc, op.getType(), first.getResult(),
+                                   uCst, op.getBias(), op.getActivationAttr(),
+                                   op.getClampMinAttr(), op.getClampMaxAttr());
     for (NamedAttribute attr : op->getDiscardableAttrs())
       second->setDiscardableAttr(attr.getName(), attr.getValue());
 

@@ -6,7 +6,8 @@
 // (Hestenes) Jacobi SVD of A V then finishes in a few sweeps. The Gram matrix
 // alone would lose the small singular values (it squares the condition
 // number); Jacobi recovers them and makes U and V orthonormal to working
-// precision.
+// precision. A matrix at least twice as tall as wide is first reduced to its
+// square R factor (A = Q R, Gram-Schmidt with reorthogonalization).
 //
 // Randomized path: subspace iteration on a Gaussian start block, re-
 // orthonormalized after every product, then the exact SVD of the small
@@ -133,8 +134,8 @@ gemmImpl(const double *a, const double *x, double *c, int64_t rows,
         microKernel<R, 1>(a + r * kdim + k0, kdim, xb + j0, l, c + r * l + j0,
                           l, kn);
       for (; j0 < l; ++j0)
-        columnKernel<R>(a + r * kdim + k0, kdim, xb + j0, l, c + r * l + j0,
-                        l, kn);
+        columnKernel<R>(a + r * kdim + k0, kdim, xb + j0, l, c + r * l + j0, l,
+                        kn);
     };
     int64_t r = 0;
     for (; r + 4 <= rows; r += 4)
@@ -153,9 +154,10 @@ static void gemmBaseline(const double *a, const double *x, double *c,
 }
 
 #ifdef EFFC_X86_DISPATCH
-__attribute__((target("avx2"))) static void
-gemmAvx2(const double *a, const double *x, double *c, int64_t rows,
-         int64_t kdim, int64_t l) {
+__attribute__((target("avx2"))) static void gemmAvx2(const double *a,
+                                                     const double *x, double *c,
+                                                     int64_t rows, int64_t kdim,
+                                                     int64_t l) {
   gemmImpl<1>(a, x, c, rows, kdim, l);
 }
 
@@ -233,8 +235,7 @@ private:
 /// Orthogonalizes `v` (length n) against the first `k` rows of `q` (row
 /// stride n, orthonormal) twice ("twice is enough") and returns the norm
 /// left.
-static double orthogonalize(double *v, const double *q, int64_t k,
-                            int64_t n) {
+static double orthogonalize(double *v, const double *q, int64_t k, int64_t n) {
   for (int pass = 0; pass < 2; ++pass)
     for (int64_t i = 0; i < k; ++i) {
       double r = dot(q + i * n, v, n);
@@ -565,25 +566,35 @@ static Svd exactSvdTall(llvm::ArrayRef<double> a, int64_t m, int64_t n) {
   Svd out;
   out.rows = m;
   out.cols = n;
+  if (m >= 2 * n && n > 0) {
+    // Much taller than wide: A = Q R first (Gram-Schmidt, twice), then the
+    // SVD of the [n, n] R; the Jacobi sweeps then run on rows of n, not m.
+    std::vector<double> qt = transpose(a, m, n);
+    Gaussian rng(0x51ab);
+    orthonormalizeRows(qt, n, m, rng);
+    std::vector<double> r(n * n);
+    gemm(qt.data(), a.data(), r.data(), n, m, n);
+    Svd inner = exactSvdTall(r, n, n);
+    std::vector<double> q = transpose(qt, n, m);
+    out.u.resize(m * n);
+    gemm(q.data(), inner.u.data(), out.u.data(), m, n, n);
+    out.s = std::move(inner.s);
+    out.vt = std::move(inner.vt);
+    return out;
+  }
   // vt: the right singular vector estimates as rows. Start from the
   // eigenvectors of A^T A (fall back to the identity if QL fails).
-  std::vector<double> vt(n * n, 0.0), d;
-  {
-    std::vector<double> at = transpose(a, m, n);
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = i; j < n; ++j)
-        vt[i * n + j] = vt[j * n + i] = dot(&at[i * m], &at[j * m], m);
-  }
+  std::vector<double> vt(n * n), d;
+  gemm(transpose(a, m, n).data(), a.data(), vt.data(), n, m, n);
   if (!symmetricEigen(vt, d, n)) {
     std::fill(vt.begin(), vt.end(), 0.0);
     for (int64_t i = 0; i < n; ++i)
       vt[i * n + i] = 1.0;
   }
   // bt = (A V)^T: row j is A v_j.
-  std::vector<double> bt(n * m);
-  for (int64_t j = 0; j < n; ++j)
-    for (int64_t i = 0; i < m; ++i)
-      bt[j * m + i] = dot(&a[i * n], &vt[j * n], n);
+  std::vector<double> av(m * n);
+  gemm(a.data(), transpose(vt, n, n).data(), av.data(), m, n, n);
+  std::vector<double> bt = transpose(av, m, n);
   oneSidedJacobi(bt, vt, n, m, n);
 
   std::vector<double> norms(n);
@@ -591,9 +602,8 @@ static Svd exactSvdTall(llvm::ArrayRef<double> a, int64_t m, int64_t n) {
     norms[j] = std::sqrt(dot(&bt[j * m], &bt[j * m], m));
   std::vector<int64_t> order(n);
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) {
-    return norms[x] > norms[y];
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t x, int64_t y) { return norms[x] > norms[y]; });
   // ut: left singular vectors as rows; exact zeros get completed to an
   // orthonormal basis.
   std::vector<double> ut(n * m);
@@ -652,9 +662,10 @@ static Svd transposed(Svd t) {
 
 Svd mlir::effc::computeSvd(llvm::ArrayRef<double> a, int64_t rows,
                            int64_t cols) {
-  Svd out = rows >= cols
-                ? exactSvdTall(a, rows, cols)
-                : transposed(exactSvdTall(transpose(a, rows, cols), cols, rows));
+  Svd out =
+      rows >= cols
+          ? exactSvdTall(a, rows, cols)
+          : transposed(exactSvdTall(transpose(a, rows, cols), cols, rows));
   normalizeSigns(out);
   return out;
 }
@@ -802,8 +813,7 @@ Svd mlir::effc::computeLeadingSvd(llvm::ArrayRef<double> a, int64_t rows,
     full.truncate(k);
     return full;
   }
-  return computeRandomizedSvd(a, rows, cols, k, blockWidth(k) - k,
-                              kPowerIters);
+  return computeRandomizedSvd(a, rows, cols, k, blockWidth(k) - k, kPowerIters);
 }
 
 /// The smallest r in [1, s.size()] whose leading energy reaches `target`,
@@ -818,9 +828,9 @@ static int64_t energyRank(llvm::ArrayRef<double> s, double target) {
   return 0;
 }
 
-EnergySvd mlir::effc::computeEnergySvd(llvm::ArrayRef<double> a,
-                                       int64_t rows, int64_t cols,
-                                       double energy, int64_t maxRank) {
+EnergySvd mlir::effc::computeEnergySvd(llvm::ArrayRef<double> a, int64_t rows,
+                                       int64_t cols, double energy,
+                                       int64_t maxRank) {
   EnergySvd out;
   out.totalEnergy = dot(a.data(), a.data(), a.size());
   int64_t small = std::min(rows, cols);

@@ -1,4 +1,5 @@
-//===- SvdTest.cpp - tests of the dense SVD helper ---------------*- C++ -*-===//
+//===- SvdTest.cpp - tests of the dense SVD helper ---------------*- C++
+//-*-===//
 //
 // Checks the SVD that --effc-low-rank relies on (effc/Transforms/Svd.h):
 // reconstruction, ordering and orthonormality on tall, wide, square,
@@ -96,8 +97,8 @@ double orthonormalityError(const Matrix &q, int64_t rows, int64_t stride,
 }
 
 /// Checks everything a full thin SVD of `a` promises.
-void expectValidSvd(const Matrix &a, int64_t rows, int64_t cols,
-                    const Svd &svd, double tol = 1e-10) {
+void expectValidSvd(const Matrix &a, int64_t rows, int64_t cols, const Svd &svd,
+                    double tol = 1e-10) {
   int64_t k = std::min(rows, cols);
   ASSERT_EQ(svd.rows, rows);
   ASSERT_EQ(svd.cols, cols);
@@ -117,8 +118,7 @@ void expectValidSvd(const Matrix &a, int64_t rows, int64_t cols,
   EXPECT_LE(err, tol * scale) << "reconstruction";
   EXPECT_LE(orthonormalityError(svd.u, rows, k, k, /*columns=*/true), tol)
       << "U^T U != I";
-  EXPECT_LE(orthonormalityError(svd.vt, cols, cols, k, /*columns=*/false),
-            tol)
+  EXPECT_LE(orthonormalityError(svd.vt, cols, cols, k, /*columns=*/false), tol)
       << "V^T V != I";
 }
 
@@ -134,7 +134,7 @@ TEST(SvdTest, RandomShapes) {
   uint64_t seed = 1;
   for (Shape s : {Shape{40, 25}, Shape{25, 40}, Shape{32, 32}, Shape{1, 7},
                   Shape{7, 1}, Shape{1, 1}, Shape{3, 2}, Shape{200, 90},
-                  Shape{90, 200}}) {
+                  Shape{90, 200}, Shape{500, 40}, Shape{40, 500}}) {
     SCOPED_TRACE(testing::Message() << s.rows << "x" << s.cols);
     Matrix a = randomMatrix(s.rows, s.cols, ++seed);
     expectValidSvd(a, s.rows, s.cols, computeSvd(a, s.rows, s.cols));
@@ -143,7 +143,8 @@ TEST(SvdTest, RandomShapes) {
 
 TEST(SvdTest, RankDeficient) {
   uint64_t seed = 100;
-  for (Shape s : {Shape{30, 20}, Shape{20, 30}, Shape{24, 24}}) {
+  for (Shape s : {Shape{30, 20}, Shape{20, 30}, Shape{24, 24}, Shape{100, 20},
+                  Shape{20, 100}}) {
     for (int64_t r : {1, 2, 5}) {
       SCOPED_TRACE(testing::Message()
                    << s.rows << "x" << s.cols << " rank " << r);

@@ -9,6 +9,7 @@
 #define EFFC_CONVERSION_LINALGBUILDERS_H
 
 #include "effc/Dialect/EffcAttrs.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/APFloat.h"
@@ -24,6 +25,14 @@ Value buildEmpty(OpBuilder &b, Location loc, RankedTensorType type);
 /// A tensor of `type` filled with `value` (a float or integer constant).
 Value buildFilled(OpBuilder &b, Location loc, RankedTensorType type,
                   double value);
+
+/// A linalg.generic over `ins` writing `init` (a fresh tensor.empty of
+/// `outTy` when null) whose body yields `body(args)`; `args` are the block
+/// arguments (inputs, then the output element for reductions).
+Value buildGeneric(OpBuilder &b, Location loc, RankedTensorType outTy,
+                   ValueRange ins, Value init, ArrayRef<AffineMap> maps,
+                   ArrayRef<utils::IteratorType> iters,
+                   function_ref<Value(OpBuilder &, Location, ValueRange)> body);
 
 /// Applies `act` to a scalar float value (clamp uses `lo`/`hi`).
 Value buildActivation(OpBuilder &b, Location loc, Value v, Activation act,

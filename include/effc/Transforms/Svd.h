@@ -94,8 +94,8 @@ struct EnergySvd {
 /// work would exceed a fixed budget of a few seconds; its leading energies
 /// are lower bounds of the true ones, so the rank found is never too small
 /// and the factors keep at least `energy` of ||A||_F^2.
-EnergySvd computeEnergySvd(llvm::ArrayRef<double> a, int64_t rows,
-                           int64_t cols, double energy, int64_t maxRank);
+EnergySvd computeEnergySvd(llvm::ArrayRef<double> a, int64_t rows, int64_t cols,
+                           double energy, int64_t maxRank);
 
 } // namespace effc
 } // namespace mlir
