@@ -197,9 +197,12 @@ LogicalResult raiseMatmul(PatternRewriter &rewriter, Operation *op, Value a,
   return success();
 }
 
-struct RaiseLinalgMatmul : OpRewritePattern<linalg::MatmulOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(linalg::MatmulOp op,
+/// linalg.matmul (`batched` = false) and linalg.batch_matmul (true) on
+/// float tensors of one element type, accumulating into zeros.
+template <typename OpTy, bool batched>
+struct RaiseLinalgContraction : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureTensorSemantics() || op->getNumResults() != 1 ||
         !llvm::all_of(op->getOperands(), isFloatTensor) ||
@@ -210,34 +213,16 @@ struct RaiseLinalgMatmul : OpRewritePattern<linalg::MatmulOp> {
           return getElementTypeOrSelf(v.getType()) != elt;
         }))
       return failure();
-    auto layout = classifyMaps(op.getIndexingMapsArray(), /*batched=*/false);
+    auto layout = classifyMaps(op.getIndexingMapsArray(), batched);
     if (!layout)
       return failure();
     return raiseMatmul(rewriter, op, op.getInputs()[0], op.getInputs()[1],
-                       *layout, false);
+                       *layout, batched);
   }
 };
-
-struct RaiseLinalgBatchMatmul : OpRewritePattern<linalg::BatchMatmulOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(linalg::BatchMatmulOp op,
-                                PatternRewriter &rewriter) const override {
-    if (!op.hasPureTensorSemantics() ||
-        !llvm::all_of(op->getOperands(), isFloatTensor) ||
-        !isZeroInit(op.getOutputs()[0]))
-      return failure();
-    Type elt = getElementTypeOrSelf(op->getResult(0).getType());
-    if (llvm::any_of(op->getOperands(), [&](Value v) {
-          return getElementTypeOrSelf(v.getType()) != elt;
-        }))
-      return failure();
-    auto layout = classifyMaps(op.getIndexingMapsArray(), /*batched=*/true);
-    if (!layout)
-      return failure();
-    return raiseMatmul(rewriter, op, op.getInputs()[0], op.getInputs()[1],
-                       *layout, true);
-  }
-};
+using RaiseLinalgMatmul = RaiseLinalgContraction<linalg::MatmulOp, false>;
+using RaiseLinalgBatchMatmul =
+    RaiseLinalgContraction<linalg::BatchMatmulOp, true>;
 
 /// Float TOSA zero points are zero constants; anything else is not raised.
 bool isZeroZp(Value zp) { return matchPattern(zp, m_AnyZeroFloat()); }
