@@ -175,9 +175,12 @@ std::string formatNumber(const char *spec, double value) {
 struct LowRankPass : effc::impl::LowRankPassBase<LowRankPass> {
   using Base::Base;
 
+  /// The `rank` option as a plain integer: options stream into diagnostics
+  /// as characters.
+  int64_t fixedRank = 0;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    // Plain values: pass options stream into diagnostics as characters.
     fixedRank = rank;
     if (fixedRank < 0) {
       module.emitError() << "effc-low-rank: 'rank' must be >= 0 (0: choose "
@@ -198,8 +201,6 @@ struct LowRankPass : effc::impl::LowRankPassBase<LowRankPass> {
     if (failed)
       signalPassFailure();
   }
-
-  int64_t fixedRank = 0;
 
   /// Factors one linear, or leaves it with a remark saying why; fails only
   /// on a rank that cannot exist.
