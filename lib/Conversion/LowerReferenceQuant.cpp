@@ -417,18 +417,26 @@ struct LowerQuantizedLinear : OpConversionPattern<QuantizedLinearOp> {
         rewriter, loc, storageOf(rewriter, loc, adaptor.getInput()),
         RankedTensorType::get({m, k}, xq.getStorageType()));
     Value w = storageOf(rewriter, loc, adaptor.getWeight());
-    // Integer partial sums per group: acc[m, n, g] over k in group g.
+    // Integer partial sums per group: acc[m, n, g] over k in group g, with
+    // K split as [G, group] so every indexing map is a projection.
+    Type xSt = xq.getStorageType();
+    Type wSt = cast<RankedTensorType>(w.getType()).getElementType();
+    x = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get({m, groups, groupSize}, xSt), x,
+        ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+    w = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get({n, groups, groupSize}, wSt), w,
+        ArrayRef<ReassociationIndices>{{0}, {1, 2}});
     AffineExpr dm, dn, dg, dj;
     bindDims(ctx, dm, dn, dg, dj);
-    auto kIdx = dg * groupSize + dj;
     auto accTy = RankedTensorType::get({m, n, groups}, rewriter.getI32Type());
     int64_t zx = xq.getZeroPoint();
     Value partial =
         linalg::GenericOp::create(
             rewriter, loc, accTy, ValueRange{x, w},
             ValueRange{buildFilled(rewriter, loc, accTy, 0)},
-            {AffineMap::get(4, 0, {dm, kIdx}, ctx),
-             AffineMap::get(4, 0, {dn, kIdx}, ctx),
+            {AffineMap::get(4, 0, {dm, dg, dj}, ctx),
+             AffineMap::get(4, 0, {dn, dg, dj}, ctx),
              AffineMap::get(4, 0, {dm, dn, dg}, ctx)},
             {IteratorType::parallel, IteratorType::parallel,
              IteratorType::parallel, IteratorType::reduction},
