@@ -31,37 +31,45 @@ Value indexAt(OpBuilder &b, Location loc, Value tensor, ValueRange idx) {
   return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
 }
 
-/// Dense [N, K] weight from N:M values and in-group positions.
+/// Dense [N, K] weight from N:M values and in-group positions. K is split
+/// into [K / m groups, m positions] and the kept slots into [K / m, n], so
+/// every indexing map is a projection.
 Value densifyNM(OpBuilder &b, Location loc, Value values, Value indices,
                 int64_t n, int64_t k, int64_t keep, int64_t m) {
   MLIRContext *ctx = b.getContext();
   Type elt = cast<RankedTensorType>(values.getType()).getElementType();
-  auto denseTy = RankedTensorType::get({n, k}, elt);
-  AffineExpr dn, dk, dt;
-  bindDims(ctx, dn, dk, dt);
-  AffineExpr slot = dk.floorDiv(m) * keep + dt;
-  return linalg::GenericOp::create(
-             b, loc, denseTy, ValueRange{values, indices},
-             ValueRange{buildFilled(b, loc, denseTy, 0.0)},
-             {AffineMap::get(3, 0, {dn, slot}, ctx),
-              AffineMap::get(3, 0, {dn, slot}, ctx),
-              AffineMap::get(3, 0, {dn, dk}, ctx)},
-             {IteratorType::parallel, IteratorType::parallel,
-              IteratorType::reduction},
-             [&](OpBuilder &nb, Location l, ValueRange a) {
-               Value kIdx = linalg::IndexOp::create(nb, l, 1);
-               Value pos = arith::RemUIOp::create(
-                   nb, l, kIdx, arith::ConstantIndexOp::create(nb, l, m));
-               Value stored = arith::IndexCastOp::create(
-                   nb, l, nb.getIndexType(), a[1]);
-               Value hit = arith::CmpIOp::create(
-                   nb, l, arith::CmpIPredicate::eq, pos, stored);
-               // At most one slot of a group names a position, so the
-               // selected value replaces the zero.
-               Value v = arith::SelectOp::create(nb, l, hit, a[0], a[2]);
-               linalg::YieldOp::create(nb, l, v);
-             })
-      .getResult(0);
+  Type idxElt = cast<RankedTensorType>(indices.getType()).getElementType();
+  SmallVector<ReassociationIndices> split = {{0}, {1, 2}};
+  Value vals3 = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({n, k / m, keep}, elt), values, split);
+  Value idx3 = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({n, k / m, keep}, idxElt), indices, split);
+  auto dense3Ty = RankedTensorType::get({n, k / m, m}, elt);
+  AffineExpr dn, dg, dp, dt;
+  bindDims(ctx, dn, dg, dp, dt);
+  Value dense3 =
+      linalg::GenericOp::create(
+          b, loc, dense3Ty, ValueRange{vals3, idx3},
+          ValueRange{buildFilled(b, loc, dense3Ty, 0.0)},
+          {AffineMap::get(4, 0, {dn, dg, dt}, ctx),
+           AffineMap::get(4, 0, {dn, dg, dt}, ctx),
+           AffineMap::get(4, 0, {dn, dg, dp}, ctx)},
+          {IteratorType::parallel, IteratorType::parallel,
+           IteratorType::parallel, IteratorType::reduction},
+          [&](OpBuilder &nb, Location l, ValueRange a) {
+            Value pos = linalg::IndexOp::create(nb, l, 2);
+            Value stored =
+                arith::IndexCastOp::create(nb, l, nb.getIndexType(), a[1]);
+            Value hit = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq,
+                                              pos, stored);
+            // At most one slot of a group names a position, so the selected
+            // value replaces the zero.
+            Value v = arith::SelectOp::create(nb, l, hit, a[0], a[2]);
+            linalg::YieldOp::create(nb, l, v);
+          })
+          .getResult(0);
+  return tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get({n, k}, elt), dense3, split);
 }
 
 /// Dense [N, K] weight from CSR (blockRows = blockCols = 1) or BSR.
