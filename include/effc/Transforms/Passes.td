@@ -142,4 +142,112 @@ def LowRankPass : Pass<"effc-low-rank", "ModuleOp"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// Reporting
+//===----------------------------------------------------------------------===//
+
+def ReportPass : Pass<"effc-report", "ModuleOp"> {
+  let summary = "Write per-op precision, sparsity and weight bytes as JSON";
+  let description = [{
+    Analysis only: the IR is left unchanged. For every compute op with
+    weights (`effc.linear`, `effc.conv2d`, `effc.quantized_linear`,
+    `effc.quantized_conv2d`, `effc.block_scaled_linear`,
+    `effc.sparse_linear`, `effc.attention` with 0 weight bytes, and
+    `linalg.matmul` / `linalg.batch_matmul` / `linalg.conv_*` whose second
+    input is a constant) it writes a JSON entry with the op's name (a
+    `name` / `effc.name` string attribute, else its location), kind,
+    weight shape and element type, precision (`effc.precision_plan`, else
+    derived from the types), sparsity (exact zeros of a constant weight,
+    or the stored fraction of `effc.sparse_linear`, plus the
+    `effc.sparsity_plan` fields), the weight bytes as stored (quantization
+    scales included), the dense f32 bytes and the parameter count; then
+    the model's totals and its compression ratio (dense f32 bytes over
+    stored bytes). Weights are read from their raw buffers.
+
+    Example: `effc-opt model.mlir --effc-report="file=report.json"` writes
+    ```json
+    {"ops": [
+       {"name": "fc1", "kind": "effc.linear", "weight_bytes": 8192,
+        "dense_f32_bytes": 8192, "params": 2048, ...}
+     ],
+     "totals": {"ops": 1, "params": 2048, "weight_bytes": 8192,
+                "dense_f32_bytes": 8192, "compression_ratio": 1.0,
+                "zero_fraction": 0.0}}
+    ```
+  }];
+  let options = [
+    Option<"file", "file", "std::string", /*default=*/"\"-\"",
+           "Output JSON file ('-' or empty: stdout)">,
+    Option<"remarks", "remarks", "bool", /*default=*/"false",
+           "Also emit one remark per reported op">,
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// Compression
+//===----------------------------------------------------------------------===//
+
+def PrunePass : Pass<"effc-prune", "ModuleOp"> {
+  let summary = "Zero the weakest constant weights of effc.linear / effc.conv2d";
+  let description = [{
+    Prunes the constant float weights (f32, f16, bf16, f64) of `effc.linear`
+    (`[N, K]`, or `[B, N, K]`, reduction K = the last dim) and
+    `effc.conv2d` (`[F, KH, KW, C/g]`, reduction `KH * KW * C/g`, contiguous
+    per output channel) by the semantics in DESIGN.md; ties always keep
+    the lower index:
+
+    - `method=magnitude`: zeroes the `round(sparsity * numel)` smallest |w|
+      (round half to even) of each weight; with `scope=global`, of all
+      pruned weights together, ranked by (|w|, op order, flat index).
+    - `method=nm`: keeps the `n` largest |w| of every group of `m`
+      consecutive weights along the reduction; K must be a multiple of m.
+    - `method=block block=RxC`: ranks the `R x C` blocks of the weight seen
+      as `[N, K]` by their L2 (`criterion=l1`: L1) norm and zeroes the
+      `round(sparsity * blocks)` weakest; R must divide N and C divide K.
+
+    `exclude` skips ops whose `name` / `effc.name` string attribute (else
+    location) contains one of the listed substrings; `first` / `last` skip
+    the first / last prunable op. Weights that are not constants are left
+    alone with a remark. The pruned weight stays dense (a new constant) and
+    the op records the decision and the achieved fraction of zeros as
+    `effc.sparsity_plan`. An option out of range or a shape that does not
+    divide is an error.
+
+    Before (`--effc-prune="method=nm n=2 m=4"`):
+    ```mlir
+    %w = arith.constant dense<[[1.0, -4.0, 3.0, 2.0]]> : tensor<1x4xf32>
+    %y = effc.linear %x, %w : tensor<8x4xf32>, tensor<1x4xf32> -> tensor<8x1xf32>
+    ```
+    After:
+    ```mlir
+    %w = arith.constant dense<[[0.0, -4.0, 3.0, 0.0]]> : tensor<1x4xf32>
+    %y = effc.linear %x, %w {effc.sparsity_plan = #effc.sparsity_plan<
+        method = nm, sparsity = 5.000000e-01 : f64, n = 2, m = 4>}
+        : tensor<8x4xf32>, tensor<1x4xf32> -> tensor<8x1xf32>
+    ```
+  }];
+  let options = [
+    Option<"method", "method", "std::string", /*default=*/"\"magnitude\"",
+           "magnitude | nm | block">,
+    Option<"sparsity", "sparsity", "double", /*default=*/"0.5",
+           "Fraction of weights (magnitude) or blocks (block) to zero, in [0, 1)">,
+    Option<"n", "n", "int64_t", /*default=*/"2",
+           "Weights kept per group (nm)">,
+    Option<"m", "m", "int64_t", /*default=*/"4",
+           "Group size along the reduction (nm)">,
+    Option<"block", "block", "std::string", /*default=*/"\"4x4\"",
+           "Block shape RxC over [N, K] (block)">,
+    Option<"criterion", "criterion", "std::string", /*default=*/"\"l2\"",
+           "Block norm: l1 | l2">,
+    Option<"scope", "scope", "std::string", /*default=*/"\"tensor\"",
+           "tensor | global: rank within each weight or across all of them">,
+    ListOption<"exclude", "exclude", "std::string",
+               "Op-name substrings to skip; 'first' / 'last': the first / "
+               "last prunable op">,
+  ];
+  let dependentDialects = [
+    "::mlir::effc::EffcDialect", "::mlir::arith::ArithDialect"
+  ];
+}
+
 #endif // EFFC_TRANSFORMS_PASSES_TD

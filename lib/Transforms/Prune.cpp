@@ -1,0 +1,451 @@
+//===- Prune.cpp - zero the weakest constant weights ------------*- C++ -*-===//
+//
+// Prunes the constant weights of effc.linear and effc.conv2d in place: the
+// weight is viewed as [N, K] with the reduction K contiguous (the last dim of
+// a linear, KH * KW * C/g of an OHWI convolution), scored on its raw bytes,
+// and written back as a dense constant with zeros. Every ranking is a strict
+// total order (score, then the lower index wins), so the result does not
+// depend on the sort and matches an independent implementation bit for bit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "effc/Dialect/EffcOps.h"
+#include "effc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <numeric>
+#include <string>
+
+namespace mlir {
+namespace effc {
+#define GEN_PASS_DEF_PRUNEPASS
+#include "effc/Transforms/Passes.h.inc"
+} // namespace effc
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::effc;
+
+//===----------------------------------------------------------------------===//
+// Raw weight buffers
+//===----------------------------------------------------------------------===//
+
+/// Bytes per element of the float types pruned, 0 for others.
+static unsigned getElementBytes(Type type) {
+  if (type.isF32())
+    return 4;
+  if (type.isF16() || type.isBF16())
+    return 2;
+  return 0;
+}
+
+/// Decodes IEEE half bits (exactly representable as float).
+static float decodeF16(uint16_t bits) {
+  uint32_t man = bits & 0x3ff, exp = (bits >> 10) & 0x1f;
+  float v;
+  if (exp == 0x1f)
+    v = man ? NAN : INFINITY;
+  else if (exp == 0)
+    v = std::ldexp(float(man), -24);
+  else
+    v = std::ldexp(float(man | 0x400), int(exp) - 25);
+  return (bits & 0x8000) ? -v : v;
+}
+
+/// The weight's raw bytes (dense or dense_resource), splats expanded; empty
+/// when the data is not available.
+static std::vector<char> getRawBytes(Attribute attr, int64_t numElements,
+                                     unsigned bytes) {
+  ArrayRef<char> raw;
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr))
+    raw = dense.getRawData();
+  else if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr))
+    raw = resource.getData();
+  if (raw.size() == size_t(numElements) * bytes)
+    return std::vector<char>(raw.begin(), raw.end());
+  std::vector<char> out;
+  if (raw.size() == bytes) { // splat
+    out.resize(size_t(numElements) * bytes);
+    for (int64_t i = 0; i < numElements; ++i)
+      std::memcpy(&out[i * bytes], raw.data(), bytes);
+  }
+  return out;
+}
+
+/// The weight's values as float (f16 / bf16 widen exactly).
+static std::vector<float> toFloat(ArrayRef<char> raw, Type elemTy) {
+  unsigned bytes = getElementBytes(elemTy);
+  size_t n = raw.size() / bytes;
+  std::vector<float> out(n);
+  if (bytes == 4) {
+    std::memcpy(out.data(), raw.data(), raw.size());
+    return out;
+  }
+  bool bf16 = elemTy.isBF16();
+  for (size_t i = 0; i < n; ++i) {
+    uint16_t bits;
+    std::memcpy(&bits, &raw[i * 2], 2);
+    if (bf16) {
+      uint32_t wide = uint32_t(bits) << 16;
+      std::memcpy(&out[i], &wide, 4);
+    } else {
+      out[i] = decodeF16(bits);
+    }
+  }
+  return out;
+}
+
+/// A score to rank by; NaN ranks as the strongest so it is never hidden.
+static double rankable(double score) {
+  return std::isnan(score) ? HUGE_VAL : score;
+}
+
+/// The `count` weakest of `scores` by (score ascending, index descending),
+/// i.e. what remains after keeping the strongest with ties to the lower
+/// index.
+static std::vector<int64_t> selectWeakest(ArrayRef<double> scores,
+                                          int64_t count) {
+  int64_t total = scores.size();
+  count = std::clamp<int64_t>(count, 0, total);
+  std::vector<int64_t> order(total);
+  std::iota(order.begin(), order.end(), 0);
+  auto stronger = [&](int64_t a, int64_t b) {
+    return scores[a] > scores[b] || (scores[a] == scores[b] && a < b);
+  };
+  int64_t keep = total - count;
+  if (count > 0 && keep > 0)
+    std::nth_element(order.begin(), order.begin() + keep, order.end(),
+                     stronger);
+  return std::vector<int64_t>(order.begin() + keep, order.end());
+}
+
+/// printf-style formatting of one number, for diagnostics.
+static std::string formatNumber(const char *spec, double value) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), spec, value);
+  return buf;
+}
+
+//===----------------------------------------------------------------------===//
+// Pass
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// One weight to prune, viewed as [rows, cols] with the reduction in cols.
+struct Target {
+  Operation *op;
+  Attribute cst;
+  RankedTensorType type;
+  int64_t rows, cols;
+  /// Rows of one matrix: a block may not straddle the batch of a [B, N, K]
+  /// linear weight.
+  int64_t matrixRows;
+  std::vector<char> raw;
+  std::vector<float> values;
+};
+
+struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
+  using Base::Base;
+
+  // The options as plain values: options stream into diagnostics as
+  // characters.
+  PruneMethod pruneMethod = PruneMethod::magnitude;
+  double fraction = 0;
+  int64_t groupKeep = 0, groupSize = 0, blockRows = 0, blockCols = 0;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (failed(parseOptions(module)))
+      return signalPassFailure();
+
+    SmallVector<Target> targets;
+    bool failedAny = false;
+    module.walk([&](Operation *op) {
+      if (isa<LinearOp, Conv2DOp>(op))
+        failedAny |= failed(collect(op, targets));
+    });
+    if (failedAny)
+      return signalPassFailure();
+    dropExcluded(targets);
+    for (Target &t : targets)
+      failedAny |= failed(checkShape(t));
+    if (failedAny)
+      return signalPassFailure();
+
+    for (Target &t : targets) {
+      t.raw = getRawBytes(t.cst, t.rows * t.cols,
+                          getElementBytes(t.type.getElementType()));
+      if (t.raw.empty()) {
+        t.op->emitOpError("prune: the weight's data is not available");
+        return signalPassFailure();
+      }
+      t.values = toFloat(t.raw, t.type.getElementType());
+    }
+
+    switch (pruneMethod) {
+    case PruneMethod::nm:
+      for (Target &t : targets)
+        pruneNM(t);
+      break;
+    case PruneMethod::magnitude:
+    case PruneMethod::block:
+      pruneRanked(targets);
+      break;
+    default:
+      llvm_unreachable("methods are checked in parseOptions");
+    }
+    for (Target &t : targets)
+      writeBack(t);
+  }
+
+  LogicalResult parseOptions(ModuleOp module) {
+    if (method == "magnitude") {
+      pruneMethod = PruneMethod::magnitude;
+    } else if (method == "nm") {
+      pruneMethod = PruneMethod::nm;
+    } else if (method == "block") {
+      pruneMethod = PruneMethod::block;
+    } else {
+      return module.emitError() << "effc-prune: unknown method '" << method
+                                << "' (expected magnitude, nm or block)";
+    }
+    fraction = sparsity;
+    if (!(fraction >= 0.0 && fraction < 1.0))
+      return module.emitError() << "effc-prune: 'sparsity' must be in [0, 1), "
+                                   "got "
+                                << formatNumber("%g", fraction);
+    if (criterion != "l1" && criterion != "l2")
+      return module.emitError() << "effc-prune: unknown criterion '"
+                                << criterion << "' (expected l1 or l2)";
+    if (scope != "tensor" && scope != "global")
+      return module.emitError() << "effc-prune: unknown scope '" << scope
+                                << "' (expected tensor or global)";
+    if (pruneMethod == PruneMethod::nm) {
+      groupKeep = n;
+      groupSize = m;
+      if (groupKeep <= 0 || groupKeep >= groupSize)
+        return module.emitError()
+               << "effc-prune: nm needs 0 < n < m, got n = " << groupKeep
+               << ", m = " << groupSize;
+    }
+    if (pruneMethod == PruneMethod::block) {
+      auto [r, c] = StringRef(block).split('x');
+      if (r.getAsInteger(10, blockRows) || c.getAsInteger(10, blockCols) ||
+          blockRows <= 0 || blockCols <= 0)
+        return module.emitError() << "effc-prune: 'block' must be RxC with "
+                                     "positive R and C, got '"
+                                  << block << "'";
+    }
+    return success();
+  }
+
+  /// Adds `op` to `targets` if its weight is a constant; fails on a weight
+  /// that cannot be pruned.
+  LogicalResult collect(Operation *op, SmallVectorImpl<Target> &targets) {
+    Value weight = op->getOperand(1);
+    Attribute cst;
+    if (!matchPattern(weight, m_Constant(&cst))) {
+      op->emitRemark("prune: not pruned: the weight is not a constant");
+      return success();
+    }
+    auto type = dyn_cast<RankedTensorType>(weight.getType());
+    if (!type || !type.hasStaticShape() || type.getRank() < 2)
+      return op->emitOpError("prune: the weight must have a static shape of "
+                             "rank >= 2");
+    if (!getElementBytes(type.getElementType()))
+      return op->emitOpError()
+             << "prune: unsupported weight element type "
+             << type.getElementType() << " (expected f32, f16 or bf16)";
+    Target t{op, cst, type, 0, 0, 0, {}, {}};
+    int64_t numel = type.getNumElements();
+    if (isa<LinearOp>(op)) {
+      t.cols = type.getShape().back();
+      t.matrixRows = type.getDimSize(type.getRank() - 2);
+    } else {
+      // OHWI: the reduction KH * KW * C/g is contiguous per output channel.
+      t.matrixRows = type.getDimSize(0);
+      t.cols = t.matrixRows ? numel / t.matrixRows : 0;
+    }
+    t.rows = t.cols ? numel / t.cols : 0;
+    targets.push_back(std::move(t));
+    return success();
+  }
+
+  /// The op's name for `exclude`: a `name` / `effc.name` string attribute,
+  /// else its location.
+  static std::string getOpName(Operation *op) {
+    for (StringRef attr : {"name", "effc.name"})
+      if (auto name = op->getAttrOfType<StringAttr>(attr))
+        return name.str();
+    std::string loc;
+    llvm::raw_string_ostream os(loc);
+    op->getLoc().print(os);
+    return loc;
+  }
+
+  void dropExcluded(SmallVectorImpl<Target> &targets) {
+    if (exclude.empty() || targets.empty())
+      return;
+    SmallVector<bool> drop(targets.size(), false);
+    for (const std::string &pattern : exclude) {
+      StringRef p = StringRef(pattern).trim();
+      if (p == "first") {
+        drop.front() = true;
+      } else if (p == "last") {
+        drop.back() = true;
+      } else if (!p.empty()) {
+        for (auto [i, t] : llvm::enumerate(targets))
+          if (StringRef(getOpName(t.op)).contains(p))
+            drop[i] = true;
+      }
+    }
+    SmallVector<Target> kept;
+    for (auto [i, t] : llvm::enumerate(targets))
+      if (!drop[i])
+        kept.push_back(std::move(t));
+    targets = std::move(kept);
+  }
+
+  LogicalResult checkShape(const Target &t) {
+    if (pruneMethod == PruneMethod::nm && t.cols % groupSize != 0)
+      return t.op->emitOpError() << "prune: the reduction size K = " << t.cols
+                                 << " is not a multiple of m = " << groupSize;
+    if (pruneMethod == PruneMethod::block &&
+        (t.matrixRows % blockRows != 0 || t.cols % blockCols != 0))
+      return t.op->emitOpError()
+             << "prune: block " << blockRows << "x" << blockCols
+             << " does not divide the [" << t.matrixRows << ", " << t.cols
+             << "] weight";
+    return success();
+  }
+
+  /// Zeroes element `i` of the raw buffer (+0.0 in every float format).
+  static void zero(Target &t, int64_t i) {
+    unsigned bytes = getElementBytes(t.type.getElementType());
+    std::memset(&t.raw[i * bytes], 0, bytes);
+  }
+
+  /// N:M: keeps the n largest |w| of every m consecutive weights along K.
+  void pruneNM(Target &t) {
+    SmallVector<int64_t> order(groupSize);
+    SmallVector<double> mag(groupSize);
+    int64_t numel = t.rows * t.cols;
+    for (int64_t g = 0; g < numel; g += groupSize) {
+      for (int64_t j = 0; j < groupSize; ++j)
+        mag[j] = rankable(std::fabs(double(t.values[g + j])));
+      std::iota(order.begin(), order.end(), 0);
+      std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+        return mag[a] > mag[b] || (mag[a] == mag[b] && a < b);
+      });
+      for (int64_t j = groupKeep; j < groupSize; ++j)
+        zero(t, g + order[j]);
+    }
+  }
+
+  /// The units ranked by magnitude / block pruning: elements by |w|, or
+  /// blocks (row-major over the [N, K] view) by their norm.
+  std::vector<double> scoreUnits(const Target &t) {
+    if (pruneMethod == PruneMethod::magnitude) {
+      std::vector<double> scores(t.values.size());
+      for (size_t i = 0; i < scores.size(); ++i)
+        scores[i] = rankable(std::fabs(double(t.values[i])));
+      return scores;
+    }
+    int64_t br = t.rows / blockRows, bc = t.cols / blockCols;
+    std::vector<double> scores(br * bc, 0.0);
+    bool l1 = criterion == "l1";
+    for (int64_t r = 0; r < t.rows; ++r)
+      for (int64_t c = 0; c < t.cols; ++c) {
+        double v = t.values[r * t.cols + c];
+        scores[(r / blockRows) * bc + c / blockCols] +=
+            l1 ? std::fabs(v) : v * v;
+      }
+    for (double &s : scores)
+      s = rankable(l1 ? s : std::sqrt(s));
+    return scores;
+  }
+
+  void zeroUnit(Target &t, int64_t unit) {
+    if (pruneMethod == PruneMethod::magnitude)
+      return zero(t, unit);
+    int64_t bc = t.cols / blockCols;
+    int64_t r0 = (unit / bc) * blockRows, c0 = (unit % bc) * blockCols;
+    for (int64_t r = r0; r < r0 + blockRows; ++r)
+      for (int64_t c = c0; c < c0 + blockCols; ++c)
+        zero(t, r * t.cols + c);
+  }
+
+  /// Magnitude / block: zeroes the round(sparsity * units) weakest units of
+  /// each weight, or of all weights together with scope=global (ranked by
+  /// score, then op order, then index).
+  void pruneRanked(MutableArrayRef<Target> targets) {
+    auto countFor = [&](size_t units) {
+      return int64_t(std::nearbyint(fraction * double(units)));
+    };
+    if (scope == "tensor") {
+      for (Target &t : targets) {
+        std::vector<double> scores = scoreUnits(t);
+        for (int64_t unit : selectWeakest(scores, countFor(scores.size())))
+          zeroUnit(t, unit);
+      }
+      return;
+    }
+    std::vector<double> all;
+    SmallVector<int64_t> offsets;
+    for (Target &t : targets) {
+      offsets.push_back(all.size());
+      std::vector<double> scores = scoreUnits(t);
+      all.insert(all.end(), scores.begin(), scores.end());
+    }
+    offsets.push_back(all.size());
+    for (int64_t unit : selectWeakest(all, countFor(all.size()))) {
+      size_t i = std::upper_bound(offsets.begin(), offsets.end(), unit) -
+                 offsets.begin() - 1;
+      zeroUnit(targets[i], unit - offsets[i]);
+    }
+  }
+
+  /// Replaces the weight by the pruned constant and records the plan.
+  void writeBack(Target &t) {
+    unsigned bytes = getElementBytes(t.type.getElementType());
+    int64_t numel = t.rows * t.cols, zeros = 0;
+    for (int64_t i = 0; i < numel; ++i) {
+      const char *p = &t.raw[i * bytes];
+      // Zero in magnitude: every bit but the sign (the top bit) clear.
+      bool isZero = true;
+      for (unsigned b = 0; b < bytes; ++b)
+        isZero &= (p[b] & (b + 1 == bytes ? 0x7f : 0xff)) == 0;
+      zeros += isZero;
+    }
+    OpBuilder builder(t.op);
+    Value weight = t.op->getOperand(1);
+    Operation *oldCst = weight.getDefiningOp();
+    auto cst = arith::ConstantOp::create(
+        builder, oldCst ? oldCst->getLoc() : t.op->getLoc(),
+        DenseElementsAttr::getFromRawBuffer(t.type, t.raw));
+    t.op->setOperand(1, cst.getResult());
+    if (oldCst && oldCst->use_empty())
+      oldCst->erase();
+
+    MLIRContext *ctx = t.op->getContext();
+    bool nm = pruneMethod == PruneMethod::nm;
+    bool blk = pruneMethod == PruneMethod::block;
+    auto plan = SparsityPlanAttr::get(
+        ctx, pruneMethod,
+        FloatAttr::get(Float64Type::get(ctx),
+                       numel ? double(zeros) / double(numel) : 0.0),
+        nm ? groupKeep : 0, nm ? groupSize : 0, blk ? blockRows : 0,
+        blk ? blockCols : 0);
+    t.op->setDiscardableAttr(EffcDialect::kSparsityPlanAttrName, plan);
+  }
+};
+
+} // namespace

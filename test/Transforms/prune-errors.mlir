@@ -1,0 +1,53 @@
+// RUN: effc-opt %s -split-input-file --effc-prune="method=nm n=2 m=4" --verify-diagnostics -o /dev/null
+// RUN: not effc-opt %s -split-input-file --effc-prune="method=block block=3x2" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BLOCK
+// RUN: not effc-opt %s --effc-prune="method=nm n=4 m=4" -o /dev/null 2>&1 | FileCheck %s --check-prefix=N-GE-M
+// RUN: not effc-opt %s --effc-prune="method=nm n=0 m=4" -o /dev/null 2>&1 | FileCheck %s --check-prefix=N-ZERO
+// RUN: not effc-opt %s --effc-prune="method=magnitude sparsity=1.5" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SPARSITY
+// RUN: not effc-opt %s --effc-prune="method=magnitude sparsity=-0.1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NEG-SPARSITY
+// RUN: not effc-opt %s --effc-prune="method=random" -o /dev/null 2>&1 | FileCheck %s --check-prefix=METHOD
+// RUN: not effc-opt %s --effc-prune="method=block block=2by2" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BLOCK-SYNTAX
+// RUN: not effc-opt %s --effc-prune="criterion=l3" -o /dev/null 2>&1 | FileCheck %s --check-prefix=CRITERION
+// RUN: not effc-opt %s --effc-prune="scope=layer" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SCOPE
+
+// N-GE-M: error: effc-prune: nm needs 0 < n < m, got n = 4, m = 4
+// N-ZERO: error: effc-prune: nm needs 0 < n < m, got n = 0, m = 4
+// SPARSITY: error: effc-prune: 'sparsity' must be in [0, 1), got 1.5
+// NEG-SPARSITY: error: effc-prune: 'sparsity' must be in [0, 1), got -0.1
+// METHOD: error: effc-prune: unknown method 'random' (expected magnitude, nm or block)
+// BLOCK-SYNTAX: error: effc-prune: 'block' must be RxC with positive R and C, got '2by2'
+// CRITERION: error: effc-prune: unknown criterion 'l3' (expected l1 or l2)
+// SCOPE: error: effc-prune: unknown scope 'layer' (expected tensor or global)
+
+// Tests that 2:4 on a reduction of 6 is an error on the op (and that the
+// weight is left as it was).
+
+func.func @k_not_multiple(%x: tensor<2x6xf32>) -> tensor<2x4xf32> {
+  %w = arith.constant dense<1.0> : tensor<4x6xf32>
+  // expected-error @+1 {{'effc.linear' op prune: the reduction size K = 6 is not a multiple of m = 4}}
+  %y = effc.linear %x, %w : tensor<2x6xf32>, tensor<4x6xf32> -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// Tests that the flattened reduction of a convolution (KH * KW * C =
+// 3 * 3 * 3 = 27) must be a multiple of m.
+
+func.func @conv_k_not_multiple(%x: tensor<1x5x5x3xf32>) -> tensor<1x3x3x4xf32> {
+  %w = arith.constant dense<1.0> : tensor<4x3x3x3xf32>
+  // expected-error @+1 {{'effc.conv2d' op prune: the reduction size K = 27 is not a multiple of m = 4}}
+  %y = effc.conv2d %x, %w : tensor<1x5x5x3xf32>, tensor<4x3x3x3xf32> -> tensor<1x3x3x4xf32>
+  return %y : tensor<1x3x3x4xf32>
+}
+
+// -----
+
+// Tests that a block shape that does not divide the [N, K] weight is an
+// error (3 does not divide N = 4).
+
+// BLOCK: error: 'effc.linear' op prune: block 3x2 does not divide the [4, 8] weight
+func.func @block_not_dividing(%x: tensor<2x8xf32>) -> tensor<2x4xf32> {
+  %w = arith.constant dense<1.0> : tensor<4x8xf32>
+  %y = effc.linear %x, %w : tensor<2x8xf32>, tensor<4x8xf32> -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
