@@ -1419,3 +1419,12 @@ func.func @f(%q: tensor<?x16xf32>) {
   %o = effc.attention %q, %q, %q {block_size = array<i64: 4, 4>, block_layout = array<i1: true>} : tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x16xf32> -> tensor<?x16xf32>
   return
 }
+
+// -----
+
+// Tests that effc.name must be a string.
+func.func @f(%x: tensor<8x64xf32>, %w: tensor<32x64xf32>) {
+  // expected-error @+1 {{'effc.name' must be a string}}
+  %y = effc.linear %x, %w {effc.name = 3 : i64} : tensor<8x64xf32>, tensor<32x64xf32> -> tensor<8x32xf32>
+  return
+}

@@ -464,3 +464,13 @@ func.func @attention_block_sparse(%q: tensor<8x16xf32>, %k: tensor<8x16xf32>, %v
   %o = effc.attention %q, %k, %v {block_size = array<i64: 4, 4>, block_layout = array<i1: true, false, true, true>} : tensor<8x16xf32>, tensor<8x16xf32>, tensor<8x16xf32> -> tensor<8x16xf32>
   return %o : tensor<8x16xf32>
 }
+
+// -----
+
+// Tests that an op named with effc.name round-trips.
+// CHECK-LABEL: func.func @named_linear
+// CHECK: effc.linear {{.*}} {effc.name = "encoder.fc1"}
+func.func @named_linear(%x: tensor<8x64xf32>, %w: tensor<32x64xf32>) -> tensor<8x32xf32> {
+  %y = effc.linear %x, %w {effc.name = "encoder.fc1"} : tensor<8x64xf32>, tensor<32x64xf32> -> tensor<8x32xf32>
+  return %y : tensor<8x32xf32>
+}

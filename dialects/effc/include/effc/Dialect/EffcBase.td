@@ -33,7 +33,8 @@ def Effc_Dialect : Dialect {
 
     Two discardable attributes record compression decisions on any op:
     `effc.precision_plan` (a `#effc.precision_plan<...>`) and
-    `effc.sparsity_plan` (a `#effc.sparsity_plan<...>`).
+    `effc.sparsity_plan` (a `#effc.sparsity_plan<...>`); `effc.name` (a
+    string) names an op for pass options such as `exclude=` and for reports.
   }];
   let dependentDialects = [
     "::mlir::quant::QuantDialect",
@@ -52,6 +53,9 @@ def Effc_Dialect : Dialect {
     /// Name of the discardable attribute holding a sparsity plan.
     static constexpr ::llvm::StringLiteral kSparsityPlanAttrName =
         "effc.sparsity_plan";
+    /// Name of the discardable attribute naming an op (a layer name from the
+    /// frontend) for `exclude=` options and reports.
+    static constexpr ::llvm::StringLiteral kNameAttrName = "effc.name";
   }];
 }
 
