@@ -173,6 +173,16 @@ Value mlir::effc::buildPadNHWC(OpBuilder &b, Location loc, Value input,
   return tensor::PadOp::create(b, loc, padTy, input, lo, hi, value);
 }
 
+Value mlir::effc::buildLeadingUnitDims(OpBuilder &b, Location loc,
+                                       int64_t rank, Value v) {
+  auto ty = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> shape(ty.getShape());
+  while ((int64_t)shape.size() < rank)
+    shape.insert(shape.begin(), 1);
+  return buildReshape(b, loc, v,
+                      RankedTensorType::get(shape, ty.getElementType()));
+}
+
 Value mlir::effc::buildTransposeLast2(OpBuilder &b, Location loc, Value v) {
   auto type = cast<RankedTensorType>(v.getType());
   int64_t r = type.getRank();

@@ -55,12 +55,7 @@ struct FlashAttention : OpRewritePattern<AttentionOp> {
     int64_t r = outTy.getRank();
     // Everything as 4-D [B, H, S, D].
     auto to4 = [&](Value v) {
-      auto ty = cast<RankedTensorType>(v.getType());
-      SmallVector<int64_t> shape(ty.getShape());
-      while (shape.size() < 4)
-        shape.insert(shape.begin(), 1);
-      return buildReshape(rewriter, loc, v,
-                          RankedTensorType::get(shape, ty.getElementType()));
+      return buildLeadingUnitDims(rewriter, loc, 4, v);
     };
     Value q = to4(op.getQuery()), k = to4(op.getKey()), v = to4(op.getValue());
     auto qTy = cast<RankedTensorType>(q.getType());

@@ -196,15 +196,6 @@ struct LowerConv2D : OpConversionPattern<Conv2DOp> {
 // effc.attention
 //===----------------------------------------------------------------------===//
 
-/// Reshapes a rank-2/3/4 attention operand to 4-D [B, H, S, D].
-Value to4D(OpBuilder &b, Location loc, Value v) {
-  auto ty = cast<RankedTensorType>(v.getType());
-  SmallVector<int64_t> shape(ty.getShape());
-  while (shape.size() < 4)
-    shape.insert(shape.begin(), 1);
-  return buildReshape(b, loc, v,
-                      RankedTensorType::get(shape, ty.getElementType()));
-}
 
 struct LowerAttention : OpConversionPattern<AttentionOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -217,9 +208,9 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     MLIRContext *ctx = getContext();
     auto outTy = op.getType();
     Type elt = outTy.getElementType();
-    Value q = to4D(rewriter, loc, adaptor.getQuery());
-    Value k = to4D(rewriter, loc, adaptor.getKey());
-    Value v = to4D(rewriter, loc, adaptor.getValue());
+    Value q = buildLeadingUnitDims(rewriter, loc, 4, adaptor.getQuery());
+    Value k = buildLeadingUnitDims(rewriter, loc, 4, adaptor.getKey());
+    Value v = buildLeadingUnitDims(rewriter, loc, 4, adaptor.getValue());
     auto qTy = cast<RankedTensorType>(q.getType());
     auto kTy = cast<RankedTensorType>(k.getType());
     auto vTy = cast<RankedTensorType>(v.getType());
@@ -271,7 +262,7 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
       if (mTy.getRank() == 2) {
         maskMaps.push_back(mapOf(ctx, 5, {i5, j5}));
       } else {
-        Value m4 = to4D(rewriter, loc, mask);
+        Value m4 = buildLeadingUnitDims(rewriter, loc, 4, mask);
         auto m4Ty = cast<RankedTensorType>(m4.getType());
         AffineExpr bExpr = m4Ty.getDimSize(0) == 1
                                ? getAffineConstantExpr(0, ctx)

@@ -11,6 +11,7 @@
 
 #include "effc/Dialect/EffcOps.h"
 #include "effc/Transforms/Passes.h"
+#include "effc/Transforms/WeightData.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -37,69 +38,11 @@ using namespace mlir::effc;
 // Raw weight buffers
 //===----------------------------------------------------------------------===//
 
-/// Bytes per element of the float types pruned, 0 for others.
+/// Bytes per element of the float types pruned (f32, f16, bf16), 0 for
+/// others.
 static unsigned getElementBytes(Type type) {
-  if (type.isF32())
-    return 4;
-  if (type.isF16() || type.isBF16())
-    return 2;
-  return 0;
-}
-
-/// Decodes IEEE half bits (exactly representable as float).
-static float decodeF16(uint16_t bits) {
-  uint32_t man = bits & 0x3ff, exp = (bits >> 10) & 0x1f;
-  float v;
-  if (exp == 0x1f)
-    v = man ? NAN : INFINITY;
-  else if (exp == 0)
-    v = std::ldexp(float(man), -24);
-  else
-    v = std::ldexp(float(man | 0x400), int(exp) - 25);
-  return (bits & 0x8000) ? -v : v;
-}
-
-/// The weight's raw bytes (dense or dense_resource), splats expanded; empty
-/// when the data is not available.
-static std::vector<char> getRawBytes(Attribute attr, int64_t numElements,
-                                     unsigned bytes) {
-  ArrayRef<char> raw;
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr))
-    raw = dense.getRawData();
-  else if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr))
-    raw = resource.getData();
-  if (raw.size() == size_t(numElements) * bytes)
-    return std::vector<char>(raw.begin(), raw.end());
-  std::vector<char> out;
-  if (raw.size() == bytes) { // splat
-    out.resize(size_t(numElements) * bytes);
-    for (int64_t i = 0; i < numElements; ++i)
-      std::memcpy(&out[i * bytes], raw.data(), bytes);
-  }
-  return out;
-}
-
-/// The weight's values as float (f16 / bf16 widen exactly).
-static std::vector<float> toFloat(ArrayRef<char> raw, Type elemTy) {
-  unsigned bytes = getElementBytes(elemTy);
-  size_t n = raw.size() / bytes;
-  std::vector<float> out(n);
-  if (bytes == 4) {
-    std::memcpy(out.data(), raw.data(), raw.size());
-    return out;
-  }
-  bool bf16 = elemTy.isBF16();
-  for (size_t i = 0; i < n; ++i) {
-    uint16_t bits;
-    std::memcpy(&bits, &raw[i * 2], 2);
-    if (bf16) {
-      uint32_t wide = uint32_t(bits) << 16;
-      std::memcpy(&out[i], &wide, 4);
-    } else {
-      out[i] = decodeF16(bits);
-    }
-  }
-  return out;
+  auto format = getFloatFormat(type);
+  return format && format->bytes <= 4 ? format->bytes : 0;
 }
 
 /// A score to rank by; NaN ranks as the strongest so it is never hidden.
@@ -127,11 +70,6 @@ static std::vector<int64_t> selectWeakest(ArrayRef<double> scores,
 }
 
 /// printf-style formatting of one number, for diagnostics.
-static std::string formatNumber(const char *spec, double value) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), spec, value);
-  return buf;
-}
 
 //===----------------------------------------------------------------------===//
 // Pass
@@ -149,7 +87,7 @@ struct Target {
   /// linear weight.
   int64_t matrixRows;
   std::vector<char> raw;
-  std::vector<float> values;
+  std::vector<double> values;
 };
 
 struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
@@ -187,7 +125,7 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
         t.op->emitOpError("prune: the weight's data is not available");
         return signalPassFailure();
       }
-      t.values = toFloat(t.raw, t.type.getElementType());
+      t.values = toDouble(t.raw, *getFloatFormat(t.type.getElementType()));
     }
 
     switch (pruneMethod) {

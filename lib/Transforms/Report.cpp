@@ -10,6 +10,7 @@
 
 #include "effc/Dialect/EffcOps.h"
 #include "effc/Transforms/Passes.h"
+#include "effc/Transforms/WeightData.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
@@ -284,12 +285,6 @@ std::optional<Entry> describe(Operation *op) {
     e.precision = typePrecision(weightElem, actElem);
   }
   return e;
-}
-
-std::string formatNumber(const char *spec, double value) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), spec, value);
-  return buf;
 }
 
 //===----------------------------------------------------------------------===//

@@ -57,6 +57,10 @@ Value buildReshape(OpBuilder &b, Location loc, Value v,
 Value buildPadNHWC(OpBuilder &b, Location loc, Value input,
                    ArrayRef<int64_t> padding, Value value);
 
+/// `v` reshaped to `rank` dims by prepending unit dims (e.g. an attention
+/// operand [S, D] or [H, S, D] as [1, 1, S, D] / [1, H, S, D]).
+Value buildLeadingUnitDims(OpBuilder &b, Location loc, int64_t rank, Value v);
+
 /// Transposes a 2-D or batched (3-D) tensor's last two dims.
 Value buildTransposeLast2(OpBuilder &b, Location loc, Value v);
 

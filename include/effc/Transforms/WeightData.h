@@ -1,0 +1,58 @@
+//===- WeightData.h - raw constant weight buffers ---------------*- C++ -*-===//
+//
+// Reading and writing constant weights as raw bytes (dense and
+// dense_resource, splats expanded), and converting f64/f32/f16/bf16 bit
+// patterns to and from double without APFloat. Shared by the passes that
+// rewrite weights (prune, low-rank).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef EFFC_TRANSFORMS_WEIGHTDATA_H
+#define EFFC_TRANSFORMS_WEIGHTDATA_H
+
+#include "mlir/IR/Attributes.h"
+#include "mlir/IR/Types.h"
+#include "mlir/Support/LLVM.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir {
+namespace effc {
+
+/// The bit layout of a float weight type.
+struct FloatFormat {
+  unsigned bytes;
+  int expBits;
+  int manBits;
+};
+
+/// The layout of f64, f32, f16 or bf16; nullopt for other types.
+std::optional<FloatFormat> getFloatFormat(Type type);
+
+/// Decodes an IEEE-style f16 / bf16 bit pattern (exact in double).
+double decodeHalf(uint32_t bits, const FloatFormat &f);
+
+/// Encodes `x` as f16 / bf16 bits, rounding to nearest even.
+uint32_t encodeHalf(double x, const FloatFormat &f);
+
+/// The weight's raw bytes (dense or dense_resource), splats expanded; empty
+/// when the data is not available.
+std::vector<char> getRawBytes(Attribute attr, int64_t numElements,
+                              unsigned bytes);
+
+/// The raw values widened to double (exact for every supported format).
+std::vector<double> toDouble(ArrayRef<char> raw, const FloatFormat &f);
+
+/// Doubles narrowed to the format's raw bytes (round to nearest even).
+std::vector<char> fromDouble(ArrayRef<double> values, const FloatFormat &f);
+
+/// printf-style formatting of one number, for diagnostics and reports.
+std::string formatNumber(const char *spec, double value);
+
+} // namespace effc
+} // namespace mlir
+
+#endif // EFFC_TRANSFORMS_WEIGHTDATA_H
