@@ -9,6 +9,8 @@
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 
 #include <cmath>
+#include <cstring>
+#include <vector>
 
 using namespace mlir;
 using namespace mlir::effc;
@@ -171,6 +173,39 @@ Value mlir::effc::buildPadNHWC(OpBuilder &b, Location loc, Value input,
   SmallVector<OpFoldResult> hi = {b.getIndexAttr(0), b.getIndexAttr(padding[1]),
                                   b.getIndexAttr(padding[3]), b.getIndexAttr(0)};
   return tensor::PadOp::create(b, loc, padTy, input, lo, hi, value);
+}
+
+/// Permutes the dims of a constant's raw data (no APFloat round trips).
+DenseElementsAttr mlir::effc::permuteConstant(DenseElementsAttr attr,
+                                             ArrayRef<int64_t> perm) {
+  auto type = cast<RankedTensorType>(attr.getType());
+  SmallVector<int64_t> outShape;
+  for (int64_t p : perm)
+    outShape.push_back(type.getDimSize(p));
+  auto outTy = RankedTensorType::get(outShape, type.getElementType());
+  if (attr.isSplat())
+    return attr.reshape(outTy);
+  int64_t rank = type.getRank();
+  unsigned bytes = llvm::divideCeil(type.getElementTypeBitWidth(), 8);
+  ArrayRef<char> raw = attr.getRawData();
+  SmallVector<int64_t> inStrides(rank, 1);
+  for (int64_t i = rank - 2; i >= 0; --i)
+    inStrides[i] = inStrides[i + 1] * type.getDimSize(i + 1);
+  std::vector<char> out(raw.size());
+  SmallVector<int64_t> outIdx(rank, 0);
+  int64_t n = type.getNumElements();
+  for (int64_t lin = 0; lin < n; ++lin) {
+    int64_t src = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      src += outIdx[d] * inStrides[perm[d]];
+    std::memcpy(&out[lin * bytes], &raw[src * bytes], bytes);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++outIdx[d] < outShape[d])
+        break;
+      outIdx[d] = 0;
+    }
+  }
+  return DenseElementsAttr::getFromRawBuffer(outTy, out);
 }
 
 Value mlir::effc::buildLeadingUnitDims(OpBuilder &b, Location loc,

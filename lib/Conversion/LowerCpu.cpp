@@ -61,35 +61,14 @@ bool isTransposedBBatchMatmul(linalg::BatchMatmulOp op) {
   return op.getIndexingMapsArray() == want;
 }
 
-/// Swaps the last two dims of a constant's raw data (no APFloat).
-DenseElementsAttr transposeConstant(DenseElementsAttr attr) {
-  auto type = cast<RankedTensorType>(attr.getType());
-  int64_t r = type.getRank();
-  SmallVector<int64_t> shape(type.getShape());
-  std::swap(shape[r - 1], shape[r - 2]);
-  auto outTy = RankedTensorType::get(shape, type.getElementType());
-  if (attr.isSplat())
-    return attr.reshape(outTy);
-  unsigned bytes = type.getElementTypeBitWidth() / 8;
-  ArrayRef<char> raw = attr.getRawData();
-  int64_t rows = type.getDimSize(r - 2), cols = type.getDimSize(r - 1);
-  int64_t batch = type.getNumElements() / (rows * cols);
-  std::vector<char> out(raw.size());
-  for (int64_t bi = 0; bi < batch; ++bi) {
-    int64_t base = bi * rows * cols;
-    for (int64_t i = 0; i < rows; ++i)
-      for (int64_t j = 0; j < cols; ++j)
-        std::memcpy(&out[(base + j * rows + i) * bytes],
-                    &raw[(base + i * cols + j) * bytes], bytes);
-  }
-  return DenseElementsAttr::getFromRawBuffer(outTy, out);
-}
-
 /// B transposed: at compile time for constants, else linalg.transpose.
 Value transposedB(PatternRewriter &rewriter, Location loc, Value b) {
   DenseElementsAttr cst;
   if (matchPattern(b, m_Constant(&cst))) {
-    DenseElementsAttr t = transposeConstant(cst);
+    int64_t r = cst.getType().getRank();
+    SmallVector<int64_t> perm = llvm::to_vector(llvm::seq<int64_t>(0, r));
+    std::swap(perm[r - 1], perm[r - 2]);
+    DenseElementsAttr t = permuteConstant(cst, perm);
     return arith::ConstantOp::create(rewriter, loc, t.getType(), t);
   }
   return buildTransposeLast2(rewriter, loc, b);

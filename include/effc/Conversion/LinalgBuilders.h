@@ -57,6 +57,12 @@ Value buildReshape(OpBuilder &b, Location loc, Value v,
 Value buildPadNHWC(OpBuilder &b, Location loc, Value input,
                    ArrayRef<int64_t> padding, Value value);
 
+/// A constant with its dims permuted (`result dim i = input dim perm[i]`),
+/// moving raw bytes, never APFloat: how weights change layout at compile
+/// time.
+DenseElementsAttr permuteConstant(DenseElementsAttr attr,
+                                  ArrayRef<int64_t> perm);
+
 /// `v` reshaped to `rank` dims by prepending unit dims (e.g. an attention
 /// operand [S, D] or [H, S, D] as [1, 1, S, D] / [1, H, S, D]).
 Value buildLeadingUnitDims(OpBuilder &b, Location loc, int64_t rank, Value v);
