@@ -2,7 +2,7 @@
 # effc benchmarks on this CPU: f32 GEMM, effc vs. OpenBLAS (cblas_sgemm), and
 # f32 attention, naive vs. flash (bench/attention/run.sh).
 #
-# usage: [BENCH=gemm|attention|all] bash bench/run.sh [BUILD_DIR]
+# usage: [BENCH=gemm|attention|sparse|quant|all] bash bench/run.sh [BUILD_DIR]
 #        (make bench calls it with $(BUILD); BENCH defaults to all)
 #
 # The GEMM part is below; the attention part is bench/attention/run.sh (its
@@ -45,17 +45,26 @@ BENCH="${BENCH:-all}"
 case "$BENCH" in
   gemm) ;;
   attention) exec bash bench/attention/run.sh "$BUILD" ;;
+  sparse) exec bash bench/sparse/run.sh "$BUILD" ;;
+  quant) exec bash bench/quant/run.sh "$BUILD" ;;
   all)
     BENCH=gemm bash bench/run.sh "$BUILD"
     gemm_status=$?
     BENCH=attention bash bench/run.sh "$BUILD"
     attention_status=$?
+    BENCH=sparse bash bench/run.sh "$BUILD"
+    sparse_status=$?
+    BENCH=quant bash bench/run.sh "$BUILD"
+    quant_status=$?
+    [ $quant_status -eq 0 ] || echo "bench/run.sh: the quant part failed (exit $quant_status)" >&2
     [ $gemm_status -eq 0 ] || echo "bench/run.sh: the GEMM part failed (exit $gemm_status)" >&2
     [ $attention_status -eq 0 ] || echo "bench/run.sh: the attention part failed (exit $attention_status)" >&2
-    [ $gemm_status -eq 0 ] && [ $attention_status -eq 0 ]
+    [ $sparse_status -eq 0 ] || echo "bench/run.sh: the sparse part failed (exit $sparse_status)" >&2
+    [ $gemm_status -eq 0 ] && [ $attention_status -eq 0 ] && [ $sparse_status -eq 0 ] &&
+      [ $quant_status -eq 0 ]
     exit $?
     ;;
-  *) die "BENCH must be gemm, attention or all (got '$BENCH')" ;;
+  *) die "BENCH must be gemm, attention, sparse, quant or all (got '$BENCH')" ;;
 esac
 [ -x "$EFFC_RUN" ] || die "$EFFC_RUN not found; build first (make build)"
 [ -x "$PYTHON" ] || die "$PYTHON not found"

@@ -33,6 +33,7 @@ tools = [
     ToolSubst("effc-translate", unresolved="ignore"),
     ToolSubst("effc-run", unresolved="ignore"),
     ToolSubst("effc-unittests", unresolved="ignore"),
+    ToolSubst("effc-quant-kernel-tests", unresolved="ignore"),
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
@@ -48,8 +49,15 @@ def _has_python_module(name):
 
 if _has_python_module("numpy"):
     config.available_features.add("numpy")
-if shutil.which("ptxas") or os.path.exists("/usr/local/cuda/bin/ptxas"):
+_ptxas = shutil.which("ptxas") or (
+    "/usr/local/cuda/bin/ptxas"
+    if os.path.exists("/usr/local/cuda/bin/ptxas") else None)
+if _ptxas:
     config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", _ptxas))
+# A host C++ compiler, for the executed HLS C-simulation tests.
+if shutil.which("g++"):
+    config.available_features.add("gxx")
 if os.path.exists("/dev/nvidia0"):
     config.available_features.add("cuda-device")
 try:

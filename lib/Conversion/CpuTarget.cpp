@@ -90,6 +90,8 @@ void mlir::effc::addCpuBufferization(OpPassManager &pm) {
 
 void mlir::effc::addCpuLLVMLowering(OpPassManager &pm) {
   pm.addPass(createEmitCInterfacePass());
+  // fp8 extf/truncf have no LLVM lowering: integer code instead.
+  pm.addPass(createExpandFp8Pass());
   // scf-to-openmp wraps each parallel body in a single-block
   // memref.alloca_scope, so memref lowering (which inlines that scope) must
   // run before scf-to-cf splits the body into blocks.
@@ -97,7 +99,7 @@ void mlir::effc::addCpuLLVMLowering(OpPassManager &pm) {
                   "lower-affine,convert-scf-to-openmp,"
                   "convert-vector-to-scf,expand-strided-metadata,lower-affine,"
                   "finalize-memref-to-llvm,convert-scf-to-cf,"
-                  "convert-vector-to-llvm{enable-x86vector=1},"
+                  "convert-vector-to-llvm{enable-x86vector=1 enable-amx=1},"
                   "convert-math-to-llvm,convert-math-to-libm,"
                   "finalize-memref-to-llvm,convert-arith-to-llvm,"
                   "convert-index-to-llvm,convert-cf-to-llvm,"

@@ -8,9 +8,11 @@
 
 #include "effc/Conversion/CpuTarget.h"
 #include "effc/Conversion/LinalgBuilders.h"
+#include "effc/Conversion/LowerCpuQuant.h"
 #include "effc/Conversion/Passes.h"
 #include "effc/Dialect/EffcOps.h"
 
+#include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -199,6 +201,8 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
     pm.addPass(createLowerReferencePass());
     buildBackend(pm, CpuTarget());
     pm.getDependentDialects(registry);
+    // The int8 kernels emit AMX tile ops on CPUs that have AMX.
+    registry.insert<amx::AMXDialect>();
   }
 
   void runOnOperation() override {
@@ -213,6 +217,8 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
       RewritePatternSet convPatterns(&getContext());
       convPatterns.add<ConvToIm2ColLinear>(&getContext());
       populateLowerCpuAttentionPatterns(convPatterns);
+      populateLowerCpuQuantPatterns(convPatterns, *target);
+      populateLowerCpuSparsePatterns(convPatterns);
       if (failed(applyPatternsGreedily(module, std::move(convPatterns))))
         return signalPassFailure();
     }
@@ -235,7 +241,8 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
 
     OpPassManager back("builtin.module");
     buildBackend(back, *target);
-    if (failed(runPipeline(back, module)))
+    if (failed(runPipeline(back, module)) ||
+        failed(finalizeCpuQuantKernels(module)))
       return signalPassFailure();
 
     // Record the target so that the JIT, AOT objects and llc compile for

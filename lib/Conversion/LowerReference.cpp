@@ -471,6 +471,9 @@ struct LowerReferencePass
                            scf::SCFDialect,
                            arith::ArithDialect, math::MathDialect,
                            quant::QuantDialect>();
+    // Casts between float and quantized values are computed; storage casts
+    // stay (they fold away in pairs).
+    target.addIllegalOp<quant::QuantizeCastOp, quant::DequantizeCastOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
     populateLowerReferencePatterns(patterns);

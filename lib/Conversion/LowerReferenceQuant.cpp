@@ -397,6 +397,47 @@ Value finishQuantized(OpBuilder &b, Location loc, Operation *op, Value acc,
 
 struct LowerQuantizedLinear : OpConversionPattern<QuantizedLinearOp> {
   using OpConversionPattern::OpConversionPattern;
+
+  /// Weight-only: dequantize the weight ([N, G, K/G] so the scale map is a
+  /// projection) into the input's float type and hand the product to
+  /// effc.linear, which the same conversion lowers next.
+  LogicalResult lowerWeightOnly(QuantizedLinearOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    auto wTy = op.getWeight().getType();
+    Type fTy = op.getInput().getType().getElementType();
+    auto wq = cast<quant::QuantizedType>(wTy.getElementType());
+    int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
+    auto [scales, groupSize] = weightScales(rewriter, loc, wq, n, k);
+    int64_t groups = k / groupSize;
+    Value w = storageOf(rewriter, loc, adaptor.getWeight());
+    w = tensor::ExpandShapeOp::create(
+        rewriter, loc,
+        RankedTensorType::get({n, groups, groupSize}, wq.getStorageType()), w,
+        ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+    AffineExpr dn, dg, dj;
+    bindDims(ctx, dn, dg, dj);
+    Value deq = elementwise(
+        rewriter, loc, RankedTensorType::get({n, groups, groupSize}, fTy),
+        ValueRange{w, scales},
+        {AffineMap::getMultiDimIdentityMap(3, ctx),
+         AffineMap::get(3, 0, {dn, dg}, ctx)},
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value v = arith::SIToFPOp::create(b, l, b.getF32Type(), a[0]);
+          return fromF32(b, l, arith::MulFOp::create(b, l, v, a[1]), fTy);
+        });
+    deq = tensor::CollapseShapeOp::create(
+        rewriter, loc, RankedTensorType::get({n, k}, fTy), deq,
+        ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+    auto lin = LinearOp::create(rewriter, loc, op.getType(),
+                                adaptor.getInput(), deq, adaptor.getBias(),
+                                op.getActivationAttr(), op.getClampMinAttr(),
+                                op.getClampMaxAttr());
+    rewriter.replaceOp(op, lin.getResult());
+    return success();
+  }
+
   LogicalResult
   matchAndRewrite(QuantizedLinearOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -407,6 +448,8 @@ struct LowerQuantizedLinear : OpConversionPattern<QuantizedLinearOp> {
       return op.emitError("dynamic shapes are not supported by effc lowerings yet");
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
+    if (isa<FloatType>(inTy.getElementType()))
+      return lowerWeightOnly(op, adaptor, rewriter);
     auto xq = cast<quant::UniformQuantizedType>(inTy.getElementType());
     auto wq = cast<quant::QuantizedType>(wTy.getElementType());
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
@@ -605,28 +648,66 @@ struct LowerBlockScaledLinear : OpConversionPattern<BlockScaledLinearOp> {
     Value xs = buildReshape(rewriter, loc, adaptor.getInputScale(),
                             RankedTensorType::get({m, k / bk},
                                                   rewriter.getF32Type()));
-    AffineExpr dm, dn, dk;
-    bindDims(ctx, dm, dn, dk);
+    // Per K block: partial[m, n, kb] = sum_j x[m, kb, j] * w[n, kb, j],
+    // exact in i32 for i8 operands and in f32 for fp8; then
+    // acc[m, n] = sum_kb partial * xs[m, kb] * ws[n / bn, kb].
+    Type qElt = inTy.getElementType();
+    bool isInt = isa<IntegerType>(qElt);
+    Type partElt = isInt ? (Type)rewriter.getI32Type() : rewriter.getF32Type();
+    int64_t kb = k / bk;
+    x = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get({m, kb, bk}, qElt), x,
+        ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+    Value w = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get({n, kb, bk}, qElt),
+        adaptor.getWeight(), ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+    AffineExpr dm, dn, dg, dj;
+    bindDims(ctx, dm, dn, dg, dj);
+    auto partTy = RankedTensorType::get({m, n, kb}, partElt);
+    Value zero = isInt ? buildFilled(rewriter, loc, partTy, 0)
+                       : buildFilled(rewriter, loc, partTy, 0.0);
+    Value partial =
+        linalg::GenericOp::create(
+            rewriter, loc, partTy, ValueRange{x, w}, ValueRange{zero},
+            {AffineMap::get(4, 0, {dm, dg, dj}, ctx),
+             AffineMap::get(4, 0, {dn, dg, dj}, ctx),
+             AffineMap::get(4, 0, {dm, dn, dg}, ctx)},
+            {IteratorType::parallel, IteratorType::parallel,
+             IteratorType::parallel, IteratorType::reduction},
+            [&](OpBuilder &b, Location l, ValueRange a) {
+              Value p;
+              if (isInt) {
+                p = arith::MulIOp::create(b, l, toI32(b, l, a[0]),
+                                          toI32(b, l, a[1]));
+                p = arith::AddIOp::create(b, l, a[2], p);
+              } else {
+                p = arith::MulFOp::create(b, l, toF32(b, l, a[0]),
+                                          toF32(b, l, a[1]));
+                p = arith::AddFOp::create(b, l, a[2], p);
+              }
+              linalg::YieldOp::create(b, l, p);
+            })
+            .getResult(0);
     auto fTy = RankedTensorType::get({m, n}, rewriter.getF32Type());
+    AffineExpr wsRow = bn == n ? getAffineConstantExpr(0, ctx) : dn.floorDiv(bn);
+    if (bn == 1)
+      wsRow = dn;
     Value acc =
         linalg::GenericOp::create(
             rewriter, loc, fTy,
-            ValueRange{x, xs, adaptor.getWeight(), adaptor.getWeightScale()},
+            ValueRange{partial, xs, adaptor.getWeightScale()},
             ValueRange{buildFilled(rewriter, loc, fTy, 0.0)},
-            {AffineMap::get(3, 0, {dm, dk}, ctx),
-             AffineMap::get(3, 0, {dm, dk.floorDiv(bk)}, ctx),
-             AffineMap::get(3, 0, {dn, dk}, ctx),
-             AffineMap::get(3, 0, {dn.floorDiv(bn), dk.floorDiv(bk)}, ctx),
+            {AffineMap::get(3, 0, {dm, dn, dg}, ctx),
+             AffineMap::get(3, 0, {dm, dg}, ctx),
+             AffineMap::get(3, 0, {wsRow, dg}, ctx),
              AffineMap::get(3, 0, {dm, dn}, ctx)},
             {IteratorType::parallel, IteratorType::parallel,
              IteratorType::reduction},
             [&](OpBuilder &b, Location l, ValueRange a) {
-              Value p = arith::MulFOp::create(b, l, toF32(b, l, a[0]),
-                                              toF32(b, l, a[2]));
-              Value s = arith::MulFOp::create(b, l, a[1], a[3]);
-              p = arith::MulFOp::create(b, l, p, s);
+              Value s = arith::MulFOp::create(b, l, a[1], a[2]);
+              Value p = arith::MulFOp::create(b, l, toF32(b, l, a[0]), s);
               linalg::YieldOp::create(
-                  b, l, arith::AddFOp::create(b, l, a[4], p).getResult());
+                  b, l, arith::AddFOp::create(b, l, a[3], p).getResult());
             })
             .getResult(0);
     Type outElt = outTy.getElementType();
@@ -642,11 +723,179 @@ struct LowerBlockScaledLinear : OpConversionPattern<BlockScaledLinearOp> {
   }
 };
 
+//===----------------------------------------------------------------------===//
+// quant.qcast / quant.dcast with per-tensor or per-axis types
+//===----------------------------------------------------------------------===//
+
+/// Scale and zero-point constants of `qt` as [C] tensors read through the
+/// map of the quantized dimension (a single element for per-tensor).
+struct AffineOperands {
+  Value scale, zero;
+  AffineMap map;
+};
+
+FailureOr<AffineOperands> affineOperands(OpBuilder &b, Location loc,
+                                         quant::QuantizedType qt,
+                                         int64_t rank) {
+  MLIRContext *ctx = b.getContext();
+  SmallVector<float> scales;
+  SmallVector<int32_t> zeros;
+  AffineExpr e = getAffineConstantExpr(0, ctx);
+  if (auto u = dyn_cast<quant::UniformQuantizedType>(qt)) {
+    scales.push_back(float(u.getScale()));
+    zeros.push_back(int32_t(u.getZeroPoint()));
+  } else if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(qt)) {
+    for (double s : pa.getScales())
+      scales.push_back(float(s));
+    for (int64_t z : pa.getZeroPoints())
+      zeros.push_back(int32_t(z));
+    e = getAffineDimExpr(pa.getQuantizedDimension(), ctx);
+  } else {
+    return failure();
+  }
+  int64_t c = scales.size();
+  auto sTy = RankedTensorType::get({c}, b.getF32Type());
+  auto zTy = RankedTensorType::get({c}, b.getI32Type());
+  AffineOperands ops;
+  ops.scale = arith::ConstantOp::create(
+      b, loc, sTy, DenseElementsAttr::get(sTy, ArrayRef<float>(scales)));
+  ops.zero = arith::ConstantOp::create(
+      b, loc, zTy, DenseElementsAttr::get(zTy, ArrayRef<int32_t>(zeros)));
+  ops.map = AffineMap::get(rank, 0, e, ctx);
+  return ops;
+}
+
+/// q = saturate(round_half_even(x / s) + z) in the storage type.
+struct LowerQuantizeCast : OpConversionPattern<quant::QuantizeCastOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(quant::QuantizeCastOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto inTy = dyn_cast<RankedTensorType>(op.getInput().getType());
+    auto outTy = dyn_cast<RankedTensorType>(op.getType());
+    if (!inTy || !outTy || !inTy.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "needs a static tensor");
+    auto qt = cast<quant::QuantizedType>(outTy.getElementType());
+    Location loc = op.getLoc();
+    int64_t r = inTy.getRank();
+    FailureOr<AffineOperands> a = affineOperands(rewriter, loc, qt, r);
+    if (failed(a))
+      return op.emitError("only per-tensor and per-axis quantized types are "
+                          "supported by effc lowerings");
+    Type storage = qt.getStorageType();
+    AffineMap id = AffineMap::getMultiDimIdentityMap(r, getContext());
+    Value q = elementwise(
+        rewriter, loc, RankedTensorType::get(outTy.getShape(), storage),
+        ValueRange{adaptor.getInput(), a->scale, a->zero},
+        {id, a->map, a->map},
+        [&](OpBuilder &b, Location l, ValueRange v) {
+          Value x = arith::DivFOp::create(b, l, toF32(b, l, v[0]), v[1]);
+          x = math::RoundEvenOp::create(b, l, x);
+          x = arith::AddFOp::create(
+              b, l, x, arith::SIToFPOp::create(b, l, b.getF32Type(), v[2]));
+          // Saturate to the type's storage range (e.g. [-127, 127]).
+          x = arith::MaximumFOp::create(
+              b, l, x, f32c(b, l, double(qt.getStorageTypeMin())));
+          x = arith::MinimumFOp::create(
+              b, l, x, f32c(b, l, double(qt.getStorageTypeMax())));
+          return arith::FPToSIOp::create(b, l, storage, x).getResult();
+        });
+    rewriter.replaceOpWithNewOp<quant::StorageCastOp>(op, outTy, q);
+    return success();
+  }
+};
+
+/// x = (q - z) * s.
+struct LowerDequantizeCast : OpConversionPattern<quant::DequantizeCastOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(quant::DequantizeCastOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto inTy = dyn_cast<RankedTensorType>(op.getInput().getType());
+    auto outTy = dyn_cast<RankedTensorType>(op.getType());
+    if (!inTy || !outTy || !inTy.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "needs a static tensor");
+    auto qt = cast<quant::QuantizedType>(inTy.getElementType());
+    Location loc = op.getLoc();
+    int64_t r = inTy.getRank();
+    FailureOr<AffineOperands> a = affineOperands(rewriter, loc, qt, r);
+    if (failed(a))
+      return op.emitError("only per-tensor and per-axis quantized types are "
+                          "supported by effc lowerings");
+    AffineMap id = AffineMap::getMultiDimIdentityMap(r, getContext());
+    Type outElt = outTy.getElementType();
+    Value x = elementwise(
+        rewriter, loc, outTy,
+        ValueRange{storageOf(rewriter, loc, adaptor.getInput()), a->scale,
+                   a->zero},
+        {id, a->map, a->map},
+        [&](OpBuilder &b, Location l, ValueRange v) {
+          Value q = arith::SubIOp::create(b, l, toI32(b, l, v[0]), v[2]);
+          Value f = arith::SIToFPOp::create(b, l, b.getF32Type(), q);
+          return fromF32(b, l, arith::MulFOp::create(b, l, f, v[1]), outElt);
+        });
+    rewriter.replaceOp(op, x);
+    return success();
+  }
+};
+
+/// Bytes [..., K/2] -> i4 [..., K] via a [..., K/2, 2] generic whose last
+/// index selects the nibble (low first), so every map is a projection.
+struct LowerUnpackInt4 : OpConversionPattern<UnpackInt4Op> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(UnpackInt4Op op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto inTy = op.getInput().getType();
+    auto outTy = op.getType();
+    if (!inTy.hasStaticShape() || !outTy.hasStaticShape())
+      return op.emitError("dynamic shapes are not supported by effc lowerings yet");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    int64_t r = inTy.getRank();
+    SmallVector<int64_t> split(inTy.getShape());
+    split.push_back(2);
+    SmallVector<AffineExpr> inExprs;
+    for (int64_t i = 0; i < r; ++i)
+      inExprs.push_back(getAffineDimExpr(i, ctx));
+    auto splitTy = RankedTensorType::get(split, outTy.getElementType());
+    Type i8 = rewriter.getI8Type();
+    Value bytes = adaptor.getInput();
+    if (inTy.getElementType() != i8)
+      bytes = arith::BitcastOp::create(
+          rewriter, loc, RankedTensorType::get(inTy.getShape(), i8), bytes);
+    Value unpacked = elementwise(
+        rewriter, loc, splitTy, ValueRange{bytes},
+        {AffineMap::get(r + 1, 0, inExprs, ctx)},
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value hi = arith::IndexCastOp::create(
+              b, l, i8, linalg::IndexOp::create(b, l, r));
+          // low: (b << 4) >> 4; high: b >> 4 (both arithmetic).
+          Value four = arith::ConstantOp::create(b, l, i8,
+                                                 b.getI8IntegerAttr(4));
+          Value sh = arith::SubIOp::create(
+              b, l, four, arith::MulIOp::create(b, l, hi, four));
+          Value v = arith::ShLIOp::create(b, l, a[0], sh);
+          v = arith::ShRSIOp::create(b, l, v, four);
+          return arith::TruncIOp::create(b, l, outTy.getElementType(), v)
+              .getResult();
+        });
+    SmallVector<ReassociationIndices> re;
+    for (int64_t i = 0; i + 1 < r; ++i)
+      re.push_back({i});
+    re.push_back({r - 1, r});
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, outTy, unpacked,
+                                                         re);
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::effc::populateLowerReferenceQuantPatterns(
     RewritePatternSet &patterns) {
   patterns.add<LowerQuantize, LowerDequantize, LowerDynamicQuantize,
                LowerQuantizedLinear, LowerQuantizedConv2D,
-               LowerBlockScaledLinear>(patterns.getContext());
+               LowerBlockScaledLinear, LowerUnpackInt4, LowerQuantizeCast,
+               LowerDequantizeCast>(patterns.getContext());
 }

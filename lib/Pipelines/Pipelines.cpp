@@ -63,4 +63,6 @@ void mlir::effc::registerPipelines() {
       "Lower through --effc-lower-reference and plain loops to the llvm "
       "dialect (the numerical reference)",
       buildReferencePipeline);
+  registerGpuPipeline();
+  registerHlsPipeline();
 }

@@ -571,6 +571,67 @@ llvm::Expected<NpyArray> mlir::effc::readNpy(StringRef path) {
   return parseNpy((*buffer)->getBuffer(), path);
 }
 
+llvm::Expected<std::vector<std::pair<std::string, NpyArray>>>
+mlir::effc::readNpz(StringRef path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                  /*RequiresNullTerminator=*/false);
+  if (std::error_code ec = buffer.getError())
+    return llvm::createStringError(ec, "cannot read '" + path +
+                                           "': " + ec.message());
+  StringRef zip = (*buffer)->getBuffer();
+  auto bad = [&](const llvm::Twine &what) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "'" + path + "': " + what);
+  };
+  auto u16 = [&](size_t at) {
+    return uint32_t(uint8_t(zip[at])) | uint32_t(uint8_t(zip[at + 1])) << 8;
+  };
+  auto u32 = [&](size_t at) { return u16(at) | u16(at + 2) << 16; };
+  auto u64 = [&](size_t at) { return uint64_t(u32(at)) | uint64_t(u32(at + 4)) << 32; };
+  std::vector<std::pair<std::string, NpyArray>> arrays;
+  size_t pos = 0;
+  // Local file entries follow each other until the central directory.
+  while (pos + 30 <= zip.size() && u32(pos) == 0x04034b50) {
+    uint32_t flags = u16(pos + 6), method = u16(pos + 8);
+    uint64_t size = u32(pos + 18);
+    uint32_t nameLen = u16(pos + 26), extraLen = u16(pos + 28);
+    if (pos + 30 + nameLen + extraLen > zip.size())
+      return bad("truncated zip entry");
+    std::string name = zip.substr(pos + 30, nameLen).str();
+    size_t extra = pos + 30 + nameLen;
+    if (size == 0xffffffffu) { // zip64: the sizes are in the extra field
+      for (size_t e = extra; e + 4 <= extra + extraLen;) {
+        uint32_t id = u16(e), len = u16(e + 2);
+        if (id == 1 && len >= 16)
+          size = u64(e + 4 + 8 * (u32(pos + 22) == 0xffffffffu ? 1 : 0));
+        e += 4 + len;
+      }
+    }
+    if (method != 0)
+      return bad("entry '" + name +
+                 "' is compressed; write the file with np.savez, not "
+                 "np.savez_compressed");
+    if (flags & 8)
+      return bad("entry '" + name + "' has a trailing data descriptor "
+                 "(streamed zip), which is not supported");
+    size_t data = extra + extraLen;
+    if (data + size > zip.size())
+      return bad("truncated data of entry '" + name + "'");
+    llvm::Expected<NpyArray> array =
+        parseNpy(zip.substr(data, size), (path + ":" + name).str());
+    if (!array)
+      return array.takeError();
+    StringRef stem = name;
+    stem.consume_back(".npy");
+    arrays.push_back({stem.str(), std::move(*array)});
+    pos = data + size;
+  }
+  if (arrays.empty())
+    return bad("not an .npz archive with .npy entries");
+  return arrays;
+}
+
 std::string mlir::effc::serializeNpy(const NpyArray &array) {
   std::string dict = "{'descr': '" + getNpyDescr(array.dtype).str() +
                      "', 'fortran_order': False, 'shape': (";

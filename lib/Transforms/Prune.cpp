@@ -11,11 +11,13 @@
 
 #include "effc/Dialect/EffcOps.h"
 #include "effc/Transforms/Passes.h"
+#include "effc/Transforms/Sparsify.h"
 #include "effc/Transforms/WeightData.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/SetVector.h"
 
 #include <algorithm>
 #include <cmath>
@@ -117,6 +119,12 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
       failedAny |= failed(checkShape(t));
     if (failedAny)
       return signalPassFailure();
+    if (pruneMethod == PruneMethod::channel) {
+      for (Target &t : targets)
+        if (failed(pruneChannels(t)))
+          return signalPassFailure();
+      return;
+    }
 
     for (Target &t : targets) {
       t.raw = getRawBytes(t.cst, t.rows * t.cols,
@@ -142,6 +150,28 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
     }
     for (Target &t : targets)
       writeBack(t);
+    if (failed(compressPruned(targets)))
+      return signalPassFailure();
+  }
+
+  /// Stores the pruned linear weights compressed (see `compress`).
+  LogicalResult compressPruned(ArrayRef<Target> targets) {
+    if (compress == "never")
+      return success();
+    SparsifyOptions opts;
+    opts.force = compress == "always";
+    for (const Target &t : targets) {
+      if (!isa<LinearOp>(t.op)) {
+        t.op->setDiscardableAttr(
+            EffcDialect::kSparseDecisionAttrName,
+            StringAttr::get(t.op->getContext(),
+                            "dense: no compressed convolution op"));
+        continue;
+      }
+      if (failed(sparsifyLinear(t.op, opts)))
+        return failure();
+    }
+    return success();
   }
 
   LogicalResult parseOptions(ModuleOp module) {
@@ -151,9 +181,12 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
       pruneMethod = PruneMethod::nm;
     } else if (method == "block") {
       pruneMethod = PruneMethod::block;
+    } else if (method == "channel") {
+      pruneMethod = PruneMethod::channel;
     } else {
       return module.emitError() << "effc-prune: unknown method '" << method
-                                << "' (expected magnitude, nm or block)";
+                                << "' (expected magnitude, nm, block or "
+                                   "channel)";
     }
     fraction = sparsity;
     if (!(fraction >= 0.0 && fraction < 1.0))
@@ -163,6 +196,10 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
     if (criterion != "l1" && criterion != "l2")
       return module.emitError() << "effc-prune: unknown criterion '"
                                 << criterion << "' (expected l1 or l2)";
+    if (compress != "auto" && compress != "always" && compress != "never")
+      return module.emitError() << "effc-prune: unknown compress '"
+                                << compress
+                                << "' (expected auto, always or never)";
     if (scope != "tensor" && scope != "global")
       return module.emitError() << "effc-prune: unknown scope '" << scope
                                 << "' (expected tensor or global)";
@@ -230,9 +267,11 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
   }
 
   void dropExcluded(SmallVectorImpl<Target> &targets) {
-    if (exclude.empty() || targets.empty())
+    if ((exclude.empty() && !excludeFirstLast) || targets.empty())
       return;
     SmallVector<bool> drop(targets.size(), false);
+    if (excludeFirstLast)
+      drop.front() = drop.back() = true;
     for (const std::string &pattern : exclude) {
       StringRef p = StringRef(pattern).trim();
       if (p == "first") {
@@ -349,6 +388,208 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
                  offsets.begin() - 1;
       zeroUnit(targets[i], unit - offsets[i]);
     }
+  }
+
+  //===--------------------------------------------------------------===//
+  // Channel pruning
+  //===--------------------------------------------------------------===//
+
+  /// The op's constant weight (operand 1) as raw bytes, or empty.
+  static std::vector<char> currentWeight(Operation *op,
+                                         RankedTensorType &type) {
+    Attribute cst;
+    if (!matchPattern(op->getOperand(1), m_Constant(&cst)))
+      return {};
+    type = cast<RankedTensorType>(op->getOperand(1).getType());
+    return getRawBytes(cst, type.getNumElements(),
+                       getElementBytes(type.getElementType()));
+  }
+
+  /// Replaces operand `index` of `op` by a constant of `type` from `raw`.
+  static void setConstant(Operation *op, unsigned index,
+                          RankedTensorType type, ArrayRef<char> raw) {
+    OpBuilder b(op);
+    Operation *old = op->getOperand(index).getDefiningOp();
+    auto cst = arith::ConstantOp::create(
+        b, old ? old->getLoc() : op->getLoc(),
+        DenseElementsAttr::getFromRawBuffer(type, raw));
+    op->setOperand(index, cst.getResult());
+    if (old && old->use_empty())
+      old->erase();
+  }
+
+  /// Keeps the `keep` entries of dim `dim` of a raw row-major tensor.
+  static std::vector<char> sliceDim(ArrayRef<char> raw,
+                                    ArrayRef<int64_t> shape, int64_t dim,
+                                    ArrayRef<int64_t> keep, unsigned bytes) {
+    int64_t outer = 1, inner = bytes;
+    for (int64_t i = 0; i < dim; ++i)
+      outer *= shape[i];
+    for (int64_t i = dim + 1; i < (int64_t)shape.size(); ++i)
+      inner *= shape[i];
+    std::vector<char> out;
+    out.reserve(outer * keep.size() * inner);
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t k : keep) {
+        const char *p = raw.data() + (o * shape[dim] + k) * inner;
+        out.insert(out.end(), p, p + inner);
+      }
+    return out;
+  }
+
+  static RankedTensorType withDim(RankedTensorType t, int64_t dim,
+                                  int64_t size) {
+    SmallVector<int64_t> shape(t.getShape());
+    shape[dim] = size;
+    return RankedTensorType::get(shape, t.getElementType());
+  }
+
+  /// Finds every use of `v` (whose last dim holds the pruned channels):
+  /// consumers that read it as their input channels, and elementwise ops in
+  /// between, whose results carry the channels on. Fails, naming the op,
+  /// where the channels cannot follow.
+  LogicalResult followChannels(Operation *producer, Value v,
+                               SetVector<Operation *> &elementwise,
+                               SetVector<Operation *> &consumers) {
+    for (OpOperand &use : v.getUses()) {
+      Operation *user = use.getOwner();
+      if (isa<LinearOp>(user) && use.getOperandNumber() == 0) {
+        auto wTy = cast<RankedTensorType>(user->getOperand(1).getType());
+        if (wTy.getRank() != 2 || !matchPattern(user->getOperand(1),
+                                                m_Constant()))
+          return user->emitOpError()
+                 << "prune: cannot shrink the input channels of this op "
+                    "(its weight must be a constant [N, K]) after removing "
+                    "output channels of "
+                 << producer->getName();
+        consumers.insert(user);
+        continue;
+      }
+      if (auto conv = dyn_cast<Conv2DOp>(user);
+          conv && use.getOperandNumber() == 0) {
+        if (conv.getGroups() != 1 ||
+            !matchPattern(conv.getWeight(), m_Constant()))
+          return user->emitOpError()
+                 << "prune: cannot shrink the input channels of a grouped "
+                    "convolution or one with a non-constant weight";
+        consumers.insert(user);
+        continue;
+      }
+      bool elementwiseOp =
+          user->getNumResults() == 1 &&
+          user->hasTrait<OpTrait::Elementwise>() &&
+          llvm::all_of(user->getOperands(), [&](Value o) {
+            return o == v || !isa<ShapedType>(o.getType());
+          }) &&
+          user->getResult(0).getType() == v.getType();
+      if (elementwiseOp) {
+        if (elementwise.insert(user))
+          if (failed(followChannels(producer, user->getResult(0),
+                                    elementwise, consumers)))
+            return failure();
+        continue;
+      }
+      return user->emitOpError()
+             << "prune: channel pruning cannot propagate the removed output "
+                "channels of '"
+             << getOpName(producer) << "' through this op";
+    }
+    return success();
+  }
+
+  /// method=channel: removes the round(sparsity * N) output channels with
+  /// the smallest L1 / L2 row norm (ties keep the lower index) and shrinks
+  /// the op's weight, bias and result, the elementwise ops after it, and
+  /// its consumers' input channels. Ops are pruned in program order, each
+  /// ranked on its weight as left by the previous ones.
+  LogicalResult pruneChannels(Target &t) {
+    Operation *op = t.op;
+    RankedTensorType wTy;
+    std::vector<char> raw = currentWeight(op, wTy);
+    if (raw.empty())
+      return op->emitOpError("prune: the weight's data is not available");
+    if (isa<LinearOp>(op) && wTy.getRank() != 2)
+      return op->emitOpError("prune: channel pruning needs an [N, K] weight");
+    if (auto conv = dyn_cast<Conv2DOp>(op); conv && conv.getGroups() != 1)
+      return op->emitOpError("prune: channel pruning of a grouped "
+                             "convolution is not supported");
+    Type elt = wTy.getElementType();
+    unsigned bytes = getElementBytes(elt);
+    int64_t rows = wTy.getDimSize(0);
+    int64_t cols = wTy.getNumElements() / rows;
+    std::vector<double> values = toDouble(raw, *getFloatFormat(elt));
+    bool l1 = criterion == "l1";
+    std::vector<double> scores(rows, 0.0);
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t c = 0; c < cols; ++c) {
+        double v = values[r * cols + c];
+        scores[r] += l1 ? std::fabs(v) : v * v;
+      }
+      scores[r] = rankable(l1 ? scores[r] : std::sqrt(scores[r]));
+    }
+    int64_t count = int64_t(std::nearbyint(fraction * double(rows)));
+    if (count >= rows)
+      return op->emitOpError()
+             << "prune: channel pruning with sparsity "
+             << formatNumber("%g", fraction) << " would remove all " << rows
+             << " output channels";
+    std::vector<int64_t> dropped = selectWeakest(scores, count);
+    std::vector<bool> isDropped(rows, false);
+    for (int64_t d : dropped)
+      isDropped[d] = true;
+    SmallVector<int64_t> keep;
+    for (int64_t r = 0; r < rows; ++r)
+      if (!isDropped[r])
+        keep.push_back(r);
+    int64_t kept = keep.size();
+
+    SetVector<Operation *> elementwise, consumers;
+    Value result = op->getResult(0);
+    if (failed(followChannels(op, result, elementwise, consumers)))
+      return failure();
+
+    MLIRContext *ctx = op->getContext();
+    if (count > 0) {
+      setConstant(op, 1, withDim(wTy, 0, kept),
+                  sliceDim(raw, wTy.getShape(), 0, keep, bytes));
+      if (op->getNumOperands() > 2) {
+        Value bias = op->getOperand(2);
+        RankedTensorType bTy;
+        Attribute cst;
+        if (!matchPattern(bias, m_Constant(&cst)))
+          return op->emitOpError("prune: channel pruning needs a constant "
+                                 "bias");
+        bTy = cast<RankedTensorType>(bias.getType());
+        std::vector<char> b = getRawBytes(
+            cst, bTy.getNumElements(), getElementBytes(bTy.getElementType()));
+        if (b.empty())
+          return op->emitOpError("prune: the bias data is not available");
+        setConstant(op, 2, withDim(bTy, 0, kept),
+                    sliceDim(b, bTy.getShape(), 0, keep,
+                             getElementBytes(bTy.getElementType())));
+      }
+      auto resTy = cast<RankedTensorType>(result.getType());
+      RankedTensorType newTy = withDim(resTy, resTy.getRank() - 1, kept);
+      result.setType(newTy);
+      for (Operation *e : elementwise)
+        e->getResult(0).setType(newTy);
+      for (Operation *c : consumers) {
+        RankedTensorType cTy;
+        std::vector<char> cRaw = currentWeight(c, cTy);
+        if (cRaw.empty())
+          return c->emitOpError("prune: the weight's data is not available");
+        int64_t lastDim = cTy.getRank() - 1;
+        setConstant(c, 1, withDim(cTy, lastDim, kept),
+                    sliceDim(cRaw, cTy.getShape(), lastDim, keep,
+                             getElementBytes(cTy.getElementType())));
+      }
+    }
+    auto plan = SparsityPlanAttr::get(
+        ctx, PruneMethod::channel,
+        FloatAttr::get(Float64Type::get(ctx), double(count) / double(rows)),
+        0, 0, 0, 0);
+    op->setDiscardableAttr(EffcDialect::kSparsityPlanAttrName, plan);
+    return success();
   }
 
   /// Replaces the weight by the pruned constant and records the plan.

@@ -12,12 +12,14 @@
 #include "effc/Transforms/Passes.h"
 #include "effc/Transforms/WeightData.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/SymbolTable.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -205,13 +207,29 @@ llvm::json::Object typePrecision(Type weightElem, Type actElem) {
 /// Fills the weight fields of a dense (possibly quantized) weight operand.
 void denseWeight(Entry &e, Value weight) {
   auto type = cast<ShapedType>(weight.getType());
-  Type elem = type.getElementType();
   e.shape.assign(type.getShape().begin(), type.getShape().end());
+  // Look through what --effc-quantize puts between the stored constant and
+  // the op: widening of bf16 / f16 / i4 and dequantization (whose scale
+  // tensor counts too).
+  int64_t extraBytes = 0;
+  while (Operation *def = weight.getDefiningOp()) {
+    if (auto deq = dyn_cast<DequantizeOp>(def)) {
+      if (std::optional<int64_t> b = tensorBytes(deq.getScale().getType()))
+        extraBytes += *b;
+      weight = deq.getInput();
+    } else if (isa<arith::ExtFOp, arith::ExtSIOp>(def)) {
+      weight = def->getOperand(0);
+    } else {
+      break;
+    }
+  }
+  type = cast<ShapedType>(weight.getType());
+  Type elem = type.getElementType();
   e.dtype = printType(elem);
   if (!type.hasStaticShape())
     return;
   e.params = type.getNumElements();
-  e.weightBytes = *tensorBytes(type) + 4 * numScales(elem);
+  e.weightBytes = *tensorBytes(type) + 4 * numScales(elem) + extraBytes;
   if (Attribute cst = getConstantWeight(weight)) {
     Type rawElem = elem;
     if (auto q = dyn_cast<quant::QuantizedType>(elem))
@@ -252,8 +270,18 @@ std::optional<Entry> describe(Operation *op) {
                 tensorBytes(cast<ShapedType>(part.getType())))
           e.weightBytes += *b;
     e.weightBytes += 4 * numScales(weightElem);
-    if (valuesTy.hasStaticShape())
-      e.zeros = e.params - valuesTy.getNumElements();
+    if (valuesTy.hasStaticShape()) {
+      // Unstored weights plus the zeros stored as padding (N:M groups with
+      // fewer non-zeros, zeros inside kept BSR blocks).
+      int64_t stored = valuesTy.getNumElements();
+      Type storage = weightElem;
+      if (auto q = dyn_cast<quant::QuantizedType>(weightElem))
+        storage = q.getStorageType();
+      std::optional<int64_t> padded;
+      if (Attribute cst = getConstantWeight(sp.getValues()))
+        padded = countZeros(cst, storage, stored);
+      e.zeros = e.params - stored + padded.value_or(0);
+    }
   } else if (isa<AttentionOp>(op)) {
     e.zeros = 0;
   } else if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
@@ -281,10 +309,56 @@ std::optional<Entry> describe(Operation *op) {
         stringifyGranularity(plan.getGranularity()).str();
     e.precision["group_size"] = plan.getGroupSize();
     e.precision["source"] = "plan";
+    if (FloatAttr sqnr = plan.getSqnr())
+      e.precision["estimated_sqnr_db"] = sqnr.getValueAsDouble();
+    if (plan.getInputMin()) {
+      e.precision["input_min"] = plan.getInputMin().getValueAsDouble();
+      e.precision["input_max"] = plan.getInputMax().getValueAsDouble();
+    }
   } else {
     e.precision = typePrecision(weightElem, actElem);
   }
   return e;
+}
+
+//===----------------------------------------------------------------------===//
+// HLS estimate (left by --effc-hls-optimize)
+//===----------------------------------------------------------------------===//
+
+/// The integer fields of an `effc_hls.estimate` dictionary.
+llvm::json::Object hlsFields(DictionaryAttr dict) {
+  llvm::json::Object o;
+  for (NamedAttribute a : dict)
+    if (auto i = dyn_cast<IntegerAttr>(a.getValue()))
+      o[a.getName().getValue()] = i.getInt();
+  return o;
+}
+
+/// Per HLS top function: the QoR estimate and each layer's.
+llvm::json::Array hlsEstimates(ModuleOp module) {
+  llvm::json::Array out;
+  module.walk([&](Operation *fn) {
+    auto est = fn->getAttrOfType<DictionaryAttr>("effc_hls.estimate");
+    if (!est || !fn->hasAttr("effc_hls.top"))
+      return;
+    llvm::json::Object entry = hlsFields(est);
+    if (auto name = fn->getAttrOfType<StringAttr>(
+            SymbolTable::getSymbolAttrName()))
+      entry["function"] = name.getValue();
+    llvm::json::Array layers;
+    fn->walk([&](Operation *op) {
+      auto layer = op->getAttrOfType<StringAttr>("effc_hls.layer");
+      auto lest = op->getAttrOfType<DictionaryAttr>("effc_hls.estimate");
+      if (!layer || !lest)
+        return;
+      llvm::json::Object l = hlsFields(lest);
+      l["name"] = layer.getValue();
+      layers.push_back(std::move(l));
+    });
+    entry["layers"] = std::move(layers);
+    out.push_back(std::move(entry));
+  });
+  return out;
 }
 
 //===----------------------------------------------------------------------===//
@@ -331,6 +405,23 @@ struct ReportPass : effc::impl::ReportPassBase<ReportPass> {
         p["block_cols"] = plan.getBlockCols();
         entry["sparsity_plan"] = std::move(p);
       }
+      if (auto sp = dyn_cast<SparseLinearOp>(op)) {
+        SparseEncodingAttr enc = sp.getEncoding();
+        llvm::json::Object f;
+        f["format"] = stringifySparseFormat(enc.getFormat()).str();
+        if (enc.getFormat() == SparseFormat::nm) {
+          f["n"] = enc.getN();
+          f["m"] = enc.getM();
+        } else if (enc.getFormat() == SparseFormat::bsr) {
+          f["block_rows"] = enc.getBlockRows();
+          f["block_cols"] = enc.getBlockCols();
+        }
+        entry["storage"] = std::move(f);
+        entry["compressed_bytes"] = e->weightBytes;
+      }
+      // Why --effc-sparsify chose this layout, or kept the weight dense.
+      if (auto why = op->getAttrOfType<StringAttr>("effc.sparse_decision"))
+        entry["sparse_decision"] = why.getValue().str();
       entry["weight_bytes"] = e->weightBytes;
       entry["dense_f32_bytes"] = dense;
       entry["params"] = e->params;
@@ -343,12 +434,23 @@ struct ReportPass : effc::impl::ReportPassBase<ReportPass> {
         knownZeros += *e->zeros;
         knownParams += e->params;
       }
-      if (remarks)
-        op->emitRemark() << "effc-report: " << e->kind << ": "
-                         << e->weightBytes << " weight bytes ("
-                         << dense << " as dense f32), sparsity "
-                         << (sparsity ? formatNumber("%.4f", *sparsity)
-                                      : std::string("unknown"));
+      if (remarks) {
+        InFlightDiagnostic remark = op->emitRemark();
+        remark << "effc-report: " << e->kind << ": " << e->weightBytes
+               << " weight bytes (" << dense << " as dense f32), sparsity "
+               << (sparsity ? formatNumber("%.4f", *sparsity)
+                            : std::string("unknown"));
+        if (auto plan = op->getAttrOfType<PrecisionPlanAttr>(
+                "effc.precision_plan")) {
+          remark << ", weights " << stringifyPrecision(plan.getWeights())
+                 << " activations "
+                 << stringifyPrecision(plan.getActivations()) << " per "
+                 << stringifyGranularity(plan.getGranularity());
+          if (FloatAttr sqnr = plan.getSqnr())
+            remark << ", estimated SQNR "
+                   << formatNumber("%.2f", sqnr.getValueAsDouble()) << " dB";
+        }
+      }
     });
 
     llvm::json::Object totals;
@@ -356,6 +458,9 @@ struct ReportPass : effc::impl::ReportPassBase<ReportPass> {
     totals["params"] = totalParams;
     totals["weight_bytes"] = totalBytes;
     totals["dense_f32_bytes"] = totalDense;
+    totals["bits_per_weight"] =
+        totalParams > 0 ? llvm::json::Value(8.0 * totalBytes / totalParams)
+                        : llvm::json::Value(nullptr);
     totals["compression_ratio"] =
         totalBytes > 0 ? llvm::json::Value(double(totalDense) / totalBytes)
                        : llvm::json::Value(nullptr);
@@ -364,6 +469,8 @@ struct ReportPass : effc::impl::ReportPassBase<ReportPass> {
     llvm::json::Object root;
     root["ops"] = std::move(ops);
     root["totals"] = std::move(totals);
+    if (llvm::json::Array hls = hlsEstimates(module); !hls.empty())
+      root["hls"] = std::move(hls);
     llvm::json::Value json(std::move(root));
 
     markAllAnalysesPreserved();

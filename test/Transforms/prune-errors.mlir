@@ -8,12 +8,17 @@
 // RUN: not effc-opt %s --effc-prune="method=block block=2by2" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BLOCK-SYNTAX
 // RUN: not effc-opt %s --effc-prune="criterion=l3" -o /dev/null 2>&1 | FileCheck %s --check-prefix=CRITERION
 // RUN: not effc-opt %s --effc-prune="scope=layer" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SCOPE
+// RUN: not effc-opt %s -split-input-file --effc-prune="method=channel sparsity=0.5" -o /dev/null 2>&1 | FileCheck %s --check-prefix=CHANNEL-RETURN
+// RUN: not effc-opt %s -split-input-file --effc-prune="method=channel sparsity=0.9 exclude=last" -o /dev/null 2>&1 | FileCheck %s --check-prefix=CHANNEL-ALL
+// RUN: not effc-opt %s --effc-prune="compress=maybe" -o /dev/null 2>&1 | FileCheck %s --check-prefix=COMPRESS
+
+// COMPRESS: error: effc-prune: unknown compress 'maybe' (expected auto, always or never)
 
 // N-GE-M: error: effc-prune: nm needs 0 < n < m, got n = 4, m = 4
 // N-ZERO: error: effc-prune: nm needs 0 < n < m, got n = 0, m = 4
 // SPARSITY: error: effc-prune: 'sparsity' must be in [0, 1), got 1.5
 // NEG-SPARSITY: error: effc-prune: 'sparsity' must be in [0, 1), got -0.1
-// METHOD: error: effc-prune: unknown method 'random' (expected magnitude, nm or block)
+// METHOD: error: effc-prune: unknown method 'random' (expected magnitude, nm, block or channel)
 // BLOCK-SYNTAX: error: effc-prune: 'block' must be RxC with positive R and C, got '2by2'
 // CRITERION: error: effc-prune: unknown criterion 'l3' (expected l1 or l2)
 // SCOPE: error: effc-prune: unknown scope 'layer' (expected tensor or global)
@@ -50,4 +55,30 @@ func.func @block_not_dividing(%x: tensor<2x8xf32>) -> tensor<2x4xf32> {
   %w = arith.constant dense<1.0> : tensor<4x8xf32>
   %y = effc.linear %x, %w : tensor<2x8xf32>, tensor<4x8xf32> -> tensor<2x4xf32>
   return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// Tests that channel pruning names the op its removed channels cannot pass
+// through (here the function's result).
+
+func.func @channel_to_return(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  %w = arith.constant dense<1.0> : tensor<4x4xf32>
+  %y = effc.linear %x, %w : tensor<2x4xf32>, tensor<4x4xf32> -> tensor<2x4xf32>
+  // CHANNEL-RETURN: error: 'func.return' op prune: channel pruning cannot propagate the removed output channels of
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// Tests that channel pruning that would remove every output channel is an
+// error (round(0.9 * 4) = 4 of 4).
+
+func.func @channel_all(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  %w = arith.constant dense<1.0> : tensor<4x4xf32>
+  // CHANNEL-ALL: error: 'effc.linear' op prune: channel pruning with sparsity 0.9 would remove all 4 output channels
+  %y = effc.linear %x, %w : tensor<2x4xf32>, tensor<4x4xf32> -> tensor<2x4xf32>
+  %w2 = arith.constant dense<1.0> : tensor<4x4xf32>
+  %z = effc.linear %y, %w2 : tensor<2x4xf32>, tensor<4x4xf32> -> tensor<2x4xf32>
+  return %z : tensor<2x4xf32>
 }

@@ -1,11 +1,11 @@
-// RUN: effc-opt %s -split-input-file --effc-prune="method=nm n=2 m=4" 2>/dev/null | FileCheck %s --check-prefix=NM
-// RUN: effc-opt %s -split-input-file --effc-prune="method=magnitude sparsity=0.5" 2>/dev/null | FileCheck %s --check-prefix=MAG
-// RUN: effc-opt %s -split-input-file --effc-prune="method=block block=2x2 sparsity=0.5" 2>/dev/null | FileCheck %s --check-prefix=BLOCK
-// RUN: effc-opt %s -split-input-file --effc-prune="method=block block=2x2 sparsity=0.5 criterion=l1" 2>/dev/null | FileCheck %s --check-prefix=BLOCK-L1
-// RUN: effc-opt %s -split-input-file --effc-prune="method=magnitude sparsity=0.5 scope=global" 2>/dev/null | FileCheck %s --check-prefix=GLOBAL
-// RUN: effc-opt %s -split-input-file --effc-prune="method=magnitude sparsity=0.5 exclude=first,last" 2>/dev/null | FileCheck %s --check-prefix=EXCL
-// RUN: effc-opt %s -split-input-file --effc-prune="method=magnitude sparsity=0.5 exclude=fc2" 2>/dev/null | FileCheck %s --check-prefix=EXCL-NAME
-// RUN: effc-opt %s -split-input-file --effc-prune="method=nm n=2 m=4" -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// RUN: effc-opt %s -split-input-file --effc-prune="method=nm n=2 m=4 compress=never" 2>/dev/null | FileCheck %s --check-prefix=NM
+// RUN: effc-opt %s -split-input-file --effc-prune="method=magnitude sparsity=0.5 compress=never" 2>/dev/null | FileCheck %s --check-prefix=MAG
+// RUN: effc-opt %s -split-input-file --effc-prune="method=block block=2x2 sparsity=0.5 compress=never" 2>/dev/null | FileCheck %s --check-prefix=BLOCK
+// RUN: effc-opt %s -split-input-file --effc-prune="method=block block=2x2 sparsity=0.5 criterion=l1 compress=never" 2>/dev/null | FileCheck %s --check-prefix=BLOCK-L1
+// RUN: effc-opt %s -split-input-file --effc-prune="method=magnitude sparsity=0.5 scope=global compress=never" 2>/dev/null | FileCheck %s --check-prefix=GLOBAL
+// RUN: effc-opt %s -split-input-file --effc-prune="method=magnitude sparsity=0.5 exclude=first,last compress=never" 2>/dev/null | FileCheck %s --check-prefix=EXCL
+// RUN: effc-opt %s -split-input-file --effc-prune="method=magnitude sparsity=0.5 exclude=fc2 compress=never" 2>/dev/null | FileCheck %s --check-prefix=EXCL-NAME
+// RUN: effc-opt %s -split-input-file --effc-prune="method=nm n=2 m=4 compress=never" -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
 
 // Tests that 2:4 keeps the two largest |w| of each group of four along K,
 // ties (0.5, 0.5, 0.5, 0.5 and 0, 0, 0, 1) going to the lower index, and

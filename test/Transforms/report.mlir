@@ -117,11 +117,17 @@ func.func @model(%x: tensor<3x4xf32>, %img: tensor<1x4x4x1xf32>,
 // CHECK-NEXT:   "weight_bytes": 16,
 // CHECK-NEXT:   "weight_dtype": "!quant.uniform<i8:f32:0, {1.000000e-01,2.000000e-01}>",
 
-// CHECK:        "dense_f32_bytes": 64,
+// CHECK:        "compressed_bytes": 40,
+// CHECK-NEXT:   "dense_f32_bytes": 64,
 // CHECK-NEXT:   "kind": "effc.sparse_linear",
 // CHECK-NEXT:   "name": "sparse",
 // CHECK-NEXT:   "params": 16,
 // CHECK:        "sparsity": 0.5,
+// CHECK-NEXT:   "storage": {
+// CHECK-NEXT:     "format": "nm",
+// CHECK-NEXT:     "m": 4,
+// CHECK-NEXT:     "n": 2
+// CHECK-NEXT:   },
 // CHECK-NEXT:   "weight_bytes": 40,
 // CHECK-NEXT:   "weight_dtype": "f32",
 // CHECK-NEXT:   "weight_shape": [
@@ -179,6 +185,7 @@ func.func @model(%x: tensor<3x4xf32>, %img: tensor<1x4x4x1xf32>,
 // CHECK-NEXT:   "weight_bytes": 32,
 // CHECK:      ],
 // CHECK-NEXT: "totals": {
+// CHECK-NEXT:   "bits_per_weight": 28.27906976744{{[0-9]*}},
 // CHECK-NEXT:   "compression_ratio": 1.131578947368{{[0-9]*}},
 // CHECK-NEXT:   "dense_f32_bytes": 344,
 // CHECK-NEXT:   "ops": 8,

@@ -76,7 +76,8 @@ protected:
   PrecisionPlanAttr precision(Precision weights, Precision activations,
                               Granularity granularity, int64_t groupSize) {
     return PrecisionPlanAttr::getChecked(emitter(), &context, weights,
-                                         activations, granularity, groupSize);
+                                         activations, granularity, groupSize,
+                                         FloatAttr(), FloatAttr(), FloatAttr());
   }
   SparsityPlanAttr sparsity(PruneMethod method, FloatAttr fraction, int64_t n,
                             int64_t m, int64_t rows, int64_t cols) {

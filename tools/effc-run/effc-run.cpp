@@ -15,7 +15,9 @@
 #include "effc/Conversion/Passes.h"
 #include "effc/Dialect/EffcDialect.h"
 #include "effc/Pipelines/Pipelines.h"
+#include "effc/Runtime/Cuda.h"
 #include "effc/Runtime/Npy.h"
+#include "effc/Transforms/Calibration.h"
 #include "effc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -55,6 +57,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -113,6 +119,21 @@ static cl::opt<bool> compareToReference(
     cl::desc("Also run the reference lowering of the unoptimized input and "
              "print max abs error and SQNR per output"),
     cl::init(false), cl::cat(runCategory));
+
+static cl::list<std::string> calibrateInputs(
+    "calibrate", cl::CommaSeparated,
+    cl::desc("Calibrate instead of running: run the float model on these "
+             "samples and write the input statistics of every effc.linear / "
+             "effc.conv2d. One .npz (np.savez; one array per argument, in "
+             "order) or .npy files, one per argument per sample; an array "
+             "may stack samples along a new leading dim"),
+    cl::value_desc("file.npz|file.npy,..."), cl::cat(runCategory));
+
+static cl::opt<std::string> calibrationOut(
+    "calibration-out",
+    cl::desc("Statistics JSON written by --calibrate (read by "
+             "--effc-assign-precision=\"calibration=...\")"),
+    cl::value_desc("stats.json"), cl::init(""), cl::cat(runCategory));
 
 static cl::opt<uint64_t> randomSeed("seed",
                                     cl::desc("Seed of the random inputs"),
@@ -361,8 +382,13 @@ private:
 
 /// The shared libraries the lowered code may call into: the MLIR runner
 /// utilities (memrefCopy, ...) and the OpenMP runtime.
+/// The CUDA runtime, loaded for --target cuda.
+static std::optional<CudaRuntime> cudaRuntime;
+
 static SmallVector<std::string> getSharedLibs() {
   SmallVector<std::string> libs;
+  if (cudaRuntime)
+    libs.push_back(cudaRuntime->path);
   for (StringRef name :
        {"libmlir_c_runner_utils.so", "libmlir_runner_utils.so", "libomp.so"}) {
     SmallString<128> path(EFFC_LLVM_LIB_DIR);
@@ -728,10 +754,190 @@ static void exposeEntry(ModuleOp module) {
   }
 }
 
+//===----------------------------------------------------------------------===//
+// Calibration
+//===----------------------------------------------------------------------===//
+
+/// The samples of --calibrate: each a list of arguments.
+static FailureOr<std::vector<SmallVector<NpyArray>>>
+readCalibrationSamples(const Signature &signature) {
+  unsigned numArgs = signature.inputs.size();
+  SmallVector<NpyArray> arrays;
+  SmallVector<std::string> names;
+  for (const std::string &path : calibrateInputs) {
+    if (StringRef(path).ends_with(".npz")) {
+      auto entries = readNpz(path);
+      if (!entries) {
+        fail("--calibrate: " + toString(entries.takeError()));
+        return failure();
+      }
+      for (auto &[name, array] : *entries) {
+        names.push_back(path + ":" + name);
+        arrays.push_back(std::move(array));
+      }
+      continue;
+    }
+    llvm::Expected<NpyArray> array = readNpy(path);
+    if (!array) {
+      fail("--calibrate: " + toString(array.takeError()));
+      return failure();
+    }
+    names.push_back(path);
+    arrays.push_back(std::move(*array));
+  }
+  if (numArgs == 0 || arrays.size() % numArgs != 0) {
+    fail("--calibrate: @" + entryName + " takes " + llvm::Twine(numArgs) +
+         " argument(s); got " + llvm::Twine(arrays.size()) +
+         " array(s), which is not a whole number of samples");
+    return failure();
+  }
+  std::vector<SmallVector<NpyArray>> samples;
+  for (size_t g = 0; g < arrays.size(); g += numArgs) {
+    // Each group holds one array per argument: the argument's shape (one
+    // sample) or [S, ...shape] (S samples).
+    int64_t count = -1;
+    for (unsigned a = 0; a < numArgs; ++a) {
+      const NpyArray &array = arrays[g + a];
+      const TensorSpec &spec = signature.inputs[a];
+      ArrayRef<int64_t> shape(array.shape);
+      int64_t s = 0;
+      if (shape == ArrayRef<int64_t>(spec.shape))
+        s = 1;
+      else if (shape.size() == spec.shape.size() + 1 &&
+               shape.drop_front() == ArrayRef<int64_t>(spec.shape))
+        s = shape.front();
+      if (s == 0 || !isNpyDTypeCompatible(array.dtype, spec.elementType)) {
+        fail("--calibrate: '" + names[g + a] + "' holds a " +
+             array.getTypeString() + " array, but argument #" +
+             llvm::Twine(a) + " of @" + entryName + " is " +
+             typeToString(spec.type) +
+             " (samples may be stacked along a new leading dim)");
+        return failure();
+      }
+      if (count >= 0 && s != count) {
+        fail("--calibrate: the arrays of one sample group hold different "
+             "numbers of samples (" +
+             llvm::Twine(count) + " and " + llvm::Twine(s) + ")");
+        return failure();
+      }
+      count = s;
+    }
+    for (int64_t i = 0; i < count; ++i) {
+      SmallVector<NpyArray> sample;
+      for (unsigned a = 0; a < numArgs; ++a) {
+        const NpyArray &array = arrays[g + a];
+        const TensorSpec &spec = signature.inputs[a];
+        NpyArray one(spec.dtype, spec.shape);
+        size_t bytes = one.data.size();
+        std::memcpy(one.data.data(), array.data.data() + i * bytes, bytes);
+        sample.push_back(std::move(one));
+      }
+      samples.push_back(std::move(sample));
+    }
+  }
+  return samples;
+}
+
+/// --calibrate: returns every observed op's input as an extra result of the
+/// entry, runs the samples twice (ranges, then histograms and rows) and
+/// writes the statistics.
+static int runCalibration(MLIRContext &context, ModuleOp module) {
+  if (calibrationOut.empty())
+    return fail("--calibrate needs --calibration-out <stats.json>");
+  auto func = module.lookupSymbol<func::FuncOp>(entryName);
+  FailureOr<Signature> original = getSignature(func);
+  if (failed(original))
+    return 1;
+  FailureOr<std::vector<SmallVector<NpyArray>>> samples =
+      readCalibrationSamples(*original);
+  if (failed(samples))
+    return 1;
+  SmallVector<std::string> keys;
+  SmallVector<Value> observed;
+  forEachQuantizableOp(func, [&](Operation *op, StringRef key) {
+    keys.push_back(key.str());
+    observed.push_back(op->getOperand(0));
+  });
+  if (keys.empty())
+    return fail("--calibrate: @" + entryName +
+                " has no effc.linear or effc.conv2d with a float input to "
+                "observe (raise the model first, e.g. --pipeline effc-raise)");
+  for (auto [key, value] : llvm::zip(keys, observed)) {
+    auto type = dyn_cast<RankedTensorType>(value.getType());
+    if (!type || !type.hasStaticShape() || type.getRank() == 0 ||
+        !type.getElementType().isF32())
+      return fail("--calibrate: the input of '" + key +
+                  "' must be a static f32 tensor");
+  }
+  auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
+  unsigned numResults = ret.getNumOperands();
+  ret->insertOperands(numResults, observed);
+  SmallVector<Type> resultTypes(ret.getOperandTypes());
+  func.setFunctionType(FunctionType::get(
+      &context, func.getFunctionType().getInputs(), resultTypes));
+  FailureOr<Signature> signature = getSignature(func);
+  if (failed(signature))
+    return 1;
+  ModulePassManager cpuPM(&context);
+  buildCpuPipeline(cpuPM, CpuPipelineOptions());
+  if (failed(cpuPM.run(module)))
+    return fail("lowering " + inputFilename + " for calibration failed");
+  FailureOr<std::unique_ptr<CompiledEntry>> compiled =
+      CompiledEntry::create(module, entryName, *signature, "cpu");
+  if (failed(compiled))
+    return 1;
+
+  CalibrationStats stats;
+  for (const std::string &key : keys)
+    stats[key];
+  std::vector<float> values;
+  auto visit = [&](bool histogram) -> LogicalResult {
+    for (const SmallVector<NpyArray> &sample : *samples) {
+      SmallVector<NpyArray> results;
+      double ms;
+      if (llvm::Error err = (*compiled)->run(sample, &results, ms)) {
+        fail(std::move(err));
+        return failure();
+      }
+      for (auto [j, key] : llvm::enumerate(keys)) {
+        const NpyArray &a = results[numResults + j];
+        values.resize(a.getNumElements());
+        for (int64_t i = 0, e = a.getNumElements(); i < e; ++i)
+          values[i] = float(a.getAsDouble(i));
+        ActivationStats &s = stats[key];
+        if (histogram)
+          s.observeHistogram(values.data(), values.size(), a.shape.back());
+        else
+          s.observeRange(values.data(), values.size());
+      }
+    }
+    return success();
+  };
+  if (failed(visit(false)))
+    return 1;
+  for (auto &it : stats)
+    it.second.startHistogram();
+  if (failed(visit(true)))
+    return 1;
+  for (auto &it : stats)
+    it.second.finish();
+  if (llvm::Error err = writeCalibrationStats(calibrationOut, stats))
+    return fail(std::move(err));
+  llvm::outs() << "effc-run: calibrated " << keys.size() << " op(s) of @"
+               << entryName << " on " << samples->size() << " sample(s) -> "
+               << calibrationOut << "\n";
+  llvm::outs().flush();
+  return 0;
+}
+
 static int runMain() {
-  if (targetName == "cuda")
-    return fail("target 'cuda' is not available in this build of effc-run");
-  if (targetName != "cpu")
+  if (targetName == "cuda") {
+    llvm::Expected<CudaRuntime> runtime =
+        loadCudaRuntime(getCudaRuntimePath());
+    if (!runtime)
+      return fail("--target cuda: " + toString(runtime.takeError()));
+    cudaRuntime = *runtime;
+  } else if (targetName != "cpu")
     return fail("unknown --target '" + targetName +
                 "' (expected 'cpu' or 'cuda')");
 
@@ -806,14 +1012,19 @@ static int runMain() {
     }
     exposeEntry(*module);
   }
-  CpuPipelineOptions cpuOptions;
-  ModulePassManager cpuPM(&context);
-  buildCpuPipeline(cpuPM, cpuOptions);
-  if (failed(cpuPM.run(*module)))
-    return fail("lowering " + inputFilename + " for target 'cpu' failed");
+  if (!calibrateInputs.empty())
+    return runCalibration(context, *module);
+  ModulePassManager targetPM(&context);
+  if (cudaRuntime)
+    buildGpuPipeline(targetPM, GpuPipelineOptions());
+  else
+    buildCpuPipeline(targetPM, CpuPipelineOptions());
+  if (failed(targetPM.run(*module)))
+    return fail("lowering " + inputFilename + " for target '" + targetName +
+                "' failed");
 
   FailureOr<std::unique_ptr<CompiledEntry>> compiled =
-      CompiledEntry::create(*module, entryName, *signature, "cpu");
+      CompiledEntry::create(*module, entryName, *signature, targetName);
   if (failed(compiled))
     return 1;
 
@@ -821,6 +1032,9 @@ static int runMain() {
   double ms;
   if (llvm::Error err = (*compiled)->run(inputs, &results, ms))
     return fail(std::move(err));
+  if (cudaRuntime)
+    if (const char *error = cudaRuntime->takeError())
+      return fail(Twine("--target cuda: ") + error);
 
   if (!outputFiles.empty()) {
     for (auto [path, result] : llvm::zip_equal(outputFiles, results))
@@ -899,8 +1113,18 @@ static void keepFreedBuffers() {
 #endif
 }
 
+/// Linux gives a process AMX tile state only on request; the int8 kernels
+/// use AMX tiles on CPUs that have them. Harmless where unsupported.
+static void requestAmxTiles() {
+#if defined(__linux__) && defined(__x86_64__)
+  constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+  (void)syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata);
+#endif
+}
+
 int main(int argc, char **argv) {
   keepFreedBuffers();
+  requestAmxTiles();
   llvm::InitLLVM initLLVM(argc, argv);
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();

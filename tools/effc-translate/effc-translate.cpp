@@ -5,7 +5,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "effc/Target/HlsCpp.h"
 #include "effc/Target/LLVMIR.h"
+#include "effc/Target/PTX.h"
 
 #include "mlir/InitAllTranslations.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
@@ -13,6 +15,8 @@
 int main(int argc, char **argv) {
   mlir::registerAllTranslations();
   mlir::effc::registerLLVMIRTranslations();
+  mlir::effc::registerHlsCppTranslations();
+  mlir::effc::registerPTXTranslations();
   return mlir::failed(
       mlir::mlirTranslateMain(argc, argv, "effc translation driver\n"));
 }

@@ -53,7 +53,13 @@ SparseEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 LogicalResult
 PrecisionPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                           Precision weights, Precision activations,
-                          Granularity granularity, int64_t groupSize) {
+                          Granularity granularity, int64_t groupSize,
+                          FloatAttr inputMin, FloatAttr inputMax,
+                          FloatAttr sqnr) {
+  if (bool(inputMin) != bool(inputMax))
+    return emitError() << "input_min and input_max go together";
+  if (inputMin && inputMin.getValueAsDouble() > inputMax.getValueAsDouble())
+    return emitError() << "input_min must not exceed input_max";
   bool grouped =
       granularity == Granularity::group || granularity == Granularity::block;
   if (grouped && groupSize <= 0)

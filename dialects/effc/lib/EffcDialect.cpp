@@ -33,6 +33,12 @@ LogicalResult EffcDialect::verifyOperationAttribute(Operation *op,
                              << "' must be a #effc.sparsity_plan";
     return success();
   }
+  if (attr.getName() == kSparseDecisionAttrName) {
+    if (!isa<StringAttr>(attr.getValue()))
+      return op->emitError() << "'" << kSparseDecisionAttrName
+                             << "' must be a string";
+    return success();
+  }
   if (attr.getName() == kNameAttrName) {
     if (!isa<StringAttr>(attr.getValue()))
       return op->emitError() << "'" << kNameAttrName << "' must be a string";

@@ -656,6 +656,29 @@ LogicalResult DequantizeOp::verify() {
                            getBlock(), in.getElementType());
 }
 
+LogicalResult UnpackInt4Op::verify() {
+  auto in = getInput().getType(), out = getOutput().getType();
+  if (!isSignedInteger(in.getElementType(), 8))
+    return emitOpError("input must hold i8 bytes, got ")
+           << in.getElementType();
+  if (!out.getElementType().isInteger(4))
+    return emitOpError("result must be an i4 tensor, got ")
+           << out.getElementType();
+  if (in.getRank() != out.getRank() || in.getRank() == 0)
+    return emitOpError("input and result must have the same non-zero rank");
+  int64_t r = in.getRank();
+  for (int64_t i = 0; i + 1 < r; ++i)
+    if (!compatible(in.getDimSize(i), out.getDimSize(i)))
+      return emitOpError("leading dims must match: ")
+             << shapeStr(in.getShape()) << " vs " << shapeStr(out.getShape());
+  int64_t ki = in.getDimSize(r - 1), ko = out.getDimSize(r - 1);
+  if (!ShapedType::isDynamic(ki) && !ShapedType::isDynamic(ko) &&
+      ko != 2 * ki)
+    return emitOpError("the last dim must double: ")
+           << ki << " bytes hold " << 2 * ki << " values, not " << ko;
+  return success();
+}
+
 LogicalResult DynamicQuantizeOp::verify() {
   auto in = getInput().getType();
   auto out = getOutput().getType();
@@ -677,7 +700,9 @@ LogicalResult DynamicQuantizeOp::verify() {
 LogicalResult QuantizedLinearOp::verify() {
   auto in = getInput().getType(), w = getWeight().getType(),
        out = getOutput().getType();
-  if (failed(verifyQuantizedInput(*this, in.getElementType())))
+  bool weightOnly = isa<FloatType>(in.getElementType());
+  if (!weightOnly &&
+      failed(verifyQuantizedInput(*this, in.getElementType())))
     return failure();
   if (w.getRank() != 2)
     return emitOpError("weight must be [N, K], got ")
@@ -690,6 +715,21 @@ LogicalResult QuantizedLinearOp::verify() {
                                 out.getShape(), /*allowBatched=*/false)))
     return failure();
   int64_t n = w.getDimSize(0);
+  if (weightOnly) {
+    // Weight-only quantization: the weight is dequantized and the product
+    // is computed in the input's float type.
+    if (out.getElementType() != in.getElementType())
+      return emitOpError("a weight-only quantized linear (float input) must "
+                         "have a result of the input's type ")
+             << in.getElementType();
+    if (getMultiplier() || getShift())
+      return emitOpError("multiplier and shift need a quantized input and a "
+                         "requantized result");
+    if (failed(verifyBias(*this, getBias(), n, in.getElementType())))
+      return failure();
+    return verifyActivation(*this, getActivation(), getClampMin(),
+                            getClampMax());
+  }
   if (failed(verifyBias(*this, getBias(), n,
                         IntegerType::get(getContext(), 32))))
     return failure();

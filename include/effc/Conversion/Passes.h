@@ -4,7 +4,12 @@
 #define EFFC_CONVERSION_PASSES_H
 
 #include "effc/Dialect/EffcDialect.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -32,6 +37,10 @@ void populateLowerReferenceQuantPatterns(RewritePatternSet &patterns);
 void populateLowerCpuAttentionPatterns(RewritePatternSet &patterns);
 /// The sparse-op part of the reference lowering.
 void populateLowerReferenceSparsePatterns(RewritePatternSet &patterns);
+
+/// effc.sparse_linear with f32 values as vectorized, threaded CSR / BSR /
+/// N:M kernels on tensors (LowerCpuSparse.cpp), for --effc-lower-cpu.
+void populateLowerCpuSparsePatterns(RewritePatternSet &patterns);
 
 #define GEN_PASS_REGISTRATION
 #include "effc/Conversion/Passes.h.inc"

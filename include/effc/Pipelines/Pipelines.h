@@ -36,6 +36,65 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
 /// lower to the `llvm` dialect. Its numbers define correctness.
 void buildReferencePipeline(OpPassManager &pm);
 
+/// Options of `--effc-gpu-pipeline`.
+struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
+  PassOptions::Option<std::string> chip{
+      *this, "chip", llvm::cl::desc("Target GPU: sm_80 or sm_90"),
+      llvm::cl::init("sm_90")};
+  PassOptions::Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("Kernel image embedded in the host module: isa (PTX, "
+                     "JIT-compiled by the driver) or bin (cubin, needs "
+                     "ptxas)"),
+      llvm::cl::init("isa")};
+};
+
+/// effc + upstream ops on tensors -> `--effc-lower-gpu` kernels (compiled
+/// to PTX or cubin in `gpu.binary`) and host code in the `llvm` dialect
+/// that calls the `mgpu*` CUDA runtime functions (lib/Runtime/CudaRuntime).
+void buildGpuPipeline(OpPassManager &pm, const GpuPipelineOptions &options);
+
+/// `gpu.module` contents (kernels from `--effc-lower-gpu`) to the `llvm` /
+/// `nvvm` dialects, ready for `gpu-module-to-binary`.
+void addGpuDeviceLowering(OpPassManager &pm);
+
+/// Registers `--effc-gpu-pipeline`.
+void registerGpuPipeline();
+
+/// Options of `--effc-hls-pipeline`.
+struct HlsPipelineOptions : public PassPipelineOptions<HlsPipelineOptions> {
+  PassOptions::Option<int64_t> dspBudget{
+      *this, "dsp-budget", llvm::cl::desc("DSP48 slices available"),
+      llvm::cl::init(220)};
+  PassOptions::Option<int64_t> bramBudget{
+      *this, "bram-budget", llvm::cl::desc("BRAM18 blocks available"),
+      llvm::cl::init(280)};
+  PassOptions::Option<int64_t> targetIi{
+      *this, "target-ii",
+      llvm::cl::desc("Initiation interval of every pipelined loop"),
+      llvm::cl::init(1)};
+  PassOptions::Option<int64_t> fixedWidth{
+      *this, "fixed-width",
+      llvm::cl::desc("W of ap_fixed<W, I> for float models"),
+      llvm::cl::init(16)};
+  PassOptions::Option<int64_t> fixedInt{
+      *this, "fixed-int",
+      llvm::cl::desc("I of ap_fixed<W, I> for float models"),
+      llvm::cl::init(6)};
+  PassOptions::Option<int64_t> axiBytes{
+      *this, "axi-bytes",
+      llvm::cl::desc("Weights above this many bytes become AXI ports"),
+      llvm::cl::init(262144)};
+};
+
+/// effc ops on tensors -> `--effc-lower-hls` affine loops with directives
+/// chosen by `--effc-hls-optimize` under the budgets, ready for
+/// `effc-translate --emit-hls-cpp`.
+void buildHlsPipeline(OpPassManager &pm, const HlsPipelineOptions &options);
+
+/// Registers `--effc-hls-pipeline`.
+void registerHlsPipeline();
+
 /// Registers `--effc-cpu-pipeline` (and the later target pipelines).
 void registerPipelines();
 

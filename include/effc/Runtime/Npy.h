@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mlir {
@@ -87,6 +88,11 @@ llvm::Expected<NpyArray> parseNpy(llvm::StringRef contents,
 
 /// Reads a `.npy` file.
 llvm::Expected<NpyArray> readNpy(llvm::StringRef path);
+
+/// Reads the arrays of an uncompressed `.npz` archive (`np.savez`), in
+/// archive order, each with its name (without `.npy`).
+llvm::Expected<std::vector<std::pair<std::string, NpyArray>>>
+readNpz(llvm::StringRef path);
 
 /// Serializes `array` as a `.npy` file (format 1.0, or 2.0 when the header
 /// does not fit in 64 KiB).

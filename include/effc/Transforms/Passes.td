@@ -206,12 +206,18 @@ def PrunePass : Pass<"effc-prune", "ModuleOp"> {
       `round(sparsity * blocks)` weakest; R must divide N and C divide K.
 
     `exclude` skips ops whose `name` / `effc.name` string attribute (else
-    location) contains one of the listed substrings; `first` / `last` skip
-    the first / last prunable op. Weights that are not constants are left
-    alone with a remark. The pruned weight stays dense (a new constant) and
-    the op records the decision and the achieved fraction of zeros as
-    `effc.sparsity_plan`. An option out of range or a shape that does not
-    divide is an error.
+    location) contains one of the listed substrings; `first` / `last` (or
+    `exclude-first-last=true`) skip the first / last prunable op. Weights
+    that are not constants are left alone with a remark. The op records
+    the decision and the achieved fraction of zeros as
+    `effc.sparsity_plan`. Then, with `compress=auto` (the default), each
+    pruned 2-D f32 `effc.linear` weight goes through the rewrite of
+    `--effc-sparsify`: it becomes `effc.sparse_linear` (CSR, BSR or N:M)
+    when the target's cost model says the sparse kernel is faster, and
+    otherwise stays a dense constant with zeros, the reason recorded in
+    `effc.sparse_decision`; `compress=always` stores every pruned linear
+    compressed, `compress=never` keeps all of them dense. An option out of
+    range or a shape that does not divide is an error.
 
     Before (`--effc-prune="method=nm n=2 m=4"`):
     ```mlir
@@ -244,6 +250,173 @@ def PrunePass : Pass<"effc-prune", "ModuleOp"> {
     ListOption<"exclude", "exclude", "std::string",
                "Op-name substrings to skip; 'first' / 'last': the first / "
                "last prunable op">,
+    Option<"excludeFirstLast", "exclude-first-last", "bool",
+           /*default=*/"false",
+           "Skip the first and the last prunable op (same as "
+           "exclude=first,last)">,
+    Option<"compress", "compress", "std::string", /*default=*/"\"auto\"",
+           "auto | always | never: store pruned effc.linear weights as "
+           "effc.sparse_linear when the cost model says it pays (auto), "
+           "whenever a layout fits (always), or keep them dense (never)">,
+  ];
+  let dependentDialects = [
+    "::mlir::effc::EffcDialect", "::mlir::arith::ArithDialect"
+  ];
+}
+
+def AssignPrecisionPass : Pass<"effc-assign-precision", "ModuleOp"> {
+  let summary = "Choose each op's weight and activation precision";
+  let description = [{
+    Writes an `effc.precision_plan` on every `effc.linear` / `effc.conv2d`
+    with a constant float weight (ops whose `effc.name` contains an
+    `exclude` substring are skipped). The plan holds the precisions, the
+    scale granularity (`tensor`, `channel`, `group` of `group-size` along
+    K, or `block`: `group-size` x `group-size` weight blocks with 1 x
+    `group-size` activation tiles, DeepSeek-V3's fp8 scheme), the
+    calibrated input range and the measured SQNR.
+
+    Activations: `i8` with `calibration=stats.json` (written by `effc-run
+    --calibrate`) is static, with the range chosen by
+    `calibration-method`: `minmax`, `percentile` (of |x|, default 99.99),
+    `mse` (the clip minimizing the expected squared error) or `entropy`
+    (TensorRT's KL-divergence clip). Without calibration data, int8
+    activations are quantized dynamically (symmetric, one scale per row,
+    or per 1 x G tile with group scales) at run time: that is the default.
+    `f32` (the default), `bf16` and `f16` activations give weight-only
+    quantization; `f8e4m3` needs fp8 weights (dynamic 1 x bk tiles).
+    `auto` pairs integer weights with int8 activations and fp8 with fp8.
+
+    Sensitivity is the SQNR of the op's output on the calibration rows
+    (the effc-run statistics keep up to 32 input rows per op), or of its
+    weights without calibration data. `weights=auto budget-bits=B` picks
+    each op's weights from {bf16, f8e4m3, i8, i4} (each with the given
+    granularity and with groups of `group-size`) to minimize the summed
+    relative output noise (10^(-SQNR/10)) while the stored bits per
+    weight, scales included, average at most B: greedy on the knapsack,
+    each step taking the cheapest added noise per saved bit.
+
+    Before (`weights=i8 granularity=channel`):
+    ```mlir
+    %y = effc.linear %x, %w : tensor<8x64xf32>, tensor<32x64xf32> -> tensor<8x32xf32>
+    ```
+    After:
+    ```mlir
+    %y = effc.linear %x, %w {effc.precision_plan = #effc.precision_plan<
+        weights = i8, activations = f32, granularity = channel,
+        sqnr = 4.2e+01 : f64>} : ...
+    ```
+    Errors: an unknown precision, granularity or method, a group size
+    that does not divide K, `auto` without a budget, a budget below the
+    cheapest plan, an unreadable calibration file.
+  }];
+  let options = [
+    Option<"weights", "weights", "std::string", /*default=*/"\"i8\"",
+           "f32 | bf16 | f16 | f8e4m3 | i8 | i4 | auto">,
+    Option<"activations", "activations", "std::string", /*default=*/"\"f32\"",
+           "f32 | bf16 | f16 | f8e4m3 | i8 | auto">,
+    Option<"granularity", "granularity", "std::string",
+           /*default=*/"\"channel\"", "tensor | channel | group | block">,
+    Option<"groupSize", "group-size", "int64_t", /*default=*/"128",
+           "Weights along K sharing a scale (group), or the block edge (block)">,
+    Option<"budgetBits", "budget-bits", "double", /*default=*/"0",
+           "Average stored bits per weight for weights=auto (0 = off)">,
+    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+           "Statistics JSON written by effc-run --calibrate">,
+    Option<"calibrationMethod", "calibration-method", "std::string",
+           /*default=*/"\"percentile\"", "minmax | percentile | mse | entropy">,
+    Option<"percentile", "percentile", "double", /*default=*/"99.99",
+           "Percentile of |x| kept by calibration-method=percentile">,
+    ListOption<"exclude", "exclude", "std::string",
+               "effc.name substrings of ops to leave in float">,
+  ];
+  let dependentDialects = ["::mlir::effc::EffcDialect"];
+}
+
+def QuantizePass : Pass<"effc-quantize", "ModuleOp"> {
+  let summary = "Materialize precision plans as quantized weights and ops";
+  let description = [{
+    Rewrites every op carrying an `effc.precision_plan`:
+
+    - integer weights, float activations: `effc.quantized_linear` with a
+      float input (weight-only); conv: `effc.dequantize` + `effc.conv2d`;
+    - integer weights, static int8 activations (a calibrated range):
+      `quant.qcast` of the input to `!quant.uniform<i8:f32, s:z>` and
+      `effc.quantized_linear` / `effc.quantized_conv2d` with an int32
+      bias; a result consumed only by the next quantized op is
+      requantized to that op's input type with a fixed-point multiplier
+      and shift, so no float tensor lies between them;
+    - integer weights, dynamic int8 activations: `effc.dynamic_quantize`
+      (1 x bk tiles) + `effc.block_scaled_linear`;
+    - fp8: `effc.dynamic_quantize` to f8E4M3FN + `effc.block_scaled_linear`
+      (fp8 activations), else `effc.dequantize` of fp8 weights;
+    - bf16 / f16 weights: a half-precision constant widened by
+      `arith.extf`.
+
+    Integer weights are stored as real bytes: `i8` constants with
+    `!quant.uniform` per-tensor / per-axis / sub-channel scales via
+    `quant.scast`; int4 packed two to a byte and read through
+    `effc.unpack_int4`. `quant.qcast(quant.dcast(x))` pairs of the same
+    type are removed. With `bias-correction` and the calibration file the
+    mean shift of each op's output that weight quantization causes
+    (`mean(x) . (W - Wq)^T`) is folded into the bias.
+
+    Ops already in quantized form (an upstream `quant` model) are left
+    as they are: their scales are kept.
+  }];
+  let options = [
+    Option<"biasCorrection", "bias-correction", "bool", /*default=*/"false",
+           "Fold the mean output shift of weight quantization into the bias">,
+    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+           "Statistics JSON (for bias-correction)">,
+  ];
+  let dependentDialects = [
+    "::mlir::effc::EffcDialect", "::mlir::arith::ArithDialect",
+    "::mlir::quant::QuantDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::linalg::LinalgDialect"
+  ];
+}
+
+def SparsifyPass : Pass<"effc-sparsify", "ModuleOp"> {
+  let summary = "Store zero-rich constant weights of effc.linear compressed";
+  let description = [{
+    Finds the zeros already in the constant f32 weights of `effc.linear`
+    (pruned by `--effc-prune` or by another tool), enumerates the layouts
+    they fit (CSR; BSR for the block shapes 2x2, 4x1, 4x4, 8x1, 8x4, 8x8,
+    16x1, 16x16 that divide the weight; N:M for m = 4 and 8 when no group
+    holds m non-zeros) and asks the target's cost model
+    (`estimateSparseNs` / `estimateDenseNs` in Sparsify.h; the CPU rates
+    are calibrated from bench/results/sparse.json) which is fastest. When
+    it beats the dense kernel, the op becomes `effc.sparse_linear` with that
+    layout; otherwise it stays dense, zeros kept, so the numbers are the
+    same either way. Both cases record the decision as the string
+    `effc.sparse_decision` (format, sparsity, compressed bytes and the
+    estimates, or why the weight stayed dense), which `--effc-report`
+    shows. `force` compresses whenever a layout fits; `format` restricts
+    the choice to one format (an error when the weight does not fit it and
+    `force` is set).
+
+    Before:
+    ```mlir
+    %w = arith.constant dense<[[0.0, -4.0, 3.0, 0.0]]> : tensor<1x4xf32>
+    %y = effc.linear %x, %w : tensor<64x4xf32>, tensor<1x4xf32> -> tensor<64x1xf32>
+    ```
+    After (`--effc-sparsify="format=nm force=true"`):
+    ```mlir
+    %v = arith.constant dense<[[-4.0, 3.0]]> : tensor<1x2xf32>
+    %i = arith.constant dense<[[1, 2]]> : tensor<1x2xi8>
+    %y = effc.sparse_linear %x, %v, %i {effc.sparse_decision = "nm 2:4: ...",
+        encoding = #effc.sparse_encoding<format = nm, n = 2, m = 4>,
+        weight_shape = array<i64: 1, 4>}
+        : tensor<64x4xf32>, tensor<1x2xf32>, tensor<1x2xi8> -> tensor<64x1xf32>
+    ```
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"cpu\"",
+           "Cost model: cpu | gpu (gpu: no sparse kernels yet, stays dense)">,
+    Option<"format", "format", "std::string", /*default=*/"\"auto\"",
+           "auto | csr | bsr | nm: the formats considered">,
+    Option<"force", "force", "bool", /*default=*/"false",
+           "Compress whenever a layout fits, ignoring the cost model">,
   ];
   let dependentDialects = [
     "::mlir::effc::EffcDialect", "::mlir::arith::ArithDialect"

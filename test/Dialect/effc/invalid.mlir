@@ -625,9 +625,53 @@ func.func @f(%x: tensor<4x256xf32>) {
 // -----
 
 // Tests that the quantized input is per-tensor i8 !quant.uniform.
+func.func @f(%x: tensor<8x64xi8>, %w: tensor<32x64x!quant.uniform<i8:f32, 0.01>>) {
+  // expected-error @+1 {{input must be per-tensor !quant.uniform with i8 storage, got 'i8'}}
+  %y = effc.quantized_linear %x, %w : tensor<8x64xi8>, tensor<32x64x!quant.uniform<i8:f32, 0.01>> -> tensor<8x32xi32>
+  return
+}
+
+// -----
+
+// Tests that a weight-only quantized linear (float input) returns the
+// input's float type.
 func.func @f(%x: tensor<8x64xf32>, %w: tensor<32x64x!quant.uniform<i8:f32, 0.01>>) {
-  // expected-error @+1 {{input must be per-tensor !quant.uniform with i8 storage, got 'f32'}}
+  // expected-error @+1 {{a weight-only quantized linear (float input) must have a result of the input's type 'f32'}}
   %y = effc.quantized_linear %x, %w : tensor<8x64xf32>, tensor<32x64x!quant.uniform<i8:f32, 0.01>> -> tensor<8x32xi32>
+  return
+}
+
+// -----
+
+// Tests that a weight-only quantized linear has a bias of its float type.
+func.func @f(%x: tensor<8x64xf32>, %w: tensor<32x64x!quant.uniform<i8:f32, 0.01>>, %b: tensor<32xi32>) {
+  // expected-error @+1 {{bias element type must be 'f32'}}
+  %y = effc.quantized_linear %x, %w bias %b : tensor<8x64xf32>, tensor<32x64x!quant.uniform<i8:f32, 0.01>>, tensor<32xi32> -> tensor<8x32xf32>
+  return
+}
+
+// -----
+
+// Tests that effc.unpack_int4 doubles the last dim of i8 bytes into i4.
+func.func @f(%p: tensor<4x8xi8>) {
+  // expected-error @+1 {{the last dim must double: 8 bytes hold 16 values, not 8}}
+  %w = effc.unpack_int4 %p : tensor<4x8xi8> -> tensor<4x8xi4>
+  return
+}
+
+// -----
+
+func.func @f(%p: tensor<4x8xi8>) {
+  // expected-error @+1 {{result must be an i4 tensor, got 'i8'}}
+  %w = effc.unpack_int4 %p : tensor<4x8xi8> -> tensor<4x16xi8>
+  return
+}
+
+// -----
+
+func.func @f(%p: tensor<4x8xi16>) {
+  // expected-error @+1 {{input must hold i8 bytes, got 'i16'}}
+  %w = effc.unpack_int4 %p : tensor<4x8xi16> -> tensor<4x16xi4>
   return
 }
 

@@ -474,3 +474,19 @@ func.func @named_linear(%x: tensor<8x64xf32>, %w: tensor<32x64xf32>) -> tensor<8
   %y = effc.linear %x, %w {effc.name = "encoder.fc1"} : tensor<8x64xf32>, tensor<32x64xf32> -> tensor<8x32xf32>
   return %y : tensor<8x32xf32>
 }
+
+// -----
+
+// Tests that packed int4 weights, a weight-only quantized linear and a
+// precision plan with a calibrated range and an SQNR estimate round-trip.
+// CHECK-LABEL: func.func @int4_weight_only
+// CHECK: %[[U:.+]] = effc.unpack_int4 %{{.+}} : tensor<4x4xi8> -> tensor<4x8xi4>
+// CHECK: %[[W:.+]] = quant.scast %[[U]]
+// CHECK: effc.quantized_linear %{{.+}}, %[[W]] bias %{{.+}} {effc.precision_plan = #effc.precision_plan<weights = i4, activations = f32, granularity = group, group_size = 4, input_min = -1.000000e+00 : f64, input_max = 2.000000e+00 : f64, sqnr = 2.150000e+01 : f64>}
+// CHECK-SAME: tensor<4xf32> -> tensor<2x4xf32>
+func.func @int4_weight_only(%x: tensor<2x8xf32>, %p: tensor<4x4xi8>, %b: tensor<4xf32>) -> tensor<2x4xf32> {
+  %u = effc.unpack_int4 %p : tensor<4x4xi8> -> tensor<4x8xi4>
+  %w = quant.scast %u : tensor<4x8xi4> to tensor<4x8x!quant.uniform<i4<-7:7>:f32:{0:1, 1:4}, {{1.0, 2.0}, {1.0, 2.0}, {1.0, 2.0}, {1.0, 2.0}}>>
+  %y = effc.quantized_linear %x, %w bias %b {effc.precision_plan = #effc.precision_plan<weights = i4, activations = f32, granularity = group, group_size = 4, input_min = -1.0 : f64, input_max = 2.0 : f64, sqnr = 21.5 : f64>} : tensor<2x8xf32>, tensor<4x8x!quant.uniform<i4<-7:7>:f32:{0:1, 1:4}, {{1.0, 2.0}, {1.0, 2.0}, {1.0, 2.0}, {1.0, 2.0}}>>, tensor<4xf32> -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}

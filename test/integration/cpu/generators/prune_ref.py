@@ -12,6 +12,8 @@ writes into DIR:
   nm.expected.npy        the output with 2:4 pruned weights
   mag.expected.npy       the output with magnitude-0.9 pruned weights
   full.expected.npy      the output of the unpruned model
+  channel.expected.npy   the output with half of the first layer's
+                         output channels removed (L2 norm, exclude=last)
   *_ties_high.expected.npy  the pruned outputs had ties kept the higher
                          index (must not match)
 
@@ -56,6 +58,23 @@ def prune_magnitude(w, s, ties_low=True):
     return flat.reshape(w.shape)
 
 
+def prune_channels(layers, s, ties_low=True):
+    """Channel pruning of every layer but the last (exclude=last): drop the
+    round(s * N) output rows with the smallest L2 norm (ties keep the lower
+    index), with their bias entries and the next layer's input columns;
+    each layer is ranked after the previous one removed its columns."""
+    layers = [(w.copy(), b.copy()) for w, b in layers]
+    for i in range(len(layers) - 1):
+        w, b = layers[i]
+        drop = int(round(s * w.shape[0]))
+        norms = np.sqrt((gen.f64(w) ** 2).sum(axis=1))
+        keep = np.sort(keep_order(norms, ties_low)[:w.shape[0] - drop])
+        layers[i] = (w[keep], b[keep])
+        nw, nb = layers[i + 1]
+        layers[i + 1] = (nw[:, keep], nb)
+    return layers
+
+
 def model(rng):
     batch, dims = 16, [64, 128, 32]
     x = gen.randn(rng, (batch, dims[0]))
@@ -93,9 +112,9 @@ def model(rng):
     m.emit(f"    return {cur} : {gen.tensor((batch, dims[-1]))}")
     m.emit("  }")
 
-    def forward(prune):
+    def forward(prune, pruned_layers=None):
         h = gen.f64(x)
-        for w, b in layers:
+        for w, b in pruned_layers or layers:
             h = gen.relu(h @ gen.f64(prune(w)).T + gen.f64(b))
         return h
 
@@ -105,6 +124,9 @@ def model(rng):
         "full": forward(lambda w: w),
         "nm_ties_high": forward(lambda w: prune_nm(w, 2, 4, False)),
         "mag_ties_high": forward(lambda w: prune_magnitude(w, 0.9, False)),
+        "channel": forward(lambda w: w, prune_channels(layers, 0.5)),
+        "channel_ties_high": forward(lambda w: w,
+                                     prune_channels(layers, 0.5, False)),
     }
     return m.text(), {"x": x}, expected
 

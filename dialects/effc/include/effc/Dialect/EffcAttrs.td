@@ -144,17 +144,29 @@ def Effc_PrecisionPlanAttr : Effc_Attr<"PrecisionPlan", "precision_plan"> {
     set exactly when the granularity is `group` or `block` (for `block` it
     is the square block edge, 128 in DeepSeek-V3).
 
+    `input_min` / `input_max` are the calibrated range of the op's input
+    activation (absent: quantized dynamically at run time), and `sqnr` the
+    measured signal-to-quantization-noise ratio in dB of the op's output on
+    calibration data (or of its weights when there is none): the estimate
+    `--effc-report` shows.
+
     Example:
     ```mlir
     #effc.precision_plan<weights = i4, activations = bf16,
                          granularity = group, group_size = 128>
+    #effc.precision_plan<weights = i8, activations = i8, granularity = channel,
+                         input_min = -2.5 : f64, input_max = 3.0 : f64,
+                         sqnr = 41.2 : f64>
     ```
   }];
   let parameters = (ins
     EnumParameter<Effc_Precision>:$weights,
     EnumParameter<Effc_Precision>:$activations,
     EnumParameter<Effc_Granularity>:$granularity,
-    DefaultValuedParameter<"int64_t", "0">:$group_size
+    DefaultValuedParameter<"int64_t", "0">:$group_size,
+    OptionalParameter<"::mlir::FloatAttr">:$input_min,
+    OptionalParameter<"::mlir::FloatAttr">:$input_max,
+    OptionalParameter<"::mlir::FloatAttr">:$sqnr
   );
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

@@ -56,6 +56,10 @@ def Effc_Dialect : Dialect {
     /// Name of the discardable attribute naming an op (a layer name from the
     /// frontend) for `exclude=` options and reports.
     static constexpr ::llvm::StringLiteral kNameAttrName = "effc.name";
+    /// Name of the discardable string attribute in which `--effc-sparsify`
+    /// records why a pruned weight stayed dense (or which format won).
+    static constexpr ::llvm::StringLiteral kSparseDecisionAttrName =
+        "effc.sparse_decision";
   }];
 }
 

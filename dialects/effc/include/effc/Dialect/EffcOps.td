@@ -242,6 +242,28 @@ def Effc_DynamicQuantizeOp : Effc_Op<"dynamic_quantize", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Effc_UnpackInt4Op : Effc_Op<"unpack_int4", [Pure]> {
+  let summary = "Unpacks int4 values stored two to a byte";
+  let description = [{
+    Reads bytes `[..., K / 2] x i8` and produces `[..., K] x i4`: element
+    `2j` is the low nibble of byte `j` and element `2j + 1` the high
+    nibble, each sign-extended. This is how `--effc-quantize` stores int4
+    weights, so a constant occupies K / 2 bytes per row; the CPU kernels
+    read the packed bytes directly and unpack them in registers.
+
+    Example:
+    ```mlir
+    %w4 = effc.unpack_int4 %packed : tensor<32x32xi8> -> tensor<32x64xi4>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` type($output)
+  }];
+  let hasVerifier = 1;
+}
+
 def Effc_QuantizedLinearOp
     : Effc_Op<"quantized_linear", [Pure]> {
   let summary = "Integer linear with int32 accumulation and requantization";
@@ -253,7 +275,12 @@ def Effc_QuantizedLinearOp
     sizes `{0:1, 1:G}`), stored as i8 or i4. The optional bias is
     `[N] x i32` in the scale `s_x * s_w`. Products accumulate in int32.
 
-    The result is one of:
+    With a float input (f32, bf16 or f16) the op is weight-only
+    quantized: `output = input x dequantize(weight)^T + bias`, with a float
+    bias of the input's type and a result of the input's type; the kernels
+    dequantize the weight in registers.
+
+    With a quantized input, the result is one of:
     - `i32`: the raw accumulators (per-tensor or per-channel weights only);
     - `f32`/`bf16`/`f16`: dequantized, `acc * s_x * s_w[n]`;
     - `!quant.uniform<i8:f32, s_y:z_y>`: requantized by fixed-point
@@ -332,8 +359,8 @@ def Effc_BlockScaledLinearOp : Effc_Op<"block_scaled_linear", [Pure]> {
   let summary = "Linear on block-scaled fp8/int8 operands (DeepSeek-V3 style)";
   let description = [{
     `output[m, n] = sum_k xq[m, k] * xs[m, k / bk] * wq[n, k] *
-    ws[n / bn, k / bk]`, accumulated in f32 per K block and scaled per
-    block, as DeepSeek-V3's fp8 GEMM does: the input has 1 x `bk` tiles and
+    ws[n / bn, k / bk]`, accumulated per K block (in f32 for f8E4M3FN, exactly in
+    i32 for i8) and scaled per block, as DeepSeek-V3's fp8 GEMM does: the input has 1 x `bk` tiles and
     the weight `bn x bk` blocks (`block = [bn, bk]`, 128x128 there). The
     quantized operands are f8E4M3FN or i8; scales are f32. The input may
     have leading batch dims.

@@ -1,0 +1,91 @@
+//===- Calibration.h - activation statistics for quantization ---*- C++ -*-===//
+//
+// `effc-run --calibrate` observes the input activation of every quantizable
+// op (effc.linear and effc.conv2d with a float input) on sample inputs and
+// writes these statistics as JSON; `--effc-assign-precision
+// calibration=...` reads them back and turns them into activation ranges
+// (min/max, percentile, MSE-optimal or KL-divergence clip) and per-op
+// sensitivities (the op's output SQNR on the recorded sample rows).
+//
+// File format (version 1):
+//   {"version": 1, "bins": 2048, "ops": {"<key>": {
+//      "min": m, "max": M, "count": n, "hist_max": h,
+//      "hist": [2048 counts of |x| over [0, h]],
+//      "row_length": K, "rows": [[...K values...], ...],
+//      "mean": [...K values...]}}}
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef EFFC_TRANSFORMS_CALIBRATION_H
+#define EFFC_TRANSFORMS_CALIBRATION_H
+
+#include "mlir/IR/Operation.h"
+#include "mlir/IR/Value.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Error.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class ModuleOp;
+namespace func {
+class FuncOp;
+} // namespace func
+
+namespace effc {
+
+/// effc.linear / effc.conv2d with a float input.
+bool isQuantizableOp(Operation *op);
+
+/// Calls `fn(op, key)` for every quantizable op of `func` in order. The key
+/// is the op's `effc.name` (or `name`) string attribute, else
+/// "<func>/<kind>#<i>" with i counting ops of that kind in the function.
+void forEachQuantizableOp(func::FuncOp func,
+                          llvm::function_ref<void(Operation *, StringRef)> fn);
+void forEachQuantizableOp(ModuleOp module,
+                          llvm::function_ref<void(Operation *, StringRef)> fn);
+
+/// Statistics of one activation tensor.
+struct ActivationStats {
+  static constexpr int kBins = 2048;
+  static constexpr int kMaxRows = 32;
+
+  double min = 0, max = 0, histMax = 0;
+  int64_t count = 0;
+  std::vector<double> hist;       // kBins counts of |x| over [0, histMax]
+  int64_t rowLength = 0;          // K: the reduction dim (last dim)
+  std::vector<double> rows;       // up to kMaxRows sample rows [R, K]
+  std::vector<double> mean;       // per-K mean over all rows
+
+  int64_t numRows() const { return rowLength ? rows.size() / rowLength : 0; }
+
+  /// First pass: min/max. Second pass (after fixing histMax): histogram,
+  /// rows and means.
+  void observeRange(const float *data, int64_t n);
+  void startHistogram();
+  void observeHistogram(const float *data, int64_t n, int64_t rowLength);
+  void finish();
+};
+
+using CalibrationStats = llvm::StringMap<ActivationStats>;
+
+llvm::Error writeCalibrationStats(StringRef path,
+                                  const CalibrationStats &stats);
+llvm::Expected<CalibrationStats> readCalibrationStats(StringRef path);
+
+enum class RangeMethod { minmax, percentile, mse, entropy };
+std::optional<RangeMethod> parseRangeMethod(StringRef name);
+
+/// The activation range [lo, hi] the method chooses; `percentile` in
+/// (0, 100] is used by RangeMethod::percentile.
+std::pair<double, double> chooseRange(const ActivationStats &stats,
+                                      RangeMethod method, double percentile);
+
+} // namespace effc
+} // namespace mlir
+
+#endif // EFFC_TRANSFORMS_CALIBRATION_H

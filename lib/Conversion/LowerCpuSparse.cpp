@@ -1,0 +1,518 @@
+//===- LowerCpuSparse.cpp - sparse linear kernels for CPUs ------*- C++ -*-===//
+//
+// effc.sparse_linear (f32 values; CSR, BSR or N:M) as a vectorized, threaded
+// loop nest on tensors. The kernels work on the transposed problem
+//
+//   yT[N, M] = W[N, K] (compressed) x xT[K, M]
+//
+// so that every stored weight w at (n, k) is one broadcast and a few fused
+// multiply-adds on contiguous vectors of xT's row k, 16 input rows (one
+// zmm) at a time, with no gathers:
+//
+//   scf.forall chunk of output rows (block rows for BSR)    // OpenMP
+//     for row (block row) in chunk
+//       for m0 in M step 16 * MT                            // MT <= 4 vectors
+//         acc[R][MT] = 0
+//         for stored w (CSR: offsets; N:M: k = g*m + pos; BSR: blocks)
+//           xv[v] = xT[k, m0 + 16v .. +16]                  // vector loads
+//           acc[r][v] = fma(broadcast(w[r]), xv[v], acc[r][v])
+//         yT[row + r, m0 + 16v ..] = acc[r][v]
+//
+// BSR reuses each loaded xT vector for the R rows of its block. The input
+// and result transposes and the bias / activation epilogue are linalg ops
+// that the rest of the CPU pipeline lowers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "effc/Conversion/LinalgBuilders.h"
+#include "effc/Conversion/Passes.h"
+#include "effc/Dialect/EffcOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <algorithm>
+#include <thread>
+
+using namespace mlir;
+using namespace mlir::effc;
+
+namespace {
+
+/// f32 lanes per vector: one zmm.
+constexpr int64_t kLanes = 16;
+
+int64_t chunkFor(int64_t units);
+
+/// Emits the kernel for one sparse_linear into `b`.
+class SparseKernelEmitter {
+public:
+  SparseKernelEmitter(OpBuilder &b, Location loc, SparseLinearOp op, Value xT,
+                      int64_t m)
+      : b(b), loc(loc), op(op), xT(xT), m(m) {
+    n = op.getWeightShape()[0];
+    k = op.getWeightShape()[1];
+    enc = op.getEncoding();
+    rowsPerUnit =
+        enc.getFormat() == SparseFormat::bsr ? enc.getBlockRows() : 1;
+    vecTy = VectorType::get({kLanes}, b.getF32Type());
+    // Accumulators R x MT plus MT loaded vectors and a broadcast in 32 zmm.
+    mt = std::clamp<int64_t>(27 / (rowsPerUnit + 1), 1, 4);
+    mt = std::min<int64_t>(mt, llvm::divideCeil(m, kLanes));
+    planKBlocks();
+  }
+
+  /// yT [N, M] computed from the compressed weight.
+  Value emit() {
+    Type f32 = b.getF32Type();
+    auto yTy = RankedTensorType::get({n, m}, f32);
+    Value init = buildEmpty(b, loc, yTy);
+    int64_t units = n / rowsPerUnit;
+    int64_t chunk = chunkFor(units);
+    int64_t chunks = units / chunk, chunkRows = chunk * rowsPerUnit;
+    auto tileTy = RankedTensorType::get({chunkRows, m}, f32);
+    auto forall = scf::ForallOp::create(
+        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(chunks)},
+        ValueRange{init}, std::nullopt);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(forall.getTerminator());
+    Value c = forall.getInductionVar(0);
+    Value out = forall.getRegionIterArgs()[0];
+    Value row0 = mul(c, idx(chunkRows));
+    SmallVector<OpFoldResult> offs = {row0, b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(chunkRows),
+                                       b.getIndexAttr(m)};
+    SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+    Value tile = tensor::ExtractSliceOp::create(b, loc, tileTy, out, offs,
+                                                sizes, strides);
+    Value units0 = mul(c, idx(chunk));
+    // Column tiles outside, then K blocks, then the chunk's units: the
+    // [K block, tile] slice of xT stays in L1 while every unit reads it.
+    auto perTile = [&](Value m0, int64_t vecs, std::optional<int64_t> tail,
+                       Value t) {
+      return loop(idx(0), idx(kBlocks), idx(1), ValueRange{t},
+                  [&](Value kb, ValueRange it) -> SmallVector<Value> {
+                    return loop(
+                        idx(0), idx(chunk), idx(1), it,
+                        [&](Value u, ValueRange it2) -> SmallVector<Value> {
+                          return {emitTile(add(units0, u),
+                                           mul(u, idx(rowsPerUnit)), it2[0],
+                                           m0, vecs, tail, kb)};
+                        });
+                  })[0];
+    };
+    int64_t step = mt * kLanes, full = m / step;
+    Value done = tile;
+    if (full > 0)
+      done = loop(idx(0), idx(full * step), idx(step), ValueRange{done},
+                  [&](Value m0, ValueRange it) -> SmallVector<Value> {
+                    return {perTile(m0, mt, std::nullopt, it[0])};
+                  })[0];
+    if (int64_t rest = m - full * step; rest > 0)
+      done = perTile(idx(full * step), llvm::divideCeil(rest, kLanes),
+                     full * step, done);
+    b.setInsertionPointToEnd(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(b, loc, done, out, offs, sizes,
+                                          strides);
+    return forall.getResult(0);
+  }
+
+private:
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value toIndex(Value v) {
+    if (v.getType().isIndex())
+      return v;
+    if (v.getType().getIntOrFloatBitWidth() < 32)
+      v = arith::ExtSIOp::create(b, loc, b.getI32Type(), v);
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+  }
+  Value extract(Value t, ValueRange at) {
+    return tensor::ExtractOp::create(b, loc, t, at);
+  }
+  /// An scf.for with iter_args whose body `body(iv, iterArgs)` returns
+  /// the yielded values; returns the loop's results.
+  template <typename Fn>
+  SmallVector<Value> loop(Value lb, Value ub, Value step, ValueRange inits,
+                          Fn body) {
+    auto f = scf::ForOp::create(b, loc, lb, ub, step, inits);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(f.getBody());
+    SmallVector<Value> next = body(f.getInductionVar(), f.getRegionIterArgs());
+    scf::YieldOp::create(b, loc, next);
+    return SmallVector<Value>(f.getResults());
+  }
+  Value zeroVec() {
+    return arith::ConstantOp::create(b, loc, vecTy,
+                                     DenseElementsAttr::get(vecTy, 0.0f));
+  }
+
+  /// The [R, vecs * 16] tile of yT at (the unit's rows, m0); `tailStart`
+  /// is m0 for the last, partial tile (its last vector may pass M).
+  Value emitTile(Value unit, Value localRow, Value tile, Value m0,
+                 int64_t vecs, std::optional<int64_t> tailStart, Value kb) {
+    int64_t r = rowsPerUnit;
+    SmallVector<Value> cols;
+    SmallVector<bool> inBounds;
+    for (int64_t v = 0; v < vecs; ++v) {
+      cols.push_back(add(m0, idx(v * kLanes)));
+      inBounds.push_back(!tailStart || *tailStart + (v + 1) * kLanes <= m);
+    }
+    Value pad = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+    SmallVector<Value> acc(r * vecs, zeroVec());
+    // Later K blocks continue from what the earlier ones stored.
+    if (kBlocks > 1) {
+      Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                          kb, idx(0));
+      for (int64_t i = 0; i < r; ++i)
+        for (int64_t v = 0; v < vecs; ++v)
+          acc[i * vecs + v] = arith::SelectOp::create(
+              b, loc, first, acc[i * vecs + v],
+              vector::TransferReadOp::create(
+                  b, loc, vecTy, tile,
+                  ValueRange{add(localRow, idx(i)), cols[v]}, pad,
+                  ArrayRef<bool>{inBounds[v]}));
+    }
+    // The stored entries of this unit in K block kb: [lo, hi).
+    auto range = [&]() -> std::pair<Value, Value> {
+      if (kBlocks == 1)
+        return {toIndex(extract(op.getOffsets(), unit)),
+                toIndex(extract(op.getOffsets(), add(unit, idx(1))))};
+      Value at = add(mul(unit, idx(kBlocks + 1)), kb);
+      return {toIndex(extract(blockOffsets, at)),
+              toIndex(extract(blockOffsets, add(at, idx(1))))};
+    };
+    // next[i][v] = iter[i][v] + w[i] * xT[kIdx, cols[v]]
+    // `set` selects one of two accumulator sets: consecutive entries of a
+    // CSR row or N:M group alternate between them, so each FMA chain waits
+    // on every other entry only (the FMA latency, not the loads, bounds a
+    // single chain).
+    auto fmaRow = [&](Value kIdx, ArrayRef<Value> w,
+                      SmallVectorImpl<Value> &next, int64_t set = 0) {
+      SmallVector<Value> xv;
+      for (int64_t v = 0; v < vecs; ++v)
+        xv.push_back(vector::TransferReadOp::create(
+            b, loc, vecTy, xT, ValueRange{kIdx, cols[v]}, pad,
+            ArrayRef<bool>{inBounds[v]}));
+      int64_t base = set * r * vecs;
+      for (int64_t i = 0; i < (int64_t)w.size(); ++i) {
+        Value wb = vector::BroadcastOp::create(b, loc, vecTy, w[i]);
+        for (int64_t v = 0; v < vecs; ++v)
+          next[base + i * vecs + v] = vector::FMAOp::create(
+              b, loc, wb, xv[v], next[base + i * vecs + v]);
+      }
+    };
+    // Sums the second accumulator set into the first.
+    auto fold = [&](SmallVector<Value> both) {
+      int64_t half = both.size() / 2;
+      SmallVector<Value> out;
+      for (int64_t i = 0; i < half; ++i)
+        out.push_back(arith::AddFOp::create(b, loc, both[i], both[half + i]));
+      return out;
+    };
+    SmallVector<Value> acc2(acc);
+    acc2.append(r * vecs, zeroVec());
+    Value values = op.getValues(), indices = op.getIndices();
+    SmallVector<Value> result;
+    switch (enc.getFormat()) {
+    case SparseFormat::csr: {
+      auto [lo, hi] = range();
+      // Pairs of entries on the two sets, then the odd one out.
+      Value pairsEnd = add(lo, mul(arith::DivUIOp::create(
+                                       b, loc, arith::SubIOp::create(
+                                                   b, loc, hi, lo),
+                                       idx(2)),
+                                   idx(2)));
+      result = fold(loop(lo, pairsEnd, idx(2), acc2,
+                         [&](Value j, ValueRange iter) {
+                           SmallVector<Value> next = llvm::to_vector(iter);
+                           Value j1 = add(j, idx(1));
+                           fmaRow(toIndex(extract(indices, j)),
+                                  {extract(values, j)}, next, 0);
+                           fmaRow(toIndex(extract(indices, j1)),
+                                  {extract(values, j1)}, next, 1);
+                           return next;
+                         }));
+      result = loop(pairsEnd, hi, idx(1), result,
+                    [&](Value j, ValueRange iter) {
+                      SmallVector<Value> next = llvm::to_vector(iter);
+                      fmaRow(toIndex(extract(indices, j)),
+                             {extract(values, j)}, next);
+                      return next;
+                    });
+      break;
+    }
+    case SparseFormat::nm: {
+      int64_t keep = enc.getN(), grp = enc.getM();
+      int64_t perBlock = kBlock / grp;
+      Value g0 = mul(kb, idx(perBlock));
+      Value g1 = arith::MinSIOp::create(b, loc, add(g0, idx(perBlock)),
+                                        idx(k / grp));
+      result = fold(loop(g0, g1, idx(1), acc2,
+                    [&](Value g, ValueRange iter) {
+                      SmallVector<Value> next = llvm::to_vector(iter);
+                      Value base = mul(g, idx(grp)), j0 = mul(g, idx(keep));
+                      for (int64_t t = 0; t < keep; ++t) {
+                        Value j = add(j0, idx(t));
+                        Value pos = toIndex(extract(indices, {unit, j}));
+                        fmaRow(add(base, pos), {extract(values, {unit, j})},
+                               next, t % 2);
+                      }
+                      return next;
+                    }));
+      break;
+    }
+    case SparseFormat::bsr: {
+      int64_t bc = enc.getBlockCols();
+      auto [lo, hi] = range();
+      result = loop(lo, hi, idx(1), acc, [&](Value j, ValueRange iter) {
+        SmallVector<Value> next = llvm::to_vector(iter);
+        Value k0 = mul(toIndex(extract(indices, j)), idx(bc));
+        for (int64_t cc = 0; cc < bc; ++cc) {
+          SmallVector<Value> w;
+          for (int64_t i = 0; i < r; ++i)
+            w.push_back(extract(values, {j, idx(i), idx(cc)}));
+          fmaRow(add(k0, idx(cc)), w, next);
+        }
+        return next;
+      });
+      break;
+    }
+    }
+    for (int64_t i = 0; i < r; ++i)
+      for (int64_t v = 0; v < vecs; ++v)
+        tile = vector::TransferWriteOp::create(
+                   b, loc, result[i * vecs + v], tile,
+                   ValueRange{add(localRow, idx(i)), cols[v]},
+                   ArrayRef<bool>{inBounds[v]})
+                   .getResult();
+    return tile;
+  }
+
+  /// Splits K into blocks whose [block, 16 * MT] slice of xT fits in L1
+  /// (32 KiB). CSR and BSR then need, per unit, where each K block's
+  /// entries start: read from the constant indices at compile time.
+  void planKBlocks() {
+    int64_t grp = enc.getFormat() == SparseFormat::nm  ? enc.getM()
+                  : enc.getFormat() == SparseFormat::bsr ? enc.getBlockCols()
+                                                         : 1;
+    kBlock = std::max<int64_t>(grp, 32768 / (mt * kLanes * 4) / grp * grp);
+    kBlocks = llvm::divideCeil(k, kBlock);
+    if (kBlocks <= 1 || enc.getFormat() == SparseFormat::nm) {
+      if (kBlocks <= 1)
+        kBlock = k;
+      return;
+    }
+    DenseIntElementsAttr idxAttr, offAttr;
+    if (!matchPattern(op.getIndices(), m_Constant(&idxAttr)) ||
+        !matchPattern(op.getOffsets(), m_Constant(&offAttr))) {
+      kBlocks = 1;
+      kBlock = k;
+      return;
+    }
+    SmallVector<int32_t> cols = llvm::to_vector(idxAttr.getValues<int32_t>());
+    SmallVector<int32_t> offs = llvm::to_vector(offAttr.getValues<int32_t>());
+    int64_t units = n / rowsPerUnit;
+    std::vector<int32_t> starts;
+    starts.reserve(units * (kBlocks + 1));
+    for (int64_t u = 0; u < units; ++u) {
+      int32_t j = offs[u];
+      for (int64_t kb = 0; kb < kBlocks; ++kb) {
+        starts.push_back(j);
+        while (j < offs[u + 1] && cols[j] * grp < (kb + 1) * kBlock)
+          ++j;
+      }
+      starts.push_back(offs[u + 1]);
+    }
+    auto ty = RankedTensorType::get({(int64_t)starts.size()},
+                                    b.getI32Type());
+    blockOffsets = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(ty, ArrayRef(starts)));
+  }
+
+  OpBuilder &b;
+  Location loc;
+  SparseLinearOp op;
+  Value xT;
+  Value blockOffsets;
+  int64_t kBlock = 0, kBlocks = 1;
+  int64_t m, n = 0, k = 0, rowsPerUnit = 1, mt = 1;
+  SparseEncodingAttr enc;
+  VectorType vecTy;
+};
+
+/// The largest divisor of `units` that is at most `units / (4 * threads)`
+/// (at least 1): static chunks, about four per thread.
+int64_t chunkFor(int64_t units) {
+  int64_t threads = std::max<int64_t>(1, std::thread::hardware_concurrency());
+  int64_t want = std::max<int64_t>(1, units / (4 * threads));
+  for (int64_t d = want; d > 1; --d)
+    if (units % d == 0)
+      return d;
+  return 1;
+}
+
+/// Transposes the 16 x 16 block held as 16 row vectors in place: four
+/// stages of two-input shuffles, stage d swapping bit d of the row and
+/// column indices (16 shuffles per stage instead of 256 element moves).
+void transposeInRegisters(OpBuilder &b, Location loc,
+                          MutableArrayRef<Value> rows) {
+  for (int64_t d : {8, 4, 2, 1})
+    for (int64_t i = 0; i < kLanes; ++i) {
+      if (i & d)
+        continue;
+      int64_t j = i + d;
+      SmallVector<int64_t> lo, hi;
+      for (int64_t c = 0; c < kLanes; ++c) {
+        lo.push_back((c & d) == 0 ? c : kLanes + c - d);
+        hi.push_back((c & d) == 0 ? c + d : kLanes + c);
+      }
+      Value ni = vector::ShuffleOp::create(b, loc, rows[i], rows[j], lo);
+      Value nj = vector::ShuffleOp::create(b, loc, rows[i], rows[j], hi);
+      rows[i] = ni;
+      rows[j] = nj;
+    }
+}
+
+/// Writes rows [b0, b0 + bValid) of the transpose of `in` [A, B] into
+/// `tile` [bValid, A], in 16 x 16 register blocks.
+Value transposeRowBlock(OpBuilder &b, Location loc, Value in, Value b0,
+                        int64_t bValid, Value tile) {
+  auto inTy = cast<RankedTensorType>(in.getType());
+  int64_t cols = inTy.getDimSize(0);
+  Type elt = inTy.getElementType();
+  auto vecTy = VectorType::get({kLanes}, elt);
+  auto idx = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(elt));
+  Value zero = arith::ConstantOp::create(
+      b, loc, vecTy, DenseElementsAttr::get(vecTy, b.getZeroAttr(elt)));
+  auto block = [&](Value a0, int64_t aValid, Value t) {
+    SmallVector<Value> rows;
+    for (int64_t i = 0; i < kLanes; ++i)
+      rows.push_back(i < aValid ? vector::TransferReadOp::create(
+                                      b, loc, vecTy, in,
+                                      ValueRange{arith::AddIOp::create(
+                                                     b, loc, a0, idx(i)),
+                                                 b0},
+                                      pad, ArrayRef<bool>{bValid == kLanes})
+                                      .getResult()
+                                : zero);
+    transposeInRegisters(b, loc, rows);
+    for (int64_t j = 0; j < bValid; ++j)
+      t = vector::TransferWriteOp::create(b, loc, rows[j], t,
+                                          ValueRange{idx(j), a0},
+                                          ArrayRef<bool>{aValid == kLanes})
+              .getResult();
+    return t;
+  };
+  int64_t full = cols / kLanes;
+  if (full > 0) {
+    auto loop = scf::ForOp::create(b, loc, idx(0), idx(full * kLanes),
+                                   idx(kLanes), ValueRange{tile});
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    scf::YieldOp::create(b, loc,
+                         block(loop.getInductionVar(), kLanes,
+                               loop.getRegionIterArgs()[0]));
+    b.setInsertionPointAfter(loop);
+    tile = loop.getResult(0);
+  }
+  if (cols % kLanes)
+    tile = block(idx(full * kLanes), cols % kLanes, tile);
+  return tile;
+}
+
+/// `in` [A, B] transposed to [B, A] in 16 x 16 register blocks, threaded
+/// over blocks of 16 output rows (a strided scalar copy costs as much as a
+/// 90%-sparse kernel).
+Value buildBlockTranspose(OpBuilder &b, Location loc, Value in) {
+  auto inTy = cast<RankedTensorType>(in.getType());
+  int64_t rows = inTy.getDimSize(1), cols = inTy.getDimSize(0);
+  Type elt = inTy.getElementType();
+  auto outTy = RankedTensorType::get({rows, cols}, elt);
+  Value out = buildEmpty(b, loc, outTy);
+  int64_t full = rows / kLanes;
+  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+  auto sizes = [&](int64_t r) {
+    return SmallVector<OpFoldResult>{b.getIndexAttr(r), b.getIndexAttr(cols)};
+  };
+  auto blockTy = RankedTensorType::get({kLanes, cols}, elt);
+  if (full > 0) {
+    auto forall = scf::ForallOp::create(
+        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(full)}, ValueRange{out},
+        std::nullopt);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPoint(forall.getTerminator());
+    Value r0 = arith::MulIOp::create(
+        b, loc, forall.getInductionVar(0),
+        arith::ConstantIndexOp::create(b, loc, kLanes));
+    SmallVector<OpFoldResult> offs = {r0, b.getIndexAttr(0)};
+    Value shared = forall.getRegionIterArgs()[0];
+    Value tile = tensor::ExtractSliceOp::create(b, loc, blockTy, shared, offs,
+                                                sizes(kLanes), strides);
+    tile = transposeRowBlock(b, loc, in, r0, kLanes, tile);
+    b.setInsertionPointToEnd(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(b, loc, tile, shared, offs,
+                                          sizes(kLanes), strides);
+    out = forall.getResult(0);
+  }
+  if (int64_t rest = rows % kLanes) {
+    SmallVector<OpFoldResult> offs = {b.getIndexAttr(full * kLanes),
+                                      b.getIndexAttr(0)};
+    Value tile = tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get({rest, cols}, elt), out, offs,
+        sizes(rest), strides);
+    tile = transposeRowBlock(
+        b, loc, in, arith::ConstantIndexOp::create(b, loc, full * kLanes),
+        rest, tile);
+    out = tensor::InsertSliceOp::create(b, loc, tile, out, offs, sizes(rest),
+                                        strides);
+  }
+  return out;
+}
+
+struct LowerSparseLinearCpu : OpRewritePattern<SparseLinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(SparseLinearOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inTy = op.getInput().getType();
+    auto outTy = op.getType();
+    // Quantized values take the reference path.
+    if (!op.getValues().getType().getElementType().isF32() ||
+        !inTy.hasStaticShape() || !outTy.hasStaticShape() ||
+        !op.getValues().getType().hasStaticShape())
+      return failure();
+    Location loc = op.getLoc();
+    int64_t k = op.getWeightShape()[1];
+    int64_t m = inTy.getNumElements() / k;
+    Type f32 = rewriter.getF32Type();
+    Value x = op.getInput();
+    if (inTy.getRank() != 2)
+      x = buildReshape(rewriter, loc, x, RankedTensorType::get({m, k}, f32));
+    Value xT = buildBlockTranspose(rewriter, loc, x);
+    Value yT = SparseKernelEmitter(rewriter, loc, op, xT, m).emit();
+    Value y = buildBlockTranspose(rewriter, loc, yT);
+    y = buildBiasActivation(rewriter, loc, y, op.getBias(), 1,
+                            op.getActivation(), op.getClampMin(),
+                            op.getClampMax());
+    if (outTy.getRank() != 2)
+      y = buildReshape(rewriter, loc, y, outTy);
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::effc::populateLowerCpuSparsePatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerSparseLinearCpu>(patterns.getContext());
+}

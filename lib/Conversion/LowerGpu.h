@@ -1,0 +1,137 @@
+//===- LowerGpu.h - kernel builders of --effc-lower-gpu ---------*- C++ -*-===//
+//
+// Private to lib/Conversion: the tensor-core kernel templates that
+// --effc-lower-gpu instantiates per op, parameterized by shape, element
+// type, sparsity and epilogue.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef EFFC_LIB_CONVERSION_LOWERGPU_H
+#define EFFC_LIB_CONVERSION_LOWERGPU_H
+
+#include "effc/Dialect/EffcAttrs.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/APFloat.h"
+
+#include <array>
+#include <optional>
+
+namespace mlir {
+namespace effc {
+
+/// Index arithmetic shorthands for kernel bodies.
+struct IndexMath {
+  ImplicitLocOpBuilder &b;
+  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, x, y); }
+  Value add(Value x, int64_t y) { return y ? add(x, c(y)) : x; }
+  Value mul(Value x, int64_t y) { return arith::MulIOp::create(b, x, c(y)); }
+  Value div(Value x, int64_t y) { return arith::DivUIOp::create(b, x, c(y)); }
+  Value rem(Value x, int64_t y) { return arith::RemUIOp::create(b, x, c(y)); }
+  Value min(Value x, int64_t y) { return arith::MinUIOp::create(b, x, c(y)); }
+  Value lt(Value x, int64_t y) { return lt(x, c(y)); }
+  Value lt(Value x, Value y) {
+    return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, y);
+  }
+  Value both(Value x, Value y) { return arith::AndIOp::create(b, x, y); }
+};
+
+/// Attributes of the launch stubs `--effc-lower-gpu` declares and
+/// `--effc-lower-gpu-launch` defines: the kernel, grid and block sizes.
+constexpr llvm::StringLiteral kLaunchKernelAttr = "effc_gpu_kernel";
+constexpr llvm::StringLiteral kLaunchGridAttr = "effc_gpu_grid";
+constexpr llvm::StringLiteral kLaunchBlockAttr = "effc_gpu_block";
+
+/// Thread-block tile of every GEMM kernel: 64 x 64 outputs, four warps of
+/// 32 x 32.
+constexpr int64_t kGemmTile = 64;
+constexpr int64_t kGemmThreads = 128;
+
+/// The tensor-core instruction family a GEMM kernel issues.
+enum class MmaKind { F16, BF16, I8, F8E4M3 };
+
+/// What happens to the accumulators before they are stored.
+enum class GemmEpilogue {
+  /// Float accumulators (+ bias) -> activation -> output float type.
+  Float,
+  /// i32 (+ folded bias) -> fixed-point requantization to i8.
+  Requant,
+  /// i32 (+ folded bias) -> f32 * scale[channel] -> activation -> float.
+  Dequant,
+  /// i32 (+ folded bias), relu optional.
+  Int32,
+};
+
+/// One GEMM `out[r][c] = sum_k P[r][k] * Q[c][k]` (both operands K-major),
+/// stored transposed (`out[c][r]`) when `transposeOut`. With `sparse`, P is
+/// 2:4 along K, passed compressed as values [R, K/2] plus metadata
+/// [R, K/16] x i16 (the nibble of each group of four holds the two kept
+/// positions, low index in bits 0-1). The channel of bias and scales is the
+/// Q row (c), or the P row when `transposeOut`.
+///
+/// Kernel arguments, in order: P, [metadata], Q, [xs [R, K/bk], ws
+/// [C/bn, K/bk] when blockScaled], [bias [channels]], [multiplier, shift
+/// (i32) for Requant | scale (f32) for Dequant], out.
+struct GemmSpec {
+  MmaKind kind = MmaKind::F16;
+  bool sparse = false;
+  int64_t rows = 0, cols = 0, depth = 0;
+  bool transposeOut = false;
+  GemmEpilogue epilogue = GemmEpilogue::Float;
+  /// Float epilogue: element type of the bias operand, null without one.
+  /// Integer epilogues always take an i32 bias.
+  Type biasType;
+  Activation activation = Activation::none;
+  std::optional<llvm::APFloat> clampMin, clampMax;
+  Type outType;
+  /// Requant: output zero point and the clamp range in the integer domain
+  /// (activation already folded in).
+  int64_t zeroPoint = 0, qmin = -128, qmax = 127;
+  /// fp8 block scales (DeepSeek-V3): scale block along C and along K.
+  bool blockScaled = false;
+  int64_t scaleBlockC = 0, scaleBlockK = 0;
+};
+
+/// `gpu.launch_func` configuration of a built kernel.
+struct KernelLaunch {
+  gpu::GPUFuncOp func;
+  std::array<int64_t, 3> grid, block;
+};
+
+/// Gives the kernel's shared-memory buffers 16-byte alignment.
+void alignWorkgroupBuffers(gpu::GPUFuncOp func);
+
+/// Why `spec` has no kernel (unsupported shape or type); empty when it
+/// has one.
+std::string checkGemmSpec(const GemmSpec &spec);
+
+/// Builds the GEMM kernel for `spec` at the end of `module`.
+KernelLaunch buildGemmKernel(OpBuilder &builder, Location loc,
+                             gpu::GPUModuleOp module, StringRef name,
+                             const GemmSpec &spec);
+
+/// Flash attention over [BH, S, D] operands: `heads` query heads per batch
+/// entry share key/value heads `heads / kvHeads` at a time.
+struct AttentionSpec {
+  Type elementType;
+  int64_t batch = 1, heads = 1, kvHeads = 1;
+  int64_t queries = 0, keys = 0, headDim = 0, valueDim = 0;
+  double scale = 1.0;
+  bool causal = false;
+};
+
+std::string checkAttentionSpec(const AttentionSpec &spec);
+
+/// Builds the flash-attention kernel; arguments Q [B*H, Sq, D],
+/// K [B*Hkv, Skv, D], V [B*Hkv, Skv, Dv], O [B*H, Sq, Dv].
+KernelLaunch buildAttentionKernel(OpBuilder &builder, Location loc,
+                                  gpu::GPUModuleOp module, StringRef name,
+                                  const AttentionSpec &spec);
+
+} // namespace effc
+} // namespace mlir
+
+#endif // EFFC_LIB_CONVERSION_LOWERGPU_H

@@ -1,0 +1,56 @@
+//===- GpuPipeline.cpp - --effc-gpu-pipeline --------------------*- C++ -*-===//
+//
+// effc and upstream ops on tensors -> tensor-core kernels (PTX or cubin,
+// embedded in `gpu.binary`) plus host code in the `llvm` dialect that
+// drives them through the `mgpu*` runtime functions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "effc/Conversion/CpuTarget.h"
+#include "effc/Conversion/Passes.h"
+#include "effc/Pipelines/Pipelines.h"
+#include "effc/Transforms/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+using namespace mlir::effc;
+
+void mlir::effc::addGpuDeviceLowering(OpPassManager &pm) {
+  // 2-D vector transfers in kernels need full unrolling before they reach
+  // the llvm dialect.
+  parseBuiltinPipeline(
+      pm, "gpu.module(convert-vector-to-scf{full-unroll=true},"
+          "convert-scf-to-cf,convert-nvgpu-to-nvvm,convert-gpu-to-nvvm,"
+          "expand-strided-metadata,lower-affine,convert-vector-to-llvm,"
+          "convert-index-to-llvm,reconcile-unrealized-casts,canonicalize,cse)");
+}
+
+void mlir::effc::buildGpuPipeline(OpPassManager &pm,
+                                  const GpuPipelineOptions &options) {
+  pm.addPass(createRaisePass());
+  LowerGpuPassOptions lowerOptions;
+  lowerOptions.chip = options.chip;
+  pm.addPass(createLowerGpuPass(lowerOptions));
+  // What has no kernel runs on the host.
+  pm.addPass(createLowerReferencePass());
+  parseBuiltinPipeline(pm, "canonicalize,cse");
+  addCpuBufferization(pm);
+  pm.addPass(createLowerGpuLaunchPass());
+  addGpuDeviceLowering(pm);
+  // Host: device allocations, copies and launches become mgpu* calls.
+  parseBuiltinPipeline(pm, "gpu-to-llvm");
+  addCpuLLVMLowering(pm);
+  parseBuiltinPipeline(pm, "gpu-module-to-binary{format=" +
+                               options.format.getValue() + "}");
+}
+
+void mlir::effc::registerGpuPipeline() {
+  PassPipelineRegistration<GpuPipelineOptions>(
+      "effc-gpu-pipeline",
+      "Lower effc and upstream ops on tensors for NVIDIA GPUs: effc-raise, "
+      "effc-lower-gpu (tensor-core kernels), the host remainder through the "
+      "reference lowering, kernels to PTX/cubin, host code to the llvm "
+      "dialect calling the mgpu* CUDA runtime",
+      buildGpuPipeline);
+}

@@ -1,0 +1,425 @@
+//===- AssignPrecision.cpp - per-op precision plans -------------*- C++ -*-===//
+//
+// Chooses each quantizable op's weight and activation precision, writes it
+// as `effc.precision_plan` together with the calibrated activation range
+// and the measured SQNR, and (with weights=auto) picks the precisions that
+// minimize the total measured error under an average-bits budget.
+//
+//===----------------------------------------------------------------------===//
+
+#include "effc/Dialect/EffcOps.h"
+#include "effc/Transforms/Calibration.h"
+#include "effc/Transforms/Passes.h"
+#include "effc/Transforms/QuantMath.h"
+#include "effc/Transforms/WeightData.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Matchers.h"
+
+#include "llvm/ADT/StringSwitch.h"
+
+#include <cmath>
+#include <limits>
+
+namespace mlir {
+namespace effc {
+#define GEN_PASS_DEF_ASSIGNPRECISIONPASS
+#include "effc/Transforms/Passes.h.inc"
+} // namespace effc
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::effc;
+
+namespace {
+
+/// `auto` parses as nullopt inside a successful optional.
+FailureOr<std::optional<Precision>> parsePrecision(StringRef s) {
+  if (s == "auto")
+    return std::optional<Precision>();
+  if (std::optional<Precision> p = symbolizePrecision(s))
+    return std::optional<Precision>(*p);
+  return failure();
+}
+
+/// One quantizable op: its weight as [N, K] doubles and its calibration.
+struct Candidate {
+  Precision weights, activations;
+  Granularity granularity;
+  int64_t groupSize;
+  double bits;  // stored bits, scales included
+  double sqnr;  // measured, dB
+  double noise; // relative noise power 10^(-sqnr/10)
+  std::optional<std::pair<double, double>> range;
+};
+
+struct OpInfo {
+  Operation *op;
+  std::string key;
+  int64_t n = 0, k = 0;
+  std::vector<double> w;
+  const ActivationStats *stats = nullptr;
+  SmallVector<Candidate> candidates; // most precise first
+  unsigned choice = 0;
+};
+
+/// The op's constant weight viewed as [N, K] doubles (conv: [F, KH*KW*C]).
+LogicalResult loadWeight(OpInfo &info) {
+  Value weight = info.op->getOperand(1);
+  auto type = cast<ShapedType>(weight.getType());
+  Attribute cst;
+  std::optional<FloatFormat> format = getFloatFormat(type.getElementType());
+  if (!matchPattern(weight, m_Constant(&cst)) || !format ||
+      !type.hasStaticShape())
+    return failure();
+  std::vector<char> raw =
+      getRawBytes(cst, type.getNumElements(), format->bytes);
+  if (raw.empty())
+    return failure();
+  info.w = toDouble(raw, *format);
+  if (type.getRank() == 3) // batched effc.linear weights: [B * N, K]
+    info.n = type.getDimSize(0) * type.getDimSize(1);
+  else
+    info.n = type.getDimSize(0);
+  info.k = type.getNumElements() / info.n;
+  return success();
+}
+
+struct AssignPrecisionPass
+    : effc::impl::AssignPrecisionPassBase<AssignPrecisionPass> {
+  using Base::Base;
+
+  /// Checks that `g` / group size fit `info`'s op; an error on it if not.
+  LogicalResult checkGranularity(const OpInfo &info, Precision p,
+                                 Granularity g, int64_t groupSize,
+                                 bool report) {
+    auto fail = [&](const Twine &msg) {
+      if (report)
+        info.op->emitError() << msg;
+      return failure();
+    };
+    if (p == Precision::f32 || p == Precision::bf16 || p == Precision::f16)
+      return success();
+    bool conv = isa<Conv2DOp>(info.op);
+    bool batched =
+        cast<ShapedType>(info.op->getOperand(1).getType()).getRank() == 3;
+    if ((conv || batched) &&
+        (g == Granularity::group || g == Granularity::block))
+      return fail(Twine("granularity '") + stringifyGranularity(g) +
+                  "' needs an effc.linear with a [N, K] weight; quantize " +
+                  (conv ? "convolutions" : "batched weights") +
+                  " per tensor or per channel");
+    if (conv && p == Precision::f8e4m3 &&
+        activations == "f8e4m3")
+      return fail("fp8 activations need an effc.linear (block-scaled); "
+                  "quantize this convolution's weights only");
+    if (g == Granularity::group && info.k % groupSize != 0)
+      return fail("group-size " + Twine(groupSize) + " does not divide K = " +
+                  Twine(info.k));
+    if (g == Granularity::block &&
+        (info.k % groupSize != 0 || info.n % groupSize != 0))
+      return fail("block size " + Twine(groupSize) + " does not divide the [" +
+                  Twine(info.n) + ", " + Twine(info.k) + "] weight");
+    return success();
+  }
+
+  /// The activation precision that goes with weights `p`.
+  Precision pairedActivations(Precision p, std::optional<Precision> act) {
+    if (!act)
+      return isIntegerPrecision(p) ? Precision::i8 : p;
+    // With weights=auto, candidates the fixed activation precision does not
+    // pair with keep float activations.
+    if (*act == Precision::i8 && !isIntegerPrecision(p))
+      return Precision::f32;
+    if (*act == Precision::f8e4m3 && p != Precision::f8e4m3)
+      return Precision::f32;
+    return *act;
+  }
+
+  /// Measures one (weights, activations, granularity) candidate on `info`.
+  Candidate measure(const OpInfo &info, Precision wp, Precision ap,
+                    Granularity g, int64_t groupSize, RangeMethod method) {
+    Candidate c{wp, ap, g, groupSize, 0, 0, 0, std::nullopt};
+    QuantizedWeights q =
+        quantizeWeights(info.w, info.n, info.k, wp, g, groupSize);
+    double numel = double(info.n) * double(info.k);
+    c.bits = numel * precisionBits(wp) + 32.0 * q.scales.size();
+    // Activation quantization: static int8 with a calibrated range, else
+    // dynamic per 1 x tile (the K block of the weight scales).
+    AffineParams params{1.0, 0};
+    bool haveParams = false;
+    if (info.stats && isIntegerPrecision(ap)) {
+      c.range = chooseRange(*info.stats, method, percentile);
+      params = int8Params(c.range->first, c.range->second);
+      haveParams = true;
+    }
+    int64_t tile = q.block.cols > 0 && !q.scales.empty() ? q.block.cols
+                                                         : info.k;
+    int64_t rows = info.stats && isa<LinearOp>(info.op) &&
+                           info.stats->rowLength == info.k
+                       ? info.stats->numRows()
+                       : 0;
+    // Keep the measurement cheap on large layers.
+    while (rows > 1 && double(rows) * numel > 6.4e7)
+      rows /= 2;
+    if (rows == 0) {
+      c.sqnr = sqnrDb(info.w, q.dequantized);
+    } else {
+      ArrayRef<double> x(info.stats->rows.data(), rows * info.k);
+      std::vector<double> xs = simulateActivations(
+          x, rows, info.k, ap, haveParams ? &params : nullptr, tile);
+      std::vector<double> ref(rows * info.n), got(rows * info.n);
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t j = 0; j < info.n; ++j) {
+          double a = 0, b = 0;
+          const double *wr = &info.w[j * info.k];
+          const double *qr = &q.dequantized[j * info.k];
+          for (int64_t t = 0; t < info.k; ++t) {
+            a += x[r * info.k + t] * wr[t];
+            b += xs[r * info.k + t] * qr[t];
+          }
+          ref[r * info.n + j] = a;
+          got[r * info.n + j] = b;
+        }
+      c.sqnr = sqnrDb(ref, got);
+    }
+    c.noise = std::isinf(c.sqnr) ? (c.sqnr > 0 ? 0.0 : 1.0)
+                                 : std::pow(10.0, -c.sqnr / 10.0);
+    return c;
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    // Module-level errors point at the first function (a module parsed
+    // from a split input file has no location of its own).
+    Location loc = module.getLoc();
+    for (auto func : module.getOps<func::FuncOp>()) {
+      loc = func.getLoc();
+      break;
+    }
+    auto fail = [&](const Twine &msg) {
+      mlir::emitError(loc) << "effc-assign-precision: " << msg;
+      signalPassFailure();
+    };
+    FailureOr<std::optional<Precision>> wOpt = parsePrecision(weights);
+    FailureOr<std::optional<Precision>> aOpt = parsePrecision(activations);
+    if (failed(wOpt))
+      return fail("unknown precision '" + weights +
+                  "' for weights (expected f32, bf16, f16, f8e4m3, i8, i4 "
+                  "or auto)");
+    if (failed(aOpt))
+      return fail("unknown precision '" + activations +
+                  "' for activations (expected f32, bf16, f16, f8e4m3, i8, "
+                  "i4 or auto)");
+    std::optional<Granularity> gran = symbolizeGranularity(granularity);
+    if (!gran)
+      return fail("unknown granularity '" + granularity +
+                  "' (expected tensor, channel, group or block)");
+    if ((*gran == Granularity::group || *gran == Granularity::block) &&
+        groupSize <= 0)
+      return fail("group-size must be positive, got " + Twine(groupSize));
+    bool isAuto = !*wOpt;
+    if (isAuto && budgetBits <= 0)
+      return fail("weights=auto needs budget-bits > 0");
+    if (!isAuto && budgetBits > 0)
+      return fail("budget-bits needs weights=auto");
+    if (*aOpt && **aOpt == Precision::i4)
+      return fail("activations=i4 is not supported (use i8)");
+    if (*aOpt && (**aOpt == Precision::i8) && *wOpt &&
+        !isIntegerPrecision(**wOpt))
+      return fail("activations=i8 needs integer weights (i8 or i4), got "
+                  "weights=" + weights);
+    if (*aOpt && **aOpt == Precision::f8e4m3 && *wOpt &&
+        **wOpt != Precision::f8e4m3)
+      return fail("activations=f8e4m3 needs weights=f8e4m3");
+    std::optional<RangeMethod> method = parseRangeMethod(calibrationMethod);
+    if (!method)
+      return fail("unknown calibration-method '" + calibrationMethod +
+                  "' (expected minmax, percentile, mse or entropy)");
+    if (!(percentile > 0 && percentile <= 100))
+      return fail("percentile must be in (0, 100], got " +
+                  formatNumber("%g", percentile));
+
+    CalibrationStats stats;
+    if (!calibration.empty()) {
+      auto read = readCalibrationStats(calibration);
+      if (!read) {
+        std::string msg = toString(read.takeError());
+        return fail(msg);
+      }
+      stats = std::move(*read);
+    }
+
+    // Collect the ops.
+    std::vector<OpInfo> infos;
+    bool failedAny = false;
+    forEachQuantizableOp(module, [&](Operation *op, StringRef key) {
+      for (const std::string &pattern : exclude)
+        if (key.contains(pattern))
+          return;
+      OpInfo info;
+      info.op = op;
+      info.key = key.str();
+      if (failed(loadWeight(info))) {
+        op->emitRemark() << "effc-assign-precision: the weight is not a "
+                            "constant of f32/f16/bf16; left in float";
+        return;
+      }
+      auto it = stats.find(key);
+      if (it != stats.end())
+        info.stats = &it->second;
+      else if (!stats.empty())
+        op->emitWarning() << "effc-assign-precision: no calibration data "
+                             "for '" << key << "'";
+      infos.push_back(std::move(info));
+    });
+    if (failedAny)
+      return signalPassFailure();
+
+    // Candidates per op.
+    SmallVector<Precision> choices;
+    if (isAuto)
+      choices = {Precision::bf16, Precision::f8e4m3, Precision::i8,
+                 Precision::i4};
+    else
+      choices = {**wOpt};
+    for (OpInfo &info : infos) {
+      for (Precision p : choices) {
+        Granularity g = *gran;
+        int64_t gs = groupSize;
+        if (p == Precision::bf16 || p == Precision::f16 ||
+            p == Precision::f32) {
+          g = Granularity::tensor;
+          gs = 0;
+        } else if (g != Granularity::group && g != Granularity::block) {
+          gs = 0;
+        }
+        if (isAuto) {
+          // auto skips what does not fit this op instead of failing.
+          if (failed(checkGranularity(info, p, g, gs, /*report=*/false))) {
+            g = Granularity::channel;
+            gs = 0;
+          }
+          if (failed(checkGranularity(info, p, g, gs, /*report=*/false)))
+            continue;
+        } else if (failed(checkGranularity(info, p, g, gs,
+                                           /*report=*/true))) {
+          failedAny = true;
+          continue;
+        }
+        Precision ap = pairedActivations(p, *aOpt);
+        if (isa<Conv2DOp>(info.op) && ap == Precision::f8e4m3)
+          ap = Precision::f32;
+        info.candidates.push_back(measure(info, p, ap, g, gs, *method));
+        // auto also weighs groups of group-size along K against one scale
+        // per channel: more scale bits, less error.
+        if (isAuto && p != Precision::bf16 && g != Granularity::group &&
+            succeeded(checkGranularity(info, p, Granularity::group,
+                                       groupSize, /*report=*/false)) &&
+            groupSize < info.k)
+          info.candidates.push_back(
+              measure(info, p, ap, Granularity::group, groupSize, *method));
+      }
+    }
+    if (failedAny)
+      return signalPassFailure();
+
+    if (isAuto && !infos.empty()) {
+      double numel = 0, total = 0, cheapest = 0;
+      for (OpInfo &info : infos) {
+        numel += double(info.n) * double(info.k);
+        total += info.candidates[0].bits;
+        double lo = info.candidates[0].bits;
+        for (const Candidate &c : info.candidates)
+          lo = std::min(lo, c.bits);
+        cheapest += lo;
+      }
+      double budget = budgetBits * numel;
+      if (cheapest > budget)
+        return fail("budget-bits=" + formatNumber("%g", budgetBits) +
+                    " is below the cheapest plan (" +
+                    formatNumber("%.3f", cheapest / numel) +
+                    " bits per weight)");
+      // Greedy on the knapsack: repeatedly take the step down with the
+      // least added error per saved bit.
+      while (total > budget) {
+        OpInfo *best = nullptr;
+        unsigned bestTo = 0;
+        double bestRatio = std::numeric_limits<double>::infinity();
+        for (OpInfo &info : infos) {
+          const Candidate &cur = info.candidates[info.choice];
+          for (unsigned j = 0; j < info.candidates.size(); ++j) {
+            const Candidate &c = info.candidates[j];
+            double saved = cur.bits - c.bits;
+            if (saved <= 0)
+              continue;
+            double ratio = std::max(0.0, c.noise - cur.noise) / saved;
+            if (ratio < bestRatio) {
+              bestRatio = ratio;
+              best = &info;
+              bestTo = j;
+            }
+          }
+        }
+        if (!best)
+          break;
+        total -= best->candidates[best->choice].bits -
+                 best->candidates[bestTo].bits;
+        best->choice = bestTo;
+      }
+      // A large step may overshoot: spend the slack again on the upgrades
+      // that remove the most noise per added bit and still fit.
+      while (true) {
+        OpInfo *best = nullptr;
+        unsigned bestTo = 0;
+        double bestRatio = 0;
+        for (OpInfo &info : infos) {
+          const Candidate &cur = info.candidates[info.choice];
+          for (unsigned j = 0; j < info.candidates.size(); ++j) {
+            const Candidate &c = info.candidates[j];
+            double added = c.bits - cur.bits;
+            if (added <= 0 || total + added > budget)
+              continue;
+            double ratio = (cur.noise - c.noise) / added;
+            if (ratio > bestRatio) {
+              bestRatio = ratio;
+              best = &info;
+              bestTo = j;
+            }
+          }
+        }
+        if (!best)
+          break;
+        total += best->candidates[bestTo].bits -
+                 best->candidates[best->choice].bits;
+        best->choice = bestTo;
+      }
+      mlir::emitRemark(loc) << "effc-assign-precision: auto plan uses "
+                           << formatNumber("%.3f", total / numel)
+                           << " bits per weight (budget "
+                           << formatNumber("%g", budgetBits) << ")";
+    }
+
+    MLIRContext *ctx = &getContext();
+    Builder b(ctx);
+    for (OpInfo &info : infos) {
+      if (info.candidates.empty())
+        continue;
+      const Candidate &c = info.candidates[info.choice];
+      FloatAttr lo, hi;
+      if (c.range && isIntegerPrecision(c.activations)) {
+        lo = b.getF64FloatAttr(c.range->first);
+        hi = b.getF64FloatAttr(c.range->second);
+      }
+      double sq = std::isinf(c.sqnr) ? (c.sqnr > 0 ? 999.0 : -999.0)
+                                     : std::round(c.sqnr * 100) / 100;
+      auto plan = PrecisionPlanAttr::get(ctx, c.weights, c.activations,
+                                         c.granularity, c.groupSize, lo, hi,
+                                         b.getF64FloatAttr(sq));
+      info.op->setAttr("effc.precision_plan", plan);
+    }
+  }
+};
+
+} // namespace

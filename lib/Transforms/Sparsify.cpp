@@ -1,0 +1,466 @@
+//===- Sparsify.cpp - store zero-rich weights compressed --------*- C++ -*-===//
+//
+// Finds the zeros in the constant weights of effc.linear (pruned by
+// --effc-prune or elsewhere), enumerates the compressed layouts they fit
+// (CSR, BSR, N:M), asks the target's cost model which is fastest, and
+// rewrites the op into effc.sparse_linear when that beats the dense kernel.
+// A weight that stays dense keeps its zeros (so the numbers do not change)
+// and records why in `effc.sparse_decision`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "effc/Transforms/Sparsify.h"
+
+#include "effc/Dialect/EffcOps.h"
+#include "effc/Transforms/Passes.h"
+#include "effc/Transforms/WeightData.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace mlir {
+namespace effc {
+#define GEN_PASS_DEF_SPARSIFYPASS
+#include "effc/Transforms/Passes.h.inc"
+} // namespace effc
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::effc;
+
+//===----------------------------------------------------------------------===//
+// Cost model
+//===----------------------------------------------------------------------===//
+
+// CPU rates, in multiply-adds per ns on one core, of effc's own kernels
+// (LowerCpuMatmul.cpp dense, LowerCpuSparse.cpp sparse), fitted to the
+// 1-thread f32 rows of bench/results/sparse.json (bench/sparse/bench.py,
+// 128x1024x1024 and 16x1024x1024 at 50/70/90/95% and 2:4, Xeon with
+// AVX-512; the 2-thread rows ran on a loaded machine). Only ratios matter:
+// the model compares kernels on one machine.
+//   dense  56.2 MAC/ns at M = 128, 30.9 at M = 16  -> 60 * M / (M + 15)
+//   CSR    29 MAC/ns per stored value x 16-lane row at 4 vectors per
+//          entry, 19 at 1 vector                   -> 35 * v / (v + 0.85)
+//   N:M    as CSR within 5% (2.63 vs 2.51 ms at 50%)
+//   BSR    4x4 blocks: ~56 MAC/ns (each x load feeds R rows)
+//   fixed  ~0.2 ms at 128x1024x1024: 16K (row, K block, column tile)
+//          visits ~8 ns each, and two transposes of M * (K + N) floats.
+namespace cpu_rates {
+constexpr double kDenseMacsPerNs = 60.0, kDenseHalfRows = 15.0;
+constexpr double kCsrMacsPerNs = 35.0, kNmMacsPerNs = 33.0,
+                 kBsrMacsPerNs = 68.0;
+constexpr double kVectorHalf = 0.85;
+constexpr double kVisitNs = 8.0;
+constexpr double kTransposeNsPerElt = 0.25;
+} // namespace cpu_rates
+
+double mlir::effc::estimateDenseNs(SparseTarget target,
+                                   const SparseProblem &p) {
+  (void)target;
+  using namespace cpu_rates;
+  double macs = double(p.rows) * double(p.n) * double(p.k);
+  double rate =
+      kDenseMacsPerNs * double(p.rows) / (double(p.rows) + kDenseHalfRows);
+  return macs / rate;
+}
+
+std::optional<double>
+mlir::effc::estimateSparseNs(SparseTarget target, const SparseProblem &p,
+                             const SparseLayout &layout) {
+  // GPU hook: effc has no sparse tensor-core kernel yet; 2:4 f16/bf16/i8
+  // on sm_80+ is where one would be estimated.
+  if (target == SparseTarget::gpu)
+    return std::nullopt;
+  // The CPU sparse kernels are f32 only (quantized values take the
+  // reference path, never faster than the dense kernel).
+  if (p.valueBytes != 4)
+    return std::nullopt;
+  using namespace cpu_rates;
+  // Mirrors LowerCpuSparse.cpp: 16-lane vectors over the input rows, up to
+  // `vecs` per stored entry, K blocks of 32 KiB of the transposed input.
+  int64_t r = layout.blockRows;
+  int64_t vecs = std::clamp<int64_t>(27 / (r + 1), 1, 4);
+  vecs = std::min<int64_t>(vecs, llvm::divideCeil(p.rows, 16));
+  double lanes = double(llvm::divideCeil(p.rows, 16) * 16);
+  double tiles = double(llvm::divideCeil(p.rows, 16 * vecs));
+  double kBlocks = double(llvm::divideCeil(p.k, 32768 / (vecs * 64)));
+  double rate = layout.format == SparseFormat::csr  ? kCsrMacsPerNs
+                : layout.format == SparseFormat::nm ? kNmMacsPerNs
+                                                    : kBsrMacsPerNs;
+  rate *= double(vecs) / (double(vecs) + kVectorHalf);
+  double units = double(p.n) / double(r);
+  return lanes * double(layout.storedValues) / rate +
+         units * tiles * kBlocks * kVisitNs +
+         double(p.rows) * double(p.n + p.k) * kTransposeNsPerElt;
+}
+
+//===----------------------------------------------------------------------===//
+// Layouts
+//===----------------------------------------------------------------------===//
+
+SmallVector<SparseLayout>
+mlir::effc::findSparseLayouts(ArrayRef<uint8_t> nonzero, int64_t n,
+                              int64_t k, unsigned valueBytes) {
+  SmallVector<SparseLayout> layouts;
+  int64_t nnz = llvm::count(nonzero, 1);
+  {
+    SparseLayout csr;
+    csr.format = SparseFormat::csr;
+    csr.storedValues = nnz;
+    csr.bytes = nnz * (valueBytes + 4) + (n + 1) * 4;
+    layouts.push_back(csr);
+  }
+  static const std::pair<int64_t, int64_t> kBlocks[] = {
+      {2, 2}, {4, 1}, {4, 4}, {8, 1}, {8, 4}, {8, 8}, {16, 1}, {16, 16}};
+  for (auto [r, c] : kBlocks) {
+    if (n % r != 0 || k % c != 0)
+      continue;
+    int64_t blocks = 0;
+    for (int64_t br = 0; br < n; br += r)
+      for (int64_t bc = 0; bc < k; bc += c) {
+        bool any = false;
+        for (int64_t i = br; i < br + r && !any; ++i)
+          for (int64_t j = bc; j < bc + c && !any; ++j)
+            any = nonzero[i * k + j];
+        blocks += any;
+      }
+    SparseLayout bsr;
+    bsr.format = SparseFormat::bsr;
+    bsr.blockRows = r;
+    bsr.blockCols = c;
+    bsr.storedValues = blocks * r * c;
+    bsr.bytes = blocks * (r * c * valueBytes + 4) + (n / r + 1) * 4;
+    layouts.push_back(bsr);
+  }
+  for (int64_t m : {4, 8}) {
+    if (k % m != 0)
+      continue;
+    int64_t most = 0;
+    for (int64_t g = 0; g < n * k; g += m)
+      most = std::max<int64_t>(most,
+                               std::count(&nonzero[g], &nonzero[g] + m, 1));
+    if (most >= m)
+      continue;
+    SparseLayout nm;
+    nm.format = SparseFormat::nm;
+    nm.n = std::max<int64_t>(most, 1);
+    nm.m = m;
+    // A longer group only when it stores strictly less (2:4 over 4:8).
+    if (llvm::any_of(layouts, [&](const SparseLayout &l) {
+          return l.format == SparseFormat::nm && l.n * m <= nm.n * l.m;
+        }))
+      continue;
+    nm.storedValues = n * k / m * nm.n;
+    // One i8 in-group position per stored value.
+    nm.bytes = nm.storedValues * (valueBytes + 1);
+    layouts.push_back(nm);
+  }
+  return layouts;
+}
+
+static std::string describe(const SparseLayout &l) {
+  switch (l.format) {
+  case SparseFormat::csr:
+    return "csr";
+  case SparseFormat::bsr:
+    return "bsr " + std::to_string(l.blockRows) + "x" +
+           std::to_string(l.blockCols);
+  case SparseFormat::nm:
+    return "nm " + std::to_string(l.n) + ":" + std::to_string(l.m);
+  }
+  llvm_unreachable("unknown sparse format");
+}
+
+//===----------------------------------------------------------------------===//
+// Compression
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// A dense row-major [n, k] f32 weight in its compressed pieces.
+struct Compressed {
+  std::vector<float> values;
+  std::vector<int32_t> indices, offsets;
+  std::vector<int8_t> positions; // nm
+};
+
+Compressed compress(ArrayRef<float> w, ArrayRef<uint8_t> nz, int64_t n,
+                    int64_t k, const SparseLayout &l) {
+  Compressed c;
+  switch (l.format) {
+  case SparseFormat::csr:
+    c.offsets.push_back(0);
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t j = 0; j < k; ++j)
+        if (nz[i * k + j]) {
+          c.values.push_back(w[i * k + j]);
+          c.indices.push_back(j);
+        }
+      c.offsets.push_back(c.indices.size());
+    }
+    break;
+  case SparseFormat::bsr: {
+    int64_t r = l.blockRows, cc = l.blockCols;
+    c.offsets.push_back(0);
+    for (int64_t br = 0; br < n; br += r) {
+      for (int64_t bc = 0; bc < k; bc += cc) {
+        bool any = false;
+        for (int64_t i = br; i < br + r && !any; ++i)
+          for (int64_t j = bc; j < bc + cc && !any; ++j)
+            any = nz[i * k + j];
+        if (!any)
+          continue;
+        for (int64_t i = br; i < br + r; ++i)
+          for (int64_t j = bc; j < bc + cc; ++j)
+            c.values.push_back(nz[i * k + j] ? w[i * k + j] : 0.0f);
+        c.indices.push_back(bc / cc);
+      }
+      c.offsets.push_back(c.indices.size());
+    }
+    break;
+  }
+  case SparseFormat::nm: {
+    // Every group stores exactly n slots, ascending positions; a group
+    // with fewer non-zeros is padded with its first zero positions.
+    for (int64_t g = 0; g < n * k; g += l.m) {
+      SmallVector<int64_t> pos;
+      for (int64_t j = 0; j < l.m; ++j)
+        if (nz[g + j])
+          pos.push_back(j);
+      for (int64_t j = 0; j < l.m && (int64_t)pos.size() < l.n; ++j)
+        if (!nz[g + j])
+          pos.push_back(j);
+      llvm::sort(pos);
+      for (int64_t j : pos) {
+        c.values.push_back(nz[g + j] ? w[g + j] : 0.0f);
+        c.positions.push_back(j);
+      }
+    }
+    break;
+  }
+  }
+  return c;
+}
+
+template <typename T>
+DenseElementsAttr rawAttr(RankedTensorType type, const std::vector<T> &data) {
+  ArrayRef<char> raw(reinterpret_cast<const char *>(data.data()),
+                     data.size() * sizeof(T));
+  return DenseElementsAttr::getFromRawBuffer(type, raw);
+}
+
+} // namespace
+
+int64_t mlir::effc::getCompressedBytes(Operation *op) {
+  auto sl = dyn_cast<SparseLinearOp>(op);
+  if (!sl)
+    return 0;
+  int64_t bytes = 0;
+  for (Value v : {sl.getValues(), sl.getIndices(), sl.getOffsets()}) {
+    if (!v)
+      continue;
+    auto t = cast<RankedTensorType>(v.getType());
+    if (!t.hasStaticShape())
+      return 0;
+    unsigned bits = t.getElementTypeBitWidth();
+    if (auto q = dyn_cast<quant::QuantizedType>(t.getElementType()))
+      bits = q.getStorageTypeIntegralWidth();
+    bytes += t.getNumElements() * llvm::divideCeil(bits, 8);
+  }
+  return bytes;
+}
+
+FailureOr<Operation *>
+mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
+  auto linear = dyn_cast<LinearOp>(op);
+  if (!linear)
+    return nullptr;
+  MLIRContext *ctx = op->getContext();
+  auto record = [&](const std::string &why) -> Operation * {
+    op->setDiscardableAttr(EffcDialect::kSparseDecisionAttrName,
+                           StringAttr::get(ctx, why));
+    return nullptr;
+  };
+  Attribute cst;
+  if (!matchPattern(linear.getWeight(), m_Constant(&cst)))
+    return nullptr;
+  auto wTy = cast<RankedTensorType>(linear.getWeight().getType());
+  auto inTy = linear.getInput().getType();
+  auto outTy = linear.getType();
+  if (!wTy.hasStaticShape() || !inTy.hasStaticShape())
+    return record("dense: dynamic shape");
+  if (wTy.getRank() != 2)
+    return record("dense: batched weight (effc.sparse_linear takes [N, K])");
+  if (!wTy.getElementType().isF32())
+    return record("dense: no sparse kernel for " +
+                  [&] {
+                    std::string s;
+                    llvm::raw_string_ostream os(s);
+                    os << wTy.getElementType();
+                    return s;
+                  }() +
+                  " weights");
+  int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
+  std::vector<char> raw = getRawBytes(cst, n * k, 4);
+  if (raw.empty())
+    return record("dense: weight data not available");
+  std::vector<float> w(n * k);
+  std::memcpy(w.data(), raw.data(), raw.size());
+  std::vector<uint8_t> nz(n * k);
+  int64_t nnz = 0;
+  for (int64_t i = 0; i < n * k; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, &w[i], 4);
+    nz[i] = (bits & 0x7fffffffu) != 0;
+    nnz += nz[i];
+  }
+  if (nnz == n * k)
+    return nullptr;
+
+  SparseProblem problem;
+  problem.rows = inTy.getNumElements() / k;
+  problem.n = n;
+  problem.k = k;
+  problem.valueBytes = 4;
+  double dense = estimateDenseNs(options.target, problem);
+
+  std::optional<SparseLayout> best;
+  double bestNs = 0;
+  for (const SparseLayout &l : findSparseLayouts(nz, n, k, 4)) {
+    if (options.format != "auto" &&
+        options.format != stringifySparseFormat(l.format))
+      continue;
+    std::optional<double> ns = estimateSparseNs(options.target, problem, l);
+    if (!ns && !options.force)
+      continue;
+    // Without an estimate (forced on a target without that kernel), the
+    // smallest layout wins.
+    double score = ns ? *ns : double(l.bytes);
+    if (!best || score < bestNs || (score == bestNs && l.bytes < best->bytes)) {
+      best = l;
+      bestNs = score;
+    }
+  }
+  double zeros = 1.0 - double(nnz) / double(n * k);
+  std::string stats = "sparsity " + formatNumber("%.3f", zeros);
+  if (!best) {
+    if (options.format != "auto" && options.force)
+      return op->emitOpError() << "sparsify: the weight does not fit format '"
+                               << options.format << "'",
+             failure();
+    return record("dense: " + stats + ", no sparse kernel on the target for "
+                                     "this layout");
+  }
+  std::string timing = formatNumber("%.3g", bestNs / 1e3) + " us vs dense " +
+                       formatNumber("%.3g", dense / 1e3) + " us";
+  if (!options.force && bestNs >= dense)
+    return record("dense: " + stats + ", best sparse layout (" +
+                  describe(*best) + ") estimated " + timing);
+
+  // Build the compressed operands.
+  Compressed c = compress(w, nz, n, k, *best);
+  OpBuilder b(op);
+  Location loc = op->getLoc();
+  Type f32 = b.getF32Type(), i32 = b.getI32Type(), i8 = b.getI8Type();
+  auto constant = [&](DenseElementsAttr attr) -> Value {
+    return arith::ConstantOp::create(b, loc, attr);
+  };
+  Value values, indices, offsets;
+  SparseEncodingAttr enc;
+  switch (best->format) {
+  case SparseFormat::csr: {
+    int64_t cnt = c.values.size();
+    values = constant(rawAttr(RankedTensorType::get({cnt}, f32), c.values));
+    indices = constant(rawAttr(RankedTensorType::get({cnt}, i32), c.indices));
+    offsets =
+        constant(rawAttr(RankedTensorType::get({n + 1}, i32), c.offsets));
+    enc = SparseEncodingAttr::get(ctx, SparseFormat::csr, 0, 0, 0, 0);
+    break;
+  }
+  case SparseFormat::bsr: {
+    int64_t r = best->blockRows, cc = best->blockCols;
+    int64_t blocks = c.indices.size();
+    values = constant(
+        rawAttr(RankedTensorType::get({blocks, r, cc}, f32), c.values));
+    indices =
+        constant(rawAttr(RankedTensorType::get({blocks}, i32), c.indices));
+    offsets = constant(
+        rawAttr(RankedTensorType::get({n / r + 1}, i32), c.offsets));
+    enc = SparseEncodingAttr::get(ctx, SparseFormat::bsr, 0, 0, r, cc);
+    break;
+  }
+  case SparseFormat::nm: {
+    int64_t per = k / best->m * best->n;
+    values = constant(rawAttr(RankedTensorType::get({n, per}, f32), c.values));
+    indices =
+        constant(rawAttr(RankedTensorType::get({n, per}, i8), c.positions));
+    enc = SparseEncodingAttr::get(ctx, SparseFormat::nm, best->n, best->m, 0,
+                                  0);
+    break;
+  }
+  }
+  auto sparse = SparseLinearOp::create(
+      b, loc, outTy, linear.getInput(), values, indices, offsets,
+      linear.getBias(), enc, b.getDenseI64ArrayAttr({n, k}),
+      linear.getActivationAttr(), linear.getClampMinAttr(),
+      linear.getClampMaxAttr());
+  // Keep the discardable attributes (name, plans) and say what was chosen.
+  for (NamedAttribute attr : op->getDiscardableAttrs())
+    sparse->setDiscardableAttr(attr.getName(), attr.getValue());
+  sparse->setDiscardableAttr(
+      EffcDialect::kSparseDecisionAttrName,
+      StringAttr::get(ctx, describe(*best) + ": " + stats + ", " +
+                               std::to_string(best->bytes) +
+                               " bytes, estimated " + timing +
+                               (options.force ? " (forced)" : "")));
+  Operation *oldWeight = linear.getWeight().getDefiningOp();
+  op->replaceAllUsesWith(sparse);
+  op->erase();
+  if (oldWeight && oldWeight->use_empty())
+    oldWeight->erase();
+  return sparse.getOperation();
+}
+
+//===----------------------------------------------------------------------===//
+// Pass
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+struct SparsifyPass : effc::impl::SparsifyPassBase<SparsifyPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SparsifyOptions opts;
+    if (target == "cpu") {
+      opts.target = SparseTarget::cpu;
+    } else if (target == "gpu") {
+      opts.target = SparseTarget::gpu;
+    } else {
+      module.emitError() << "effc-sparsify: unknown target '" << target
+                         << "' (expected cpu or gpu)";
+      return signalPassFailure();
+    }
+    if (format != "auto" && !symbolizeSparseFormat(format)) {
+      module.emitError() << "effc-sparsify: unknown format '" << format
+                         << "' (expected auto, csr, bsr or nm)";
+      return signalPassFailure();
+    }
+    opts.format = format;
+    opts.force = force;
+    SmallVector<Operation *> linears;
+    module.walk([&](LinearOp op) { linears.push_back(op); });
+    for (Operation *op : linears)
+      if (failed(sparsifyLinear(op, opts)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace

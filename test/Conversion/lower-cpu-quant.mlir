@@ -1,0 +1,88 @@
+// RUN: effc-opt %s -split-input-file --effc-lower-cpu="cpu=sapphirerapids" | FileCheck %s
+// RUN: effc-opt %s -split-input-file --effc-lower-cpu="cpu=sapphirerapids target-features=-avx512vnni,-avxvnni" | FileCheck %s --check-prefix=NOVNNI
+// RUN: effc-opt %s -split-input-file --effc-expand-fp8 | FileCheck %s --check-prefix=FP8
+
+// Tests that an int8 quantized_linear with a constant weight becomes the
+// VNNI kernel: the weight packed at compile time (4 k per lane), the zero
+// point correction folded into the bias ((128 + z_x) * colsum = 125 * 48 =
+// 6000, so 7 - 6000; zero for padded columns), vpdpbusd on 16 x i32, and
+// the fixed-point requantization on i64 lanes. Without VNNI the same
+// layout is multiplied with plain i32 vector arithmetic.
+
+// CHECK-DAG: llvm.mlir.global private constant @{{.+}}(dense<"0x0303030303{{.*}}> : tensor<1x4x128xi8>)
+// CHECK-DAG: llvm.mlir.global private constant @{{.+}}(dense<[-5993, -5993, -5993, -5993, -5993, -5993, -5993, -5993, 0, {{.*}}]> : tensor<32xi32>)
+// CHECK-LABEL: llvm.func @int8(
+// CHECK: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"({{.+}}) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+// CHECK: llvm.mul {{.+}} : vector<16xi64>
+// CHECK: llvm.ashr {{.+}} : vector<16xi64>
+// CHECK: llvm.trunc {{.+}} : vector<16xi64> to vector<16xi8>
+// CHECK-NOT: llvm.intr.fshl
+
+// NOVNNI-LABEL: llvm.func @int8(
+// NOVNNI-NOT: vpdpbusd
+// NOVNNI: llvm.mul {{.+}} : vector<16xi32>
+// NOVNNI: llvm.func @_mlir_ciface_int8(
+func.func @int8(%x: tensor<4x16xi8>) -> tensor<4x8xi8> {
+  %xq = quant.scast %x : tensor<4x16xi8> to tensor<4x16x!quant.uniform<i8:f32, 0.05:-3>>
+  %wc = arith.constant dense<3> : tensor<8x16xi8>
+  %w = quant.scast %wc : tensor<8x16xi8> to tensor<8x16x!quant.uniform<i8<-127:127>:f32, 0.01>>
+  %b = arith.constant dense<7> : tensor<8xi32>
+  %y = effc.quantized_linear %xq, %w bias %b {multiplier = array<i32: 1518500250>, shift = array<i32: 7>} : tensor<4x16x!quant.uniform<i8:f32, 0.05:-3>>, tensor<8x16x!quant.uniform<i8<-127:127>:f32, 0.01>>, tensor<8xi32> -> tensor<4x8x!quant.uniform<i8:f32, 0.1:5>>
+  %r = quant.scast %y : tensor<4x8x!quant.uniform<i8:f32, 0.1:5>> to tensor<4x8xi8>
+  return %r : tensor<4x8xi8>
+}
+
+// -----
+
+// Tests that a weight-only int4 linear reads the packed nibbles (8 per i32
+// lane, the bytes 0x11 of the constant) and unpacks them in registers
+// (shift left, arithmetic shift right by 28, convert), with one scale
+// vector per group and f32 FMAs; no dequantized weight is materialized.
+
+// CHECK-DAG: llvm.mlir.global private constant @{{.+}}(dense<"0x11111111{{.*}}> : tensor<1x8x32xi32>)
+// CHECK-DAG: llvm.mlir.global private constant @{{.+}}(dense<{{.+}}> : tensor<1x2x32xf32>)
+// CHECK-NOT: tensor<2x64xf32>
+// CHECK-LABEL: llvm.func @int4(
+// CHECK: llvm.shl {{.+}} : vector<16xi32>
+// CHECK: llvm.ashr {{.+}} : vector<16xi32>
+// CHECK: llvm.sitofp {{.+}} : vector<16xi32> to vector<16xf32>
+// CHECK: llvm.intr.fmuladd({{.+}}) : (vector<16xf32>, vector<16xf32>, vector<16xf32>) -> vector<16xf32>
+func.func @int4(%x: tensor<1x64xf32>) -> tensor<1x2xf32> {
+  %p = arith.constant dense<17> : tensor<2x32xi8>
+  %u = effc.unpack_int4 %p : tensor<2x32xi8> -> tensor<2x64xi4>
+  %w = quant.scast %u : tensor<2x64xi4> to tensor<2x64x!quant.uniform<i4<-7:7>:f32:{0:1, 1:32}, {{0.5, 0.25}, {0.5, 0.125}}>>
+  %y = effc.quantized_linear %x, %w : tensor<1x64xf32>, tensor<2x64x!quant.uniform<i4<-7:7>:f32:{0:1, 1:32}, {{0.5, 0.25}, {0.5, 0.125}}>> -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
+}
+
+// -----
+
+// Tests that a quantized convolution runs as im2col + the int8 GEMM.
+
+// CHECK-LABEL: llvm.func @conv(
+// CHECK: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+func.func @conv(%xs: tensor<1x6x6x4xi8>) -> tensor<1x6x6x8xi32> {
+  %x = quant.scast %xs : tensor<1x6x6x4xi8> to tensor<1x6x6x4x!quant.uniform<i8:f32, 0.05:2>>
+  %wc = arith.constant dense<1> : tensor<8x3x3x4xi8>
+  %w = quant.scast %wc : tensor<8x3x3x4xi8> to tensor<8x3x3x4x!quant.uniform<i8<-127:127>:f32, 0.02>>
+  %y = effc.quantized_conv2d %x, %w {padding = array<i64: 1, 1, 1, 1>} : tensor<1x6x6x4x!quant.uniform<i8:f32, 0.05:2>>, tensor<8x3x3x4x!quant.uniform<i8<-127:127>:f32, 0.02>> -> tensor<1x6x6x8xi32>
+  return %y : tensor<1x6x6x8xi32>
+}
+
+// -----
+
+// Tests that --effc-expand-fp8 turns f8E4M3FN extf/truncf (scalar and
+// vector) into integer code around bitcasts, with no fp8 conversion left.
+
+// FP8-LABEL: func.func @fp8(
+// FP8-NOT: arith.extf
+// FP8-NOT: arith.truncf
+// FP8: arith.bitcast {{.+}} : f8E4M3FN to i8
+// FP8: arith.bitcast {{.+}} : i32 to f32
+// FP8: arith.bitcast {{.+}} : vector<4xi8> to vector<4xf8E4M3FN>
+// FP8: return
+func.func @fp8(%a: f8E4M3FN, %b: vector<4xf32>) -> (f32, vector<4xf8E4M3FN>) {
+  %e = arith.extf %a : f8E4M3FN to f32
+  %t = arith.truncf %b : vector<4xf32> to vector<4xf8E4M3FN>
+  return %e, %t : f32, vector<4xf8E4M3FN>
+}

@@ -1,0 +1,51 @@
+// RUN: effc-opt %s --effc-lower-hls -split-input-file -verify-diagnostics
+// RUN: not effc-opt %s --effc-lower-hls="fixed-width=8 fixed-int=8" -split-input-file 2>&1 | FileCheck %s --check-prefix=FORMAT
+
+// FORMAT: error: effc-lower-hls: the fixed-point format needs 0 < fixed-int < fixed-width <= 31
+
+// Tests that an op the HLS path does not lower yet is an error on it.
+func.func @attention(%q: tensor<4x8xf32>, %k: tensor<4x8xf32>, %v: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{effc-lower-hls: effc.attention is not supported on the HLS path yet}}
+  %o = effc.attention %q, %k, %v : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32> -> tensor<4x8xf32>
+  return %o : tensor<4x8xf32>
+}
+
+// -----
+
+// Tests that an activation without an HLS form is an error.
+func.func @gelu(%x: tensor<2x4xf32>) -> tensor<2x2xf32> {
+  %w = arith.constant dense<1.0> : tensor<2x4xf32>
+  // expected-error @+1 {{effc-lower-hls: activation gelu is not supported on the HLS path (none, relu, clamp)}}
+  %y = effc.linear %x, %w {activation = #effc.activation<gelu>} : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x2xf32>
+  return %y : tensor<2x2xf32>
+}
+
+// -----
+
+// Tests that a weight computed at run time cannot become a ROM.
+func.func @dynamic_weight(%x: tensor<2x4xf32>, %w: tensor<2x4xf32>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{effc-lower-hls: the weight must be a constant}}
+  %y = effc.linear %x, %w : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x2xf32>
+  return %y : tensor<2x2xf32>
+}
+
+// -----
+
+// Tests that float layers and quantized ops in one function are refused
+// (f32 would have to be both ap_fixed and float).
+// expected-error @+1 {{effc-lower-hls: a function mixes float layers and quantized ones}}
+func.func @mixed(%x: tensor<2x4xf32>) -> tensor<2x4xi8> {
+  %w = arith.constant dense<1.0> : tensor<4x4xf32>
+  %y = effc.linear %x, %w : tensor<2x4xf32>, tensor<4x4xf32> -> tensor<2x4xf32>
+  %q = quant.qcast %y : tensor<2x4xf32> to tensor<2x4x!quant.uniform<i8:f32, 0.1>>
+  %s = quant.scast %q : tensor<2x4x!quant.uniform<i8:f32, 0.1>> to tensor<2x4xi8>
+  return %s : tensor<2x4xi8>
+}
+
+// -----
+
+// Tests that dynamic shapes are refused.
+// expected-error @+1 {{effc-lower-hls: arguments must be static tensors}}
+func.func @dynamic(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  return %x : tensor<?x4xf32>
+}

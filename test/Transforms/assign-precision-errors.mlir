@@ -1,0 +1,30 @@
+// Tests that bad options and inputs of --effc-assign-precision are errors
+// with a location and exit code 1, never a silent no-op.
+
+// RUN: not effc-opt %s --effc-assign-precision="weights=i3" 2>&1 | FileCheck %s --check-prefix=PREC
+// PREC: assign-precision-errors.mlir:26:1: error: effc-assign-precision: unknown precision 'i3' for weights (expected f32, bf16, f16, f8e4m3, i8, i4 or auto)
+// RUN: not effc-opt %s --effc-assign-precision="weights=i8 activations=int8" 2>&1 | FileCheck %s --check-prefix=ACT
+// ACT: error: effc-assign-precision: unknown precision 'int8' for activations
+// RUN: not effc-opt %s --effc-assign-precision="weights=i4 granularity=group group-size=48" 2>&1 | FileCheck %s --check-prefix=GROUP
+// GROUP: assign-precision-errors.mlir:28:8: error: group-size 48 does not divide K = 64
+// RUN: not effc-opt %s --effc-assign-precision="weights=i4 granularity=row" 2>&1 | FileCheck %s --check-prefix=GRAN
+// GRAN: error: effc-assign-precision: unknown granularity 'row' (expected tensor, channel, group or block)
+// RUN: not effc-opt %s --effc-assign-precision="weights=auto budget-bits=3" 2>&1 | FileCheck %s --check-prefix=BUDGET
+// BUDGET: error: effc-assign-precision: budget-bits=3 is below the cheapest plan (4.500 bits per weight)
+// RUN: not effc-opt %s --effc-assign-precision="weights=auto" 2>&1 | FileCheck %s --check-prefix=NOBUDGET
+// NOBUDGET: error: effc-assign-precision: weights=auto needs budget-bits > 0
+// RUN: not effc-opt %s --effc-assign-precision="weights=i8 calibration=%t.missing.json" 2>&1 | FileCheck %s --check-prefix=CALIB
+// CALIB: error: effc-assign-precision: cannot read calibration file '{{.*}}missing.json'
+// RUN: not effc-opt %s --effc-assign-precision="weights=i8 activations=i8 calibration-method=max" 2>&1 | FileCheck %s --check-prefix=METHOD
+// METHOD: error: effc-assign-precision: unknown calibration-method 'max' (expected minmax, percentile, mse or entropy)
+// RUN: not effc-opt %s --effc-assign-precision="weights=bf16 activations=i8" 2>&1 | FileCheck %s --check-prefix=PAIR
+// PAIR: error: effc-assign-precision: activations=i8 needs integer weights (i8 or i4), got weights=bf16
+// RUN: echo '{"version": 1, "bins": 16, "ops": {}}' > %t.bad.json
+// RUN: not effc-opt %s --effc-assign-precision="weights=i8 calibration=%t.bad.json" 2>&1 | FileCheck %s --check-prefix=BADJSON
+// BADJSON: error: effc-assign-precision: calibration file '{{.*}}bad.json': expected "bins": 2048
+
+func.func @f(%x: tensor<2x64xf32>) -> tensor<2x32xf32> {
+  %w = arith.constant dense<0.5> : tensor<32x64xf32>
+  %y = effc.linear %x, %w : tensor<2x64xf32>, tensor<32x64xf32> -> tensor<2x32xf32>
+  return %y : tensor<2x32xf32>
+}

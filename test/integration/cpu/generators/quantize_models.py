@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Models and data for the quantization tests, computed with NumPy alone.
+
+  quantize_models.py CASE DIR
+
+CASE is `mlp` (a 3-layer MLP, 256 -> 512 -> 256 -> 10, ReLU and GELU, as
+torch-mlir emits it; entry @forward) or `conv` (gen.py's depthwise-separable
+conv block; entry @dw_s1).
+Writes into DIR: model.mlir, x.npy (the evaluation input),
+forward.expected.npy (the float result, computed in float64), and
+calib.npz (np.savez: 8 calibration samples of the input, stacked along a
+new leading dim, drawn from the same distribution as x but not x itself).
+"""
+
+import math
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gen  # noqa: E402
+
+
+def case_mlp(rng):
+    batch, dims = 16, [256, 512, 256, 10]
+    acts = ["relu", "gelu", None]
+    m = gen.Model("A 3-layer MLP (256 -> 512 -> 256 -> 10, batch 16) as "
+                  "torch-mlir emits it, for the quantization tests.")
+    m.map("id2", "affine_map<(d0, d1) -> (d0, d1)>")
+    m.map("row", "affine_map<(d0, d1) -> (d1)>")
+    m.emit(f"  func.func @forward(%x: {gen.tensor((batch, dims[0]))}) -> "
+           f"{gen.tensor((batch, dims[-1]))} {{")
+    m.emit("    %zero = arith.constant 0.0 : f32")
+    cur = "%x"
+    layers = []
+    for i, (k, n) in enumerate(zip(dims[:-1], dims[1:])):
+        w = gen.randn(rng, (n, k), math.sqrt(2.0 / k))
+        b = gen.randn(rng, (n,), 0.1)
+        layers.append((w, b, acts[i]))
+        m.emit(f"    %w{i} = arith.constant {gen.hexconst(w)}")
+        m.emit(f"    %b{i} = arith.constant {gen.hexconst(b)}")
+        m.emit(f"    %wt{i}_e = tensor.empty() : {gen.tensor((k, n))}")
+        m.emit(f"    %wt{i} = linalg.transpose ins(%w{i} : "
+               f"{gen.tensor((n, k))}) outs(%wt{i}_e : {gen.tensor((k, n))}) "
+               f"permutation = [1, 0]")
+        gen.zero_filled(m, f"%acc{i}", (batch, n))
+        m.emit(f"    %mm{i} = linalg.matmul ins({cur}, %wt{i} : "
+               f"{gen.tensor((batch, k))}, {gen.tensor((k, n))}) "
+               f"outs(%acc{i} : {gen.tensor((batch, n))}) -> "
+               f"{gen.tensor((batch, n))}")
+        gen.bias_generic(m, f"%ba{i}", f"%mm{i}", f"%b{i}", (batch, n), "row")
+        cur = f"%ba{i}"
+        if acts[i] == "relu":
+            gen.relu_generic(m, f"%act{i}", cur, (batch, n))
+            cur = f"%act{i}"
+        elif acts[i] == "gelu":
+            gen.gelu_generic(m, f"%act{i}", cur, (batch, n))
+            cur = f"%act{i}"
+    m.emit(f"    return {cur} : {gen.tensor((batch, dims[-1]))}")
+    m.emit("  }")
+
+    def forward(x):
+        y = gen.f64(x)
+        for w, b, act in layers:
+            y = y @ gen.f64(w).T + gen.f64(b)
+            if act == "relu":
+                y = gen.relu(y)
+            elif act == "gelu":
+                y = gen.gelu(y)
+        return y
+
+    # Inputs: a non-zero mean and a few heavy-tailed features, as real
+    # activations have.
+    def sample(shape):
+        x = gen.randn(rng, shape) + 0.3
+        x[..., :4] *= 4.0
+        return gen.f32(x)
+
+    return m.text(), sample, forward, (batch, dims[0])
+
+
+def case_conv(rng):
+    text, inputs, expected = gen.case_dwconv(rng)
+    x = inputs["x"]
+    # The conv block's reference is computed by gen.py for its own input;
+    # the forward for other inputs is not exposed, so calibration samples
+    # are drawn from the same distribution and the evaluation input is
+    # gen.py's.
+    return text, x, expected["dw_s1"]
+
+
+def main():
+    case, out = sys.argv[1], sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    rng = np.random.default_rng({"mlp": 41, "conv": 42}[case])
+    if case == "mlp":
+        text, sample, forward, shape = case_mlp(rng)
+        x = sample(shape)
+        calib = sample((8,) + shape)
+        expected = forward(x)
+    else:
+        text, x, expected = case_conv(rng)
+        calib = gen.f32(rng.standard_normal((8,) + x.shape))
+    with open(os.path.join(out, "model.mlir"), "w") as f:
+        f.write(text)
+    np.save(os.path.join(out, "x.npy"), x)
+    np.save(os.path.join(out, "forward.expected.npy"), gen.f32(expected))
+    np.savez(os.path.join(out, "calib.npz"), x=calib)
+
+
+if __name__ == "__main__":
+    main()

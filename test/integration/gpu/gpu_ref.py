@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Writes a GPU test case (model, inputs, expected output) and checks it.
+
+  gpu_ref.py gen CASE DIR     writes DIR/model.mlir, DIR/in*.npy, DIR/expected.npy
+  gpu_ref.py check DIR OUT    prints PASS/FAIL comparing OUT.npy to expected
+
+Cases: gemm_f16 (bias + relu), sparse_f16 (2:4 constant weight),
+attention_f16 (causal, GQA), int8 (requantized, bit-exact). The expected
+values are computed here in NumPy, independently of effc.
+"""
+import os
+import sys
+
+import numpy as np
+
+rng = np.random.default_rng(7)
+
+
+def mlir_dense(a, elt):
+    def fmt(v):
+        return repr(float(v)) if elt.startswith("f") else str(int(v))
+    if a.ndim == 1:
+        body = ", ".join(fmt(v) for v in a)
+    else:
+        body = ", ".join("[" + ", ".join(fmt(v) for v in r) + "]" for r in a)
+    shape = "x".join(str(d) for d in a.shape)
+    return f"dense<[{body}]> : tensor<{shape}x{elt}>"
+
+
+def gen(case, d):
+    os.makedirs(d, exist_ok=True)
+    tol = 2e-2
+    if case in ("gemm_f16", "sparse_f16"):
+        m, n, k = 96, 80, 128
+        x = rng.standard_normal((m, k)).astype(np.float16)
+        w = rng.standard_normal((n, k)).astype(np.float16)
+        if case == "sparse_f16":
+            g = w.reshape(n, k // 4, 4)
+            drop = np.argsort(np.abs(g), axis=-1)[..., :2]
+            np.put_along_axis(g, drop, 0, axis=-1)
+            w = g.reshape(n, k)
+        b = rng.standard_normal(n).astype(np.float16)
+        y = np.maximum(x.astype(np.float32) @ w.astype(np.float32).T + b, 0)
+        body = f"""
+  %w = arith.constant {mlir_dense(w, 'f16')}
+  %bf = arith.constant {mlir_dense(b, 'f16')}
+  %y = effc.linear %x, %w bias %bf {{activation = #effc.activation<relu>}}
+      : tensor<{m}x{k}xf16>, tensor<{n}x{k}xf16>, tensor<{n}xf16> -> tensor<{m}x{n}xf16>"""
+        sig = f"%x: tensor<{m}x{k}xf16>) -> tensor<{m}x{n}xf16>"
+        inputs, expected = [x], y.astype(np.float16)
+    elif case == "attention_f16":
+        h, hkv, s, dh = 4, 2, 100, 64
+        q = rng.standard_normal((1, h, s, dh)).astype(np.float16)
+        kk = rng.standard_normal((1, hkv, s, dh)).astype(np.float16)
+        v = rng.standard_normal((1, hkv, s, dh)).astype(np.float16)
+        kr = np.repeat(kk, h // hkv, axis=1).astype(np.float32)
+        vr = np.repeat(v, h // hkv, axis=1).astype(np.float32)
+        sc = q.astype(np.float32) @ kr.transpose(0, 1, 3, 2) / np.sqrt(dh)
+        sc = np.where(np.tril(np.ones((s, s), bool)), sc, -np.inf)
+        p = np.exp(sc - sc.max(-1, keepdims=True))
+        expected = ((p / p.sum(-1, keepdims=True)) @ vr).astype(np.float16)
+        t = lambda hh: f"tensor<1x{hh}x{s}x{dh}xf16>"
+        body = f"""
+  %y = effc.attention %x, %k, %v {{mask = #effc.mask<causal>}}
+      : {t(h)}, {t(hkv)}, {t(hkv)} -> {t(h)}"""
+        sig = f"%x: {t(h)}, %k: {t(hkv)}, %v: {t(hkv)}) -> {t(h)}"
+        inputs = [q, kk, v]
+    elif case == "int8":
+        m, n, k = 64, 48, 128
+        zx, zy, mult, shift = -3, 5, 1518500250, 7
+        x = rng.integers(-128, 128, (m, k)).astype(np.int8)
+        w = rng.integers(-127, 128, (n, k)).astype(np.int8)
+        b = rng.integers(-500, 500, n).astype(np.int32)
+        acc = (x.astype(np.int64) - zx) @ w.astype(np.int64).T + b
+        t = 31 + shift
+        yq = ((acc * mult + (1 << (t - 1))) >> t) + zy
+        expected = np.clip(yq, zy, 127).astype(np.int8)  # relu: max(y, zy)
+        qin = f"tensor<{m}x{k}x!quant.uniform<i8:f32, 0.05:{zx}>>"
+        qout = f"tensor<{m}x{n}x!quant.uniform<i8:f32, 0.1:{zy}>>"
+        body = f"""
+  %xq = quant.scast %x : tensor<{m}x{k}xi8> to {qin}
+  %wc = arith.constant {mlir_dense(w, 'i8')}
+  %w = quant.scast %wc : tensor<{n}x{k}xi8> to tensor<{n}x{k}x!quant.uniform<i8<-127:127>:f32, 0.01>>
+  %bf = arith.constant {mlir_dense(b, 'i32')}
+  %yq = effc.quantized_linear %xq, %w bias %bf {{activation = #effc.activation<relu>,
+      multiplier = array<i32: {mult}>, shift = array<i32: {shift}>}}
+      : {qin}, tensor<{n}x{k}x!quant.uniform<i8<-127:127>:f32, 0.01>>, tensor<{n}xi32> -> {qout}
+  %y = quant.scast %yq : {qout} to tensor<{m}x{n}xi8>"""
+        sig = f"%x: tensor<{m}x{k}xi8>) -> tensor<{m}x{n}xi8>"
+        inputs, tol = [x], 0
+    else:
+        sys.exit(f"unknown case {case}")
+    with open(os.path.join(d, "model.mlir"), "w") as f:
+        f.write(f"func.func @main({sig} {{{body}\n  return %y : "
+                f"{sig.split('-> ')[1]}\n}}\n")
+    for i, a in enumerate(inputs):
+        np.save(os.path.join(d, f"in{i}.npy"), a)
+    np.save(os.path.join(d, "expected.npy"), expected)
+    with open(os.path.join(d, "tol"), "w") as f:
+        f.write(str(tol))
+
+
+def check(d, out):
+    exp = np.load(os.path.join(d, "expected.npy"))
+    got = np.load(out)
+    tol = float(open(os.path.join(d, "tol")).read())
+    if got.shape != exp.shape:
+        print(f"FAIL shape {got.shape} != {exp.shape}")
+        return 1
+    err = np.abs(got.astype(np.float64) - exp.astype(np.float64)).max()
+    scale = max(1.0, np.abs(exp.astype(np.float64)).max())
+    ok = err / scale <= tol
+    print(f"{'PASS' if ok else 'FAIL'} max_abs_err={err:g}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "gen":
+        gen(sys.argv[2], sys.argv[3])
+    else:
+        sys.exit(check(sys.argv[2], sys.argv[3]))
