@@ -38,7 +38,7 @@ GEN_CMD="$PYTHON bench/quant/generate.py $SCRATCH"
 $GEN_CMD >>"$LOG" || die "generate.py failed"
 BUILD_DNNL_CMD="${CXX:-g++} -O2 -o $SCRATCH/onednn_matmul bench/quant/onednn_matmul.cpp -ldnnl"
 $BUILD_DNNL_CMD || die "building the oneDNN driver failed: $BUILD_DNNL_CMD"
-BUILD_STREAM_CMD="${CC:-cc} -O2 -march=native -fopenmp -o $SCRATCH/stream bench/quant/stream.c"
+BUILD_STREAM_CMD="${CC:-cc} -O3 -march=native -fopenmp -o $SCRATCH/stream bench/quant/stream.c"
 $BUILD_STREAM_CMD || die "building the bandwidth probe failed: $BUILD_STREAM_CMD"
 
 # measure KIND SHAPE THREADS ROUND CMD: appends
@@ -96,7 +96,8 @@ mv "$SCRATCH/stream.tsv.new" "$SCRATCH/stream.tsv"
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 ELAPSED=$(($(date +%s) - START_EPOCH))
 export DATE LOAD_START LOAD_END ELAPSED ROUNDS RAW RESULTS SCRATCH GEN_CMD BUILD_DNNL_CMD BUILD_STREAM_CMD \
-  CPU_MODEL="$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^model name[[:space:]]*:[[:space:]]*//')" NPROC="$(nproc)"
+  CPU_MODEL="$(grep -m1 '^model name' /proc/cpuinfo | sed 's/^model name[[:space:]]*:[[:space:]]*//')" NPROC="$(nproc)" \
+  CPU_FLAGS="$(grep -m1 '^flags' /proc/cpuinfo | grep -o -w -E 'avx512_vnni|amx_int8' | sort -u | tr '\n' ' ')"
 "$PYTHON" bench/quant/report.py || die "writing the results failed"
 echo "bench/quant: wrote $RESULTS/quant.md and $RESULTS/quant.json (${ELAPSED}s)"
 ! grep -q $'\tFAIL' "$RAW"

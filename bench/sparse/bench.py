@@ -80,6 +80,7 @@ def main(argv):
     target_s = float(os.environ.get("TARGET_S", "0.3"))
     timeout = float(os.environ.get("CMD_TIMEOUT", "300"))
     rng = np.random.default_rng(7)
+    load_start = open("/proc/loadavg").read().split()[:3]
     log = open(os.path.join(SCRATCH, "log.txt"), "w")
     started = time.time()
     results, failures = [], []
@@ -175,6 +176,8 @@ def main(argv):
         target_s=target_s, elapsed_s=round(time.time() - started, 1),
         command=f"BENCH=sparse bash bench/run.sh {build}",
         int8="not measured: no sparse int8 CPU kernel in effc yet",
+        load_average_start=load_start,
+        load_average_end=open("/proc/loadavg").read().split()[:3],
         formats=formats)
     with open(os.path.join(RESULTS, "sparse.json"), "w") as f:
         json.dump(dict(meta=meta, results=results, failures=failures), f,
@@ -187,7 +190,11 @@ def main(argv):
              "each round the median of `effc-run --bench` calls. "
              "`speedup` = dense f32 time / sparse time for the same shape "
              "and threads. `check` = max rel. error of the compressed "
-             "kernel vs. the same pruned weight run dense.", "",
+             "kernel vs. the same pruned weight run dense. Load average "
+             f"(1/5/15 min) at start {' '.join(meta['load_average_start'])}, "
+             f"at end {' '.join(meta['load_average_end'])} on "
+             f"{meta['nproc']} cores: a load near the core count (other "
+             "jobs) makes the 2-thread rows noisy.", "",
              "Formats chosen (for the first shape): " +
              "; ".join(f"{k}: {v}" for k, v in formats.items()), "",
              "| M x N x K | threads | variant | ms | speedup | useful GMAC/s | check |",

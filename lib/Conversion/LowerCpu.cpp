@@ -219,7 +219,12 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
       populateLowerCpuAttentionPatterns(convPatterns);
       populateLowerCpuQuantPatterns(convPatterns, *target);
       populateLowerCpuSparsePatterns(convPatterns);
-      if (failed(applyPatternsGreedily(module, std::move(convPatterns))))
+      // No folding before quant.qcast / quant.dcast are lowered: upstream
+      // folds dcast(qcast(x)) to x, dropping a QDQ model's rounding.
+      GreedyRewriteConfig config;
+      config.enableFolding(false);
+      if (failed(applyPatternsGreedily(module, std::move(convPatterns),
+                                       config)))
         return signalPassFailure();
     }
     OpPassManager front("builtin.module");

@@ -275,7 +275,7 @@ struct Int8Plan {
   /// Packed weight rows (words of 4 k) per panel: padded to whole AMX tiles.
   int64_t kqAlloc() const { return amx ? kwa() : kq(); }
   /// Rows of the packed activations: whole AMX tiles.
-  int64_t mAlloc() const { return amx ? llvm::alignTo(m, 16) : m; }
+  int64_t mAlloc() const { return amx ? llvm::alignTo(m, 32) : m; }
   /// i32 words per row of the packed activations (rows padded to 64 bytes).
   int64_t kwa() const { return llvm::divideCeil(k, 64) * 16; }
 };
@@ -355,10 +355,11 @@ private:
     });
   }
 
-  /// AMX: per panel and 16-row block, two 16 x 16 i32 accumulator tiles
-  /// (the panel's 32 columns) += u8 A tile (16 rows x 64 bytes) . s8 B tiles
-  /// (16 words of 4 k x 16 columns); then the tiles go through a stack
-  /// buffer into the vector epilogue.
+  /// AMX: per panel and 32-row block, four 16 x 16 i32 accumulator tiles
+  /// (2 row halves x the panel's two 16-column halves) += u8 A tiles (16
+  /// rows x 64 bytes) . s8 B tiles (16 words of 4 k x 16 columns): 4 tile
+  /// loads per 4 tdpbusd, all 8 tile registers in use. The tiles then go
+  /// through a stack buffer into the vector epilogue.
   void emitAmx(Value xa) {
     assert(p.nr() == 32 && "AMX panels are two 16-column tiles");
     auto aTy = amx::TileType::get({16, 64}, b.getI8Type());
@@ -367,35 +368,37 @@ private:
     lb.parallel(chunks, [&](Value t) {
       auto [p0, p1] = panelRange(lb, t, p.panels(), chunks);
       Value scratch = memref::AllocaOp::create(
-          b, loc, MemRefType::get({16, 32}, i32), b.getI64IntegerAttr(64));
+          b, loc, MemRefType::get({32, 32}, i32), b.getI64IntegerAttr(64));
       lb.forLoop(p0, p1, lb.idx(1), [&](Value jp) {
         Value wRow0 = lb.mul(jp, lb.idx(p.kqAlloc()));
-        lb.forLoop(lb.idx(0), lb.idx(p.mAlloc()), lb.idx(16), [&](Value i0) {
+        lb.forLoop(lb.idx(0), lb.idx(p.mAlloc()), lb.idx(32), [&](Value i0) {
+          // The K loop is unrolled: tiles cannot be loop-carried (block
+          // arguments of tile type have no LLVM lowering).
           Value z = amx::TileZeroOp::create(b, loc, cTy);
-          auto loop = scf::ForOp::create(
-              b, loc, lb.idx(0), lb.idx(p.kwa()), lb.idx(16), ValueRange{z, z},
-              [&](OpBuilder &nb, Location l, Value kq0, ValueRange acc) {
-                Value kb = arith::MulIOp::create(
-                    nb, l, kq0, arith::ConstantIndexOp::create(nb, l, 4));
-                Value a = amx::TileLoadOp::create(nb, l, aTy, xa,
-                                                  ValueRange{i0, kb});
-                Value row = arith::AddIOp::create(nb, l, wRow0, kq0);
-                SmallVector<Value> next;
-                for (int64_t h = 0; h < 2; ++h) {
-                  Value bt = amx::TileLoadOp::create(
-                      nb, l, aTy, w,
-                      ValueRange{row,
-                                 arith::ConstantIndexOp::create(nb, l, 64 * h)});
-                  auto mul = amx::TileMulIOp::create(nb, l, cTy, a, bt, acc[h]);
-                  mul.setIsZextLhs(true);
-                  next.push_back(mul);
-                }
-                scf::YieldOp::create(nb, l, next);
-              });
-          for (int64_t h = 0; h < 2; ++h)
-            amx::TileStoreOp::create(b, loc, scratch,
-                                     ValueRange{lb.idx(0), lb.idx(16 * h)},
-                                     loop.getResult(h));
+          Value acc[2][2] = {{z, z}, {z, z}};
+          Value i1 = lb.add(i0, lb.idx(16));
+          for (int64_t kq0 = 0; kq0 < p.kwa(); kq0 += 16) {
+            Value kb = lb.idx(4 * kq0);
+            Value a[2] = {
+                amx::TileLoadOp::create(b, loc, aTy, xa, ValueRange{i0, kb}),
+                amx::TileLoadOp::create(b, loc, aTy, xa, ValueRange{i1, kb})};
+            Value row = lb.add(wRow0, lb.idx(kq0));
+            for (int64_t h = 0; h < 2; ++h) {
+              Value bt = amx::TileLoadOp::create(
+                  b, loc, aTy, w, ValueRange{row, lb.idx(64 * h)});
+              for (int64_t r = 0; r < 2; ++r) {
+                auto mul =
+                    amx::TileMulIOp::create(b, loc, cTy, a[r], bt, acc[r][h]);
+                mul.setIsZextLhs(true);
+                acc[r][h] = mul;
+              }
+            }
+          }
+          for (int64_t r = 0; r < 2; ++r)
+            for (int64_t h = 0; h < 2; ++h)
+              amx::TileStoreOp::create(
+                  b, loc, scratch, ValueRange{lb.idx(16 * r), lb.idx(16 * h)},
+                  acc[r][h]);
           Value n0 = lb.mul(jp, lb.idx(p.nr()));
           SmallVector<Value> masks, chans[2];
           for (int64_t v = 0; v < 2; ++v) {
@@ -409,7 +412,7 @@ private:
                       {p.vl}, cast<MemRefType>(a.getType()).getElementType()),
                   a, col));
           }
-          Value rows = lb.min(lb.idx(16), lb.sub(lb.idx(p.m), i0));
+          Value rows = lb.min(lb.idx(32), lb.sub(lb.idx(p.m), i0));
           lb.forLoop(lb.idx(0), rows, lb.idx(1), [&](Value r) {
             for (int64_t v = 0; v < 2; ++v) {
               Value acc = vector::LoadOp::create(b, loc, vecTy, scratch,
@@ -677,7 +680,7 @@ Int8Plan makeInt8Plan(const CpuTarget &target, int64_t threads, int64_t m,
   p.threads = hostThreads(threads);
   // AMX pays from one full 16-row tile on; decode shapes (M < 16) stay on
   // VNNI, whose broadcast rows waste nothing.
-  p.amx = target.amxInt8 && target.avx512 && m >= 16;
+  p.amx = target.amxInt8 && target.avx512 && m >= 16 && k <= 16384;
   return p;
 }
 

@@ -236,6 +236,16 @@ std::optional<std::vector<int16_t>> metadataFromIndices(ArrayRef<char> idx,
 // The pass
 //===----------------------------------------------------------------------===//
 
+/// The op's fused activation (and clamp bounds) into the epilogue.
+template <typename OpTy>
+void setActivation(GemmSpec &spec, OpTy op) {
+  spec.activation = op.getActivation();
+  if (auto lo = op.getClampMinAttr())
+    spec.clampMin = lo.getValue();
+  if (auto hi = op.getClampMaxAttr())
+    spec.clampMax = hi.getValue();
+}
+
 std::optional<MmaKind> floatMmaKind(Type t) {
   if (t.isF16())
     return MmaKind::F16;
@@ -335,11 +345,7 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     GemmSpec spec;
     spec.kind = *kind;
     spec.depth = k;
-    spec.activation = op.getActivation();
-    if (auto lo = op.getClampMinAttr())
-      spec.clampMin = lo.getValue();
-    if (auto hi = op.getClampMaxAttr())
-      spec.clampMax = hi.getValue();
+    setActivation(spec, op);
     spec.outType = outTy.getElementType();
     if (op.getBias())
       spec.biasType = op.getBias().getType().getElementType();
@@ -411,11 +417,7 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     spec.cols = m;
     spec.depth = k;
     spec.transposeOut = true;
-    spec.activation = op.getActivation();
-    if (auto lo = op.getClampMinAttr())
-      spec.clampMin = lo.getValue();
-    if (auto hi = op.getClampMaxAttr())
-      spec.clampMax = hi.getValue();
+    setActivation(spec, op);
     spec.outType = op.getType().getElementType();
     SmallVector<Value> operands = {
         op.getValues(),
@@ -490,11 +492,7 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     spec.rows = m;
     spec.cols = n;
     spec.depth = k;
-    spec.activation = op.getActivation();
-    if (auto lo = op.getClampMinAttr())
-      spec.clampMin = lo.getValue();
-    if (auto hi = op.getClampMaxAttr())
-      spec.clampMax = hi.getValue();
+    setActivation(spec, op);
     Type outElt = outTy.getElementType();
     Type i32 = b.getI32Type();
     Value x = as2D(b, loc, op.getInput(), k);
@@ -521,8 +519,12 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
       operands.push_back(
           constantTensor<float>(b, loc, {n}, b.getF32Type(), scale));
     } else if (auto yq = dyn_cast<quant::UniformQuantizedType>(outElt)) {
-      if (!op.getMultiplier() || !op.getShift() ||
-          yq.getStorageTypeIntegralWidth() != 8)
+      auto perChannelSize = [&](std::optional<ArrayRef<int32_t>> v) {
+        return v && (v->size() == 1 || static_cast<int64_t>(v->size()) == n);
+      };
+      if (!perChannelSize(op.getMultiplier()) ||
+          !perChannelSize(op.getShift()) ||
+          yq.getStorageTypeIntegralWidth() != 8 || !yq.isSigned())
         return failure();
       spec.epilogue = GemmEpilogue::Requant;
       spec.zeroPoint = yq.getZeroPoint();

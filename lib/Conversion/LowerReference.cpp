@@ -465,15 +465,14 @@ struct LowerReferencePass
     });
     if (dynamic)
       return signalPassFailure();
+    if (failed(lowerQuantCasts(getOperation())))
+      return signalPassFailure();
     ConversionTarget target(*ctx);
     target.addIllegalDialect<EffcDialect>();
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            scf::SCFDialect,
                            arith::ArithDialect, math::MathDialect,
                            quant::QuantDialect>();
-    // Casts between float and quantized values are computed; storage casts
-    // stay (they fold away in pairs).
-    target.addIllegalOp<quant::QuantizeCastOp, quant::DequantizeCastOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
     populateLowerReferencePatterns(patterns);

@@ -892,10 +892,48 @@ struct LowerUnpackInt4 : OpConversionPattern<UnpackInt4Op> {
 
 } // namespace
 
+namespace mlir {
+namespace effc {
+#define GEN_PASS_DEF_LOWERQUANTCASTSPASS
+#include "effc/Conversion/Passes.h.inc"
+} // namespace effc
+} // namespace mlir
+
+LogicalResult mlir::effc::lowerQuantCasts(Operation *root) {
+  // qcast first, then dcast: the conversion driver folds an illegal op
+  // before trying patterns, and upstream folds dcast(qcast(x)) to x, which
+  // would drop the rounding.
+  MLIRContext *ctx = root->getContext();
+  {
+    ConversionTarget target(*ctx);
+    target.addIllegalOp<quant::QuantizeCastOp>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    RewritePatternSet patterns(ctx);
+    patterns.add<LowerQuantizeCast>(ctx);
+    if (failed(applyPartialConversion(root, target, std::move(patterns))))
+      return failure();
+  }
+  ConversionTarget target(*ctx);
+  target.addIllegalOp<quant::DequantizeCastOp>();
+  target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+  RewritePatternSet patterns(ctx);
+  patterns.add<LowerDequantizeCast>(ctx);
+  return applyPartialConversion(root, target, std::move(patterns));
+}
+
+namespace {
+struct LowerQuantCastsPass
+    : effc::impl::LowerQuantCastsPassBase<LowerQuantCastsPass> {
+  void runOnOperation() override {
+    if (failed(lowerQuantCasts(getOperation())))
+      signalPassFailure();
+  }
+};
+} // namespace
+
 void mlir::effc::populateLowerReferenceQuantPatterns(
     RewritePatternSet &patterns) {
   patterns.add<LowerQuantize, LowerDequantize, LowerDynamicQuantize,
                LowerQuantizedLinear, LowerQuantizedConv2D,
-               LowerBlockScaledLinear, LowerUnpackInt4, LowerQuantizeCast,
-               LowerDequantizeCast>(patterns.getContext());
+               LowerBlockScaledLinear, LowerUnpackInt4>(patterns.getContext());
 }

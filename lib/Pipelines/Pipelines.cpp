@@ -31,6 +31,7 @@ static void addTosaLowering(OpPassManager &pm) {
 }
 
 void mlir::effc::buildReferencePipeline(OpPassManager &pm) {
+  pm.addPass(createLowerQuantCastsPass());
   addTosaLowering(pm);
   pm.addPass(createLowerReferencePass());
   addUpstream(pm, "canonicalize,cse");
@@ -45,6 +46,7 @@ void mlir::effc::buildCpuPipeline(OpPassManager &pm,
     buildReferencePipeline(pm);
     return;
   }
+  pm.addPass(createLowerQuantCastsPass());
   addTosaLowering(pm);
   LowerCpuPassOptions lowerOptions;
   lowerOptions.cpu = options.cpu;

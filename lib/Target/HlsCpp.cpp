@@ -284,6 +284,35 @@ LogicalResult Emitter::emitArith(Operation *op) {
     return convert(name(sel.getCondition()) + " ? " +
                    name(sel.getTrueValue()) + " : " +
                    name(sel.getFalseValue()));
+  if (auto e = dyn_cast<math::ExpOp>(op)) {
+    if (fixed())
+      return op->emitError("emit-hls-cpp: math.exp in a fixed-point "
+                           "function is not supported");
+    return convert("std::exp(" + name(e.getOperand()) + ")");
+  }
+  if (auto cmp = dyn_cast<arith::CmpFOp>(op)) {
+    StringRef sym;
+    switch (cmp.getPredicate()) {
+    case arith::CmpFPredicate::OGT:
+      sym = ">";
+      break;
+    case arith::CmpFPredicate::OGE:
+      sym = ">=";
+      break;
+    case arith::CmpFPredicate::OLT:
+      sym = "<";
+      break;
+    case arith::CmpFPredicate::OLE:
+      sym = "<=";
+      break;
+    case arith::CmpFPredicate::OEQ:
+      sym = "==";
+      break;
+    default:
+      return op->emitError("emit-hls-cpp: unsupported float comparison");
+    }
+    return bin(sym);
+  }
   if (auto r = dyn_cast<math::RoundEvenOp>(op)) {
     if (fixed())
       return op->emitError("emit-hls-cpp: math.roundeven in a fixed-point "

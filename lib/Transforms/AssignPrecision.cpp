@@ -14,6 +14,7 @@
 #include "effc/Transforms/WeightData.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Matchers.h"
 
@@ -261,6 +262,8 @@ struct AssignPrecisionPass
       OpInfo info;
       info.op = op;
       info.key = key.str();
+      if (op->getOperand(1).getDefiningOp<quant::DequantizeCastOp>())
+        return; // already quantized (QDQ): its scales are kept
       if (failed(loadWeight(info))) {
         op->emitRemark() << "effc-assign-precision: the weight is not a "
                             "constant of f32/f16/bf16; left in float";

@@ -13,10 +13,14 @@
 #include "effc/Transforms/Passes.h"
 #include "effc/Transforms/Sparsify.h"
 #include "effc/Transforms/WeightData.h"
+#include "effc/Runtime/Npy.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/SetVector.h"
 
 #include <algorithm>
@@ -106,6 +110,18 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
     if (failed(parseOptions(module)))
       return signalPassFailure();
 
+    if (pruneMethod == PruneMethod::head) {
+      SmallVector<AttentionOp> attentions;
+      module.walk([&](AttentionOp op) { attentions.push_back(op); });
+      for (AttentionOp op : attentions) {
+        if (isExcludedByName(op))
+          continue;
+        if (failed(pruneHeads(op)))
+          return signalPassFailure();
+      }
+      return;
+    }
+
     SmallVector<Target> targets;
     bool failedAny = false;
     module.walk([&](Operation *op) {
@@ -148,10 +164,224 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
     default:
       llvm_unreachable("methods are checked in parseOptions");
     }
+    if (!calibration.empty() && failed(compensate(targets)))
+      return signalPassFailure();
     for (Target &t : targets)
       writeBack(t);
     if (failed(compressPruned(targets)))
       return signalPassFailure();
+  }
+
+  //===--------------------------------------------------------------===//
+  // One-shot compensation (calibration=)
+  //===--------------------------------------------------------------===//
+
+  /// A row-major matrix of doubles.
+  struct Matrix {
+    int64_t rows = 0, cols = 0;
+    std::vector<double> data;
+  };
+
+  /// Solves `a x = b` in place for a symmetric positive definite `a`
+  /// (n x n, row-major) by Cholesky; false when `a` is not positive
+  /// definite.
+  static bool solveSpd(std::vector<double> &a, std::vector<double> &b,
+                       int64_t n) {
+    for (int64_t j = 0; j < n; ++j) {
+      double d = a[j * n + j];
+      for (int64_t k = 0; k < j; ++k)
+        d -= a[j * n + k] * a[j * n + k];
+      if (!(d > 0))
+        return false;
+      d = std::sqrt(d);
+      a[j * n + j] = d;
+      for (int64_t i = j + 1; i < n; ++i) {
+        double v = a[i * n + j];
+        for (int64_t k = 0; k < j; ++k)
+          v -= a[i * n + k] * a[j * n + k];
+        a[i * n + j] = v / d;
+      }
+    }
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t k = 0; k < i; ++k)
+        b[i] -= a[i * n + k] * b[k];
+      b[i] /= a[i * n + i];
+    }
+    for (int64_t i = n - 1; i >= 0; --i) {
+      for (int64_t k = i + 1; k < n; ++k)
+        b[i] -= a[k * n + i] * b[k];
+      b[i] /= a[i * n + i];
+    }
+    return true;
+  }
+
+  /// The f32/f16/bf16 constant operand `v` as doubles, or empty.
+  static std::vector<double> constantValues(Value v) {
+    Attribute cst;
+    auto ty = dyn_cast<RankedTensorType>(v.getType());
+    if (!ty || !matchPattern(v, m_Constant(&cst)))
+      return {};
+    auto format = getFloatFormat(ty.getElementType());
+    if (!format || format->bytes > 4)
+      return {};
+    std::vector<char> raw =
+        getRawBytes(cst, ty.getNumElements(), format->bytes);
+    return raw.empty() ? std::vector<double>() : toDouble(raw, *format);
+  }
+
+  /// Updates the kept weights of each pruned target from calibration
+  /// activations (see the pass description): the chain of effc.linear ops
+  /// from the function's first argument is evaluated in order, each layer
+  /// compensated before its output feeds the next.
+  LogicalResult compensate(MutableArrayRef<Target> targets) {
+    if (targets.empty())
+      return success();
+    Operation *first = targets.front().op;
+    auto fn = first->getParentOfType<FunctionOpInterface>();
+    if (!fn || fn.getNumArguments() == 0)
+      return first->emitOpError("prune: calibration needs the op in a "
+                                "function with an input argument");
+    llvm::Expected<NpyArray> samples = readNpy(calibration);
+    if (!samples)
+      return fn->emitError() << "effc-prune: calibration: "
+                             << llvm::toString(samples.takeError());
+    Value arg = fn.getArgument(0);
+    auto argTy = dyn_cast<RankedTensorType>(arg.getType());
+    if (!argTy || argTy.getRank() == 0 || !argTy.hasStaticShape())
+      return fn->emitError("effc-prune: calibration: the first argument "
+                           "must be a static tensor");
+    int64_t k0 = argTy.getShape().back();
+    int64_t numel = 1;
+    for (int64_t d : samples->shape)
+      numel *= d;
+    if (samples->shape.empty() || samples->shape.back() != k0)
+      return fn->emitError() << "effc-prune: calibration: samples must be "
+                                "[..., "
+                             << k0 << "], got " << samples->getTypeString();
+    DenseMap<Value, Matrix> acts;
+    Matrix x0{numel / k0, k0, std::vector<double>(numel)};
+    for (int64_t i = 0; i < numel; ++i)
+      x0.data[i] = samples->getAsDouble(i);
+    acts[arg] = std::move(x0);
+    DenseMap<Operation *, Target *> byOp;
+    for (Target &t : targets)
+      byOp[t.op] = &t;
+
+    WalkResult walk = fn->walk([&](LinearOp op) -> WalkResult {
+      Target *t = byOp.lookup(op);
+      auto in = acts.find(op.getInput());
+      if (in == acts.end()) {
+        if (t)
+          return op.emitOpError("prune: calibration: cannot compute this "
+                                "op's inputs (only chains of effc.linear "
+                                "from the first argument are evaluated)");
+        return WalkResult::advance();
+      }
+      const Matrix &x = in->second;
+      auto wTy = cast<RankedTensorType>(op.getWeight().getType());
+      if (wTy.getRank() != 2) {
+        if (t)
+          return op.emitOpError("prune: calibration needs an [N, K] weight");
+        return WalkResult::advance();
+      }
+      int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
+      std::vector<double> w = t ? t->values : constantValues(op.getWeight());
+      if ((int64_t)w.size() != n * k)
+        return WalkResult::advance();
+      if (t)
+        compensateTarget(*t, x, w);
+      // The op's output with the (compensated) weights feeds the next op.
+      std::vector<double> bias(n, 0.0);
+      if (Value b = op.getBias()) {
+        bias = constantValues(b);
+        if ((int64_t)bias.size() != n)
+          return WalkResult::advance();
+      }
+      Activation act = op.getActivation();
+      if (act != Activation::none && act != Activation::relu &&
+          act != Activation::clamp)
+        return WalkResult::advance();
+      double lo = op.getClampMin() ? op.getClampMin()->convertToDouble()
+                                   : -HUGE_VAL;
+      double hi = op.getClampMax() ? op.getClampMax()->convertToDouble()
+                                   : HUGE_VAL;
+      Matrix y{x.rows, n, std::vector<double>(x.rows * n)};
+      for (int64_t s = 0; s < x.rows; ++s)
+        for (int64_t r = 0; r < n; ++r) {
+          double acc = bias[r];
+          for (int64_t c = 0; c < k; ++c)
+            acc += x.data[s * k + c] * w[r * k + c];
+          if (act == Activation::relu)
+            acc = std::max(acc, 0.0);
+          else if (act == Activation::clamp)
+            acc = std::clamp(acc, lo, hi);
+          y.data[s * n + r] = acc;
+        }
+      acts[op.getResult()] = std::move(y);
+      return WalkResult::advance();
+    });
+    return failure(walk.wasInterrupted());
+  }
+
+  /// Compensates one target from its inputs `x` [S, K]; `w` is its weight
+  /// on return (kept entries updated, pruned ones zero).
+  void compensateTarget(Target &t, const Matrix &x, std::vector<double> &w) {
+    int64_t k = t.cols, n = t.rows;
+    std::vector<double> h(k * k, 0.0);
+    for (int64_t s = 0; s < x.rows; ++s)
+      for (int64_t i = 0; i < k; ++i) {
+        double xi = x.data[s * k + i];
+        if (xi == 0.0)
+          continue;
+        for (int64_t j = 0; j < k; ++j)
+          h[i * k + j] += xi * x.data[s * k + j];
+      }
+    double meanDiag = 0;
+    for (int64_t i = 0; i < k; ++i)
+      meanDiag += h[i * k + i];
+    double damp = 0.01 * meanDiag / double(k);
+    if (!(damp > 0))
+      damp = 1e-8;
+    for (int64_t i = 0; i < k; ++i)
+      h[i * k + i] += damp;
+
+    unsigned bytes = getElementBytes(t.type.getElementType());
+    auto pruned = [&](int64_t i) {
+      const char *p = &t.raw[i * bytes];
+      for (unsigned b = 0; b < bytes; ++b)
+        if (p[b] & (b + 1 == bytes ? 0x7f : 0xff))
+          return false;
+      return true;
+    };
+    for (int64_t r = 0; r < n; ++r) {
+      SmallVector<int64_t> kept, gone;
+      for (int64_t c = 0; c < k; ++c)
+        (pruned(r * k + c) ? gone : kept).push_back(c);
+      for (int64_t c : gone)
+        w[r * k + c] = 0.0;
+      bool anyGone = llvm::any_of(
+          gone, [&](int64_t c) { return t.values[r * k + c] != 0.0; });
+      if (!anyGone || kept.empty())
+        continue;
+      int64_t m = kept.size();
+      std::vector<double> a(m * m), rhs(m, 0.0);
+      for (int64_t i = 0; i < m; ++i) {
+        for (int64_t j = 0; j < m; ++j)
+          a[i * m + j] = h[kept[i] * k + kept[j]];
+        for (int64_t c : gone)
+          rhs[i] += h[kept[i] * k + c] * t.values[r * k + c];
+      }
+      if (!solveSpd(a, rhs, m))
+        continue;
+      for (int64_t i = 0; i < m; ++i)
+        w[r * k + kept[i]] = t.values[r * k + kept[i]] + rhs[i];
+    }
+    // Kept entries take the updated values; pruned ones stay zero.
+    auto format = *getFloatFormat(t.type.getElementType());
+    std::vector<char> updated = fromDouble(w, format);
+    for (int64_t i = 0; i < n * k; ++i)
+      if (!pruned(i))
+        std::memcpy(&t.raw[i * bytes], &updated[i * bytes], bytes);
   }
 
   /// Stores the pruned linear weights compressed (see `compress`).
@@ -160,6 +390,10 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
       return success();
     SparsifyOptions opts;
     opts.force = compress == "always";
+    // N:M-pruned weights keep the layout sparse tensor cores and the N:M
+    // kernel read, even where CSR would estimate marginally faster.
+    if (pruneMethod == PruneMethod::nm)
+      opts.format = "nm";
     for (const Target &t : targets) {
       if (!isa<LinearOp>(t.op)) {
         t.op->setDiscardableAttr(
@@ -183,10 +417,12 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
       pruneMethod = PruneMethod::block;
     } else if (method == "channel") {
       pruneMethod = PruneMethod::channel;
+    } else if (method == "head") {
+      pruneMethod = PruneMethod::head;
     } else {
       return module.emitError() << "effc-prune: unknown method '" << method
-                                << "' (expected magnitude, nm, block or "
-                                   "channel)";
+                                << "' (expected magnitude, nm, block, "
+                                   "channel or head)";
     }
     fraction = sparsity;
     if (!(fraction >= 0.0 && fraction < 1.0))
@@ -264,6 +500,17 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
     llvm::raw_string_ostream os(loc);
     op->getLoc().print(os);
     return loc;
+  }
+
+  /// Whether `exclude` names `op` (the name patterns only).
+  bool isExcludedByName(Operation *op) {
+    for (const std::string &pattern : exclude) {
+      StringRef p = StringRef(pattern).trim();
+      if (!p.empty() && p != "first" && p != "last" &&
+          StringRef(getOpName(op)).contains(p))
+        return true;
+    }
+    return false;
   }
 
   void dropExcluded(SmallVectorImpl<Target> &targets) {
@@ -589,6 +836,251 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
         FloatAttr::get(Float64Type::get(ctx), double(count) / double(rows)),
         0, 0, 0, 0);
     op->setDiscardableAttr(EffcDialect::kSparsityPlanAttrName, plan);
+    return success();
+  }
+
+  //===--------------------------------------------------------------===//
+  // Head pruning
+  //===--------------------------------------------------------------===//
+
+  /// One projection feeding an attention operand: linear [.., H * D] ->
+  /// expand_shape [.., H, D] -> transpose [.., H, S, D].
+  struct HeadInput {
+    LinearOp linear;
+    tensor::ExpandShapeOp expand;
+    linalg::TransposeOp transpose;
+  };
+
+  /// The single user of `v`, or null.
+  static Operation *singleUser(Value v) {
+    return v.hasOneUse() ? *v.getUsers().begin() : nullptr;
+  }
+
+  /// Follows attention operand `v` back to its projection; `headDim` is
+  /// the head dim of the operand. Fails naming the op that breaks it.
+  LogicalResult traceHeadInput(AttentionOp att, Value v, int64_t headDim,
+                               HeadInput &in) {
+    auto fail = [&](Operation *at) {
+      return (at ? at : att.getOperation())->emitOpError()
+             << "prune: head pruning needs each attention operand to be "
+                "linear -> tensor.expand_shape (last dim into [H, D]) -> "
+                "linalg.transpose, each with one use";
+    };
+    in.transpose = v.getDefiningOp<linalg::TransposeOp>();
+    if (!in.transpose || !v.hasOneUse())
+      return fail(v.getDefiningOp());
+    in.expand = in.transpose.getInput().getDefiningOp<tensor::ExpandShapeOp>();
+    if (!in.expand || !in.expand.getResult().hasOneUse())
+      return fail(in.transpose);
+    in.linear = in.expand.getSrc().getDefiningOp<LinearOp>();
+    if (!in.linear || !in.linear.getResult().hasOneUse() ||
+        cast<RankedTensorType>(in.linear.getWeight().getType()).getRank() !=
+            2 ||
+        !matchPattern(in.linear.getWeight(), m_Constant()))
+      return fail(in.expand);
+    auto reassoc = in.expand.getReassociationIndices();
+    int64_t rank = in.expand.getResultType().getRank();
+    ArrayRef<int64_t> perm = in.transpose.getPermutation();
+    if (reassoc.back().size() != 2 || perm[headDim] != rank - 2 ||
+        perm[rank - 1] != rank - 1)
+      return fail(in.expand);
+    return success();
+  }
+
+  /// Rebuilds the expand_shape / transpose pair after a head count change.
+  static Value rebuildSplit(OpBuilder &b, tensor::ExpandShapeOp expand,
+                            linalg::TransposeOp transpose, Value src,
+                            int64_t heads) {
+    RankedTensorType eTy = expand.getResultType();
+    auto newE = withDim(eTy, eTy.getRank() - 2, heads);
+    b.setInsertionPoint(expand);
+    Value e = tensor::ExpandShapeOp::create(
+        b, expand.getLoc(), newE, src, expand.getReassociationIndices());
+    ArrayRef<int64_t> perm = transpose.getPermutation();
+    SmallVector<int64_t> shape;
+    for (int64_t d : perm)
+      shape.push_back(newE.getDimSize(d));
+    auto tTy = RankedTensorType::get(shape, newE.getElementType());
+    b.setInsertionPoint(transpose);
+    Value init = tensor::EmptyOp::create(b, transpose.getLoc(), tTy.getShape(),
+                                         tTy.getElementType());
+    return linalg::TransposeOp::create(b, transpose.getLoc(), e, init,
+                                       b.getDenseI64ArrayAttr(perm))
+        .getResult()[0];
+  }
+
+  /// method=head: removes the round(sparsity * H) attention heads whose
+  /// Q, K, V projection rows and output projection columns have the
+  /// smallest joint L2 (criterion=l1: L1) norm, with those rows / columns.
+  LogicalResult pruneHeads(AttentionOp att) {
+    auto qTy = att.getQuery().getType();
+    int64_t rank = qTy.getRank();
+    if (rank < 3)
+      return att.emitOpError("prune: head pruning needs [.., H, S, D] "
+                             "attention operands");
+    int64_t hd = rank - 3;
+    int64_t heads = qTy.getDimSize(hd);
+    if (att.getKey().getType().getDimSize(hd) != heads)
+      return att.emitOpError("prune: head pruning of grouped-query "
+                             "attention (fewer K/V heads) is not supported");
+    if (Value mask = att.getMaskValues())
+      if (auto mTy = cast<RankedTensorType>(mask.getType());
+          mTy.getRank() == rank && mTy.getDimSize(hd) != 1)
+        return att.emitOpError("prune: head pruning with a per-head mask "
+                               "is not supported");
+    HeadInput ins[3];
+    Value operands[3] = {att.getQuery(), att.getKey(), att.getValue()};
+    for (int i = 0; i < 3; ++i)
+      if (failed(traceHeadInput(att, operands[i], hd, ins[i])))
+        return failure();
+    // Output: transpose [.., S, H, Dv] -> collapse_shape [.., H * Dv] ->
+    // the output projection's input.
+    auto outT = dyn_cast_or_null<linalg::TransposeOp>(
+        singleUser(att.getResult()));
+    auto collapse =
+        outT ? dyn_cast_or_null<tensor::CollapseShapeOp>(
+                   singleUser(outT.getResult()[0]))
+             : tensor::CollapseShapeOp();
+    auto outLinear = collapse ? dyn_cast_or_null<LinearOp>(
+                                    singleUser(collapse.getResult()))
+                              : LinearOp();
+    if (!outT || !collapse || !outLinear ||
+        outLinear.getInput() != collapse.getResult() ||
+        outT.getPermutation()[rank - 2] != hd ||
+        outT.getPermutation()[rank - 1] != rank - 1 ||
+        collapse.getReassociationIndices().back().size() != 2 ||
+        !matchPattern(outLinear.getWeight(), m_Constant()))
+      return att.emitOpError()
+             << "prune: head pruning needs the attention output to go "
+                "linalg.transpose -> tensor.collapse_shape ([H, Dv] into "
+                "one dim) -> effc.linear, each with one use";
+
+    // Scores: head h owns rows [h*D, (h+1)*D) of Wq, Wk, Wv and columns
+    // [h*Dv, (h+1)*Dv) of Wo.
+    bool l1 = criterion == "l1";
+    std::vector<double> scores(heads, 0.0);
+    auto add = [&](double v) { return l1 ? std::fabs(v) : v * v; };
+    for (HeadInput &in : ins) {
+      std::vector<double> w = constantValues(in.linear.getWeight());
+      auto wTy = cast<RankedTensorType>(in.linear.getWeight().getType());
+      int64_t rows = wTy.getDimSize(0), cols = wTy.getDimSize(1);
+      if ((int64_t)w.size() != rows * cols || rows % heads)
+        return in.linear.emitOpError("prune: head pruning needs a constant "
+                                     "f32/f16/bf16 weight of H * D rows");
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c)
+          scores[r / (rows / heads)] += add(w[r * cols + c]);
+    }
+    std::vector<double> wo = constantValues(outLinear.getWeight());
+    auto woTy = cast<RankedTensorType>(outLinear.getWeight().getType());
+    int64_t oRows = woTy.getDimSize(0), oCols = woTy.getDimSize(1);
+    if ((int64_t)wo.size() != oRows * oCols || oCols % heads)
+      return outLinear.emitOpError("prune: head pruning needs a constant "
+                                   "output projection of H * Dv columns");
+    for (int64_t r = 0; r < oRows; ++r)
+      for (int64_t c = 0; c < oCols; ++c)
+        scores[c / (oCols / heads)] += add(wo[r * oCols + c]);
+    for (double &v : scores)
+      v = rankable(l1 ? v : std::sqrt(v));
+
+    int64_t count = int64_t(std::nearbyint(fraction * double(heads)));
+    if (count >= heads)
+      return att.emitOpError()
+             << "prune: head pruning with sparsity "
+             << formatNumber("%g", fraction) << " would remove all " << heads
+             << " heads";
+    MLIRContext *ctx = att.getContext();
+    auto recordPlan = [&] {
+      att->setDiscardableAttr(
+          EffcDialect::kSparsityPlanAttrName,
+          SparsityPlanAttr::get(ctx, PruneMethod::head,
+                                FloatAttr::get(Float64Type::get(ctx),
+                                               double(count) / heads),
+                                0, 0, 0, 0));
+    };
+    if (count == 0) {
+      recordPlan();
+      return success();
+    }
+    std::vector<bool> dropped(heads, false);
+    for (int64_t h : selectWeakest(scores, count))
+      dropped[h] = true;
+    int64_t kept = heads - count;
+    // Indices of the kept heads' slices of a dim of `per * heads`.
+    auto keptIndices = [&](int64_t per) {
+      SmallVector<int64_t> idx;
+      for (int64_t h = 0; h < heads; ++h)
+        if (!dropped[h])
+          for (int64_t j = 0; j < per; ++j)
+            idx.push_back(h * per + j);
+      return idx;
+    };
+
+    OpBuilder b(att);
+    Value newOperands[3];
+    for (int i = 0; i < 3; ++i) {
+      HeadInput &in = ins[i];
+      Operation *lin = in.linear;
+      RankedTensorType wTy;
+      std::vector<char> raw = currentWeight(lin, wTy);
+      int64_t per = wTy.getDimSize(0) / heads;
+      SmallVector<int64_t> rows = keptIndices(per);
+      unsigned bytes = getElementBytes(wTy.getElementType());
+      setConstant(lin, 1, withDim(wTy, 0, rows.size()),
+                  sliceDim(raw, wTy.getShape(), 0, rows, bytes));
+      if (Value bias = in.linear.getBias()) {
+        Attribute cst;
+        if (!matchPattern(bias, m_Constant(&cst)))
+          return lin->emitOpError("prune: head pruning needs a constant "
+                                  "bias");
+        auto bTy = cast<RankedTensorType>(bias.getType());
+        unsigned bb = getElementBytes(bTy.getElementType());
+        std::vector<char> braw = getRawBytes(cst, bTy.getNumElements(), bb);
+        setConstant(lin, 2, withDim(bTy, 0, rows.size()),
+                    sliceDim(braw, bTy.getShape(), 0, rows, bb));
+      }
+      auto outTy = in.linear.getType();
+      in.linear.getResult().setType(
+          withDim(outTy, outTy.getRank() - 1, rows.size()));
+      newOperands[i] = rebuildSplit(b, in.expand, in.transpose,
+                                    in.linear.getResult(), kept);
+    }
+    // The attention op on the kept heads.
+    att->setOperand(0, newOperands[0]);
+    att->setOperand(1, newOperands[1]);
+    att->setOperand(2, newOperands[2]);
+    auto attTy = att.getType();
+    att.getResult().setType(withDim(attTy, hd, kept));
+    for (int i = 0; i < 3; ++i) {
+      ins[i].transpose.erase();
+      ins[i].expand.erase();
+    }
+    // Output transpose and collapse, then Wo's columns.
+    b.setInsertionPoint(outT);
+    ArrayRef<int64_t> perm = outT.getPermutation();
+    SmallVector<int64_t> tShape;
+    for (int64_t d : perm)
+      tShape.push_back(cast<RankedTensorType>(att.getType()).getDimSize(d));
+    Value init =
+        tensor::EmptyOp::create(b, outT.getLoc(), tShape, attTy.getElementType());
+    Value t = linalg::TransposeOp::create(b, outT.getLoc(), att.getResult(),
+                                          init, b.getDenseI64ArrayAttr(perm))
+                  .getResult()[0];
+    auto cTy = collapse.getResultType();
+    int64_t perOut = oCols / heads;
+    Value c = tensor::CollapseShapeOp::create(
+        b, collapse.getLoc(),
+        withDim(cTy, cTy.getRank() - 1, kept * perOut), t,
+        collapse.getReassociationIndices());
+    outLinear->setOperand(0, c);
+    collapse.erase();
+    outT.erase();
+    RankedTensorType oTy;
+    std::vector<char> oraw = currentWeight(outLinear, oTy);
+    setConstant(outLinear, 1, withDim(oTy, 1, kept * perOut),
+                sliceDim(oraw, oTy.getShape(), 1, keptIndices(perOut),
+                         getElementBytes(oTy.getElementType())));
+    recordPlan();
     return success();
   }
 

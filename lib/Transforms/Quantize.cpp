@@ -535,6 +535,69 @@ struct FoldRequantize : OpRewritePattern<OpTy> {
   }
 };
 
+/// An effc.linear on the output of quant.dcast ops (a QDQ model: ONNX
+/// QuantizeLinear / DequantizeLinear pairs, quantization-aware training)
+/// runs on the integers it was given, with their scales: an int8 input
+/// and a symmetric i8 / i4 weight (per tensor or per output channel) make
+/// an effc.quantized_linear; a float input with such a weight, a
+/// weight-only one. Nothing is requantized.
+struct FoldQdqLinear : OpRewritePattern<LinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  static bool isSymmetricWeight(Type t) {
+    auto q = dyn_cast<quant::QuantizedType>(t);
+    if (!q || !q.isSigned() || (q.getStorageTypeIntegralWidth() != 8 &&
+                                q.getStorageTypeIntegralWidth() != 4))
+      return false;
+    if (auto u = dyn_cast<quant::UniformQuantizedType>(q))
+      return u.getZeroPoint() == 0;
+    if (auto a = dyn_cast<quant::UniformQuantizedPerAxisType>(q))
+      return a.getQuantizedDimension() == 0 &&
+             llvm::all_of(a.getZeroPoints(), [](int64_t z) { return z == 0; });
+    return false;
+  }
+
+  LogicalResult matchAndRewrite(LinearOp op,
+                                PatternRewriter &rewriter) const override {
+    auto wd = op.getWeight().getDefiningOp<quant::DequantizeCastOp>();
+    auto outTy = op.getType();
+    if (!wd || op.getWeight().getType().getRank() != 2 ||
+        !isSymmetricWeight(getElementTypeOrSelf(wd.getInput().getType())) ||
+        !outTy.getElementType().isF32())
+      return failure();
+    Value wq = wd.getInput();
+    Location loc = op.getLoc();
+    auto xd = op.getInput().getDefiningOp<quant::DequantizeCastOp>();
+    auto xt = xd ? dyn_cast<quant::UniformQuantizedType>(
+                       getElementTypeOrSelf(xd.getInput().getType()))
+                 : quant::UniformQuantizedType();
+    if (!xt || xt.getStorageTypeIntegralWidth() != 8 || !xt.isSigned()) {
+      // Weight-only.
+      auto ql = QuantizedLinearOp::create(
+          rewriter, loc, outTy, op.getInput(), wq, op.getBias(), nullptr,
+          nullptr, op.getActivationAttr(), op.getClampMinAttr(),
+          op.getClampMaxAttr());
+      rewriter.replaceOp(op, ql.getResult());
+      return success();
+    }
+    bool fuseAct = !op.getBias();
+    auto ql = QuantizedLinearOp::create(
+        rewriter, loc, outTy, xd.getInput(), wq, Value(), nullptr, nullptr,
+        fuseAct ? op.getActivationAttr()
+                : ActivationAttr::get(getContext(), Activation::none),
+        fuseAct ? op.getClampMinAttr() : FloatAttr(),
+        fuseAct ? op.getClampMaxAttr() : FloatAttr());
+    Value out = ql.getResult();
+    if (!fuseAct)
+      out = buildBiasActivation(rewriter, loc, out, op.getBias(),
+                                outTy.getRank() - 1, op.getActivation(),
+                                optFloat(op.getClampMinAttr()),
+                                optFloat(op.getClampMaxAttr()));
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
 struct QuantizePass : effc::impl::QuantizePassBase<QuantizePass> {
   using Base::Base;
 
@@ -568,7 +631,7 @@ struct QuantizePass : effc::impl::QuantizePassBase<QuantizePass> {
         return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<RemoveQdqPair, FoldRequantize<QuantizedLinearOp>,
+    patterns.add<RemoveQdqPair, FoldQdqLinear, FoldRequantize<QuantizedLinearOp>,
                  FoldRequantize<QuantizedConv2DOp>>(&getContext());
     // No folding: it would widen the stored bf16 / f16 constants back to
     // f32 (arith.extf of a constant folds).

@@ -14,6 +14,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Matchers.h"
@@ -39,16 +41,34 @@ namespace {
 // Operand helpers
 //===----------------------------------------------------------------------===//
 
-/// Weights effc raises: constants and function arguments.
+/// A quantized constant weight as a QDQ model (ONNX DequantizeLinear,
+/// quantization-aware training) spells it: quant.dcast of quant.scast of an
+/// integer constant, per tensor or per axis. Returns the dcast.
+quant::DequantizeCastOp getQdqWeight(Value v) {
+  auto dcast = v.getDefiningOp<quant::DequantizeCastOp>();
+  if (!dcast)
+    return {};
+  auto scast = dcast.getInput().getDefiningOp<quant::StorageCastOp>();
+  Type elt = getElementTypeOrSelf(dcast.getInput().getType());
+  if (!scast || !matchPattern(scast.getInput(), m_Constant()) ||
+      !isa<quant::UniformQuantizedType, quant::UniformQuantizedPerAxisType>(
+          elt))
+    return {};
+  return dcast;
+}
+
+/// Weights effc raises: constants, function arguments and QDQ constants.
 bool isWeightSource(Value v) {
-  if (matchPattern(v, m_Constant()))
+  if (matchPattern(v, m_Constant()) || getQdqWeight(v))
     return true;
   if (auto arg = dyn_cast<BlockArgument>(v))
     return isa<FunctionOpInterface>(arg.getOwner()->getParentOp());
   return false;
 }
 
-/// `v` with its dims permuted: folded for constants, else linalg.transpose.
+/// `v` with its dims permuted: folded for constants (QDQ constants keep
+/// their scales, a per-axis dimension moves with the permutation), else
+/// linalg.transpose.
 Value permute(PatternRewriter &rewriter, Location loc, Value v,
               ArrayRef<int64_t> perm) {
   DenseElementsAttr cst;
@@ -56,6 +76,32 @@ Value permute(PatternRewriter &rewriter, Location loc, Value v,
       cst.getElementType().getIntOrFloatBitWidth() % 8 == 0) {
     DenseElementsAttr t = permuteConstant(cst, perm);
     return arith::ConstantOp::create(rewriter, loc, t.getType(), t);
+  }
+  if (quant::DequantizeCastOp dcast = getQdqWeight(v)) {
+    auto scast = dcast.getInput().getDefiningOp<quant::StorageCastOp>();
+    DenseElementsAttr raw;
+    if (matchPattern(scast.getInput(), m_Constant(&raw)) &&
+        raw.getElementType().getIntOrFloatBitWidth() % 8 == 0) {
+      DenseElementsAttr t = permuteConstant(raw, perm);
+      Type qt = getElementTypeOrSelf(dcast.getInput().getType());
+      if (auto axis = dyn_cast<quant::UniformQuantizedPerAxisType>(qt)) {
+        int32_t newDim = llvm::find(perm, axis.getQuantizedDimension()) -
+                         perm.begin();
+        qt = quant::UniformQuantizedPerAxisType::get(
+            axis.getFlags(), axis.getStorageType(), axis.getExpressedType(),
+            axis.getScales(), axis.getZeroPoints(), newDim,
+            axis.getStorageTypeMin(), axis.getStorageTypeMax());
+      }
+      Value c = arith::ConstantOp::create(rewriter, loc, t.getType(), t);
+      Value q = quant::StorageCastOp::create(
+          rewriter, loc, cast<RankedTensorType>(t.getType()).clone(qt), c);
+      auto outTy = cast<RankedTensorType>(dcast.getType());
+      SmallVector<int64_t> shape;
+      for (int64_t p : perm)
+        shape.push_back(outTy.getDimSize(p));
+      return quant::DequantizeCastOp::create(rewriter, loc,
+                                             outTy.clone(shape), q);
+    }
   }
   auto type = cast<RankedTensorType>(v.getType());
   SmallVector<int64_t> shape;
@@ -608,7 +654,12 @@ struct RaisePass : effc::impl::RaisePassBase<RaisePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateRaisePatterns(patterns);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    // No folding: upstream folds quant.dcast(quant.qcast(x)) to x, which
+    // would drop the activation quantization of a QDQ model.
+    GreedyRewriteConfig config;
+    config.enableFolding(false);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     config)))
       signalPassFailure();
   }
 };

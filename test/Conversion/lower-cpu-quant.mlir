@@ -1,4 +1,5 @@
-// RUN: effc-opt %s -split-input-file --effc-lower-cpu="cpu=sapphirerapids" | FileCheck %s
+// RUN: effc-opt %s -split-input-file --effc-lower-cpu="cpu=sapphirerapids target-features=-amx-int8,-amx-tile" | FileCheck %s
+// RUN: effc-opt %s -split-input-file --effc-lower-cpu="cpu=sapphirerapids" | FileCheck %s --check-prefix=AMX
 // RUN: effc-opt %s -split-input-file --effc-lower-cpu="cpu=sapphirerapids target-features=-avx512vnni,-avxvnni" | FileCheck %s --check-prefix=NOVNNI
 // RUN: effc-opt %s -split-input-file --effc-expand-fp8 | FileCheck %s --check-prefix=FP8
 
@@ -57,10 +58,21 @@ func.func @int4(%x: tensor<1x64xf32>) -> tensor<1x2xf32> {
 
 // -----
 
-// Tests that a quantized convolution runs as im2col + the int8 GEMM.
+// Tests that a quantized convolution runs as im2col + the int8 GEMM, and
+// that with AMX-INT8 and at least 16 rows (here 36) the GEMM uses AMX
+// tiles: the K loop unrolled (K = 36 -> one 64-byte step), tdpbusd into the
+// four 16x16 i32 tiles of a 32-row x 32-column block, stored for the vector
+// epilogue.
 
 // CHECK-LABEL: llvm.func @conv(
 // CHECK: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+
+// AMX-LABEL: llvm.func @conv(
+// AMX: "llvm.x86.tilezero.internal"
+// AMX-COUNT-4: "llvm.x86.tdpbusd.internal"
+// AMX-COUNT-4: "llvm.x86.tilestored64.internal"
+// AMX-NOT: vpdpbusd
+// AMX: llvm.func @_mlir_ciface_conv(
 func.func @conv(%xs: tensor<1x6x6x4xi8>) -> tensor<1x6x6x8xi32> {
   %x = quant.scast %xs : tensor<1x6x6x4xi8> to tensor<1x6x6x4x!quant.uniform<i8:f32, 0.05:2>>
   %wc = arith.constant dense<1> : tensor<8x3x3x4xi8>

@@ -16,7 +16,7 @@
 // CHECK-SAME:    effc_gpu_block = array<i64: 128, 1, 1>, effc_gpu_grid = array<i64: 3, 2, 1>, effc_gpu_kernel = @effc_kernels::@linear_0
 // CHECK:       gpu.module @effc_kernels [#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80"{{.*}}>]
 // CHECK:         gpu.func @linear_0(%{{.+}}: memref<128x256xf16>, %{{.+}}: memref<192x256xf16>, %{{.+}}: memref<192xf16>, %{{.+}}: memref<128x192xf16>)
-// CHECK-SAME:      workgroup(%[[SA:.+]] : memref<2x64x40xf16, #gpu.address_space<workgroup>>, %[[SB:.+]] : memref<2x64x40xf16, #gpu.address_space<workgroup>>)
+// CHECK-SAME:      workgroup(%{{.+}} : memref<2x64x40xf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.+}} : memref<2x64x40xf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // CHECK-SAME:      kernel
 // CHECK:           nvgpu.device_async_copy {{.*}}, 8, %{{.+}} {bypassL1}
 // CHECK:           nvgpu.device_async_create_group
@@ -89,7 +89,7 @@ func.func @quantized(%x: tensor<32x64x!quant.uniform<i8:f32, 0.05:-3>>) -> tenso
 // CHECK:       func.func private @effc_launch_attention_0
 // CHECK-SAME:    effc_gpu_grid = array<i64: 2, 8, 1>
 // CHECK:       gpu.func @attention_0(%{{.+}}: memref<8x128x64xf16>, %{{.+}}: memref<2x128x64xf16>, %{{.+}}: memref<2x128x64xf16>, %{{.+}}: memref<8x128x64xf16>)
-// CHECK-SAME:    workgroup(%{{.+}} : memref<64x72xf16, #gpu.address_space<workgroup>>, %{{.+}} : memref<64x72xf16, #gpu.address_space<workgroup>>)
+// CHECK-SAME:    workgroup(%{{.+}} : memref<64x72xf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.+}} : memref<64x72xf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // CHECK:         scf.for
 // CHECK:           nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
 // CHECK:           gpu.shuffle  xor

@@ -4,9 +4,18 @@
 // FORMAT: error: effc-lower-hls: the fixed-point format needs 0 < fixed-int < fixed-width <= 31
 
 // Tests that an op the HLS path does not lower yet is an error on it.
-func.func @attention(%q: tensor<4x8xf32>, %k: tensor<4x8xf32>, %v: tensor<4x8xf32>) -> tensor<4x8xf32> {
-  // expected-error @+1 {{effc-lower-hls: effc.attention is not supported on the HLS path yet}}
-  %o = effc.attention %q, %k, %v : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32> -> tensor<4x8xf32>
+func.func @quantize(%x: tensor<4x8xf32>, %s: tensor<1x1xf32>) -> tensor<4x8xi8> {
+  // expected-error @+1 {{effc-lower-hls: effc.quantize is not supported on the HLS path yet}}
+  %q = effc.quantize %x, %s {block = array<i64: 4, 8>} : tensor<4x8xf32>, tensor<1x1xf32> -> tensor<4x8xi8>
+  return %q : tensor<4x8xi8>
+}
+
+// -----
+
+// Tests that attention with an explicit mask is refused.
+func.func @masked(%q: tensor<4x8xf32>, %k: tensor<4x8xf32>, %v: tensor<4x8xf32>, %m: tensor<4x4xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{effc-lower-hls: explicit masks and block-sparse layouts are not supported on the HLS path yet}}
+  %o = effc.attention %q, %k, %v mask(%m : tensor<4x4xf32>) {mask = #effc.mask<explicit>} : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32> -> tensor<4x8xf32>
   return %o : tensor<4x8xf32>
 }
 

@@ -11,8 +11,8 @@
 // RUN: %ptxas -arch=sm_80 %t80.ptx -o %t80.cubin
 
 // CHECK: .target sm_90
-// CHECK: .shared .align 16 .b8 __wg_linear_0_0[10240];
 // CHECK: .entry linear_0(
+// CHECK: .shared .align 16 .b8 __wg_linear_0_0[10240];
 // CHECK: cp.async.cg.shared.global [%{{[a-z0-9]+}}], [%rd{{[0-9]+}}], 16, %r{{[0-9]+}};
 // CHECK: cp.async.wait_group 1;
 // CHECK: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32

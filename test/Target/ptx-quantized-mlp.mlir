@@ -11,11 +11,11 @@
 // RUN: %ptxas -arch=sm_80 %t80.ptx -o %t80.cubin
 
 // CHECK: .entry quantized_linear_0(
-// CHECK: mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32
-// CHECK: mul.lo.s64
+// CHECK: mma.sync.aligned.m16n8k32.row.col.satfinite.s32.s8.s8.s32
+// CHECK: mul.wide.s32
 // CHECK: shr.s64
 // CHECK: .entry quantized_linear_1(
-// CHECK: mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32
+// CHECK: mma.sync.aligned.m16n8k32.row.col.satfinite.s32.s8.s8.s32
 // CHECK: cvt.rn.f32.s32
 !qx = !quant.uniform<i8:f32, 0.0235:-3>
 !qh = !quant.uniform<i8:f32, 0.05:-128>

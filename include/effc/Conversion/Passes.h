@@ -32,6 +32,10 @@ namespace effc {
 void populateLowerReferencePatterns(RewritePatternSet &patterns);
 /// The quantization-op part of the reference lowering.
 void populateLowerReferenceQuantPatterns(RewritePatternSet &patterns);
+
+/// Lowers quant.qcast / quant.dcast under `root` (see
+/// --effc-lower-quant-casts).
+LogicalResult lowerQuantCasts(Operation *root);
 /// effc.attention as a tiled flash-attention loop nest (online softmax, no
 /// Sq x Skv buffer) on tensors; used by `--effc-lower-cpu`.
 void populateLowerCpuAttentionPatterns(RewritePatternSet &patterns);

@@ -37,6 +37,26 @@ def LowerReferencePass : Pass<"effc-lower-reference", "ModuleOp"> {
   ];
 }
 
+def LowerQuantCastsPass : Pass<"effc-lower-quant-casts", "ModuleOp"> {
+  let summary = "Compute quant.qcast / quant.dcast with round half to even";
+  let description = [{
+    Lowers `quant.qcast` (`saturate(round_half_even(x / s) + z)`) and
+    `quant.dcast` (`(q - z) * s`) of per-tensor and per-axis types to
+    `linalg.generic` on the storage integers (`quant.scast` at the
+    boundary), exactly as `--effc-lower-reference` does. The CPU and
+    reference pipelines run it first: upstream canonicalization folds
+    `quant.dcast(quant.qcast(x))` to `x`, which would silently drop the
+    activation rounding of a QDQ model (ONNX QuantizeLinear rounds half
+    to even). Run `--effc-raise --effc-quantize` before it to execute such
+    a model on integer kernels instead.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::quant::QuantDialect"
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // CPU lowering
 //===----------------------------------------------------------------------===//
@@ -169,7 +189,7 @@ def LowerGpuPass : Pass<"effc-lower-gpu", "ModuleOp"> {
     - `effc.attention` on f16 / bf16 (no mask or causal, GQA): a
       flash-attention kernel, one block per (head, 64 queries), online
       softmax over 64-key tiles with `mma.sync` for both products.
-    - `effc.block_scaled_linear` on f8E4M3FN (sm_90 only): `mma.sync`
+    - `effc.block_scaled_linear` on f8E4M3FN (sm_89 and later): `mma.sync`
       m16n8k32 e4m3 with the per-128 block scales applied to each K block's
       partial sums (DeepSeek-V3 promotion).
 

@@ -204,6 +204,25 @@ def PrunePass : Pass<"effc-prune", "ModuleOp"> {
     - `method=block block=RxC`: ranks the `R x C` blocks of the weight seen
       as `[N, K]` by their L2 (`criterion=l1`: L1) norm and zeroes the
       `round(sparsity * blocks)` weakest; R must divide N and C divide K.
+    - `method=channel`: removes the `round(sparsity * N)` output channels
+      (rows of a linear's `[N, K]` weight, filters of a convolution) with
+      the smallest L2 (`criterion=l1`: L1) norm, ops in program order, each
+      ranked on its weight as the previous ones left it. The op's weight,
+      bias and result shrink, and so do the elementwise ops after it
+      (`Elementwise` ops whose other operands are scalars) and the input
+      channels of the linear / convolution (groups = 1) consuming it;
+      anything else in the way (a function result, a reshape) is an error
+      naming that op, as is removing every channel. The weights stay
+      dense (smaller).
+    - `method=head`: for each `effc.attention` whose Q, K and V come from
+      `effc.linear -> tensor.expand_shape (last dim into [H, D]) ->
+      linalg.transpose` and whose output goes `linalg.transpose ->
+      tensor.collapse_shape -> effc.linear`, removes the
+      `round(sparsity * H)` heads with the smallest joint L2 (L1) norm of
+      their Q/K/V projection rows and output projection columns, with
+      those rows (and bias entries) and columns; the reshapes, transposes
+      and the attention shrink to the kept heads. Other forms, grouped-
+      query attention and removing every head are errors.
 
     `exclude` skips ops whose `name` / `effc.name` string attribute (else
     location) contains one of the listed substrings; `first` / `last` (or
@@ -218,6 +237,19 @@ def PrunePass : Pass<"effc-prune", "ModuleOp"> {
     `effc.sparse_decision`; `compress=always` stores every pruned linear
     compressed, `compress=never` keeps all of them dense. An option out of
     range or a shape that does not divide is an error.
+
+    `calibration=<x.npy>` (magnitude, nm, block): after the masks are
+    chosen, the kept weights of each pruned `effc.linear` are updated from
+    the activations that reach it (OBS / SparseGPT-style second-order
+    compensation, solved exactly per output row): with `X` the layer's
+    inputs and `H = X^T X + 0.01 mean(diag) I`, row `w` gets
+    `w_S += H_SS^-1 H_SP w_P` on its kept set S, pruned set P, which
+    minimizes `|X (w' - w)|` with the mask fixed. The inputs come from
+    evaluating, in C++ on the constant weights, the chain of `effc.linear`
+    ops (bias, relu / clamp / none) that starts at the function's first
+    argument, each layer with the previous layers already compensated; a
+    pruned op outside such a chain is an error. Cost O(N K^3) per layer
+    (meant for layers up to a few thousand inputs).
 
     Before (`--effc-prune="method=nm n=2 m=4"`):
     ```mlir
@@ -234,7 +266,7 @@ def PrunePass : Pass<"effc-prune", "ModuleOp"> {
   }];
   let options = [
     Option<"method", "method", "std::string", /*default=*/"\"magnitude\"",
-           "magnitude | nm | block">,
+           "magnitude | nm | block | channel | head">,
     Option<"sparsity", "sparsity", "double", /*default=*/"0.5",
            "Fraction of weights (magnitude) or blocks (block) to zero, in [0, 1)">,
     Option<"n", "n", "int64_t", /*default=*/"2",
@@ -254,13 +286,18 @@ def PrunePass : Pass<"effc-prune", "ModuleOp"> {
            /*default=*/"false",
            "Skip the first and the last prunable op (same as "
            "exclude=first,last)">,
+    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+           "A .npy of calibration inputs [..., K] for the function's first "
+           "argument: one-shot OBS compensation of the kept weights of "
+           "pruned effc.linear chains (magnitude, nm, block)">,
     Option<"compress", "compress", "std::string", /*default=*/"\"auto\"",
            "auto | always | never: store pruned effc.linear weights as "
            "effc.sparse_linear when the cost model says it pays (auto), "
            "whenever a layout fits (always), or keep them dense (never)">,
   ];
   let dependentDialects = [
-    "::mlir::effc::EffcDialect", "::mlir::arith::ArithDialect"
+    "::mlir::effc::EffcDialect", "::mlir::arith::ArithDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::linalg::LinalgDialect"
   ];
 }
 
