@@ -12,8 +12,11 @@
 //   one per-channel constant. Weights are packed at compile time into
 //   panels of NR columns with 4 consecutive k per 32-bit lane. The
 //   epilogue (bias, dequantization or fixed-point requantization,
-//   relu/clamp) runs on the accumulator registers. Without VNNI the same
-//   layout is multiplied with plain i32 vector arithmetic.
+//   relu/clamp) runs on the accumulator registers. With AMX-INT8 and at
+//   least 16 rows the same packed weights feed tdpbusd tiles (32 x 32
+//   output blocks, K unrolled) whose results go through a stack buffer
+//   into the same epilogue. Without VNNI the VNNI layout is multiplied
+//   with plain i32 vector arithmetic.
 // - weight-only effc.quantized_linear (f32 activations, i8 or packed i4
 //   weights, per-channel or per-group scales): the packed weights are read
 //   as 32-bit lanes and unpacked in registers (shift left, arithmetic shift

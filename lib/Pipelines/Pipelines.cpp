@@ -54,7 +54,42 @@ void mlir::effc::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createLowerCpuPass(lowerOptions));
 }
 
+void mlir::effc::buildCompressPipeline(
+    OpPassManager &pm, const CompressPipelineOptions &options) {
+  bool quantize = options.weights != "f32";
+  if (options.method != "none") {
+    PrunePassOptions prune;
+    prune.method = options.method;
+    prune.sparsity = options.sparsity;
+    prune.n = options.n;
+    prune.m = options.m;
+    prune.block = options.block;
+    // Sparse storage is f32 (effc.sparse_linear); weights quantized next
+    // keep their zeros in the dense integer layout.
+    if (quantize)
+      prune.compress = "never";
+    pm.addPass(createPrunePass(prune));
+  }
+  if (quantize) {
+    AssignPrecisionPassOptions assign;
+    assign.weights = options.weights;
+    assign.activations = options.activations;
+    assign.granularity = options.granularity;
+    assign.groupSize = options.groupSize;
+    assign.budgetBits = options.budgetBits;
+    assign.calibration = options.calibration;
+    assign.calibrationMethod = options.calibrationMethod;
+    pm.addPass(createAssignPrecisionPass(assign));
+    pm.addPass(createQuantizePass());
+  }
+}
+
 void mlir::effc::registerPipelines() {
+  PassPipelineRegistration<CompressPipelineOptions>(
+      "effc-compress",
+      "Prune and quantize: --effc-prune (method=none: skipped), then "
+      "--effc-assign-precision and --effc-quantize (weights=f32: skipped)",
+      buildCompressPipeline);
   PassPipelineRegistration<CpuPipelineOptions>(
       "effc-cpu-pipeline",
       "Lower effc and upstream ops on tensors to the llvm dialect for the "

@@ -299,9 +299,13 @@ struct OpQuantizer {
     return blockScaled(w8, ws, b.getI8Type(), *biasVals, hasBias);
   }
 
+  /// Carries the op's name and sparsity decisions (discardable effc.*
+  /// attributes) over to its replacement.
   void copyName(Operation *to) {
-    if (auto name = op->getAttr("effc.name"))
-      to->setAttr("effc.name", name);
+    for (NamedAttribute attr : op->getDiscardableAttrs())
+      if (attr.getName().strref().starts_with("effc.") &&
+          !to->hasAttr(attr.getName()))
+        to->setAttr(attr.getName(), attr.getValue());
   }
 
   LogicalResult halfWeights(Precision wp) {

@@ -654,12 +654,17 @@ struct RaisePass : effc::impl::RaisePassBase<RaisePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateRaisePatterns(patterns);
-    // No folding: upstream folds quant.dcast(quant.qcast(x)) to x, which
-    // would drop the activation quantization of a QDQ model.
+    // Every op but the quant casts: upstream folds quant.dcast(quant.qcast
+    // (x)) to x, which would drop the activation quantization of a QDQ
+    // model.
+    SmallVector<Operation *> ops;
+    getOperation()->walk([&](Operation *op) {
+      if (!isa<quant::QuantizeCastOp, quant::DequantizeCastOp>(op))
+        ops.push_back(op);
+    });
     GreedyRewriteConfig config;
-    config.enableFolding(false);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     config)))
+    config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
+    if (failed(applyOpPatternsGreedily(ops, std::move(patterns), config)))
       signalPassFailure();
   }
 };

@@ -183,3 +183,64 @@ func.func @int4(%x: tensor<1x4xi8>) -> tensor<1x2xi32> {
   %y = effc.quantized_linear %xq, %w : tensor<1x4x!quant.uniform<i8:f32, 0.5>>, tensor<2x4x!quant.uniform<i4<-7:7>:f32:0, {0.1, 0.2}>> -> tensor<1x2xi32>
   return %y : tensor<1x2xi32>
 }
+
+// -----
+
+// Tests attention in streaming online-softmax form: per query row a
+// Dv-wide accumulator (completely partitioned), one loop over the keys
+// carrying the running max and sum, masked keys (causal: j <= i) skipped,
+// the q.k product a pipelined reduction, and the row divided by the sum
+// (0 when no key was seen).
+
+// CHECK-LABEL: func.func @attn(
+// CHECK-SAME: %[[Q:.+]]: memref<2x4x8xf32>, %[[K:.+]]: memref<1x4x8xf32>, %[[V:.+]]: memref<1x4x8xf32>, %[[O:.+]]: memref<2x4x8xf32>)
+// CHECK-NOT: effc_hls.fixed
+// CHECK: affine.for %[[H:.+]] = 0 to 2 {
+// CHECK: affine.for %[[I:.+]] = 0 to 4 {
+// CHECK: %[[ACC:.+]] = memref.alloc() {effc_hls.partition = array<i64: 8>} : memref<8xf32>
+// CHECK: %[[ML:.+]]:2 = affine.for %[[J:.+]] = 0 to 4 iter_args(%[[M:.+]] = %{{.+}}, %[[L:.+]] = %{{.+}}) -> (f32, f32) {
+// CHECK: %[[VIS:.+]] = arith.cmpi sle, %[[J]], %{{.+}} : index
+// CHECK: scf.if %[[VIS]] -> (f32, f32) {
+// CHECK: affine.for %{{.+}} = 0 to 8 iter_args(%{{.+}} = %{{.+}}) -> (f32) {
+// CHECK: affine.load %[[K]][%[[H]] floordiv 2, %[[J]], %{{.+}}]
+// CHECK: } {effc_hls.pipeline_ii = 1 : i64}
+// CHECK: %[[MN:.+]] = arith.maximumf %[[M]], %{{.+}} : f32
+// CHECK: math.exp
+// CHECK: math.exp
+// CHECK: affine.load %[[V]][%[[H]] floordiv 2, %[[J]], %{{.+}}]
+// CHECK: } else {
+// CHECK-NEXT: scf.yield %[[M]], %[[L]] : f32, f32
+// CHECK: %[[ANY:.+]] = arith.cmpf ogt, %[[ML]]#1, %{{.+}} : f32
+// CHECK: arith.divf %{{.+}}, %[[ML]]#1 : f32
+// CHECK: arith.select %[[ANY]]
+// CHECK: affine.store %{{.+}}, %[[O]][%[[H]], %[[I]], %{{.+}}]
+func.func @attn(%q: tensor<2x4x8xf32>, %k: tensor<1x4x8xf32>, %v: tensor<1x4x8xf32>) -> tensor<2x4x8xf32> {
+  %o = effc.attention %q, %k, %v {mask = #effc.mask<causal>} : tensor<2x4x8xf32>, tensor<1x4x8xf32>, tensor<1x4x8xf32> -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+// -----
+
+// Tests a quantized convolution: the OHWI weight becomes a [F, KH*KW*C]
+// ROM read at (f, r), the input is read at the position derived from r
+// under a padding guard, and the accumulator starts from the bias.
+
+// CHECK-LABEL: func.func @qconv(
+// CHECK-SAME: %[[X:.+]]: memref<1x3x3x2xi8>, %[[Y:.+]]: memref<1x3x3x2xi32>)
+// CHECK: %[[W:.+]] = memref.get_global @qconv_quantized_conv2d_0_w : memref<2x18xi8>
+// CHECK: affine.for %[[F:.+]] = 0 to 2 {
+// CHECK: affine.for %[[R:.+]] = 0 to 18 iter_args
+// CHECK: arith.divsi %[[R]]
+// CHECK: arith.remsi %[[R]]
+// CHECK: scf.if
+// CHECK: memref.load %[[X]]
+// CHECK: affine.load %[[W]][%[[F]], %[[R]]]
+// CHECK: memref.global "private" constant @qconv_quantized_conv2d_0_w : memref<2x18xi8>
+func.func @qconv(%x: tensor<1x3x3x2xi8>) -> tensor<1x3x3x2xi32> {
+  %xq = quant.scast %x : tensor<1x3x3x2xi8> to tensor<1x3x3x2x!quant.uniform<i8:f32, 0.5:1>>
+  %wc = arith.constant dense<3> : tensor<2x3x3x2xi8>
+  %w = quant.scast %wc : tensor<2x3x3x2xi8> to tensor<2x3x3x2x!quant.uniform<i8<-127:127>:f32, 0.25>>
+  %b = arith.constant dense<[7, -7]> : tensor<2xi32>
+  %y = effc.quantized_conv2d %xq, %w bias %b {padding = array<i64: 1, 1, 1, 1>} : tensor<1x3x3x2x!quant.uniform<i8:f32, 0.5:1>>, tensor<2x3x3x2x!quant.uniform<i8<-127:127>:f32, 0.25>>, tensor<2xi32> -> tensor<1x3x3x2xi32>
+  return %y : tensor<1x3x3x2xi32>
+}

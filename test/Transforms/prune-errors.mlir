@@ -18,7 +18,7 @@
 // N-ZERO: error: effc-prune: nm needs 0 < n < m, got n = 0, m = 4
 // SPARSITY: error: effc-prune: 'sparsity' must be in [0, 1), got 1.5
 // NEG-SPARSITY: error: effc-prune: 'sparsity' must be in [0, 1), got -0.1
-// METHOD: error: effc-prune: unknown method 'random' (expected magnitude, nm, block or channel)
+// METHOD: error: effc-prune: unknown method 'random' (expected magnitude, nm, block, channel or head)
 // BLOCK-SYNTAX: error: effc-prune: 'block' must be RxC with positive R and C, got '2by2'
 // CRITERION: error: effc-prune: unknown criterion 'l3' (expected l1 or l2)
 // SCOPE: error: effc-prune: unknown scope 'layer' (expected tensor or global)

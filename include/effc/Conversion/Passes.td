@@ -295,13 +295,21 @@ def LowerHlsPass : Pass<"effc-lower-hls", "ModuleOp"> {
     with exact wide accumulators; the float boundary of a quantized model
     (`quant.qcast`, `quant.dcast`, dequantized results) stays `float`.
 
-    Supported: `effc.linear`, `effc.quantized_linear` (per-tensor and
-    per-channel weights; i8 requantized, i32 and f32 results; none / relu /
-    clamp), `quant.qcast`, `quant.dcast`, `quant.scast`. Other ops are an
-    error.
+    Supported: `effc.linear` and `effc.conv2d` (NHWC, OHWI weights as a
+    [F, KH * KW * C / groups] ROM, strides, dilations, groups; padded
+    positions are skipped by a guard), `effc.quantized_linear` and
+    `effc.quantized_conv2d` (per-tensor and per-channel i8 or i4 weights,
+    also packed through `effc.unpack_int4`; i8 requantized, i32 and f32
+    results; none / relu / clamp), `effc.attention` (float functions only:
+    per query row one streaming pass over the keys with an online softmax
+    — running max and sum, a Dv-wide accumulator, no Sq x Skv buffer;
+    masks none / causal / window, grouped-query heads), `quant.qcast`,
+    `quant.dcast`, `quant.scast`. Other ops (grouped weight scales, explicit
+    attention masks, block-sparse layouts, fp8) are an error on the op.
 
     Directive attributes (read by `--effc-hls-optimize` and
-    `--emit-hls-cpp`):
+    `--emit-hls-cpp`) have their own `effc_hls.` prefix, so that the effc
+    dialect's verifier of `effc.*` attributes does not apply to them:
     - `effc_hls.top` (unit, func): the top function; `effc_hls.num_inputs`
       (i64, func): how many parameters are inputs (the rest are results);
       `effc_hls.fixed = array<i64: W, I>` (func): the fixed-point format of
@@ -386,7 +394,9 @@ def HlsOptimizePass : Pass<"effc-hls-optimize", "ModuleOp"> {
     function `effc_hls.estimate = {latency, interval, dsp, bram, lut,
     dsp_budget, bram_budget, target_ii}` (`interval`: cycles between
     inputs, the slowest layer's latency under DATAFLOW). `--effc-report`
-    prints these.
+    prints these. The model does not see loop-carried recurrences longer
+    than one cycle (the running max and sum of attention), so it is
+    optimistic there.
   }];
   let options = [
     Option<"dspBudget", "dsp-budget", "int64_t", /*default=*/"220",

@@ -96,6 +96,56 @@ void buildHlsPipeline(OpPassManager &pm, const HlsPipelineOptions &options);
 void registerHlsPipeline();
 
 /// Registers `--effc-cpu-pipeline` (and the later target pipelines).
+/// Options of `--effc-compress`: the pruning and the precision options
+/// of --effc-prune and --effc-assign-precision.
+struct CompressPipelineOptions
+    : public PassPipelineOptions<CompressPipelineOptions> {
+  PassOptions::Option<std::string> method{
+      *this, "method",
+      llvm::cl::desc("Pruning: none | magnitude | nm | block | channel"),
+      llvm::cl::init("none")};
+  PassOptions::Option<double> sparsity{
+      *this, "sparsity", llvm::cl::desc("Pruned fraction"),
+      llvm::cl::init(0.5)};
+  PassOptions::Option<int64_t> n{*this, "n", llvm::cl::desc("N of N:M"),
+                                 llvm::cl::init(2)};
+  PassOptions::Option<int64_t> m{*this, "m", llvm::cl::desc("M of N:M"),
+                                 llvm::cl::init(4)};
+  PassOptions::Option<std::string> block{
+      *this, "block", llvm::cl::desc("Block RxC"), llvm::cl::init("4x4")};
+  PassOptions::Option<std::string> weights{
+      *this, "weights",
+      llvm::cl::desc("f32 (no quantization) | bf16 | f16 | f8e4m3 | i8 | i4 "
+                     "| auto"),
+      llvm::cl::init("f32")};
+  PassOptions::Option<std::string> activations{
+      *this, "activations", llvm::cl::desc("f32 | bf16 | f16 | f8e4m3 | i8 | auto"),
+      llvm::cl::init("f32")};
+  PassOptions::Option<std::string> granularity{
+      *this, "granularity", llvm::cl::desc("tensor | channel | group | block"),
+      llvm::cl::init("channel")};
+  PassOptions::Option<int64_t> groupSize{
+      *this, "group-size", llvm::cl::desc("Group size along K"),
+      llvm::cl::init(128)};
+  PassOptions::Option<double> budgetBits{
+      *this, "budget-bits", llvm::cl::desc("Average bits for weights=auto"),
+      llvm::cl::init(0)};
+  PassOptions::Option<std::string> calibration{
+      *this, "calibration",
+      llvm::cl::desc("Statistics from effc-run --calibrate"),
+      llvm::cl::init("")};
+  PassOptions::Option<std::string> calibrationMethod{
+      *this, "calibration-method",
+      llvm::cl::desc("minmax | percentile | mse | entropy"),
+      llvm::cl::init("percentile")};
+};
+
+/// --effc-prune (unless method=none; pruned weights stay dense when they
+/// are quantized next), then --effc-assign-precision and --effc-quantize
+/// (unless weights=f32).
+void buildCompressPipeline(OpPassManager &pm,
+                           const CompressPipelineOptions &options);
+
 void registerPipelines();
 
 } // namespace effc

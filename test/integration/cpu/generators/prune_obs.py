@@ -23,6 +23,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen  # noqa: E402
+import prune_ref  # noqa: E402  (the MLP writer)
 
 BATCH, DIMS = 64, [64, 128, 32]
 
@@ -46,28 +47,10 @@ def write(out):
     m.map("row", "affine_map<(d0, d1) -> (d1)>")
     m.emit(f"  func.func @forward(%x: {gen.tensor(x.shape)}) -> "
            f"{gen.tensor((BATCH, DIMS[-1]))} {{")
-    m.emit("    %zero = arith.constant 0.0 : f32")
-    cur, layers = "%x", []
-    for i, (k, n) in enumerate(zip(DIMS[:-1], DIMS[1:])):
-        w = gen.randn(rng, (n, k), np.sqrt(2.0 / k))
-        b = gen.randn(rng, (n,), 0.1)
-        layers.append((w, b))
-        m.emit(f"    %w{i} = arith.constant {gen.hexconst(w)}")
-        m.emit(f"    %b{i} = arith.constant {gen.hexconst(b)}")
-        m.emit(f"    %wt{i}_e = tensor.empty() : {gen.tensor((k, n))}")
-        m.emit(f"    %wt{i} = linalg.transpose ins(%w{i} : "
-               f"{gen.tensor((n, k))}) outs(%wt{i}_e : {gen.tensor((k, n))}) "
-               f"permutation = [1, 0]")
-        gen.zero_filled(m, f"%acc{i}", (BATCH, n))
-        m.emit(f"    %mm{i} = linalg.matmul ins({cur}, %wt{i} : "
-               f"{gen.tensor((BATCH, k))}, {gen.tensor((k, n))}) "
-               f"outs(%acc{i} : {gen.tensor((BATCH, n))}) -> "
-               f"{gen.tensor((BATCH, n))}")
-        gen.bias_generic(m, f"%ba{i}", f"%mm{i}", f"%b{i}", (BATCH, n), "row")
-        gen.relu_generic(m, f"%act{i}", f"%ba{i}", (BATCH, n))
-        cur = f"%act{i}"
-    m.emit(f"    return {cur} : {gen.tensor((BATCH, DIMS[-1]))}")
-    m.emit("  }")
+    layers = [(gen.randn(rng, (n, k), np.sqrt(2.0 / k)),
+               gen.randn(rng, (n,), 0.1))
+              for k, n in zip(DIMS[:-1], DIMS[1:])]
+    prune_ref.emit_mlp_body(m, BATCH, layers)
     h = gen.f64(x)
     for w, b in layers:
         h = gen.relu(h @ gen.f64(w).T + gen.f64(b))
