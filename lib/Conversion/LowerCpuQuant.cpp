@@ -592,6 +592,15 @@ private:
 
 /// effc.quantized_linear with int8 activations and a constant weight with
 /// per-tensor or per-channel scales.
+/// A rewrite to a CPU kernel, with the target it generates code for.
+template <typename OpTy> struct CpuKernelPattern : OpRewritePattern<OpTy> {
+  CpuKernelPattern(MLIRContext *ctx, const CpuTarget &target, int64_t threads)
+      : OpRewritePattern<OpTy>(ctx, /*benefit=*/2), target(target),
+        threads(threads) {}
+  CpuTarget target;
+  int64_t threads;
+};
+
 /// What the int8 GEMM needs from a quantized linear or convolution.
 struct Int8Spec {
   ConstWeight w;
@@ -706,11 +715,8 @@ Value emitInt8Linear(PatternRewriter &rewriter, Location loc,
 
 /// effc.quantized_linear with int8 activations and a constant weight with
 /// per-tensor or per-channel scales.
-struct QuantizedLinearInt8 : OpRewritePattern<QuantizedLinearOp> {
-  QuantizedLinearInt8(MLIRContext *ctx, const CpuTarget &target,
-                      int64_t threads)
-      : OpRewritePattern(ctx, /*benefit=*/2), target(target),
-        threads(threads) {}
+struct QuantizedLinearInt8 : CpuKernelPattern<QuantizedLinearOp> {
+  using CpuKernelPattern::CpuKernelPattern;
 
   LogicalResult matchAndRewrite(QuantizedLinearOp op,
                                 PatternRewriter &rewriter) const override {
@@ -730,9 +736,6 @@ struct QuantizedLinearInt8 : OpRewritePattern<QuantizedLinearOp> {
     rewriter.replaceOp(op, finishInt8(rewriter, loc, y, *s, op.getType()));
     return success();
   }
-
-  CpuTarget target;
-  int64_t threads;
 };
 
 /// The GEMM with its compile-time operands; `x` is the [M, K] i8 tensor.
@@ -970,11 +973,8 @@ private:
   VectorType fTy, iTy;
 };
 
-struct QuantizedLinearWeightOnly : OpRewritePattern<QuantizedLinearOp> {
-  QuantizedLinearWeightOnly(MLIRContext *ctx, const CpuTarget &target,
-                            int64_t threads)
-      : OpRewritePattern(ctx, /*benefit=*/2), target(target),
-        threads(threads) {}
+struct QuantizedLinearWeightOnly : CpuKernelPattern<QuantizedLinearOp> {
+  using CpuKernelPattern::CpuKernelPattern;
 
   LogicalResult matchAndRewrite(QuantizedLinearOp op,
                                 PatternRewriter &rewriter) const override {
@@ -1034,9 +1034,6 @@ struct QuantizedLinearWeightOnly : OpRewritePattern<QuantizedLinearOp> {
     rewriter.replaceOp(op, buildReshape(rewriter, loc, y, outTy));
     return success();
   }
-
-  CpuTarget target;
-  int64_t threads;
 };
 
 //===----------------------------------------------------------------------===//
@@ -1045,13 +1042,9 @@ struct QuantizedLinearWeightOnly : OpRewritePattern<QuantizedLinearOp> {
 
 /// A dense quantized convolution with a constant weight: the i8 patches
 /// [N*OH*OW, KH*KW*C] (padding = the input zero point) times the weight
-/// read as [F, KH*KW*C], through effc.quantized_linear (and so the int8
-/// GEMM).
-struct QuantizedConvIm2Col : OpRewritePattern<QuantizedConv2DOp> {
-  QuantizedConvIm2Col(MLIRContext *ctx, const CpuTarget &target,
-                      int64_t threads)
-      : OpRewritePattern(ctx, /*benefit=*/2), target(target),
-        threads(threads) {}
+/// read as [F, KH*KW*C], on the int8 GEMM.
+struct QuantizedConvIm2Col : CpuKernelPattern<QuantizedConv2DOp> {
+  using CpuKernelPattern::CpuKernelPattern;
 
   LogicalResult matchAndRewrite(QuantizedConv2DOp op,
                                 PatternRewriter &rewriter) const override {
@@ -1100,9 +1093,6 @@ struct QuantizedConvIm2Col : OpRewritePattern<QuantizedConv2DOp> {
     rewriter.replaceOp(op, finishInt8(rewriter, loc, y, *s, outTy));
     return success();
   }
-
-  CpuTarget target;
-  int64_t threads;
 };
 
 } // namespace

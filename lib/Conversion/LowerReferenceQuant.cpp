@@ -19,6 +19,7 @@
 #include "mlir/Transforms/DialectConversion.h"
 
 #include <cmath>
+#include <type_traits>
 
 using namespace mlir;
 using namespace mlir::effc;
@@ -765,30 +766,44 @@ FailureOr<AffineOperands> affineOperands(OpBuilder &b, Location loc,
   return ops;
 }
 
-/// q = saturate(round_half_even(x / s) + z) in the storage type.
-struct LowerQuantizeCast : OpConversionPattern<quant::QuantizeCastOp> {
-  using OpConversionPattern::OpConversionPattern;
+/// quant.qcast: q = saturate(round_half_even(x / s) + z) in the storage
+/// type; quant.dcast: x = (q - z) * s. One generic over the tensor with the
+/// scale and zero point read through the quantized dimension.
+template <typename OpTy>
+struct LowerQuantCast : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  static constexpr bool isQuantize = std::is_same_v<OpTy, quant::QuantizeCastOp>;
+
   LogicalResult
-  matchAndRewrite(quant::QuantizeCastOp op, OpAdaptor adaptor,
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto inTy = dyn_cast<RankedTensorType>(op.getInput().getType());
     auto outTy = dyn_cast<RankedTensorType>(op.getType());
     if (!inTy || !outTy || !inTy.hasStaticShape())
       return rewriter.notifyMatchFailure(op, "needs a static tensor");
-    auto qt = cast<quant::QuantizedType>(outTy.getElementType());
+    auto qt = cast<quant::QuantizedType>(
+        (isQuantize ? outTy : inTy).getElementType());
     Location loc = op.getLoc();
     int64_t r = inTy.getRank();
     FailureOr<AffineOperands> a = affineOperands(rewriter, loc, qt, r);
     if (failed(a))
       return op.emitError("only per-tensor and per-axis quantized types are "
                           "supported by effc lowerings");
+    AffineMap id = AffineMap::getMultiDimIdentityMap(r, op.getContext());
     Type storage = qt.getStorageType();
-    AffineMap id = AffineMap::getMultiDimIdentityMap(r, getContext());
-    Value q = elementwise(
-        rewriter, loc, RankedTensorType::get(outTy.getShape(), storage),
-        ValueRange{adaptor.getInput(), a->scale, a->zero},
-        {id, a->map, a->map},
-        [&](OpBuilder &b, Location l, ValueRange v) {
+    Value in = isQuantize ? adaptor.getInput()
+                          : storageOf(rewriter, loc, adaptor.getInput());
+    auto resTy = isQuantize ? RankedTensorType::get(outTy.getShape(), storage)
+                            : outTy;
+    Value res = elementwise(
+        rewriter, loc, resTy, ValueRange{in, a->scale, a->zero},
+        {id, a->map, a->map}, [&](OpBuilder &b, Location l, ValueRange v) {
+          if (!isQuantize) {
+            Value q = arith::SubIOp::create(b, l, toI32(b, l, v[0]), v[2]);
+            Value f = arith::SIToFPOp::create(b, l, b.getF32Type(), q);
+            return fromF32(b, l, arith::MulFOp::create(b, l, f, v[1]),
+                           outTy.getElementType());
+          }
           Value x = arith::DivFOp::create(b, l, toF32(b, l, v[0]), v[1]);
           x = math::RoundEvenOp::create(b, l, x);
           x = arith::AddFOp::create(
@@ -800,44 +815,14 @@ struct LowerQuantizeCast : OpConversionPattern<quant::QuantizeCastOp> {
               b, l, x, f32c(b, l, double(qt.getStorageTypeMax())));
           return arith::FPToSIOp::create(b, l, storage, x).getResult();
         });
-    rewriter.replaceOpWithNewOp<quant::StorageCastOp>(op, outTy, q);
+    if (isQuantize)
+      res = quant::StorageCastOp::create(rewriter, loc, outTy, res);
+    rewriter.replaceOp(op, res);
     return success();
   }
 };
-
-/// x = (q - z) * s.
-struct LowerDequantizeCast : OpConversionPattern<quant::DequantizeCastOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(quant::DequantizeCastOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    auto inTy = dyn_cast<RankedTensorType>(op.getInput().getType());
-    auto outTy = dyn_cast<RankedTensorType>(op.getType());
-    if (!inTy || !outTy || !inTy.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "needs a static tensor");
-    auto qt = cast<quant::QuantizedType>(inTy.getElementType());
-    Location loc = op.getLoc();
-    int64_t r = inTy.getRank();
-    FailureOr<AffineOperands> a = affineOperands(rewriter, loc, qt, r);
-    if (failed(a))
-      return op.emitError("only per-tensor and per-axis quantized types are "
-                          "supported by effc lowerings");
-    AffineMap id = AffineMap::getMultiDimIdentityMap(r, getContext());
-    Type outElt = outTy.getElementType();
-    Value x = elementwise(
-        rewriter, loc, outTy,
-        ValueRange{storageOf(rewriter, loc, adaptor.getInput()), a->scale,
-                   a->zero},
-        {id, a->map, a->map},
-        [&](OpBuilder &b, Location l, ValueRange v) {
-          Value q = arith::SubIOp::create(b, l, toI32(b, l, v[0]), v[2]);
-          Value f = arith::SIToFPOp::create(b, l, b.getF32Type(), q);
-          return fromF32(b, l, arith::MulFOp::create(b, l, f, v[1]), outElt);
-        });
-    rewriter.replaceOp(op, x);
-    return success();
-  }
-};
+using LowerQuantizeCast = LowerQuantCast<quant::QuantizeCastOp>;
+using LowerDequantizeCast = LowerQuantCast<quant::DequantizeCastOp>;
 
 /// Bytes [..., K/2] -> i4 [..., K] via a [..., K/2, 2] generic whose last
 /// index selects the nibble (low first), so every map is a projection.

@@ -209,6 +209,24 @@ def zero_filled(m, res, shape):
 #===----------------------------------------------------------------------===#
 
 
+def torch_linear(m, i, cur, w, b, batch):
+    """Emits `cur @ w.T + b` as torch-mlir spells nn.Linear: constants, a
+    linalg.transpose of the [N, K] weight, a zero-filled linalg.matmul and a
+    bias generic (needs the #row map). Returns the result's SSA name."""
+    n, k = w.shape
+    m.emit(f"    %w{i} = arith.constant {hexconst(w)}")
+    m.emit(f"    %b{i} = arith.constant {hexconst(b)}")
+    m.emit(f"    %wt{i}_e = tensor.empty() : {tensor((k, n))}")
+    m.emit(f"    %wt{i} = linalg.transpose ins(%w{i} : {tensor((n, k))}) "
+           f"outs(%wt{i}_e : {tensor((k, n))}) permutation = [1, 0]")
+    zero_filled(m, f"%acc{i}", (batch, n))
+    m.emit(f"    %mm{i} = linalg.matmul ins({cur}, %wt{i} : "
+           f"{tensor((batch, k))}, {tensor((k, n))}) outs(%acc{i} : "
+           f"{tensor((batch, n))}) -> {tensor((batch, n))}")
+    bias_generic(m, f"%ba{i}", f"%mm{i}", f"%b{i}", (batch, n), "row")
+    return f"%ba{i}"
+
+
 def case_mlp(rng):
     """3-layer MLP, torch.nn.Linear style: [N, K] weights read through
     linalg.transpose, bias generic, ReLU after layer 0, GELU after layer 1."""
@@ -227,17 +245,7 @@ def case_mlp(rng):
     for i, (k, n) in enumerate(zip(dims[:-1], dims[1:])):
         w = randn(rng, (n, k), math.sqrt(2.0 / k))
         b = randn(rng, (n,), 0.1)
-        m.emit(f"    %w{i} = arith.constant {hexconst(w)}")
-        m.emit(f"    %b{i} = arith.constant {hexconst(b)}")
-        m.emit(f"    %wt{i}_e = tensor.empty() : {tensor((k, n))}")
-        m.emit(f"    %wt{i} = linalg.transpose ins(%w{i} : {tensor((n, k))}) "
-               f"outs(%wt{i}_e : {tensor((k, n))}) permutation = [1, 0]")
-        zero_filled(m, f"%acc{i}", (batch, n))
-        m.emit(f"    %mm{i} = linalg.matmul ins({cur}, %wt{i} : "
-               f"{tensor((batch, k))}, {tensor((k, n))}) outs(%acc{i} : "
-               f"{tensor((batch, n))}) -> {tensor((batch, n))}")
-        bias_generic(m, f"%ba{i}", f"%mm{i}", f"%b{i}", (batch, n), "row")
-        cur = f"%ba{i}"
+        cur = torch_linear(m, i, cur, w, b, batch)
         ref = ref @ f64(w).T + f64(b)
         if acts[i] == "relu":
             relu_generic(m, f"%act{i}", cur, (batch, n))

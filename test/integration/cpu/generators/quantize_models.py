@@ -38,19 +38,7 @@ def case_mlp(rng):
         w = gen.randn(rng, (n, k), math.sqrt(2.0 / k))
         b = gen.randn(rng, (n,), 0.1)
         layers.append((w, b, acts[i]))
-        m.emit(f"    %w{i} = arith.constant {gen.hexconst(w)}")
-        m.emit(f"    %b{i} = arith.constant {gen.hexconst(b)}")
-        m.emit(f"    %wt{i}_e = tensor.empty() : {gen.tensor((k, n))}")
-        m.emit(f"    %wt{i} = linalg.transpose ins(%w{i} : "
-               f"{gen.tensor((n, k))}) outs(%wt{i}_e : {gen.tensor((k, n))}) "
-               f"permutation = [1, 0]")
-        gen.zero_filled(m, f"%acc{i}", (batch, n))
-        m.emit(f"    %mm{i} = linalg.matmul ins({cur}, %wt{i} : "
-               f"{gen.tensor((batch, k))}, {gen.tensor((k, n))}) "
-               f"outs(%acc{i} : {gen.tensor((batch, n))}) -> "
-               f"{gen.tensor((batch, n))}")
-        gen.bias_generic(m, f"%ba{i}", f"%mm{i}", f"%b{i}", (batch, n), "row")
-        cur = f"%ba{i}"
+        cur = gen.torch_linear(m, i, cur, w, b, batch)
         if acts[i] == "relu":
             gen.relu_generic(m, f"%act{i}", cur, (batch, n))
             cur = f"%act{i}"
