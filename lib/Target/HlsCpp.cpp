@@ -182,9 +182,8 @@ void Emitter::collectParams() {
   }
   // AXI weights: globals marked m_axi that the function reads.
   f.walk([&](memref::GetGlobalOp gg) {
-    auto global =
-        SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(gg,
-                                                               gg.getNameAttr());
+    auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+        gg, gg.getNameAttr());
     if (global && global->hasAttr("effc_hls.interface") &&
         !llvm::is_contained(axiGlobals, global))
       axiGlobals.push_back(global);
@@ -615,9 +614,10 @@ LogicalResult Emitter::emitTop() {
        << " offset=slave bundle=gmem_" << sanitize(g.getSymName()) << "\n";
   os << "#pragma HLS INTERFACE mode=s_axilite port=return\n";
   for (unsigned i = 0; i < f.getNumArguments(); ++i)
-    emitPartition(paramNames[i],
-                  f.getArgAttrOfType<DenseI64ArrayAttr>(i, "effc_hls.partition"),
-                  cast<MemRefType>(f.getArgument(i).getType()));
+    emitPartition(
+        paramNames[i],
+        f.getArgAttrOfType<DenseI64ArrayAttr>(i, "effc_hls.partition"),
+        cast<MemRefType>(f.getArgument(i).getType()));
   if (f->hasAttr("effc_hls.dataflow"))
     os << "#pragma HLS DATAFLOW\n";
   if (auto est = f->getAttrOfType<DictionaryAttr>("effc_hls.estimate")) {
@@ -905,7 +905,8 @@ LogicalResult mlir::effc::emitHlsCpp(ModuleOp module, raw_ostream &out) {
   os << "// Written by effc-translate --emit-hls-cpp. Compile for C "
         "simulation with\n// g++ -std=c++17 -I <effc>/include/effc/hls, or "
         "synthesize with Vitis HLS.\n"
-        "#include <cmath>\n\n#include \"ap_fixed.h\"\n#include \"ap_int.h\"\n\n";
+        "#include <cmath>\n\n#include \"ap_fixed.h\"\n"
+        "#include \"ap_int.h\"\n\n";
   bool typedefsDone = false;
   for (func::FuncOp f : tops) {
     Emitter e(f, os);

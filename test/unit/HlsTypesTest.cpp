@@ -1,4 +1,4 @@
-//===- HlsTypesTest.cpp - tests of effc's ap_int / ap_fixed ------*- C++ -*-===//
+//===- HlsTypesTest.cpp - tests of effc's ap_int / ap_fixed -----*- C++ -*-===//
 //
 // Checks the C-simulation header that emitted HLS C++ compiles against
 // (include/effc/hls) against exact integer arithmetic: wrap-around of

@@ -7,6 +7,8 @@ DIR, for the fixed-point HLS test:
   model.mlir   2 layers, 32 -> 64 -> 16, batch 8
   x.npy        the input
   weights.npz  w0, b0, w1, b1 as stored in the model (f32)
+  calib.npz    8 calibration samples of the input (x), for effc-run
+               --calibrate
 
 Usage: float_mlp.py DIR"""
 
@@ -61,6 +63,8 @@ def main(argv):
         f.write(m.text())
     np.save(os.path.join(out, "x.npy"), gen.f32(x))
     np.savez(os.path.join(out, "weights.npz"), **weights)
+    np.savez(os.path.join(out, "calib.npz"),
+             x=gen.f32(rng.standard_normal((8,) + x.shape)))
     return 0
 
 
