@@ -82,20 +82,9 @@ def emit_mlp_body(m, batch, layers):
     m.emit("    %zero = arith.constant 0.0 : f32")
     cur = "%x"
     for i, (w, b) in enumerate(layers):
-        n, k = w.shape
-        m.emit(f"    %w{i} = arith.constant {gen.hexconst(w)}")
-        m.emit(f"    %b{i} = arith.constant {gen.hexconst(b)}")
-        m.emit(f"    %wt{i}_e = tensor.empty() : {gen.tensor((k, n))}")
-        m.emit(f"    %wt{i} = linalg.transpose ins(%w{i} : "
-               f"{gen.tensor((n, k))}) outs(%wt{i}_e : {gen.tensor((k, n))}) "
-               f"permutation = [1, 0]")
-        gen.zero_filled(m, f"%acc{i}", (batch, n))
-        m.emit(f"    %mm{i} = linalg.matmul ins({cur}, %wt{i} : "
-               f"{gen.tensor((batch, k))}, {gen.tensor((k, n))}) "
-               f"outs(%acc{i} : {gen.tensor((batch, n))}) -> "
-               f"{gen.tensor((batch, n))}")
-        gen.bias_generic(m, f"%ba{i}", f"%mm{i}", f"%b{i}", (batch, n), "row")
-        gen.relu_generic(m, f"%act{i}", f"%ba{i}", (batch, n))
+        n = w.shape[0]
+        ba = gen.torch_linear(m, i, cur, w, b, batch)
+        gen.relu_generic(m, f"%act{i}", ba, (batch, n))
         cur = f"%act{i}"
     m.emit(f"    return {cur} : {gen.tensor((batch, layers[-1][0].shape[0]))}")
     m.emit("  }")

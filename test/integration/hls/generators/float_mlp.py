@@ -43,19 +43,8 @@ def main(argv):
         w = gen.f32(rng.standard_normal((n, k)) * math.sqrt(2.0 / k))
         b = gen.randn(rng, (n,), 0.1)
         weights[f"w{i}"], weights[f"b{i}"] = w, b
-        m.emit(f"    %w{i} = arith.constant {gen.hexconst(w)}")
-        m.emit(f"    %b{i} = arith.constant {gen.hexconst(b)}")
-        m.emit(f"    %wt{i}_e = tensor.empty() : {gen.tensor((k, n))}")
-        m.emit(f"    %wt{i} = linalg.transpose ins(%w{i} : "
-               f"{gen.tensor((n, k))}) outs(%wt{i}_e : {gen.tensor((k, n))}) "
-               f"permutation = [1, 0]")
-        gen.zero_filled(m, f"%acc{i}", (batch, n))
-        m.emit(f"    %mm{i} = linalg.matmul ins({cur}, %wt{i} : "
-               f"{gen.tensor((batch, k))}, {gen.tensor((k, n))}) "
-               f"outs(%acc{i} : {gen.tensor((batch, n))}) -> "
-               f"{gen.tensor((batch, n))}")
-        gen.bias_generic(m, f"%ba{i}", f"%mm{i}", f"%b{i}", (batch, n), "row")
-        gen.relu_generic(m, f"%act{i}", f"%ba{i}", (batch, n))
+        ba = gen.torch_linear(m, i, cur, w, b, batch)
+        gen.relu_generic(m, f"%act{i}", ba, (batch, n))
         cur = f"%act{i}"
     m.emit(f"    return {cur} : {gen.tensor((batch, dims[-1]))}")
     m.emit("  }")
