@@ -35,13 +35,13 @@ using namespace mlir::effc;
 
 namespace {
 
-/// `auto` parses as nullopt inside a successful optional.
-FailureOr<std::optional<Precision>> parsePrecision(StringRef s) {
+/// Parses a precision name; `auto` leaves `out` empty. False if unknown.
+bool parsePrecision(StringRef s, std::optional<Precision> &out) {
+  out.reset();
   if (s == "auto")
-    return std::optional<Precision>();
-  if (std::optional<Precision> p = symbolizePrecision(s))
-    return std::optional<Precision>(*p);
-  return failure();
+    return true;
+  out = symbolizePrecision(s);
+  return out.has_value();
 }
 
 /// One quantizable op: its weight as [N, K] doubles and its calibration.
@@ -203,13 +203,14 @@ struct AssignPrecisionPass
       mlir::emitError(loc) << "effc-assign-precision: " << msg;
       signalPassFailure();
     };
-    FailureOr<std::optional<Precision>> wOpt = parsePrecision(weights);
-    FailureOr<std::optional<Precision>> aOpt = parsePrecision(activations);
-    if (failed(wOpt))
+    std::optional<Precision> wantW, wantA; // empty: auto
+    bool wKnown = parsePrecision(weights, wantW);
+    bool aKnown = parsePrecision(activations, wantA);
+    if (!wKnown)
       return fail("unknown precision '" + weights +
                   "' for weights (expected f32, bf16, f16, f8e4m3, i8, i4 "
                   "or auto)");
-    if (failed(aOpt))
+    if (!aKnown)
       return fail("unknown precision '" + activations +
                   "' for activations (expected f32, bf16, f16, f8e4m3, i8, "
                   "i4 or auto)");
@@ -220,19 +221,19 @@ struct AssignPrecisionPass
     if ((*gran == Granularity::group || *gran == Granularity::block) &&
         groupSize <= 0)
       return fail("group-size must be positive, got " + Twine(groupSize));
-    bool isAuto = !*wOpt;
+    bool isAuto = !wantW;
     if (isAuto && budgetBits <= 0)
       return fail("weights=auto needs budget-bits > 0");
     if (!isAuto && budgetBits > 0)
       return fail("budget-bits needs weights=auto");
-    if (*aOpt && **aOpt == Precision::i4)
+    if (wantA && *wantA == Precision::i4)
       return fail("activations=i4 is not supported (use i8)");
-    if (*aOpt && (**aOpt == Precision::i8) && *wOpt &&
-        !isIntegerPrecision(**wOpt))
+    if (wantA && (*wantA == Precision::i8) && wantW &&
+        !isIntegerPrecision(*wantW))
       return fail("activations=i8 needs integer weights (i8 or i4), got "
                   "weights=" + weights);
-    if (*aOpt && **aOpt == Precision::f8e4m3 && *wOpt &&
-        **wOpt != Precision::f8e4m3)
+    if (wantA && *wantA == Precision::f8e4m3 && wantW &&
+        *wantW != Precision::f8e4m3)
       return fail("activations=f8e4m3 needs weights=f8e4m3");
     std::optional<RangeMethod> method = parseRangeMethod(calibrationMethod);
     if (!method)
@@ -286,7 +287,7 @@ struct AssignPrecisionPass
       choices = {Precision::bf16, Precision::f8e4m3, Precision::i8,
                  Precision::i4};
     else
-      choices = {**wOpt};
+      choices = {*wantW};
     for (OpInfo &info : infos) {
       for (Precision p : choices) {
         Granularity g = *gran;
@@ -311,7 +312,7 @@ struct AssignPrecisionPass
           failedAny = true;
           continue;
         }
-        Precision ap = pairedActivations(p, *aOpt);
+        Precision ap = pairedActivations(p, wantA);
         if (isa<Conv2DOp>(info.op) && ap == Precision::f8e4m3)
           ap = Precision::f32;
         info.candidates.push_back(measure(info, p, ap, g, gs, *method));

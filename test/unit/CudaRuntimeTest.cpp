@@ -50,9 +50,10 @@ TEST(CudaRuntime, HostSideUpToTheDevice) {
   llvm::Expected<CudaRuntime> rt = loadCudaRuntime(EFFC_CUDA_RUNTIME_PATH);
   if (!isStub) {
     // A real driver: the loader either finds a device or says why not.
-    if (!rt)
+    if (!rt) {
       EXPECT_NE(llvm::toString(rt.takeError()).find("no usable CUDA device"),
                 std::string::npos);
+    }
     return;
   }
   // The stub's cuInit fails: the probe reports it, nothing crashes.
