@@ -68,6 +68,17 @@ for t in sorted({r["threads"] for r in rows}):
             gemv.append(dict(kind=kind, shape=shape, threads=t, weight_bytes=nbytes, result=s,
                              gbps=gbps))
 
+# Block-scaled linear (1 thread) next to the int8 / f32 GEMMs of the same run.
+blocked = []
+for shape in ("1024x1024x1024", "1x4096x4096"):
+    row = dict(shape=shape, threads=1)
+    for kind in ("effc_bs_int8", "effc_bs_fp8", "effc_int8", "effc_f32"):
+        s = summary(kind, shape, 1)
+        row[kind] = s
+        row[kind + "_gops"] = ops(shape) / (s["median_ms"] * 1e-3) / 1e9 if s["median_ms"] else None
+    if row["effc_bs_int8"]["command"]:
+        blocked.append(row)
+
 head = next((g for g in gemm if g["shape"] == "1024x1024x1024" and g["threads"] == 2), None)
 meta = dict(date_utc=E["DATE"], cpu_model=E["CPU_MODEL"], logical_cpus=int(E["NPROC"]),
             load_average_start=E["LOAD_START"], load_average_end=E["LOAD_END"],
@@ -78,7 +89,7 @@ meta = dict(date_utc=E["DATE"], cpu_model=E["CPU_MODEL"], logical_cpus=int(E["NP
                           ratio=head and head["ratio_effc_over_onednn"],
                           ratio_best_runs=head and head["ratio_best_runs"]))
 with open(os.path.join(E["RESULTS"], "quant.json"), "w") as f:
-    json.dump(dict(meta=meta, gemm=gemm, gemv=gemv, stream=stream, raw_runs=rows), f, indent=2)
+    json.dump(dict(meta=meta, gemm=gemm, block_scaled=blocked, gemv=gemv, stream=stream, raw_runs=rows), f, indent=2)
 
 fmt = lambda x, s: "—" if x is None else format(x, s)
 head = next((g for g in gemm if g["shape"] == "1024x1024x1024" and g["threads"] == 2), None)
@@ -111,6 +122,20 @@ for g in gemm:
              f"{fmt(g['onednn_int8']['median_ms'], '.3f')} | {fmt(g['onednn_int8_gops'], '.0f')} | `{g['onednn_isa']}` | "
              f"{fmt(g['ratio_effc_over_onednn'], '.2f')}x | {fmt(g['ratio_best_runs'], '.2f')}x | "
              f"{fmt(g['effc_f32']['median_ms'], '.3f')} | {fmt(g['speedup_int8_over_f32'], '.2f')}x |")
+L.append("\n## Block-scaled linear (`effc.block_scaled_linear`, 1 thread, f32 result)\n")
+L.append("int8: i8 operands, block [1, 128] (weight scale per channel and 128-wide K block): effc's VNNI "
+         "int8 kernel (never AMX) with each K block summed exactly in i32 and scaled into f32 accumulators, "
+         "bit-exact with the reference lowering. fp8: f8E4M3FN operands, block [128, 128] (DeepSeek-V3): "
+         "weights packed as fp8 bytes and widened in registers (integer bit expansion, no fp8 hardware), "
+         "f32 multiply + add per k (not FMA, to stay bit-exact with the reference), scaled per block. "
+         "The int8 GEMM (i32 result, AMX at 1024^3) and f32 GEMM columns are the rows above, same run.\n")
+L.append("| shape | block-scaled int8 ms | GOP/s | block-scaled fp8 ms | GOP/s | effc int8 GEMM ms | effc f32 GEMM ms | bs-int8 / f32 speedup |")
+L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+for g in blocked:
+    b8, bf, i8, f32 = (g[k]["median_ms"] for k in ("effc_bs_int8", "effc_bs_fp8", "effc_int8", "effc_f32"))
+    L.append(f"| {g['shape']} | {fmt(b8, '.3f')} | {fmt(g['effc_bs_int8_gops'], '.0f')} | {fmt(bf, '.3f')} | "
+             f"{fmt(g['effc_bs_fp8_gops'], '.1f')} | {fmt(i8, '.3f')} | {fmt(f32, '.3f')} | "
+             f"{fmt(f32 / b8 if b8 and f32 else None, '.2f')}x |")
 L.append("\n## Weight-only GEMV (M = 1, f32 activations)\n")
 L.append("GB/s = packed weight bytes (int4: N·K/2, int8: N·K) / time. int4: group size 32 along K, "
          "nibbles unpacked in registers; int8: per-channel scales.\n")

@@ -3,7 +3,10 @@
 # u8 x s8 -> s32 matmul (Debian libdnnl-dev) and vs effc's own f32 GEMM, at
 # 1024^3 and the decode shape 1x4096x4096, on 1 and 2 threads; effc's
 # weight-only int4 / int8 GEMV throughput in GB/s of weight bytes against
-# the memory bandwidth measured in the same run (bench/quant/stream.c).
+# the memory bandwidth measured in the same run (bench/quant/stream.c);
+# effc.block_scaled_linear (int8 block [1, 128] and fp8 block [128, 128],
+# f32 result) at the same GEMM shapes on 1 thread, against effc's int8 and
+# f32 GEMMs of those rows.
 #
 # usage: bash bench/quant/run.sh [BUILD_DIR]   (BENCH=quant bash bench/run.sh)
 # Knobs: ROUNDS (default 3), THREADS ("1 2"), CMD_TIMEOUT (s, default 300).
@@ -63,6 +66,10 @@ iters() { # shape -> timed calls (about 0.3 s at the expected speed)
   case $1 in 1024x1024x1024) echo 40 ;; *) echo 200 ;; esac
 }
 
+fp8_iters() { # the fp8 block-scaled runs (slower: see report.py)
+  case $1 in 1024x1024x1024) echo 10 ;; *) echo 50 ;; esac
+}
+
 echo "bench/quant: $ROUNDS alternating rounds; load average at start: $LOAD_START"
 for t in $THREADS; do
   for shape in 1024x1024x1024 1x4096x4096; do
@@ -77,6 +84,15 @@ for t in $THREADS; do
     OMP_NUM_THREADS=$t ONEDNN_VERBOSE=1 "$SCRATCH/onednn_matmul" "$M" "$N" "$K" 1 2>&1 |
       grep -m1 'exec,cpu,matmul' | cut -d, -f5 | sed "s/^/$shape\t$t\t/" >>"$SCRATCH/onednn_isa.tsv.new"
   done
+  if [ "$t" = 1 ]; then
+    for shape in 1024x1024x1024 1x4096x4096; do
+      n=$(iters "$shape")
+      for ((r = 1; r <= ROUNDS; r++)); do
+        measure effc_bs_int8 "$shape" "$t" "$r" "OMP_NUM_THREADS=$t $EFFC_RUN $SCRATCH/bs8_$shape.mlir --entry gemm --bench $n"
+        measure effc_bs_fp8 "$shape" "$t" "$r" "OMP_NUM_THREADS=$t $EFFC_RUN $SCRATCH/bsfp8_$shape.mlir --entry gemm --bench $(fp8_iters "$shape")"
+      done
+    done
+  fi
   for shape in 1x4096x4096 1x4096x11008; do
     for ((r = 1; r <= ROUNDS; r++)); do
       measure effc_w4 "$shape" "$t" "$r" "OMP_NUM_THREADS=$t $EFFC_RUN $SCRATCH/w4_$shape.mlir --entry gemm --bench 200"

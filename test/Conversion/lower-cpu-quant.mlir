@@ -98,3 +98,65 @@ func.func @fp8(%a: f8E4M3FN, %b: vector<4xf32>) -> (f32, vector<4xf8E4M3FN>) {
   %t = arith.truncf %b : vector<4xf32> to vector<4xf8E4M3FN>
   return %e, %t : f32, vector<4xf8E4M3FN>
 }
+
+// -----
+
+// Tests that an i8 effc.block_scaled_linear with a constant weight (and
+// leading batch dims) becomes the int8 kernel with per-block scaling: the
+// weight packed at compile time, one shift correction per K block and
+// column (-128 * block column sum = -128 * 3 * 4 = -1536, hex 0xFFFFFA00;
+// zero for padded columns), vpdpbusd per K block (no AMX even for M >= 16),
+// then f32(acc + off) * (xs * ws) added to f32 accumulators. Without VNNI
+// the dots are plain i32 vector arithmetic.
+
+// CHECK-DAG: llvm.mlir.global private constant @{{.+}}(dense<"0x00FAFFFF{{.*}}"> : tensor<4x32xi32>)
+// CHECK-LABEL: llvm.func @block_scaled_i8(
+// CHECK: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"({{.+}}) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+// CHECK: [[S:%.+]] = llvm.fmul {{.+}} : vector<16xf32>
+// CHECK: [[A:%.+]] = llvm.add {{.+}} : vector<16xi32>
+// CHECK: [[F:%.+]] = llvm.sitofp [[A]] : vector<16xi32> to vector<16xf32>
+// CHECK: [[P:%.+]] = llvm.fmul [[F]], [[S]] : vector<16xf32>
+// CHECK: llvm.fadd {{.+}}, [[P]] : vector<16xf32>
+// CHECK-NOT: llvm.intr.fshl
+// CHECK: llvm.func @_mlir_ciface_block_scaled_i8(
+
+// AMX-LABEL: llvm.func @block_scaled_i8(
+// AMX-NOT: tdpbusd
+// AMX: vpdpbusd
+// AMX-NOT: tdpbusd
+// AMX: llvm.func @_mlir_ciface_block_scaled_i8(
+
+// NOVNNI-LABEL: llvm.func @block_scaled_i8(
+// NOVNNI-NOT: vpdpbusd
+// NOVNNI: llvm.mul {{.+}} : vector<16xi32>
+// NOVNNI: llvm.sitofp {{.+}} : vector<16xi32> to vector<16xf32>
+// NOVNNI: llvm.func @_mlir_ciface_block_scaled_i8(
+func.func @block_scaled_i8(%x: tensor<2x9x16xi8>, %xs: tensor<2x9x4xf32>, %ws: tensor<2x4xf32>) -> tensor<2x9x8xf32> {
+  %w = arith.constant dense<3> : tensor<8x16xi8>
+  %y = effc.block_scaled_linear %x, %xs, %w, %ws {block = array<i64: 4, 4>} : tensor<2x9x16xi8>, tensor<2x9x4xf32>, tensor<8x16xi8>, tensor<2x4xf32> -> tensor<2x9x8xf32>
+  return %y : tensor<2x9x8xf32>
+}
+
+// -----
+
+// Tests that an f8E4M3FN effc.block_scaled_linear with a constant weight
+// becomes the fp8 kernel: the weight packed at compile time as fp8 bytes
+// (panels of 32 columns, zero padded), 16 bytes per load widened to f32 in
+// registers (integer bit expansion, no fp8 conversion left), a separate
+// f32 multiply and add per k, then the per-block scaling.
+
+// CHECK-DAG: llvm.mlir.global private constant @{{.+}}(dense<{{.+}}> : tensor<1x16x32xi8>)
+// CHECK-LABEL: llvm.func @block_scaled_fp8(
+// CHECK: llvm.load {{.+}} -> vector<16xi8>
+// CHECK: llvm.bitcast {{.+}} : vector<16xi32> to vector<16xf32>
+// CHECK: llvm.fmul {{.+}} : vector<16xf32>
+// CHECK: llvm.fadd {{.+}} : vector<16xf32>
+// CHECK-NOT: llvm.intr.fma
+// CHECK: llvm.func @_mlir_ciface_block_scaled_fp8(
+// AMX-LABEL: llvm.func @block_scaled_fp8(
+// NOVNNI-LABEL: llvm.func @block_scaled_fp8(
+func.func @block_scaled_fp8(%x: tensor<3x16xf8E4M3FN>, %xs: tensor<3x2xf32>, %ws: tensor<2x2xf32>) -> tensor<3x8xf32> {
+  %w = arith.constant dense<1.5> : tensor<8x16xf8E4M3FN>
+  %y = effc.block_scaled_linear %x, %xs, %w, %ws {block = array<i64: 4, 8>} : tensor<3x16xf8E4M3FN>, tensor<3x2xf32>, tensor<8x16xf8E4M3FN>, tensor<2x2xf32> -> tensor<3x8xf32>
+  return %y : tensor<3x8xf32>
+}

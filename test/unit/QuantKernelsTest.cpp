@@ -7,6 +7,8 @@
 // integer and requantized results bit for bit, float results of the int8
 // GEMM bit for bit (one f32 multiply per element), weight-only results
 // within a relative tolerance (the kernel sums per group before scaling).
+// effc.block_scaled_linear (i8 and f8E4M3FN) is checked bit for bit
+// against scalar loops in the op's per-block order.
 // The f8E4M3FN conversions (--effc-expand-fp8) are checked against APFloat
 // on all 256 fp8 values and on ~100k f32 values.
 //
@@ -550,6 +552,123 @@ TEST(QuantKernels, WeightOnlyInt8) {
 // Packed int4 round trip (effc.unpack_int4 on the CPU)
 //===----------------------------------------------------------------------===//
 
+//===----------------------------------------------------------------------===//
+// Block-scaled int8 (effc.block_scaled_linear with i8 operands)
+//===----------------------------------------------------------------------===//
+
+/// `tensor<AxBxE>`.
+std::string tensor2d(int64_t a, int64_t b, const std::string &e) {
+  return "tensor<" + std::to_string(a) + "x" + std::to_string(b) + "x" + e +
+         ">";
+}
+
+/// A row-major [rows, cols] f32 vector as a dense attribute.
+std::string fdense2d(const std::vector<float> &v, int64_t rows, int64_t cols) {
+  std::string d = "dense<[";
+  for (int64_t r = 0; r < rows; ++r) {
+    std::vector<float> row(v.begin() + r * cols, v.begin() + (r + 1) * cols);
+    d += (r ? ", [" : "[") + flist(row) + "]";
+  }
+  return d + "]>";
+}
+
+/// Runs out = block_scaled_linear(x, xs, w, ws) with constant xs, w (i8, or
+/// i4 through effc.unpack_int4 + arith.extsi) and ws, and checks it bit for
+/// bit against scalar C++ in the op's order: per K block an exact i32 dot,
+/// then acc += f32(dot) * (xs * ws) in f32, blocks in order.
+void runBlockScaled(int64_t m, int64_t n, int64_t k, int64_t bn, int64_t bk,
+                    int bits, const std::string &features, std::mt19937 &rng) {
+  SCOPED_TRACE("block-scaled " + std::to_string(m) + "x" + std::to_string(n) +
+               "x" + std::to_string(k) + " block=" + std::to_string(bn) + "x" +
+               std::to_string(bk) + " i" + std::to_string(bits) +
+               " features=" + features);
+  int wmax = bits == 8 ? 127 : 7;
+  int64_t nkb = k / bk, nnb = n / bn;
+  std::uniform_int_distribution<int> xd(-128, 127), wd(-wmax, wmax);
+  std::uniform_real_distribution<float> sd(0.001f, 0.05f);
+  std::vector<int8_t> x(m * k), w(n * k);
+  std::vector<float> xs(m * nkb), ws(nnb * nkb);
+  for (auto &v : x)
+    v = (int8_t)xd(rng);
+  for (auto &v : w)
+    v = (int8_t)wd(rng);
+  for (auto &v : xs)
+    v = sd(rng);
+  for (auto &v : ws)
+    v = sd(rng);
+  auto T = tensor2d;
+  std::ostringstream os;
+  os << "func.func @f(%x: " << T(m, k, "i8") << ") -> " << T(m, n, "f32")
+     << " {\n";
+  if (bits == 8) {
+    os << "  %w = arith.constant " << dense2d(w, n, k) << " : " << T(n, k, "i8")
+       << "\n";
+  } else {
+    os << "  %wp = arith.constant " << dense2d(packInt4(w), n, k / 2) << " : "
+       << T(n, k / 2, "i8") << "\n";
+    os << "  %w4 = effc.unpack_int4 %wp : " << T(n, k / 2, "i8") << " -> "
+       << T(n, k, "i4") << "\n";
+    os << "  %w = arith.extsi %w4 : " << T(n, k, "i4") << " to "
+       << T(n, k, "i8") << "\n";
+  }
+  os << "  %xs = arith.constant " << fdense2d(xs, m, nkb) << " : "
+     << T(m, nkb, "f32") << "\n";
+  os << "  %ws = arith.constant " << fdense2d(ws, nnb, nkb) << " : "
+     << T(nnb, nkb, "f32") << "\n";
+  os << "  %y = effc.block_scaled_linear %x, %xs, %w, %ws {block = array<i64: "
+     << bn << ", " << bk << ">} : " << T(m, k, "i8") << ", "
+     << T(m, nkb, "f32") << ", " << T(n, k, "i8") << ", " << T(nnb, nkb, "f32")
+     << " -> " << T(m, n, "f32") << "\n  return %y : " << T(m, n, "f32")
+     << "\n}\n";
+  Jit jit;
+  ASSERT_EQ(jit.compile(os.str(), features), "");
+  auto got = jit.call<float, int8_t, 2>("f", x, {m, k});
+  ASSERT_EQ((int64_t)got.size(), m * n);
+  int64_t bad = 0;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      float acc = 0.0f;
+      for (int64_t b = 0; b < nkb; ++b) {
+        int32_t dot = 0;
+        for (int64_t t = b * bk; t < (b + 1) * bk; ++t)
+          dot += (int32_t)x[i * k + t] * w[j * k + t];
+        // Separate rounded steps (volatile: no contraction into an FMA).
+        volatile float s = xs[i * nkb + b] * ws[(j / bn) * nkb + b];
+        volatile float p = (float)dot * s;
+        acc = acc + p;
+      }
+      if (std::memcmp(&acc, &got[i * n + j], 4) && bad++ < 5)
+        ADD_FAILURE() << "at " << i << "," << j << ": " << got[i * n + j]
+                      << " vs " << acc;
+    }
+  EXPECT_EQ(bad, 0);
+}
+
+void runBlockScaledCases(const std::string &features, unsigned seed) {
+  std::mt19937 rng(seed);
+  // {M, N, K, bn, bk, bits}: M = 1, N and K off the tile sizes, bn = 1, N
+  // and 128, per-channel (bk = K) and per-group activations; bk = 6 is not
+  // a whole number of 4-byte words and takes the reference loops.
+  const int64_t cases[][6] = {
+      {1, 40, 96, 1, 32, 8},       {1, 33, 64, 33, 64, 8},
+      {5, 17, 48, 17, 16, 8},      {9, 50, 200, 25, 8, 8},
+      {13, 256, 256, 128, 128, 8}, {3, 100, 1000, 100, 8, 8},
+      {70, 40, 128, 8, 32, 8},     {7, 40, 128, 40, 32, 4},
+      {4, 10, 12, 5, 6, 8}};
+  for (auto &c : cases)
+    runBlockScaled(c[0], c[1], c[2], c[3], c[4], (int)c[5], features, rng);
+}
+
+TEST(QuantKernels, BlockScaledInt8Host) { runBlockScaledCases("", 21); }
+
+TEST(QuantKernels, BlockScaledInt8NoVnni) {
+  runBlockScaledCases("-avx512vnni,-avxvnni,-amx-int8,-amx-tile,-amx-bf16", 22);
+}
+
+TEST(QuantKernels, BlockScaledInt8Avx2) {
+  runBlockScaledCases("-avx512f", 23);
+}
+
 TEST(QuantKernels, Int4PackRoundTrip) {
   // Every int4 pair as one byte: the unpacked values must be the pair.
   std::vector<int8_t> vals;
@@ -769,5 +888,93 @@ void checkFp8(bool reference) {
 
 TEST(QuantKernels, Fp8ConversionsCpuPipeline) { checkFp8(false); }
 TEST(QuantKernels, Fp8ConversionsReferencePipeline) { checkFp8(true); }
+
+/// f8E4M3FN block-scaled linear with a constant weight against scalar C++:
+/// per K block the partial sum in k order with separately rounded f32
+/// multiply and add (the reference lowering's order, which the kernel
+/// keeps), then acc += partial * (xs * ws). Bit for bit.
+void runBlockScaledFp8(int64_t m, int64_t n, int64_t k, int64_t bn,
+                       int64_t bk, const std::string &features,
+                       std::mt19937 &rng) {
+  SCOPED_TRACE("block-scaled fp8 " + std::to_string(m) + "x" +
+               std::to_string(n) + "x" + std::to_string(k) + " block=" +
+               std::to_string(bn) + "x" + std::to_string(bk) +
+               " features=" + features);
+  int64_t nkb = k / bk, nnb = n / bn;
+  // Finite codes only: 0x7F / 0xFF are NaN.
+  std::uniform_int_distribution<int> cd(0, 125), sg(0, 1);
+  std::uniform_real_distribution<float> sd(0.001f, 0.05f);
+  std::vector<int8_t> x(m * k), w(n * k);
+  std::vector<float> xs(m * nkb), ws(nnb * nkb);
+  for (auto &v : x)
+    v = (int8_t)(cd(rng) | sg(rng) << 7);
+  for (auto &v : w)
+    v = (int8_t)(cd(rng) | sg(rng) << 7);
+  for (auto &v : xs)
+    v = sd(rng);
+  for (auto &v : ws)
+    v = sd(rng);
+  auto T = tensor2d;
+  std::string hex = "dense<\"0x";
+  for (int8_t v : w) {
+    char buf[3];
+    std::snprintf(buf, sizeof buf, "%02X", (unsigned)(uint8_t)v);
+    hex += buf;
+  }
+  hex += "\">";
+  std::string f8 = "f8E4M3FN";
+  std::ostringstream os;
+  os << "func.func @f(%xb: " << T(m, k, "i8") << ") -> " << T(m, n, "f32")
+     << " {\n  %x = arith.bitcast %xb : " << T(m, k, "i8") << " to "
+     << T(m, k, f8) << "\n  %w = arith.constant " << hex << " : "
+     << T(n, k, f8) << "\n  %xs = arith.constant " << fdense2d(xs, m, nkb)
+     << " : " << T(m, nkb, "f32") << "\n  %ws = arith.constant "
+     << fdense2d(ws, nnb, nkb) << " : " << T(nnb, nkb, "f32")
+     << "\n  %y = effc.block_scaled_linear %x, %xs, %w, %ws {block = "
+        "array<i64: "
+     << bn << ", " << bk << ">} : " << T(m, k, f8) << ", " << T(m, nkb, "f32")
+     << ", " << T(n, k, f8) << ", " << T(nnb, nkb, "f32") << " -> "
+     << T(m, n, "f32") << "\n  return %y : " << T(m, n, "f32") << "\n}\n";
+  Jit jit;
+  ASSERT_EQ(jit.compile(os.str(), features), "");
+  auto got = jit.call<float, int8_t, 2>("f", x, {m, k});
+  ASSERT_EQ((int64_t)got.size(), m * n);
+  int64_t bad = 0;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      float acc = 0.0f;
+      for (int64_t b = 0; b < nkb; ++b) {
+        float part = 0.0f;
+        for (int64_t t = b * bk; t < (b + 1) * bk; ++t) {
+          volatile float p = apfloatFromFp8((uint8_t)x[i * k + t]) *
+                             apfloatFromFp8((uint8_t)w[j * k + t]);
+          part = part + p;
+        }
+        volatile float s = xs[i * nkb + b] * ws[(j / bn) * nkb + b];
+        volatile float p = part * s;
+        acc = acc + p;
+      }
+      if (std::memcmp(&acc, &got[i * n + j], 4) && bad++ < 5)
+        ADD_FAILURE() << "at " << i << "," << j << ": " << got[i * n + j]
+                      << " vs " << acc;
+    }
+  EXPECT_EQ(bad, 0);
+}
+
+void runBlockScaledFp8Cases(const std::string &features, unsigned seed) {
+  std::mt19937 rng(seed);
+  // {M, N, K, bn, bk}: M = 1, N off the tile width, bn = 1, N and 128.
+  const int64_t cases[][5] = {{1, 40, 96, 1, 32},    {5, 17, 48, 17, 16},
+                              {9, 50, 200, 25, 8},   {13, 256, 256, 128, 128},
+                              {1, 256, 384, 128, 128}, {6, 33, 30, 11, 3}};
+  for (auto &c : cases)
+    runBlockScaledFp8(c[0], c[1], c[2], c[3], c[4], features, rng);
+}
+
+TEST(QuantKernels, BlockScaledFp8Host) { runBlockScaledFp8Cases("", 31); }
+
+TEST(QuantKernels, BlockScaledFp8Avx2) {
+  runBlockScaledFp8Cases("-avx512f", 32);
+}
 
 } // namespace
