@@ -64,9 +64,13 @@ void mlir::effc::buildCompressPipeline(
     prune.n = options.n;
     prune.m = options.m;
     prune.block = options.block;
-    // Sparse storage is f32 (effc.sparse_linear); weights quantized next
-    // keep their zeros in the dense integer layout.
-    if (quantize)
+    prune.compress = options.compress;
+    // Weights quantized next keep their zeros in the dense layout here;
+    // --effc-sparsify compresses the i8 ones after --effc-quantize. (An
+    // unknown `compress` still reaches --effc-prune, which rejects it.)
+    bool known = options.compress == "auto" || options.compress == "always" ||
+                 options.compress == "never";
+    if (quantize && known)
       prune.compress = "never";
     pm.addPass(createPrunePass(prune));
   }
@@ -81,6 +85,13 @@ void mlir::effc::buildCompressPipeline(
     assign.calibrationMethod = options.calibrationMethod;
     pm.addPass(createAssignPrecisionPass(assign));
     pm.addPass(createQuantizePass());
+    // Sparse int8: effc.quantized_linear with an i32 or float result and
+    // zero-rich i8 weights becomes a quantized effc.sparse_linear.
+    if (options.method != "none" && options.compress != "never") {
+      SparsifyPassOptions sparsify;
+      sparsify.force = options.compress == "always";
+      pm.addPass(createSparsifyPass(sparsify));
+    }
   }
 }
 
@@ -88,7 +99,8 @@ void mlir::effc::registerPipelines() {
   PassPipelineRegistration<CompressPipelineOptions>(
       "effc-compress",
       "Prune and quantize: --effc-prune (method=none: skipped), then "
-      "--effc-assign-precision and --effc-quantize (weights=f32: skipped)",
+      "--effc-assign-precision, --effc-quantize and --effc-sparsify (sparse "
+      "int8; weights=f32: all three skipped)",
       buildCompressPipeline);
   PassPipelineRegistration<CpuPipelineOptions>(
       "effc-cpu-pipeline",

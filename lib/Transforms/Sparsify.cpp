@@ -16,6 +16,7 @@
 #include "effc/Transforms/WeightData.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
@@ -58,6 +59,15 @@ constexpr double kCsrMacsPerNs = 35.0, kNmMacsPerNs = 33.0,
 constexpr double kVectorHalf = 0.85;
 constexpr double kVisitNs = 8.0;
 constexpr double kTransposeNsPerElt = 0.25;
+// int8 (values i8, input i8): the dense kernel is effc.quantized_linear's
+// int8 GEMM (LowerCpuQuant.cpp, AMX on the bench machine: 724 MAC/ns at
+// M = 128, 464 at M = 16 -> 790 * M / (M + 11)); the sparse kernels run
+// the f32 loops on i32 lanes (vpmulld + vpaddd per stored value and vector
+// instead of one FMA): 0.72-0.94x the f32 CSR / N:M rate at 70-95% and
+// 2:4 -> 0.8. Fitted to the 1-thread int8 rows of
+// bench/results/sparse.json; with these, sparse int8 never wins there.
+constexpr double kDenseInt8MacsPerNs = 790.0, kDenseInt8HalfRows = 11.0;
+constexpr double kSparseInt8Factor = 0.8;
 } // namespace cpu_rates
 
 double mlir::effc::estimateDenseNs(SparseTarget target,
@@ -66,7 +76,10 @@ double mlir::effc::estimateDenseNs(SparseTarget target,
   using namespace cpu_rates;
   double macs = double(p.rows) * double(p.n) * double(p.k);
   double rate =
-      kDenseMacsPerNs * double(p.rows) / (double(p.rows) + kDenseHalfRows);
+      p.valueBytes == 1
+          ? kDenseInt8MacsPerNs * double(p.rows) /
+                (double(p.rows) + kDenseInt8HalfRows)
+          : kDenseMacsPerNs * double(p.rows) / (double(p.rows) + kDenseHalfRows);
   return macs / rate;
 }
 
@@ -77,9 +90,8 @@ mlir::effc::estimateSparseNs(SparseTarget target, const SparseProblem &p,
   // on sm_80+ is where one would be estimated.
   if (target == SparseTarget::gpu)
     return std::nullopt;
-  // The CPU sparse kernels are f32 only (quantized values take the
-  // reference path, never faster than the dense kernel).
-  if (p.valueBytes != 4)
+  // The CPU sparse kernels take f32 or i8 (quantized) values.
+  if (p.valueBytes != 4 && p.valueBytes != 1)
     return std::nullopt;
   using namespace cpu_rates;
   // Mirrors LowerCpuSparse.cpp: 16-lane vectors over the input rows, up to
@@ -94,6 +106,8 @@ mlir::effc::estimateSparseNs(SparseTarget target, const SparseProblem &p,
                 : layout.format == SparseFormat::nm ? kNmMacsPerNs
                                                     : kBsrMacsPerNs;
   rate *= double(vecs) / (double(vecs) + kVectorHalf);
+  if (p.valueBytes == 1)
+    rate *= kSparseInt8Factor;
   double units = double(p.n) / double(r);
   return lanes * double(layout.storedValues) / rate +
          units * tiles * kBlocks * kVisitNs +
@@ -278,26 +292,70 @@ int64_t mlir::effc::getCompressedBytes(Operation *op) {
 
 FailureOr<Operation *>
 mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
-  auto linear = dyn_cast<LinearOp>(op);
-  if (!linear)
-    return nullptr;
   MLIRContext *ctx = op->getContext();
   auto record = [&](const std::string &why) -> Operation * {
     op->setDiscardableAttr(EffcDialect::kSparseDecisionAttrName,
                            StringAttr::get(ctx, why));
     return nullptr;
   };
-  Attribute cst;
-  if (!matchPattern(linear.getWeight(), m_Constant(&cst)))
+  // effc.quantized_linear: int8 activations, a constant i8 weight behind a
+  // quant.scast, per-tensor or per-channel scales, no requantization
+  // (effc.sparse_linear produces i32 or float, never i8). Its i8 values are
+  // compressed like f32 ones and cast back to the weight's quantization.
+  auto qlinear = dyn_cast<QuantizedLinearOp>(op);
+  quant::QuantizedType wq;
+  Value weight, input, bias;
+  RankedTensorType inTy, outTy;
+  if (qlinear) {
+    inTy = qlinear.getInput().getType();
+    outTy = qlinear.getType();
+    weight = qlinear.getWeight();
+    input = qlinear.getInput();
+    bias = qlinear.getBias();
+    auto xq = dyn_cast<quant::UniformQuantizedType>(inTy.getElementType());
+    auto scast = weight.getDefiningOp<quant::StorageCastOp>();
+    wq = dyn_cast<quant::QuantizedType>(
+        qlinear.getWeight().getType().getElementType());
+    if (!xq || !xq.getStorageType().isSignlessInteger(8) || !scast || !wq)
+      return nullptr;
+    auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(wq);
+    if (!wq.getStorageType().isSignlessInteger(8) ||
+        !(isa<quant::UniformQuantizedType>(wq) ||
+          (pa && pa.getQuantizedDimension() == 0)))
+      return record("dense: no int8 sparse kernel for this weight "
+                    "quantization (i8 per tensor or per output channel)");
+    if (qlinear.getMultiplier() || qlinear.getShift() ||
+        !(outTy.getElementType().isInteger(32) ||
+          isa<FloatType>(outTy.getElementType())))
+      return record("dense: requantized result (effc.sparse_linear produces "
+                    "i32 or float)");
+    if (outTy.getElementType().isInteger(32) &&
+        qlinear.getActivation() == Activation::clamp)
+      return record("dense: clamp on an i32 result");
+    weight = scast.getInput();
+  } else if (auto linear = dyn_cast<LinearOp>(op)) {
+    inTy = linear.getInput().getType();
+    outTy = linear.getType();
+    weight = linear.getWeight();
+    input = linear.getInput();
+    bias = linear.getBias();
+  } else {
     return nullptr;
-  auto wTy = cast<RankedTensorType>(linear.getWeight().getType());
-  auto inTy = linear.getInput().getType();
-  auto outTy = linear.getType();
+  }
+  // Per-channel scales ride on the values' dim 0, which quant.scast checks
+  // against the channel count: only N:M values ([N, K n / m]) can hold them.
+  bool nmOnly = qlinear && isa<quant::UniformQuantizedPerAxisType>(wq);
+  Attribute cst;
+  if (!matchPattern(weight, m_Constant(&cst)))
+    return nullptr;
+  auto wTy = cast<RankedTensorType>(weight.getType());
   if (!wTy.hasStaticShape() || !inTy.hasStaticShape())
     return record("dense: dynamic shape");
   if (wTy.getRank() != 2)
     return record("dense: batched weight (effc.sparse_linear takes [N, K])");
-  if (!wTy.getElementType().isF32())
+  unsigned valueBytes = qlinear ? 1 : 4;
+  if (!(qlinear ? wTy.getElementType().isSignlessInteger(8)
+                : wTy.getElementType().isF32()))
     return record("dense: no sparse kernel for " +
                   [&] {
                     std::string s;
@@ -307,11 +365,15 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
                   }() +
                   " weights");
   int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
-  std::vector<char> raw = getRawBytes(cst, n * k, 4);
+  std::vector<char> raw = getRawBytes(cst, n * k, valueBytes);
   if (raw.empty())
     return record("dense: weight data not available");
   std::vector<float> w(n * k);
-  std::memcpy(w.data(), raw.data(), raw.size());
+  if (qlinear)
+    for (int64_t i = 0; i < n * k; ++i)
+      w[i] = (float)(int8_t)raw[i]; // exact; compressed, then back to i8
+  else
+    std::memcpy(w.data(), raw.data(), raw.size());
   std::vector<uint8_t> nz(n * k);
   int64_t nnz = 0;
   for (int64_t i = 0; i < n * k; ++i) {
@@ -327,14 +389,16 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
   problem.rows = inTy.getNumElements() / k;
   problem.n = n;
   problem.k = k;
-  problem.valueBytes = 4;
+  problem.valueBytes = valueBytes;
   double dense = estimateDenseNs(options.target, problem);
 
   std::optional<SparseLayout> best;
   double bestNs = 0;
-  for (const SparseLayout &l : findSparseLayouts(nz, n, k, 4)) {
+  for (const SparseLayout &l : findSparseLayouts(nz, n, k, valueBytes)) {
     if (options.format != "auto" &&
         options.format != stringifySparseFormat(l.format))
+      continue;
+    if (nmOnly && l.format != SparseFormat::nm)
       continue;
     std::optional<double> ns = estimateSparseNs(options.target, problem, l);
     if (!ns && !options.force)
@@ -350,12 +414,14 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
   double zeros = 1.0 - double(nnz) / double(n * k);
   std::string stats = "sparsity " + formatNumber("%.3f", zeros);
   if (!best) {
-    if (options.format != "auto" && options.force)
+    if (options.format != "auto" && options.force &&
+        !(nmOnly && options.format != "nm"))
       return op->emitOpError() << "sparsify: the weight does not fit format '"
                                << options.format << "'",
              failure();
     return record("dense: " + stats + ", no sparse kernel on the target for "
-                                     "this layout");
+                                     "this layout" +
+                  (nmOnly ? " (per-channel int8: N:M only)" : ""));
   }
   std::string timing = formatNumber("%.3g", bestNs / 1e3) + " us vs dense " +
                        formatNumber("%.3g", dense / 1e3) + " us";
@@ -371,12 +437,21 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
   auto constant = [&](DenseElementsAttr attr) -> Value {
     return arith::ConstantOp::create(b, loc, attr);
   };
+  // i8 values (exact integers in c.values) behind a quant.scast.
+  auto valuesOf = [&](ArrayRef<int64_t> shape) -> Value {
+    if (!qlinear)
+      return constant(rawAttr(RankedTensorType::get(shape, f32), c.values));
+    std::vector<int8_t> q(c.values.begin(), c.values.end());
+    Value st = constant(rawAttr(RankedTensorType::get(shape, i8), q));
+    return quant::StorageCastOp::create(b, loc,
+                                        RankedTensorType::get(shape, wq), st);
+  };
   Value values, indices, offsets;
   SparseEncodingAttr enc;
   switch (best->format) {
   case SparseFormat::csr: {
     int64_t cnt = c.values.size();
-    values = constant(rawAttr(RankedTensorType::get({cnt}, f32), c.values));
+    values = valuesOf({cnt});
     indices = constant(rawAttr(RankedTensorType::get({cnt}, i32), c.indices));
     offsets =
         constant(rawAttr(RankedTensorType::get({n + 1}, i32), c.offsets));
@@ -386,8 +461,7 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
   case SparseFormat::bsr: {
     int64_t r = best->blockRows, cc = best->blockCols;
     int64_t blocks = c.indices.size();
-    values = constant(
-        rawAttr(RankedTensorType::get({blocks, r, cc}, f32), c.values));
+    values = valuesOf({blocks, r, cc});
     indices =
         constant(rawAttr(RankedTensorType::get({blocks}, i32), c.indices));
     offsets = constant(
@@ -397,7 +471,7 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
   }
   case SparseFormat::nm: {
     int64_t per = k / best->m * best->n;
-    values = constant(rawAttr(RankedTensorType::get({n, per}, f32), c.values));
+    values = valuesOf({n, per});
     indices =
         constant(rawAttr(RankedTensorType::get({n, per}, i8), c.positions));
     enc = SparseEncodingAttr::get(ctx, SparseFormat::nm, best->n, best->m, 0,
@@ -406,10 +480,13 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
   }
   }
   auto sparse = SparseLinearOp::create(
-      b, loc, outTy, linear.getInput(), values, indices, offsets,
-      linear.getBias(), enc, b.getDenseI64ArrayAttr({n, k}),
-      linear.getActivationAttr(), linear.getClampMinAttr(),
-      linear.getClampMaxAttr());
+      b, loc, outTy, input, values, indices, offsets, bias, enc,
+      b.getDenseI64ArrayAttr({n, k}),
+      op->getAttrOfType<ActivationAttr>("activation")
+          ? op->getAttrOfType<ActivationAttr>("activation")
+          : ActivationAttr::get(ctx, Activation::none),
+      op->getAttrOfType<FloatAttr>("clamp_min"),
+      op->getAttrOfType<FloatAttr>("clamp_max"));
   // Keep the discardable attributes (name, plans) and say what was chosen.
   for (NamedAttribute attr : op->getDiscardableAttrs())
     sparse->setDiscardableAttr(attr.getName(), attr.getValue());
@@ -419,11 +496,17 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
                                std::to_string(best->bytes) +
                                " bytes, estimated " + timing +
                                (options.force ? " (forced)" : "")));
-  Operation *oldWeight = linear.getWeight().getDefiningOp();
+  Operation *oldWeight = op->getOperand(1).getDefiningOp();
   op->replaceAllUsesWith(sparse);
   op->erase();
-  if (oldWeight && oldWeight->use_empty())
-    oldWeight->erase();
+  // The weight constant (and for int8 its quant.scast) when now unused.
+  for (Operation *w = oldWeight; w && w->use_empty();) {
+    Operation *src = isa<quant::StorageCastOp>(w)
+                         ? w->getOperand(0).getDefiningOp()
+                         : nullptr;
+    w->erase();
+    w = src;
+  }
   return sparse.getOperation();
 }
 
@@ -456,7 +539,10 @@ struct SparsifyPass : effc::impl::SparsifyPassBase<SparsifyPass> {
     opts.format = format;
     opts.force = force;
     SmallVector<Operation *> linears;
-    module.walk([&](LinearOp op) { linears.push_back(op); });
+    module.walk([&](Operation *op) {
+      if (isa<LinearOp, QuantizedLinearOp>(op))
+        linears.push_back(op);
+    });
     for (Operation *op : linears)
       if (failed(sparsifyLinear(op, opts)))
         return signalPassFailure();

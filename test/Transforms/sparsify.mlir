@@ -102,3 +102,62 @@ func.func @unprofitable(%x: tensor<2x4xf32>) -> tensor<2x2xf32> {
   %y = effc.linear %x, %w : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x2xf32>
   return %y : tensor<2x2xf32>
 }
+
+// -----
+
+// Tests sparse int8: an effc.quantized_linear with int8 activations, a
+// constant i8 per-tensor weight behind quant.scast and a float result
+// becomes a quantized effc.sparse_linear whose i8 values carry the weight's
+// quantization (CSR when forced to it), bias, activation and result kept;
+// the weight constant and its cast are gone. The cost model keeps it dense
+// (the int8 GEMM is faster) and says why.
+
+// CSR-LABEL: func.func @int8
+// CSR-DAG: [[VS:%.+]] = arith.constant dense<[-4, 3, 1, 5, 6, 7, 8]> : tensor<7xi8>
+// CSR-DAG: [[V:%.+]] = quant.scast [[VS]] : tensor<7xi8> to tensor<7x!quant.uniform<i8<-127:127>:f32, 1.000000e-01>>
+// CSR-DAG: [[I:%.+]] = arith.constant dense<[1, 2, 7, 0, 3, 4, 5]> : tensor<7xi32>
+// CSR-DAG: [[O:%.+]] = arith.constant dense<[0, 3, 7]> : tensor<3xi32>
+// CSR: effc.sparse_linear %{{.+}}, [[V]], [[I]] offsets [[O]] bias %{{.+}} {activation = #effc.activation<relu>, effc.sparse_decision = "csr: sparsity 0.562{{.*}}", encoding = #effc.sparse_encoding<format = csr>, weight_shape = array<i64: 2, 8>}
+// CSR-SAME: -> tensor<64x2xf32>
+// CSR-NOT: effc.quantized_linear
+// CSR-NOT: tensor<2x8xi8>
+// CSR: return
+// AUTO-LABEL: func.func @int8
+// AUTO: effc.quantized_linear {{.*}}effc.sparse_decision = "dense: sparsity 0.562, best sparse layout
+func.func @int8(%x: tensor<64x8x!quant.uniform<i8:f32, 0.05:-3>>) -> tensor<64x2xf32> {
+  %c = arith.constant dense<[[0, -4, 3, 0, 0, 0, 0, 1],
+                             [5, 0, 0, 6, 7, 8, 0, 0]]> : tensor<2x8xi8>
+  %w = quant.scast %c : tensor<2x8xi8> to tensor<2x8x!quant.uniform<i8<-127:127>:f32, 0.1>>
+  %b = arith.constant dense<[50, -50]> : tensor<2xi32>
+  %y = effc.quantized_linear %x, %w bias %b {activation = #effc.activation<relu>} : tensor<64x8x!quant.uniform<i8:f32, 0.05:-3>>, tensor<2x8x!quant.uniform<i8<-127:127>:f32, 0.1>>, tensor<2xi32> -> tensor<64x2xf32>
+  return %y : tensor<64x2xf32>
+}
+
+// -----
+
+// Tests that per-channel i8 weights consider N:M only (CSR and BSR values
+// cannot carry per-channel scales) and that a requantized (i8 result)
+// effc.quantized_linear stays dense and says why.
+
+// CHECK-LABEL: func.func @int8_channel
+// CHECK: [[V:%.+]] = quant.scast %{{.+}} : tensor<2x4xi8> to tensor<2x4x!quant.uniform<i8<-127:127>:f32:0, {1.000000e-01,2.000000e-01}>>
+// CHECK: effc.sparse_linear %{{.+}}, [[V]], %{{.+}} {effc.sparse_decision = "nm 2:4{{.*}}", encoding = #effc.sparse_encoding<format = nm, n = 2, m = 4>
+// CHECK-SAME: -> tensor<64x2xi32>
+// CSR-LABEL: func.func @int8_channel
+// CSR: effc.quantized_linear {{.*}}effc.sparse_decision = "dense: sparsity 0.562, no sparse kernel on the target for this layout (per-channel int8: N:M only)"
+// CHECK-LABEL: func.func @int8_requant
+// CHECK: effc.quantized_linear {{.*}}effc.sparse_decision = "dense: requantized result (effc.sparse_linear produces i32 or float)"
+func.func @int8_channel(%x: tensor<64x8x!quant.uniform<i8:f32, 0.05:-3>>) -> tensor<64x2xi32> {
+  %c = arith.constant dense<[[0, -4, 3, 0, 0, 0, 0, 1],
+                             [5, 0, 0, 6, 7, 8, 0, 0]]> : tensor<2x8xi8>
+  %w = quant.scast %c : tensor<2x8xi8> to tensor<2x8x!quant.uniform<i8<-127:127>:f32:0, {0.1, 0.2}>>
+  %y = effc.quantized_linear %x, %w : tensor<64x8x!quant.uniform<i8:f32, 0.05:-3>>, tensor<2x8x!quant.uniform<i8<-127:127>:f32:0, {0.1, 0.2}>> -> tensor<64x2xi32>
+  return %y : tensor<64x2xi32>
+}
+func.func @int8_requant(%x: tensor<64x8x!quant.uniform<i8:f32, 0.05:-3>>) -> tensor<64x2x!quant.uniform<i8:f32, 0.1:0>> {
+  %c = arith.constant dense<[[0, -4, 3, 0, 0, 0, 0, 1],
+                             [5, 0, 0, 6, 7, 8, 0, 0]]> : tensor<2x8xi8>
+  %w = quant.scast %c : tensor<2x8xi8> to tensor<2x8x!quant.uniform<i8<-127:127>:f32:0, {0.1, 0.2}>>
+  %y = effc.quantized_linear %x, %w {multiplier = array<i32: 1073741824>, shift = array<i32: 0>} : tensor<64x8x!quant.uniform<i8:f32, 0.05:-3>>, tensor<2x8x!quant.uniform<i8<-127:127>:f32:0, {0.1, 0.2}>> -> tensor<64x2x!quant.uniform<i8:f32, 0.1:0>>
+  return %y : tensor<64x2x!quant.uniform<i8:f32, 0.1:0>>
+}

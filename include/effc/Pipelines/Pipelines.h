@@ -113,6 +113,12 @@ struct CompressPipelineOptions
                                  llvm::cl::init(4)};
   PassOptions::Option<std::string> block{
       *this, "block", llvm::cl::desc("Block RxC"), llvm::cl::init("4x4")};
+  PassOptions::Option<std::string> compress{
+      *this, "compress",
+      llvm::cl::desc("Compressed storage of pruned weights: auto (cost "
+                     "model) | always | never; with weights=i8 the int8 "
+                     "weights are sparsified after quantization"),
+      llvm::cl::init("auto")};
   PassOptions::Option<std::string> weights{
       *this, "weights",
       llvm::cl::desc("f32 (no quantization) | bf16 | f16 | f8e4m3 | i8 | i4 "

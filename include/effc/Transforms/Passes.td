@@ -432,6 +432,16 @@ def SparsifyPass : Pass<"effc-sparsify", "ModuleOp"> {
     the choice to one format (an error when the weight does not fit it and
     `force` is set).
 
+    Sparse int8: `effc.quantized_linear` with int8 activations, a constant
+    i8 weight behind `quant.scast` (per-tensor or per-output-channel
+    scales) and no requantization (an i32 or float result; bias,
+    activation and float result kept as the op defines them) becomes a
+    quantized `effc.sparse_linear` the same way, priced with the int8
+    rates. Per-channel scales fit N:M values only (`quant.scast` checks the
+    values' dim 0 against the channel count), so those weights consider N:M
+    alone. Requantized (i8-result) layers stay dense and say so.
+    `--effc-compress` runs this pass after `--effc-quantize`.
+
     Before:
     ```mlir
     %w = arith.constant dense<[[0.0, -4.0, 3.0, 0.0]]> : tensor<1x4xf32>
@@ -456,7 +466,8 @@ def SparsifyPass : Pass<"effc-sparsify", "ModuleOp"> {
            "Compress whenever a layout fits, ignoring the cost model">,
   ];
   let dependentDialects = [
-    "::mlir::effc::EffcDialect", "::mlir::arith::ArithDialect"
+    "::mlir::effc::EffcDialect", "::mlir::arith::ArithDialect",
+    "::mlir::quant::QuantDialect"
   ];
 }
 
