@@ -396,6 +396,44 @@ Value finishQuantized(OpBuilder &b, Location loc, Operation *op, Value acc,
   return quant::StorageCastOp::create(b, loc, outTy, q);
 }
 
+/// Per-block dot products partial[m, n, b] = sum_j acc(x[m, b, j], w[n, b, j])
+/// of x [M, K] and w [N, K] with K split into `blocks` x `bs` (an
+/// expand_shape, so every indexing map is a projection); `product` maps a
+/// pair of elements to the accumulator type, summed with addi / addf.
+Value blockedDot(OpBuilder &b, Location loc, Value x, Value w, int64_t m,
+                 int64_t n, int64_t blocks, int64_t bs, Type accElt,
+                 function_ref<Value(OpBuilder &, Location, Value, Value)>
+                     product) {
+  MLIRContext *ctx = b.getContext();
+  auto expand = [&](Value v, int64_t rows) {
+    Type elt = cast<RankedTensorType>(v.getType()).getElementType();
+    return tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({rows, blocks, bs}, elt), v,
+        ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+  };
+  AffineExpr dm, dn, dg, dj;
+  bindDims(ctx, dm, dn, dg, dj);
+  auto accTy = RankedTensorType::get({m, n, blocks}, accElt);
+  bool isInt = isa<IntegerType>(accElt);
+  Value zero = isInt ? buildFilled(b, loc, accTy, 0)
+                     : buildFilled(b, loc, accTy, 0.0);
+  return linalg::GenericOp::create(
+             b, loc, accTy, ValueRange{expand(x, m), expand(w, n)},
+             ValueRange{zero},
+             {AffineMap::get(4, 0, {dm, dg, dj}, ctx),
+              AffineMap::get(4, 0, {dn, dg, dj}, ctx),
+              AffineMap::get(4, 0, {dm, dn, dg}, ctx)},
+             {IteratorType::parallel, IteratorType::parallel,
+              IteratorType::parallel, IteratorType::reduction},
+             [&](OpBuilder &nb, Location l, ValueRange a) {
+               Value p = product(nb, l, a[0], a[1]);
+               p = isInt ? arith::AddIOp::create(nb, l, a[2], p).getResult()
+                         : arith::AddFOp::create(nb, l, a[2], p).getResult();
+               linalg::YieldOp::create(nb, l, p);
+             })
+      .getResult(0);
+}
+
 struct LowerQuantizedLinear : OpConversionPattern<QuantizedLinearOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -461,37 +499,17 @@ struct LowerQuantizedLinear : OpConversionPattern<QuantizedLinearOp> {
         rewriter, loc, storageOf(rewriter, loc, adaptor.getInput()),
         RankedTensorType::get({m, k}, xq.getStorageType()));
     Value w = storageOf(rewriter, loc, adaptor.getWeight());
-    // Integer partial sums per group: acc[m, n, g] over k in group g, with
-    // K split as [G, group] so every indexing map is a projection.
-    Type xSt = xq.getStorageType();
-    Type wSt = cast<RankedTensorType>(w.getType()).getElementType();
-    x = tensor::ExpandShapeOp::create(
-        rewriter, loc, RankedTensorType::get({m, groups, groupSize}, xSt), x,
-        ArrayRef<ReassociationIndices>{{0}, {1, 2}});
-    w = tensor::ExpandShapeOp::create(
-        rewriter, loc, RankedTensorType::get({n, groups, groupSize}, wSt), w,
-        ArrayRef<ReassociationIndices>{{0}, {1, 2}});
-    AffineExpr dm, dn, dg, dj;
-    bindDims(ctx, dm, dn, dg, dj);
-    auto accTy = RankedTensorType::get({m, n, groups}, rewriter.getI32Type());
+    // Integer partial sums per group: acc[m, n, g] over k in group g.
     int64_t zx = xq.getZeroPoint();
-    Value partial =
-        linalg::GenericOp::create(
-            rewriter, loc, accTy, ValueRange{x, w},
-            ValueRange{buildFilled(rewriter, loc, accTy, 0)},
-            {AffineMap::get(4, 0, {dm, dg, dj}, ctx),
-             AffineMap::get(4, 0, {dn, dg, dj}, ctx),
-             AffineMap::get(4, 0, {dm, dn, dg}, ctx)},
-            {IteratorType::parallel, IteratorType::parallel,
-             IteratorType::parallel, IteratorType::reduction},
-            [&](OpBuilder &b, Location l, ValueRange a) {
-              Value xv = arith::SubIOp::create(b, l, toI32(b, l, a[0]),
-                                               i32c(b, l, zx));
-              Value p = arith::MulIOp::create(b, l, xv, toI32(b, l, a[1]));
-              linalg::YieldOp::create(
-                  b, l, arith::AddIOp::create(b, l, a[2], p).getResult());
-            })
-            .getResult(0);
+    Value partial = blockedDot(
+        rewriter, loc, x, w, m, n, groups, groupSize, rewriter.getI32Type(),
+        [&](OpBuilder &b, Location l, Value xe, Value we) -> Value {
+          Value xv = arith::SubIOp::create(b, l, toI32(b, l, xe),
+                                           i32c(b, l, zx));
+          return arith::MulIOp::create(b, l, xv, toI32(b, l, we));
+        });
+    AffineExpr dm, dn, dg;
+    bindDims(ctx, dm, dn, dg);
     auto out2Ty = RankedTensorType::get({m, n}, outTy.getElementType());
     Value result;
     if (groups > 1) {
@@ -656,39 +674,17 @@ struct LowerBlockScaledLinear : OpConversionPattern<BlockScaledLinearOp> {
     bool isInt = isa<IntegerType>(qElt);
     Type partElt = isInt ? (Type)rewriter.getI32Type() : rewriter.getF32Type();
     int64_t kb = k / bk;
-    x = tensor::ExpandShapeOp::create(
-        rewriter, loc, RankedTensorType::get({m, kb, bk}, qElt), x,
-        ArrayRef<ReassociationIndices>{{0}, {1, 2}});
-    Value w = tensor::ExpandShapeOp::create(
-        rewriter, loc, RankedTensorType::get({n, kb, bk}, qElt),
-        adaptor.getWeight(), ArrayRef<ReassociationIndices>{{0}, {1, 2}});
-    AffineExpr dm, dn, dg, dj;
-    bindDims(ctx, dm, dn, dg, dj);
-    auto partTy = RankedTensorType::get({m, n, kb}, partElt);
-    Value zero = isInt ? buildFilled(rewriter, loc, partTy, 0)
-                       : buildFilled(rewriter, loc, partTy, 0.0);
-    Value partial =
-        linalg::GenericOp::create(
-            rewriter, loc, partTy, ValueRange{x, w}, ValueRange{zero},
-            {AffineMap::get(4, 0, {dm, dg, dj}, ctx),
-             AffineMap::get(4, 0, {dn, dg, dj}, ctx),
-             AffineMap::get(4, 0, {dm, dn, dg}, ctx)},
-            {IteratorType::parallel, IteratorType::parallel,
-             IteratorType::parallel, IteratorType::reduction},
-            [&](OpBuilder &b, Location l, ValueRange a) {
-              Value p;
-              if (isInt) {
-                p = arith::MulIOp::create(b, l, toI32(b, l, a[0]),
-                                          toI32(b, l, a[1]));
-                p = arith::AddIOp::create(b, l, a[2], p);
-              } else {
-                p = arith::MulFOp::create(b, l, toF32(b, l, a[0]),
-                                          toF32(b, l, a[1]));
-                p = arith::AddFOp::create(b, l, a[2], p);
-              }
-              linalg::YieldOp::create(b, l, p);
-            })
-            .getResult(0);
+    Value partial = blockedDot(
+        rewriter, loc, x, adaptor.getWeight(), m, n, kb, bk, partElt,
+        [&](OpBuilder &b, Location l, Value xe, Value we) -> Value {
+          if (isInt)
+            return arith::MulIOp::create(b, l, toI32(b, l, xe),
+                                         toI32(b, l, we));
+          return arith::MulFOp::create(b, l, toF32(b, l, xe),
+                                       toF32(b, l, we));
+        });
+    AffineExpr dm, dn, dg;
+    bindDims(ctx, dm, dn, dg);
     auto fTy = RankedTensorType::get({m, n}, rewriter.getF32Type());
     AffineExpr wsRow = bn == n ? getAffineConstantExpr(0, ctx) : dn.floorDiv(bn);
     if (bn == 1)
