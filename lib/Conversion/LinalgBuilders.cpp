@@ -159,6 +159,34 @@ Value mlir::effc::buildReshape(OpBuilder &b, Location loc, Value v,
   return tensor::ExpandShapeOp::create(b, loc, type, flat, outAll);
 }
 
+Value mlir::effc::buildIm2Col(OpBuilder &b, Location loc, Value input,
+                              ArrayRef<int64_t> outNHW, int64_t kh, int64_t kw,
+                              ArrayRef<int64_t> strides,
+                              ArrayRef<int64_t> dilations) {
+  MLIRContext *ctx = b.getContext();
+  auto inTy = cast<RankedTensorType>(input.getType());
+  Type elt = inTy.getElementType();
+  int64_t n = outNHW[0], oh = outNHW[1], ow = outNHW[2],
+          c = inTy.getDimSize(3);
+  // patches[n, oh, ow, kh, kw, c] = in[n, oh*sh + kh*dh, ow*sw + kw*dw, c]
+  auto p6Ty = RankedTensorType::get({n, oh, ow, kh, kw, c}, elt);
+  AffineExpr dn, doh, dow, dkh, dkw, dc;
+  bindDims(ctx, dn, doh, dow, dkh, dkw, dc);
+  AffineMap inMap = AffineMap::get(
+      6, 0,
+      {dn, doh * strides[0] + dkh * dilations[0],
+       dow * strides[1] + dkw * dilations[1], dc},
+      ctx);
+  Value patches = buildGeneric(
+      b, loc, p6Ty, ValueRange{input}, Value(),
+      {inMap, AffineMap::getMultiDimIdentityMap(6, ctx)},
+      SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
+      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  return tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get({n * oh * ow, kh * kw * c}, elt), patches,
+      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+}
+
 Value mlir::effc::buildPadNHWC(OpBuilder &b, Location loc, Value input,
                                ArrayRef<int64_t> padding, Value value) {
   if (llvm::all_of(padding, [](int64_t p) { return p == 0; }))

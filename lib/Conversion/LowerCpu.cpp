@@ -132,7 +132,6 @@ struct ConvToIm2ColLinear : OpRewritePattern<Conv2DOp> {
         !wTy.hasStaticShape() || !outTy.hasStaticShape())
       return failure();
     Location loc = op.getLoc();
-    MLIRContext *ctx = getContext();
     Type elt = inTy.getElementType();
     int64_t n = outTy.getDimSize(0), oh = outTy.getDimSize(1),
             ow = outTy.getDimSize(2), f = outTy.getDimSize(3);
@@ -144,27 +143,7 @@ struct ConvToIm2ColLinear : OpRewritePattern<Conv2DOp> {
         rewriter, loc, op.getInput(), pad,
         arith::ConstantOp::create(rewriter, loc, elt,
                                   rewriter.getFloatAttr(elt, 0.0)));
-    // patches[n, oh, ow, kh, kw, c] = in[n, oh*sh + kh*dh, ow*sw + kw*dw, c]
-    auto p6Ty = RankedTensorType::get({n, oh, ow, kh, kw, c}, elt);
-    AffineExpr dn, doh, dow, dkh, dkw, dc;
-    bindDims(ctx, dn, doh, dow, dkh, dkw, dc);
-    AffineMap inMap = AffineMap::get(
-        6, 0,
-        {dn, doh * st[0] + dkh * dil[0], dow * st[1] + dkw * dil[1], dc}, ctx);
-    Value patches =
-        linalg::GenericOp::create(
-            rewriter, loc, p6Ty, ValueRange{input},
-            ValueRange{buildEmpty(rewriter, loc, p6Ty)},
-            {inMap, AffineMap::getMultiDimIdentityMap(6, ctx)},
-            SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
-            [](OpBuilder &b, Location l, ValueRange a) {
-              linalg::YieldOp::create(b, l, a[0]);
-            })
-            .getResult(0);
-    auto p2Ty = RankedTensorType::get({n * oh * ow, kh * kw * c}, elt);
-    Value p2 = tensor::CollapseShapeOp::create(
-        rewriter, loc, p2Ty, patches,
-        ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+    Value p2 = buildIm2Col(rewriter, loc, input, {n, oh, ow}, kh, kw, st, dil);
     Value w2 = tensor::CollapseShapeOp::create(
         rewriter, loc, RankedTensorType::get({f, kh * kw * c}, elt),
         op.getWeight(), ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});

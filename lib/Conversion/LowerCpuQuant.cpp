@@ -1139,7 +1139,6 @@ struct QuantizedConvIm2Col : CpuKernelPattern<QuantizedConv2DOp> {
     if (!s)
       return failure();
     Location loc = op.getLoc();
-    MLIRContext *ctx = getContext();
     Type st = s->xq.getStorageType();
     int64_t n = outTy.getDimSize(0), oh = outTy.getDimSize(1),
             ow = outTy.getDimSize(2), f = outTy.getDimSize(3);
@@ -1152,22 +1151,8 @@ struct QuantizedConvIm2Col : CpuKernelPattern<QuantizedConv2DOp> {
                      arith::ConstantOp::create(
                          rewriter, loc, st,
                          rewriter.getIntegerAttr(st, s->xq.getZeroPoint())));
-    auto p6Ty = RankedTensorType::get({n, oh, ow, kh, kw, c}, st);
-    AffineExpr dn, doh, dow, dkh, dkw, dc;
-    bindDims(ctx, dn, doh, dow, dkh, dkw, dc);
-    AffineMap inMap = AffineMap::get(
-        6, 0,
-        {dn, doh * str[0] + dkh * dil[0], dow * str[1] + dkw * dil[1], dc},
-        ctx);
-    Value patches = buildGeneric(
-        rewriter, loc, p6Ty, ValueRange{x}, Value(),
-        {inMap, AffineMap::getMultiDimIdentityMap(6, ctx)},
-        SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
-        [](OpBuilder &, Location, ValueRange a) { return a[0]; });
     int64_t m = n * oh * ow, k = kh * kw * c;
-    Value p2 = tensor::CollapseShapeOp::create(
-        rewriter, loc, RankedTensorType::get({m, k}, st), patches,
-        ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+    Value p2 = buildIm2Col(rewriter, loc, x, {n, oh, ow}, kh, kw, str, dil);
     Int8Plan p = makeInt8Plan(target, threads, m, f, k);
     Value y = emitInt8Linear(rewriter, loc, p, s->e, p2, s->w.values, s->bias,
                              s->xq.getZeroPoint(), s->w.scales,

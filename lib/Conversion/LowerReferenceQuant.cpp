@@ -19,6 +19,8 @@
 #include "mlir/Transforms/DialectConversion.h"
 
 #include <cmath>
+#include <optional>
+#include <utility>
 #include <type_traits>
 
 using namespace mlir;
@@ -67,13 +69,19 @@ Value toI32(OpBuilder &b, Location loc, Value v) {
 }
 
 /// Saturating cast of an f32 value (already rounded for integers) to the
-/// storage type `t`.
-Value saturate(OpBuilder &b, Location loc, Value v, Type t) {
+/// storage type `t`; integers saturate to [lo, hi] when given (a narrow
+/// range such as i8<-127:127>), else to the type's range.
+Value saturate(OpBuilder &b, Location loc, Value v, Type t,
+               std::optional<std::pair<int64_t, int64_t>> range = {}) {
   if (auto it = dyn_cast<IntegerType>(t)) {
     unsigned w = it.getWidth();
     double lo = it.isUnsigned() ? 0 : -std::ldexp(1.0, w - 1);
     double hi = it.isUnsigned() ? std::ldexp(1.0, w) - 1
                                 : std::ldexp(1.0, w - 1) - 1;
+    if (range) {
+      lo = double(range->first);
+      hi = double(range->second);
+    }
     v = arith::MaximumFOp::create(b, loc, v, f32c(b, loc, lo));
     v = arith::MinimumFOp::create(b, loc, v, f32c(b, loc, hi));
     if (it.isUnsigned())
@@ -124,14 +132,15 @@ Value elementwise(OpBuilder &b, Location loc, RankedTensorType outTy,
 
 /// q = saturate(round_half_even(x / s) + z).
 Value quantizeScalar(OpBuilder &b, Location loc, Value x, Value s, Value z,
-                     Type storage) {
+                     Type storage,
+                     std::optional<std::pair<int64_t, int64_t>> range = {}) {
   Value q = arith::DivFOp::create(b, loc, toF32(b, loc, x), toF32(b, loc, s));
   if (isa<IntegerType>(storage)) {
     q = math::RoundEvenOp::create(b, loc, q);
     if (z)
       q = arith::AddFOp::create(b, loc, q, toF32(b, loc, z));
   }
-  return saturate(b, loc, q, storage);
+  return saturate(b, loc, q, storage, range);
 }
 
 struct LowerQuantize : OpConversionPattern<QuantizeOp> {
@@ -800,16 +809,10 @@ struct LowerQuantCast : OpConversionPattern<OpTy> {
             return fromF32(b, l, arith::MulFOp::create(b, l, f, v[1]),
                            outTy.getElementType());
           }
-          Value x = arith::DivFOp::create(b, l, toF32(b, l, v[0]), v[1]);
-          x = math::RoundEvenOp::create(b, l, x);
-          x = arith::AddFOp::create(
-              b, l, x, arith::SIToFPOp::create(b, l, b.getF32Type(), v[2]));
           // Saturate to the type's storage range (e.g. [-127, 127]).
-          x = arith::MaximumFOp::create(
-              b, l, x, f32c(b, l, double(qt.getStorageTypeMin())));
-          x = arith::MinimumFOp::create(
-              b, l, x, f32c(b, l, double(qt.getStorageTypeMax())));
-          return arith::FPToSIOp::create(b, l, storage, x).getResult();
+          return quantizeScalar(
+              b, l, v[0], v[1], v[2], storage,
+              std::make_pair(qt.getStorageTypeMin(), qt.getStorageTypeMax()));
         });
     if (isQuantize)
       res = quant::StorageCastOp::create(rewriter, loc, outTy, res);

@@ -3,6 +3,7 @@
 #include "effc/Transforms/WeightData.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
 
 #include <cmath>
 #include <cstdio>
@@ -134,3 +135,18 @@ std::string mlir::effc::formatNumber(const char *spec, double value) {
   return buf;
 }
 
+
+std::optional<std::vector<double>>
+mlir::effc::getConstantFloatValues(Value weight) {
+  auto type = dyn_cast<ShapedType>(weight.getType());
+  Attribute cst;
+  if (!type || !type.hasStaticShape() || !matchPattern(weight, m_Constant(&cst)))
+    return std::nullopt;
+  std::optional<FloatFormat> format = getFloatFormat(type.getElementType());
+  if (!format)
+    return std::nullopt;
+  std::vector<char> raw = getRawBytes(cst, type.getNumElements(), format->bytes);
+  if (raw.empty())
+    return std::nullopt;
+  return toDouble(raw, *format);
+}

@@ -104,7 +104,7 @@ LogicalResult mlir::effc::emitObjectFile(llvm::Module &module,
   return success();
 }
 
-static void registerDialects(DialectRegistry &registry) {
+void mlir::effc::registerTranslationDialects(DialectRegistry &registry) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registerAllToLLVMIRTranslations(registry);
@@ -124,7 +124,7 @@ void mlir::effc::registerLLVMIRTranslations() {
         llvmModule->print(os, nullptr);
         return success();
       },
-      registerDialects);
+      registerTranslationDialects);
   TranslateFromMLIRRegistration toObject(
       "effc-to-object",
       "Lower, translate and compile to a native object file (for the CPU "
@@ -141,5 +141,5 @@ void mlir::effc::registerLLVMIRTranslations() {
         os << buffer;
         return success();
       },
-      registerDialects);
+      registerTranslationDialects);
 }

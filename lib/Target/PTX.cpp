@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "effc/Target/PTX.h"
+#include "effc/Target/LLVMIR.h"
 
 #include "effc/Conversion/Passes.h"
 #include "effc/Dialect/EffcDialect.h"
@@ -72,11 +73,14 @@ static LogicalResult emitObjects(ModuleOp module, raw_ostream &os,
   return success();
 }
 
-static void registerDialects(DialectRegistry &registry) {
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registerAllToLLVMIRTranslations(registry);
-  registry.insert<EffcDialect>();
+/// Compiles the kernels to `format` unless the module already holds only
+/// gpu.binary ops.
+static LogicalResult ensureCompiled(ModuleOp module, StringRef format) {
+  bool compiled = !module.getOps<gpu::BinaryOp>().empty() &&
+                  module.getOps<gpu::GPUModuleOp>().empty();
+  if (compiled)
+    return success();
+  return compileGpuModules(module, ptxChip, format);
 }
 
 void mlir::effc::registerPTXTranslations() {
@@ -85,20 +89,16 @@ void mlir::effc::registerPTXTranslations() {
       "Compile the GPU kernels (lowering effc ops with --effc-lower-gpu "
       "first when there are none) and print their PTX",
       [](ModuleOp module, raw_ostream &os) -> LogicalResult {
-        bool compiled = !module.getOps<gpu::BinaryOp>().empty() &&
-                        module.getOps<gpu::GPUModuleOp>().empty();
-        if (!compiled && failed(compileGpuModules(module, ptxChip, "isa")))
+        if (failed(ensureCompiled(module, "isa")))
           return failure();
         return emitObjects(module, os, /*assembly=*/true);
       },
-      registerDialects);
+      registerTranslationDialects);
   TranslateFromMLIRRegistration toCubin(
       "effc-to-cubin",
       "Compile the GPU kernels to a cubin with ptxas (one kernel module)",
       [](ModuleOp module, raw_ostream &os) -> LogicalResult {
-        bool compiled = !module.getOps<gpu::BinaryOp>().empty() &&
-                        module.getOps<gpu::GPUModuleOp>().empty();
-        if (!compiled && failed(compileGpuModules(module, ptxChip, "bin")))
+        if (failed(ensureCompiled(module, "bin")))
           return failure();
         if (llvm::range_size(module.getOps<gpu::BinaryOp>()) != 1)
           return module.emitError("--effc-to-cubin writes one kernel module; "
@@ -106,5 +106,5 @@ void mlir::effc::registerPTXTranslations() {
                  << llvm::range_size(module.getOps<gpu::BinaryOp>());
         return emitObjects(module, os, /*assembly=*/false);
       },
-      registerDialects);
+      registerTranslationDialects);
 }

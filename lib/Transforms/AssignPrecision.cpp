@@ -68,17 +68,11 @@ struct OpInfo {
 /// The op's constant weight viewed as [N, K] doubles (conv: [F, KH*KW*C]).
 LogicalResult loadWeight(OpInfo &info) {
   Value weight = info.op->getOperand(1);
+  std::optional<std::vector<double>> values = getConstantFloatValues(weight);
+  if (!values)
+    return failure();
+  info.w = std::move(*values);
   auto type = cast<ShapedType>(weight.getType());
-  Attribute cst;
-  std::optional<FloatFormat> format = getFloatFormat(type.getElementType());
-  if (!matchPattern(weight, m_Constant(&cst)) || !format ||
-      !type.hasStaticShape())
-    return failure();
-  std::vector<char> raw =
-      getRawBytes(cst, type.getNumElements(), format->bytes);
-  if (raw.empty())
-    return failure();
-  info.w = toDouble(raw, *format);
   if (type.getRank() == 3) // batched effc.linear weights: [B * N, K]
     info.n = type.getDimSize(0) * type.getDimSize(1);
   else
@@ -105,12 +99,13 @@ struct AssignPrecisionPass
     bool conv = isa<Conv2DOp>(info.op);
     bool batched =
         cast<ShapedType>(info.op->getOperand(1).getType()).getRank() == 3;
-    if ((conv || batched) &&
-        (g == Granularity::group || g == Granularity::block))
+    if (batched)
+      return fail("batched [B, N, K] weights are stored in bf16 / f16 only "
+                  "(the quantized ops take [N, K] weights)");
+    if (conv && (g == Granularity::group || g == Granularity::block))
       return fail(Twine("granularity '") + stringifyGranularity(g) +
-                  "' needs an effc.linear with a [N, K] weight; quantize " +
-                  (conv ? "convolutions" : "batched weights") +
-                  " per tensor or per channel");
+                  "' needs an effc.linear with a [N, K] weight; quantize "
+                  "convolutions per tensor or per channel");
     if (conv && p == Precision::f8e4m3 &&
         activations == "f8e4m3")
       return fail("fp8 activations need an effc.linear (block-scaled); "

@@ -119,20 +119,15 @@ FailureOr<Type> weightQuantType(Operation *op, ArrayRef<int64_t> shape,
 /// view (conv: [F, KH * KW * C]).
 FailureOr<std::vector<double>> weightValues(Operation *op, int64_t &n,
                                             int64_t &k) {
-  Value w = op->getOperand(1);
-  auto type = cast<RankedTensorType>(w.getType());
-  Attribute cst;
-  std::optional<FloatFormat> format = getFloatFormat(type.getElementType());
-  if (!format || !type.hasStaticShape() || !matchPattern(w, m_Constant(&cst)))
+  std::optional<std::vector<double>> values =
+      getConstantFloatValues(op->getOperand(1));
+  if (!values)
     return op->emitError("effc-quantize: the weight must be a constant of "
-                         "f32, f16 or bf16");
-  std::vector<char> raw = getRawBytes(cst, type.getNumElements(),
-                                      format->bytes);
-  if (raw.empty())
-    return op->emitError("effc-quantize: the weight's data is not available");
+                         "f32, f16 or bf16 with its data available");
+  auto type = cast<RankedTensorType>(op->getOperand(1).getType());
   n = type.getDimSize(0);
   k = type.getNumElements() / n;
-  return toDouble(raw, *format);
+  return std::move(*values);
 }
 
 std::optional<APFloat> optFloat(FloatAttr a) {

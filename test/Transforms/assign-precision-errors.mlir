@@ -28,3 +28,11 @@ func.func @f(%x: tensor<2x64xf32>) -> tensor<2x32xf32> {
   %y = effc.linear %x, %w : tensor<2x64xf32>, tensor<32x64xf32> -> tensor<2x32xf32>
   return %y : tensor<2x32xf32>
 }
+
+// Tests that batched [B, N, K] weights are planned in half precision only.
+// RUN: echo 'func.func @b(%%x: tensor<2x3x4xf32>) -> tensor<2x3x5xf32> { %%w = arith.constant dense<0.5> : tensor<2x5x4xf32>' > %t.batched.mlir
+// RUN: echo '%%y = effc.linear %%x, %%w : tensor<2x3x4xf32>, tensor<2x5x4xf32> -> tensor<2x3x5xf32> return %%y : tensor<2x3x5xf32> }' >> %t.batched.mlir
+// RUN: not effc-opt %t.batched.mlir --effc-assign-precision="weights=i8" 2>&1 | FileCheck %s --check-prefix=BATCHED
+// BATCHED: error: batched [B, N, K] weights are stored in bf16 / f16 only (the quantized ops take [N, K] weights)
+// RUN: effc-opt %t.batched.mlir --effc-assign-precision="weights=bf16" --effc-quantize | FileCheck %s --check-prefix=BATCHEDBF16
+// BATCHEDBF16: arith.extf %{{.+}} : tensor<2x5x4xbf16> to tensor<2x5x4xf32>

@@ -57,6 +57,13 @@ Value buildReshape(OpBuilder &b, Location loc, Value v,
 Value buildPadNHWC(OpBuilder &b, Location loc, Value input,
                    ArrayRef<int64_t> padding, Value value);
 
+/// The im2col patches of a padded NHWC `input` for a KH x KW window with
+/// `strides` / `dilations` producing an N x OH x OW output, as
+/// [N*OH*OW, KH*KW*C] (the layout of an OHWI weight read as [F, KH*KW*C]).
+Value buildIm2Col(OpBuilder &b, Location loc, Value input,
+                  ArrayRef<int64_t> outNHW, int64_t kh, int64_t kw,
+                  ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations);
+
 /// A constant with its dims permuted (`result dim i = input dim perm[i]`),
 /// moving raw bytes, never APFloat: how weights change layout at compile
 /// time.

@@ -4,6 +4,7 @@
 #define EFFC_TARGET_LLVMIR_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/raw_ostream.h"
@@ -24,6 +25,10 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module,
 /// features the module records (optimized at -O3).
 LogicalResult emitObjectFile(llvm::Module &module, llvm::raw_pwrite_stream &os,
                              Location loc);
+
+/// The dialects effc's translations parse (every upstream dialect and
+/// extension, the LLVM IR translation interfaces and effc).
+void registerTranslationDialects(DialectRegistry &registry);
 
 /// Registers `--effc-to-llvmir` and `--effc-to-object`.
 void registerLLVMIRTranslations();

@@ -12,9 +12,11 @@
 
 #include "mlir/IR/Attributes.h"
 #include "mlir/IR/Types.h"
+#include "mlir/IR/Value.h"
 #include "mlir/Support/LLVM.h"
 
 #include <cstdint>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +44,11 @@ uint32_t encodeHalf(double x, const FloatFormat &f);
 /// when the data is not available.
 std::vector<char> getRawBytes(Attribute attr, int64_t numElements,
                               unsigned bytes);
+
+/// The values of a statically shaped constant f64 / f32 / f16 / bf16
+/// weight, widened to double in row-major order; nullopt when `weight` is
+/// not such a constant or its data is not available.
+std::optional<std::vector<double>> getConstantFloatValues(Value weight);
 
 /// The raw values widened to double (exact for every supported format).
 std::vector<double> toDouble(ArrayRef<char> raw, const FloatFormat &f);
