@@ -77,7 +77,7 @@ public:
     elt = cast<RankedTensorType>(xT.getType()).getElementType();
     vecTy = VectorType::get({kLanes}, elt);
     // Accumulators R x MT plus MT loaded vectors and a broadcast in 32 zmm.
-    mt = std::clamp<int64_t>(27 / (rowsPerUnit + 1), 1, 4);
+    mt = std::clamp<int64_t>(27 / (rowsPerUnit + 1), 1, 8);
     mt = std::min<int64_t>(mt, llvm::divideCeil(m, kLanes));
     planKBlocks();
   }
@@ -167,9 +167,29 @@ private:
         b, loc, vecTy, DenseElementsAttr::get(vecTy, b.getZeroAttr(elt)));
   }
   bool isInt() const { return isa<IntegerType>(elt); }
+  /// The in-group position of stored value `j` of row `unit` of N:M
+  /// indices: an i8 per value, or packed 2-bit fields of i16 words.
+  Value position(Value indices, Value unit, Value j) {
+    auto ty = cast<RankedTensorType>(indices.getType());
+    if (!ty.getElementType().isInteger(16))
+      return toIndex(extract(indices, {unit, j}));
+    Value word = extract(indices, {unit, arith::ShRUIOp::create(b, loc, j, idx(3))});
+    Value w32 = arith::ExtUIOp::create(b, loc, b.getI32Type(), word);
+    Value slot = arith::AndIOp::create(b, loc, j, idx(7));
+    Value shift = arith::IndexCastOp::create(
+        b, loc, b.getI32Type(), arith::ShLIOp::create(b, loc, slot, idx(1)));
+    Value bits = arith::AndIOp::create(
+        b, loc, arith::ShRUIOp::create(b, loc, w32, shift),
+        arith::ConstantIntOp::create(b, loc, b.getI32Type(), 3));
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), bits);
+  }
   /// A stored weight as a scalar of the accumulator type.
   Value weight(Value w) {
-    return isInt() ? arith::ExtSIOp::create(b, loc, elt, w).getResult() : w;
+    if (isInt())
+      return arith::ExtSIOp::create(b, loc, elt, w);
+    if (isa<IntegerType>(w.getType()))
+      return arith::SIToFPOp::create(b, loc, elt, w);
+    return w;
   }
 
   /// The [R, vecs * 16] tile of yT at (the unit's rows, m0); `tailStart`
@@ -290,7 +310,7 @@ private:
                       Value base = mul(g, idx(grp)), j0 = mul(g, idx(keep));
                       for (int64_t t = 0; t < keep; ++t) {
                         Value j = add(j0, idx(t));
-                        Value pos = toIndex(extract(indices, {unit, j}));
+                        Value pos = position(indices, unit, j);
                         fmaRow(add(base, pos), {extract(values, {unit, j})},
                                next, t % 2);
                       }
@@ -543,6 +563,37 @@ struct LowerSparseLinearCpu : OpRewritePattern<SparseLinearOp> {
   }
 };
 
+/// Whether the i32 dot products of an int8 sparse_linear are exact in f32
+/// lanes: every partial sum is an integer bounded by (stored values per
+/// row) x max |w| x max |x - z_x|, exact when that is at most 2^24. Then the
+/// kernel runs on f32 FMAs (one instruction per vector instead of vpmulld +
+/// vpaddd, twice the throughput) and the result converts back exactly.
+static bool int8DotsExactInF32(SparseLinearOp op, Value values, int64_t zx) {
+  int64_t k = op.getWeightShape()[1];
+  SparseEncodingAttr enc = op.getEncoding();
+  int64_t perRow = k;
+  DenseIntElementsAttr offs;
+  if (enc.getFormat() == SparseFormat::nm) {
+    perRow = k / enc.getM() * enc.getN();
+  } else if (op.getOffsets() &&
+             matchPattern(op.getOffsets(), m_Constant(&offs))) {
+    int64_t c = enc.getFormat() == SparseFormat::bsr ? enc.getBlockCols() : 1;
+    SmallVector<int32_t> o = llvm::to_vector(offs.getValues<int32_t>());
+    perRow = 0;
+    for (size_t i = 0; i + 1 < o.size(); ++i)
+      perRow = std::max<int64_t>(perRow, int64_t(o[i + 1] - o[i]) * c);
+  }
+  int64_t maxW = 128;
+  DenseIntElementsAttr vals;
+  if (matchPattern(values, m_Constant(&vals))) {
+    maxW = 0;
+    for (int8_t w : vals.getValues<int8_t>())
+      maxW = std::max<int64_t>(maxW, std::abs(int64_t(w)));
+  }
+  int64_t maxX = std::max<int64_t>(127 - zx, zx + 128);
+  return perRow * maxW * maxX <= (int64_t(1) << 24);
+}
+
 /// Quantized values: i8 per-tensor or per-channel values, i8 per-tensor
 /// input, i32 or float result (see the file comment).
 struct LowerQuantSparseLinearCpu : OpRewritePattern<SparseLinearOp> {
@@ -555,7 +606,9 @@ struct LowerQuantSparseLinearCpu : OpRewritePattern<SparseLinearOp> {
     auto valTy = op.getValues().getType();
     auto wq = dyn_cast<quant::QuantizedType>(valTy.getElementType());
     auto xq = dyn_cast<quant::UniformQuantizedType>(inTy.getElementType());
-    if (!wq || !xq || !wq.getStorageType().isSignlessInteger(8) ||
+    std::optional<ArrayRef<float>> channelScales = op.getChannelScales();
+    if (!((wq && wq.getStorageType().isSignlessInteger(8)) || channelScales) ||
+        !xq ||
         !xq.getStorageType().isSignlessInteger(8) || !inTy.hasStaticShape() ||
         !outTy.hasStaticShape() || !valTy.hasStaticShape())
       return failure();
@@ -575,27 +628,46 @@ struct LowerQuantSparseLinearCpu : OpRewritePattern<SparseLinearOp> {
         rewriter, loc, RankedTensorType::get(inTy.getShape(), i8),
         op.getInput());
     x = buildReshape(rewriter, loc, x, RankedTensorType::get({m, k}, i8));
-    // x - z_x in i32, then transposed.
+    Value values = op.getValues();
+    if (wq)
+      values = quant::StorageCastOp::create(
+          rewriter, loc, RankedTensorType::get(valTy.getShape(), i8), values);
+    Value valuesStorage = values;
+    if (auto sc = values.getDefiningOp<quant::StorageCastOp>())
+      valuesStorage = sc.getInput();
+    // x - z_x in i32 (or, when exact, f32) lanes, then transposed.
     AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
     int64_t zx = xq.getZeroPoint();
+    bool f32Lanes = int8DotsExactInF32(op, valuesStorage, zx);
     Value xs = buildGeneric(
-        rewriter, loc, RankedTensorType::get({m, k}, i32), ValueRange{x},
-        Value(), {id2, id2},
+        rewriter, loc, RankedTensorType::get({m, k}, f32Lanes ? f32 : i32),
+        ValueRange{x}, Value(), {id2, id2},
         {utils::IteratorType::parallel, utils::IteratorType::parallel},
         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
           Value v = arith::ExtSIOp::create(b, l, b.getI32Type(), a[0]);
-          return arith::SubIOp::create(
+          v = arith::SubIOp::create(
               b, l, v, arith::ConstantIntOp::create(b, l, b.getI32Type(), zx));
+          return f32Lanes ? arith::SIToFPOp::create(b, l, b.getF32Type(), v)
+                                .getResult()
+                          : v;
         });
     Value xT = buildBlockTranspose(rewriter, loc, xs);
-    Value values = quant::StorageCastOp::create(
-        rewriter, loc, RankedTensorType::get(valTy.getShape(), i8),
-        op.getValues());
     Value yT = SparseKernelEmitter(rewriter, loc, op, values, xT, m).emit();
     Value acc = buildBlockTranspose(rewriter, loc, yT);
+    if (f32Lanes)
+      acc = buildGeneric(
+          rewriter, loc, RankedTensorType::get({m, n}, i32), ValueRange{acc},
+          Value(), {id2, id2},
+          {utils::IteratorType::parallel, utils::IteratorType::parallel},
+          [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+            return arith::FPToSIOp::create(b, l, b.getI32Type(), a[0]);
+          });
     // Epilogue: + bias (i32), then i32 (+relu) or the dequantized float.
     SmallVector<float> scales;
-    if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(wq))
+    if (channelScales)
+      for (float sw : *channelScales)
+        scales.push_back(sw * (float)xq.getScale());
+    else if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(wq))
       for (double sw : pa.getScales())
         scales.push_back((float)sw * (float)xq.getScale());
     else

@@ -217,7 +217,7 @@ std::optional<Compressed24> compressDense24(ArrayRef<char> raw, int64_t n,
   return c;
 }
 
-/// Metadata from effc.sparse_linear's N:M indices [N, K/2] (i8 positions).
+/// Metadata from effc.sparse_linear's 2:4 positions [N, K/2] (one byte each).
 std::optional<std::vector<int16_t>> metadataFromIndices(ArrayRef<char> idx,
                                                         int64_t n, int64_t k) {
   Compressed24 c;
@@ -405,6 +405,18 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     std::vector<char> idx = constantBytes(op.getIndices());
     if (idx.empty() || k % 32)
       return failure();
+    // Packed 2-bit positions (the i16 form of #effc.sparse_encoding) are
+    // the mma.sp metadata already; unpacked here so both forms are checked
+    // (ascending, in range) the same way.
+    if (op.getIndices().getType().getElementType().isInteger(16)) {
+      std::vector<char> positions(n * (k / 2));
+      for (int64_t i = 0; i < n * (k / 2); ++i) {
+        uint16_t word;
+        std::memcpy(&word, idx.data() + 2 * (i / 8), 2);
+        positions[i] = static_cast<char>((word >> (2 * (i % 8))) & 3);
+      }
+      idx = std::move(positions);
+    }
     std::optional<std::vector<int16_t>> meta = metadataFromIndices(idx, n, k);
     if (!meta)
       return failure();

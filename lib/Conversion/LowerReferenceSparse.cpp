@@ -31,6 +31,49 @@ Value indexAt(OpBuilder &b, Location loc, Value tensor, ValueRange idx) {
   return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
 }
 
+/// The i8 in-group positions [N, per] of packed 2-bit N:M indices
+/// [N, words] x i16 (#effc.sparse_encoding): the words are expanded to
+/// [N, words, 8] slots, slot t of a word being bits [2t, 2t + 2).
+Value unpackNMPositions(OpBuilder &b, Location loc, Value words, int64_t n,
+                        int64_t per) {
+  MLIRContext *ctx = b.getContext();
+  int64_t w = cast<RankedTensorType>(words.getType()).getDimSize(1);
+  Type i8 = b.getI8Type(), i16 = b.getI16Type();
+  auto slotsTy = RankedTensorType::get({n, w, 8}, i8);
+  AffineExpr dn, dw, dt;
+  bindDims(ctx, dn, dw, dt);
+  Value slots =
+      linalg::GenericOp::create(
+          b, loc, slotsTy, ValueRange{words},
+          ValueRange{tensor::EmptyOp::create(b, loc, slotsTy.getShape(), i8)},
+          {AffineMap::get(3, 0, {dn, dw}, ctx),
+           AffineMap::get(3, 0, {dn, dw, dt}, ctx)},
+          {IteratorType::parallel, IteratorType::parallel,
+           IteratorType::parallel},
+          [&](OpBuilder &nb, Location l, ValueRange a) {
+            Value t = arith::IndexCastOp::create(
+                nb, l, i16, linalg::IndexOp::create(nb, l, 2));
+            Value shift = arith::MulIOp::create(
+                nb, l, t, arith::ConstantIntOp::create(nb, l, i16, 2));
+            Value bits = arith::AndIOp::create(
+                nb, l, arith::ShRUIOp::create(nb, l, a[0], shift),
+                arith::ConstantIntOp::create(nb, l, i16, 3));
+            linalg::YieldOp::create(
+                nb, l, arith::TruncIOp::create(nb, l, i8, bits).getResult());
+          })
+          .getResult(0);
+  Value flat = tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get({n, w * 8}, i8), slots,
+      ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+  if (w * 8 == per)
+    return flat;
+  SmallVector<OpFoldResult> off = {b.getIndexAttr(0), b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sz = {b.getIndexAttr(n), b.getIndexAttr(per)};
+  SmallVector<OpFoldResult> st(2, b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(
+      b, loc, RankedTensorType::get({n, per}, i8), flat, off, sz, st);
+}
+
 /// Dense [N, K] weight from N:M values and in-group positions. K is split
 /// into [K / m groups, m positions] and the kept slots into [K / m, n], so
 /// every indexing map is a projection.
@@ -149,10 +192,17 @@ struct LowerSparseLinear : OpConversionPattern<SparseLinearOp> {
           values);
     Value dense;
     switch (enc.getFormat()) {
-    case SparseFormat::nm:
-      dense = densifyNM(rewriter, loc, values, adaptor.getIndices(), n, k,
-                        enc.getN(), enc.getM());
+    case SparseFormat::nm: {
+      Value positions = adaptor.getIndices();
+      int64_t per = k / enc.getM() * enc.getN();
+      if (cast<RankedTensorType>(positions.getType())
+              .getElementType()
+              .isInteger(16))
+        positions = unpackNMPositions(rewriter, loc, positions, n, per);
+      dense = densifyNM(rewriter, loc, values, positions, n, k, enc.getN(),
+                        enc.getM());
       break;
+    }
     case SparseFormat::csr:
       dense = densifyBlocked(rewriter, loc, values, adaptor.getIndices(),
                              adaptor.getOffsets(), n, k, 1, 1);
@@ -162,6 +212,16 @@ struct LowerSparseLinear : OpConversionPattern<SparseLinearOp> {
                              adaptor.getOffsets(), n, k, enc.getBlockRows(),
                              enc.getBlockCols());
       break;
+    }
+    // Plain i8 values with channel_scales: the dense weight is symmetric
+    // per output channel.
+    if (std::optional<ArrayRef<float>> cs = op.getChannelScales()) {
+      SmallVector<double> scales(cs->begin(), cs->end());
+      SmallVector<int64_t> zeros(scales.size(), 0);
+      qt = quant::UniformQuantizedPerAxisType::get(
+          quant::QuantizationFlags::Signed, rewriter.getI8Type(),
+          rewriter.getF32Type(), scales, zeros, /*quantizedDimension=*/0,
+          -128, 127);
     }
     if (!qt) {
       rewriter.replaceOpWithNewOp<LinearOp>(

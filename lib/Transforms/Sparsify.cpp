@@ -171,8 +171,11 @@ mlir::effc::findSparseLayouts(ArrayRef<uint8_t> nonzero, int64_t n,
         }))
       continue;
     nm.storedValues = n * k / m * nm.n;
-    // One i8 in-group position per stored value.
-    nm.bytes = nm.storedValues * (valueBytes + 1);
+    // Packed 2-bit positions for m <= 4 (see packNMPositions), otherwise
+    // one i8 per stored value.
+    nm.bytes = nm.storedValues * valueBytes +
+               (m <= 4 ? n * llvm::divideCeil(nm.storedValues / n, 8) * 2
+                       : nm.storedValues);
     layouts.push_back(nm);
   }
   return layouts;
@@ -262,6 +265,18 @@ Compressed compress(ArrayRef<float> w, ArrayRef<uint8_t> nz, int64_t n,
   return c;
 }
 
+/// In-group positions [rows, per] (each < 4) as the packed i16 words of
+/// #effc.sparse_encoding: value j of a row in bits 2 (j % 8) of word j / 8.
+std::vector<int16_t> packNMPositions(ArrayRef<int8_t> pos, int64_t rows,
+                                     int64_t per) {
+  int64_t words = llvm::divideCeil(per, 8);
+  std::vector<int16_t> out(rows * words, 0);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < per; ++j)
+      out[r * words + j / 8] |= (int16_t)((pos[r * per + j] & 3) << (2 * (j % 8)));
+  return out;
+}
+
 template <typename T>
 DenseElementsAttr rawAttr(RankedTensorType type, const std::vector<T> &data) {
   ArrayRef<char> raw(reinterpret_cast<const char *>(data.data()),
@@ -343,8 +358,9 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
     return nullptr;
   }
   // Per-channel scales ride on the values' dim 0, which quant.scast checks
-  // against the channel count: only N:M values ([N, K n / m]) can hold them.
-  bool nmOnly = qlinear && isa<quant::UniformQuantizedPerAxisType>(wq);
+  // against the channel count: only N:M values ([N, K n / m]) can hold
+  // them; CSR and BSR values are then plain i8 with `channel_scales`.
+  auto perAxis = dyn_cast_if_present<quant::UniformQuantizedPerAxisType>(wq);
   Attribute cst;
   if (!matchPattern(weight, m_Constant(&cst)))
     return nullptr;
@@ -398,8 +414,6 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
     if (options.format != "auto" &&
         options.format != stringifySparseFormat(l.format))
       continue;
-    if (nmOnly && l.format != SparseFormat::nm)
-      continue;
     std::optional<double> ns = estimateSparseNs(options.target, problem, l);
     if (!ns && !options.force)
       continue;
@@ -414,14 +428,12 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
   double zeros = 1.0 - double(nnz) / double(n * k);
   std::string stats = "sparsity " + formatNumber("%.3f", zeros);
   if (!best) {
-    if (options.format != "auto" && options.force &&
-        !(nmOnly && options.format != "nm"))
+    if (options.format != "auto" && options.force)
       return op->emitOpError() << "sparsify: the weight does not fit format '"
                                << options.format << "'",
              failure();
     return record("dense: " + stats + ", no sparse kernel on the target for "
-                                     "this layout" +
-                  (nmOnly ? " (per-channel int8: N:M only)" : ""));
+                                     "this layout");
   }
   std::string timing = formatNumber("%.3g", bestNs / 1e3) + " us vs dense " +
                        formatNumber("%.3g", dense / 1e3) + " us";
@@ -437,12 +449,21 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
   auto constant = [&](DenseElementsAttr attr) -> Value {
     return arith::ConstantOp::create(b, loc, attr);
   };
-  // i8 values (exact integers in c.values) behind a quant.scast.
+  // i8 values (exact integers in c.values) behind a quant.scast, or plain
+  // i8 with channel_scales when per-axis scales cannot name their dim.
+  DenseF32ArrayAttr channelScales;
   auto valuesOf = [&](ArrayRef<int64_t> shape) -> Value {
     if (!qlinear)
       return constant(rawAttr(RankedTensorType::get(shape, f32), c.values));
     std::vector<int8_t> q(c.values.begin(), c.values.end());
     Value st = constant(rawAttr(RankedTensorType::get(shape, i8), q));
+    if (perAxis && best->format != SparseFormat::nm) {
+      SmallVector<float> scales;
+      for (double s : perAxis.getScales())
+        scales.push_back((float)s);
+      channelScales = b.getDenseF32ArrayAttr(scales);
+      return st;
+    }
     return quant::StorageCastOp::create(b, loc,
                                         RankedTensorType::get(shape, wq), st);
   };
@@ -472,8 +493,14 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
   case SparseFormat::nm: {
     int64_t per = k / best->m * best->n;
     values = valuesOf({n, per});
-    indices =
-        constant(rawAttr(RankedTensorType::get({n, per}, i8), c.positions));
+    if (best->m <= 4)
+      indices = constant(rawAttr(
+          RankedTensorType::get({n, llvm::divideCeil(per, 8)},
+                                b.getI16Type()),
+          packNMPositions(c.positions, n, per)));
+    else
+      indices = constant(
+          rawAttr(RankedTensorType::get({n, per}, i8), c.positions));
     enc = SparseEncodingAttr::get(ctx, SparseFormat::nm, best->n, best->m, 0,
                                   0);
     break;
@@ -486,7 +513,7 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
           ? op->getAttrOfType<ActivationAttr>("activation")
           : ActivationAttr::get(ctx, Activation::none),
       op->getAttrOfType<FloatAttr>("clamp_min"),
-      op->getAttrOfType<FloatAttr>("clamp_max"));
+      op->getAttrOfType<FloatAttr>("clamp_max"), channelScales);
   // Keep the discardable attributes (name, plans) and say what was chosen.
   for (NamedAttribute attr : op->getDiscardableAttrs())
     sparse->setDiscardableAttr(attr.getName(), attr.getValue());

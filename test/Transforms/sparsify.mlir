@@ -11,12 +11,14 @@
 
 // Tests that a 2:4 weight is stored as N:M values and in-group positions
 // (ascending, a group with one non-zero padded with its first zero
-// position), bias and activation carried over.
+// position) packed 2 bits each into i16 words (row 0: 1, 2, 0, 3 ->
+// 0b11001001 = 201; row 1: 0, 3, 0, 1 -> 0b01001100 = 76), bias and
+// activation carried over.
 
 // NM-LABEL: func.func @nm
 // NM-DAG: [[V:%.+]] = arith.constant dense<{{\[}}[-4.000000e+00, 3.000000e+00, 0.000000e+00, 1.000000e+00], [5.000000e+00, 6.000000e+00, 7.000000e+00, 8.000000e+00]]> : tensor<2x4xf32>
-// NM-DAG: [[I:%.+]] = arith.constant dense<{{\[}}[1, 2, 0, 3], [0, 3, 0, 1]]> : tensor<2x4xi8>
-// NM: effc.sparse_linear %{{.+}}, [[V]], [[I]] bias %{{.+}} {activation = #effc.activation<relu>, effc.sparse_decision = "nm 2:4: sparsity 0.562, 40 bytes{{.*}}(forced)", encoding = #effc.sparse_encoding<format = nm, n = 2, m = 4>, weight_shape = array<i64: 2, 8>}
+// NM-DAG: [[I:%.+]] = arith.constant dense<{{\[}}[201], [76]]> : tensor<2x1xi16>
+// NM: effc.sparse_linear %{{.+}}, [[V]], [[I]] bias %{{.+}} {activation = #effc.activation<relu>, effc.sparse_decision = "nm 2:4: sparsity 0.562, 36 bytes{{.*}}(forced)", encoding = #effc.sparse_encoding<format = nm, n = 2, m = 4>, weight_shape = array<i64: 2, 8>}
 // NM-NOT: effc.linear
 // NM: return
 // GPU-LABEL: func.func @nm
@@ -135,16 +137,23 @@ func.func @int8(%x: tensor<64x8x!quant.uniform<i8:f32, 0.05:-3>>) -> tensor<64x2
 
 // -----
 
-// Tests that per-channel i8 weights consider N:M only (CSR and BSR values
-// cannot carry per-channel scales) and that a requantized (i8 result)
-// effc.quantized_linear stays dense and says why.
+// Tests that per-channel i8 weights keep their scales in every format: N:M
+// values behind a per-axis quant.scast, CSR and BSR values (no channel dim
+// for a per-axis type to name) as plain i8 with channel_scales; and that a
+// requantized (i8 result) effc.quantized_linear stays dense and says why.
 
 // CHECK-LABEL: func.func @int8_channel
-// CHECK: [[V:%.+]] = quant.scast %{{.+}} : tensor<2x4xi8> to tensor<2x4x!quant.uniform<i8<-127:127>:f32:0, {1.000000e-01,2.000000e-01}>>
-// CHECK: effc.sparse_linear %{{.+}}, [[V]], %{{.+}} {effc.sparse_decision = "nm 2:4{{.*}}", encoding = #effc.sparse_encoding<format = nm, n = 2, m = 4>
+// CHECK: effc.sparse_linear %{{.+}}, %{{.+}}, %{{.+}} offsets %{{.+}} {channel_scales = array<f32: 1.000000e-01, 2.000000e-01>, effc.sparse_decision = "bsr 2x2{{.*}}", encoding = #effc.sparse_encoding<format = bsr, block_rows = 2, block_cols = 2>
+// CHECK-SAME: tensor<4x2x2xi8>
 // CHECK-SAME: -> tensor<64x2xi32>
+// NM-LABEL: func.func @int8_channel
+// NM: [[V:%.+]] = quant.scast %{{.+}} : tensor<2x4xi8> to tensor<2x4x!quant.uniform<i8<-127:127>:f32:0, {1.000000e-01,2.000000e-01}>>
+// NM: effc.sparse_linear %{{.+}}, [[V]], %{{.+}} {effc.sparse_decision = "nm 2:4{{.*}}", encoding = #effc.sparse_encoding<format = nm, n = 2, m = 4>
+// NM-NOT: channel_scales
+// NM-SAME: -> tensor<64x2xi32>
 // CSR-LABEL: func.func @int8_channel
-// CSR: effc.quantized_linear {{.*}}effc.sparse_decision = "dense: sparsity 0.562, no sparse kernel on the target for this layout (per-channel int8: N:M only)"
+// CSR: effc.sparse_linear %{{.+}}, %{{.+}}, %{{.+}} offsets %{{.+}} {channel_scales = array<f32: 1.000000e-01, 2.000000e-01>, effc.sparse_decision = "csr: sparsity 0.562{{.*}}", encoding = #effc.sparse_encoding<format = csr>
+// CSR-SAME: tensor<7xi8>, tensor<7xi32>
 // CHECK-LABEL: func.func @int8_requant
 // CHECK: effc.quantized_linear {{.*}}effc.sparse_decision = "dense: requantized result (effc.sparse_linear produces i32 or float)"
 func.func @int8_channel(%x: tensor<64x8x!quant.uniform<i8:f32, 0.05:-3>>) -> tensor<64x2xi32> {

@@ -859,16 +859,28 @@ LogicalResult SparseLinearOp::verify() {
 
   Type valElt = vals.getElementType();
   Type biasElt = in.getElementType();
-  if (isa<quant::QuantizedType>(valElt)) {
+  if (std::optional<ArrayRef<float>> cs = getChannelScales()) {
+    if (!valElt.isSignlessInteger(8))
+      return emitOpError("channel_scales need signless i8 values");
+    if ((int64_t)cs->size() != n)
+      return emitOpError("channel_scales has ")
+             << cs->size() << " scales for " << n << " output channels";
+    if (llvm::any_of(*cs, [](float s) { return !(s > 0.0f) || std::isinf(s); }))
+      return emitOpError("channel_scales must be positive and finite");
+  } else if (valElt.isSignlessInteger(8)) {
+    return emitOpError("i8 values without channel_scales: use a "
+                       "!quant.uniform element type");
+  }
+  if (isa<quant::QuantizedType>(valElt) || getChannelScales()) {
     if (failed(verifyQuantizedInput(*this, in.getElementType())))
       return failure();
-    auto qt = cast<quant::QuantizedType>(valElt);
-    if (!isa<quant::UniformQuantizedType, quant::UniformQuantizedPerAxisType>(
-            qt) ||
-        qt.getStorageTypeIntegralWidth() != 8 || !qt.isSigned())
+    auto qt = dyn_cast<quant::QuantizedType>(valElt);
+    if (qt && (!isa<quant::UniformQuantizedType,
+                    quant::UniformQuantizedPerAxisType>(qt) ||
+               qt.getStorageTypeIntegralWidth() != 8 || !qt.isSigned()))
       return emitOpError("quantized values must be i8 per tensor or per "
                          "output channel");
-    if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(qt)) {
+    if (auto pa = dyn_cast_if_present<quant::UniformQuantizedPerAxisType>(qt)) {
       // The axis names a dim of the dense [N, K] weight, not of `values`.
       if (pa.getQuantizedDimension() != 0)
         return emitOpError("per-axis value scales must be along the output "
@@ -935,8 +947,23 @@ LogicalResult SparseLinearOp::verify() {
         !compatible(vals.getDimSize(1), want[1]))
       return emitOpError("nm values must be ")
              << shapeStr(want) << ", got " << shapeStr(vals.getShape());
-    if (idx.getShape() != vals.getShape() || !isSignedInteger(idx.getElementType(), 8))
-      return emitOpError("nm indices must be i8 shaped like the values");
+    Type idxElt = idx.getElementType();
+    if (isSignedInteger(idxElt, 16)) {
+      // Packed 2-bit positions, eight to a word.
+      if (m > 4)
+        return emitOpError("packed 2-bit nm indices need m <= 4, got m = ")
+               << m;
+      SmallVector<int64_t> words = {n, llvm::divideCeil(want[1], 8)};
+      if (idx.getRank() != 2 || !compatible(idx.getDimSize(0), words[0]) ||
+          !compatible(idx.getDimSize(1), words[1]))
+        return emitOpError("packed nm indices must be ")
+               << shapeStr(words) << " x i16, got "
+               << shapeStr(idx.getShape());
+    } else if (idx.getShape() != vals.getShape() ||
+               !isSignedInteger(idxElt, 8)) {
+      return emitOpError("nm indices must be i8 shaped like the values, or "
+                         "i16 packed 2-bit positions");
+    }
     break;
   }
   }

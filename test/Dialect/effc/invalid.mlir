@@ -1226,9 +1226,9 @@ func.func @f(%x: tensor<8x64xf32>, %v: tensor<32x16xf32>, %i: tensor<32x16xi8>) 
 
 // -----
 
-// Tests that nm indices are i8 shaped like the values.
+// Tests that nm indices are i8 shaped like the values, or packed i16.
 func.func @f(%x: tensor<8x64xf32>, %v: tensor<32x32xf32>, %i: tensor<32x32xi32>) {
-  // expected-error @+1 {{nm indices must be i8 shaped like the values}}
+  // expected-error @+1 {{nm indices must be i8 shaped like the values, or i16 packed 2-bit positions}}
   %y = effc.sparse_linear %x, %v, %i {encoding = #effc.sparse_encoding<format = nm, n = 2, m = 4>, weight_shape = array<i64: 32, 64>} : tensor<8x64xf32>, tensor<32x32xf32>, tensor<32x32xi32> -> tensor<8x32xf32>
   return
 }
@@ -1470,5 +1470,59 @@ func.func @f(%q: tensor<?x16xf32>) {
 func.func @f(%x: tensor<8x64xf32>, %w: tensor<32x64xf32>) {
   // expected-error @+1 {{'effc.name' must be a string}}
   %y = effc.linear %x, %w {effc.name = 3 : i64} : tensor<8x64xf32>, tensor<32x64xf32> -> tensor<8x32xf32>
+  return
+}
+
+// -----
+
+// Tests that packed nm indices hold ceil(K * n / m / 8) words a row.
+func.func @f(%x: tensor<8x64xf32>, %v: tensor<32x32xf32>, %i: tensor<32x8xi16>) {
+  // expected-error @+1 {{packed nm indices must be [32, 4] x i16, got [32, 8]}}
+  %y = effc.sparse_linear %x, %v, %i {encoding = #effc.sparse_encoding<format = nm, n = 2, m = 4>, weight_shape = array<i64: 32, 64>} : tensor<8x64xf32>, tensor<32x32xf32>, tensor<32x8xi16> -> tensor<8x32xf32>
+  return
+}
+
+// -----
+
+// Tests that packed 2-bit positions need groups of at most four.
+func.func @f(%x: tensor<8x64xf32>, %v: tensor<32x32xf32>, %i: tensor<32x4xi16>) {
+  // expected-error @+1 {{packed 2-bit nm indices need m <= 4, got m = 8}}
+  %y = effc.sparse_linear %x, %v, %i {encoding = #effc.sparse_encoding<format = nm, n = 4, m = 8>, weight_shape = array<i64: 32, 64>} : tensor<8x64xf32>, tensor<32x32xf32>, tensor<32x4xi16> -> tensor<8x32xf32>
+  return
+}
+
+// -----
+
+// Tests that channel_scales has one scale per output channel.
+func.func @f(%x: tensor<4x8x!quant.uniform<i8:f32, 0.05:-3>>, %v: tensor<5xi8>, %i: tensor<5xi32>, %o: tensor<3xi32>) {
+  // expected-error @+1 {{channel_scales has 3 scales for 2 output channels}}
+  %y = effc.sparse_linear %x, %v, %i offsets %o {channel_scales = array<f32: 0.1, 0.2, 0.3>, encoding = #effc.sparse_encoding<format = csr>, weight_shape = array<i64: 2, 8>} : tensor<4x8x!quant.uniform<i8:f32, 0.05:-3>>, tensor<5xi8>, tensor<5xi32>, offsets tensor<3xi32> -> tensor<4x2xi32>
+  return
+}
+
+// -----
+
+// Tests that channel_scales are positive.
+func.func @f(%x: tensor<4x8x!quant.uniform<i8:f32, 0.05:-3>>, %v: tensor<5xi8>, %i: tensor<5xi32>, %o: tensor<3xi32>) {
+  // expected-error @+1 {{channel_scales must be positive and finite}}
+  %y = effc.sparse_linear %x, %v, %i offsets %o {channel_scales = array<f32: 0.1, 0.0>, encoding = #effc.sparse_encoding<format = csr>, weight_shape = array<i64: 2, 8>} : tensor<4x8x!quant.uniform<i8:f32, 0.05:-3>>, tensor<5xi8>, tensor<5xi32>, offsets tensor<3xi32> -> tensor<4x2xi32>
+  return
+}
+
+// -----
+
+// Tests that plain i8 values need channel_scales.
+func.func @f(%x: tensor<4x8x!quant.uniform<i8:f32, 0.05:-3>>, %v: tensor<5xi8>, %i: tensor<5xi32>, %o: tensor<3xi32>) {
+  // expected-error @+1 {{i8 values without channel_scales: use a !quant.uniform element type}}
+  %y = effc.sparse_linear %x, %v, %i offsets %o {encoding = #effc.sparse_encoding<format = csr>, weight_shape = array<i64: 2, 8>} : tensor<4x8x!quant.uniform<i8:f32, 0.05:-3>>, tensor<5xi8>, tensor<5xi32>, offsets tensor<3xi32> -> tensor<4x2xi32>
+  return
+}
+
+// -----
+
+// Tests that channel_scales need i8 values.
+func.func @f(%x: tensor<8x64xf32>, %v: tensor<32x32xf32>, %i: tensor<32x4xi16>) {
+  // expected-error @+1 {{channel_scales need signless i8 values}}
+  %y = effc.sparse_linear %x, %v, %i {channel_scales = array<f32: 1.0>, encoding = #effc.sparse_encoding<format = nm, n = 2, m = 4>, weight_shape = array<i64: 32, 64>} : tensor<8x64xf32>, tensor<32x32xf32>, tensor<32x4xi16> -> tensor<8x32xf32>
   return
 }

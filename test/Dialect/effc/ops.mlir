@@ -371,6 +371,31 @@ func.func @sparse_linear_nm(%x: tensor<8x64xf32>, %v: tensor<32x32xf32>, %i: ten
 
 // -----
 
+// Tests that effc.sparse_linear with packed 2-bit N:M positions (i16 words,
+// K * n / m / 8 a row) round-trips.
+// CHECK-LABEL: func.func @sparse_linear_nm_packed
+// CHECK: effc.sparse_linear %{{.+}}, %{{.+}}, %{{.+}} {encoding = #effc.sparse_encoding<format = nm, n = 2, m = 4>, weight_shape = array<i64: 32, 64>} : tensor<8x64xf16>, tensor<32x32xf16>, tensor<32x4xi16> -> tensor<8x32xf16>
+func.func @sparse_linear_nm_packed(%x: tensor<8x64xf16>, %v: tensor<32x32xf16>, %i: tensor<32x4xi16>) -> tensor<8x32xf16> {
+  %y = effc.sparse_linear %x, %v, %i {
+      encoding = #effc.sparse_encoding<format = nm, n = 2, m = 4>,
+      weight_shape = array<i64: 32, 64>}
+      : tensor<8x64xf16>, tensor<32x32xf16>, tensor<32x4xi16> -> tensor<8x32xf16>
+  return %y : tensor<8x32xf16>
+}
+
+// Tests that CSR int8 values with per-output-channel channel_scales
+// round-trip.
+// CHECK-LABEL: func.func @sparse_linear_csr_channel_scales
+// CHECK: effc.sparse_linear %{{.+}}, %{{.+}}, %{{.+}} offsets %{{.+}} {channel_scales = array<f32: 1.000000e-01, 2.000000e-01>, encoding = #effc.sparse_encoding<format = csr>, weight_shape = array<i64: 2, 8>} : tensor<4x8x!quant.uniform<i8:f32, 5.000000e-02:-3>>, tensor<5xi8>, tensor<5xi32>, offsets tensor<3xi32> -> tensor<4x2xi32>
+func.func @sparse_linear_csr_channel_scales(%x: tensor<4x8x!quant.uniform<i8:f32, 0.05:-3>>, %v: tensor<5xi8>, %i: tensor<5xi32>, %o: tensor<3xi32>) -> tensor<4x2xi32> {
+  %y = effc.sparse_linear %x, %v, %i offsets %o {
+      channel_scales = array<f32: 0.1, 0.2>,
+      encoding = #effc.sparse_encoding<format = csr>,
+      weight_shape = array<i64: 2, 8>}
+      : tensor<4x8x!quant.uniform<i8:f32, 0.05:-3>>, tensor<5xi8>, tensor<5xi32>, offsets tensor<3xi32> -> tensor<4x2xi32>
+  return %y : tensor<4x2xi32>
+}
+
 // Tests that effc.sparse_linear with neither offsets nor bias round-trips.
 // CHECK-LABEL: func.func @sparse_linear_nm_plain
 // CHECK: effc.sparse_linear %{{.+}}, %{{.+}}, %{{.+}} {encoding = #effc.sparse_encoding<format = nm, n = 1, m = 4>, weight_shape = array<i64: 16, 64>} : tensor<?x64xbf16>, tensor<16x16xbf16>, tensor<16x16xi8> -> tensor<?x16xbf16>

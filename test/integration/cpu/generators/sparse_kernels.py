@@ -10,6 +10,8 @@ expected outputs, into DIR. Usage: sparse_kernels.py DIR
   bsr        BSR 4x4, M = 64, bias
   bsr8x1     BSR 8x1, M = 20
   nm24       N:M 2:4, M = 80, relu
+  nm24_packed  the same weight with packed 2-bit positions (i16 words)
+  nm14_packed  N:M 1:4, packed, 12 values a row (a partly used word)
   nm48       N:M 4:8, M = 7 (less than one vector)
 
 The compressed operands are built here from random pruned dense weights,
@@ -33,7 +35,7 @@ def const(name, a, elt):
     a = np.ascontiguousarray(a)
     if elt == "f32":
         return f"  {name} = arith.constant {gen.hexconst(gen.f32(a))}"
-    raw = a.astype({"i32": "<i4", "i8": "i1"}[elt]).tobytes().hex().upper()
+    raw = a.astype({"i32": "<i4", "i16": "<i2", "i8": "i1"}[elt]).tobytes().hex().upper()
     return (f"  {name} = arith.constant dense<\"0x{raw}\"> : "
             f"{ttype(a.shape, elt)}")
 
@@ -99,6 +101,18 @@ def nm(dense, n_keep, m):
     return [(vals.reshape(n, -1), "f32"), (pos.reshape(n, -1), "i8")]
 
 
+def pack2(pieces):
+    """N:M pieces with the i8 positions [N, P] packed as #effc.sparse_encoding
+    defines for m <= 4: value j of a row in bits 2 (j % 8) of i16 word j / 8
+    (written independently of effc, from the definition)."""
+    vals, (pos, _) = pieces[0], pieces[1]
+    n, per = pos.shape
+    words = np.zeros((n, (per + 7) // 8), np.int64)
+    for j in range(per):
+        words[:, j // 8] |= (pos[:, j].astype(np.int64) & 3) << (2 * (j % 8))
+    return [vals, (words.astype(np.uint16).view(np.int16), "i16")]
+
+
 def main(argv):
     out = argv[1]
     os.makedirs(out, exist_ok=True)
@@ -147,6 +161,15 @@ def main(argv):
     g[0, 0, :] = 0  # an all-zero group: padded positions
     case("nm24", (80, 32), w, nm(w, 2, 4),
          "#effc.sparse_encoding<format = nm, n = 2, m = 4>", None, "relu")
+    case("nm24_packed", (80, 32), w, pack2(nm(w, 2, 4)),
+         "#effc.sparse_encoding<format = nm, n = 2, m = 4>", None, "relu")
+    w = rng.standard_normal((9, 48)).astype(np.float32)
+    g = w.reshape(9, 12, 4)
+    order = np.argsort(-np.abs(g), axis=2, kind="stable")
+    np.put_along_axis(g, order[:, :, 1:], 0.0, axis=2)
+    # 1:4 with 12 values a row: a partly used second word.
+    case("nm14_packed", (21, 48), w, pack2(nm(w, 1, 4)),
+         "#effc.sparse_encoding<format = nm, n = 1, m = 4>")
     w = sparse(12, 32, 0.35)
     g = w.reshape(12, 4, 8)
     order = np.argsort(-np.abs(g), axis=2, kind="stable")

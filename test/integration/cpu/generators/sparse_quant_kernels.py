@@ -11,11 +11,15 @@ Usage: sparse_quant_kernels.py DIR
   bsr       BSR 4x4, M = 64, i32 bias, i32 result
   bsr_f32   BSR 8x1, M = 20, f32 result
   nm24      N:M 2:4, per-channel scales, M = 80, K = 320, relu, i32 result
+  nm24_packed  nm24's weight with packed 2-bit positions (i16 words)
+  csr_chan  CSR, plain i8 values with channel_scales, i32 bias, relu, f32
+  bsr_chan  BSR 4x4, plain i8 values with channel_scales, i32 result
+  csr_big   CSR whose i32 sums pass 2^24 (exact only in i32 lanes)
   nm48_f32  N:M 4:8, per-channel scales, M = 7, i32 bias, f32 result
 
 Each function takes the i8 storage of the input and casts it with
-quant.scast. Per-channel value scales are only expressible for N:M (the
-values' dim 0 is the output channel; quant.scast checks it). The
+quant.scast. Per-channel scales are a per-axis quant.scast for N:M (the
+values' dim 0 is the output channel) and `channel_scales` for CSR / BSR. The
 compressed operands are built here from random pruned i8 weights,
 independently of effc. Expected: acc = (x - z_x) @ W^T + b in exact
 integers; a float result is f32(acc) * f32(f32(s_w[n]) * f32(s_x)), then
@@ -28,19 +32,22 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sparse_kernels import bsr, csr, nm, ttype  # noqa: E402
+from sparse_kernels import bsr, csr, nm, pack2, ttype  # noqa: E402
 
 SX, ZX = 0.0235, -3
 
 
 def const(name, a, elt):
     raw = np.ascontiguousarray(a).astype(
-        {"i32": "<i4", "i8": "i1"}[elt]).tobytes().hex().upper()
+        {"i32": "<i4", "i16": "<i2", "i8": "i1"}[elt]).tobytes().hex().upper()
     return (f"  {name} = arith.constant dense<\"0x{raw}\"> : "
             f"{ttype(a.shape, elt)}")
 
 
-def linear(name, xshape, n, k, pieces, enc, scales, bias, act, out):
+def linear(name, xshape, n, k, pieces, enc, scales, bias, act, out,
+           channel_attr=False):
+    """`channel_attr`: plain i8 values with `channel_scales` (CSR / BSR
+    values have no channel dim for a per-axis !quant.uniform)."""
     yshape = xshape[:-1] + (n,)
     xq = f"!quant.uniform<i8:f32, {SX}:{ZX}>"
     if len(scales) == 1:
@@ -54,10 +61,15 @@ def linear(name, xshape, n, k, pieces, enc, scales, bias, act, out):
              f"{ttype(xshape, xq)}"]
     vals, vt = pieces[0]
     lines.append(const("%vs", vals.astype(np.int8), "i8"))
-    lines.append(f"  %v = quant.scast %vs : {ttype(vals.shape, 'i8')} to "
-                 f"{ttype(vals.shape, wq)}")
-    operand = "%xq, %v, %i"
-    tys = f"{ttype(xshape, xq)}, {ttype(vals.shape, wq)}, " \
+    if channel_attr:
+        operand = "%xq, %vs, %i"
+        vty = ttype(vals.shape, "i8")
+    else:
+        lines.append(f"  %v = quant.scast %vs : {ttype(vals.shape, 'i8')} to "
+                     f"{ttype(vals.shape, wq)}")
+        operand = "%xq, %v, %i"
+        vty = ttype(vals.shape, wq)
+    tys = f"{ttype(xshape, xq)}, {vty}, " \
           f"{ttype(pieces[1][0].shape, pieces[1][1])}"
     lines.append(const("%i", *pieces[1]))
     if len(pieces) == 3:
@@ -69,6 +81,9 @@ def linear(name, xshape, n, k, pieces, enc, scales, bias, act, out):
         operand += " bias %b"
         tys += f", bias {ttype(bias.shape, 'i32')}"
     attrs = f"encoding = {enc}, weight_shape = array<i64: {n}, {k}>"
+    if channel_attr:
+        attrs += (", channel_scales = array<f32: " +
+                  ", ".join(repr(float(v)) for v in scales) + ">")
     if act:
         attrs = f"activation = #effc.activation<{act}>, " + attrs
     lines.append(f"  %y = effc.sparse_linear {operand} {{{attrs}}} : {tys} "
@@ -85,11 +100,12 @@ def main(argv):
     funcs, expected, inputs = [], {}, {}
 
     def case(name, xshape, dense, pieces, enc, scales, bias=None, act=None,
-             res="i32"):
-        x = rng.integers(-128, 128, xshape).astype(np.int8)
+             res="i32", channel_attr=False, x=None):
+        if x is None:
+            x = rng.integers(-128, 128, xshape).astype(np.int8)
         n, k = dense.shape
         funcs.append(linear(name, xshape, n, k, pieces, enc, scales, bias,
-                            act, res))
+                            act, res, channel_attr))
         acc = (x.astype(np.int64) - ZX) @ dense.astype(np.int64).T
         if bias is not None:
             acc = acc + bias
@@ -146,6 +162,26 @@ def main(argv):
     case("nm24", (80, 320), w, nm(w, 2, 4),
          "#effc.sparse_encoding<format = nm, n = 2, m = 4>", chan(20), None,
          "relu")
+    case("nm24_packed", (80, 320), w, pack2(nm(w, 2, 4)),
+         "#effc.sparse_encoding<format = nm, n = 2, m = 4>", chan(20), None,
+         "relu")
+    w = sparse(16, 96, 0.3)
+    case("csr_chan", (40, 96), w, csr(w),
+         "#effc.sparse_encoding<format = csr>", chan(16), bias(16), "relu",
+         "f32", channel_attr=True)
+    keep = rng.random((16 // 4, 48 // 4)) < 0.4
+    w = (rng.integers(-127, 128, (16, 48)) *
+         np.kron(keep, np.ones((4, 4), np.int64))).astype(np.int8)
+    case("bsr_chan", (24, 48), w, bsr(w, 4, 4),
+         "#effc.sparse_encoding<format = bsr, block_rows = 4, block_cols = 4>",
+         chan(16), None, None, "i32", channel_attr=True)
+    # Sums past 2^24 (1800+ values of 100..127 times x - z_x = 130 a row):
+    # f32 lanes would round, so the kernel must take the i32 lanes.
+    w = (rng.integers(100, 128, (8, 2048)) *
+         (rng.random((8, 2048)) < 0.9)).astype(np.int8)
+    case("csr_big", (16, 2048), w, csr(w),
+         "#effc.sparse_encoding<format = csr>", [0.001],
+         x=np.full((16, 2048), 127, np.int8))
     w = sparse(12, 32, 0.35)
     g = w.reshape(12, 4, 8)
     order = np.argsort(-np.abs(g.astype(np.int32)), axis=2, kind="stable")

@@ -114,8 +114,15 @@ def Effc_SparseEncodingAttr : Effc_Attr<"SparseEncoding", "sparse_encoding"> {
     - `bsr`: blocks of `block_rows x block_cols`: `values[nnzb, R, C]`,
       `indices[nnzb]` (block column), `offsets[N / R + 1]`.
     - `nm`: in every group of `m` consecutive weights along K at most `n`
-      are kept: `values[N, K * n / m]`, `indices[N, K * n / m]` (i8, the
-      position of each kept value inside its group, ascending), no offsets.
+      are kept: `values[N, K * n / m]` and, no offsets, the in-group
+      position of each kept value (ascending within a group) as either
+      - `indices[N, K * n / m]` x i8, one position per value (any `m`), or
+      - `indices[N, ceil(K * n / m / 8)]` x i16, packed 2-bit positions
+        (`m <= 4`): the `j`-th kept value of a row is bits
+        `[2 (j % 8), 2 (j % 8) + 2)` of word `j / 8`. For 2:4 each group of
+        four is one nibble, low position in bits 0-1: the metadata that
+        sparse tensor cores (`mma.sp`) read, 2 bits per stored value.
+        `--effc-prune` and `--effc-sparsify` store this form when `m <= 4`.
 
     Examples:
     ```mlir

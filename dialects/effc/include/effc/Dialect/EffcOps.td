@@ -400,9 +400,13 @@ def Effc_SparseLinearOp
     (`weight_shape`) stored compressed as described by `encoding` (see
     `#effc.sparse_encoding`): `values`, `indices` and, for CSR and BSR,
     `offsets`. Values are float (the input's type) or i8 quantized per
-    output channel with `!quant.uniform` (then the input is quantized too
-    and the result follows `effc.quantized_linear` without requantization:
-    i32 or float).
+    tensor or per output channel with `!quant.uniform` (then the input is
+    quantized too and the result follows `effc.quantized_linear` without
+    requantization: i32 or float). A per-axis `!quant.uniform` needs a
+    values dim of the channel count, which only N:M values have; CSR and
+    BSR values quantized per output channel are therefore signless `i8`
+    with the symmetric scales in `channel_scales` (one per row of the
+    dense weight, zero point 0).
 
     Example:
     ```mlir
@@ -422,7 +426,8 @@ def Effc_SparseLinearOp
     DenseI64ArrayAttr:$weight_shape,
     DefaultValuedAttr<Effc_ActivationAttr, "::mlir::effc::Activation::none">:$activation,
     OptionalAttr<F32Attr>:$clamp_min,
-    OptionalAttr<F32Attr>:$clamp_max
+    OptionalAttr<F32Attr>:$clamp_max,
+    OptionalAttr<DenseF32ArrayAttr>:$channel_scales
   );
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = [{
