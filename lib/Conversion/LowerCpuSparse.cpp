@@ -12,7 +12,7 @@
 //
 //   scf.forall chunk of output rows (block rows for BSR)    // OpenMP
 //     for row (block row) in chunk
-//       for m0 in M step 16 * MT                            // MT <= 4 vectors
+//       for m0 in M step 16 * MT                            // MT <= 8 vectors
 //         acc[R][MT] = 0
 //         for stored w (CSR: offsets; N:M: k = g*m + pos; BSR: blocks)
 //           xv[v] = xT[k, m0 + 16v .. +16]                  // vector loads
@@ -20,10 +20,13 @@
 //         yT[row + r, m0 + 16v ..] = acc[r][v]
 //
 // Quantized values (i8, per-tensor or per-channel scales, i8 per-tensor
-// input) run the same loops on i32 lanes: xT holds x - z_x as i32 and each
-// stored weight is one broadcast, a vpmulld and a vpaddd per vector, so
-// the i32 accumulators equal the reference's exactly (wrapping addition is
-// associative). The epilogue adds the i32 bias and produces i32 (+relu) or
+// input) run the same loops with xT holding x - z_x. When every partial
+// sum is provably an integer of magnitude <= 2^24 (stored values per row x
+// max |w| x max |x - z_x|, from the constant operands), the lanes are f32
+// and each product is one FMA, exact, so the result converts back to the
+// reference's i32 bit for bit; otherwise the lanes are i32 (a vpmulld and a
+// vpaddd per vector, exact because wrapping addition is associative).
+// N:M positions are read as i8 or unpacked from the 2-bit i16 words. The epilogue adds the i32 bias and produces i32 (+relu) or
 // float(acc) * (s_w[n] * s_x) with the activation, as
 // effc.quantized_linear.
 //
@@ -652,6 +655,22 @@ struct LowerQuantSparseLinearCpu : OpRewritePattern<SparseLinearOp> {
                           : v;
         });
     Value xT = buildBlockTranspose(rewriter, loc, xs);
+    // f32 lanes over at most two vectors of rows: constant values widened
+    // at compile time, so a stored weight is a broadcast load as in the
+    // f32 kernel (the per-entry sign-extend and convert bound the kernel
+    // when each entry feeds only one or two FMAs). Wider tiles keep the i8
+    // values: a quarter of the bytes to stream per tile.
+    DenseIntElementsAttr valAttr;
+    if (f32Lanes && m <= 2 * kLanes &&
+        matchPattern(valuesStorage, m_Constant(&valAttr))) {
+      SmallVector<float> wide;
+      wide.reserve(valAttr.getNumElements());
+      for (int8_t w : valAttr.getValues<int8_t>())
+        wide.push_back(float(w));
+      auto wideTy = RankedTensorType::get(valTy.getShape(), f32);
+      values = arith::ConstantOp::create(
+          rewriter, loc, DenseElementsAttr::get(wideTy, ArrayRef(wide)));
+    }
     Value yT = SparseKernelEmitter(rewriter, loc, op, values, xT, m).emit();
     Value acc = buildBlockTranspose(rewriter, loc, yT);
     if (f32Lanes)

@@ -41,33 +41,36 @@ using namespace mlir::effc;
 
 // CPU rates, in multiply-adds per ns on one core, of effc's own kernels
 // (LowerCpuMatmul.cpp dense, LowerCpuSparse.cpp sparse), fitted to the
-// 1-thread f32 rows of bench/results/sparse.json (bench/sparse/bench.py,
-// 128x1024x1024 and 16x1024x1024 at 50/70/90/95% and 2:4, Xeon with
-// AVX-512; the 2-thread rows ran on a loaded machine). Only ratios matter:
-// the model compares kernels on one machine.
-//   dense  56.2 MAC/ns at M = 128, 30.9 at M = 16  -> 60 * M / (M + 15)
-//   CSR    29 MAC/ns per stored value x 16-lane row at 4 vectors per
-//          entry, 19 at 1 vector                   -> 35 * v / (v + 0.85)
-//   N:M    as CSR within 5% (2.63 vs 2.51 ms at 50%)
-//   BSR    4x4 blocks: ~56 MAC/ns (each x load feeds R rows)
+// 1-thread rows of bench/results/sparse.json (bench/sparse/bench.py run of
+// 2026-12-03, 128x1024x1024 and 16x1024x1024 at 50/70/90/95% and 2:4, Xeon
+// with AVX-512 and AMX). Only ratios matter: the model compares kernels on
+// one machine.
+//   dense  60.6 MAC/ns at M = 128, 28.3 at M = 16  -> 72 * M / (M + 25)
+//   CSR    35 MAC/ns per stored value x 16-lane row at 8 vectors per
+//          entry (70-95%), 17.5 at 1 vector        -> 41 * v / (v + 1.33)
+//   N:M    2:4: 54.5 at 8 vectors, 21 at 1         -> 56 * v / (v + 1.33)
+//   BSR    4x4 blocks: 46 MAC/ns at 5 vectors; each x load feeds the R
+//          rows of a block                         -> 73 * R / (R + 1) * ...
 //   fixed  ~0.2 ms at 128x1024x1024: 16K (row, K block, column tile)
 //          visits ~8 ns each, and two transposes of M * (K + N) floats.
 namespace cpu_rates {
-constexpr double kDenseMacsPerNs = 60.0, kDenseHalfRows = 15.0;
-constexpr double kCsrMacsPerNs = 35.0, kNmMacsPerNs = 33.0,
-                 kBsrMacsPerNs = 68.0;
-constexpr double kVectorHalf = 0.85;
+constexpr double kDenseMacsPerNs = 72.0, kDenseHalfRows = 25.0;
+constexpr double kCsrMacsPerNs = 41.0, kNmMacsPerNs = 56.0,
+                 kBsrMacsPerNs = 73.0;
+constexpr double kVectorHalf = 1.33;
 constexpr double kVisitNs = 8.0;
 constexpr double kTransposeNsPerElt = 0.25;
 // int8 (values i8, input i8): the dense kernel is effc.quantized_linear's
-// int8 GEMM (LowerCpuQuant.cpp, AMX on the bench machine: 724 MAC/ns at
-// M = 128, 464 at M = 16 -> 790 * M / (M + 11)); the sparse kernels run
-// the f32 loops on i32 lanes (vpmulld + vpaddd per stored value and vector
-// instead of one FMA): 0.72-0.94x the f32 CSR / N:M rate at 70-95% and
-// 2:4 -> 0.8. Fitted to the 1-thread int8 rows of
-// bench/results/sparse.json; with these, sparse int8 never wins there.
-constexpr double kDenseInt8MacsPerNs = 790.0, kDenseInt8HalfRows = 11.0;
-constexpr double kSparseInt8Factor = 0.8;
+// int8 GEMM (LowerCpuQuant.cpp, AMX on the bench machine: 324 MAC/ns at
+// M = 128, 363 at M = 16 in that run -> 380 * M / (M + 2)); the sparse
+// kernels run the f32 loops on f32 lanes whenever the integer sums are
+// provably exact there (the common case: 0.96-1.0x the f32 time at 2:4 and
+// 90% for M = 128), i32 lanes otherwise (about half that). With these,
+// sparse int8 loses to AMX int8 at every measured sparsity (0.88x at 95%)
+// and stays dense. The rates are the AMX machine's: on a CPU with VNNI only
+// the dense int8 rate is lower and these constants understate sparsity.
+constexpr double kDenseInt8MacsPerNs = 380.0, kDenseInt8HalfRows = 2.0;
+constexpr double kSparseInt8Factor = 0.95;
 } // namespace cpu_rates
 
 double mlir::effc::estimateDenseNs(SparseTarget target,
@@ -97,7 +100,7 @@ mlir::effc::estimateSparseNs(SparseTarget target, const SparseProblem &p,
   // Mirrors LowerCpuSparse.cpp: 16-lane vectors over the input rows, up to
   // `vecs` per stored entry, K blocks of 32 KiB of the transposed input.
   int64_t r = layout.blockRows;
-  int64_t vecs = std::clamp<int64_t>(27 / (r + 1), 1, 4);
+  int64_t vecs = std::clamp<int64_t>(27 / (r + 1), 1, 8);
   vecs = std::min<int64_t>(vecs, llvm::divideCeil(p.rows, 16));
   double lanes = double(llvm::divideCeil(p.rows, 16) * 16);
   double tiles = double(llvm::divideCeil(p.rows, 16 * vecs));
@@ -106,6 +109,9 @@ mlir::effc::estimateSparseNs(SparseTarget target, const SparseProblem &p,
                 : layout.format == SparseFormat::nm ? kNmMacsPerNs
                                                     : kBsrMacsPerNs;
   rate *= double(vecs) / (double(vecs) + kVectorHalf);
+  // Each loaded x vector of a BSR block feeds its R rows.
+  if (layout.format == SparseFormat::bsr)
+    rate *= double(r) / double(r + 1);
   if (p.valueBytes == 1)
     rate *= kSparseInt8Factor;
   double units = double(p.n) / double(r);

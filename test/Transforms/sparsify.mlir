@@ -1,6 +1,7 @@
 // RUN: effc-opt %s -split-input-file --effc-sparsify="force=true" | FileCheck %s
 // RUN: effc-opt %s -split-input-file --effc-sparsify="force=true format=nm" | FileCheck %s --check-prefix=NM
 // RUN: effc-opt %s -split-input-file --effc-sparsify="force=true format=csr" | FileCheck %s --check-prefix=CSR
+// RUN: effc-opt %s -split-input-file --effc-sparsify="force=true format=bsr" | FileCheck %s --check-prefix=BSR
 // RUN: effc-opt %s -split-input-file --effc-sparsify | FileCheck %s --check-prefix=AUTO
 // RUN: effc-opt %s -split-input-file --effc-sparsify="target=gpu" | FileCheck %s --check-prefix=GPU
 // RUN: not effc-opt %s -split-input-file --effc-sparsify="format=dia" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-FORMAT
@@ -143,9 +144,13 @@ func.func @int8(%x: tensor<64x8x!quant.uniform<i8:f32, 0.05:-3>>) -> tensor<64x2
 // requantized (i8 result) effc.quantized_linear stays dense and says why.
 
 // CHECK-LABEL: func.func @int8_channel
-// CHECK: effc.sparse_linear %{{.+}}, %{{.+}}, %{{.+}} offsets %{{.+}} {channel_scales = array<f32: 1.000000e-01, 2.000000e-01>, effc.sparse_decision = "bsr 2x2{{.*}}", encoding = #effc.sparse_encoding<format = bsr, block_rows = 2, block_cols = 2>
-// CHECK-SAME: tensor<4x2x2xi8>
+// CHECK: [[V:%.+]] = quant.scast %{{.+}} : tensor<2x4xi8> to tensor<2x4x!quant.uniform<i8<-127:127>:f32:0, {1.000000e-01,2.000000e-01}>>
+// CHECK: effc.sparse_linear %{{.+}}, [[V]], %{{.+}} {effc.sparse_decision = "nm 2:4{{.*}}", encoding = #effc.sparse_encoding<format = nm, n = 2, m = 4>
 // CHECK-SAME: -> tensor<64x2xi32>
+// BSR-LABEL: func.func @int8_channel
+// BSR: effc.sparse_linear %{{.+}}, %{{.+}}, %{{.+}} offsets %{{.+}} {channel_scales = array<f32: 1.000000e-01, 2.000000e-01>, effc.sparse_decision = "bsr 2x2{{.*}}", encoding = #effc.sparse_encoding<format = bsr, block_rows = 2, block_cols = 2>
+// BSR-SAME: tensor<4x2x2xi8>
+// BSR-SAME: -> tensor<64x2xi32>
 // NM-LABEL: func.func @int8_channel
 // NM: [[V:%.+]] = quant.scast %{{.+}} : tensor<2x4xi8> to tensor<2x4x!quant.uniform<i8<-127:127>:f32:0, {1.000000e-01,2.000000e-01}>>
 // NM: effc.sparse_linear %{{.+}}, [[V]], %{{.+}} {effc.sparse_decision = "nm 2:4{{.*}}", encoding = #effc.sparse_encoding<format = nm, n = 2, m = 4>
