@@ -26,7 +26,8 @@
 // and each product is one FMA, exact, so the result converts back to the
 // reference's i32 bit for bit; otherwise the lanes are i32 (a vpmulld and a
 // vpaddd per vector, exact because wrapping addition is associative).
-// N:M positions are read as i8 or unpacked from the 2-bit i16 words. The epilogue adds the i32 bias and produces i32 (+relu) or
+// N:M positions are read as i8 or unpacked from the 2-bit i16 words. The
+// epilogue adds the i32 bias and produces i32 (+relu) or
 // float(acc) * (s_w[n] * s_x) with the activation, as
 // effc.quantized_linear.
 //
@@ -568,10 +569,12 @@ struct LowerSparseLinearCpu : OpRewritePattern<SparseLinearOp> {
 
 /// Whether the i32 dot products of an int8 sparse_linear are exact in f32
 /// lanes: every partial sum is an integer bounded by (stored values per
-/// row) x max |w| x max |x - z_x|, exact when that is at most 2^24. Then the
+/// row) x max |w| x max |x - z_x| (|w| <= 128 when `values`, the constant
+/// i8 values, is empty), exact when that is at most 2^24. Then the
 /// kernel runs on f32 FMAs (one instruction per vector instead of vpmulld +
 /// vpaddd, twice the throughput) and the result converts back exactly.
-static bool int8DotsExactInF32(SparseLinearOp op, Value values, int64_t zx) {
+static bool int8DotsExactInF32(SparseLinearOp op, ArrayRef<int8_t> values,
+                               int64_t zx) {
   int64_t k = op.getWeightShape()[1];
   SparseEncodingAttr enc = op.getEncoding();
   int64_t perRow = k;
@@ -586,13 +589,9 @@ static bool int8DotsExactInF32(SparseLinearOp op, Value values, int64_t zx) {
     for (size_t i = 0; i + 1 < o.size(); ++i)
       perRow = std::max<int64_t>(perRow, int64_t(o[i + 1] - o[i]) * c);
   }
-  int64_t maxW = 128;
-  DenseIntElementsAttr vals;
-  if (matchPattern(values, m_Constant(&vals))) {
-    maxW = 0;
-    for (int8_t w : vals.getValues<int8_t>())
-      maxW = std::max<int64_t>(maxW, std::abs(int64_t(w)));
-  }
+  int64_t maxW = values.empty() ? 128 : 0;
+  for (int8_t w : values)
+    maxW = std::max<int64_t>(maxW, std::abs(int64_t(w)));
   int64_t maxX = std::max<int64_t>(127 - zx, zx + 128);
   return perRow * maxW * maxX <= (int64_t(1) << 24);
 }
@@ -638,10 +637,19 @@ struct LowerQuantSparseLinearCpu : OpRewritePattern<SparseLinearOp> {
     Value valuesStorage = values;
     if (auto sc = values.getDefiningOp<quant::StorageCastOp>())
       valuesStorage = sc.getInput();
+    // The constant i8 values as raw bytes (empty when not constant).
+    ArrayRef<int8_t> constValues;
+    DenseIntElementsAttr valAttr;
+    if (matchPattern(valuesStorage, m_Constant(&valAttr)) &&
+        !valAttr.isSplat()) {
+      ArrayRef<char> raw = valAttr.getRawData();
+      constValues = ArrayRef(reinterpret_cast<const int8_t *>(raw.data()),
+                             raw.size());
+    }
     // x - z_x in i32 (or, when exact, f32) lanes, then transposed.
     AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
     int64_t zx = xq.getZeroPoint();
-    bool f32Lanes = int8DotsExactInF32(op, valuesStorage, zx);
+    bool f32Lanes = int8DotsExactInF32(op, constValues, zx);
     Value xs = buildGeneric(
         rewriter, loc, RankedTensorType::get({m, k}, f32Lanes ? f32 : i32),
         ValueRange{x}, Value(), {id2, id2},
@@ -660,13 +668,8 @@ struct LowerQuantSparseLinearCpu : OpRewritePattern<SparseLinearOp> {
     // f32 kernel (the per-entry sign-extend and convert bound the kernel
     // when each entry feeds only one or two FMAs). Wider tiles keep the i8
     // values: a quarter of the bytes to stream per tile.
-    DenseIntElementsAttr valAttr;
-    if (f32Lanes && m <= 2 * kLanes &&
-        matchPattern(valuesStorage, m_Constant(&valAttr))) {
-      SmallVector<float> wide;
-      wide.reserve(valAttr.getNumElements());
-      for (int8_t w : valAttr.getValues<int8_t>())
-        wide.push_back(float(w));
+    if (f32Lanes && m <= 2 * kLanes && !constValues.empty()) {
+      SmallVector<float> wide(constValues.begin(), constValues.end());
       auto wideTy = RankedTensorType::get(valTy.getShape(), f32);
       values = arith::ConstantOp::create(
           rewriter, loc, DenseElementsAttr::get(wideTy, ArrayRef(wide)));

@@ -409,13 +409,10 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     // the mma.sp metadata already; unpacked here so both forms are checked
     // (ascending, in range) the same way.
     if (op.getIndices().getType().getElementType().isInteger(16)) {
-      std::vector<char> positions(n * (k / 2));
-      for (int64_t i = 0; i < n * (k / 2); ++i) {
-        uint16_t word;
-        std::memcpy(&word, idx.data() + 2 * (i / 8), 2);
-        positions[i] = static_cast<char>((word >> (2 * (i % 8))) & 3);
-      }
-      idx = std::move(positions);
+      std::vector<int16_t> words(idx.size() / 2);
+      std::memcpy(words.data(), idx.data(), words.size() * 2);
+      std::vector<int8_t> positions = unpackNMPositions(words, n, k / 2);
+      idx.assign(positions.begin(), positions.end());
     }
     std::optional<std::vector<int16_t>> meta = metadataFromIndices(idx, n, k);
     if (!meta)

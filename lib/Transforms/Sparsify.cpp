@@ -177,10 +177,9 @@ mlir::effc::findSparseLayouts(ArrayRef<uint8_t> nonzero, int64_t n,
         }))
       continue;
     nm.storedValues = n * k / m * nm.n;
-    // Packed 2-bit positions for m <= 4 (see packNMPositions), otherwise
-    // one i8 per stored value.
+    // Packed 2-bit positions for m <= 4, otherwise one i8 per stored value.
     nm.bytes = nm.storedValues * valueBytes +
-               (m <= 4 ? n * llvm::divideCeil(nm.storedValues / n, 8) * 2
+               (m <= 4 ? n * getPackedNMWords(nm.storedValues / n) * 2
                        : nm.storedValues);
     layouts.push_back(nm);
   }
@@ -269,18 +268,6 @@ Compressed compress(ArrayRef<float> w, ArrayRef<uint8_t> nz, int64_t n,
   }
   }
   return c;
-}
-
-/// In-group positions [rows, per] (each < 4) as the packed i16 words of
-/// #effc.sparse_encoding: value j of a row in bits 2 (j % 8) of word j / 8.
-std::vector<int16_t> packNMPositions(ArrayRef<int8_t> pos, int64_t rows,
-                                     int64_t per) {
-  int64_t words = llvm::divideCeil(per, 8);
-  std::vector<int16_t> out(rows * words, 0);
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t j = 0; j < per; ++j)
-      out[r * words + j / 8] |= (int16_t)((pos[r * per + j] & 3) << (2 * (j % 8)));
-  return out;
 }
 
 template <typename T>
@@ -458,18 +445,18 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
   // i8 values (exact integers in c.values) behind a quant.scast, or plain
   // i8 with channel_scales when per-axis scales cannot name their dim.
   DenseF32ArrayAttr channelScales;
+  if (perAxis && best->format != SparseFormat::nm) {
+    SmallVector<float> scales(perAxis.getScales().begin(),
+                              perAxis.getScales().end());
+    channelScales = b.getDenseF32ArrayAttr(scales);
+  }
   auto valuesOf = [&](ArrayRef<int64_t> shape) -> Value {
     if (!qlinear)
       return constant(rawAttr(RankedTensorType::get(shape, f32), c.values));
     std::vector<int8_t> q(c.values.begin(), c.values.end());
     Value st = constant(rawAttr(RankedTensorType::get(shape, i8), q));
-    if (perAxis && best->format != SparseFormat::nm) {
-      SmallVector<float> scales;
-      for (double s : perAxis.getScales())
-        scales.push_back((float)s);
-      channelScales = b.getDenseF32ArrayAttr(scales);
+    if (channelScales)
       return st;
-    }
     return quant::StorageCastOp::create(b, loc,
                                         RankedTensorType::get(shape, wq), st);
   };
@@ -501,8 +488,7 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
     values = valuesOf({n, per});
     if (best->m <= 4)
       indices = constant(rawAttr(
-          RankedTensorType::get({n, llvm::divideCeil(per, 8)},
-                                b.getI16Type()),
+          RankedTensorType::get({n, getPackedNMWords(per)}, b.getI16Type()),
           packNMPositions(c.positions, n, per)));
     else
       indices = constant(

@@ -95,3 +95,32 @@ SparsityPlanAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   }
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Packed N:M positions
+//===----------------------------------------------------------------------===//
+
+std::vector<int16_t> mlir::effc::packNMPositions(ArrayRef<int8_t> positions,
+                                                 int64_t rows,
+                                                 int64_t perRow) {
+  int64_t words = getPackedNMWords(perRow);
+  std::vector<uint16_t> out(rows * words, 0);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < perRow; ++j)
+      out[r * words + j / 8] |=
+          static_cast<uint16_t>((positions[r * perRow + j] & 3) << (2 * (j % 8)));
+  return std::vector<int16_t>(out.begin(), out.end());
+}
+
+std::vector<int8_t> mlir::effc::unpackNMPositions(ArrayRef<int16_t> words,
+                                                  int64_t rows,
+                                                  int64_t perRow) {
+  int64_t perWord = getPackedNMWords(perRow);
+  std::vector<int8_t> out(rows * perRow);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < perRow; ++j)
+      out[r * perRow + j] = static_cast<int8_t>(
+          (static_cast<uint16_t>(words[r * perWord + j / 8]) >> (2 * (j % 8))) &
+          3);
+  return out;
+}

@@ -953,7 +953,7 @@ LogicalResult SparseLinearOp::verify() {
       if (m > 4)
         return emitOpError("packed 2-bit nm indices need m <= 4, got m = ")
                << m;
-      SmallVector<int64_t> words = {n, llvm::divideCeil(want[1], 8)};
+      SmallVector<int64_t> words = {n, getPackedNMWords(want[1])};
       if (idx.getRank() != 2 || !compatible(idx.getDimSize(0), words[0]) ||
           !compatible(idx.getDimSize(1), words[1]))
         return emitOpError("packed nm indices must be ")
