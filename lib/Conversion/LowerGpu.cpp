@@ -86,6 +86,9 @@ Value launchOnDevice(OpBuilder &b, Location loc, const KernelLaunch &kernel,
                     {FlatSymbolRefAttr::get(func.getNameAttr())}));
   stub->setAttr(kLaunchGridAttr, DenseI64ArrayAttr::get(ctx, kernel.grid));
   stub->setAttr(kLaunchBlockAttr, DenseI64ArrayAttr::get(ctx, kernel.block));
+  if (kernel.sharedBytes)
+    stub->setAttr(kLaunchSharedAttr,
+                  IntegerAttr::get(IntegerType::get(ctx, 32), kernel.sharedBytes));
   func::CallOp::create(b, loc, stub, buffers);
   return bufferization::ToTensorOp::create(b, loc, resultType, out,
                                            /*restrict=*/true,
@@ -267,10 +270,18 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
   int smVersion() const {
     StringRef c = chip;
     unsigned v = 0;
-    if (!c.consume_front("sm_") || c.getAsInteger(10, v))
+    if (!c.consume_front("sm_"))
+      return 0;
+    c.consume_back("a");
+    if (c.getAsInteger(10, v))
       return 0;
     return v;
   }
+
+  /// wgmma and TMA are sm_90a features: PTX that uses them runs on Hopper
+  /// only, so they are used when the chip says so (as nvcc's
+  /// -arch=sm_90a), and chip=sm_90 keeps portable mma.sync kernels.
+  bool hasWarpgroupMma() const { return chip == "sm_90a"; }
 
   /// The NVVM target for `chip`, linking libdevice (the kernels' exp,
   /// erf, tanh) from the CUDA toolkit when it is found.
@@ -321,7 +332,11 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
                  const GemmSpec &spec, ArrayRef<Value> operands,
                  RankedTensorType resultType) {
     KernelLaunch k =
-        buildGemmKernel(b, loc, getKernelModule(), kernelName(base), spec);
+        hasWarpgroupMma() && checkWgmmaSpec(spec).empty()
+            ? buildWgmmaGemmKernel(b, loc, getKernelModule(),
+                                   kernelName((base + "_wgmma").str()), spec)
+            : buildGemmKernel(b, loc, getKernelModule(), kernelName(base),
+                              spec);
     return launchOnDevice(b, loc, k, operands, resultType);
   }
 
@@ -668,7 +683,7 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     if (sm < 80) {
       getOperation().emitError()
           << "effc-lower-gpu: unsupported chip '" << chip
-          << "' (expected sm_80 or later, e.g. sm_80 or sm_90)";
+          << "' (expected sm_80 or later, e.g. sm_80, sm_90 or sm_90a)";
       return signalPassFailure();
     }
     SmallVector<Operation *> ops;

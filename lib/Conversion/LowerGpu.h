@@ -44,6 +44,14 @@ struct IndexMath {
 constexpr llvm::StringLiteral kLaunchKernelAttr = "effc_gpu_kernel";
 constexpr llvm::StringLiteral kLaunchGridAttr = "effc_gpu_grid";
 constexpr llvm::StringLiteral kLaunchBlockAttr = "effc_gpu_block";
+/// Dynamic shared memory of the launch, in bytes (absent: none).
+constexpr llvm::StringLiteral kLaunchSharedAttr = "effc_gpu_shared_bytes";
+/// Argument attribute of a kernel's `!llvm.ptr` TMA tensor-map arguments:
+/// `{source = i, box = [rows, cols], swizzle = 128}`. The launch stub
+/// encodes the map (effcCudaTensorMap2D) over the device copy of its
+/// argument `source`, a 2-D row-major memref, and passes the map's device
+/// address in that argument's place.
+constexpr llvm::StringLiteral kTensorMapArgAttr = "effc.tensor_map";
 
 /// Thread-block tile of every GEMM kernel: 64 x 64 outputs, four warps of
 /// 32 x 32.
@@ -99,7 +107,17 @@ struct GemmSpec {
 struct KernelLaunch {
   gpu::GPUFuncOp func;
   std::array<int64_t, 3> grid, block;
+  int64_t sharedBytes = 0;
 };
+
+/// The element type of an MMA operand of `kind`.
+Type getMmaElementType(MLIRContext *ctx, MmaKind kind);
+
+/// The epilogue of one accumulator element: bias, scales, activation,
+/// conversion, as `spec` says. `args` are the epilogue kernel arguments
+/// (bias, then multiplier/shift or scale); `channel` indexes them.
+Value buildGemmEpilogue(ImplicitLocOpBuilder &b, const GemmSpec &spec,
+                        Value acc, Value channel, ValueRange args);
 
 /// Gives the kernel's shared-memory buffers 16-byte alignment.
 void alignWorkgroupBuffers(gpu::GPUFuncOp func);
@@ -112,6 +130,23 @@ std::string checkGemmSpec(const GemmSpec &spec);
 KernelLaunch buildGemmKernel(OpBuilder &builder, Location loc,
                              gpu::GPUModuleOp module, StringRef name,
                              const GemmSpec &spec);
+
+/// Why `spec` does not run on the sm_90a warpgroup kernel (wgmma fed by
+/// TMA); empty when it does. The kernel takes dense f16 / bf16 / int8
+/// operands, K-major, with at least one 128 x 128 output tile, a K row
+/// stride that TMA can address (16-byte multiple), and the output
+/// untransposed.
+std::string checkWgmmaSpec(const GemmSpec &spec);
+
+/// Builds the sm_90a GEMM kernel for `spec`: 128 x 128 output tiles, two
+/// consumer warpgroups of 64 rows each, K tiles of 128 bytes brought into
+/// 128B-swizzled shared memory by TMA through a 4-stage mbarrier ring,
+/// `wgmma.mma_async` m64n128 on shared-memory descriptors, and the
+/// epilogue of buildGemmKernel. Same arguments as buildGemmKernel, except
+/// that P and Q are TMA tensor maps (kTensorMapArgAttr).
+KernelLaunch buildWgmmaGemmKernel(OpBuilder &builder, Location loc,
+                                  gpu::GPUModuleOp module, StringRef name,
+                                  const GemmSpec &spec);
 
 /// Flash attention over [BH, S, D] operands: `heads` query heads per batch
 /// entry share key/value heads `heads / kvHeads` at a time.

@@ -32,20 +32,6 @@ int64_t bytesOf(MmaKind kind) {
   return kind == MmaKind::F16 || kind == MmaKind::BF16 ? 2 : 1;
 }
 
-Type elementTypeOf(MLIRContext *ctx, MmaKind kind) {
-  switch (kind) {
-  case MmaKind::F16:
-    return Float16Type::get(ctx);
-  case MmaKind::BF16:
-    return BFloat16Type::get(ctx);
-  case MmaKind::I8:
-    return IntegerType::get(ctx, 8);
-  case MmaKind::F8E4M3:
-    return Float8E4M3FNType::get(ctx);
-  }
-  llvm_unreachable("mma kind");
-}
-
 /// K consumed by one MMA instruction (logical K for sparse).
 int64_t mmaK(const GemmSpec &s) {
   return s.sparse || bytesOf(s.kind) == 1 ? 32 : 16;
@@ -57,7 +43,7 @@ struct FragTypes {
 };
 
 FragTypes fragTypes(MLIRContext *ctx, const GemmSpec &s) {
-  Type elt = elementTypeOf(ctx, s.kind);
+  Type elt = getMmaElementType(ctx, s.kind);
   Type acc = s.kind == MmaKind::I8 ? Type(IntegerType::get(ctx, 32))
                                    : Type(Float32Type::get(ctx));
   int64_t perReg = 4 / bytesOf(s.kind);
@@ -128,11 +114,24 @@ Value loadFragment(ImplicitLocOpBuilder &b, VectorType type, Value smem,
   return frag;
 }
 
-/// The epilogue of one accumulator element: bias, scales, activation,
-/// conversion, as `spec` says. `args` are the epilogue kernel arguments
-/// (bias, then multiplier/shift or scale).
-Value buildEpilogueValue(ImplicitLocOpBuilder &b, const GemmSpec &s, Value acc,
-                         Value channel, ValueRange args) {
+} // namespace
+
+Type mlir::effc::getMmaElementType(MLIRContext *ctx, MmaKind kind) {
+  switch (kind) {
+  case MmaKind::F16:
+    return Float16Type::get(ctx);
+  case MmaKind::BF16:
+    return BFloat16Type::get(ctx);
+  case MmaKind::I8:
+    return IntegerType::get(ctx, 8);
+  case MmaKind::F8E4M3:
+    return Float8E4M3FNType::get(ctx);
+  }
+  llvm_unreachable("mma kind");
+}
+
+Value mlir::effc::buildGemmEpilogue(ImplicitLocOpBuilder &b, const GemmSpec &s,
+                                   Value acc, Value channel, ValueRange args) {
   Type f32 = b.getF32Type(), i32 = b.getI32Type(), i64 = b.getI64Type();
   auto load = [&](Value memref) {
     return memref::LoadOp::create(b, memref, ValueRange{channel}).getResult();
@@ -193,8 +192,6 @@ Value buildEpilogueValue(ImplicitLocOpBuilder &b, const GemmSpec &s, Value acc,
   llvm_unreachable("epilogue");
 }
 
-} // namespace
-
 void mlir::effc::alignWorkgroupBuffers(gpu::GPUFuncOp func) {
   // cp.async and vector loads need 16-byte aligned shared tiles.
   OpBuilder b(func.getContext());
@@ -233,7 +230,7 @@ KernelLaunch mlir::effc::buildGemmKernel(OpBuilder &builder, Location loc,
   b.setInsertionPointToEnd(module.getBody());
   IndexMath im{b};
 
-  Type elt = elementTypeOf(ctx, s.kind);
+  Type elt = getMmaElementType(ctx, s.kind);
   FragTypes frag = fragTypes(ctx, s);
   const int64_t R = s.rows, C = s.cols, K = s.depth;
   const int64_t vec = 16 / bytesOf(s.kind);
@@ -435,7 +432,7 @@ KernelLaunch mlir::effc::buildGemmKernel(OpBuilder &builder, Location loc,
           b.setInsertionPointToStart(ifOp.thenBlock());
           Value acc = vector::ExtractOp::create(b, loop.getResult(mt * 4 + nt),
                                                 ArrayRef<int64_t>{i, j});
-          Value v = buildEpilogueValue(b, s, acc, s.transposeOut ? r : c,
+          Value v = buildGemmEpilogue(b, s, acc, s.transposeOut ? r : c,
                                        epiArgs);
           memref::StoreOp::create(b, v, out,
                                   s.transposeOut ? ValueRange{c, r}

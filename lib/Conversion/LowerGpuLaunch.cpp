@@ -3,7 +3,10 @@
 // --effc-lower-gpu-launch: defines each launch stub `--effc-lower-gpu`
 // declared, on memrefs after bufferization, as one async chain on one
 // stream: device buffers for the operands and the output, copies in, the
-// kernel launch, the copy out, frees, and a final wait.
+// kernel launch, the copy out, frees, and a final wait. Kernel arguments
+// marked as TMA tensor maps (kTensorMapArgAttr) get the device address of
+// a CUtensorMap that effcCudaTensorMap2D encodes over the device copy of
+// their source operand.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +17,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 namespace mlir {
 namespace effc {
@@ -26,6 +31,61 @@ using namespace mlir;
 using namespace mlir::effc;
 
 namespace {
+
+/// The runtime function that encodes a 2-D tiled tensor map and returns
+/// its device address: (base, data type, rows, cols, row stride in bytes,
+/// box rows, box cols, swizzle bytes) -> map.
+constexpr llvm::StringLiteral kTensorMapFn = "effcCudaTensorMap2D";
+
+func::FuncOp getTensorMapFn(ModuleOp module) {
+  if (auto fn = module.lookupSymbol<func::FuncOp>(kTensorMapFn))
+    return fn;
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  Type ptr = LLVM::LLVMPointerType::get(ctx), i32 = b.getI32Type(),
+       i64 = b.getI64Type();
+  auto fn = func::FuncOp::create(
+      b, module.getLoc(), kTensorMapFn,
+      b.getFunctionType({ptr, i32, i64, i64, i64, i32, i32, i32}, {ptr}));
+  fn.setPrivate();
+  return fn;
+}
+
+/// The tensor map of kernel argument `map` over `buffer` (a row-major 2-D
+/// device memref), or failure with a diagnostic.
+FailureOr<Value> encodeTensorMap(OpBuilder &b, Location loc, func::FuncOp stub,
+                                 DictionaryAttr map, Value buffer) {
+  auto type = dyn_cast<MemRefType>(buffer.getType());
+  auto box = map.getAs<DenseI64ArrayAttr>("box");
+  auto swizzle = map.getAs<IntegerAttr>("swizzle");
+  auto dataType = map.getAs<IntegerAttr>("data_type");
+  if (!type || type.getRank() != 2 || !type.hasStaticShape() ||
+      !type.getLayout().isIdentity() || !box || box.size() != 2 || !swizzle ||
+      !dataType)
+    return stub.emitError("TMA tensor map over an operand that is not a "
+                          "static row-major 2-D memref, or without box, "
+                          "swizzle and data_type");
+  auto i32 = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, v, 32).getResult();
+  };
+  auto i64 = [&](int64_t v) {
+    return arith::ConstantIntOp::create(b, loc, v, 64).getResult();
+  };
+  Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
+  address = arith::IndexCastUIOp::create(b, loc, b.getI64Type(), address);
+  address = LLVM::IntToPtrOp::create(
+      b, loc, LLVM::LLVMPointerType::get(b.getContext()), address);
+  int64_t rowBytes =
+      type.getDimSize(1) * type.getElementTypeBitWidth() / 8;
+  func::FuncOp fn = getTensorMapFn(stub->getParentOfType<ModuleOp>());
+  return func::CallOp::create(
+             b, loc, fn,
+             ValueRange{address, i32(dataType.getInt()),
+                        i64(type.getDimSize(0)), i64(type.getDimSize(1)),
+                        i64(rowBytes), i32(box[0]), i32(box[1]),
+                        i32(swizzle.getInt())})
+      .getResult(0);
+}
 
 LogicalResult defineStub(func::FuncOp stub) {
   auto kernelRef = stub->getAttrOfType<SymbolRefAttr>(kLaunchKernelAttr);
@@ -58,14 +118,33 @@ LogicalResult defineStub(func::FuncOp stub) {
                   .getAsyncToken();
     deviceArgs.push_back(alloc.getMemref());
   }
+  SmallVector<Value> kernelArgs = deviceArgs;
+  for (unsigned i = 0; i < kernel.getNumArguments(); ++i) {
+    auto map = kernel.getArgAttrOfType<DictionaryAttr>(i, kTensorMapArgAttr);
+    if (!map)
+      continue;
+    auto source = map.getAs<IntegerAttr>("source");
+    if (!source || source.getInt() < 0 ||
+        source.getInt() >= static_cast<int64_t>(deviceArgs.size()))
+      return stub.emitError("TMA tensor map argument #")
+             << i << " of @" << kernel.getName() << " without a valid source";
+    FailureOr<Value> encoded =
+        encodeTensorMap(b, loc, stub, map, deviceArgs[source.getInt()]);
+    if (failed(encoded))
+      return failure();
+    kernelArgs[i] = *encoded;
+  }
+  Value sharedBytes;
+  if (auto shared = stub->getAttrOfType<IntegerAttr>(kLaunchSharedAttr))
+    sharedBytes = arith::ConstantIntOp::create(b, loc, shared.getInt(), 32);
   auto dim = [&](ArrayRef<int64_t> d) {
     return gpu::KernelDim3{arith::ConstantIndexOp::create(b, loc, d[0]),
                            arith::ConstantIndexOp::create(b, loc, d[1]),
                            arith::ConstantIndexOp::create(b, loc, d[2])};
   };
   token = gpu::LaunchFuncOp::create(b, loc, kernel, dim(grid.asArrayRef()),
-                                    dim(block.asArrayRef()), Value(),
-                                    deviceArgs, tokenTy, ValueRange{token})
+                                    dim(block.asArrayRef()), sharedBytes,
+                                    kernelArgs, tokenTy, ValueRange{token})
               .getAsyncToken();
   token = gpu::MemcpyOp::create(b, loc, tokenTy, ValueRange{token},
                                 body->getArgument(last), deviceArgs.back())

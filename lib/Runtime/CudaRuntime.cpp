@@ -8,13 +8,17 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "effc/Runtime/CudaTensorMap.h"
+
 #include <cuda.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <string>
+#include <tuple>
 
 #define EFFC_EXPORT extern "C" __attribute__((visibility("default")))
 
@@ -278,3 +282,141 @@ EFFC_EXPORT void mgpuMemset16(void *dst, unsigned short value, size_t count,
 }
 
 EFFC_EXPORT void mgpuSetDefaultDevice(int32_t /*device*/) {}
+
+//===----------------------------------------------------------------------===//
+// TMA tensor maps
+//===----------------------------------------------------------------------===//
+
+EFFC_EXPORT int effcCudaTensorMapArgs2D(const void *base, int32_t dataType,
+                                        int64_t rows, int64_t cols,
+                                        int64_t rowStrideBytes,
+                                        int32_t boxRows, int32_t boxCols,
+                                        int32_t swizzleBytes,
+                                        EffcTensorMapArgs *args, char *message,
+                                        size_t size) {
+  auto fail = [&](const std::string &why) {
+    if (message && size)
+      std::snprintf(message, size, "%s", why.c_str());
+    return 1;
+  };
+  // Element sizes of CUtensorMapDataType 0 (UINT8) to 12 (TFLOAT32_FTZ).
+  static const int64_t elementBytes[] = {1, 2, 4, 4, 8, 8, 2, 4, 8, 2, 4, 4, 4};
+  if (dataType < 0 || dataType > 12)
+    return fail("unknown tensor map data type " + std::to_string(dataType));
+  int64_t elt = elementBytes[dataType];
+  if (reinterpret_cast<uintptr_t>(base) % 16)
+    return fail("the tensor's base address is not 16-byte aligned");
+  if (rows < 1 || cols < 1 || rows > (int64_t(1) << 32) ||
+      cols > (int64_t(1) << 32))
+    return fail("tensor dimensions must be in [1, 2^32], got " +
+                std::to_string(rows) + " x " + std::to_string(cols));
+  if (rowStrideBytes % 16 || rowStrideBytes >= (int64_t(1) << 40) ||
+      rowStrideBytes < cols * elt)
+    return fail("the row stride (" + std::to_string(rowStrideBytes) +
+                " bytes) must be a multiple of 16 below 2^40 that holds a row "
+                "of " + std::to_string(cols * elt) + " bytes");
+  if (boxRows < 1 || boxRows > 256 || boxCols < 1 || boxCols > 256)
+    return fail("box dimensions must be in [1, 256], got " +
+                std::to_string(boxRows) + " x " + std::to_string(boxCols));
+  int64_t boxRowBytes = boxCols * elt;
+  if (boxRowBytes % 16)
+    return fail("a box row (" + std::to_string(boxRowBytes) +
+                " bytes) must be a multiple of 16 bytes");
+  int32_t swizzle;
+  switch (swizzleBytes) {
+  case 0:
+    swizzle = CU_TENSOR_MAP_SWIZZLE_NONE;
+    break;
+  case 32:
+    swizzle = CU_TENSOR_MAP_SWIZZLE_32B;
+    break;
+  case 64:
+    swizzle = CU_TENSOR_MAP_SWIZZLE_64B;
+    break;
+  case 128:
+    swizzle = CU_TENSOR_MAP_SWIZZLE_128B;
+    break;
+  default:
+    return fail("swizzle must be 0, 32, 64 or 128 bytes, got " +
+                std::to_string(swizzleBytes));
+  }
+  if (swizzleBytes && boxRowBytes > swizzleBytes)
+    return fail("a box row (" + std::to_string(boxRowBytes) +
+                " bytes) must fit the " + std::to_string(swizzleBytes) +
+                "-byte swizzle span");
+  *args = EffcTensorMapArgs{};
+  args->dataType = dataType;
+  args->rank = 2;
+  args->globalDim[0] = static_cast<uint64_t>(cols);
+  args->globalDim[1] = static_cast<uint64_t>(rows);
+  args->globalStride = static_cast<uint64_t>(rowStrideBytes);
+  args->boxDim[0] = static_cast<uint32_t>(boxCols);
+  args->boxDim[1] = static_cast<uint32_t>(boxRows);
+  args->elementStrides[0] = args->elementStrides[1] = 1;
+  args->swizzle = swizzle;
+  return 0;
+}
+
+namespace {
+using TensorMapKey = std::tuple<const void *, int32_t, int64_t, int64_t,
+                                int64_t, int32_t, int32_t, int32_t>;
+std::mutex tensorMapMutex;
+std::map<TensorMapKey, CUdeviceptr> tensorMaps;
+/// Encoded maps kept on the device before the cache starts over (128 bytes
+/// each).
+constexpr size_t kMaxTensorMaps = 4096;
+} // namespace
+
+EFFC_EXPORT void *effcCudaTensorMap2D(const void *base, int32_t dataType,
+                                      int64_t rows, int64_t cols,
+                                      int64_t rowStrideBytes, int32_t boxRows,
+                                      int32_t boxCols, int32_t swizzleBytes) {
+  EffcTensorMapArgs args;
+  char why[256];
+  if (effcCudaTensorMapArgs2D(base, dataType, rows, cols, rowStrideBytes,
+                              boxRows, boxCols, swizzleBytes, &args, why,
+                              sizeof(why))) {
+    recordError((std::string("cuTensorMapEncodeTiled (") + why + ")").c_str(),
+                CUDA_ERROR_INVALID_VALUE);
+    return nullptr;
+  }
+  if (!ready("cuTensorMapEncodeTiled"))
+    return nullptr;
+  TensorMapKey key{base,    dataType, rows,    cols, rowStrideBytes,
+                   boxRows, boxCols,  swizzleBytes};
+  std::lock_guard<std::mutex> lock(tensorMapMutex);
+  auto it = tensorMaps.find(key);
+  if (it != tensorMaps.end())
+    return reinterpret_cast<void *>(it->second);
+  CUtensorMap map;
+  cuuint64_t dims[2] = {args.globalDim[0], args.globalDim[1]};
+  cuuint64_t strides[1] = {args.globalStride};
+  cuuint32_t box[2] = {args.boxDim[0], args.boxDim[1]};
+  cuuint32_t elementStrides[2] = {args.elementStrides[0],
+                                  args.elementStrides[1]};
+  if (!check("cuTensorMapEncodeTiled",
+             cuTensorMapEncodeTiled(
+                 &map, static_cast<CUtensorMapDataType>(args.dataType),
+                 args.rank, const_cast<void *>(base), dims, strides, box,
+                 elementStrides, CU_TENSOR_MAP_INTERLEAVE_NONE,
+                 static_cast<CUtensorMapSwizzle>(args.swizzle),
+                 CU_TENSOR_MAP_L2_PROMOTION_L2_128B,
+                 CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE)))
+    return nullptr;
+  if (tensorMaps.size() >= kMaxTensorMaps) {
+    // Kernels still in flight may read the old maps.
+    check("cuCtxSynchronize", cuCtxSynchronize());
+    for (auto &entry : tensorMaps)
+      check("cuMemFree", cuMemFree(entry.second));
+    tensorMaps.clear();
+  }
+  CUdeviceptr device = 0;
+  if (!check("cuMemAlloc", cuMemAlloc(&device, sizeof(map))))
+    return nullptr;
+  if (!check("cuMemcpyHtoD", cuMemcpyHtoD(device, &map, sizeof(map)))) {
+    cuMemFree(device);
+    return nullptr;
+  }
+  tensorMaps[key] = device;
+  return reinterpret_cast<void *>(device);
+}
