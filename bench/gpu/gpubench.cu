@@ -6,7 +6,10 @@
 // Prints one Markdown table row. The effc kernel is launched with the
 // memref calling convention of MLIR's GPU lowering: every memref argument
 // is passed expanded as (allocated ptr, aligned ptr, offset, sizes...,
-// strides...). Peers: cuBLAS (f16, bf16, int8 GEMM), cuBLASLt (fp8), the
+// strides...); TMA tensor-map arguments of the sm_90a kernels (cases
+// f16-wgmma, bf16-wgmma, i8-wgmma) as one pointer to a CUtensorMap in
+// device memory, encoded here as effcCudaTensorMap2D encodes it. Peers:
+// cuBLAS (f16, bf16, int8 GEMM), cuBLASLt (fp8), the
 // dense effc-shaped cuBLAS f16 GEMM (2:4 sparse), a naive attention kernel.
 #include <cublasLt.h>
 #include <cublas_v2.h>
@@ -38,7 +41,27 @@
 struct Arg {
   void *ptr;
   std::vector<int64_t> shape;
+  /// A tensor map: passed as the bare pointer.
+  bool isMap = false;
 };
+
+/// The TMA tensor map of a row-major [rows, cols] operand in boxes of 128
+/// rows x 128 bytes with the 128-byte swizzle (effc's sm_90a GEMM).
+static Arg tensorMap(const Arg &a, CUtensorMapDataType type, int eltBytes) {
+  CUtensorMap map;
+  cuuint64_t dims[2] = {(cuuint64_t)a.shape[1], (cuuint64_t)a.shape[0]};
+  cuuint64_t strides[1] = {(cuuint64_t)(a.shape[1] * eltBytes)};
+  cuuint32_t box[2] = {(cuuint32_t)(128 / eltBytes), 128}, unit[2] = {1, 1};
+  CK(cuTensorMapEncodeTiled(&map, type, 2, a.ptr, dims, strides, box, unit,
+                            CU_TENSOR_MAP_INTERLEAVE_NONE,
+                            CU_TENSOR_MAP_SWIZZLE_128B,
+                            CU_TENSOR_MAP_L2_PROMOTION_L2_128B,
+                            CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE));
+  void *d;
+  CK(cudaMalloc(&d, sizeof(map)));
+  CK(cudaMemcpy(d, &map, sizeof(map), cudaMemcpyHostToDevice));
+  return {d, {}, true};
+}
 
 static Arg alloc(std::vector<int64_t> shape, size_t eltBytes) {
   size_t n = eltBytes;
@@ -82,10 +105,11 @@ struct EffcKernel {
   std::vector<std::vector<int64_t>> storage;
   std::vector<void *> ptrs;
   std::vector<void *> params;
-  unsigned grid[3], block[3];
+  unsigned grid[3], block[3], smem;
 
   EffcKernel(const char *cubin, const char *name, std::vector<Arg> args,
-             unsigned gx, unsigned gy, unsigned gz) {
+             unsigned gx, unsigned gy, unsigned gz, unsigned threads = 128,
+             unsigned sharedBytes = 0) {
     std::ifstream f(cubin, std::ios::binary);
     std::stringstream ss;
     ss << f.rdbuf();
@@ -94,6 +118,9 @@ struct EffcKernel {
     CUmodule mod;
     CK(cuModuleLoadData(&mod, image.data()));
     CK(cuModuleGetFunction(&fn, mod, name));
+    if (sharedBytes > 48 * 1024)
+      CK(cuFuncSetAttribute(fn, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                            sharedBytes));
     ptrs.reserve(args.size() * 2);
     storage.reserve(args.size());
     for (Arg &a : args) {
@@ -113,17 +140,22 @@ struct EffcKernel {
       storage.push_back(v);
     }
     for (size_t i = 0; i < args.size(); ++i) {
+      if (args[i].isMap) {
+        params.push_back(&ptrs[2 * i]);
+        continue;
+      }
       params.push_back(&ptrs[2 * i]);
       params.push_back(&ptrs[2 * i + 1]);
       for (int64_t &x : storage[i])
         params.push_back(&x);
     }
     grid[0] = gx, grid[1] = gy, grid[2] = gz;
-    block[0] = 128, block[1] = block[2] = 1;
+    block[0] = threads, block[1] = block[2] = 1;
+    smem = sharedBytes;
   }
   void operator()() {
     CK(cuLaunchKernel(fn, grid[0], grid[1], grid[2], block[0], block[1],
-                      block[2], 0, 0, params.data(), nullptr));
+                      block[2], smem, 0, params.data(), nullptr));
   }
 };
 
@@ -170,6 +202,12 @@ int main(int argc, char **argv) {
   CK(cublasCreate(&blas));
   double effcMs = 0, peerMs = 0, flops = 0;
   std::string peer, shape;
+  // The sm_90a kernels: 128 x 128 tiles, 256 threads, 4 stages of 32 KiB
+  // plus barriers and alignment slack (LowerGpuWgmma.cpp).
+  bool wgmma = c.size() > 6 && c.substr(c.size() - 6) == "-wgmma";
+  if (wgmma)
+    c = c.substr(0, c.size() - 6);
+  const unsigned wgmmaSmem = 4 * 32768 + 4 * 8 + 1024;
   if (c == "f16" || c == "bf16" || c == "i8" || c == "fp8" || c == "sparse") {
     int64_t m = a, n = b, k = kk;
     flops = 2.0 * m * n * k;
@@ -181,6 +219,13 @@ int main(int argc, char **argv) {
       if (c == "sparse") {
         Arg v = alloc({n, k / 2}, 2), meta = alloc({n, k / 16}, 2);
         EffcKernel kern(cubin, "sparse_linear_2of4_0", {v, meta, x, y}, gx, gy, 1);
+        effcMs = timeIt(kern, 50);
+      } else if (wgmma) {
+        CUtensorMapDataType t =
+            bf ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16;
+        EffcKernel kern(cubin, "linear_wgmma_0",
+                        {tensorMap(x, t, 2), tensorMap(w, t, 2), y},
+                        (n + 127) / 128, (m + 127) / 128, 1, 256, wgmmaSmem);
         effcMs = timeIt(kern, 50);
       } else {
         EffcKernel kern(cubin, "linear_0", {x, w, y}, gx, gy, 1);
@@ -199,8 +244,16 @@ int main(int argc, char **argv) {
     } else if (c == "i8") {
       Arg x = alloc({m, k}, 1), w = alloc({n, k}, 1), bias = alloc({n}, 4),
           y = alloc({m, n}, 4);
-      EffcKernel kern(cubin, "quantized_linear_0", {x, w, bias, y}, gx, gy, 1);
-      effcMs = timeIt(kern, 50);
+      if (wgmma) {
+        EffcKernel kern(cubin, "quantized_linear_wgmma_0",
+                        {tensorMap(x, CU_TENSOR_MAP_DATA_TYPE_UINT8, 1),
+                         tensorMap(w, CU_TENSOR_MAP_DATA_TYPE_UINT8, 1), bias, y},
+                        (n + 127) / 128, (m + 127) / 128, 1, 256, wgmmaSmem);
+        effcMs = timeIt(kern, 50);
+      } else {
+        EffcKernel kern(cubin, "quantized_linear_0", {x, w, bias, y}, gx, gy, 1);
+        effcMs = timeIt(kern, 50);
+      }
       int32_t one = 1, zero = 0;
       peer = "cuBLAS int8";
       peerMs = timeIt(
@@ -264,6 +317,8 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "unknown case %s\n", c.c_str());
     return 1;
   }
+  if (wgmma)
+    c += " (sm_90a wgmma+TMA)";
   std::printf("| %s | %s | %.3f | %s | %.3f | %.1f | %.1f |\n", c.c_str(),
               shape.c_str(), effcMs, peer.c_str(), peerMs,
               flops / effcMs / 1e9, flops / peerMs / 1e9);

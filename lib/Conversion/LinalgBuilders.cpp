@@ -103,10 +103,14 @@ Value mlir::effc::buildBiasActivation(OpBuilder &b, Location loc, Value acc,
                                       Value bias, int64_t channelDim,
                                       Activation act,
                                       std::optional<APFloat> lo,
-                                      std::optional<APFloat> hi) {
-  if (!bias && act == Activation::none)
+                                      std::optional<APFloat> hi, Type outElt) {
+  auto accType = cast<RankedTensorType>(acc.getType());
+  Type accElt = accType.getElementType();
+  if (!outElt)
+    outElt = accElt;
+  if (!bias && act == Activation::none && outElt == accElt)
     return acc;
-  auto type = cast<RankedTensorType>(acc.getType());
+  auto type = accType.clone(outElt);
   int64_t rank = type.getRank();
   MLIRContext *ctx = b.getContext();
   AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
@@ -122,9 +126,15 @@ Value mlir::effc::buildBiasActivation(OpBuilder &b, Location loc, Value acc,
       b, loc, type, ins, ValueRange{buildEmpty(b, loc, type)}, maps, iters,
       [&](OpBuilder &nb, Location nloc, ValueRange args) {
         Value v = args[0];
-        if (bias)
-          v = arith::AddFOp::create(nb, nloc, v, args[1]);
+        if (bias) {
+          Value c = args[1];
+          if (c.getType() != accElt)
+            c = arith::ExtFOp::create(nb, nloc, accElt, c);
+          v = arith::AddFOp::create(nb, nloc, v, c);
+        }
         v = buildActivation(nb, nloc, v, act, lo, hi);
+        if (outElt != accElt)
+          v = arith::TruncFOp::create(nb, nloc, outElt, v);
         linalg::YieldOp::create(nb, nloc, v);
       });
   return generic.getResult(0);

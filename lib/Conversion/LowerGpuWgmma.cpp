@@ -5,7 +5,8 @@
 // 64-127). K advances in tiles of 128 bytes per row (64 f16/bf16, 128
 // int8): thread 0 brings each tile of P and Q into shared memory with two
 // TMA loads (cp.async.bulk.tensor, 128B swizzle) that complete on the
-// stage's mbarrier; `kStages` tiles are in flight. Each warpgroup issues
+// stage's mbarrier, and refills a stage with the tile `kStages` ahead as
+// soon as both warpgroups are done with it. Each warpgroup issues
 // four `wgmma.mma_async` m64n128 per tile on shared-memory matrix
 // descriptors, accumulating in registers, and the epilogue is the one of
 // the mma.sync kernel (buildGemmEpilogue).
@@ -254,7 +255,7 @@ KernelLaunch mlir::effc::buildWgmmaGemmKernel(OpBuilder &builder, Location loc,
           NVVM::TMALoadMode::TILE, /*isCTAOnly=*/false,
           NVVM::CTAGroupKindAttr(), Value());
   };
-  for (int64_t p = 0; p < std::min<int64_t>(kStages - 1, numKTiles); ++p)
+  for (int64_t p = 0; p < std::min<int64_t>(kStages, numKTiles); ++p)
     issueTile(im.c(p), im.c(p), leader);
 
   auto accTy = LLVM::LLVMStructType::getLiteral(
@@ -292,11 +293,10 @@ KernelLaunch mlir::effc::buildWgmmaGemmKernel(OpBuilder &builder, Location loc,
     NVVM::WgmmaGroupSyncAlignedOp::create(b);
     NVVM::WgmmaWaitGroupSyncOp::create(b, uint64_t(0));
     // Both warpgroups are done with this stage before the leader refills
-    // the one consumed last iteration.
+    // it with the tile kStages ahead.
     gpu::BarrierOp::create(b);
-    Value next = im.add(kt, kStages - 1);
-    issueTile(next, im.rem(next, kStages),
-              im.both(leader, im.lt(next, numKTiles)));
+    Value next = im.add(kt, kStages);
+    issueTile(next, stage, im.both(leader, im.lt(next, numKTiles)));
     scf::YieldOp::create(b, acc);
   }
 

@@ -75,6 +75,11 @@ struct LowerLinear : OpConversionPattern<LinearOp> {
     auto wTy = op.getWeight().getType();
     auto outTy = op.getType();
     Type elt = outTy.getElementType();
+    // f16 / bf16 products accumulate in f32 (as tensor cores and every BLAS
+    // do) and round once, after bias and activation.
+    Type accElt = isa<Float16Type, BFloat16Type>(elt)
+                      ? Type(rewriter.getF32Type())
+                      : elt;
     Value acc;
     if (wTy.getRank() == 3) {
       // [B, M, K] x [B, N, K] -> [B, M, N]
@@ -84,9 +89,10 @@ struct LowerLinear : OpConversionPattern<LinearOp> {
           AffineMapAttr::get(mapOf(ctx, 4, {b, m, k})),
           AffineMapAttr::get(mapOf(ctx, 4, {b, n, k})),
           AffineMapAttr::get(mapOf(ctx, 4, {b, m, n}))};
-      Value init = buildFilled(rewriter, loc, outTy, 0.0);
+      auto accTy = outTy.clone(accElt);
+      Value init = buildFilled(rewriter, loc, accTy, 0.0);
       acc = linalg::BatchMatmulOp::create(
-                rewriter, loc, TypeRange{outTy},
+                rewriter, loc, TypeRange{accTy},
                 ValueRange{adaptor.getInput(), adaptor.getWeight()},
                 ValueRange{init},
                 {rewriter.getNamedAttr("indexing_maps",
@@ -94,7 +100,7 @@ struct LowerLinear : OpConversionPattern<LinearOp> {
                 .getResult(0);
       acc = buildBiasActivation(rewriter, loc, acc, adaptor.getBias(), 2,
                                 op.getActivation(), op.getClampMin(),
-                                op.getClampMax());
+                                op.getClampMax(), elt);
       rewriter.replaceOp(op, acc);
       return success();
     }
@@ -102,7 +108,7 @@ struct LowerLinear : OpConversionPattern<LinearOp> {
     int64_t k = wTy.getDimSize(1), n = wTy.getDimSize(0);
     int64_t m = inTy.getNumElements() / k;
     auto in2Ty = RankedTensorType::get({m, k}, elt);
-    auto out2Ty = RankedTensorType::get({m, n}, elt);
+    auto out2Ty = RankedTensorType::get({m, n}, accElt);
     Value in2 = buildReshape(rewriter, loc, adaptor.getInput(), in2Ty);
     AffineExpr dm, dn, dk;
     bindDims(ctx, dm, dn, dk);
@@ -119,7 +125,7 @@ struct LowerLinear : OpConversionPattern<LinearOp> {
               .getResult(0);
     acc = buildBiasActivation(rewriter, loc, acc, adaptor.getBias(), 1,
                               op.getActivation(), op.getClampMin(),
-                              op.getClampMax());
+                              op.getClampMax(), elt);
     rewriter.replaceOp(op, buildReshape(rewriter, loc, acc, outTy));
     return success();
   }

@@ -18,10 +18,12 @@ using namespace mlir::effc;
 
 void mlir::effc::addGpuDeviceLowering(OpPassManager &pm) {
   // 2-D vector transfers in kernels need full unrolling before they reach
-  // the llvm dialect.
+  // the llvm dialect; NVVM ops that print as inline PTX (wgmma.mma_async,
+  // mbarrier.try_wait.parity) become llvm.inline_asm in convert-nvvm-to-llvm.
   parseBuiltinPipeline(
       pm, "gpu.module(convert-vector-to-scf{full-unroll=true},"
           "convert-scf-to-cf,convert-nvgpu-to-nvvm,convert-gpu-to-nvvm,"
+          "convert-nvvm-to-llvm,"
           "expand-strided-metadata,lower-affine,convert-vector-to-llvm,"
           "convert-index-to-llvm,reconcile-unrealized-casts,canonicalize,cse)");
 }

@@ -43,5 +43,11 @@ llvm::Expected<CudaRuntime> mlir::effc::loadCudaRuntime(const std::string &path)
   if (int code = rt.probe(buffer, sizeof(buffer)))
     return error("no usable CUDA device: " + llvm::Twine(buffer) +
                  " (CUDA error " + llvm::Twine(code) + ")");
+  auto deviceChip = reinterpret_cast<int (*)(char *, size_t)>(
+      lib.getAddressOfSymbol("effcCudaDeviceChip"));
+  char chip[32] = {0};
+  if (!deviceChip || deviceChip(chip, sizeof(chip)))
+    return error("cannot query the compute capability of CUDA device 0");
+  rt.chip = chip;
   return rt;
 }

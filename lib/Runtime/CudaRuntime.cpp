@@ -100,6 +100,28 @@ EFFC_EXPORT int effcCudaProbe(char *message, size_t size) {
   return static_cast<int>(r);
 }
 
+EFFC_EXPORT int effcCudaDeviceChip(char *chip, size_t size) {
+  if (!ready("cuDeviceGetAttribute"))
+    return 1;
+  CUdevice device;
+  int major = 0, minor = 0;
+  if (!check("cuDeviceGet", cuDeviceGet(&device, 0)) ||
+      !check("cuDeviceGetAttribute",
+             cuDeviceGetAttribute(
+                 &major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR,
+                 device)) ||
+      !check("cuDeviceGetAttribute",
+             cuDeviceGetAttribute(
+                 &minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR,
+                 device)))
+    return 1;
+  // Hopper's wgmma and TMA are architecture-specific (sm_90a) features:
+  // code for this very device may use them.
+  std::snprintf(chip, size, "sm_%d%d%s", major, minor,
+                major == 9 && minor == 0 ? "a" : "");
+  return 0;
+}
+
 EFFC_EXPORT const char *effcCudaTakeError() {
   static thread_local std::string taken;
   std::lock_guard<std::mutex> lock(errorMutex);

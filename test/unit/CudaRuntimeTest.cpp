@@ -79,7 +79,9 @@ TEST(CudaRuntime, HostSideUpToTheDevice) {
         "mgpuStreamDestroy", "mgpuStreamSynchronize", "mgpuStreamWaitEvent",
         "mgpuEventCreate", "mgpuEventDestroy", "mgpuEventSynchronize",
         "mgpuEventRecord", "mgpuMemAlloc", "mgpuMemFree", "mgpuMemcpy",
-        "mgpuMemset32", "mgpuMemset16", "mgpuSetDefaultDevice"})
+        "mgpuMemset32", "mgpuMemset16", "mgpuSetDefaultDevice",
+        "effcCudaTensorMap2D", "effcCudaTensorMapArgs2D",
+        "effcCudaDeviceChip"})
     sym(name);
   auto takeError = reinterpret_cast<const char *(*)()>(sym("effcCudaTakeError"));
   while (takeError()) {

@@ -108,6 +108,13 @@ static cl::opt<std::string> targetName("target",
                                        cl::desc("Target: cpu (default), cuda"),
                                        cl::init("cpu"), cl::cat(runCategory));
 
+static cl::opt<std::string> gpuChip(
+    "gpu-chip",
+    cl::desc("--target cuda: the chip to compile for (sm_80, sm_90, "
+             "sm_90a); default: the device's own (sm_90a on Hopper, which "
+             "enables the wgmma/TMA kernels)"),
+    cl::init(""), cl::cat(runCategory));
+
 static cl::opt<unsigned>
     benchIters("bench",
                cl::desc("Time this many calls after a warm-up and print the "
@@ -1015,8 +1022,11 @@ static int runMain() {
   if (!calibrateInputs.empty())
     return runCalibration(context, *module);
   ModulePassManager targetPM(&context);
-  if (cudaRuntime)
-    buildGpuPipeline(targetPM, GpuPipelineOptions());
+  if (cudaRuntime) {
+    GpuPipelineOptions gpuOptions;
+    gpuOptions.chip = gpuChip.empty() ? cudaRuntime->chip : gpuChip.getValue();
+    buildGpuPipeline(targetPM, gpuOptions);
+  }
   else
     buildCpuPipeline(targetPM, CpuPipelineOptions());
   if (failed(targetPM.run(*module)))

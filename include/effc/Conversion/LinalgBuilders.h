@@ -39,12 +39,14 @@ Value buildActivation(OpBuilder &b, Location loc, Value v, Activation act,
                       std::optional<APFloat> lo, std::optional<APFloat> hi);
 
 /// `act(acc + bias[c])` elementwise over `acc`, where `c` is dim
-/// `channelDim` of acc. `bias` may be null; returns `acc` unchanged when
-/// there is neither a bias nor an activation.
+/// `channelDim` of acc, computed in acc's element type (a narrower bias is
+/// extended) and converted to `outElt` when given (f32 accumulators of an
+/// f16 / bf16 op). `bias` may be null; returns `acc` unchanged when there
+/// is neither a bias, an activation nor a conversion.
 Value buildBiasActivation(OpBuilder &b, Location loc, Value acc, Value bias,
                           int64_t channelDim, Activation act,
-                          std::optional<APFloat> lo,
-                          std::optional<APFloat> hi);
+                          std::optional<APFloat> lo, std::optional<APFloat> hi,
+                          Type outElt = Type());
 
 /// Reshapes `v` to `type` (same element count) through collapse_shape to
 /// 1-D followed by expand_shape, or a direct collapse/expand when the

@@ -193,6 +193,19 @@ def LowerGpuPass : Pass<"effc-lower-gpu", "ModuleOp"> {
       m16n8k32 e4m3 with the per-128 block scales applied to each K block's
       partial sums (DeepSeek-V3 promotion).
 
+    With `chip=sm_90a` (Hopper only; the architecture-specific features of
+    `nvcc -arch=sm_90a`), dense f16 / bf16 `effc.linear` and int8
+    `effc.quantized_linear` with at least one 128 x 128 output tile run on
+    a warpgroup kernel instead: 128 x 128 tiles over two consumer
+    warpgroups, K tiles of 128 bytes brought into 128B-swizzled shared
+    memory by TMA (`cp.async.bulk.tensor`, four stages completing on
+    `mbarrier`s) and multiplied by `wgmma.mma_async` m64n128 on
+    shared-memory descriptors, with the same fused epilogues. Its kernel
+    takes each operand as a TMA tensor map (`!llvm.ptr` marked
+    `effc.tensor_map`), which the launch stub encodes with
+    `effcCudaTensorMap2D` over the operand's device buffer. `chip=sm_90`
+    keeps portable `mma.sync` PTX that every sm_90+ GPU runs.
+
     Each op becomes a call to a launch stub on memrefs (operands, output),
     which `--effc-lower-gpu-launch` defines after bufferization (device
     buffers, copies, `gpu.launch_func`). Ops (or shapes) with no kernel stay
@@ -213,7 +226,8 @@ def LowerGpuPass : Pass<"effc-lower-gpu", "ModuleOp"> {
   }];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90\"",
-           "Target GPU: sm_80 or sm_90 (fp8 needs sm_90)">,
+           "Target GPU: sm_80, sm_90 (fp8 needs sm_90) or sm_90a (adds the "
+           "wgmma/TMA GEMM)">,
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::nvgpu::NVGPUDialect",

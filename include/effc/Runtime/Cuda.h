@@ -20,6 +20,9 @@ extern "C" {
 /// when a device is usable, else writes why into `message` (at most
 /// `size` bytes, NUL-terminated) and returns the CUDA error code.
 int effcCudaProbe(char *message, size_t size);
+/// Writes the chip of device 0 for --effc-lower-gpu ("sm_80", "sm_90a"
+/// on compute capability 9.0, ...) into `chip`; 0 on success.
+int effcCudaDeviceChip(char *chip, size_t size);
 /// The first error an mgpu* call met since the last call (then cleared),
 /// or null.
 const char *effcCudaTakeError();
@@ -33,6 +36,8 @@ struct CudaRuntime {
   std::string path;
   int (*probe)(char *, size_t) = nullptr;
   const char *(*takeError)() = nullptr;
+  /// The chip of device 0, as --effc-lower-gpu names it.
+  std::string chip;
 };
 
 /// Where the build put the runtime library; empty when effc was built

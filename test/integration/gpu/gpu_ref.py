@@ -5,8 +5,10 @@
   gpu_ref.py check DIR OUT    prints PASS/FAIL comparing OUT.npy to expected
 
 Cases: gemm_f16 (bias + relu), sparse_f16 (2:4 constant weight),
-attention_f16 (causal, GQA), int8 (requantized, bit-exact). The expected
-values are computed here in NumPy, independently of effc.
+attention_f16 (causal, GQA), int8 (requantized, bit-exact); and, sized for
+the sm_90a wgmma/TMA kernel (at least one 128 x 128 tile, ragged edges),
+wgmma_f16 (bias + relu), wgmma_bf16 and wgmma_int8 (bit-exact). The
+expected values are computed here in NumPy, independently of effc.
 """
 import os
 import sys
@@ -16,9 +18,20 @@ import numpy as np
 rng = np.random.default_rng(7)
 
 
+def to_bf16_bits(a):
+    """float32 -> bfloat16 bits (round to nearest even), as uint16."""
+    u = np.ascontiguousarray(a, np.float32).view(np.uint32).astype(np.uint64)
+    u = (u + 0x7FFF + ((u >> 16) & 1)) >> 16
+    return u.astype(np.uint16)
+
+
+def from_bf16_bits(b):
+    return (b.astype(np.uint32) << 16).view(np.float32)
+
+
 def mlir_dense(a, elt):
     def fmt(v):
-        return repr(float(v)) if elt.startswith("f") else str(int(v))
+        return repr(float(v)) if elt.startswith(("f", "bf")) else str(int(v))
     if a.ndim == 1:
         body = ", ".join(fmt(v) for v in a)
     else:
@@ -30,8 +43,8 @@ def mlir_dense(a, elt):
 def gen(case, d):
     os.makedirs(d, exist_ok=True)
     tol = 2e-2
-    if case in ("gemm_f16", "sparse_f16"):
-        m, n, k = 96, 80, 128
+    if case in ("gemm_f16", "sparse_f16", "wgmma_f16"):
+        m, n, k = (320, 264, 520) if case == "wgmma_f16" else (96, 80, 128)
         x = rng.standard_normal((m, k)).astype(np.float16)
         w = rng.standard_normal((n, k)).astype(np.float16)
         if case == "sparse_f16":
@@ -48,6 +61,19 @@ def gen(case, d):
       : tensor<{m}x{k}xf16>, tensor<{n}x{k}xf16>, tensor<{n}xf16> -> tensor<{m}x{n}xf16>"""
         sig = f"%x: tensor<{m}x{k}xf16>) -> tensor<{m}x{n}xf16>"
         inputs, expected = [x], y.astype(np.float16)
+    elif case == "wgmma_bf16":
+        m, n, k = 256, 384, 256
+        xb = to_bf16_bits(rng.standard_normal((m, k)))
+        wb = to_bf16_bits(rng.standard_normal((n, k)))
+        y = from_bf16_bits(xb) @ from_bf16_bits(wb).T
+        w_text = mlir_dense(from_bf16_bits(wb), "bf16")
+        body = f"""
+  %w = arith.constant {w_text}
+  %y = effc.linear %x, %w : tensor<{m}x{k}xbf16>, tensor<{n}x{k}xbf16> -> tensor<{m}x{n}xbf16>"""
+        sig = f"%x: tensor<{m}x{k}xbf16>) -> tensor<{m}x{n}xbf16>"
+        inputs, expected = [xb], to_bf16_bits(y)
+        with open(os.path.join(d, "dtype"), "w") as f:
+            f.write("bf16")
     elif case == "attention_f16":
         h, hkv, s, dh = 4, 2, 100, 64
         q = rng.standard_normal((1, h, s, dh)).astype(np.float16)
@@ -65,8 +91,8 @@ def gen(case, d):
       : {t(h)}, {t(hkv)}, {t(hkv)} -> {t(h)}"""
         sig = f"%x: {t(h)}, %k: {t(hkv)}, %v: {t(hkv)}) -> {t(h)}"
         inputs = [q, kk, v]
-    elif case == "int8":
-        m, n, k = 64, 48, 128
+    elif case in ("int8", "wgmma_int8"):
+        m, n, k = (256, 200, 384) if case == "wgmma_int8" else (64, 48, 128)
         zx, zy, mult, shift = -3, 5, 1518500250, 7
         x = rng.integers(-128, 128, (m, k)).astype(np.int8)
         w = rng.integers(-127, 128, (n, k)).astype(np.int8)
@@ -103,6 +129,8 @@ def gen(case, d):
 def check(d, out):
     exp = np.load(os.path.join(d, "expected.npy"))
     got = np.load(out)
+    if os.path.exists(os.path.join(d, "dtype")):  # bf16 bits
+        exp, got = from_bf16_bits(exp), from_bf16_bits(got)
     tol = float(open(os.path.join(d, "tol")).read())
     if got.shape != exp.shape:
         print(f"FAIL shape {got.shape} != {exp.shape}")
