@@ -7,9 +7,9 @@
 // memref calling convention of MLIR's GPU lowering: every memref argument
 // is passed expanded as (allocated ptr, aligned ptr, offset, sizes...,
 // strides...); TMA tensor-map arguments of the sm_90a kernels (cases
-// f16-wgmma, bf16-wgmma, i8-wgmma) as one pointer to a CUtensorMap in
-// device memory, encoded here as effcCudaTensorMap2D encodes it. Peers:
-// cuBLAS (f16, bf16, int8 GEMM), cuBLASLt (fp8), the
+// f16-wgmma, bf16-wgmma, i8-wgmma, fp8-wgmma) as one pointer to a
+// CUtensorMap in device memory, encoded here as effcCudaTensorMap2D
+// encodes it. Peers: cuBLAS (f16, bf16, int8 GEMM), cuBLASLt (fp8), the
 // dense effc-shaped cuBLAS f16 GEMM (2:4 sparse), a naive attention kernel.
 #include <cublasLt.h>
 #include <cublas_v2.h>
@@ -268,9 +268,18 @@ int main(int argc, char **argv) {
       Arg x = alloc({m, k}, 1), w = alloc({n, k}, 1),
           xs = alloc({m, k / 128}, 4), ws = alloc({n / 128, k / 128}, 4),
           y = alloc({m, n}, 2);
-      EffcKernel kern(cubin, "block_scaled_linear_fp8_0", {x, w, xs, ws, y},
-                      gx, gy, 1);
-      effcMs = timeIt(kern, 50);
+      if (wgmma) {
+        EffcKernel kern(cubin, "block_scaled_linear_fp8_wgmma_0",
+                        {tensorMap(x, CU_TENSOR_MAP_DATA_TYPE_UINT8, 1),
+                         tensorMap(w, CU_TENSOR_MAP_DATA_TYPE_UINT8, 1), xs, ws,
+                         y},
+                        (n + 127) / 128, (m + 127) / 128, 1, 256, wgmmaSmem);
+        effcMs = timeIt(kern, 50);
+      } else {
+        EffcKernel kern(cubin, "block_scaled_linear_fp8_0", {x, w, xs, ws, y},
+                        gx, gy, 1);
+        effcMs = timeIt(kern, 50);
+      }
       cublasLtHandle_t lt;
       CK(cublasLtCreate(&lt));
       cublasLtMatmulDesc_t desc;

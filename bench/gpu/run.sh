@@ -46,7 +46,8 @@ export PATH="$BUILD/bin:$PATH"
 for spec in "f16 4096 4096 4096" "f16-wgmma 4096 4096 4096" \
             "bf16 4096 4096 4096" "bf16-wgmma 4096 4096 4096" \
             "i8 4096 4096 4096" "i8-wgmma 4096 4096 4096" \
-            "fp8 4096 4096 4096" "sparse 4096 4096 4096" "attention 16 4096 128"; do
+            "fp8 4096 4096 4096" "fp8-wgmma 4096 4096 4096" \
+            "sparse 4096 4096 4096" "attention 16 4096 128"; do
   set -- $spec
   chip=sm_90
   case "$1" in *-wgmma) chip=sm_90a ;; esac

@@ -133,17 +133,18 @@ KernelLaunch buildGemmKernel(OpBuilder &builder, Location loc,
 
 /// Why `spec` does not run on the sm_90a warpgroup kernel (wgmma fed by
 /// TMA); empty when it does. The kernel takes dense f16 / bf16 / int8
-/// operands, K-major, with at least one 128 x 128 output tile, a K row
-/// stride that TMA can address (16-byte multiple), and the output
-/// untransposed.
+/// operands, or fp8 (e4m3) ones with 128-wide K scale blocks, K-major,
+/// with at least one 128 x 128 output tile, a K row stride that TMA can
+/// address (16-byte multiple), and the output untransposed.
 std::string checkWgmmaSpec(const GemmSpec &spec);
 
 /// Builds the sm_90a GEMM kernel for `spec`: 128 x 128 output tiles, two
 /// consumer warpgroups of 64 rows each, K tiles of 128 bytes brought into
 /// 128B-swizzled shared memory by TMA through a 4-stage mbarrier ring,
-/// `wgmma.mma_async` m64n128 on shared-memory descriptors, and the
-/// epilogue of buildGemmKernel. Same arguments as buildGemmKernel, except
-/// that P and Q are TMA tensor maps (kTensorMapArgAttr).
+/// `wgmma.mma_async` m64n128 on shared-memory descriptors (fp8: promoted
+/// per K tile with the block scales), and the epilogue of buildGemmKernel.
+/// Same arguments as buildGemmKernel, except that P and Q are TMA tensor
+/// maps (kTensorMapArgAttr).
 KernelLaunch buildWgmmaGemmKernel(OpBuilder &builder, Location loc,
                                   gpu::GPUModuleOp module, StringRef name,
                                   const GemmSpec &spec);

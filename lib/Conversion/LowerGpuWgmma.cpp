@@ -9,7 +9,10 @@
 // soon as both warpgroups are done with it. Each warpgroup issues
 // four `wgmma.mma_async` m64n128 per tile on shared-memory matrix
 // descriptors, accumulating in registers, and the epilogue is the one of
-// the mma.sync kernel (buildGemmEpilogue).
+// the mma.sync kernel (buildGemmEpilogue). Block-scaled fp8 (e4m3) GEMMs
+// multiply each 128-wide K tile into fresh accumulators and add them to
+// the running f32 sums times the tile's input-row and weight-block scales
+// (DeepSeek-V3's promotion, as DeepGEMM does it).
 //
 // Shared memory is one dynamic buffer, aligned at run time to 1024 bytes
 // (the 128B swizzle repeats every 8 rows of 128 bytes, and wgmma
@@ -30,6 +33,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
@@ -104,11 +108,21 @@ Value matrixDescriptor(ImplicitLocOpBuilder &b, Value addr) {
 } // namespace
 
 std::string mlir::effc::checkWgmmaSpec(const GemmSpec &s) {
-  if (s.kind != MmaKind::F16 && s.kind != MmaKind::BF16 &&
-      s.kind != MmaKind::I8)
-    return "the wgmma kernel takes f16, bf16 or int8 operands";
-  if (s.sparse || s.blockScaled || s.transposeOut)
-    return "the wgmma kernel is dense, unscaled and stores untransposed";
+  if (s.sparse || s.transposeOut)
+    return "the wgmma kernel is dense and stores untransposed";
+  if (s.kind == MmaKind::F8E4M3) {
+    // One K tile (128 e4m3) is one scale block, and one CTA's 128 columns
+    // share a weight scale.
+    if (!s.blockScaled || s.scaleBlockK != kRowBytes ||
+        s.scaleBlockC % kTileN)
+      return "the fp8 wgmma kernel takes 128-wide K scale blocks and weight "
+             "scale blocks of a multiple of 128 rows";
+  } else if (s.blockScaled) {
+    return "block scales go with fp8 operands";
+  } else if (s.kind != MmaKind::F16 && s.kind != MmaKind::BF16 &&
+             s.kind != MmaKind::I8) {
+    return "the wgmma kernel takes f16, bf16, int8 or fp8 operands";
+  }
   if (s.rows < kTileM || s.cols < kTileN)
     return "the wgmma kernel needs at least one 128 x 128 output tile";
   if ((s.depth * elementBytes(s.kind)) % 16)
@@ -139,9 +153,14 @@ KernelLaunch mlir::effc::buildWgmmaGemmKernel(OpBuilder &builder, Location loc,
   Type accElt = integer ? Type(i32) : Type(b.getF32Type());
 
   // Kernel signature: the tensor maps of P and Q (pointers to the encoded
-  // CUtensorMap in device memory), then the epilogue operands and the
-  // output, as in buildGemmKernel.
+  // CUtensorMap in device memory), then the block scales, the epilogue
+  // operands and the output, as in buildGemmKernel.
   SmallVector<Type> argTypes = {ptrTy, ptrTy};
+  if (s.blockScaled) {
+    argTypes.push_back(MemRefType::get({R, numKTiles}, b.getF32Type()));
+    argTypes.push_back(MemRefType::get(
+        {(C + s.scaleBlockC - 1) / s.scaleBlockC, numKTiles}, b.getF32Type()));
+  }
   bool integerEpilogue = s.epilogue != GemmEpilogue::Float;
   if (integerEpilogue)
     argTypes.push_back(MemRefType::get({C}, i32));
@@ -170,8 +189,11 @@ KernelLaunch mlir::effc::buildWgmmaGemmKernel(OpBuilder &builder, Location loc,
   b.setInsertionPointToStart(&entry);
 
   Value mapP = func.getArgument(0), mapQ = func.getArgument(1);
+  unsigned firstEpi = s.blockScaled ? 4 : 2;
+  Value xs = s.blockScaled ? func.getArgument(2) : Value();
+  Value ws = s.blockScaled ? func.getArgument(3) : Value();
   SmallVector<Value> epiArgs;
-  for (unsigned i = 2; i + 1 < func.getNumArguments(); ++i)
+  for (unsigned i = firstEpi; i + 1 < func.getNumArguments(); ++i)
     epiArgs.push_back(func.getArgument(i));
   Value out = func.getArguments().back();
 
@@ -221,6 +243,9 @@ KernelLaunch mlir::effc::buildWgmmaGemmKernel(OpBuilder &builder, Location loc,
   Value n0 = im.mul(gpu::BlockIdOp::create(b, gpu::Dimension::x), kTileN);
   Value m0 = im.mul(gpu::BlockIdOp::create(b, gpu::Dimension::y), kTileM);
   Value leader = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, tid, im.c(0));
+  // The first output row of this thread's accumulators (see the epilogue).
+  Value rowBase = im.add(im.add(m0, im.mul(group, 64)),
+                         im.add(im.mul(warp, 16), im.div(lane, 4)));
 
   // One arrival (the leader's arrive.expect_tx) completes each phase.
   {
@@ -272,6 +297,9 @@ KernelLaunch mlir::effc::buildWgmmaGemmKernel(OpBuilder &builder, Location loc,
     NVVM::MBarrierTryWaitParityOp::create(b, barrier(stage), phase,
                                           c32(10'000'000));
     Value acc = loop.getRegionIterArgs()[0];
+    // Block-scaled fp8 multiplies each K tile into fresh accumulators
+    // (scale-d 0 on the first step) and promotes them below.
+    Value tileAcc = s.blockScaled ? zero : acc;
     Value rowOffset = arith::MulIOp::create(b, toI64(group), c64(64 * kRowBytes));
     Value pAddr = arith::AddIOp::create(b, stageAddr(stage, 0), rowOffset);
     Value qAddr = stageAddr(stage, kTileBytes);
@@ -282,16 +310,39 @@ KernelLaunch mlir::effc::buildWgmmaGemmKernel(OpBuilder &builder, Location loc,
           b, arith::AddIOp::create(b, pAddr, c64(ks * kStepBytes)));
       Value descQ = matrixDescriptor(
           b, arith::AddIOp::create(b, qAddr, c64(ks * kStepBytes)));
-      acc = NVVM::WgmmaMmaAsyncOp::create(
-          b, accTy, acc, descP, descQ,
+      tileAcc = NVVM::WgmmaMmaAsyncOp::create(
+          b, accTy, tileAcc, descP, descQ,
           NVVM::MMAShapeAttr::get(ctx, 64, kTileN, kStepBytes / eltBytes),
           type, type, integer ? NVVM::WGMMATypes::s32 : NVVM::WGMMATypes::f32,
-          NVVM::WGMMAScaleOut::one, NVVM::WGMMAScaleIn::one,
+          s.blockScaled && ks == 0 ? NVVM::WGMMAScaleOut::zero
+                                   : NVVM::WGMMAScaleOut::one,
+          NVVM::WGMMAScaleIn::one,
           NVVM::WGMMAScaleIn::one, NVVM::MMALayout::row,
           NVVM::MMALayout::col, /*satfinite=*/NVVM::MMAIntOverflowAttr());
     }
     NVVM::WgmmaGroupSyncAlignedOp::create(b);
     NVVM::WgmmaWaitGroupSyncOp::create(b, uint64_t(0));
+    if (s.blockScaled) {
+      // DeepSeek-V3 promotion, per 128-wide K block: acc += tile *
+      // xs[row][kb] * ws[column block][kb] in f32. A thread's accumulators
+      // cover two rows (lane / 4 and 8 below it).
+      Value wsv = memref::LoadOp::create(
+          b, ws, ValueRange{im.div(n0, s.scaleBlockC), kt});
+      Value sc[2];
+      for (int64_t half = 0; half < 2; ++half) {
+        Value row = im.min(im.add(rowBase, half * 8), R - 1);
+        sc[half] = arith::MulFOp::create(
+            b, memref::LoadOp::create(b, xs, ValueRange{row, kt}), wsv);
+      }
+      for (int64_t v = 0; v < kTileN / 2; ++v) {
+        Value part = LLVM::ExtractValueOp::create(b, tileAcc, v);
+        Value old = LLVM::ExtractValueOp::create(b, acc, v);
+        acc = LLVM::InsertValueOp::create(
+            b, acc, math::FmaOp::create(b, part, sc[(v / 2) % 2], old), v);
+      }
+    } else {
+      acc = tileAcc;
+    }
     // Both warpgroups are done with this stage before the leader refills
     // it with the tile kStages ahead.
     gpu::BarrierOp::create(b);
@@ -304,8 +355,6 @@ KernelLaunch mlir::effc::buildWgmmaGemmKernel(OpBuilder &builder, Location loc,
   // + 8 * ((v / 2) % 2) of its warpgroup's 64 rows and column 8 * (v / 4)
   // + 2 * (lane % 4) + v % 2 (the wgmma D fragment layout).
   bool guarded = R % kTileM || C % kTileN;
-  Value rowBase = im.add(im.add(m0, im.mul(group, 64)),
-                         im.add(im.mul(warp, 16), im.div(lane, 4)));
   Value colBase = im.add(n0, im.mul(im.rem(lane, 4), 2));
   for (int64_t v = 0; v < kTileN / 2; ++v) {
     Value r = im.add(rowBase, ((v / 2) % 2) * 8);

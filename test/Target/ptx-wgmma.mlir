@@ -1,5 +1,5 @@
-// Tests the sm_90a GEMM: with chip=sm_90a, f16, bf16 and int8 GEMMs of at
-// least one 128 x 128 tile run on warpgroup MMAs (wgmma.mma_async m64n128)
+// Tests the sm_90a GEMM: with chip=sm_90a, f16, bf16, int8 and block-scaled
+// fp8 GEMMs of at least one 128 x 128 tile run on warpgroup MMAs (wgmma.mma_async m64n128)
 // fed by TMA (cp.async.bulk.tensor into 128B-swizzled shared memory,
 // completing on mbarriers), and ptxas assembles them for sm_90a. The host
 // side encodes one tensor map per operand and launches with the ring's
@@ -54,6 +54,11 @@
 // CHECK-LABEL: .entry linear_3(
 // CHECK-NOT: wgmma
 // CHECK: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// fp8 with DeepSeek-V3 block scales: each K tile of 128 starts from zero
+// (scale-d false) and is promoted into the f32 sums with its scales.
+// CHECK-LABEL: .entry block_scaled_linear_fp8_wgmma_4(
+// CHECK: wgmma.mma_async.sync.aligned.m64n128k32.f32.e4m3.e4m3
+// CHECK: fma.rn.f32
 
 // SM90: .target sm_90
 // SM90-NOT: wgmma
@@ -87,4 +92,10 @@ func.func @int8(%x: tensor<256x512xi8>) -> tensor<256x128xf32> {
 func.func @small(%x: tensor<32x512xf16>, %w: tensor<384x512xf16>) -> tensor<32x384xf16> {
   %y = effc.linear %x, %w : tensor<32x512xf16>, tensor<384x512xf16> -> tensor<32x384xf16>
   return %y : tensor<32x384xf16>
+}
+
+func.func @fp8(%xq: tensor<256x512xf8E4M3FN>, %xs: tensor<256x4xf32>, %wq: tensor<256x512xf8E4M3FN>, %ws: tensor<2x4xf32>) -> tensor<256x256xbf16> {
+  %y = effc.block_scaled_linear %xq, %xs, %wq, %ws {block = array<i64: 128, 128>}
+      : tensor<256x512xf8E4M3FN>, tensor<256x4xf32>, tensor<256x512xf8E4M3FN>, tensor<2x4xf32> -> tensor<256x256xbf16>
+  return %y : tensor<256x256xbf16>
 }

@@ -7,7 +7,8 @@
 Cases: gemm_f16 (bias + relu), sparse_f16 (2:4 constant weight),
 attention_f16 (causal, GQA), int8 (requantized, bit-exact); and, sized for
 the sm_90a wgmma/TMA kernel (at least one 128 x 128 tile, ragged edges),
-wgmma_f16 (bias + relu), wgmma_bf16 and wgmma_int8 (bit-exact). The
+wgmma_f16 (bias + relu), wgmma_bf16, wgmma_int8 (bit-exact) and
+wgmma_fp8 (DeepSeek-V3 block scales: 1x128 input, 128x128 weight). The
 expected values are computed here in NumPy, independently of effc.
 """
 import os
@@ -72,6 +73,30 @@ def gen(case, d):
   %y = effc.linear %x, %w : tensor<{m}x{k}xbf16>, tensor<{n}x{k}xbf16> -> tensor<{m}x{n}xbf16>"""
         sig = f"%x: tensor<{m}x{k}xbf16>) -> tensor<{m}x{n}xbf16>"
         inputs, expected = [xb], to_bf16_bits(y)
+        with open(os.path.join(d, "dtype"), "w") as f:
+            f.write("bf16")
+    elif case == "wgmma_fp8":
+        m, n, k, blk = 256, 256, 512, 128
+        kb = k // blk
+        # Values e4m3 holds exactly, so the constants need no rounding.
+        vals = np.array([0, 0.5, -0.5, 1, -1, 1.5, -1.5, 2, -2], np.float32)
+        x = rng.choice(vals, (m, k))
+        w = rng.choice(vals, (n, k))
+        xs = rng.uniform(0.5, 2, (m, kb)).astype(np.float32)
+        ws = rng.uniform(0.5, 2, (n // blk, kb)).astype(np.float32)
+        y = np.zeros((m, n), np.float64)
+        for b in range(kb):
+            part = x[:, b * blk:(b + 1) * blk] @ w[:, b * blk:(b + 1) * blk].T
+            y += part * xs[:, b:b + 1] * np.repeat(ws[:, b], blk)[None, :]
+        f8 = "f8E4M3FN"
+        body = f"""
+  %xq = arith.constant {mlir_dense(x, f8)}
+  %wq = arith.constant {mlir_dense(w, f8)}
+  %ws = arith.constant {mlir_dense(ws, 'f32')}
+  %y = effc.block_scaled_linear %xq, %x, %wq, %ws {{block = array<i64: {blk}, {blk}>}}
+      : tensor<{m}x{k}x{f8}>, tensor<{m}x{kb}xf32>, tensor<{n}x{k}x{f8}>, tensor<{n // blk}x{kb}xf32> -> tensor<{m}x{n}xbf16>"""
+        sig = f"%x: tensor<{m}x{kb}xf32>) -> tensor<{m}x{n}xbf16>"
+        inputs, expected = [xs], to_bf16_bits(y.astype(np.float32))
         with open(os.path.join(d, "dtype"), "w") as f:
             f.write("bf16")
     elif case == "attention_f16":
