@@ -110,6 +110,11 @@ struct KernelLaunch {
   int64_t sharedBytes = 0;
 };
 
+/// Appends the types of the epilogue kernel arguments of `spec` (bias,
+/// then multiplier and shift, or scale), each a memref of `channels`.
+void appendEpilogueArgTypes(Builder &b, const GemmSpec &spec,
+                            int64_t channels, SmallVectorImpl<Type> &types);
+
 /// The element type of an MMA operand of `kind`.
 Type getMmaElementType(MLIRContext *ctx, MmaKind kind);
 

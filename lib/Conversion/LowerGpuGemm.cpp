@@ -192,6 +192,22 @@ Value mlir::effc::buildGemmEpilogue(ImplicitLocOpBuilder &b, const GemmSpec &s,
   llvm_unreachable("epilogue");
 }
 
+void mlir::effc::appendEpilogueArgTypes(Builder &b, const GemmSpec &s,
+                                        int64_t channels,
+                                        SmallVectorImpl<Type> &types) {
+  auto vec = [&](Type t) { types.push_back(MemRefType::get({channels}, t)); };
+  if (s.epilogue != GemmEpilogue::Float)
+    vec(b.getI32Type());
+  else if (s.biasType)
+    vec(s.biasType);
+  if (s.epilogue == GemmEpilogue::Requant) {
+    vec(b.getI32Type());
+    vec(b.getI32Type());
+  } else if (s.epilogue == GemmEpilogue::Dequant) {
+    vec(b.getF32Type());
+  }
+}
+
 void mlir::effc::alignWorkgroupBuffers(gpu::GPUFuncOp func) {
   // cp.async and vector loads need 16-byte aligned shared tiles.
   OpBuilder b(func.getContext());
@@ -252,17 +268,7 @@ KernelLaunch mlir::effc::buildGemmKernel(OpBuilder &builder, Location loc,
         {(C + s.scaleBlockC - 1) / s.scaleBlockC, kb}, b.getF32Type()));
   }
   int64_t channels = s.transposeOut ? R : C;
-  bool integerEpilogue = s.epilogue != GemmEpilogue::Float;
-  if (integerEpilogue)
-    argTypes.push_back(MemRefType::get({channels}, b.getI32Type()));
-  else if (s.biasType)
-    argTypes.push_back(MemRefType::get({channels}, s.biasType));
-  if (s.epilogue == GemmEpilogue::Requant) {
-    argTypes.push_back(MemRefType::get({channels}, b.getI32Type()));
-    argTypes.push_back(MemRefType::get({channels}, b.getI32Type()));
-  } else if (s.epilogue == GemmEpilogue::Dequant) {
-    argTypes.push_back(MemRefType::get({channels}, b.getF32Type()));
-  }
+  appendEpilogueArgTypes(b, s, channels, argTypes);
   argTypes.push_back(MemRefType::get(
       s.transposeOut ? ArrayRef<int64_t>{C, R} : ArrayRef<int64_t>{R, C},
       s.outType));

@@ -161,17 +161,7 @@ KernelLaunch mlir::effc::buildWgmmaGemmKernel(OpBuilder &builder, Location loc,
     argTypes.push_back(MemRefType::get(
         {(C + s.scaleBlockC - 1) / s.scaleBlockC, numKTiles}, b.getF32Type()));
   }
-  bool integerEpilogue = s.epilogue != GemmEpilogue::Float;
-  if (integerEpilogue)
-    argTypes.push_back(MemRefType::get({C}, i32));
-  else if (s.biasType)
-    argTypes.push_back(MemRefType::get({C}, s.biasType));
-  if (s.epilogue == GemmEpilogue::Requant) {
-    argTypes.push_back(MemRefType::get({C}, i32));
-    argTypes.push_back(MemRefType::get({C}, i32));
-  } else if (s.epilogue == GemmEpilogue::Dequant) {
-    argTypes.push_back(MemRefType::get({C}, b.getF32Type()));
-  }
+  appendEpilogueArgTypes(b, s, C, argTypes);
   argTypes.push_back(MemRefType::get({R, C}, s.outType));
 
   auto func = gpu::GPUFuncOp::create(b, name, b.getFunctionType(argTypes, {}));
