@@ -26,6 +26,7 @@
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -263,19 +264,37 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
 
   gpu::GPUModuleOp kernels;
   int64_t counter = 0;
-  /// fp8 mma.sync needs PTX ISA 8.4; everything else assembles as 8.0,
-  /// which older drivers can still JIT.
+  /// fp8 mma.sync needs PTX ISA 8.4; everything else assembles as the
+  /// chip's oldest ISA (8.0 up to sm_90a), which older drivers can still
+  /// JIT.
   bool needsPtx84 = false;
 
-  int smVersion() const {
-    StringRef c = chip;
-    unsigned v = 0;
-    if (!c.consume_front("sm_"))
-      return 0;
-    c.consume_back("a");
-    if (c.getAsInteger(10, v))
-      return 0;
-    return v;
+  /// The compute capability of `chip` (80 for sm_80, 90 for sm_90a), or 0
+  /// for a chip effc does not target.
+  int smVersion() const { return getChipInfo().first; }
+
+  /// {compute capability, the oldest PTX ISA (x10) that names the chip}
+  /// for the chips the NVPTX backend and ptxas know and whose tensor cores
+  /// run these kernels (mma.sync exists on all of them); {0, 0} otherwise.
+  std::pair<int, int> getChipInfo() const {
+    return llvm::StringSwitch<std::pair<int, int>>(chip)
+        .Case("sm_80", {80, 80})
+        .Case("sm_86", {86, 80})
+        .Case("sm_87", {87, 80})
+        .Case("sm_89", {89, 80})
+        .Case("sm_90", {90, 80})
+        .Case("sm_90a", {90, 80})
+        .Case("sm_100", {100, 86})
+        .Case("sm_101", {101, 86})
+        .Case("sm_103", {103, 88})
+        .Case("sm_120", {120, 87})
+        .Case("sm_121", {121, 88})
+        .Default({0, 0});
+  }
+
+  /// The PTX ISA the kernels need: the chip's, and 8.4 for e4m3 mma.sync.
+  int ptxVersion() const {
+    return std::max(getChipInfo().second, needsPtx84 ? 84 : 0);
   }
 
   /// wgmma and TMA are sm_90a features: PTX that uses them runs on Hopper
@@ -316,7 +335,7 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
                     UnitAttr::get(ctx));
     OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-    auto target = makeTarget("+ptx80");
+    auto target = makeTarget(("+ptx" + Twine(ptxVersion())).str());
     kernels = gpu::GPUModuleOp::create(b, module.getLoc(), "effc_kernels",
                                        b.getArrayAttr({target}));
     return kernels;
@@ -683,7 +702,8 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     if (sm < 80) {
       getOperation().emitError()
           << "effc-lower-gpu: unsupported chip '" << chip
-          << "' (expected sm_80 or later, e.g. sm_80, sm_90 or sm_90a)";
+          << "' (expected one of sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a, "
+             "sm_100, sm_101, sm_103, sm_120, sm_121)";
       return signalPassFailure();
     }
     SmallVector<Operation *> ops;
@@ -702,9 +722,9 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
           .Case([&](AttentionOp o) { return lowerAttention(o); })
           .Default([](Operation *) { return failure(); });
     }
-    if (kernels && needsPtx84)
-      kernels.setTargetsAttr(
-          ArrayAttr::get(&getContext(), {makeTarget("+ptx84")}));
+    if (kernels)
+      kernels.setTargetsAttr(ArrayAttr::get(
+          &getContext(), {makeTarget(("+ptx" + Twine(ptxVersion())).str())}));
   }
 };
 

@@ -29,7 +29,8 @@ using namespace mlir::effc;
 static llvm::cl::opt<std::string>
     ptxChip("effc-gpu-chip",
             llvm::cl::desc("GPU for --effc-to-ptx / --effc-to-cubin when the "
-                           "input has no kernels yet (sm_80, sm_90)"),
+                           "input has no kernels yet (sm_80 ... sm_121, sm_90a "
+                           "for the wgmma/TMA GEMM)"),
             llvm::cl::init("sm_90"));
 
 LogicalResult mlir::effc::compileGpuModules(ModuleOp module, StringRef chip,

@@ -226,8 +226,9 @@ def LowerGpuPass : Pass<"effc-lower-gpu", "ModuleOp"> {
   }];
   let options = [
     Option<"chip", "chip", "std::string", /*default=*/"\"sm_90\"",
-           "Target GPU: sm_80, sm_90 (fp8 needs sm_90) or sm_90a (adds the "
-           "wgmma/TMA GEMM)">,
+           "Target GPU: sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a (adds the "
+           "wgmma/TMA GEMM), sm_100, sm_101, sm_103, sm_120, sm_121; fp8 "
+           "needs sm_89 or later">,
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::nvgpu::NVGPUDialect",

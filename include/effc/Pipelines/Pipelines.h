@@ -39,7 +39,7 @@ void buildReferencePipeline(OpPassManager &pm);
 /// Options of `--effc-gpu-pipeline`.
 struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
   PassOptions::Option<std::string> chip{
-      *this, "chip", llvm::cl::desc("Target GPU: sm_80, sm_90 (portable mma.sync "
+      *this, "chip", llvm::cl::desc("Target GPU: sm_80 ... sm_121 (portable mma.sync "
                      "kernels) or sm_90a (Hopper only: wgmma fed by TMA)"),
       llvm::cl::init("sm_90")};
   PassOptions::Option<std::string> format{
