@@ -1,6 +1,7 @@
 // Tests that an upstream-IR f16 matmul goes through --effc-gpu-pipeline to
 // PTX with tensor-core mma.sync, cp.async staging and shared memory, and
-// that ptxas assembles the kernels for sm_90 and (lowered for sm_80) sm_80.
+// that ptxas assembles the kernels for sm_90 and (lowered for them) sm_80,
+// sm_100 and sm_120.
 
 // REQUIRES: ptxas
 // RUN: effc-opt %s --effc-gpu-pipeline="chip=sm_90" | effc-translate --effc-to-ptx > %t.ptx
@@ -9,6 +10,13 @@
 // RUN: effc-opt %s --effc-raise | effc-translate --effc-to-ptx --effc-gpu-chip=sm_80 > %t80.ptx
 // RUN: FileCheck %s --check-prefix=SM80 < %t80.ptx
 // RUN: %ptxas -arch=sm_80 %t80.ptx -o %t80.cubin
+// Blackwell chips get the PTX ISA that names them (8.6, 8.7).
+// RUN: effc-opt %s --effc-raise | effc-translate --effc-to-ptx --effc-gpu-chip=sm_100 > %t100.ptx
+// RUN: FileCheck %s --check-prefix=SM100 < %t100.ptx
+// RUN: %ptxas -arch=sm_100 %t100.ptx -o %t100.cubin
+// RUN: effc-opt %s --effc-raise | effc-translate --effc-to-ptx --effc-gpu-chip=sm_120 > %t120.ptx
+// RUN: FileCheck %s --check-prefix=SM120 < %t120.ptx
+// RUN: %ptxas -arch=sm_120 %t120.ptx -o %t120.cubin
 
 // CHECK: .target sm_90
 // CHECK: .entry linear_0(
@@ -18,6 +26,12 @@
 // CHECK: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // SM80: .target sm_80
 // SM80: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// SM100: .version 8.6
+// SM100: .target sm_100
+// SM100: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// SM120: .version 8.7
+// SM120: .target sm_120
+// SM120: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 func.func @matmul(%a: tensor<128x256xf16>, %b: tensor<256x192xf16>) -> tensor<128x192xf16> {
   %z = arith.constant 0.0 : f16
   %e = tensor.empty() : tensor<128x192xf16>
