@@ -49,8 +49,9 @@ constexpr llvm::StringLiteral kLaunchSharedAttr = "effc_gpu_shared_bytes";
 /// Argument attribute of a kernel's `!llvm.ptr` TMA tensor-map arguments:
 /// `{source = i, box = [rows, cols], swizzle = 128}`. The launch stub
 /// encodes the map (effcCudaTensorMap2D) over the device copy of its
-/// argument `source`, a 2-D row-major memref, and passes the map's device
-/// address in that argument's place.
+/// argument `source`, a 2-D row-major memref whose element type gives the
+/// map's data type, and passes the map's device address in that argument's
+/// place.
 constexpr llvm::StringLiteral kTensorMapArgAttr = "effc.tensor_map";
 
 /// Thread-block tile of every GEMM kernel: 64 x 64 outputs, four warps of
@@ -114,6 +115,9 @@ struct KernelLaunch {
 /// then multiplier and shift, or scale), each a memref of `channels`.
 void appendEpilogueArgTypes(Builder &b, const GemmSpec &spec,
                             int64_t channels, SmallVectorImpl<Type> &types);
+
+/// Bytes of one MMA operand element of `kind` (2 for f16/bf16, else 1).
+int64_t getMmaElementBytes(MmaKind kind);
 
 /// The element type of an MMA operand of `kind`.
 Type getMmaElementType(MLIRContext *ctx, MmaKind kind);

@@ -28,13 +28,9 @@ using namespace mlir::effc;
 
 namespace {
 
-int64_t bytesOf(MmaKind kind) {
-  return kind == MmaKind::F16 || kind == MmaKind::BF16 ? 2 : 1;
-}
-
 /// K consumed by one MMA instruction (logical K for sparse).
 int64_t mmaK(const GemmSpec &s) {
-  return s.sparse || bytesOf(s.kind) == 1 ? 32 : 16;
+  return s.sparse || getMmaElementBytes(s.kind) == 1 ? 32 : 16;
 }
 
 /// The MMA fragment shapes (per thread) of P, Q and the accumulators.
@@ -46,7 +42,7 @@ FragTypes fragTypes(MLIRContext *ctx, const GemmSpec &s) {
   Type elt = getMmaElementType(ctx, s.kind);
   Type acc = s.kind == MmaKind::I8 ? Type(IntegerType::get(ctx, 32))
                                    : Type(Float32Type::get(ctx));
-  int64_t perReg = 4 / bytesOf(s.kind);
+  int64_t perReg = 4 / getMmaElementBytes(s.kind);
   int64_t bRegs = s.sparse ? 4 : 2;
   return {VectorType::get({4, perReg}, elt), VectorType::get({bRegs, perReg}, elt),
           VectorType::get({2, 2}, acc)};
@@ -115,6 +111,10 @@ Value loadFragment(ImplicitLocOpBuilder &b, VectorType type, Value smem,
 }
 
 } // namespace
+
+int64_t mlir::effc::getMmaElementBytes(MmaKind kind) {
+  return kind == MmaKind::F16 || kind == MmaKind::BF16 ? 2 : 1;
+}
 
 Type mlir::effc::getMmaElementType(MLIRContext *ctx, MmaKind kind) {
   switch (kind) {
@@ -218,7 +218,7 @@ void mlir::effc::alignWorkgroupBuffers(gpu::GPUFuncOp func) {
 }
 
 std::string mlir::effc::checkGemmSpec(const GemmSpec &s) {
-  int64_t vec = 16 / bytesOf(s.kind);
+  int64_t vec = 16 / getMmaElementBytes(s.kind);
   if (s.rows <= 0 || s.cols <= 0 || s.depth <= 0)
     return "empty GEMM";
   if (s.sparse) {
@@ -249,7 +249,7 @@ KernelLaunch mlir::effc::buildGemmKernel(OpBuilder &builder, Location loc,
   Type elt = getMmaElementType(ctx, s.kind);
   FragTypes frag = fragTypes(ctx, s);
   const int64_t R = s.rows, C = s.cols, K = s.depth;
-  const int64_t vec = 16 / bytesOf(s.kind);
+  const int64_t vec = 16 / getMmaElementBytes(s.kind);
   const int64_t kStep = mmaK(s), tileK = 2 * kStep;
   const int64_t pK = s.sparse ? K / 2 : K, tileKP = s.sparse ? tileK / 2 : tileK;
   const int64_t numKTiles = (K + tileK - 1) / tileK;

@@ -51,6 +51,18 @@ func::FuncOp getTensorMapFn(ModuleOp module) {
   return fn;
 }
 
+/// The CUtensorMapDataType that moves elements of `type`: f16, bf16, and
+/// raw bytes for the 1-byte types (int8, fp8).
+std::optional<int32_t> getTensorMapDataType(Type type) {
+  if (type.isF16())
+    return 6; // CU_TENSOR_MAP_DATA_TYPE_FLOAT16
+  if (type.isBF16())
+    return 9; // CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
+  if (type.getIntOrFloatBitWidth() == 8)
+    return 0; // CU_TENSOR_MAP_DATA_TYPE_UINT8
+  return std::nullopt;
+}
+
 /// The tensor map of kernel argument `map` over `buffer` (a row-major 2-D
 /// device memref), or failure with a diagnostic.
 FailureOr<Value> encodeTensorMap(OpBuilder &b, Location loc, func::FuncOp stub,
@@ -58,13 +70,14 @@ FailureOr<Value> encodeTensorMap(OpBuilder &b, Location loc, func::FuncOp stub,
   auto type = dyn_cast<MemRefType>(buffer.getType());
   auto box = map.getAs<DenseI64ArrayAttr>("box");
   auto swizzle = map.getAs<IntegerAttr>("swizzle");
-  auto dataType = map.getAs<IntegerAttr>("data_type");
+  std::optional<int32_t> dataType =
+      type ? getTensorMapDataType(type.getElementType()) : std::nullopt;
   if (!type || type.getRank() != 2 || !type.hasStaticShape() ||
-      !type.getLayout().isIdentity() || !box || box.size() != 2 || !swizzle ||
-      !dataType)
+      !type.getLayout().isIdentity() || !dataType || !box ||
+      box.size() != 2 || !swizzle)
     return stub.emitError("TMA tensor map over an operand that is not a "
-                          "static row-major 2-D memref, or without box, "
-                          "swizzle and data_type");
+                          "static row-major 2-D memref of f16, bf16 or "
+                          "8-bit elements, or without box and swizzle");
   auto i32 = [&](int64_t v) {
     return arith::ConstantIntOp::create(b, loc, v, 32).getResult();
   };
@@ -80,7 +93,7 @@ FailureOr<Value> encodeTensorMap(OpBuilder &b, Location loc, func::FuncOp stub,
   func::FuncOp fn = getTensorMapFn(stub->getParentOfType<ModuleOp>());
   return func::CallOp::create(
              b, loc, fn,
-             ValueRange{address, i32(dataType.getInt()),
+             ValueRange{address, i32(*dataType),
                         i64(type.getDimSize(0)), i64(type.getDimSize(1)),
                         i64(rowBytes), i32(box[0]), i32(box[1]),
                         i32(swizzle.getInt())})

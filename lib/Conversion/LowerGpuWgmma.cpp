@@ -54,24 +54,6 @@ constexpr int64_t kTileBytes = kTileM * kRowBytes; // per operand
 constexpr int64_t kStageBytes = 2 * kTileBytes;
 constexpr int64_t kSharedAlign = 1024;
 
-int64_t elementBytes(MmaKind kind) {
-  return kind == MmaKind::F16 || kind == MmaKind::BF16 ? 2 : 1;
-}
-
-/// The CUtensorMapDataType of the operands: int8 moves as raw bytes.
-int32_t tensorMapDataType(MmaKind kind) {
-  switch (kind) {
-  case MmaKind::F16:
-    return 6; // CU_TENSOR_MAP_DATA_TYPE_FLOAT16
-  case MmaKind::BF16:
-    return 9; // CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
-  case MmaKind::I8:
-  case MmaKind::F8E4M3:
-    return 0; // CU_TENSOR_MAP_DATA_TYPE_UINT8
-  }
-  llvm_unreachable("mma kind");
-}
-
 NVVM::WGMMATypes wgmmaType(MmaKind kind) {
   switch (kind) {
   case MmaKind::F16:
@@ -125,7 +107,7 @@ std::string mlir::effc::checkWgmmaSpec(const GemmSpec &s) {
   }
   if (s.rows < kTileM || s.cols < kTileN)
     return "the wgmma kernel needs at least one 128 x 128 output tile";
-  if ((s.depth * elementBytes(s.kind)) % 16)
+  if ((s.depth * getMmaElementBytes(s.kind)) % 16)
     return "TMA needs K rows of a multiple of 16 bytes";
   return "";
 }
@@ -146,7 +128,7 @@ KernelLaunch mlir::effc::buildWgmmaGemmKernel(OpBuilder &builder, Location loc,
   auto clusterPtrTy = LLVM::LLVMPointerType::get(ctx, /*addressSpace=*/7);
 
   const int64_t R = s.rows, C = s.cols, K = s.depth;
-  const int64_t eltBytes = elementBytes(s.kind);
+  const int64_t eltBytes = getMmaElementBytes(s.kind);
   const int64_t tileK = kRowBytes / eltBytes;
   const int64_t numKTiles = (K + tileK - 1) / tileK;
   const bool integer = s.kind == MmaKind::I8;
@@ -172,9 +154,7 @@ KernelLaunch mlir::effc::buildWgmmaGemmKernel(OpBuilder &builder, Location loc,
         b.getDictionaryAttr(
             {b.getNamedAttr("source", b.getI64IntegerAttr(operand)),
              b.getNamedAttr("box", b.getDenseI64ArrayAttr({kTileM, tileK})),
-             b.getNamedAttr("swizzle", b.getI64IntegerAttr(kRowBytes)),
-             b.getNamedAttr("data_type",
-                            b.getI32IntegerAttr(tensorMapDataType(s.kind)))}));
+             b.getNamedAttr("swizzle", b.getI64IntegerAttr(kRowBytes))}));
   Block &entry = func.getBody().front();
   b.setInsertionPointToStart(&entry);
 
