@@ -47,6 +47,8 @@ def _has_python_module(name):
     except Exception:
         return False
 
+if config.effc_enable_gpu:
+    config.available_features.add("effc-gpu")
 if _has_python_module("numpy"):
     config.available_features.add("numpy")
 _ptxas = shutil.which("ptxas") or (

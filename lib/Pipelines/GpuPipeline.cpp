@@ -6,8 +6,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "effc/Conversion/CpuTarget.h"
-#include "effc/Conversion/Passes.h"
+#include "effc/Conversion/CPU/CpuTarget.h"
+#include "effc/Conversion/GPU/Passes.h"
+#include "effc/Conversion/Reference/Passes.h"
 #include "effc/Pipelines/Pipelines.h"
 #include "effc/Transforms/Passes.h"
 
@@ -43,8 +44,8 @@ void mlir::effc::buildGpuPipeline(OpPassManager &pm,
   // Host: device allocations, copies and launches become mgpu* calls.
   parseBuiltinPipeline(pm, "gpu-to-llvm");
   addCpuLLVMLowering(pm);
-  parseBuiltinPipeline(pm, "gpu-module-to-binary{format=" +
-                               options.format.getValue() + "}");
+  parseBuiltinPipeline(
+      pm, "gpu-module-to-binary{format=" + options.format.getValue() + "}");
 }
 
 void mlir::effc::registerGpuPipeline() {

@@ -1,6 +1,6 @@
 //===- HlsPipeline.cpp - the FPGA (HLS) pipeline ----------------*- C++ -*-===//
 
-#include "effc/Conversion/Passes.h"
+#include "effc/Conversion/HLS/Passes.h"
 #include "effc/Pipelines/Pipelines.h"
 
 #include "mlir/Pass/PassRegistry.h"

@@ -2,8 +2,10 @@
 
 #include "effc/Pipelines/Pipelines.h"
 
-#include "effc/Conversion/CpuTarget.h"
-#include "effc/Conversion/Passes.h"
+#include "effc/Config.h"
+#include "effc/Conversion/CPU/CpuTarget.h"
+#include "effc/Conversion/CPU/Passes.h"
+#include "effc/Conversion/Reference/Passes.h"
 #include "effc/Transforms/Passes.h"
 
 #include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
@@ -54,8 +56,8 @@ void mlir::effc::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createLowerCpuPass(lowerOptions));
 }
 
-void mlir::effc::buildCompressPipeline(
-    OpPassManager &pm, const CompressPipelineOptions &options) {
+void mlir::effc::buildCompressPipeline(OpPassManager &pm,
+                                       const CompressPipelineOptions &options) {
   bool quantize = options.weights != "f32";
   if (options.method != "none") {
     PrunePassOptions prune;
@@ -112,6 +114,8 @@ void mlir::effc::registerPipelines() {
       "Lower through --effc-lower-reference and plain loops to the llvm "
       "dialect (the numerical reference)",
       buildReferencePipeline);
+#if EFFC_ENABLE_GPU
   registerGpuPipeline();
+#endif
   registerHlsPipeline();
 }

@@ -3,15 +3,13 @@
 #include "effc/Target/LLVMIR.h"
 
 #include "effc/Dialect/EffcDialect.h"
+#include "effc/InitAll.h"
 #include "effc/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -27,7 +25,8 @@ using namespace mlir::effc;
 static bool isLLVMDialectOnly(ModuleOp module) {
   bool only = true;
   module.walk([&](Operation *op) {
-    if (op != module.getOperation() && !isa<LLVM::LLVMDialect>(op->getDialect()))
+    if (op != module.getOperation() &&
+        !isa<LLVM::LLVMDialect>(op->getDialect()))
       only = false;
   });
   return only;
@@ -40,7 +39,8 @@ createTargetMachine(llvm::Module &module, std::string &error) {
   llvm::Triple triple(module.getTargetTriple());
   if (triple.str().empty())
     triple = llvm::Triple(llvm::sys::getDefaultTargetTriple());
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return nullptr;
   // The CPU and features are per function (set by effc-lower-cpu); the
@@ -104,13 +104,6 @@ LogicalResult mlir::effc::emitObjectFile(llvm::Module &module,
   return success();
 }
 
-void mlir::effc::registerTranslationDialects(DialectRegistry &registry) {
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registerAllToLLVMIRTranslations(registry);
-  registry.insert<EffcDialect>();
-}
-
 void mlir::effc::registerLLVMIRTranslations() {
   TranslateFromMLIRRegistration toLLVMIR(
       "effc-to-llvmir",
@@ -124,7 +117,7 @@ void mlir::effc::registerLLVMIRTranslations() {
         llvmModule->print(os, nullptr);
         return success();
       },
-      registerTranslationDialects);
+      registerAllDialects);
   TranslateFromMLIRRegistration toObject(
       "effc-to-object",
       "Lower, translate and compile to a native object file (for the CPU "
@@ -141,5 +134,5 @@ void mlir::effc::registerLLVMIRTranslations() {
         os << buffer;
         return success();
       },
-      registerTranslationDialects);
+      registerAllDialects);
 }

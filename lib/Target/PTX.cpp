@@ -10,16 +10,14 @@
 #include "effc/Target/PTX.h"
 #include "effc/Target/LLVMIR.h"
 
-#include "effc/Conversion/Passes.h"
+#include "effc/Conversion/CPU/CpuTarget.h"
+#include "effc/Conversion/GPU/Passes.h"
 #include "effc/Dialect/EffcDialect.h"
+#include "effc/InitAll.h"
 #include "effc/Pipelines/Pipelines.h"
-#include "effc/Conversion/CpuTarget.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/CommandLine.h"
 
@@ -43,7 +41,8 @@ LogicalResult mlir::effc::compileGpuModules(ModuleOp module, StringRef chip,
     pm.addPass(createLowerGpuPass(options));
   }
   addGpuDeviceLowering(pm);
-  parseBuiltinPipeline(pm, ("gpu-module-to-binary{format=" + format + "}").str());
+  parseBuiltinPipeline(pm,
+                       ("gpu-module-to-binary{format=" + format + "}").str());
   if (failed(pm.run(module)))
     return failure();
   if (module.getOps<gpu::BinaryOp>().empty())
@@ -94,7 +93,7 @@ void mlir::effc::registerPTXTranslations() {
           return failure();
         return emitObjects(module, os, /*assembly=*/true);
       },
-      registerTranslationDialects);
+      registerAllDialects);
   TranslateFromMLIRRegistration toCubin(
       "effc-to-cubin",
       "Compile the GPU kernels to a cubin with ptxas (one kernel module)",
@@ -107,5 +106,5 @@ void mlir::effc::registerPTXTranslations() {
                  << llvm::range_size(module.getOps<gpu::BinaryOp>());
         return emitObjects(module, os, /*assembly=*/false);
       },
-      registerTranslationDialects);
+      registerAllDialects);
 }

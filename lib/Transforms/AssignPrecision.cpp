@@ -8,10 +8,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "effc/Dialect/EffcOps.h"
+#include "effc/Support/WeightData.h"
 #include "effc/Transforms/Calibration.h"
 #include "effc/Transforms/Passes.h"
 #include "effc/Transforms/QuantMath.h"
-#include "effc/Transforms/WeightData.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
@@ -86,9 +86,8 @@ struct AssignPrecisionPass
   using Base::Base;
 
   /// Checks that `g` / group size fit `info`'s op; an error on it if not.
-  LogicalResult checkGranularity(const OpInfo &info, Precision p,
-                                 Granularity g, int64_t groupSize,
-                                 bool report) {
+  LogicalResult checkGranularity(const OpInfo &info, Precision p, Granularity g,
+                                 int64_t groupSize, bool report) {
     auto fail = [&](const Twine &msg) {
       if (report)
         info.op->emitError() << msg;
@@ -106,13 +105,12 @@ struct AssignPrecisionPass
       return fail(Twine("granularity '") + stringifyGranularity(g) +
                   "' needs an effc.linear with a [N, K] weight; quantize "
                   "convolutions per tensor or per channel");
-    if (conv && p == Precision::f8e4m3 &&
-        activations == "f8e4m3")
+    if (conv && p == Precision::f8e4m3 && activations == "f8e4m3")
       return fail("fp8 activations need an effc.linear (block-scaled); "
                   "quantize this convolution's weights only");
     if (g == Granularity::group && info.k % groupSize != 0)
-      return fail("group-size " + Twine(groupSize) + " does not divide K = " +
-                  Twine(info.k));
+      return fail("group-size " + Twine(groupSize) +
+                  " does not divide K = " + Twine(info.k));
     if (g == Granularity::block &&
         (info.k % groupSize != 0 || info.n % groupSize != 0))
       return fail("block size " + Twine(groupSize) + " does not divide the [" +
@@ -150,12 +148,12 @@ struct AssignPrecisionPass
       params = int8Params(c.range->first, c.range->second);
       haveParams = true;
     }
-    int64_t tile = q.block.cols > 0 && !q.scales.empty() ? q.block.cols
-                                                         : info.k;
-    int64_t rows = info.stats && isa<LinearOp>(info.op) &&
-                           info.stats->rowLength == info.k
-                       ? info.stats->numRows()
-                       : 0;
+    int64_t tile =
+        q.block.cols > 0 && !q.scales.empty() ? q.block.cols : info.k;
+    int64_t rows =
+        info.stats && isa<LinearOp>(info.op) && info.stats->rowLength == info.k
+            ? info.stats->numRows()
+            : 0;
     // Keep the measurement cheap on large layers.
     while (rows > 1 && double(rows) * numel > 6.4e7)
       rows /= 2;
@@ -226,7 +224,8 @@ struct AssignPrecisionPass
     if (wantA && (*wantA == Precision::i8) && wantW &&
         !isIntegerPrecision(*wantW))
       return fail("activations=i8 needs integer weights (i8 or i4), got "
-                  "weights=" + weights);
+                  "weights=" +
+                  weights);
     if (wantA && *wantA == Precision::f8e4m3 && wantW &&
         *wantW != Precision::f8e4m3)
       return fail("activations=f8e4m3 needs weights=f8e4m3");
@@ -270,7 +269,8 @@ struct AssignPrecisionPass
         info.stats = &it->second;
       else if (!stats.empty())
         op->emitWarning() << "effc-assign-precision: no calibration data "
-                             "for '" << key << "'";
+                             "for '"
+                          << key << "'";
       infos.push_back(std::move(info));
     });
     if (failedAny)
@@ -314,8 +314,8 @@ struct AssignPrecisionPass
         // auto also weighs groups of group-size along K against one scale
         // per channel: more scale bits, less error.
         if (isAuto && p != Precision::bf16 && g != Granularity::group &&
-            succeeded(checkGranularity(info, p, Granularity::group,
-                                       groupSize, /*report=*/false)) &&
+            succeeded(checkGranularity(info, p, Granularity::group, groupSize,
+                                       /*report=*/false)) &&
             groupSize < info.k)
           info.candidates.push_back(
               measure(info, p, ap, Granularity::group, groupSize, *method));
@@ -363,8 +363,8 @@ struct AssignPrecisionPass
         }
         if (!best)
           break;
-        total -= best->candidates[best->choice].bits -
-                 best->candidates[bestTo].bits;
+        total -=
+            best->candidates[best->choice].bits - best->candidates[bestTo].bits;
         best->choice = bestTo;
       }
       // A large step may overshoot: spend the slack again on the upgrades
@@ -390,14 +390,14 @@ struct AssignPrecisionPass
         }
         if (!best)
           break;
-        total += best->candidates[bestTo].bits -
-                 best->candidates[best->choice].bits;
+        total +=
+            best->candidates[bestTo].bits - best->candidates[best->choice].bits;
         best->choice = bestTo;
       }
-      mlir::emitRemark(loc) << "effc-assign-precision: auto plan uses "
-                           << formatNumber("%.3f", total / numel)
-                           << " bits per weight (budget "
-                           << formatNumber("%g", budgetBits) << ")";
+      mlir::emitRemark(loc)
+          << "effc-assign-precision: auto plan uses "
+          << formatNumber("%.3f", total / numel) << " bits per weight (budget "
+          << formatNumber("%g", budgetBits) << ")";
     }
 
     MLIRContext *ctx = &getContext();
@@ -413,9 +413,9 @@ struct AssignPrecisionPass
       }
       double sq = std::isinf(c.sqnr) ? (c.sqnr > 0 ? 999.0 : -999.0)
                                      : std::round(c.sqnr * 100) / 100;
-      auto plan = PrecisionPlanAttr::get(ctx, c.weights, c.activations,
-                                         c.granularity, c.groupSize, lo, hi,
-                                         b.getF64FloatAttr(sq));
+      auto plan =
+          PrecisionPlanAttr::get(ctx, c.weights, c.activations, c.granularity,
+                                 c.groupSize, lo, hi, b.getF64FloatAttr(sq));
       info.op->setAttr("effc.precision_plan", plan);
     }
   }

@@ -10,9 +10,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "effc/Dialect/EffcOps.h"
+#include "effc/Support/WeightData.h"
 #include "effc/Transforms/Passes.h"
 #include "effc/Transforms/Svd.h"
-#include "effc/Transforms/WeightData.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"

@@ -10,10 +10,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "effc/Dialect/EffcOps.h"
+#include "effc/Support/Npy.h"
+#include "effc/Support/WeightData.h"
 #include "effc/Transforms/Passes.h"
 #include "effc/Transforms/Sparsify.h"
-#include "effc/Transforms/WeightData.h"
-#include "effc/Runtime/Npy.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -301,10 +301,10 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
       if (act != Activation::none && act != Activation::relu &&
           act != Activation::clamp)
         return WalkResult::advance();
-      double lo = op.getClampMin() ? op.getClampMin()->convertToDouble()
-                                   : -HUGE_VAL;
-      double hi = op.getClampMax() ? op.getClampMax()->convertToDouble()
-                                   : HUGE_VAL;
+      double lo =
+          op.getClampMin() ? op.getClampMin()->convertToDouble() : -HUGE_VAL;
+      double hi =
+          op.getClampMax() ? op.getClampMax()->convertToDouble() : HUGE_VAL;
       Matrix y{x.rows, n, std::vector<double>(x.rows * n)};
       for (int64_t s = 0; s < x.rows; ++s)
         for (int64_t r = 0; r < n; ++r) {
@@ -433,8 +433,7 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
       return module.emitError() << "effc-prune: unknown criterion '"
                                 << criterion << "' (expected l1 or l2)";
     if (compress != "auto" && compress != "always" && compress != "never")
-      return module.emitError() << "effc-prune: unknown compress '"
-                                << compress
+      return module.emitError() << "effc-prune: unknown compress '" << compress
                                 << "' (expected auto, always or never)";
     if (scope != "tensor" && scope != "global")
       return module.emitError() << "effc-prune: unknown scope '" << scope
@@ -653,8 +652,8 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
   }
 
   /// Replaces operand `index` of `op` by a constant of `type` from `raw`.
-  static void setConstant(Operation *op, unsigned index,
-                          RankedTensorType type, ArrayRef<char> raw) {
+  static void setConstant(Operation *op, unsigned index, RankedTensorType type,
+                          ArrayRef<char> raw) {
     OpBuilder b(op);
     Operation *old = op->getOperand(index).getDefiningOp();
     auto cst = arith::ConstantOp::create(
@@ -666,9 +665,9 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
   }
 
   /// Keeps the `keep` entries of dim `dim` of a raw row-major tensor.
-  static std::vector<char> sliceDim(ArrayRef<char> raw,
-                                    ArrayRef<int64_t> shape, int64_t dim,
-                                    ArrayRef<int64_t> keep, unsigned bytes) {
+  static std::vector<char> sliceDim(ArrayRef<char> raw, ArrayRef<int64_t> shape,
+                                    int64_t dim, ArrayRef<int64_t> keep,
+                                    unsigned bytes) {
     int64_t outer = 1, inner = bytes;
     for (int64_t i = 0; i < dim; ++i)
       outer *= shape[i];
@@ -702,8 +701,8 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
       Operation *user = use.getOwner();
       if (isa<LinearOp>(user) && use.getOperandNumber() == 0) {
         auto wTy = cast<RankedTensorType>(user->getOperand(1).getType());
-        if (wTy.getRank() != 2 || !matchPattern(user->getOperand(1),
-                                                m_Constant()))
+        if (wTy.getRank() != 2 ||
+            !matchPattern(user->getOperand(1), m_Constant()))
           return user->emitOpError()
                  << "prune: cannot shrink the input channels of this op "
                     "(its weight must be a constant [N, K]) after removing "
@@ -725,14 +724,15 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
       bool elementwiseOp =
           user->getNumResults() == 1 &&
           user->hasTrait<OpTrait::Elementwise>() &&
-          llvm::all_of(user->getOperands(), [&](Value o) {
-            return o == v || !isa<ShapedType>(o.getType());
-          }) &&
+          llvm::all_of(user->getOperands(),
+                       [&](Value o) {
+                         return o == v || !isa<ShapedType>(o.getType());
+                       }) &&
           user->getResult(0).getType() == v.getType();
       if (elementwiseOp) {
         if (elementwise.insert(user))
-          if (failed(followChannels(producer, user->getResult(0),
-                                    elementwise, consumers)))
+          if (failed(followChannels(producer, user->getResult(0), elementwise,
+                                    consumers)))
             return failure();
         continue;
       }
@@ -833,8 +833,8 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
     }
     auto plan = SparsityPlanAttr::get(
         ctx, PruneMethod::channel,
-        FloatAttr::get(Float64Type::get(ctx), double(count) / double(rows)),
-        0, 0, 0, 0);
+        FloatAttr::get(Float64Type::get(ctx), double(count) / double(rows)), 0,
+        0, 0, 0);
     op->setDiscardableAttr(EffcDialect::kSparsityPlanAttrName, plan);
     return success();
   }
@@ -894,8 +894,8 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
     RankedTensorType eTy = expand.getResultType();
     auto newE = withDim(eTy, eTy.getRank() - 2, heads);
     b.setInsertionPoint(expand);
-    Value e = tensor::ExpandShapeOp::create(
-        b, expand.getLoc(), newE, src, expand.getReassociationIndices());
+    Value e = tensor::ExpandShapeOp::create(b, expand.getLoc(), newE, src,
+                                            expand.getReassociationIndices());
     ArrayRef<int64_t> perm = transpose.getPermutation();
     SmallVector<int64_t> shape;
     for (int64_t d : perm)
@@ -935,15 +935,14 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
         return failure();
     // Output: transpose [.., S, H, Dv] -> collapse_shape [.., H * Dv] ->
     // the output projection's input.
-    auto outT = dyn_cast_or_null<linalg::TransposeOp>(
-        singleUser(att.getResult()));
-    auto collapse =
-        outT ? dyn_cast_or_null<tensor::CollapseShapeOp>(
-                   singleUser(outT.getResult()[0]))
-             : tensor::CollapseShapeOp();
-    auto outLinear = collapse ? dyn_cast_or_null<LinearOp>(
-                                    singleUser(collapse.getResult()))
-                              : LinearOp();
+    auto outT =
+        dyn_cast_or_null<linalg::TransposeOp>(singleUser(att.getResult()));
+    auto collapse = outT ? dyn_cast_or_null<tensor::CollapseShapeOp>(
+                               singleUser(outT.getResult()[0]))
+                         : tensor::CollapseShapeOp();
+    auto outLinear =
+        collapse ? dyn_cast_or_null<LinearOp>(singleUser(collapse.getResult()))
+                 : LinearOp();
     if (!outT || !collapse || !outLinear ||
         outLinear.getInput() != collapse.getResult() ||
         outT.getPermutation()[rank - 2] != hd ||
@@ -985,18 +984,17 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
 
     int64_t count = int64_t(std::nearbyint(fraction * double(heads)));
     if (count >= heads)
-      return att.emitOpError()
-             << "prune: head pruning with sparsity "
-             << formatNumber("%g", fraction) << " would remove all " << heads
-             << " heads";
+      return att.emitOpError() << "prune: head pruning with sparsity "
+                               << formatNumber("%g", fraction)
+                               << " would remove all " << heads << " heads";
     MLIRContext *ctx = att.getContext();
     auto recordPlan = [&] {
       att->setDiscardableAttr(
           EffcDialect::kSparsityPlanAttrName,
-          SparsityPlanAttr::get(ctx, PruneMethod::head,
-                                FloatAttr::get(Float64Type::get(ctx),
-                                               double(count) / heads),
-                                0, 0, 0, 0));
+          SparsityPlanAttr::get(
+              ctx, PruneMethod::head,
+              FloatAttr::get(Float64Type::get(ctx), double(count) / heads), 0,
+              0, 0, 0));
     };
     if (count == 0) {
       recordPlan();
@@ -1042,8 +1040,8 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
       auto outTy = in.linear.getType();
       in.linear.getResult().setType(
           withDim(outTy, outTy.getRank() - 1, rows.size()));
-      newOperands[i] = rebuildSplit(b, in.expand, in.transpose,
-                                    in.linear.getResult(), kept);
+      newOperands[i] =
+          rebuildSplit(b, in.expand, in.transpose, in.linear.getResult(), kept);
     }
     // The attention op on the kept heads.
     att->setOperand(0, newOperands[0]);
@@ -1061,16 +1059,15 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
     SmallVector<int64_t> tShape;
     for (int64_t d : perm)
       tShape.push_back(cast<RankedTensorType>(att.getType()).getDimSize(d));
-    Value init =
-        tensor::EmptyOp::create(b, outT.getLoc(), tShape, attTy.getElementType());
+    Value init = tensor::EmptyOp::create(b, outT.getLoc(), tShape,
+                                         attTy.getElementType());
     Value t = linalg::TransposeOp::create(b, outT.getLoc(), att.getResult(),
                                           init, b.getDenseI64ArrayAttr(perm))
                   .getResult()[0];
     auto cTy = collapse.getResultType();
     int64_t perOut = oCols / heads;
     Value c = tensor::CollapseShapeOp::create(
-        b, collapse.getLoc(),
-        withDim(cTy, cTy.getRank() - 1, kept * perOut), t,
+        b, collapse.getLoc(), withDim(cTy, cTy.getRank() - 1, kept * perOut), t,
         collapse.getReassociationIndices());
     outLinear->setOperand(0, c);
     collapse.erase();

@@ -1,7 +1,7 @@
 //===- QuantMath.cpp - host-side quantization arithmetic --------*- C++ -*-===//
 
 #include "effc/Transforms/QuantMath.h"
-#include "effc/Transforms/WeightData.h"
+#include "effc/Support/WeightData.h"
 
 #include <algorithm>
 #include <cmath>
@@ -43,39 +43,6 @@ bool mlir::effc::isIntegerPrecision(Precision p) {
   return p == Precision::i8 || p == Precision::i4;
 }
 
-uint8_t mlir::effc::encodeF8E4M3FN(double x) {
-  if (std::isnan(x))
-    return 0x7f;
-  uint8_t sign = std::signbit(x) ? 0x80 : 0;
-  double a = std::fabs(x);
-  if (a >= 448)
-    return sign | 0x7e;
-  // Subnormals: multiples of 2^-9 below 2^-6 (m == 8 is the smallest
-  // normal, whose code is 0x08 as well).
-  if (a < std::ldexp(1.0, -6))
-    return sign | uint8_t(std::nearbyint(std::ldexp(a, 9)));
-  int e;
-  double f = std::frexp(a, &e); // a = f * 2^e, f in [0.5, 1)
-  e -= 1;                       // a = (2f) * 2^e, 2f in [1, 2)
-  double mq = std::nearbyint((2 * f - 1) * 8);
-  if (mq == 8) {
-    mq = 0;
-    ++e;
-  }
-  int biased = e + 7;
-  if (biased > 15 || (biased == 15 && mq == 7))
-    return sign | 0x7e;
-  return sign | uint8_t(biased << 3) | uint8_t(mq);
-}
-
-double mlir::effc::decodeF8E4M3FN(uint8_t bits) {
-  if ((bits & 0x7f) == 0x7f)
-    return std::numeric_limits<double>::quiet_NaN();
-  int e = (bits >> 3) & 15, m = bits & 7;
-  double v = e == 0 ? std::ldexp(m, -9) : std::ldexp(1.0 + m / 8.0, e - 7);
-  return (bits & 0x80) ? -v : v;
-}
-
 ScaleBlock mlir::effc::getScaleBlock(Granularity g, int64_t groupSize,
                                      int64_t n, int64_t k) {
   switch (g) {
@@ -93,8 +60,7 @@ ScaleBlock mlir::effc::getScaleBlock(Granularity g, int64_t groupSize,
 
 QuantizedWeights mlir::effc::quantizeWeights(ArrayRef<double> w, int64_t n,
                                              int64_t k, Precision p,
-                                             Granularity g,
-                                             int64_t groupSize) {
+                                             Granularity g, int64_t groupSize) {
   QuantizedWeights out;
   out.dequantized.resize(n * k);
   if (p == Precision::f32) {
@@ -102,8 +68,8 @@ QuantizedWeights mlir::effc::quantizeWeights(ArrayRef<double> w, int64_t n,
     return out;
   }
   if (p == Precision::bf16 || p == Precision::f16) {
-    FloatFormat f = p == Precision::bf16 ? FloatFormat{2, 8, 7}
-                                         : FloatFormat{2, 5, 10};
+    FloatFormat f =
+        p == Precision::bf16 ? FloatFormat{2, 8, 7} : FloatFormat{2, 5, 10};
     for (int64_t i = 0; i < n * k; ++i)
       out.dequantized[i] = decodeHalf(encodeHalf(w[i], f), f);
     return out;
@@ -131,8 +97,8 @@ QuantizedWeights mlir::effc::quantizeWeights(ArrayRef<double> w, int64_t n,
             out.codes[i] = int8_t(code);
             out.dequantized[i] = decodeF8E4M3FN(code) * double(s);
           } else {
-            double q = std::clamp(std::nearbyint(w[i] / double(s)), -qmax,
-                                  qmax);
+            double q =
+                std::clamp(std::nearbyint(w[i] / double(s)), -qmax, qmax);
             out.codes[i] = int8_t(q);
             out.dequantized[i] = q * double(s);
           }
@@ -162,8 +128,8 @@ std::vector<double> mlir::effc::simulateActivations(ArrayRef<double> x,
   if (p == Precision::f32)
     return out;
   if (p == Precision::bf16 || p == Precision::f16) {
-    FloatFormat f = p == Precision::bf16 ? FloatFormat{2, 8, 7}
-                                         : FloatFormat{2, 5, 10};
+    FloatFormat f =
+        p == Precision::bf16 ? FloatFormat{2, 8, 7} : FloatFormat{2, 5, 10};
     for (double &v : out)
       v = decodeHalf(encodeHalf(v, f), f);
     return out;

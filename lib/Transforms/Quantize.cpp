@@ -7,12 +7,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "effc/Conversion/LinalgBuilders.h"
 #include "effc/Dialect/EffcOps.h"
+#include "effc/Support/LinalgBuilders.h"
+#include "effc/Support/WeightData.h"
 #include "effc/Transforms/Calibration.h"
 #include "effc/Transforms/Passes.h"
 #include "effc/Transforms/QuantMath.h"
-#include "effc/Transforms/WeightData.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -61,15 +61,15 @@ Value integerCodes(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                    ArrayRef<int8_t> codes, bool int4) {
   if (!int4) {
     auto type = RankedTensorType::get(shape, b.getI8Type());
-    return rawConstant(b, loc, type,
-                       ArrayRef<char>((const char *)codes.data(), codes.size()));
+    return rawConstant(
+        b, loc, type, ArrayRef<char>((const char *)codes.data(), codes.size()));
   }
   SmallVector<int64_t> packedShape(shape);
   packedShape.back() /= 2;
   std::vector<char> packed(codes.size() / 2);
   for (size_t i = 0; i < packed.size(); ++i)
-    packed[i] = char((uint8_t(codes[2 * i]) & 0xf) |
-                     (uint8_t(codes[2 * i + 1]) << 4));
+    packed[i] =
+        char((uint8_t(codes[2 * i]) & 0xf) | (uint8_t(codes[2 * i + 1]) << 4));
   Value bytes = rawConstant(
       b, loc, RankedTensorType::get(packedShape, b.getI8Type()), packed);
   return UnpackInt4Op::create(
@@ -166,7 +166,9 @@ struct OpQuantizer {
     return optFloat(op->getAttrOfType<FloatAttr>("clamp_max"));
   }
   Value input() { return op->getOperand(0); }
-  Value bias() { return op->getNumOperands() > 2 ? op->getOperand(2) : Value(); }
+  Value bias() {
+    return op->getNumOperands() > 2 ? op->getOperand(2) : Value();
+  }
   RankedTensorType resultType() {
     return cast<RankedTensorType>(op->getResult(0).getType());
   }
@@ -181,8 +183,7 @@ struct OpQuantizer {
     if (Value bv = bias()) {
       Attribute cst;
       auto type = cast<RankedTensorType>(bv.getType());
-      std::optional<FloatFormat> format =
-          getFloatFormat(type.getElementType());
+      std::optional<FloatFormat> format = getFloatFormat(type.getElementType());
       if (!format || !matchPattern(bv, m_Constant(&cst)))
         return failure();
       std::vector<char> raw = getRawBytes(cst, n, format->bytes);
@@ -246,8 +247,7 @@ struct OpQuantizer {
 
     if (wp == Precision::f8e4m3) {
       Value wq = rawConstant(
-          b, loc,
-          RankedTensorType::get({n, k}, b.getType<Float8E4M3FNType>()),
+          b, loc, RankedTensorType::get({n, k}, b.getType<Float8E4M3FNType>()),
           ArrayRef<char>((const char *)q.codes.data(), q.codes.size()));
       Value ws = f32Constant(b, loc, {n / blk.rows, k / blk.cols}, q.scales);
       if (ap == Precision::f8e4m3)
@@ -304,12 +304,11 @@ struct OpQuantizer {
   }
 
   LogicalResult halfWeights(Precision wp) {
-    Type halfTy = wp == Precision::bf16 ? (Type)b.getBF16Type()
-                                        : (Type)b.getF16Type();
+    Type halfTy =
+        wp == Precision::bf16 ? (Type)b.getBF16Type() : (Type)b.getF16Type();
     auto wTy = cast<RankedTensorType>(op->getOperand(1).getType());
     auto format = *getFloatFormat(halfTy);
-    Value half = rawConstant(b, loc, wTy.clone(halfTy),
-                             fromDouble(w, format));
+    Value half = rawConstant(b, loc, wTy.clone(halfTy), fromDouble(w, format));
     setWeight(arith::ExtFOp::create(b, loc, wTy, half));
     return success();
   }
@@ -336,8 +335,8 @@ struct OpQuantizer {
     bs->setAttr("effc.precision_plan", plan);
     copyName(bs);
     Value out = bs.getResult();
-    Value biasV = hasBias ? floatBias(biasVals, outTy.getElementType())
-                          : Value();
+    Value biasV =
+        hasBias ? floatBias(biasVals, outTy.getElementType()) : Value();
     out = buildBiasActivation(b, loc, out, biasV, outTy.getRank() - 1,
                               lin.getActivation(), clampMin(), clampMax());
     op->getResult(0).replaceAllUsesWith(out);
@@ -349,9 +348,9 @@ struct OpQuantizer {
   quant::UniformQuantizedType inputQuantType() {
     AffineParams p = int8Params(plan.getInputMin().getValueAsDouble(),
                                 plan.getInputMax().getValueAsDouble());
-    return quant::UniformQuantizedType::get(
-        quant::QuantizationFlags::Signed, b.getI8Type(), b.getF32Type(),
-        p.scale, p.zeroPoint, -128, 127);
+    return quant::UniformQuantizedType::get(quant::QuantizationFlags::Signed,
+                                            b.getI8Type(), b.getF32Type(),
+                                            p.scale, p.zeroPoint, -128, 127);
   }
 
   Value quantizeInput(quant::UniformQuantizedType xt) {
@@ -381,25 +380,24 @@ struct OpQuantizer {
     bool grouped = q.block.cols != k;
     if (grouped) {
       // Grouped scales give a float sum; bias and activation follow.
-      auto ql = QuantizedLinearOp::create(b, loc, outTy, xq, wq, Value(),
-                                          nullptr, nullptr, nullptr, nullptr,
-                                          nullptr);
+      auto ql =
+          QuantizedLinearOp::create(b, loc, outTy, xq, wq, Value(), nullptr,
+                                    nullptr, nullptr, nullptr, nullptr);
       ql->setAttr("effc.precision_plan", plan);
       copyName(ql);
-      Value biasV = hasBias ? floatBias(biasVals, outTy.getElementType())
-                            : Value();
+      Value biasV =
+          hasBias ? floatBias(biasVals, outTy.getElementType()) : Value();
       Value out = buildBiasActivation(b, loc, ql.getResult(), biasV,
-                                      outTy.getRank() - 1,
-                                      lin.getActivation(), clampMin(),
-                                      clampMax());
+                                      outTy.getRank() - 1, lin.getActivation(),
+                                      clampMin(), clampMax());
       op->getResult(0).replaceAllUsesWith(out);
       op->erase();
       return success();
     }
     Value biasV = hasBias ? int32Bias(biasVals, xt.getScale()) : Value();
     auto ql = QuantizedLinearOp::create(
-        b, loc, outTy, xq, wq, biasV, nullptr, nullptr,
-        lin.getActivationAttr(), lin.getClampMinAttr(), lin.getClampMaxAttr());
+        b, loc, outTy, xq, wq, biasV, nullptr, nullptr, lin.getActivationAttr(),
+        lin.getClampMinAttr(), lin.getClampMaxAttr());
     ql->setAttr("effc.precision_plan", plan);
     copyName(ql);
     op->getResult(0).replaceAllUsesWith(ql.getResult());
@@ -482,8 +480,7 @@ struct RemoveQdqPair : OpRewritePattern<quant::QuantizeCastOp> {
 /// per-tensor i8 type produces that type directly, requantized by a
 /// fixed-point multiplier and shift per output channel (the activation
 /// moves into the integer domain).
-template <typename OpTy>
-struct FoldRequantize : OpRewritePattern<OpTy> {
+template <typename OpTy> struct FoldRequantize : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
@@ -500,8 +497,8 @@ struct FoldRequantize : OpRewritePattern<OpTy> {
         cast<RankedTensorType>(op.getInput().getType()).getElementType());
     if (!yt || !xt || yt.getStorageTypeIntegralWidth() != 8 || !yt.isSigned())
       return failure();
-    Type wElt = cast<RankedTensorType>(op.getWeight().getType())
-                    .getElementType();
+    Type wElt =
+        cast<RankedTensorType>(op.getWeight().getType()).getElementType();
     SmallVector<double> ws;
     if (auto u = dyn_cast<quant::UniformQuantizedType>(wElt))
       ws.push_back(u.getScale());
@@ -545,8 +542,9 @@ struct FoldQdqLinear : OpRewritePattern<LinearOp> {
 
   static bool isSymmetricWeight(Type t) {
     auto q = dyn_cast<quant::QuantizedType>(t);
-    if (!q || !q.isSigned() || (q.getStorageTypeIntegralWidth() != 8 &&
-                                q.getStorageTypeIntegralWidth() != 4))
+    if (!q || !q.isSigned() ||
+        (q.getStorageTypeIntegralWidth() != 8 &&
+         q.getStorageTypeIntegralWidth() != 4))
       return false;
     if (auto u = dyn_cast<quant::UniformQuantizedType>(q))
       return u.getZeroPoint() == 0;
@@ -625,13 +623,15 @@ struct QuantizePass : effc::impl::QuantizePassBase<QuantizePass> {
     for (auto &[op, key] : work) {
       auto plan = op->getAttrOfType<PrecisionPlanAttr>("effc.precision_plan");
       auto it = stats.find(key);
-      OpQuantizer quantizer(op, plan, it == stats.end() ? nullptr : &it->second);
+      OpQuantizer quantizer(op, plan,
+                            it == stats.end() ? nullptr : &it->second);
       if (failed(quantizer.run(biasCorrection)))
         return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<RemoveQdqPair, FoldQdqLinear, FoldRequantize<QuantizedLinearOp>,
-                 FoldRequantize<QuantizedConv2DOp>>(&getContext());
+    patterns
+        .add<RemoveQdqPair, FoldQdqLinear, FoldRequantize<QuantizedLinearOp>,
+             FoldRequantize<QuantizedConv2DOp>>(&getContext());
     // No folding: it would widen the stored bf16 / f16 constants back to
     // f32 (arith.extf of a constant folds).
     GreedyRewriteConfig config;

@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "effc/Conversion/LinalgBuilders.h"
 #include "effc/Dialect/EffcOps.h"
+#include "effc/Support/LinalgBuilders.h"
 #include "effc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -85,8 +85,8 @@ Value permute(PatternRewriter &rewriter, Location loc, Value v,
       DenseElementsAttr t = permuteConstant(raw, perm);
       Type qt = getElementTypeOrSelf(dcast.getInput().getType());
       if (auto axis = dyn_cast<quant::UniformQuantizedPerAxisType>(qt)) {
-        int32_t newDim = llvm::find(perm, axis.getQuantizedDimension()) -
-                         perm.begin();
+        int32_t newDim =
+            llvm::find(perm, axis.getQuantizedDimension()) - perm.begin();
         qt = quant::UniformQuantizedPerAxisType::get(
             axis.getFlags(), axis.getStorageType(), axis.getExpressedType(),
             axis.getScales(), axis.getZeroPoints(), newDim,
@@ -99,8 +99,8 @@ Value permute(PatternRewriter &rewriter, Location loc, Value v,
       SmallVector<int64_t> shape;
       for (int64_t p : perm)
         shape.push_back(outTy.getDimSize(p));
-      return quant::DequantizeCastOp::create(rewriter, loc,
-                                             outTy.clone(shape), q);
+      return quant::DequantizeCastOp::create(rewriter, loc, outTy.clone(shape),
+                                             q);
     }
   }
   auto type = cast<RankedTensorType>(v.getType());
@@ -185,8 +185,8 @@ std::optional<MatmulLayout> classifyMaps(ArrayRef<AffineMap> maps,
 LogicalResult raiseMatmul(PatternRewriter &rewriter, Operation *op, Value a,
                           Value b, MatmulLayout layout, bool batched) {
   Location loc = op->getLoc();
-  SmallVector<int64_t> swap = batched ? SmallVector<int64_t>{0, 2, 1}
-                                      : SmallVector<int64_t>{1, 0};
+  SmallVector<int64_t> swap =
+      batched ? SmallVector<int64_t>{0, 2, 1} : SmallVector<int64_t>{1, 0};
   // The weight effc wants is [(B,) N, K].
   Value weight;
   if (layout.transB) {
@@ -202,11 +202,10 @@ LogicalResult raiseMatmul(PatternRewriter &rewriter, Operation *op, Value a,
   }
   Value input = layout.transA ? permute(rewriter, loc, a, swap) : a;
   auto resTy = cast<RankedTensorType>(op->getResult(0).getType());
-  rewriter.replaceOpWithNewOp<LinearOp>(op, resTy, input, weight, Value(),
-                                        ActivationAttr::get(
-                                            rewriter.getContext(),
-                                            Activation::none),
-                                        FloatAttr(), FloatAttr());
+  rewriter.replaceOpWithNewOp<LinearOp>(
+      op, resTy, input, weight, Value(),
+      ActivationAttr::get(rewriter.getContext(), Activation::none), FloatAttr(),
+      FloatAttr());
   return success();
 }
 
@@ -269,8 +268,8 @@ Value absorbPad(Value input, SmallVector<int64_t> &padding) {
   if (!padValue || !matchPattern(padValue, m_AnyZeroFloat()))
     return input;
   auto lo = pad.getStaticLow(), hi = pad.getStaticHigh();
-  if (lo.size() != 4 || lo[0] != 0 || lo[3] != 0 || hi[0] != 0 ||
-      hi[3] != 0 || llvm::any_of(lo, ShapedType::isDynamic) ||
+  if (lo.size() != 4 || lo[0] != 0 || lo[3] != 0 || hi[0] != 0 || hi[3] != 0 ||
+      llvm::any_of(lo, ShapedType::isDynamic) ||
       llvm::any_of(hi, ShapedType::isDynamic))
     return input;
   padding = {lo[1], hi[1], lo[2], hi[2]};
@@ -295,8 +294,8 @@ Value createConv(PatternRewriter &rewriter, Operation *op, Value input,
       rewriter.getDenseI64ArrayAttr(dilations),
       rewriter.getDenseI64ArrayAttr(padding),
       rewriter.getI64IntegerAttr(groups),
-      ActivationAttr::get(rewriter.getContext(), Activation::none),
-      FloatAttr(), FloatAttr());
+      ActivationAttr::get(rewriter.getContext(), Activation::none), FloatAttr(),
+      FloatAttr());
   return conv.getResult();
 }
 
@@ -306,8 +305,7 @@ struct RaiseConvNhwcHwcf : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureTensorSemantics() ||
         !llvm::all_of(op->getOperands(), isFloatTensor) ||
-        !isZeroInit(op.getOutputs()[0]) ||
-        !isWeightSource(op.getInputs()[1]))
+        !isZeroInit(op.getOutputs()[0]) || !isWeightSource(op.getInputs()[1]))
       return failure();
     SmallVector<int64_t> padding;
     Value input = absorbPad(op.getInputs()[0], padding);
@@ -328,8 +326,7 @@ struct RaiseDepthwiseNhwcHwc
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureTensorSemantics() ||
         !llvm::all_of(op->getOperands(), isFloatTensor) ||
-        !isZeroInit(op.getOutputs()[0]) ||
-        !isWeightSource(op.getInputs()[1]))
+        !isZeroInit(op.getOutputs()[0]) || !isWeightSource(op.getInputs()[1]))
       return failure();
     SmallVector<int64_t> padding;
     Value input = absorbPad(op.getInputs()[0], padding);
@@ -338,9 +335,9 @@ struct RaiseDepthwiseNhwcHwc
             c = wTy.getDimSize(2);
     // [KH, KW, C] -> [C, KH, KW] -> [C, KH, KW, 1]
     Value w = permute(rewriter, op.getLoc(), op.getInputs()[1], {2, 0, 1});
-    w = buildReshape(rewriter, op.getLoc(), w,
-                     RankedTensorType::get({c, kh, kw, 1},
-                                           wTy.getElementType()));
+    w = buildReshape(
+        rewriter, op.getLoc(), w,
+        RankedTensorType::get({c, kh, kw, 1}, wTy.getElementType()));
     Value conv = createConv(rewriter, op, input, w, Value(),
                             denseToVec(op.getStrides(), 1, 2),
                             denseToVec(op.getDilations(), 1, 2), padding, c);
@@ -385,9 +382,8 @@ struct RaiseTosaConv2D : OpRewritePattern<tosa::Conv2DOp> {
       return failure();
     // TOSA's weight is already [F, KH, KW, C]; pad is [top, bottom, left,
     // right] like effc's.
-    Value conv =
-        createConv(rewriter, op, op.getInput(), op.getWeight(), bias,
-                   op.getStride(), op.getDilation(), op.getPad(), 1);
+    Value conv = createConv(rewriter, op, op.getInput(), op.getWeight(), bias,
+                            op.getStride(), op.getDilation(), op.getPad(), 1);
     rewriter.replaceOp(op, conv);
     return success();
   }
@@ -463,36 +459,57 @@ std::optional<double> evalBody(Block &body, double x) {
       args.push_back(*v);
     }
     double r;
-    if (isa<arith::AddFOp>(op)) r = args[0] + args[1];
-    else if (isa<arith::SubFOp>(op)) r = args[0] - args[1];
-    else if (isa<arith::MulFOp>(op)) r = args[0] * args[1];
-    else if (isa<arith::DivFOp>(op)) r = args[0] / args[1];
-    else if (isa<arith::NegFOp>(op)) r = -args[0];
+    if (isa<arith::AddFOp>(op))
+      r = args[0] + args[1];
+    else if (isa<arith::SubFOp>(op))
+      r = args[0] - args[1];
+    else if (isa<arith::MulFOp>(op))
+      r = args[0] * args[1];
+    else if (isa<arith::DivFOp>(op))
+      r = args[0] / args[1];
+    else if (isa<arith::NegFOp>(op))
+      r = -args[0];
     else if (isa<arith::MaximumFOp, arith::MaxNumFOp>(op))
       r = std::max(args[0], args[1]);
     else if (isa<arith::MinimumFOp, arith::MinNumFOp>(op))
       r = std::min(args[0], args[1]);
-    else if (isa<arith::ExtFOp, arith::TruncFOp>(op)) r = args[0];
-    else if (isa<math::ExpOp>(op)) r = std::exp(args[0]);
-    else if (isa<math::ErfOp>(op)) r = std::erf(args[0]);
-    else if (isa<math::TanhOp>(op)) r = std::tanh(args[0]);
-    else if (isa<math::SqrtOp>(op)) r = std::sqrt(args[0]);
-    else if (isa<math::RsqrtOp>(op)) r = 1.0 / std::sqrt(args[0]);
-    else if (isa<math::PowFOp>(op)) r = std::pow(args[0], args[1]);
+    else if (isa<arith::ExtFOp, arith::TruncFOp>(op))
+      r = args[0];
+    else if (isa<math::ExpOp>(op))
+      r = std::exp(args[0]);
+    else if (isa<math::ErfOp>(op))
+      r = std::erf(args[0]);
+    else if (isa<math::TanhOp>(op))
+      r = std::tanh(args[0]);
+    else if (isa<math::SqrtOp>(op))
+      r = std::sqrt(args[0]);
+    else if (isa<math::RsqrtOp>(op))
+      r = 1.0 / std::sqrt(args[0]);
+    else if (isa<math::PowFOp>(op))
+      r = std::pow(args[0], args[1]);
     else if (auto cmp = dyn_cast<arith::CmpFOp>(op)) {
       switch (cmp.getPredicate()) {
-      case arith::CmpFPredicate::OGT: case arith::CmpFPredicate::UGT:
-        r = args[0] > args[1]; break;
-      case arith::CmpFPredicate::OGE: case arith::CmpFPredicate::UGE:
-        r = args[0] >= args[1]; break;
-      case arith::CmpFPredicate::OLT: case arith::CmpFPredicate::ULT:
-        r = args[0] < args[1]; break;
-      case arith::CmpFPredicate::OLE: case arith::CmpFPredicate::ULE:
-        r = args[0] <= args[1]; break;
+      case arith::CmpFPredicate::OGT:
+      case arith::CmpFPredicate::UGT:
+        r = args[0] > args[1];
+        break;
+      case arith::CmpFPredicate::OGE:
+      case arith::CmpFPredicate::UGE:
+        r = args[0] >= args[1];
+        break;
+      case arith::CmpFPredicate::OLT:
+      case arith::CmpFPredicate::ULT:
+        r = args[0] < args[1];
+        break;
+      case arith::CmpFPredicate::OLE:
+      case arith::CmpFPredicate::ULE:
+        r = args[0] <= args[1];
+        break;
       default:
         return std::nullopt;
       }
-    } else if (isa<arith::SelectOp>(op)) r = args[0] != 0 ? args[1] : args[2];
+    } else if (isa<arith::SelectOp>(op))
+      r = args[0] != 0 ? args[1] : args[2];
     else
       return std::nullopt;
     env[op.getResult(0)] = r;
@@ -526,11 +543,14 @@ recognizeActivation(Block &body) {
   auto sigm = [](double x) { return 1.0 / (1.0 + std::exp(-x)); };
   if (matches([](double x) { return std::max(x, 0.0); }))
     return std::make_tuple(Activation::relu, 0.0, 0.0);
-  if (matches([](double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }))
+  if (matches([](double x) {
+        return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+      }))
     return std::make_tuple(Activation::gelu, 0.0, 0.0);
   if (matches([](double x) {
         return 0.5 * x *
-               (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+               (1 +
+                std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
       }))
     return std::make_tuple(Activation::gelu_tanh, 0.0, 0.0);
   if (matches([&](double x) { return x * sigm(x); }))
@@ -552,8 +572,7 @@ recognizeActivation(Block &body) {
 
 /// The effc op whose result feeds `v`, if it has no bias/activation yet and
 /// `v` is its only use.
-template <typename OpTy>
-OpTy producerFor(Value v) {
+template <typename OpTy> OpTy producerFor(Value v) {
   auto op = v.getDefiningOp<OpTy>();
   if (!op || !op->hasOneUse() || op.getActivation() != Activation::none)
     return nullptr;
@@ -572,8 +591,7 @@ int64_t channelDim(Operation *op) {
 }
 
 /// acc + bias[c] as a generic -> the effc op's bias operand.
-template <typename OpTy>
-struct FoldBias : OpRewritePattern<linalg::GenericOp> {
+template <typename OpTy> struct FoldBias : OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern<linalg::GenericOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(linalg::GenericOp g,
                                 PatternRewriter &rewriter) const override {
@@ -588,7 +606,8 @@ struct FoldBias : OpRewritePattern<linalg::GenericOp> {
     auto maps = g.getIndexingMapsArray();
     for (int accIdx = 0; accIdx < 2; ++accIdx) {
       int biasIdx = 1 - accIdx;
-      Value accArg = body.getArgument(accIdx), biasArg = body.getArgument(biasIdx);
+      Value accArg = body.getArgument(accIdx),
+            biasArg = body.getArgument(biasIdx);
       if (!((addOp.getLhs() == accArg && addOp.getRhs() == biasArg) ||
             (addOp.getRhs() == accArg && addOp.getLhs() == biasArg)))
         continue;
@@ -601,8 +620,7 @@ struct FoldBias : OpRewritePattern<linalg::GenericOp> {
       Value bias = g.getDpsInputOperand(biasIdx)->get();
       auto biasTy = cast<RankedTensorType>(bias.getType());
       if (maps[biasIdx] != want || biasTy.getRank() != 1 ||
-          biasTy.getElementType() !=
-              getElementTypeOrSelf(producer.getType()) ||
+          biasTy.getElementType() != getElementTypeOrSelf(producer.getType()) ||
           g.getResult(0).getType() != producer.getType())
         continue;
       rewriter.setInsertionPoint(g);

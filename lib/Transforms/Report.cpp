@@ -9,8 +9,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "effc/Dialect/EffcOps.h"
+#include "effc/Support/WeightData.h"
 #include "effc/Transforms/Passes.h"
-#include "effc/Transforms/WeightData.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -188,8 +188,7 @@ llvm::json::Object typePrecision(Type weightElem, Type actElem) {
   int64_t groupSize = 0;
   if (isa_and_nonnull<quant::UniformQuantizedType>(weightElem)) {
     granularity = "tensor";
-  } else if (isa_and_nonnull<quant::UniformQuantizedPerAxisType>(
-                 weightElem)) {
+  } else if (isa_and_nonnull<quant::UniformQuantizedPerAxisType>(weightElem)) {
     granularity = "channel";
   } else if (auto sub = dyn_cast_or_null<quant::UniformQuantizedSubChannelType>(
                  weightElem)) {
@@ -342,8 +341,8 @@ llvm::json::Array hlsEstimates(ModuleOp module) {
     if (!est || !fn->hasAttr("effc_hls.top"))
       return;
     llvm::json::Object entry = hlsFields(est);
-    if (auto name = fn->getAttrOfType<StringAttr>(
-            SymbolTable::getSymbolAttrName()))
+    if (auto name =
+            fn->getAttrOfType<StringAttr>(SymbolTable::getSymbolAttrName()))
       entry["function"] = name.getValue();
     llvm::json::Array layers;
     fn->walk([&](Operation *op) {
@@ -389,8 +388,8 @@ struct ReportPass : effc::impl::ReportPassBase<ReportPass> {
       entry["name"] = e->name;
       entry["kind"] = e->kind;
       entry["weight_shape"] = llvm::json::Array(e->shape);
-      entry["weight_dtype"] = e->dtype ? llvm::json::Value(*e->dtype)
-                                       : llvm::json::Value(nullptr);
+      entry["weight_dtype"] =
+          e->dtype ? llvm::json::Value(*e->dtype) : llvm::json::Value(nullptr);
       entry["precision"] = std::move(e->precision);
       entry["sparsity"] =
           sparsity ? llvm::json::Value(*sparsity) : llvm::json::Value(nullptr);
@@ -440,12 +439,11 @@ struct ReportPass : effc::impl::ReportPassBase<ReportPass> {
                << " weight bytes (" << dense << " as dense f32), sparsity "
                << (sparsity ? formatNumber("%.4f", *sparsity)
                             : std::string("unknown"));
-        if (auto plan = op->getAttrOfType<PrecisionPlanAttr>(
-                "effc.precision_plan")) {
+        if (auto plan =
+                op->getAttrOfType<PrecisionPlanAttr>("effc.precision_plan")) {
           remark << ", weights " << stringifyPrecision(plan.getWeights())
-                 << " activations "
-                 << stringifyPrecision(plan.getActivations()) << " per "
-                 << stringifyGranularity(plan.getGranularity());
+                 << " activations " << stringifyPrecision(plan.getActivations())
+                 << " per " << stringifyGranularity(plan.getGranularity());
           if (FloatAttr sqnr = plan.getSqnr())
             remark << ", estimated SQNR "
                    << formatNumber("%.2f", sqnr.getValueAsDouble()) << " dB";

@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "effc/Conversion/LinalgBuilders.h"
 #include "effc/Dialect/EffcOps.h"
+#include "effc/Support/LinalgBuilders.h"
 #include "effc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

@@ -12,8 +12,8 @@
 #include "effc/Transforms/Sparsify.h"
 
 #include "effc/Dialect/EffcOps.h"
+#include "effc/Support/WeightData.h"
 #include "effc/Transforms/Passes.h"
-#include "effc/Transforms/WeightData.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
@@ -78,17 +78,16 @@ double mlir::effc::estimateDenseNs(SparseTarget target,
   (void)target;
   using namespace cpu_rates;
   double macs = double(p.rows) * double(p.n) * double(p.k);
-  double rate =
-      p.valueBytes == 1
-          ? kDenseInt8MacsPerNs * double(p.rows) /
-                (double(p.rows) + kDenseInt8HalfRows)
-          : kDenseMacsPerNs * double(p.rows) / (double(p.rows) + kDenseHalfRows);
+  double rate = p.valueBytes == 1 ? kDenseInt8MacsPerNs * double(p.rows) /
+                                        (double(p.rows) + kDenseInt8HalfRows)
+                                  : kDenseMacsPerNs * double(p.rows) /
+                                        (double(p.rows) + kDenseHalfRows);
   return macs / rate;
 }
 
-std::optional<double>
-mlir::effc::estimateSparseNs(SparseTarget target, const SparseProblem &p,
-                             const SparseLayout &layout) {
+std::optional<double> mlir::effc::estimateSparseNs(SparseTarget target,
+                                                   const SparseProblem &p,
+                                                   const SparseLayout &layout) {
   // GPU: the 2:4 mma.sp kernel of --effc-lower-gpu runs constant f16
   // weights straight from effc.linear (it compresses them itself), and no
   // GPU timings have been measured to fit rates to, so nothing is ranked
@@ -127,8 +126,8 @@ mlir::effc::estimateSparseNs(SparseTarget target, const SparseProblem &p,
 //===----------------------------------------------------------------------===//
 
 SmallVector<SparseLayout>
-mlir::effc::findSparseLayouts(ArrayRef<uint8_t> nonzero, int64_t n,
-                              int64_t k, unsigned valueBytes) {
+mlir::effc::findSparseLayouts(ArrayRef<uint8_t> nonzero, int64_t n, int64_t k,
+                              unsigned valueBytes) {
   SmallVector<SparseLayout> layouts;
   int64_t nnz = llvm::count(nonzero, 1);
   {
@@ -165,8 +164,8 @@ mlir::effc::findSparseLayouts(ArrayRef<uint8_t> nonzero, int64_t n,
       continue;
     int64_t most = 0;
     for (int64_t g = 0; g < n * k; g += m)
-      most = std::max<int64_t>(most,
-                               std::count(&nonzero[g], &nonzero[g] + m, 1));
+      most =
+          std::max<int64_t>(most, std::count(&nonzero[g], &nonzero[g] + m, 1));
     if (most >= m)
       continue;
     SparseLayout nm;
@@ -367,14 +366,12 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
   unsigned valueBytes = qlinear ? 1 : 4;
   if (!(qlinear ? wTy.getElementType().isSignlessInteger(8)
                 : wTy.getElementType().isF32()))
-    return record("dense: no sparse kernel for " +
-                  [&] {
-                    std::string s;
-                    llvm::raw_string_ostream os(s);
-                    os << wTy.getElementType();
-                    return s;
-                  }() +
-                  " weights");
+    return record("dense: no sparse kernel for " + [&] {
+      std::string s;
+      llvm::raw_string_ostream os(s);
+      os << wTy.getElementType();
+      return s;
+    }() + " weights");
   int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
   std::vector<char> raw = getRawBytes(cst, n * k, valueBytes);
   if (raw.empty())
@@ -427,8 +424,9 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
       return op->emitOpError() << "sparsify: the weight does not fit format '"
                                << options.format << "'",
              failure();
-    return record("dense: " + stats + ", no sparse kernel on the target for "
-                                     "this layout");
+    return record("dense: " + stats +
+                  ", no sparse kernel on the target for "
+                  "this layout");
   }
   std::string timing = formatNumber("%.3g", bestNs / 1e3) + " us vs dense " +
                        formatNumber("%.3g", dense / 1e3) + " us";
@@ -469,8 +467,7 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
     int64_t cnt = c.values.size();
     values = valuesOf({cnt});
     indices = constant(rawAttr(RankedTensorType::get({cnt}, i32), c.indices));
-    offsets =
-        constant(rawAttr(RankedTensorType::get({n + 1}, i32), c.offsets));
+    offsets = constant(rawAttr(RankedTensorType::get({n + 1}, i32), c.offsets));
     enc = SparseEncodingAttr::get(ctx, SparseFormat::csr, 0, 0, 0, 0);
     break;
   }
@@ -480,8 +477,8 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
     values = valuesOf({blocks, r, cc});
     indices =
         constant(rawAttr(RankedTensorType::get({blocks}, i32), c.indices));
-    offsets = constant(
-        rawAttr(RankedTensorType::get({n / r + 1}, i32), c.offsets));
+    offsets =
+        constant(rawAttr(RankedTensorType::get({n / r + 1}, i32), c.offsets));
     enc = SparseEncodingAttr::get(ctx, SparseFormat::bsr, 0, 0, r, cc);
     break;
   }
@@ -493,10 +490,10 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
           RankedTensorType::get({n, getPackedNMWords(per)}, b.getI16Type()),
           packNMPositions(c.positions, n, per)));
     else
-      indices = constant(
-          rawAttr(RankedTensorType::get({n, per}, i8), c.positions));
-    enc = SparseEncodingAttr::get(ctx, SparseFormat::nm, best->n, best->m, 0,
-                                  0);
+      indices =
+          constant(rawAttr(RankedTensorType::get({n, per}, i8), c.positions));
+    enc =
+        SparseEncodingAttr::get(ctx, SparseFormat::nm, best->n, best->m, 0, 0);
     break;
   }
   }

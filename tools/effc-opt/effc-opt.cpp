@@ -5,28 +5,15 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "effc/Conversion/Passes.h"
-#include "effc/Dialect/EffcDialect.h"
-#include "effc/Pipelines/Pipelines.h"
-#include "effc/Transforms/Passes.h"
+#include "effc/InitAll.h"
 
 #include "mlir/IR/DialectRegistry.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
-#include "mlir/InitAllPasses.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 int main(int argc, char **argv) {
-  mlir::registerAllPasses();
-  mlir::effc::registerEffcTransformsPasses();
-  mlir::effc::registerEffcConversionPasses();
-  mlir::effc::registerPipelines();
+  mlir::effc::registerAllPasses();
   mlir::DialectRegistry registry;
-  mlir::registerAllDialects(registry);
-  mlir::registerAllExtensions(registry);
-  mlir::registerAllToLLVMIRTranslations(registry);
-  registry.insert<mlir::effc::EffcDialect>();
+  mlir::effc::registerAllDialects(registry);
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "effc optimizer driver\n", registry));
 }

@@ -12,13 +12,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "effc/Conversion/Passes.h"
-#include "effc/Dialect/EffcDialect.h"
+#include "effc/Config.h"
+#include "effc/InitAll.h"
 #include "effc/Pipelines/Pipelines.h"
 #include "effc/Runtime/Cuda.h"
-#include "effc/Runtime/Npy.h"
+#include "effc/Support/FloatBits.h"
+#include "effc/Support/Npy.h"
 #include "effc/Transforms/Calibration.h"
-#include "effc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -28,14 +28,10 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
-#include "mlir/InitAllPasses.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringExtras.h"
@@ -136,11 +132,12 @@ static cl::list<std::string> calibrateInputs(
              "may stack samples along a new leading dim"),
     cl::value_desc("file.npz|file.npy,..."), cl::cat(runCategory));
 
-static cl::opt<std::string> calibrationOut(
-    "calibration-out",
-    cl::desc("Statistics JSON written by --calibrate (read by "
-             "--effc-assign-precision=\"calibration=...\")"),
-    cl::value_desc("stats.json"), cl::init(""), cl::cat(runCategory));
+static cl::opt<std::string>
+    calibrationOut("calibration-out",
+                   cl::desc("Statistics JSON written by --calibrate (read by "
+                            "--effc-assign-precision=\"calibration=...\")"),
+                   cl::value_desc("stats.json"), cl::init(""),
+                   cl::cat(runCategory));
 
 static cl::opt<uint64_t> randomSeed("seed",
                                     cl::desc("Seed of the random inputs"),
@@ -815,9 +812,8 @@ readCalibrationSamples(const Signature &signature) {
         s = shape.front();
       if (s == 0 || !isNpyDTypeCompatible(array.dtype, spec.elementType)) {
         fail("--calibrate: '" + names[g + a] + "' holds a " +
-             array.getTypeString() + " array, but argument #" +
-             llvm::Twine(a) + " of @" + entryName + " is " +
-             typeToString(spec.type) +
+             array.getTypeString() + " array, but argument #" + llvm::Twine(a) +
+             " of @" + entryName + " is " + typeToString(spec.type) +
              " (samples may be stacked along a new leading dim)");
         return failure();
       }
@@ -939,8 +935,10 @@ static int runCalibration(MLIRContext &context, ModuleOp module) {
 
 static int runMain() {
   if (targetName == "cuda") {
-    llvm::Expected<CudaRuntime> runtime =
-        loadCudaRuntime(getCudaRuntimePath());
+    if (!EFFC_ENABLE_GPU)
+      return fail("--target cuda: this effc was built without the GPU target "
+                  "(the CUDA toolkit was not found at configure time)");
+    llvm::Expected<CudaRuntime> runtime = loadCudaRuntime(getCudaRuntimePath());
     if (!runtime)
       return fail("--target cuda: " + toString(runtime.takeError()));
     cudaRuntime = *runtime;
@@ -949,10 +947,7 @@ static int runMain() {
                 "' (expected 'cpu' or 'cuda')");
 
   DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registerAllToLLVMIRTranslations(registry);
-  registry.insert<EffcDialect>();
+  effc::registerAllDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
 
@@ -1022,12 +1017,13 @@ static int runMain() {
   if (!calibrateInputs.empty())
     return runCalibration(context, *module);
   ModulePassManager targetPM(&context);
+#if EFFC_ENABLE_GPU
   if (cudaRuntime) {
     GpuPipelineOptions gpuOptions;
     gpuOptions.chip = gpuChip.empty() ? cudaRuntime->chip : gpuChip.getValue();
     buildGpuPipeline(targetPM, gpuOptions);
-  }
-  else
+  } else
+#endif
     buildCpuPipeline(targetPM, CpuPipelineOptions());
   if (failed(targetPM.run(*module)))
     return fail("lowering " + inputFilename + " for target '" + targetName +
@@ -1139,10 +1135,7 @@ int main(int argc, char **argv) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
 
-  registerAllPasses();
-  registerEffcTransformsPasses();
-  registerEffcConversionPasses();
-  registerPipelines();
+  effc::registerAllPasses();
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();

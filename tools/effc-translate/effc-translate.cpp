@@ -1,22 +1,19 @@
 //===- effc-translate.cpp - effc translation driver -------------*- C++ -*-===//
 //
 // mlir-translate with every upstream translation plus effc's own:
-// --effc-to-llvmir, --effc-to-object (and the GPU/HLS emitters as they land).
+// --effc-to-llvmir, --effc-to-object, --effc-to-ptx, --emit-hls-cpp and
+// --emit-hls-testbench.
 //
 //===----------------------------------------------------------------------===//
 
-#include "effc/Target/HlsCpp.h"
-#include "effc/Target/LLVMIR.h"
-#include "effc/Target/PTX.h"
+#include "effc/InitAll.h"
 
 #include "mlir/InitAllTranslations.h"
 #include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
 
 int main(int argc, char **argv) {
   mlir::registerAllTranslations();
-  mlir::effc::registerLLVMIRTranslations();
-  mlir::effc::registerHlsCppTranslations();
-  mlir::effc::registerPTXTranslations();
+  mlir::effc::registerAllTranslations();
   return mlir::failed(
       mlir::mlirTranslateMain(argc, argv, "effc translation driver\n"));
 }

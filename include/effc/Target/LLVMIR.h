@@ -26,10 +26,6 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module,
 LogicalResult emitObjectFile(llvm::Module &module, llvm::raw_pwrite_stream &os,
                              Location loc);
 
-/// The dialects effc's translations parse (every upstream dialect and
-/// extension, the LLVM IR translation interfaces and effc).
-void registerTranslationDialects(DialectRegistry &registry);
-
 /// Registers `--effc-to-llvmir` and `--effc-to-object`.
 void registerLLVMIRTranslations();
 

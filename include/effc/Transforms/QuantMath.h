@@ -12,6 +12,7 @@
 #define EFFC_TRANSFORMS_QUANTMATH_H
 
 #include "effc/Dialect/EffcAttrs.h"
+#include "effc/Support/FloatBits.h"
 
 #include "llvm/ADT/ArrayRef.h"
 
@@ -28,11 +29,6 @@ double precisionMax(Precision p);
 unsigned precisionBits(Precision p);
 
 bool isIntegerPrecision(Precision p);
-
-/// f32 <-> OCP f8E4M3FN bits (round to nearest even, saturating to +-448,
-/// NaN to 0x7f).
-uint8_t encodeF8E4M3FN(double x);
-double decodeF8E4M3FN(uint8_t bits);
 
 /// The scale block of a [N, K] weight: tensor [N, K], channel [1, K],
 /// group [1, G], block [G, G].
@@ -56,9 +52,8 @@ struct QuantizedWeights {
 
 /// Quantizes the row-major [n, k] weight `w` to precision `p` with the
 /// given granularity. The block must divide the shape (checked by callers).
-QuantizedWeights quantizeWeights(llvm::ArrayRef<double> w, int64_t n,
-                                 int64_t k, Precision p, Granularity g,
-                                 int64_t groupSize);
+QuantizedWeights quantizeWeights(llvm::ArrayRef<double> w, int64_t n, int64_t k,
+                                 Precision p, Granularity g, int64_t groupSize);
 
 /// Asymmetric int8 parameters covering [lo, hi] (0 always included).
 struct AffineParams {
@@ -71,8 +66,8 @@ AffineParams int8Params(double lo, double hi);
 /// int8 with `params`, or, without them, dynamic symmetric scales per
 /// 1 x `tile` tile (int8 or fp8); f32 leaves them unchanged; bf16 / f16
 /// round them.
-std::vector<double> simulateActivations(llvm::ArrayRef<double> x,
-                                        int64_t rows, int64_t k, Precision p,
+std::vector<double> simulateActivations(llvm::ArrayRef<double> x, int64_t rows,
+                                        int64_t k, Precision p,
                                         const AffineParams *params,
                                         int64_t tile);
 

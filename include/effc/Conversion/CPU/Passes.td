@@ -1,0 +1,126 @@
+//===- Passes.td - effc CPU lowering passes ----------------*- tablegen -*-===//
+
+#ifndef EFFC_CONVERSION_CPU_PASSES_TD
+#define EFFC_CONVERSION_CPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+//===----------------------------------------------------------------------===//
+// CPU lowering
+//===----------------------------------------------------------------------===//
+
+def LowerCpuPass : Pass<"effc-lower-cpu", "ModuleOp"> {
+  let summary = "Lower effc and upstream ops on tensors to the llvm dialect for the CPU";
+  let description = [{
+    The CPU code generator. It turns dense convolutions into im2col + GEMM
+    (`effc.linear` on the patches), lowers effc ops through their reference
+    forms, prepares the linalg ops for the CPU on tensors (matmuls get their
+    right operand in [K, N] layout: constant weights are transposed at
+    compile time; softmax is decomposed), bufferizes the module, turns every
+    f32 matmul into packed, register-tiled, vectorized and threaded loops
+    (`--effc-lower-cpu-matmul`), and lowers everything to the `llvm`
+    dialect with OpenMP threads. The vector width comes from `cpu` /
+    `target-features` (default: the host): AVX-512 when available, else
+    AVX2, else SSE.
+
+    Before:
+    ```mlir
+    %y = effc.linear %x, %w : tensor<64x256xf32>, tensor<128x256xf32>
+        -> tensor<64x128xf32>
+    ```
+    After: `llvm.func @f(...)` with `omp.parallel` regions and
+    `llvm.intr.fma` on `vector<16xf32>`.
+  }];
+  let options = [
+    Option<"cpu", "cpu", "std::string", /*default=*/"\"host\"",
+           "CPU name (as -mcpu) to tune for; 'host' detects it">,
+    Option<"targetFeatures", "target-features", "std::string",
+           /*default=*/"\"\"",
+           "LLVM target features (+avx512f,...); empty: from the CPU">,
+  ];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::omp::OpenMPDialect"
+  ];
+}
+
+def ExpandFp8Pass : Pass<"effc-expand-fp8"> {
+  let summary = "Expand f8E4M3FN extf/truncf into integer bit manipulation";
+  let description = [{
+    `arith-to-llvm` cannot lower `arith.extf` / `arith.truncf` on
+    `f8E4M3FN` (LLVM has no fp8 type). This pass rewrites them, on scalars
+    and vectors, into i8/i32 integer operations with exactly the semantics
+    of APFloat (and so of constant folding): round to nearest even,
+    subnormals kept, NaN for NaN, infinity and magnitudes that round past
+    448 (E4M3FN has no infinity; effc's quantizers clamp to +-448 first,
+    which is the OCP saturating conversion). Other widths convert through
+    f32. Run before `convert-arith-to-llvm`; the CPU and reference
+    pipelines do.
+
+    Before:
+    ```mlir
+    %y = arith.extf %x : f8E4M3FN to f32
+    ```
+    After: `arith.bitcast %x : f8E4M3FN to i8`, integer shifts, masks and
+    selects, `arith.bitcast ... : i32 to f32`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def LowerCpuMatmulPass : Pass<"effc-lower-cpu-matmul", "ModuleOp"> {
+  let summary = "Bufferized f32 matmuls to packed, vectorized, threaded loops";
+  let description = [{
+    Replaces every `linalg.matmul` on memrefs with f32 operands in the
+    default `[M, K] x [K, N]` layout by a BLIS-style loop nest: the N
+    dimension is split into panels of `2 x vector-width` columns that are
+    packed into a contiguous buffer (skipped when M is small and the GEMM is
+    bandwidth-bound), the panels are distributed over threads with
+    `scf.parallel`, K and M are blocked for the caches, and the innermost
+    `MR x NR` register tile keeps its accumulators in vector registers and
+    issues one `vector.fma` per accumulator and k. Edges use masked vector
+    loads and stores. Other linalg ops are left alone.
+
+    Before:
+    ```mlir
+    linalg.matmul ins(%a, %b : memref<256x256xf32>, memref<256x256xf32>)
+                  outs(%c : memref<256x256xf32>)
+    ```
+    After: `scf.parallel` over panels, `scf.for` over blocks, and a
+    register tile of `vector.fma` on `vector<16xf32>`.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", /*default=*/"16",
+           "f32 lanes per vector register (16: AVX-512, 8: AVX2, 4: SSE)">,
+    Option<"numThreads", "threads", "int64_t", /*default=*/"0",
+           "Panels are split into this many parallel chunks (0: the host's "
+           "hardware threads)">,
+  ];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// Calling convention
+//===----------------------------------------------------------------------===//
+
+def EmitCInterfacePass : Pass<"effc-emit-c-interface", "ModuleOp"> {
+  let summary = "Give every public function a C-callable wrapper";
+  let description = [{
+    Marks every public `func.func` with `llvm.emit_c_interface`, so that
+    `--convert-func-to-llvm` also emits `_mlir_ciface_<name>`, which takes
+    memref descriptors by pointer. `effc-run`, AOT objects and the embedding
+    API call functions through it.
+
+    Before: `func.func @f(%a: tensor<4xf32>) -> tensor<4xf32>`
+    After: `func.func @f(%a: tensor<4xf32>) -> tensor<4xf32> attributes
+    {llvm.emit_c_interface}`
+  }];
+}
+
+#endif // EFFC_CONVERSION_CPU_PASSES_TD

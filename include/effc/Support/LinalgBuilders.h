@@ -1,0 +1,84 @@
+//===- LinalgBuilders.h - helpers to build linalg on tensors ----*- C++ -*-===//
+//
+// Small builders shared by the effc lowerings: empty/filled tensors,
+// elementwise generics, the fused activations, reshapes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef EFFC_SUPPORT_LINALGBUILDERS_H
+#define EFFC_SUPPORT_LINALGBUILDERS_H
+
+#include "effc/Dialect/EffcAttrs.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/APFloat.h"
+
+#include <optional>
+
+namespace mlir {
+namespace effc {
+
+/// `tensor.empty` of a static type.
+Value buildEmpty(OpBuilder &b, Location loc, RankedTensorType type);
+
+/// A tensor of `type` filled with `value` (a float or integer constant).
+Value buildFilled(OpBuilder &b, Location loc, RankedTensorType type,
+                  double value);
+
+/// A linalg.generic over `ins` writing `init` (a fresh tensor.empty of
+/// `outTy` when null) whose body yields `body(args)`; `args` are the block
+/// arguments (inputs, then the output element for reductions).
+Value buildGeneric(OpBuilder &b, Location loc, RankedTensorType outTy,
+                   ValueRange ins, Value init, ArrayRef<AffineMap> maps,
+                   ArrayRef<utils::IteratorType> iters,
+                   function_ref<Value(OpBuilder &, Location, ValueRange)> body);
+
+/// Applies `act` to a scalar float value (clamp uses `lo`/`hi`).
+Value buildActivation(OpBuilder &b, Location loc, Value v, Activation act,
+                      std::optional<APFloat> lo, std::optional<APFloat> hi);
+
+/// `act(acc + bias[c])` elementwise over `acc`, where `c` is dim
+/// `channelDim` of acc, computed in acc's element type (a narrower bias is
+/// extended) and converted to `outElt` when given (f32 accumulators of an
+/// f16 / bf16 op). `bias` may be null; returns `acc` unchanged when there
+/// is neither a bias, an activation nor a conversion.
+Value buildBiasActivation(OpBuilder &b, Location loc, Value acc, Value bias,
+                          int64_t channelDim, Activation act,
+                          std::optional<APFloat> lo, std::optional<APFloat> hi,
+                          Type outElt = Type());
+
+/// Reshapes `v` to `type` (same element count) through collapse_shape to
+/// 1-D followed by expand_shape, or a direct collapse/expand when the
+/// reshape is one.
+Value buildReshape(OpBuilder &b, Location loc, Value v, RankedTensorType type);
+
+/// Pads an NHWC tensor's H and W with the scalar `value` by `padding` =
+/// [top, bottom, left, right]; returns `input` when nothing is padded.
+Value buildPadNHWC(OpBuilder &b, Location loc, Value input,
+                   ArrayRef<int64_t> padding, Value value);
+
+/// The im2col patches of a padded NHWC `input` for a KH x KW window with
+/// `strides` / `dilations` producing an N x OH x OW output, as
+/// [N*OH*OW, KH*KW*C] (the layout of an OHWI weight read as [F, KH*KW*C]).
+Value buildIm2Col(OpBuilder &b, Location loc, Value input,
+                  ArrayRef<int64_t> outNHW, int64_t kh, int64_t kw,
+                  ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations);
+
+/// A constant with its dims permuted (`result dim i = input dim perm[i]`),
+/// moving raw bytes, never APFloat: how weights change layout at compile
+/// time.
+DenseElementsAttr permuteConstant(DenseElementsAttr attr,
+                                  ArrayRef<int64_t> perm);
+
+/// `v` reshaped to `rank` dims by prepending unit dims (e.g. an attention
+/// operand [S, D] or [H, S, D] as [1, 1, S, D] / [1, H, S, D]).
+Value buildLeadingUnitDims(OpBuilder &b, Location loc, int64_t rank, Value v);
+
+/// Transposes a 2-D or batched (3-D) tensor's last two dims.
+Value buildTransposeLast2(OpBuilder &b, Location loc, Value v);
+
+} // namespace effc
+} // namespace mlir
+
+#endif // EFFC_SUPPORT_LINALGBUILDERS_H

@@ -1,0 +1,354 @@
+//===- LowerCpuAttention.cpp - flash attention for CPUs ---------*- C++ -*-===//
+//
+// effc.attention as a flash-attention loop nest on tensors: query tiles run
+// in parallel (scf.forall over batch x head x query tile), each streams over
+// key/value tiles with an online softmax (running max and running sum), so
+// nothing of size Sq x Skv is ever materialized. Causal and window masks
+// shrink the key loop to the tiles that can be visible; grouped-query heads
+// read their shared key/value head. The tile matmuls become linalg.matmul
+// and run on effc's GEMM kernels.
+//
+//===----------------------------------------------------------------------===//
+
+#include "effc/Conversion/CPU/Passes.h"
+#include "effc/Dialect/EffcOps.h"
+#include "effc/Support/LinalgBuilders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::effc;
+
+namespace {
+
+using utils::IteratorType;
+
+/// The largest tile size <= `preferred` that divides `size` (tiles stay
+/// static so the tile matmuls get the GEMM kernels).
+int64_t tileFor(int64_t size, int64_t preferred) {
+  for (int64_t t = std::min(size, preferred); t > 1; --t)
+    if (size % t == 0)
+      return t;
+  return 1;
+}
+
+struct FlashAttention : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    for (Type t :
+         llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes()))
+      if (!cast<ShapedType>(t).hasStaticShape())
+        return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    auto outTy = op.getType();
+    Type elt = outTy.getElementType();
+    int64_t r = outTy.getRank();
+    // Everything as 4-D [B, H, S, D].
+    auto to4 = [&](Value v) {
+      return buildLeadingUnitDims(rewriter, loc, 4, v);
+    };
+    Value q = to4(op.getQuery()), k = to4(op.getKey()), v = to4(op.getValue());
+    auto qTy = cast<RankedTensorType>(q.getType());
+    auto kTy = cast<RankedTensorType>(k.getType());
+    auto vTy = cast<RankedTensorType>(v.getType());
+    int64_t B = qTy.getDimSize(0), Hq = qTy.getDimSize(1),
+            Sq = qTy.getDimSize(2), D = qTy.getDimSize(3);
+    int64_t Hkv = kTy.getDimSize(1), Skv = kTy.getDimSize(2),
+            Dv = vTy.getDimSize(3);
+    int64_t G = Hq / Hkv;
+    Value mask = op.getMaskValues();
+    if (mask) {
+      // An explicit mask as [B or 1, Hq or 1, Sq, Skv].
+      mask = to4(mask);
+    }
+    int64_t Br = tileFor(Sq, 64), Bc = tileFor(Skv, 64);
+    // A block-sparse layout fixes the tiles: one tile per layout block, and
+    // inactive blocks are skipped.
+    auto blockSize = op.getBlockSize();
+    Value layout;
+    if (blockSize) {
+      Br = (*blockSize)[0];
+      Bc = (*blockSize)[1];
+      auto layoutTy =
+          RankedTensorType::get({Sq / Br, Skv / Bc}, rewriter.getI1Type());
+      layout = arith::ConstantOp::create(
+          rewriter, loc, layoutTy,
+          DenseElementsAttr::get(layoutTy, *op.getBlockLayout()));
+    }
+    int64_t offset = Skv - Sq;
+    MaskKind kind = op.getMask();
+    int64_t window = op.getWindow().value_or(0);
+    double scale = op.getScaleOrDefault();
+
+    auto out4Ty = RankedTensorType::get({B, Hq, Sq, Dv}, elt);
+    Value outInit = buildEmpty(rewriter, loc, out4Ty);
+    SmallVector<OpFoldResult> ubs = {rewriter.getIndexAttr(B),
+                                     rewriter.getIndexAttr(Hq),
+                                     rewriter.getIndexAttr(Sq / Br)};
+    auto forall = scf::ForallOp::create(rewriter, loc, ubs, ValueRange{outInit},
+                                        std::nullopt);
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPoint(forall.getTerminator());
+    Value bi = forall.getInductionVar(0), hi = forall.getInductionVar(1),
+          ti = forall.getInductionVar(2);
+    auto idx = [&](int64_t c) {
+      return arith::ConstantIndexOp::create(rewriter, loc, c).getResult();
+    };
+    Value i0 = arith::MulIOp::create(rewriter, loc, ti, idx(Br));
+    Value kvh = arith::DivUIOp::create(rewriter, loc, hi, idx(G));
+
+    // 4-D slice [1, 1, rows, cols] at (b, h, row0, 0), rank-reduced to 2-D.
+    auto slice2 = [&](OpBuilder &b, Location l, Value src, Value bIdx,
+                      Value hIdx, Value row0, int64_t rows, int64_t cols) {
+      SmallVector<OpFoldResult> off = {bIdx, hIdx, row0, b.getIndexAttr(0)};
+      SmallVector<OpFoldResult> sz = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                      b.getIndexAttr(rows),
+                                      b.getIndexAttr(cols)};
+      SmallVector<OpFoldResult> st(4, b.getIndexAttr(1));
+      auto ty = RankedTensorType::get({rows, cols}, elt);
+      return tensor::ExtractSliceOp::create(b, l, ty, src, off, sz, st)
+          .getResult();
+    };
+    Value qTile = slice2(rewriter, loc, q, bi, hi, i0, Br, D);
+
+    // Key tiles that can be visible from query rows [i0, i0 + Br).
+    Value jBegin = idx(0), jEnd = idx(Skv);
+    if (kind == MaskKind::causal || kind == MaskKind::window) {
+      // Last visible key of the tile's last row: i0 + Br - 1 + offset.
+      Value last =
+          arith::AddIOp::create(rewriter, loc, i0, idx(Br - 1 + offset + 1));
+      Value tiles = arith::CeilDivUIOp::create(rewriter, loc, last, idx(Bc));
+      jEnd = arith::MinUIOp::create(
+          rewriter, loc, arith::MulIOp::create(rewriter, loc, tiles, idx(Bc)),
+          idx(Skv));
+      if (kind == MaskKind::window) {
+        // First visible key of the tile's first row: i0 + offset - W + 1.
+        Value first = arith::AddIOp::create(rewriter, loc, i0, idx(offset + 1));
+        Value firstC = arith::MaxSIOp::create(
+            rewriter, loc,
+            arith::SubIOp::create(rewriter, loc, first, idx(window)), idx(0));
+        jBegin = arith::MulIOp::create(
+            rewriter, loc,
+            arith::DivUIOp::create(rewriter, loc, firstC, idx(Bc)), idx(Bc));
+      }
+    }
+
+    auto rowTy = RankedTensorType::get({Br}, elt);
+    auto accTy = RankedTensorType::get({Br, Dv}, elt);
+    auto sTy = RankedTensorType::get({Br, Bc}, elt);
+    double ninf = -std::numeric_limits<double>::infinity();
+    Value m0 = buildFilled(rewriter, loc, rowTy, ninf);
+    Value l0 = buildFilled(rewriter, loc, rowTy, 0.0);
+    Value acc0 = buildFilled(rewriter, loc, accTy, 0.0);
+    AffineExpr d0, d1, d2;
+    bindDims(ctx, d0, d1, d2);
+    AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+    AffineMap row2 = AffineMap::get(2, 0, d0);
+    AffineMap id1 = AffineMap::getMultiDimIdentityMap(1, ctx);
+    SmallVector<IteratorType> par2(2, IteratorType::parallel);
+    SmallVector<IteratorType> red2 = {IteratorType::parallel,
+                                      IteratorType::reduction};
+
+    auto loop = scf::ForOp::create(
+        rewriter, loc, jBegin, jEnd, idx(Bc), ValueRange{m0, l0, acc0},
+        [&](OpBuilder &outerB, Location l, Value j0, ValueRange iter) {
+          scf::IfOp active;
+          OpBuilder b = outerB;
+          if (layout) {
+            Value jt = arith::DivUIOp::create(
+                outerB, l, j0, arith::ConstantIndexOp::create(outerB, l, Bc));
+            Value on = tensor::ExtractOp::create(outerB, l, layout,
+                                                 ValueRange{ti, jt});
+            active = scf::IfOp::create(outerB, l, iter.getTypes(), on,
+                                       /*withElseRegion=*/true);
+            OpBuilder eb = OpBuilder::atBlockEnd(active.elseBlock());
+            scf::YieldOp::create(eb, l, iter);
+            b = OpBuilder::atBlockEnd(active.thenBlock());
+          }
+          auto cst = [&](double x) {
+            return arith::ConstantOp::create(b, l, elt, b.getFloatAttr(elt, x))
+                .getResult();
+          };
+          Value kTile = slice2(b, l, k, bi, kvh, j0, Bc, D);
+          Value vTile = slice2(b, l, v, bi, kvh, j0, Bc, Dv);
+          // s = q k^T (k read as [Bc, D] through transposed maps).
+          AffineExpr m, n, kk;
+          bindDims(ctx, m, n, kk);
+          SmallVector<Attribute> maps = {
+              AffineMapAttr::get(AffineMap::get(3, 0, {m, kk}, ctx)),
+              AffineMapAttr::get(AffineMap::get(3, 0, {n, kk}, ctx)),
+              AffineMapAttr::get(AffineMap::get(3, 0, {m, n}, ctx))};
+          Value s = linalg::MatmulOp::create(
+                        b, l, TypeRange{sTy}, ValueRange{qTile, kTile},
+                        ValueRange{buildFilled(b, l, sTy, 0.0)},
+                        {b.getNamedAttr("indexing_maps", b.getArrayAttr(maps))})
+                        .getResult(0);
+          // Scale and mask.
+          SmallVector<Value> ins = {s};
+          SmallVector<AffineMap> inMaps = {id2};
+          if (mask) {
+            auto mTy = cast<RankedTensorType>(mask.getType());
+            Value mb = mTy.getDimSize(0) == 1 ? idx(0) : bi;
+            Value mh = mTy.getDimSize(1) == 1 ? idx(0) : hi;
+            SmallVector<OpFoldResult> off = {mb, mh, i0, j0};
+            SmallVector<OpFoldResult> sz = {
+                b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(Br),
+                b.getIndexAttr(Bc)};
+            SmallVector<OpFoldResult> st(4, b.getIndexAttr(1));
+            ins.push_back(
+                tensor::ExtractSliceOp::create(b, l, sTy, mask, off, sz, st));
+            inMaps.push_back(id2);
+          }
+          inMaps.push_back(id2);
+          Value scaled =
+              linalg::GenericOp::create(
+                  b, l, sTy, ins, ValueRange{buildEmpty(b, l, sTy)}, inMaps,
+                  par2,
+                  [&](OpBuilder &nb, Location nl, ValueRange a) {
+                    Value x = arith::MulFOp::create(
+                        nb, nl, a[0],
+                        arith::ConstantOp::create(nb, nl, elt,
+                                                  nb.getFloatAttr(elt, scale)));
+                    if (mask)
+                      x = arith::AddFOp::create(nb, nl, x, a[1]);
+                    if (kind == MaskKind::causal || kind == MaskKind::window) {
+                      Value qi = arith::AddIOp::create(
+                          nb, nl, linalg::IndexOp::create(nb, nl, 0), i0);
+                      Value kj = arith::AddIOp::create(
+                          nb, nl, linalg::IndexOp::create(nb, nl, 1), j0);
+                      Value lastK = arith::AddIOp::create(
+                          nb, nl, qi,
+                          arith::ConstantIndexOp::create(nb, nl, offset));
+                      Value vis = arith::CmpIOp::create(
+                          nb, nl, arith::CmpIPredicate::sle, kj, lastK);
+                      if (kind == MaskKind::window) {
+                        Value firstK = arith::SubIOp::create(
+                            nb, nl, lastK,
+                            arith::ConstantIndexOp::create(nb, nl, window));
+                        vis = arith::AndIOp::create(
+                            nb, nl, vis,
+                            arith::CmpIOp::create(
+                                nb, nl, arith::CmpIPredicate::sgt, kj, firstK));
+                      }
+                      x = arith::SelectOp::create(
+                          nb, nl, vis, x,
+                          arith::ConstantOp::create(
+                              nb, nl, elt, nb.getFloatAttr(elt, ninf)));
+                    }
+                    linalg::YieldOp::create(nb, nl, x);
+                  })
+                  .getResult(0);
+          // m_new = max(m, rowmax(s)).
+          Value mNew = buildGeneric(
+              b, l, rowTy, ValueRange{scaled}, iter[0], {id2, row2}, red2,
+              [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                return arith::MaximumFOp::create(nb, nl, a[0], a[1]);
+              });
+          // A row with nothing visible yet keeps max -inf; subtract 0 then
+          // so exp gives 0 instead of NaN.
+          auto safe = [&](OpBuilder &nb, Location nl, Value x) {
+            Value isInf = arith::CmpFOp::create(
+                nb, nl, arith::CmpFPredicate::OEQ, x,
+                arith::ConstantOp::create(nb, nl, elt,
+                                          nb.getFloatAttr(elt, ninf)));
+            return arith::SelectOp::create(
+                       nb, nl, isInf,
+                       arith::ConstantOp::create(nb, nl, elt,
+                                                 nb.getFloatAttr(elt, 0.0)),
+                       x)
+                .getResult();
+          };
+          // exp(x - safe(m)) elementwise, x and m read through `maps`.
+          auto expDiff = [&](RankedTensorType ty, Value x, Value m,
+                             ArrayRef<AffineMap> maps,
+                             ArrayRef<IteratorType> iters) {
+            return linalg::GenericOp::create(
+                       b, l, ty, ValueRange{x, m},
+                       ValueRange{buildEmpty(b, l, ty)}, maps, iters,
+                       [&](OpBuilder &nb, Location nl, ValueRange a) {
+                         Value d = arith::SubFOp::create(nb, nl, a[0],
+                                                         safe(nb, nl, a[1]));
+                         linalg::YieldOp::create(
+                             nb, nl,
+                             math::ExpOp::create(nb, nl, d).getResult());
+                       })
+                .getResult(0);
+          };
+          Value p = expDiff(sTy, scaled, mNew, {id2, row2, id2}, par2);
+          // corr = exp(m - m_new); l = l * corr + rowsum(p).
+          Value corr = expDiff(rowTy, iter[0], mNew, {id1, id1, id1},
+                               {IteratorType::parallel});
+          auto mul = [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+            return arith::MulFOp::create(nb, nl, a[0], a[1]);
+          };
+          Value lScaled =
+              buildGeneric(b, l, rowTy, ValueRange{iter[1], corr}, Value(),
+                           {id1, id1, id1}, {IteratorType::parallel}, mul);
+          Value lNew = buildGeneric(
+              b, l, rowTy, ValueRange{p}, lScaled, {id2, row2}, red2,
+              [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                return arith::AddFOp::create(nb, nl, a[0], a[1]);
+              });
+          // acc = acc * corr + p v.
+          Value accScaled = buildGeneric(b, l, accTy, ValueRange{iter[2], corr},
+                                         Value(), {id2, row2, id2}, par2, mul);
+          Value accNew = linalg::MatmulOp::create(b, l, TypeRange{accTy},
+                                                  ValueRange{p, vTile},
+                                                  ValueRange{accScaled})
+                             .getResult(0);
+          (void)cst;
+          scf::YieldOp::create(b, l, ValueRange{mNew, lNew, accNew});
+          if (active)
+            scf::YieldOp::create(outerB, l, active.getResults());
+        });
+
+    // out = acc / l (rows that saw no key at all give 0, not NaN).
+    Value outTile = linalg::GenericOp::create(
+                        rewriter, loc, accTy,
+                        ValueRange{loop.getResult(2), loop.getResult(1)},
+                        ValueRange{buildEmpty(rewriter, loc, accTy)},
+                        {id2, row2, id2}, par2,
+                        [&](OpBuilder &nb, Location nl, ValueRange a) {
+                          Value zero = arith::ConstantOp::create(
+                              nb, nl, elt, nb.getFloatAttr(elt, 0.0));
+                          Value empty = arith::CmpFOp::create(
+                              nb, nl, arith::CmpFPredicate::OEQ, a[1], zero);
+                          Value div = arith::DivFOp::create(nb, nl, a[0], a[1]);
+                          linalg::YieldOp::create(
+                              nb, nl,
+                              arith::SelectOp::create(nb, nl, empty, zero, div)
+                                  .getResult());
+                        })
+                        .getResult(0);
+    rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+    SmallVector<OpFoldResult> off = {bi, hi, i0, rewriter.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sz = {
+        rewriter.getIndexAttr(1), rewriter.getIndexAttr(1),
+        rewriter.getIndexAttr(Br), rewriter.getIndexAttr(Dv)};
+    SmallVector<OpFoldResult> st(4, rewriter.getIndexAttr(1));
+    tensor::ParallelInsertSliceOp::create(
+        rewriter, loc, outTile, forall.getRegionIterArgs()[0], off, sz, st);
+    rewriter.setInsertionPointAfter(forall);
+    Value out = buildReshape(rewriter, loc, forall.getResult(0), outTy);
+    (void)r;
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::effc::populateLowerCpuAttentionPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<FlashAttention>(patterns.getContext());
+}

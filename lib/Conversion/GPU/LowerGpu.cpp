@@ -1,0 +1,721 @@
+//===- LowerGpu.cpp - effc ops to NVIDIA tensor-core kernels ----*- C++ -*-===//
+//
+// The driver of --effc-lower-gpu: picks the effc ops that have a kernel,
+// prepares their constant operands at compile time (2:4 compression and
+// metadata, the input zero point folded into the bias, per-channel
+// requantization tables), instantiates the kernel templates of
+// LowerGpuGemm.cpp / LowerGpuAttention.cpp in `gpu.module @effc_kernels`
+// and replaces each op by host code that copies the operands to the
+// device, launches the kernel and copies the result back.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LowerGpu.h"
+
+#include "effc/Conversion/GPU/Passes.h"
+#include "effc/Dialect/EffcOps.h"
+#include "effc/Support/LinalgBuilders.h"
+#include "effc/Support/QuantBuilders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+namespace mlir {
+namespace effc {
+#define GEN_PASS_DEF_LOWERGPUPASS
+#include "effc/Conversion/GPU/Passes.h.inc"
+} // namespace effc
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::effc;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Host side: copy in, launch, copy out
+//===----------------------------------------------------------------------===//
+
+/// Builds, at `b`'s insertion point, a call that runs `kernel` on
+/// `operands` (tensors, in kernel argument order) and returns its output as
+/// a tensor of `resultType`. The call goes to a body-less launch stub,
+/// `@effc_launch_<kernel>(operand memrefs..., output memref)`, so that
+/// bufferization and buffer deallocation see plain memref calls;
+/// `--effc-lower-gpu-launch` gives the stubs their device code afterwards.
+Value launchOnDevice(OpBuilder &b, Location loc, const KernelLaunch &kernel,
+                     ArrayRef<Value> operands, RankedTensorType resultType) {
+  MLIRContext *ctx = b.getContext();
+  SmallVector<Value> buffers;
+  SmallVector<Type> types;
+  for (Value t : operands) {
+    auto tt = cast<RankedTensorType>(t.getType());
+    auto mt = MemRefType::get(tt.getShape(), tt.getElementType());
+    buffers.push_back(
+        bufferization::ToBufferOp::create(b, loc, mt, t, /*read_only=*/true));
+    types.push_back(mt);
+  }
+  auto outTy =
+      MemRefType::get(resultType.getShape(), resultType.getElementType());
+  Value out = memref::AllocOp::create(b, loc, outTy);
+  buffers.push_back(out);
+  types.push_back(outTy);
+
+  gpu::GPUFuncOp func = kernel.func;
+  auto module =
+      func->getParentOfType<gpu::GPUModuleOp>()->getParentOfType<ModuleOp>();
+  std::string stubName = ("effc_launch_" + func.getName()).str();
+  // Stubs go before the kernel module, next to the host functions.
+  OpBuilder mb(module.getContext());
+  mb.setInsertionPoint(func->getParentOfType<gpu::GPUModuleOp>());
+  auto stub = func::FuncOp::create(mb, loc, stubName,
+                                   FunctionType::get(ctx, types, {}));
+  stub.setPrivate();
+  stub->setAttr(
+      kLaunchKernelAttr,
+      SymbolRefAttr::get(StringAttr::get(ctx, "effc_kernels"),
+                         {FlatSymbolRefAttr::get(func.getNameAttr())}));
+  stub->setAttr(kLaunchGridAttr, DenseI64ArrayAttr::get(ctx, kernel.grid));
+  stub->setAttr(kLaunchBlockAttr, DenseI64ArrayAttr::get(ctx, kernel.block));
+  if (kernel.sharedBytes)
+    stub->setAttr(kLaunchSharedAttr, IntegerAttr::get(IntegerType::get(ctx, 32),
+                                                      kernel.sharedBytes));
+  func::CallOp::create(b, loc, stub, buffers);
+  return bufferization::ToTensorOp::create(b, loc, resultType, out,
+                                           /*restrict=*/true,
+                                           /*writable=*/true);
+}
+
+Value constantTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                     ArrayRef<char> raw) {
+  auto attr = DenseElementsAttr::getFromRawBuffer(type, raw);
+  return arith::ConstantOp::create(b, loc, type, attr);
+}
+
+template <typename T>
+Value constantTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                     Type elt, ArrayRef<T> values) {
+  auto type = RankedTensorType::get(shape, elt);
+  return arith::ConstantOp::create(b, loc, type,
+                                   DenseElementsAttr::get(type, values));
+}
+
+/// `v` as a 2-D [rows, cols] tensor (leading dims collapsed).
+Value as2D(OpBuilder &b, Location loc, Value v, int64_t cols) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (t.getRank() == 2)
+    return v;
+  return buildReshape(b, loc, v,
+                      RankedTensorType::get({t.getNumElements() / cols, cols},
+                                            t.getElementType()));
+}
+
+/// The raw bytes of a dense constant tensor (splats expanded), or empty.
+/// (WeightData's reader lives in EffcTransforms, which links after this
+/// library.)
+std::vector<char> constantBytes(Value v) {
+  Attribute any;
+  if (!matchPattern(v, m_Constant(&any)))
+    return {};
+  auto t = cast<RankedTensorType>(v.getType());
+  int64_t bytes = (t.getElementTypeBitWidth() + 7) / 8;
+  if (t.getElementTypeBitWidth() % 8)
+    return {};
+  // Weights imported from ONNX are dense_resource blobs.
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(any)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || static_cast<int64_t>(blob->getData().size()) !=
+                     t.getNumElements() * bytes)
+      return {};
+    return std::vector<char>(blob->getData().begin(), blob->getData().end());
+  }
+  auto attr = dyn_cast<DenseElementsAttr>(any);
+  if (!attr)
+    return {};
+  ArrayRef<char> raw = attr.getRawData();
+  if (!attr.isSplat())
+    return std::vector<char>(raw.begin(), raw.end());
+  std::vector<char> out;
+  out.reserve(t.getNumElements() * bytes);
+  for (int64_t i = 0; i < t.getNumElements(); ++i)
+    out.insert(out.end(), raw.begin(), raw.begin() + bytes);
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// 2:4 compression
+//===----------------------------------------------------------------------===//
+
+/// A 2:4 weight in the form mma.sp reads: the two kept values of each
+/// group of four along K, and per row one i16 per 16 columns whose nibble
+/// `g` holds the kept positions of group `g` (first in bits 0-1).
+struct Compressed24 {
+  std::vector<char> values;      // [N, K/2] x 2 bytes
+  std::vector<int16_t> metadata; // [N, K/16]
+};
+
+/// Picks two ascending positions of a group from its non-zero mask; groups
+/// with fewer than two non-zeros are completed with zero positions.
+std::pair<int, int> keptPair(unsigned mask) {
+  int first = -1, second = -1;
+  for (int i = 0; i < 4; ++i)
+    if (mask & (1u << i))
+      (first < 0 ? first : second) = i;
+  for (int i = 0; i < 4 && second < 0; ++i)
+    if (i != first) {
+      if (first < 0)
+        first = i;
+      else
+        second = i;
+    }
+  if (first > second)
+    std::swap(first, second);
+  return {first, second};
+}
+
+void packMetadata(Compressed24 &c, int64_t n, int64_t k, int64_t row,
+                  int64_t group, std::pair<int, int> kept) {
+  int16_t &word = c.metadata[row * (k / 16) + group / 4];
+  word = static_cast<int16_t>(
+      static_cast<uint16_t>(word) |
+      static_cast<uint16_t>((kept.first | (kept.second << 2))
+                            << (4 * (group % 4))));
+}
+
+/// Compresses a dense 16-bit [N, K] weight; nullopt when it is not 2:4.
+std::optional<Compressed24> compressDense24(ArrayRef<char> raw, int64_t n,
+                                            int64_t k) {
+  Compressed24 c;
+  c.values.assign(n * k, 0);
+  c.metadata.assign(n * (k / 16), 0);
+  auto at = [&](int64_t i) {
+    uint16_t v;
+    std::memcpy(&v, raw.data() + 2 * i, 2);
+    return v;
+  };
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t gq = 0; gq < k / 4; ++gq) {
+      unsigned mask = 0;
+      for (int i = 0; i < 4; ++i)
+        if (at(r * k + gq * 4 + i) & 0x7fff)
+          mask |= 1u << i;
+      if (llvm::popcount(mask) > 2)
+        return std::nullopt;
+      auto kept = keptPair(mask);
+      for (int j = 0; j < 2; ++j) {
+        uint16_t v = at(r * k + gq * 4 + (j ? kept.second : kept.first));
+        std::memcpy(c.values.data() + 2 * (r * (k / 2) + gq * 2 + j), &v, 2);
+      }
+      packMetadata(c, n, k, r, gq, kept);
+    }
+  return c;
+}
+
+/// Metadata from effc.sparse_linear's 2:4 positions [N, K/2] (one byte each).
+std::optional<std::vector<int16_t>> metadataFromIndices(ArrayRef<char> idx,
+                                                        int64_t n, int64_t k) {
+  Compressed24 c;
+  c.metadata.assign(n * (k / 16), 0);
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t gq = 0; gq < k / 4; ++gq) {
+      int a = idx[r * (k / 2) + gq * 2], b = idx[r * (k / 2) + gq * 2 + 1];
+      if (a < 0 || b > 3 || a >= b)
+        return std::nullopt;
+      packMetadata(c, n, k, r, gq, {a, b});
+    }
+  return c.metadata;
+}
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+/// The op's fused activation (and clamp bounds) into the epilogue.
+template <typename OpTy> void setActivation(GemmSpec &spec, OpTy op) {
+  spec.activation = op.getActivation();
+  if (auto lo = op.getClampMinAttr())
+    spec.clampMin = lo.getValue();
+  if (auto hi = op.getClampMaxAttr())
+    spec.clampMax = hi.getValue();
+}
+
+std::optional<MmaKind> floatMmaKind(Type t) {
+  if (t.isF16())
+    return MmaKind::F16;
+  if (t.isBF16())
+    return MmaKind::BF16;
+  return std::nullopt;
+}
+
+struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
+  using LowerGpuPassBase::LowerGpuPassBase;
+
+  gpu::GPUModuleOp kernels;
+  int64_t counter = 0;
+  /// fp8 mma.sync needs PTX ISA 8.4; everything else assembles as the
+  /// chip's oldest ISA (8.0 up to sm_90a), which older drivers can still
+  /// JIT.
+  bool needsPtx84 = false;
+
+  /// The compute capability of `chip` (80 for sm_80, 90 for sm_90a), or 0
+  /// for a chip effc does not target.
+  int smVersion() const { return getChipInfo().first; }
+
+  /// {compute capability, the oldest PTX ISA (x10) that names the chip}
+  /// for the chips the NVPTX backend and ptxas know and whose tensor cores
+  /// run these kernels (mma.sync exists on all of them); {0, 0} otherwise.
+  std::pair<int, int> getChipInfo() const {
+    return llvm::StringSwitch<std::pair<int, int>>(chip)
+        .Case("sm_80", {80, 80})
+        .Case("sm_86", {86, 80})
+        .Case("sm_87", {87, 80})
+        .Case("sm_89", {89, 80})
+        .Case("sm_90", {90, 80})
+        .Case("sm_90a", {90, 80})
+        .Case("sm_100", {100, 86})
+        .Case("sm_101", {101, 86})
+        .Case("sm_103", {103, 88})
+        .Case("sm_120", {120, 87})
+        .Case("sm_121", {121, 88})
+        .Default({0, 0});
+  }
+
+  /// The PTX ISA the kernels need: the chip's, and 8.4 for e4m3 mma.sync.
+  int ptxVersion() const {
+    return std::max(getChipInfo().second, needsPtx84 ? 84 : 0);
+  }
+
+  /// wgmma and TMA are sm_90a features: PTX that uses them runs on Hopper
+  /// only, so they are used when the chip says so (as nvcc's
+  /// -arch=sm_90a), and chip=sm_90 keeps portable mma.sync kernels.
+  bool hasWarpgroupMma() const { return chip == "sm_90a"; }
+
+  /// The NVVM target for `chip`, linking libdevice (the kernels' exp,
+  /// erf, tanh) from the CUDA toolkit when it is found.
+  NVVM::NVVMTargetAttr makeTarget(StringRef features) {
+    MLIRContext *ctx = &getContext();
+    SmallVector<Attribute> link;
+    for (const char *var : {"CUDA_HOME", "CUDA_PATH", "CUDA_ROOT"}) {
+      const char *dir = std::getenv(var);
+      SmallString<128> path(dir ? dir : "");
+      if (!dir)
+        continue;
+      llvm::sys::path::append(path, "nvvm", "libdevice", "libdevice.10.bc");
+      if (llvm::sys::fs::exists(path)) {
+        link.push_back(StringAttr::get(ctx, path));
+        break;
+      }
+    }
+    StringRef fallback = "/usr/local/cuda/nvvm/libdevice/libdevice.10.bc";
+    if (link.empty() && llvm::sys::fs::exists(fallback))
+      link.push_back(StringAttr::get(ctx, fallback));
+    return NVVM::NVVMTargetAttr::get(
+        ctx, /*optLevel=*/3, "nvptx64-nvidia-cuda", chip, features,
+        /*targetFlags=*/nullptr,
+        link.empty() ? ArrayAttr() : ArrayAttr::get(ctx, link));
+  }
+
+  gpu::GPUModuleOp getKernelModule() {
+    if (kernels)
+      return kernels;
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = module.getContext();
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                    UnitAttr::get(ctx));
+    OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+    auto target = makeTarget(("+ptx" + Twine(ptxVersion())).str());
+    kernels = gpu::GPUModuleOp::create(b, module.getLoc(), "effc_kernels",
+                                       b.getArrayAttr({target}));
+    return kernels;
+  }
+
+  std::string kernelName(StringRef base) {
+    return (base + "_" + Twine(counter++)).str();
+  }
+
+  /// Builds the GEMM for `spec` and the host code around it; `operands`
+  /// are the kernel's tensor operands in argument order.
+  Value emitGemm(OpBuilder &b, Location loc, StringRef base,
+                 const GemmSpec &spec, ArrayRef<Value> operands,
+                 RankedTensorType resultType) {
+    KernelLaunch k =
+        hasWarpgroupMma() && checkWgmmaSpec(spec).empty()
+            ? buildWgmmaGemmKernel(b, loc, getKernelModule(),
+                                   kernelName((base + "_wgmma").str()), spec)
+            : buildGemmKernel(b, loc, getKernelModule(), kernelName(base),
+                              spec);
+    return launchOnDevice(b, loc, k, operands, resultType);
+  }
+
+  //===--------------------------------------------------------------------===//
+  // effc.linear
+  //===--------------------------------------------------------------------===//
+
+  /// f16/bf16 effc.linear, dense or (for a constant 2:4 weight) sparse.
+  LogicalResult lowerLinear(LinearOp op) {
+    auto inTy = op.getInput().getType();
+    auto wTy = op.getWeight().getType();
+    auto outTy = op.getType();
+    std::optional<MmaKind> kind = floatMmaKind(inTy.getElementType());
+    if (!kind || wTy.getRank() != 2 || !inTy.hasStaticShape() ||
+        !wTy.hasStaticShape())
+      return failure();
+    int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
+    int64_t m = inTy.getNumElements() / k;
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    GemmSpec spec;
+    spec.kind = *kind;
+    spec.depth = k;
+    setActivation(spec, op);
+    spec.outType = outTy.getElementType();
+    if (op.getBias())
+      spec.biasType = op.getBias().getType().getElementType();
+
+    Value x = as2D(b, loc, op.getInput(), k);
+    SmallVector<Value> operands;
+    // A constant 2:4 weight runs as Y^T = W X^T on mma.sp.
+    std::optional<Compressed24> sparse;
+    if (k % 32 == 0 && *kind == MmaKind::F16) {
+      std::vector<char> raw = constantBytes(op.getWeight());
+      if (!raw.empty())
+        sparse = compressDense24(raw, n, k);
+    }
+    RankedTensorType out2D;
+    if (sparse) {
+      spec.sparse = true;
+      spec.rows = n;
+      spec.cols = m;
+      spec.transposeOut = true;
+      operands.push_back(constantTensor(
+          b, loc, RankedTensorType::get({n, k / 2}, wTy.getElementType()),
+          sparse->values));
+      operands.push_back(constantTensor<int16_t>(
+          b, loc, {n, k / 16}, b.getI16Type(), sparse->metadata));
+      operands.push_back(x);
+    } else {
+      spec.rows = m;
+      spec.cols = n;
+      operands.push_back(x);
+      operands.push_back(op.getWeight());
+    }
+    if (!checkGemmSpec(spec).empty())
+      return failure();
+    if (op.getBias())
+      operands.push_back(op.getBias());
+    out2D = RankedTensorType::get({m, n}, spec.outType);
+    Value y = emitGemm(b, loc, spec.sparse ? "linear_2of4" : "linear", spec,
+                       operands, out2D);
+    op.replaceAllUsesWith(buildReshape(b, loc, y, outTy));
+    op.erase();
+    return success();
+  }
+
+  /// effc.sparse_linear with 2:4 f16/bf16 values and constant indices.
+  LogicalResult lowerSparseLinear(SparseLinearOp op) {
+    SparseEncodingAttr enc = op.getEncoding();
+    auto valTy = op.getValues().getType();
+    auto inTy = op.getInput().getType();
+    std::optional<MmaKind> kind = floatMmaKind(valTy.getElementType());
+    ArrayRef<int64_t> wShape = op.getWeightShape();
+    if (enc.getFormat() != SparseFormat::nm || enc.getN() != 2 ||
+        enc.getM() != 4 || !kind || wShape.size() != 2 ||
+        inTy.getElementType() != valTy.getElementType() ||
+        !inTy.hasStaticShape())
+      return failure();
+    int64_t n = wShape[0], k = wShape[1], m = inTy.getNumElements() / k;
+    std::vector<char> idx = constantBytes(op.getIndices());
+    if (idx.empty() || k % 32)
+      return failure();
+    // Packed 2-bit positions (the i16 form of #effc.sparse_encoding) are
+    // the mma.sp metadata already; unpacked here so both forms are checked
+    // (ascending, in range) the same way.
+    if (op.getIndices().getType().getElementType().isInteger(16)) {
+      std::vector<int16_t> words(idx.size() / 2);
+      std::memcpy(words.data(), idx.data(), words.size() * 2);
+      std::vector<int8_t> positions = unpackNMPositions(words, n, k / 2);
+      idx.assign(positions.begin(), positions.end());
+    }
+    std::optional<std::vector<int16_t>> meta = metadataFromIndices(idx, n, k);
+    if (!meta)
+      return failure();
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    GemmSpec spec;
+    spec.kind = *kind;
+    spec.sparse = true;
+    spec.rows = n;
+    spec.cols = m;
+    spec.depth = k;
+    spec.transposeOut = true;
+    setActivation(spec, op);
+    spec.outType = op.getType().getElementType();
+    SmallVector<Value> operands = {
+        op.getValues(),
+        constantTensor<int16_t>(b, loc, {n, k / 16}, b.getI16Type(), *meta),
+        as2D(b, loc, op.getInput(), k)};
+    if (op.getBias()) {
+      spec.biasType = op.getBias().getType().getElementType();
+      operands.push_back(op.getBias());
+    }
+    Value y = emitGemm(b, loc, "sparse_linear_2of4", spec, operands,
+                       RankedTensorType::get({m, n}, spec.outType));
+    op.replaceAllUsesWith(buildReshape(b, loc, y, op.getType()));
+    op.erase();
+    return success();
+  }
+
+  //===--------------------------------------------------------------------===//
+  // effc.quantized_linear
+  //===--------------------------------------------------------------------===//
+
+  LogicalResult lowerQuantizedLinear(QuantizedLinearOp op) {
+    auto inTy = op.getInput().getType();
+    auto wTy = op.getWeight().getType();
+    auto outTy = op.getType();
+    auto xq = dyn_cast<quant::UniformQuantizedType>(inTy.getElementType());
+    auto scast = op.getWeight().getDefiningOp<quant::StorageCastOp>();
+    if (!xq || xq.getStorageTypeIntegralWidth() != 8 || !xq.isSigned() ||
+        !scast || wTy.getRank() != 2 || !inTy.hasStaticShape())
+      return failure();
+    int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
+    int64_t m = inTy.getNumElements() / k;
+    std::vector<char> w = constantBytes(scast.getInput());
+    if (w.empty() || !cast<RankedTensorType>(scast.getInput().getType())
+                          .getElementType()
+                          .isInteger(8))
+      return failure();
+    // Weight scales: per tensor or per output channel, symmetric.
+    SmallVector<double> ws;
+    Type wElt = wTy.getElementType();
+    if (auto pt = dyn_cast<quant::UniformQuantizedType>(wElt)) {
+      if (pt.getZeroPoint() != 0)
+        return failure();
+      ws.assign(n, pt.getScale());
+    } else if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(wElt)) {
+      if (pa.getQuantizedDimension() != 0 ||
+          llvm::any_of(pa.getZeroPoints(), [](int64_t z) { return z != 0; }))
+        return failure();
+      ws.assign(pa.getScales().begin(), pa.getScales().end());
+    } else {
+      return failure();
+    }
+    // The input zero point folded into the bias: sum_k (x - zx) w =
+    // sum_k x w - zx * sum_k w.
+    SmallVector<int32_t> bias(n, 0);
+    if (Value bv = op.getBias()) {
+      std::vector<char> raw = constantBytes(bv);
+      if (raw.empty())
+        return failure();
+      std::memcpy(bias.data(), raw.data(), 4 * n);
+    }
+    int64_t zx = xq.getZeroPoint();
+    for (int64_t r = 0; r < n; ++r) {
+      int64_t sum = 0;
+      for (int64_t c = 0; c < k; ++c)
+        sum += static_cast<int8_t>(w[r * k + c]);
+      bias[r] = static_cast<int32_t>(bias[r] - zx * sum);
+    }
+
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    GemmSpec spec;
+    spec.kind = MmaKind::I8;
+    spec.rows = m;
+    spec.cols = n;
+    spec.depth = k;
+    setActivation(spec, op);
+    Type outElt = outTy.getElementType();
+    Type i32 = b.getI32Type();
+    Value x = as2D(b, loc, op.getInput(), k);
+    x = quant::StorageCastOp::create(
+        b, loc, RankedTensorType::get({m, k}, b.getI8Type()), x);
+    SmallVector<Value> operands = {
+        x,
+        constantTensor(b, loc, RankedTensorType::get({n, k}, b.getI8Type()), w),
+        constantTensor<int32_t>(b, loc, {n}, i32, bias)};
+    auto perChannel = [&](std::optional<ArrayRef<int32_t>> v) {
+      SmallVector<int32_t> out;
+      for (int64_t i = 0; i < n; ++i)
+        out.push_back(v->size() == 1 ? (*v)[0] : (*v)[i]);
+      return constantTensor<int32_t>(b, loc, {n}, i32, out);
+    };
+    Type storedElt = outElt;
+    if (outElt.isInteger(32)) {
+      spec.epilogue = GemmEpilogue::Int32;
+    } else if (isa<FloatType>(outElt)) {
+      spec.epilogue = GemmEpilogue::Dequant;
+      SmallVector<float> scale;
+      for (double s : ws)
+        scale.push_back(static_cast<float>(s) *
+                        static_cast<float>(xq.getScale()));
+      operands.push_back(
+          constantTensor<float>(b, loc, {n}, b.getF32Type(), scale));
+    } else if (auto yq = dyn_cast<quant::UniformQuantizedType>(outElt)) {
+      auto perChannelSize = [&](std::optional<ArrayRef<int32_t>> v) {
+        return v && (v->size() == 1 || static_cast<int64_t>(v->size()) == n);
+      };
+      if (!perChannelSize(op.getMultiplier()) ||
+          !perChannelSize(op.getShift()) ||
+          yq.getStorageTypeIntegralWidth() != 8 || !yq.isSigned())
+        return failure();
+      spec.epilogue = GemmEpilogue::Requant;
+      // The activation in the integer domain, as the reference lowering.
+      spec.range =
+          getRequantRange(yq, spec.activation, spec.clampMin, spec.clampMax);
+      storedElt = yq.getStorageType();
+      operands.push_back(perChannel(op.getMultiplier()));
+      operands.push_back(perChannel(op.getShift()));
+    } else {
+      return failure();
+    }
+    spec.outType = storedElt;
+    if (!checkGemmSpec(spec).empty())
+      return failure();
+    Value y = emitGemm(b, loc, "quantized_linear", spec, operands,
+                       RankedTensorType::get({m, n}, storedElt));
+    if (storedElt != outElt)
+      y = quant::StorageCastOp::create(
+          b, loc, RankedTensorType::get({m, n}, outElt), y);
+    op.replaceAllUsesWith(buildReshape(b, loc, y, outTy));
+    op.erase();
+    return success();
+  }
+
+  //===--------------------------------------------------------------------===//
+  // effc.block_scaled_linear (fp8)
+  //===--------------------------------------------------------------------===//
+
+  LogicalResult lowerBlockScaledLinear(BlockScaledLinearOp op) {
+    auto inTy = cast<RankedTensorType>(op.getInput().getType());
+    auto wTy = cast<RankedTensorType>(op.getWeight().getType());
+    auto outTy = cast<RankedTensorType>(op.getType());
+    ArrayRef<int64_t> block = op.getBlock();
+    if (!isa<Float8E4M3FNType>(inTy.getElementType()) ||
+        !isa<Float8E4M3FNType>(wTy.getElementType()) || wTy.getRank() != 2 ||
+        block.size() != 2 || smVersion() < 89 || !inTy.hasStaticShape())
+      return failure();
+    int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
+    int64_t m = inTy.getNumElements() / k;
+    GemmSpec spec;
+    spec.kind = MmaKind::F8E4M3;
+    spec.rows = m;
+    spec.cols = n;
+    spec.depth = k;
+    spec.blockScaled = true;
+    spec.scaleBlockC = block[0];
+    spec.scaleBlockK = block[1];
+    spec.outType = outTy.getElementType();
+    if (!checkGemmSpec(spec).empty() || !isa<FloatType>(spec.outType))
+      return failure();
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    int64_t kb = k / block[1];
+    SmallVector<Value> operands = {
+        as2D(b, loc, op.getInput(), k), op.getWeight(),
+        as2D(b, loc, op.getInputScale(), kb), op.getWeightScale()};
+    needsPtx84 = true;
+    Value y = emitGemm(b, loc, "block_scaled_linear_fp8", spec, operands,
+                       RankedTensorType::get({m, n}, spec.outType));
+    op.replaceAllUsesWith(buildReshape(b, loc, y, outTy));
+    op.erase();
+    return success();
+  }
+
+  //===--------------------------------------------------------------------===//
+  // effc.attention
+  //===--------------------------------------------------------------------===//
+
+  LogicalResult lowerAttention(AttentionOp op) {
+    auto qTy = cast<RankedTensorType>(op.getQuery().getType());
+    auto kTy = cast<RankedTensorType>(op.getKey().getType());
+    auto vTy = cast<RankedTensorType>(op.getValue().getType());
+    if (!floatMmaKind(qTy.getElementType()) ||
+        kTy.getElementType() != qTy.getElementType() ||
+        vTy.getElementType() != qTy.getElementType() || op.getMaskValues() ||
+        op.getBlockLayout() ||
+        (op.getMask() != MaskKind::none && op.getMask() != MaskKind::causal) ||
+        !qTy.hasStaticShape() || !kTy.hasStaticShape() || !vTy.hasStaticShape())
+      return failure();
+    int64_t r = qTy.getRank();
+    AttentionSpec spec;
+    spec.elementType = qTy.getElementType();
+    spec.queries = qTy.getDimSize(r - 2);
+    spec.headDim = qTy.getDimSize(r - 1);
+    spec.keys = kTy.getDimSize(r - 2);
+    spec.valueDim = vTy.getDimSize(r - 1);
+    spec.heads = r >= 3 ? qTy.getDimSize(r - 3) : 1;
+    spec.kvHeads = r >= 3 ? kTy.getDimSize(r - 3) : 1;
+    spec.batch =
+        qTy.getNumElements() / (spec.heads * spec.queries * spec.headDim);
+    spec.scale = op.getScaleOrDefault();
+    spec.causal = op.getMask() == MaskKind::causal;
+    if (!checkAttentionSpec(spec).empty())
+      return failure();
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    auto as3D = [&](Value v, int64_t bh) {
+      auto t = cast<RankedTensorType>(v.getType());
+      return buildReshape(
+          b, loc, v,
+          RankedTensorType::get({bh, t.getDimSize(r - 2), t.getDimSize(r - 1)},
+                                t.getElementType()));
+    };
+    int64_t bh = spec.batch * spec.heads, bkv = spec.batch * spec.kvHeads;
+    KernelLaunch k = buildAttentionKernel(b, loc, getKernelModule(),
+                                          kernelName("attention"), spec);
+    Value o =
+        launchOnDevice(b, loc, k,
+                       {as3D(op.getQuery(), bh), as3D(op.getKey(), bkv),
+                        as3D(op.getValue(), bkv)},
+                       RankedTensorType::get({bh, spec.queries, spec.valueDim},
+                                             spec.elementType));
+    op.replaceAllUsesWith(buildReshape(b, loc, o, op.getType()));
+    op.erase();
+    return success();
+  }
+
+  void runOnOperation() override {
+    int sm = smVersion();
+    if (sm < 80) {
+      getOperation().emitError()
+          << "effc-lower-gpu: unsupported chip '" << chip
+          << "' (expected one of sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a, "
+             "sm_100, sm_101, sm_103, sm_120, sm_121)";
+      return signalPassFailure();
+    }
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      if (isa<LinearOp, SparseLinearOp, QuantizedLinearOp, BlockScaledLinearOp,
+              AttentionOp>(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops) {
+      // Ops without a kernel stay for the host (reference) lowering.
+      (void)llvm::TypeSwitch<Operation *, LogicalResult>(op)
+          .Case([&](LinearOp o) { return lowerLinear(o); })
+          .Case([&](SparseLinearOp o) { return lowerSparseLinear(o); })
+          .Case([&](QuantizedLinearOp o) { return lowerQuantizedLinear(o); })
+          .Case(
+              [&](BlockScaledLinearOp o) { return lowerBlockScaledLinear(o); })
+          .Case([&](AttentionOp o) { return lowerAttention(o); })
+          .Default([](Operation *) { return failure(); });
+    }
+    if (kernels)
+      kernels.setTargetsAttr(ArrayAttr::get(
+          &getContext(), {makeTarget(("+ptx" + Twine(ptxVersion())).str())}));
+  }
+};
+
+} // namespace

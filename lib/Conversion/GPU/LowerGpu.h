@@ -1,0 +1,183 @@
+//===- LowerGpu.h - kernel builders of --effc-lower-gpu ---------*- C++ -*-===//
+//
+// Private to lib/Conversion: the tensor-core kernel templates that
+// --effc-lower-gpu instantiates per op, parameterized by shape, element
+// type, sparsity and epilogue.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef EFFC_LIB_CONVERSION_GPU_LOWERGPU_H
+#define EFFC_LIB_CONVERSION_GPU_LOWERGPU_H
+
+#include "effc/Dialect/EffcAttrs.h"
+#include "effc/Support/QuantBuilders.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "llvm/ADT/APFloat.h"
+
+#include <array>
+#include <optional>
+
+namespace mlir {
+namespace effc {
+
+/// Index arithmetic shorthands for kernel bodies.
+struct IndexMath {
+  ImplicitLocOpBuilder &b;
+  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, x, y); }
+  Value add(Value x, int64_t y) { return y ? add(x, c(y)) : x; }
+  Value mul(Value x, int64_t y) { return arith::MulIOp::create(b, x, c(y)); }
+  Value div(Value x, int64_t y) { return arith::DivUIOp::create(b, x, c(y)); }
+  Value rem(Value x, int64_t y) { return arith::RemUIOp::create(b, x, c(y)); }
+  Value min(Value x, int64_t y) { return arith::MinUIOp::create(b, x, c(y)); }
+  Value lt(Value x, int64_t y) { return lt(x, c(y)); }
+  Value lt(Value x, Value y) {
+    return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, y);
+  }
+  Value both(Value x, Value y) { return arith::AndIOp::create(b, x, y); }
+};
+
+/// Attributes of the launch stubs `--effc-lower-gpu` declares and
+/// `--effc-lower-gpu-launch` defines: the kernel, grid and block sizes.
+constexpr llvm::StringLiteral kLaunchKernelAttr = "effc_gpu_kernel";
+constexpr llvm::StringLiteral kLaunchGridAttr = "effc_gpu_grid";
+constexpr llvm::StringLiteral kLaunchBlockAttr = "effc_gpu_block";
+/// Dynamic shared memory of the launch, in bytes (absent: none).
+constexpr llvm::StringLiteral kLaunchSharedAttr = "effc_gpu_shared_bytes";
+/// Argument attribute of a kernel's `!llvm.ptr` TMA tensor-map arguments:
+/// `{source = i, box = [rows, cols], swizzle = 128}`. The launch stub
+/// encodes the map (effcCudaTensorMap2D) over the device copy of its
+/// argument `source`, a 2-D row-major memref whose element type gives the
+/// map's data type, and passes the map's device address in that argument's
+/// place.
+constexpr llvm::StringLiteral kTensorMapArgAttr = "effc.tensor_map";
+
+/// Thread-block tile of every GEMM kernel: 64 x 64 outputs, four warps of
+/// 32 x 32.
+constexpr int64_t kGemmTile = 64;
+constexpr int64_t kGemmThreads = 128;
+
+/// The tensor-core instruction family a GEMM kernel issues.
+enum class MmaKind { F16, BF16, I8, F8E4M3 };
+
+/// What happens to the accumulators before they are stored.
+enum class GemmEpilogue {
+  /// Float accumulators (+ bias) -> activation -> output float type.
+  Float,
+  /// i32 (+ folded bias) -> fixed-point requantization to i8.
+  Requant,
+  /// i32 (+ folded bias) -> f32 * scale[channel] -> activation -> float.
+  Dequant,
+  /// i32 (+ folded bias), relu optional.
+  Int32,
+};
+
+/// One GEMM `out[r][c] = sum_k P[r][k] * Q[c][k]` (both operands K-major),
+/// stored transposed (`out[c][r]`) when `transposeOut`. With `sparse`, P is
+/// 2:4 along K, passed compressed as values [R, K/2] plus metadata
+/// [R, K/16] x i16 (the nibble of each group of four holds the two kept
+/// positions, low index in bits 0-1). The channel of bias and scales is the
+/// Q row (c), or the P row when `transposeOut`.
+///
+/// Kernel arguments, in order: P, [metadata], Q, [xs [R, K/bk], ws
+/// [C/bn, K/bk] when blockScaled], [bias [channels]], [multiplier, shift
+/// (i32) for Requant | scale (f32) for Dequant], out.
+struct GemmSpec {
+  MmaKind kind = MmaKind::F16;
+  bool sparse = false;
+  int64_t rows = 0, cols = 0, depth = 0;
+  bool transposeOut = false;
+  GemmEpilogue epilogue = GemmEpilogue::Float;
+  /// Float epilogue: element type of the bias operand, null without one.
+  /// Integer epilogues always take an i32 bias.
+  Type biasType;
+  Activation activation = Activation::none;
+  std::optional<llvm::APFloat> clampMin, clampMax;
+  Type outType;
+  /// Requant: output zero point and the clamp range in the integer domain
+  /// (activation already folded in).
+  RequantRange range{0, -128, 127};
+  /// fp8 block scales (DeepSeek-V3): scale block along C and along K.
+  bool blockScaled = false;
+  int64_t scaleBlockC = 0, scaleBlockK = 0;
+};
+
+/// `gpu.launch_func` configuration of a built kernel.
+struct KernelLaunch {
+  gpu::GPUFuncOp func;
+  std::array<int64_t, 3> grid, block;
+  int64_t sharedBytes = 0;
+};
+
+/// Appends the types of the epilogue kernel arguments of `spec` (bias,
+/// then multiplier and shift, or scale), each a memref of `channels`.
+void appendEpilogueArgTypes(Builder &b, const GemmSpec &spec, int64_t channels,
+                            SmallVectorImpl<Type> &types);
+
+/// Bytes of one MMA operand element of `kind` (2 for f16/bf16, else 1).
+int64_t getMmaElementBytes(MmaKind kind);
+
+/// The element type of an MMA operand of `kind`.
+Type getMmaElementType(MLIRContext *ctx, MmaKind kind);
+
+/// The epilogue of one accumulator element: bias, scales, activation,
+/// conversion, as `spec` says. `args` are the epilogue kernel arguments
+/// (bias, then multiplier/shift or scale); `channel` indexes them.
+Value buildGemmEpilogue(ImplicitLocOpBuilder &b, const GemmSpec &spec,
+                        Value acc, Value channel, ValueRange args);
+
+/// Gives the kernel's shared-memory buffers 16-byte alignment.
+void alignWorkgroupBuffers(gpu::GPUFuncOp func);
+
+/// Why `spec` has no kernel (unsupported shape or type); empty when it
+/// has one.
+std::string checkGemmSpec(const GemmSpec &spec);
+
+/// Builds the GEMM kernel for `spec` at the end of `module`.
+KernelLaunch buildGemmKernel(OpBuilder &builder, Location loc,
+                             gpu::GPUModuleOp module, StringRef name,
+                             const GemmSpec &spec);
+
+/// Why `spec` does not run on the sm_90a warpgroup kernel (wgmma fed by
+/// TMA); empty when it does. The kernel takes dense f16 / bf16 / int8
+/// operands, or fp8 (e4m3) ones with 128-wide K scale blocks, K-major,
+/// with at least one 128 x 128 output tile, a K row stride that TMA can
+/// address (16-byte multiple), and the output untransposed.
+std::string checkWgmmaSpec(const GemmSpec &spec);
+
+/// Builds the sm_90a GEMM kernel for `spec`: 128 x 128 output tiles, two
+/// consumer warpgroups of 64 rows each, K tiles of 128 bytes brought into
+/// 128B-swizzled shared memory by TMA through a 4-stage mbarrier ring,
+/// `wgmma.mma_async` m64n128 on shared-memory descriptors (fp8: promoted
+/// per K tile with the block scales), and the epilogue of buildGemmKernel.
+/// Same arguments as buildGemmKernel, except that P and Q are TMA tensor
+/// maps (kTensorMapArgAttr).
+KernelLaunch buildWgmmaGemmKernel(OpBuilder &builder, Location loc,
+                                  gpu::GPUModuleOp module, StringRef name,
+                                  const GemmSpec &spec);
+
+/// Flash attention over [BH, S, D] operands: `heads` query heads per batch
+/// entry share key/value heads `heads / kvHeads` at a time.
+struct AttentionSpec {
+  Type elementType;
+  int64_t batch = 1, heads = 1, kvHeads = 1;
+  int64_t queries = 0, keys = 0, headDim = 0, valueDim = 0;
+  double scale = 1.0;
+  bool causal = false;
+};
+
+std::string checkAttentionSpec(const AttentionSpec &spec);
+
+/// Builds the flash-attention kernel; arguments Q [B*H, Sq, D],
+/// K [B*Hkv, Skv, D], V [B*Hkv, Skv, Dv], O [B*H, Sq, Dv].
+KernelLaunch buildAttentionKernel(OpBuilder &builder, Location loc,
+                                  gpu::GPUModuleOp module, StringRef name,
+                                  const AttentionSpec &spec);
+
+} // namespace effc
+} // namespace mlir
+
+#endif // EFFC_LIB_CONVERSION_GPU_LOWERGPU_H

@@ -1,0 +1,916 @@
+//===- LowerReferenceQuant.cpp - quantized effc ops to linalg ---*- C++ -*-===//
+//
+// Reference semantics of effc's quantization ops. Integer arithmetic is
+// exact (int32 accumulation, int64 requantization) so that every optimized
+// backend must agree with it bit for bit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "effc/Conversion/Reference/Passes.h"
+#include "effc/Dialect/EffcOps.h"
+#include "effc/Support/LinalgBuilders.h"
+#include "effc/Support/QuantBuilders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <cmath>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+using namespace mlir;
+using namespace mlir::effc;
+
+namespace {
+
+using utils::IteratorType;
+
+Value f32c(OpBuilder &b, Location loc, double v) {
+  return arith::ConstantOp::create(b, loc, b.getF32Type(),
+                                   b.getF32FloatAttr(v));
+}
+Value i32c(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantOp::create(b, loc, b.getI32Type(),
+                                   b.getI32IntegerAttr(v));
+}
+Value i64c(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantOp::create(b, loc, b.getI64Type(),
+                                   b.getI64IntegerAttr(v));
+}
+
+Value toF32(OpBuilder &b, Location loc, Value v) {
+  Type t = v.getType();
+  if (t.isF32())
+    return v;
+  if (isa<IntegerType>(t))
+    return arith::SIToFPOp::create(b, loc, b.getF32Type(), v);
+  if (t.getIntOrFloatBitWidth() < 32)
+    return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+  return arith::TruncFOp::create(b, loc, b.getF32Type(), v);
+}
+
+Value fromF32(OpBuilder &b, Location loc, Value v, Type t) {
+  if (t.isF32())
+    return v;
+  if (t.getIntOrFloatBitWidth() < 32)
+    return arith::TruncFOp::create(b, loc, t, v);
+  return arith::ExtFOp::create(b, loc, t, v);
+}
+
+Value toI32(OpBuilder &b, Location loc, Value v) {
+  auto it = cast<IntegerType>(v.getType());
+  if (it.getWidth() == 32)
+    return v;
+  if (it.getWidth() < 32)
+    return arith::ExtSIOp::create(b, loc, b.getI32Type(), v);
+  return arith::TruncIOp::create(b, loc, b.getI32Type(), v);
+}
+
+/// Saturating cast of an f32 value (already rounded for integers) to the
+/// storage type `t`; integers saturate to [lo, hi] when given (a narrow
+/// range such as i8<-127:127>), else to the type's range.
+Value saturate(OpBuilder &b, Location loc, Value v, Type t,
+               std::optional<std::pair<int64_t, int64_t>> range = {}) {
+  if (auto it = dyn_cast<IntegerType>(t)) {
+    unsigned w = it.getWidth();
+    double lo = it.isUnsigned() ? 0 : -std::ldexp(1.0, w - 1);
+    double hi =
+        it.isUnsigned() ? std::ldexp(1.0, w) - 1 : std::ldexp(1.0, w - 1) - 1;
+    if (range) {
+      lo = double(range->first);
+      hi = double(range->second);
+    }
+    v = arith::MaximumFOp::create(b, loc, v, f32c(b, loc, lo));
+    v = arith::MinimumFOp::create(b, loc, v, f32c(b, loc, hi));
+    if (it.isUnsigned())
+      return arith::FPToUIOp::create(b, loc, t, v);
+    return arith::FPToSIOp::create(b, loc, t, v);
+  }
+  // fp8: clamp to the largest finite value, then round to nearest even.
+  double maxv = APFloat::getLargest(cast<FloatType>(t).getFloatSemantics())
+                    .convertToDouble();
+  v = arith::MaximumFOp::create(b, loc, v, f32c(b, loc, -maxv));
+  v = arith::MinimumFOp::create(b, loc, v, f32c(b, loc, maxv));
+  return arith::TruncFOp::create(b, loc, t, v);
+}
+
+double storageMax(Type t) {
+  if (auto it = dyn_cast<IntegerType>(t))
+    return std::ldexp(1.0, it.getWidth() - 1) - 1;
+  return APFloat::getLargest(cast<FloatType>(t).getFloatSemantics())
+      .convertToDouble();
+}
+
+/// Map reading a blocked scale tensor from data coordinates.
+AffineMap blockMap(MLIRContext *ctx, ArrayRef<int64_t> block,
+                   ArrayRef<int64_t> shape) {
+  SmallVector<AffineExpr> r;
+  for (size_t i = 0; i < block.size(); ++i)
+    r.push_back(block[i] == shape[i]
+                    ? getAffineConstantExpr(0, ctx)
+                    : getAffineDimExpr(i, ctx).floorDiv(block[i]));
+  return AffineMap::get(block.size(), 0, r, ctx);
+}
+
+Value elementwise(OpBuilder &b, Location loc, RankedTensorType outTy,
+                  ValueRange ins, ArrayRef<AffineMap> inMaps,
+                  function_ref<Value(OpBuilder &, Location, ValueRange)> fn) {
+  SmallVector<AffineMap> maps(inMaps);
+  maps.push_back(
+      AffineMap::getMultiDimIdentityMap(outTy.getRank(), b.getContext()));
+  SmallVector<IteratorType> iters(outTy.getRank(), IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, outTy, ins, ValueRange{buildEmpty(b, loc, outTy)}, maps,
+             iters,
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               linalg::YieldOp::create(nb, nl, fn(nb, nl, args));
+             })
+      .getResult(0);
+}
+
+/// q = saturate(round_half_even(x / s) + z).
+Value quantizeScalar(OpBuilder &b, Location loc, Value x, Value s, Value z,
+                     Type storage,
+                     std::optional<std::pair<int64_t, int64_t>> range = {}) {
+  Value q = arith::DivFOp::create(b, loc, toF32(b, loc, x), toF32(b, loc, s));
+  if (isa<IntegerType>(storage)) {
+    q = math::RoundEvenOp::create(b, loc, q);
+    if (z)
+      q = arith::AddFOp::create(b, loc, q, toF32(b, loc, z));
+  }
+  return saturate(b, loc, q, storage, range);
+}
+
+struct LowerQuantize : OpConversionPattern<QuantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto inTy = op.getInput().getType();
+    auto outTy = op.getType();
+    if (!inTy.hasStaticShape())
+      return op.emitError(
+          "dynamic shapes are not supported by effc lowerings yet");
+    MLIRContext *ctx = getContext();
+    AffineMap sm = blockMap(ctx, op.getBlock(), inTy.getShape());
+    SmallVector<Value> ins = {adaptor.getInput(), adaptor.getScale()};
+    SmallVector<AffineMap> maps = {
+        AffineMap::getMultiDimIdentityMap(inTy.getRank(), ctx), sm};
+    if (adaptor.getZeroPoint()) {
+      ins.push_back(adaptor.getZeroPoint());
+      maps.push_back(sm);
+    }
+    Type storage = outTy.getElementType();
+    rewriter.replaceOp(
+        op, elementwise(rewriter, op.getLoc(), outTy, ins, maps,
+                        [&](OpBuilder &b, Location l, ValueRange a) {
+                          return quantizeScalar(b, l, a[0], a[1],
+                                                a.size() > 3 ? a[2] : Value(),
+                                                storage);
+                        }));
+    return success();
+  }
+};
+
+struct LowerDequantize : OpConversionPattern<DequantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(DequantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto inTy = op.getInput().getType();
+    auto outTy = op.getType();
+    if (!inTy.hasStaticShape())
+      return op.emitError(
+          "dynamic shapes are not supported by effc lowerings yet");
+    MLIRContext *ctx = getContext();
+    AffineMap sm = blockMap(ctx, op.getBlock(), inTy.getShape());
+    SmallVector<Value> ins = {adaptor.getInput(), adaptor.getScale()};
+    SmallVector<AffineMap> maps = {
+        AffineMap::getMultiDimIdentityMap(inTy.getRank(), ctx), sm};
+    bool hasZp = (bool)adaptor.getZeroPoint();
+    if (hasZp) {
+      ins.push_back(adaptor.getZeroPoint());
+      maps.push_back(sm);
+    }
+    Type outElt = outTy.getElementType();
+    rewriter.replaceOp(
+        op, elementwise(rewriter, op.getLoc(), outTy, ins, maps,
+                        [&](OpBuilder &b, Location l, ValueRange a) {
+                          Value q = toF32(b, l, a[0]);
+                          if (hasZp)
+                            q = arith::SubFOp::create(b, l, q,
+                                                      toF32(b, l, a[2]));
+                          Value x =
+                              arith::MulFOp::create(b, l, q, toF32(b, l, a[1]));
+                          return fromF32(b, l, x, outElt);
+                        }));
+    return success();
+  }
+};
+
+struct LowerDynamicQuantize : OpConversionPattern<DynamicQuantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(DynamicQuantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto inTy = op.getInput().getType();
+    if (!inTy.hasStaticShape())
+      return op.emitError(
+          "dynamic shapes are not supported by effc lowerings yet");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    int64_t r = inTy.getRank();
+    ArrayRef<int64_t> block = op.getBlock();
+    // [d0, d1, ...] -> [d0 / b0, b0, d1 / b1, b1, ...], reduce the odd dims.
+    SmallVector<int64_t> split;
+    SmallVector<ReassociationIndices> reassoc;
+    for (int64_t i = 0; i < r; ++i) {
+      split.push_back(inTy.getDimSize(i) / block[i]);
+      split.push_back(block[i]);
+      reassoc.push_back({2 * i, 2 * i + 1});
+    }
+    Value x = tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get(split, inTy.getElementType()),
+        adaptor.getInput(), reassoc);
+    auto scaleTy = op.getScale().getType();
+    SmallVector<AffineExpr> outExprs;
+    SmallVector<IteratorType> iters;
+    for (int64_t i = 0; i < 2 * r; ++i) {
+      iters.push_back(i % 2 ? IteratorType::reduction : IteratorType::parallel);
+      if (i % 2 == 0)
+        outExprs.push_back(getAffineDimExpr(i, ctx));
+    }
+    auto absTy =
+        RankedTensorType::get(scaleTy.getShape(), rewriter.getF32Type());
+    Value absmax =
+        linalg::GenericOp::create(
+            rewriter, loc, absTy, ValueRange{x},
+            ValueRange{buildFilled(rewriter, loc, absTy, 0.0)},
+            {AffineMap::getMultiDimIdentityMap(2 * r, ctx),
+             AffineMap::get(2 * r, 0, outExprs, ctx)},
+            iters,
+            [&](OpBuilder &b, Location l, ValueRange a) {
+              Value v = math::AbsFOp::create(b, l, toF32(b, l, a[0]));
+              linalg::YieldOp::create(
+                  b, l, arith::MaximumFOp::create(b, l, v, a[1]).getResult());
+            })
+            .getResult(0);
+    Type storage = op.getOutput().getType().getElementType();
+    double qmax = storageMax(storage);
+    Type scaleElt = scaleTy.getElementType();
+    AffineMap id = AffineMap::getMultiDimIdentityMap(r, ctx);
+    Value scale = elementwise(
+        rewriter, loc, scaleTy, ValueRange{absmax}, {id},
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          // An all-zero block gets scale 1 (any scale represents it).
+          Value s = arith::DivFOp::create(b, l, a[0], f32c(b, l, qmax));
+          Value isZero = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ,
+                                               a[0], f32c(b, l, 0.0));
+          s = arith::SelectOp::create(b, l, isZero, f32c(b, l, 1.0), s);
+          return fromF32(b, l, s, scaleElt);
+        });
+    Value q =
+        elementwise(rewriter, loc, op.getOutput().getType(),
+                    ValueRange{adaptor.getInput(), scale},
+                    {id, blockMap(ctx, block, inTy.getShape())},
+                    [&](OpBuilder &b, Location l, ValueRange a) {
+                      return quantizeScalar(b, l, a[0], a[1], Value(), storage);
+                    });
+    rewriter.replaceOp(op, {q, scale});
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Quantized linear and conv
+//===----------------------------------------------------------------------===//
+
+/// Scales of a quantized weight as an f32 tensor [C, G] (C output channels,
+/// G groups along the reduction), and the group size along K (K when not
+/// grouped).
+std::pair<Value, int64_t> weightScales(OpBuilder &b, Location loc,
+                                       quant::QuantizedType qt, int64_t c,
+                                       int64_t k) {
+  SmallVector<float> data;
+  int64_t groups = 1;
+  if (auto u = dyn_cast<quant::UniformQuantizedType>(qt)) {
+    data.assign(c, (float)u.getScale());
+  } else if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(qt)) {
+    for (double s : pa.getScales())
+      data.push_back((float)s);
+  } else {
+    auto sc = cast<quant::UniformQuantizedSubChannelType>(qt);
+    DenseElementsAttr scales = sc.getScales();
+    auto sTy = cast<ShapedType>(scales.getType());
+    groups = sTy.getShape().back();
+    int64_t rows = sTy.getShape().front();
+    for (APFloat v : scales.getValues<APFloat>())
+      data.push_back((float)v.convertToDouble());
+    if (rows == 1 && c > 1) { // scales shared by all channels
+      SmallVector<float> rep;
+      for (int64_t i = 0; i < c; ++i)
+        rep.append(data.begin(), data.end());
+      data = rep;
+    }
+  }
+  auto ty = RankedTensorType::get({c, groups}, b.getF32Type());
+  Value t = arith::ConstantOp::create(
+      b, loc, ty, DenseElementsAttr::get(ty, ArrayRef<float>(data)));
+  return {t, k / groups};
+}
+
+Value storageOf(OpBuilder &b, Location loc, Value v) {
+  auto ty = cast<RankedTensorType>(v.getType());
+  auto qt = cast<quant::QuantizedType>(ty.getElementType());
+  return quant::StorageCastOp::create(
+      b, loc, RankedTensorType::get(ty.getShape(), qt.getStorageType()), v);
+}
+
+/// Turns int32 accumulators `acc` [..., C] (C = channel dim, last) into the
+/// op's result: i32 (+relu), float (dequantized, activation) or requantized.
+Value finishQuantized(OpBuilder &b, Location loc, Operation *op, Value acc,
+                      Value scales, double inScale, RankedTensorType outTy,
+                      Activation act, std::optional<APFloat> lo,
+                      std::optional<APFloat> hi,
+                      std::optional<ArrayRef<int32_t>> multiplier,
+                      std::optional<ArrayRef<int32_t>> shift) {
+  MLIRContext *ctx = b.getContext();
+  int64_t r = outTy.getRank();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(r, ctx);
+  AffineExpr ch = getAffineDimExpr(r - 1, ctx);
+  Type outElt = outTy.getElementType();
+  if (outElt.isInteger(32)) {
+    return elementwise(b, loc, outTy, ValueRange{acc}, {id},
+                       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                         if (act == Activation::relu)
+                           return arith::MaxSIOp::create(nb, l, a[0],
+                                                         i32c(nb, l, 0));
+                         return a[0];
+                       });
+  }
+  if (isa<FloatType>(outElt)) {
+    AffineMap sm =
+        AffineMap::get(r, 0, {ch, getAffineConstantExpr(0, ctx)}, ctx);
+    return elementwise(
+        b, loc, outTy, ValueRange{acc, scales}, {id, sm},
+        [&](OpBuilder &nb, Location l, ValueRange a) {
+          Value v = arith::SIToFPOp::create(nb, l, nb.getF32Type(), a[0]);
+          v = arith::MulFOp::create(
+              nb, l, v,
+              arith::MulFOp::create(nb, l, a[1], f32c(nb, l, inScale)));
+          v = buildActivation(nb, l, v, act, lo, hi);
+          return fromF32(nb, l, v, outElt);
+        });
+  }
+  // Requantized: y = clamp(zy + rounding_shift(acc * mult, 31 + shift)).
+  auto qt = cast<quant::UniformQuantizedType>(outElt);
+  int64_t c = outTy.getDimSize(r - 1);
+  auto perChannel = [&](ArrayRef<int32_t> v) {
+    SmallVector<int64_t> out;
+    for (int64_t i = 0; i < c; ++i)
+      out.push_back(v.size() == 1 ? v[0] : v[i]);
+    auto ty = RankedTensorType::get({c}, b.getI64Type());
+    return arith::ConstantOp::create(
+               b, loc, ty, DenseElementsAttr::get(ty, ArrayRef<int64_t>(out)))
+        .getResult();
+  };
+  Value mult = perChannel(*multiplier), sh = perChannel(*shift);
+  RequantRange range = getRequantRange(qt, act, lo, hi);
+  auto storageTy = RankedTensorType::get(outTy.getShape(), qt.getStorageType());
+  AffineMap cm = AffineMap::get(r, 0, ch);
+  Value q =
+      elementwise(b, loc, storageTy, ValueRange{acc, mult, sh}, {id, cm, cm},
+                  [&](OpBuilder &nb, Location l, ValueRange a) {
+                    Value total = arith::AddIOp::create(
+                        nb, l, a[2], i64c(nb, l, kRequantShiftBase));
+                    return buildRequantize(nb, l, a[0], a[1], total, range,
+                                           qt.getStorageType());
+                  });
+  return quant::StorageCastOp::create(b, loc, outTy, q);
+}
+
+/// Per-block dot products partial[m, n, b] = sum_j acc(x[m, b, j], w[n, b, j])
+/// of x [M, K] and w [N, K] with K split into `blocks` x `bs` (an
+/// expand_shape, so every indexing map is a projection); `product` maps a
+/// pair of elements to the accumulator type, summed with addi / addf.
+Value blockedDot(
+    OpBuilder &b, Location loc, Value x, Value w, int64_t m, int64_t n,
+    int64_t blocks, int64_t bs, Type accElt,
+    function_ref<Value(OpBuilder &, Location, Value, Value)> product) {
+  MLIRContext *ctx = b.getContext();
+  auto expand = [&](Value v, int64_t rows) {
+    Type elt = cast<RankedTensorType>(v.getType()).getElementType();
+    return tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({rows, blocks, bs}, elt), v,
+        ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+  };
+  AffineExpr dm, dn, dg, dj;
+  bindDims(ctx, dm, dn, dg, dj);
+  auto accTy = RankedTensorType::get({m, n, blocks}, accElt);
+  bool isInt = isa<IntegerType>(accElt);
+  Value zero =
+      isInt ? buildFilled(b, loc, accTy, 0) : buildFilled(b, loc, accTy, 0.0);
+  return linalg::GenericOp::create(
+             b, loc, accTy, ValueRange{expand(x, m), expand(w, n)},
+             ValueRange{zero},
+             {AffineMap::get(4, 0, {dm, dg, dj}, ctx),
+              AffineMap::get(4, 0, {dn, dg, dj}, ctx),
+              AffineMap::get(4, 0, {dm, dn, dg}, ctx)},
+             {IteratorType::parallel, IteratorType::parallel,
+              IteratorType::parallel, IteratorType::reduction},
+             [&](OpBuilder &nb, Location l, ValueRange a) {
+               Value p = product(nb, l, a[0], a[1]);
+               p = isInt ? arith::AddIOp::create(nb, l, a[2], p).getResult()
+                         : arith::AddFOp::create(nb, l, a[2], p).getResult();
+               linalg::YieldOp::create(nb, l, p);
+             })
+      .getResult(0);
+}
+
+struct LowerQuantizedLinear : OpConversionPattern<QuantizedLinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  /// Weight-only: dequantize the weight ([N, G, K/G] so the scale map is a
+  /// projection) into the input's float type and hand the product to
+  /// effc.linear, which the same conversion lowers next.
+  LogicalResult lowerWeightOnly(QuantizedLinearOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    auto wTy = op.getWeight().getType();
+    Type fTy = op.getInput().getType().getElementType();
+    auto wq = cast<quant::QuantizedType>(wTy.getElementType());
+    int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
+    auto [scales, groupSize] = weightScales(rewriter, loc, wq, n, k);
+    int64_t groups = k / groupSize;
+    Value w = storageOf(rewriter, loc, adaptor.getWeight());
+    w = tensor::ExpandShapeOp::create(
+        rewriter, loc,
+        RankedTensorType::get({n, groups, groupSize}, wq.getStorageType()), w,
+        ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+    AffineExpr dn, dg, dj;
+    bindDims(ctx, dn, dg, dj);
+    Value deq = elementwise(
+        rewriter, loc, RankedTensorType::get({n, groups, groupSize}, fTy),
+        ValueRange{w, scales},
+        {AffineMap::getMultiDimIdentityMap(3, ctx),
+         AffineMap::get(3, 0, {dn, dg}, ctx)},
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value v = arith::SIToFPOp::create(b, l, b.getF32Type(), a[0]);
+          return fromF32(b, l, arith::MulFOp::create(b, l, v, a[1]), fTy);
+        });
+    deq = tensor::CollapseShapeOp::create(
+        rewriter, loc, RankedTensorType::get({n, k}, fTy), deq,
+        ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+    auto lin = LinearOp::create(rewriter, loc, op.getType(), adaptor.getInput(),
+                                deq, adaptor.getBias(), op.getActivationAttr(),
+                                op.getClampMinAttr(), op.getClampMaxAttr());
+    rewriter.replaceOp(op, lin.getResult());
+    return success();
+  }
+
+  LogicalResult
+  matchAndRewrite(QuantizedLinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto inTy = op.getInput().getType();
+    auto wTy = op.getWeight().getType();
+    auto outTy = op.getType();
+    if (!inTy.hasStaticShape() || !wTy.hasStaticShape())
+      return op.emitError(
+          "dynamic shapes are not supported by effc lowerings yet");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    if (isa<FloatType>(inTy.getElementType()))
+      return lowerWeightOnly(op, adaptor, rewriter);
+    auto xq = cast<quant::UniformQuantizedType>(inTy.getElementType());
+    auto wq = cast<quant::QuantizedType>(wTy.getElementType());
+    int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
+    int64_t m = inTy.getNumElements() / k;
+    auto [scales, groupSize] = weightScales(rewriter, loc, wq, n, k);
+    int64_t groups = k / groupSize;
+    Value x = buildReshape(rewriter, loc,
+                           storageOf(rewriter, loc, adaptor.getInput()),
+                           RankedTensorType::get({m, k}, xq.getStorageType()));
+    Value w = storageOf(rewriter, loc, adaptor.getWeight());
+    // Integer partial sums per group: acc[m, n, g] over k in group g.
+    int64_t zx = xq.getZeroPoint();
+    Value partial = blockedDot(
+        rewriter, loc, x, w, m, n, groups, groupSize, rewriter.getI32Type(),
+        [&](OpBuilder &b, Location l, Value xe, Value we) -> Value {
+          Value xv =
+              arith::SubIOp::create(b, l, toI32(b, l, xe), i32c(b, l, zx));
+          return arith::MulIOp::create(b, l, xv, toI32(b, l, we));
+        });
+    AffineExpr dm, dn, dg;
+    bindDims(ctx, dm, dn, dg);
+    auto out2Ty = RankedTensorType::get({m, n}, outTy.getElementType());
+    Value result;
+    if (groups > 1) {
+      // Grouped scales: the float result sums scaled group partials.
+      auto fTy = RankedTensorType::get({m, n}, rewriter.getF32Type());
+      Value sum =
+          linalg::GenericOp::create(
+              rewriter, loc, fTy, ValueRange{partial, scales},
+              ValueRange{buildFilled(rewriter, loc, fTy, 0.0)},
+              {AffineMap::get(3, 0, {dm, dn, dg}, ctx),
+               AffineMap::get(3, 0, {dn, dg}, ctx),
+               AffineMap::get(3, 0, {dm, dn}, ctx)},
+              {IteratorType::parallel, IteratorType::parallel,
+               IteratorType::reduction},
+              [&](OpBuilder &b, Location l, ValueRange a) {
+                Value v = arith::SIToFPOp::create(b, l, b.getF32Type(), a[0]);
+                v = arith::MulFOp::create(b, l, v, a[1]);
+                linalg::YieldOp::create(
+                    b, l, arith::AddFOp::create(b, l, a[2], v).getResult());
+              })
+              .getResult(0);
+      Type outElt = outTy.getElementType();
+      result =
+          elementwise(rewriter, loc, out2Ty, ValueRange{sum},
+                      {AffineMap::getMultiDimIdentityMap(2, ctx)},
+                      [&](OpBuilder &b, Location l, ValueRange a) {
+                        Value v = arith::MulFOp::create(
+                            b, l, a[0], f32c(b, l, xq.getScale()));
+                        v = buildActivation(b, l, v, op.getActivation(),
+                                            op.getClampMin(), op.getClampMax());
+                        return fromF32(b, l, v, outElt);
+                      });
+    } else {
+      auto acc2Ty = RankedTensorType::get({m, n}, rewriter.getI32Type());
+      Value acc = tensor::CollapseShapeOp::create(
+          rewriter, loc, acc2Ty, partial,
+          ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+      if (Value bias = adaptor.getBias())
+        acc = elementwise(
+            rewriter, loc, acc2Ty, ValueRange{acc, bias},
+            {AffineMap::getMultiDimIdentityMap(2, ctx),
+             AffineMap::get(2, 0, getAffineDimExpr(1, ctx))},
+            [&](OpBuilder &b, Location l, ValueRange a) {
+              return arith::AddIOp::create(b, l, a[0], a[1]).getResult();
+            });
+      result =
+          finishQuantized(rewriter, loc, op, acc, scales, xq.getScale(), out2Ty,
+                          op.getActivation(), op.getClampMin(),
+                          op.getClampMax(), op.getMultiplier(), op.getShift());
+    }
+    rewriter.replaceOp(op, buildReshape(rewriter, loc, result, outTy));
+    return success();
+  }
+};
+
+struct LowerQuantizedConv2D : OpConversionPattern<QuantizedConv2DOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(QuantizedConv2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto inTy = op.getInput().getType();
+    auto wTy = op.getWeight().getType();
+    auto outTy = op.getType();
+    if (!inTy.hasStaticShape() || !wTy.hasStaticShape())
+      return op.emitError(
+          "dynamic shapes are not supported by effc lowerings yet");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    auto xq = cast<quant::UniformQuantizedType>(inTy.getElementType());
+    auto wq = cast<quant::QuantizedType>(wTy.getElementType());
+    int64_t f = wTy.getDimSize(0);
+    Value scales = weightScales(rewriter, loc, wq, f, 1).first;
+    Value x = storageOf(rewriter, loc, adaptor.getInput());
+    Value w = storageOf(rewriter, loc, adaptor.getWeight());
+    // Pad with the input zero point: padded positions contribute 0.
+    Type xElt = cast<RankedTensorType>(x.getType()).getElementType();
+    x = buildPadNHWC(rewriter, loc, x, op.getPadding(),
+                     arith::ConstantOp::create(
+                         rewriter, loc, xElt,
+                         rewriter.getIntegerAttr(xElt, xq.getZeroPoint())));
+    auto accTy = RankedTensorType::get(outTy.getShape(), rewriter.getI32Type());
+    Value izp = i32c(rewriter, loc, xq.getZeroPoint());
+    Value fzp = i32c(rewriter, loc, 0);
+    auto strides = rewriter.getI64TensorAttr(op.getStrides());
+    auto dilations = rewriter.getI64TensorAttr(op.getDilations());
+    int64_t g = op.getGroups();
+    Value acc;
+    if (g == 1) {
+      acc = linalg::Conv2DNhwcFhwcQOp::create(
+                rewriter, loc, TypeRange{accTy}, ValueRange{x, w, izp, fzp},
+                ValueRange{buildFilled(rewriter, loc, accTy, 0)}, strides,
+                dilations)
+                .getResult(0);
+    } else {
+      auto xTy = cast<RankedTensorType>(x.getType());
+      int64_t c = xTy.getDimSize(3);
+      auto x5 = RankedTensorType::get(
+          {xTy.getDimSize(0), xTy.getDimSize(1), xTy.getDimSize(2), g, c / g},
+          xTy.getElementType());
+      auto wsTy = cast<RankedTensorType>(w.getType());
+      auto w5 = RankedTensorType::get({g, f / g, wsTy.getDimSize(1),
+                                       wsTy.getDimSize(2), wsTy.getDimSize(3)},
+                                      wsTy.getElementType());
+      auto a5 = RankedTensorType::get({outTy.getDimSize(0), outTy.getDimSize(1),
+                                       outTy.getDimSize(2), g, f / g},
+                                      rewriter.getI32Type());
+      Value gx = tensor::ExpandShapeOp::create(
+          rewriter, loc, x5, x,
+          ArrayRef<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});
+      Value gw = tensor::ExpandShapeOp::create(
+          rewriter, loc, w5, w,
+          ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}, {4}});
+      Value acc5 =
+          linalg::Conv2DNhwgcGfhwcQOp::create(
+              rewriter, loc, TypeRange{a5}, ValueRange{gx, gw, izp, fzp},
+              ValueRange{buildFilled(rewriter, loc, a5, 0)}, strides, dilations)
+              .getResult(0);
+      acc = tensor::CollapseShapeOp::create(
+          rewriter, loc, accTy, acc5,
+          ArrayRef<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});
+    }
+    if (Value bias = adaptor.getBias())
+      acc = elementwise(
+          rewriter, loc, accTy, ValueRange{acc, bias},
+          {AffineMap::getMultiDimIdentityMap(4, ctx),
+           AffineMap::get(4, 0, getAffineDimExpr(3, ctx))},
+          [&](OpBuilder &b, Location l, ValueRange a) {
+            return arith::AddIOp::create(b, l, a[0], a[1]).getResult();
+          });
+    rewriter.replaceOp(op,
+                       finishQuantized(rewriter, loc, op, acc, scales,
+                                       xq.getScale(), outTy, op.getActivation(),
+                                       op.getClampMin(), op.getClampMax(),
+                                       op.getMultiplier(), op.getShift()));
+    return success();
+  }
+};
+
+struct LowerBlockScaledLinear : OpConversionPattern<BlockScaledLinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(BlockScaledLinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto inTy = op.getInput().getType();
+    auto wTy = op.getWeight().getType();
+    auto outTy = op.getType();
+    if (!inTy.hasStaticShape() || !wTy.hasStaticShape())
+      return op.emitError(
+          "dynamic shapes are not supported by effc lowerings yet");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
+    int64_t m = inTy.getNumElements() / k;
+    int64_t bn = op.getBlock()[0], bk = op.getBlock()[1];
+    Value x =
+        buildReshape(rewriter, loc, adaptor.getInput(),
+                     RankedTensorType::get({m, k}, inTy.getElementType()));
+    Value xs =
+        buildReshape(rewriter, loc, adaptor.getInputScale(),
+                     RankedTensorType::get({m, k / bk}, rewriter.getF32Type()));
+    // Per K block: partial[m, n, kb] = sum_j x[m, kb, j] * w[n, kb, j],
+    // exact in i32 for i8 operands and in f32 for fp8; then
+    // acc[m, n] = sum_kb partial * xs[m, kb] * ws[n / bn, kb].
+    Type qElt = inTy.getElementType();
+    bool isInt = isa<IntegerType>(qElt);
+    Type partElt = isInt ? (Type)rewriter.getI32Type() : rewriter.getF32Type();
+    int64_t kb = k / bk;
+    Value partial = blockedDot(
+        rewriter, loc, x, adaptor.getWeight(), m, n, kb, bk, partElt,
+        [&](OpBuilder &b, Location l, Value xe, Value we) -> Value {
+          if (isInt)
+            return arith::MulIOp::create(b, l, toI32(b, l, xe),
+                                         toI32(b, l, we));
+          return arith::MulFOp::create(b, l, toF32(b, l, xe), toF32(b, l, we));
+        });
+    AffineExpr dm, dn, dg;
+    bindDims(ctx, dm, dn, dg);
+    auto fTy = RankedTensorType::get({m, n}, rewriter.getF32Type());
+    AffineExpr wsRow =
+        bn == n ? getAffineConstantExpr(0, ctx) : dn.floorDiv(bn);
+    if (bn == 1)
+      wsRow = dn;
+    Value acc =
+        linalg::GenericOp::create(
+            rewriter, loc, fTy,
+            ValueRange{partial, xs, adaptor.getWeightScale()},
+            ValueRange{buildFilled(rewriter, loc, fTy, 0.0)},
+            {AffineMap::get(3, 0, {dm, dn, dg}, ctx),
+             AffineMap::get(3, 0, {dm, dg}, ctx),
+             AffineMap::get(3, 0, {wsRow, dg}, ctx),
+             AffineMap::get(3, 0, {dm, dn}, ctx)},
+            {IteratorType::parallel, IteratorType::parallel,
+             IteratorType::reduction},
+            [&](OpBuilder &b, Location l, ValueRange a) {
+              Value s = arith::MulFOp::create(b, l, a[1], a[2]);
+              Value p = arith::MulFOp::create(b, l, toF32(b, l, a[0]), s);
+              linalg::YieldOp::create(
+                  b, l, arith::AddFOp::create(b, l, a[3], p).getResult());
+            })
+            .getResult(0);
+    Type outElt = outTy.getElementType();
+    Value out = elementwise(
+        rewriter, loc, RankedTensorType::get({m, n}, outElt), ValueRange{acc},
+        {AffineMap::getMultiDimIdentityMap(2, ctx)},
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          return fromF32(b, l, a[0], outElt);
+        });
+    rewriter.replaceOp(op, buildReshape(rewriter, loc, out, outTy));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// quant.qcast / quant.dcast with per-tensor or per-axis types
+//===----------------------------------------------------------------------===//
+
+/// Scale and zero-point constants of `qt` as [C] tensors read through the
+/// map of the quantized dimension (a single element for per-tensor).
+struct AffineOperands {
+  Value scale, zero;
+  AffineMap map;
+};
+
+FailureOr<AffineOperands> affineOperands(OpBuilder &b, Location loc,
+                                         quant::QuantizedType qt,
+                                         int64_t rank) {
+  MLIRContext *ctx = b.getContext();
+  SmallVector<float> scales;
+  SmallVector<int32_t> zeros;
+  AffineExpr e = getAffineConstantExpr(0, ctx);
+  if (auto u = dyn_cast<quant::UniformQuantizedType>(qt)) {
+    scales.push_back(float(u.getScale()));
+    zeros.push_back(int32_t(u.getZeroPoint()));
+  } else if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(qt)) {
+    for (double s : pa.getScales())
+      scales.push_back(float(s));
+    for (int64_t z : pa.getZeroPoints())
+      zeros.push_back(int32_t(z));
+    e = getAffineDimExpr(pa.getQuantizedDimension(), ctx);
+  } else {
+    return failure();
+  }
+  int64_t c = scales.size();
+  auto sTy = RankedTensorType::get({c}, b.getF32Type());
+  auto zTy = RankedTensorType::get({c}, b.getI32Type());
+  AffineOperands ops;
+  ops.scale = arith::ConstantOp::create(
+      b, loc, sTy, DenseElementsAttr::get(sTy, ArrayRef<float>(scales)));
+  ops.zero = arith::ConstantOp::create(
+      b, loc, zTy, DenseElementsAttr::get(zTy, ArrayRef<int32_t>(zeros)));
+  ops.map = AffineMap::get(rank, 0, e, ctx);
+  return ops;
+}
+
+/// quant.qcast: q = saturate(round_half_even(x / s) + z) in the storage
+/// type; quant.dcast: x = (q - z) * s. One generic over the tensor with the
+/// scale and zero point read through the quantized dimension.
+template <typename OpTy> struct LowerQuantCast : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  static constexpr bool isQuantize =
+      std::is_same_v<OpTy, quant::QuantizeCastOp>;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto inTy = dyn_cast<RankedTensorType>(op.getInput().getType());
+    auto outTy = dyn_cast<RankedTensorType>(op.getType());
+    if (!inTy || !outTy || !inTy.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "needs a static tensor");
+    auto qt = cast<quant::QuantizedType>(
+        (isQuantize ? outTy : inTy).getElementType());
+    Location loc = op.getLoc();
+    int64_t r = inTy.getRank();
+    FailureOr<AffineOperands> a = affineOperands(rewriter, loc, qt, r);
+    if (failed(a))
+      return op.emitError("only per-tensor and per-axis quantized types are "
+                          "supported by effc lowerings");
+    AffineMap id = AffineMap::getMultiDimIdentityMap(r, op.getContext());
+    Type storage = qt.getStorageType();
+    Value in = isQuantize ? adaptor.getInput()
+                          : storageOf(rewriter, loc, adaptor.getInput());
+    auto resTy =
+        isQuantize ? RankedTensorType::get(outTy.getShape(), storage) : outTy;
+    Value res = elementwise(
+        rewriter, loc, resTy, ValueRange{in, a->scale, a->zero},
+        {id, a->map, a->map}, [&](OpBuilder &b, Location l, ValueRange v) {
+          if (!isQuantize) {
+            Value q = arith::SubIOp::create(b, l, toI32(b, l, v[0]), v[2]);
+            Value f = arith::SIToFPOp::create(b, l, b.getF32Type(), q);
+            return fromF32(b, l, arith::MulFOp::create(b, l, f, v[1]),
+                           outTy.getElementType());
+          }
+          // Saturate to the type's storage range (e.g. [-127, 127]).
+          return quantizeScalar(
+              b, l, v[0], v[1], v[2], storage,
+              std::make_pair(qt.getStorageTypeMin(), qt.getStorageTypeMax()));
+        });
+    if (isQuantize)
+      res = quant::StorageCastOp::create(rewriter, loc, outTy, res);
+    rewriter.replaceOp(op, res);
+    return success();
+  }
+};
+using LowerQuantizeCast = LowerQuantCast<quant::QuantizeCastOp>;
+using LowerDequantizeCast = LowerQuantCast<quant::DequantizeCastOp>;
+
+/// Bytes [..., K/2] -> i4 [..., K] via a [..., K/2, 2] generic whose last
+/// index selects the nibble (low first), so every map is a projection.
+struct LowerUnpackInt4 : OpConversionPattern<UnpackInt4Op> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(UnpackInt4Op op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto inTy = op.getInput().getType();
+    auto outTy = op.getType();
+    if (!inTy.hasStaticShape() || !outTy.hasStaticShape())
+      return op.emitError(
+          "dynamic shapes are not supported by effc lowerings yet");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = getContext();
+    int64_t r = inTy.getRank();
+    SmallVector<int64_t> split(inTy.getShape());
+    split.push_back(2);
+    SmallVector<AffineExpr> inExprs;
+    for (int64_t i = 0; i < r; ++i)
+      inExprs.push_back(getAffineDimExpr(i, ctx));
+    auto splitTy = RankedTensorType::get(split, outTy.getElementType());
+    Type i8 = rewriter.getI8Type();
+    Value bytes = adaptor.getInput();
+    if (inTy.getElementType() != i8)
+      bytes = arith::BitcastOp::create(
+          rewriter, loc, RankedTensorType::get(inTy.getShape(), i8), bytes);
+    Value unpacked = elementwise(
+        rewriter, loc, splitTy, ValueRange{bytes},
+        {AffineMap::get(r + 1, 0, inExprs, ctx)},
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value hi = arith::IndexCastOp::create(
+              b, l, i8, linalg::IndexOp::create(b, l, r));
+          // low: (b << 4) >> 4; high: b >> 4 (both arithmetic).
+          Value four =
+              arith::ConstantOp::create(b, l, i8, b.getI8IntegerAttr(4));
+          Value sh = arith::SubIOp::create(
+              b, l, four, arith::MulIOp::create(b, l, hi, four));
+          Value v = arith::ShLIOp::create(b, l, a[0], sh);
+          v = arith::ShRSIOp::create(b, l, v, four);
+          return arith::TruncIOp::create(b, l, outTy.getElementType(), v)
+              .getResult();
+        });
+    SmallVector<ReassociationIndices> re;
+    for (int64_t i = 0; i + 1 < r; ++i)
+      re.push_back({i});
+    re.push_back({r - 1, r});
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, outTy, unpacked,
+                                                         re);
+    return success();
+  }
+};
+
+} // namespace
+
+namespace mlir {
+namespace effc {
+#define GEN_PASS_DEF_LOWERQUANTCASTSPASS
+#include "effc/Conversion/Reference/Passes.h.inc"
+} // namespace effc
+} // namespace mlir
+
+LogicalResult mlir::effc::lowerQuantCasts(Operation *root) {
+  // qcast first, then dcast: the conversion driver folds an illegal op
+  // before trying patterns, and upstream folds dcast(qcast(x)) to x, which
+  // would drop the rounding.
+  MLIRContext *ctx = root->getContext();
+  {
+    ConversionTarget target(*ctx);
+    target.addIllegalOp<quant::QuantizeCastOp>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    RewritePatternSet patterns(ctx);
+    patterns.add<LowerQuantizeCast>(ctx);
+    if (failed(applyPartialConversion(root, target, std::move(patterns))))
+      return failure();
+  }
+  ConversionTarget target(*ctx);
+  target.addIllegalOp<quant::DequantizeCastOp>();
+  target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+  RewritePatternSet patterns(ctx);
+  patterns.add<LowerDequantizeCast>(ctx);
+  return applyPartialConversion(root, target, std::move(patterns));
+}
+
+namespace {
+struct LowerQuantCastsPass
+    : effc::impl::LowerQuantCastsPassBase<LowerQuantCastsPass> {
+  void runOnOperation() override {
+    if (failed(lowerQuantCasts(getOperation())))
+      signalPassFailure();
+  }
+};
+} // namespace
+
+void mlir::effc::populateLowerReferenceQuantPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<LowerQuantize, LowerDequantize, LowerDynamicQuantize,
+               LowerQuantizedLinear, LowerQuantizedConv2D,
+               LowerBlockScaledLinear, LowerUnpackInt4>(patterns.getContext());
+}
