@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all bootstrap configure build demo test check unit bench docs clean
+.PHONY: all bootstrap configure build demo test check unit bench docs format format-check clean
 
 all: build
 
@@ -34,7 +34,16 @@ bench: build
 docs: build
 	ninja -C $(BUILD) mlir-doc
 	mkdir -p docs/generated
+	rm -f docs/generated/*.md
 	cp $(BUILD)/docs/Dialects/*.md $(BUILD)/docs/*.md docs/generated/
+
+# clang-format (LLVM style, .clang-format) on the C++ files changed in the
+# last commit, as CI runs it; `make format` rewrites them.
+format-check:
+	@bash scripts/check-format.sh
+
+format:
+	@bash scripts/check-format.sh --fix
 
 clean:
 	rm -rf $(BUILD)

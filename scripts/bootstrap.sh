@@ -8,8 +8,10 @@ DEBIAN_PACKAGES=(
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
   # OpenMP runtime for multi-threaded CPU code
   libomp-22-dev
-  # build
-  cmake ninja-build g++ make
+  # build (ccache: rebuilds after a checkout mostly hit the cache)
+  cmake ninja-build g++ make ccache
+  # style: CI checks the changed C++ files with clang-format
+  clang-format-22
   # unit tests
   libgtest-dev
   # executed tests: independent numpy references

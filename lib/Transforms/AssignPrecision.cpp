@@ -416,7 +416,7 @@ struct AssignPrecisionPass
       auto plan =
           PrecisionPlanAttr::get(ctx, c.weights, c.activations, c.granularity,
                                  c.groupSize, lo, hi, b.getF64FloatAttr(sq));
-      info.op->setAttr("effc.precision_plan", plan);
+      info.op->setAttr(EffcDialect::kPrecisionPlanAttrName, plan);
     }
   }
 };

@@ -36,10 +36,8 @@ void mlir::effc::forEachQuantizableOp(
     StringRef kind = op->getName().stripDialect();
     int64_t index = counters[kind]++;
     std::string key;
-    if (auto s = op->getAttrOfType<StringAttr>("effc.name"))
-      key = s.str();
-    else if (auto s = op->getAttrOfType<StringAttr>("name"))
-      key = s.str();
+    if (StringAttr name = getOpName(op))
+      key = name.str();
     else
       key = llvm::formatv("{0}/{1}#{2}", func.getSymName(), kind, index).str();
     fn(op, key);

@@ -489,24 +489,12 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
     return success();
   }
 
-  /// The op's name for `exclude`: a `name` / `effc.name` string attribute,
-  /// else its location.
-  static std::string getOpName(Operation *op) {
-    for (StringRef attr : {"name", "effc.name"})
-      if (auto name = op->getAttrOfType<StringAttr>(attr))
-        return name.str();
-    std::string loc;
-    llvm::raw_string_ostream os(loc);
-    op->getLoc().print(os);
-    return loc;
-  }
-
   /// Whether `exclude` names `op` (the name patterns only).
   bool isExcludedByName(Operation *op) {
     for (const std::string &pattern : exclude) {
       StringRef p = StringRef(pattern).trim();
       if (!p.empty() && p != "first" && p != "last" &&
-          StringRef(getOpName(op)).contains(p))
+          StringRef(getOpNameOrLocation(op)).contains(p))
         return true;
     }
     return false;
@@ -526,7 +514,7 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
         drop.back() = true;
       } else if (!p.empty()) {
         for (auto [i, t] : llvm::enumerate(targets))
-          if (StringRef(getOpName(t.op)).contains(p))
+          if (StringRef(getOpNameOrLocation(t.op)).contains(p))
             drop[i] = true;
       }
     }
@@ -739,7 +727,7 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
       return user->emitOpError()
              << "prune: channel pruning cannot propagate the removed output "
                 "channels of '"
-             << getOpName(producer) << "' through this op";
+             << getOpNameOrLocation(producer) << "' through this op";
     }
     return success();
   }

@@ -277,7 +277,7 @@ struct OpQuantizer {
           b, loc, resultType(), input(), wq, biasV, nullptr, nullptr,
           lin.getActivationAttr(), lin.getClampMinAttr(),
           lin.getClampMaxAttr());
-      ql->setAttr("effc.precision_plan", plan);
+      ql->setAttr(EffcDialect::kPrecisionPlanAttrName, plan);
       copyName(ql);
       op->getResult(0).replaceAllUsesWith(ql.getResult());
       op->erase();
@@ -332,7 +332,7 @@ struct OpQuantizer {
     auto bs = BlockScaledLinearOp::create(
         b, loc, outTy, dq.getResult(0), dq.getResult(1), wq, ws,
         b.getDenseI64ArrayAttr({q.block.rows, bk}));
-    bs->setAttr("effc.precision_plan", plan);
+    bs->setAttr(EffcDialect::kPrecisionPlanAttrName, plan);
     copyName(bs);
     Value out = bs.getResult();
     Value biasV =
@@ -383,7 +383,7 @@ struct OpQuantizer {
       auto ql =
           QuantizedLinearOp::create(b, loc, outTy, xq, wq, Value(), nullptr,
                                     nullptr, nullptr, nullptr, nullptr);
-      ql->setAttr("effc.precision_plan", plan);
+      ql->setAttr(EffcDialect::kPrecisionPlanAttrName, plan);
       copyName(ql);
       Value biasV =
           hasBias ? floatBias(biasVals, outTy.getElementType()) : Value();
@@ -398,7 +398,7 @@ struct OpQuantizer {
     auto ql = QuantizedLinearOp::create(
         b, loc, outTy, xq, wq, biasV, nullptr, nullptr, lin.getActivationAttr(),
         lin.getClampMinAttr(), lin.getClampMaxAttr());
-    ql->setAttr("effc.precision_plan", plan);
+    ql->setAttr(EffcDialect::kPrecisionPlanAttrName, plan);
     copyName(ql);
     op->getResult(0).replaceAllUsesWith(ql.getResult());
     op->erase();
@@ -451,7 +451,7 @@ struct OpQuantizer {
         conv.getDilationsAttr(), conv.getPaddingAttr(), conv.getGroupsAttr(),
         nullptr, nullptr, conv.getActivationAttr(), conv.getClampMinAttr(),
         conv.getClampMaxAttr());
-    qc->setAttr("effc.precision_plan", plan);
+    qc->setAttr(EffcDialect::kPrecisionPlanAttrName, plan);
     copyName(qc);
     op->getResult(0).replaceAllUsesWith(qc.getResult());
     op->erase();
@@ -617,11 +617,11 @@ struct QuantizePass : effc::impl::QuantizePassBase<QuantizePass> {
     }
     SmallVector<std::pair<Operation *, std::string>> work;
     forEachQuantizableOp(module, [&](Operation *op, StringRef key) {
-      if (op->hasAttr("effc.precision_plan"))
+      if (op->hasAttr(EffcDialect::kPrecisionPlanAttrName))
         work.push_back({op, key.str()});
     });
     for (auto &[op, key] : work) {
-      auto plan = op->getAttrOfType<PrecisionPlanAttr>("effc.precision_plan");
+      auto plan = op->getAttrOfType<PrecisionPlanAttr>(EffcDialect::kPrecisionPlanAttrName);
       auto it = stats.find(key);
       OpQuantizer quantizer(op, plan,
                             it == stats.end() ? nullptr : &it->second);

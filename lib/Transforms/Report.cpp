@@ -168,16 +168,6 @@ struct Entry {
   int64_t weightBytes = 0, params = 0;
 };
 
-std::string opName(Operation *op) {
-  for (StringRef attrName : {"name", "effc.name"})
-    if (auto s = op->getAttrOfType<StringAttr>(attrName))
-      return s.str();
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  op->getLoc().print(os);
-  return s;
-}
-
 /// Precision derived from the types of a weight and an activation.
 llvm::json::Object typePrecision(Type weightElem, Type actElem) {
   llvm::json::Object p;
@@ -299,8 +289,8 @@ std::optional<Entry> describe(Operation *op) {
   } else {
     return std::nullopt;
   }
-  e.name = opName(op);
-  if (auto plan = op->getAttrOfType<PrecisionPlanAttr>("effc.precision_plan")) {
+  e.name = getOpNameOrLocation(op);
+  if (auto plan = op->getAttrOfType<PrecisionPlanAttr>(EffcDialect::kPrecisionPlanAttrName)) {
     e.precision["weights"] = stringifyPrecision(plan.getWeights()).str();
     e.precision["activations"] =
         stringifyPrecision(plan.getActivations()).str();
@@ -394,7 +384,7 @@ struct ReportPass : effc::impl::ReportPassBase<ReportPass> {
       entry["sparsity"] =
           sparsity ? llvm::json::Value(*sparsity) : llvm::json::Value(nullptr);
       if (auto plan =
-              op->getAttrOfType<SparsityPlanAttr>("effc.sparsity_plan")) {
+              op->getAttrOfType<SparsityPlanAttr>(EffcDialect::kSparsityPlanAttrName)) {
         llvm::json::Object p;
         p["method"] = stringifyPruneMethod(plan.getMethod()).str();
         p["sparsity"] = plan.getSparsity().getValueAsDouble();
@@ -419,7 +409,7 @@ struct ReportPass : effc::impl::ReportPassBase<ReportPass> {
         entry["compressed_bytes"] = e->weightBytes;
       }
       // Why --effc-sparsify chose this layout, or kept the weight dense.
-      if (auto why = op->getAttrOfType<StringAttr>("effc.sparse_decision"))
+      if (auto why = op->getAttrOfType<StringAttr>(EffcDialect::kSparseDecisionAttrName))
         entry["sparse_decision"] = why.getValue().str();
       entry["weight_bytes"] = e->weightBytes;
       entry["dense_f32_bytes"] = dense;
@@ -440,7 +430,7 @@ struct ReportPass : effc::impl::ReportPassBase<ReportPass> {
                << (sparsity ? formatNumber("%.4f", *sparsity)
                             : std::string("unknown"));
         if (auto plan =
-                op->getAttrOfType<PrecisionPlanAttr>("effc.precision_plan")) {
+                op->getAttrOfType<PrecisionPlanAttr>(EffcDialect::kPrecisionPlanAttrName)) {
           remark << ", weights " << stringifyPrecision(plan.getWeights())
                  << " activations " << stringifyPrecision(plan.getActivations())
                  << " per " << stringifyGranularity(plan.getGranularity());

@@ -47,3 +47,18 @@ LogicalResult EffcDialect::verifyOperationAttribute(Operation *op,
   return op->emitError() << "unknown effc attribute '"
                          << attr.getName().getValue() << "'";
 }
+
+StringAttr mlir::effc::getOpName(Operation *op) {
+  if (auto name = op->getAttrOfType<StringAttr>(EffcDialect::kNameAttrName))
+    return name;
+  return op->getAttrOfType<StringAttr>("name");
+}
+
+std::string mlir::effc::getOpNameOrLocation(Operation *op) {
+  if (StringAttr name = getOpName(op))
+    return name.str();
+  std::string loc;
+  llvm::raw_string_ostream os(loc);
+  op->getLoc().print(os);
+  return loc;
+}

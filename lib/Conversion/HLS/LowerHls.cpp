@@ -214,9 +214,8 @@ private:
     return arith::TruncIOp::create(b, loc, t, v);
   }
   std::string layerName(Operation *op) {
-    for (StringRef n : {"effc.name", "name"})
-      if (auto s = op->getAttrOfType<StringAttr>(n))
-        return s.str();
+    if (StringAttr name = getOpName(op))
+      return name.str();
     return (op->getName().stripDialect() + "_" + Twine(layerCount)).str();
   }
   /// A ROM holding `attr`, read in the function through memref.get_global.
