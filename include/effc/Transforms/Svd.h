@@ -1,20 +1,23 @@
 //===- Svd.h - Dense singular value decomposition ---------------*- C++ -*-===//
 //
-// A self-contained double-precision SVD for weight compression
-// (`--effc-low-rank`), with no LAPACK dependency:
+// The SVD behind weight compression (`--effc-low-rank`), in double
+// precision on LAPACK and BLAS (OpenBLAS):
 //
-// - `computeSvd`: the full thin SVD, accurate to working precision. The
-//   right singular vectors of the Gram matrix (Householder tridiagonalization
-//   + implicit QL) precondition a one-sided Jacobi SVD, which then converges
-//   in a few sweeps and gives orthonormal factors and small singular values
-//   with high relative accuracy. O(m n^2) for m >= n.
+// - `computeSvd`: the full thin SVD by LAPACK `dgesdd` (divide and conquer;
+//   `dgesvd` if that fails to converge), accurate to working precision.
 // - `computeRandomizedSvd`: the k leading triplets by randomized subspace
-//   iteration (Halko, Martinsson, Tropp 2011), O(m n k) - the only way a
-//   4096 x 4096 weight factors in seconds without an optimized LAPACK.
+//   iteration (Halko, Martinsson, Tropp 2011), O(m n k): BLAS products,
+//   Householder QR between them, `dgesdd` of the small projection.
 // - `computeLeadingSvd` / `computeEnergySvd` pick between the two.
 //
-// Matrices are row-major; results are deterministic and identical on every
-// x86-64 machine (no FMA contraction, fixed summation order, fixed seed).
+// Matrices are row-major. Results repeat exactly for a given machine and
+// BLAS thread count (the random start is a fixed function of the seed), but
+// are not bit-identical across CPUs or thread counts: OpenBLAS picks its
+// kernels (FMA, vector width, blocking) per CPU and splits some sums across
+// threads, so values agree to rounding, not bit for bit; compare them with
+// a tolerance.
+// Signs are normalized (the largest component of each right singular
+// vector is positive), so factors agree whichever method computed them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -93,7 +96,9 @@ struct EnergySvd {
 /// randomized search whose rank doubles from 32 up to `maxRank` or until the
 /// work would exceed a fixed budget of a few seconds; its leading energies
 /// are lower bounds of the true ones, so the rank found is never too small
-/// and the factors keep at least `energy` of ||A||_F^2.
+/// and the factors keep at least `energy` of ||A||_F^2. Once a step of the
+/// search would cost a quarter of the exact SVD, the exact SVD ends it if
+/// the budget allows (a 1024 x 1024 weight whose energy needs a high rank).
 EnergySvd computeEnergySvd(llvm::ArrayRef<double> a, int64_t rows, int64_t cols,
                            double energy, int64_t maxRank);
 
