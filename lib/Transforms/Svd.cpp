@@ -216,11 +216,12 @@ double mlir::effc::truncationError(llvm::ArrayRef<double> a, const Svd &svd,
 //===----------------------------------------------------------------------===//
 
 // Rough cost models in flop-like units: the exact path (dgesdd with thin
-// factors) ~14 m n^2 for m >= n, the randomized one 2 (2 q + 2) m n l for
+// factors) ~18 m n^2 for m >= n, the randomized one 2 (2 q + 2) m n l for
 // the products plus an exact SVD of [n, l]. On one core of a current x86-64
-// with OpenBLAS both run at about 3e10 of these units per second (measured
-// on AMD Zen 4: dgesdd 1024^2 0.5 s, 2048^2 4.2 s; randomized rank 256 of
-// 2048^2 0.64 s); more threads speed both up alike.
+// with OpenBLAS both run at about 3.5e10 of these units per second (measured
+// on AMD Zen 4: dgesdd 1024^2 0.5 s, 2048^2 4.2 s; a randomized step of rank
+// 256 with one power iteration on 1024^2 about 2.6x cheaper than dgesdd);
+// more threads speed both up alike.
 static constexpr int64_t kPowerIters = 3;
 /// Power iterations while searching for an energy rank: the estimates stay
 /// lower bounds (so the rank found is safe), only a little less tight.
@@ -230,13 +231,13 @@ static constexpr int64_t kSearchPowerIters = 1;
 static constexpr double kCheapExact = 3e9;
 /// An energy search switches to the exact SVD once a randomized step costs
 /// more than 1 / kExactSwitch of it.
-static constexpr double kExactSwitch = 4.0;
+static constexpr double kExactSwitch = 2.0;
 /// The most an energy search spends (a few seconds).
 static constexpr double kSearchBudget = 1.2e11;
 
 static double exactCost(int64_t m, int64_t n) {
   double big = std::max(m, n), small = std::min(m, n);
-  return 14.0 * big * small * small;
+  return 18.0 * big * small * small;
 }
 
 static int64_t blockWidth(int64_t k) {
@@ -301,9 +302,9 @@ EnergySvd mlir::effc::computeEnergySvd(llvm::ArrayRef<double> a, int64_t rows,
   for (int64_t k = std::min<int64_t>(32, maxRank);;
        k = std::min(2 * k, maxRank)) {
     double step = randomizedCost(rows, cols, k, kSearchPowerIters);
-    // Once a step costs a good part of the exact SVD, the exact SVD ends
-    // the search where the budget allows: it finds the smallest rank, and
-    // the steps so far cost at most half as much again.
+    // Once a step costs half the exact SVD, the exact SVD ends the search
+    // where the budget allows: it finds the smallest rank, and the steps so
+    // far cost at most as much again.
     if (kExactSwitch * step >= exact && spent + exact <= kSearchBudget)
       return exactSearch();
     out.svd = computeRandomizedSvd(a, rows, cols, k, blockWidth(k) - k,

@@ -97,8 +97,8 @@ struct EnergySvd {
 /// work would exceed a fixed budget of a few seconds; its leading energies
 /// are lower bounds of the true ones, so the rank found is never too small
 /// and the factors keep at least `energy` of ||A||_F^2. Once a step of the
-/// search would cost a quarter of the exact SVD, the exact SVD ends it if
-/// the budget allows (a 1024 x 1024 weight whose energy needs a high rank).
+/// search would cost half the exact SVD, the exact SVD ends it if the
+/// budget allows (a 1024 x 1024 weight whose energy needs a high rank).
 EnergySvd computeEnergySvd(llvm::ArrayRef<double> a, int64_t rows, int64_t cols,
                            double energy, int64_t maxRank);
 
