@@ -122,6 +122,27 @@ bool mlir::effc::lapackSvd(int64_t m, int64_t n, const double *a, double *s,
   return info == 0;
 }
 
+bool mlir::effc::lapackSingularValues(int64_t m, int64_t n, const double *a,
+                                      double *s) {
+  int64_t p = std::min(m, n);
+  if (p == 0)
+    return true;
+  int im = blasInt(m), in = blasInt(n), one = 1, info = 0;
+  std::vector<double> work(a, a + m * n);
+  std::vector<int> iwork(8 * p);
+  double query = 0, unused = 0;
+  int lwork = -1;
+  dgesdd_("N", &im, &in, work.data(), &im, s, &unused, &one, &unused, &one,
+          &query, &lwork, iwork.data(), &info, 1);
+  if (info != 0)
+    return false;
+  lwork = workspaceSize(query);
+  std::vector<double> scratch(lwork);
+  dgesdd_("N", &im, &in, work.data(), &im, s, &unused, &one, &unused, &one,
+          scratch.data(), &lwork, iwork.data(), &info, 1);
+  return info == 0;
+}
+
 void mlir::effc::lapackOrthonormalize(int64_t m, int64_t n, double *a) {
   if (n == 0)
     return;

@@ -286,14 +286,32 @@ EnergySvd mlir::effc::computeEnergySvd(llvm::ArrayRef<double> a, int64_t rows,
   // Rounding must not push energy = 1 past the last singular value.
   double target = energy * out.totalEnergy * (1.0 - 1e-12);
   double exact = exactCost(rows, cols);
-  auto exactSearch = [&] {
-    out.svd = computeSvd(a, rows, cols);
+  // The exact search. `valuesFirst`: the rank from the singular values
+  // alone, the triplets only when that rank can be used (a high-rank search
+  // that fails skips most of the work).
+  auto exactSearch = [&](bool valuesFirst) {
     out.searched = small;
+    if (valuesFirst) {
+      std::vector<double> values(small);
+      // A row-major A is the column-major A^T: same singular values.
+      if (!lapackSingularValues(cols, rows, a.data(), values.data()))
+        llvm::report_fatal_error("effc: the LAPACK SVD (dgesdd) did not "
+                                 "converge");
+      out.rank = std::max<int64_t>(1, energyRank(values, target));
+      if (out.rank > maxRank) {
+        out.svd = Svd();
+        out.svd.rows = rows;
+        out.svd.cols = cols;
+        out.svd.s = std::move(values);
+        return out;
+      }
+    }
+    out.svd = computeSvd(a, rows, cols);
     out.rank = std::max<int64_t>(1, energyRank(out.svd.s, target));
     return out;
   };
   if (exact <= kCheapExact)
-    return exactSearch();
+    return exactSearch(/*valuesFirst=*/false);
   // Randomized search with a doubling rank. The leading energies of the
   // projection Q^T A are lower bounds of the true ones, so a rank that
   // reaches the target is safe, and U S V^T = Q Q^T A restricted to it keeps
@@ -306,7 +324,7 @@ EnergySvd mlir::effc::computeEnergySvd(llvm::ArrayRef<double> a, int64_t rows,
     // where the budget allows: it finds the smallest rank, and the steps so
     // far cost at most as much again.
     if (kExactSwitch * step >= exact && spent + exact <= kSearchBudget)
-      return exactSearch();
+      return exactSearch(/*valuesFirst=*/true);
     out.svd = computeRandomizedSvd(a, rows, cols, k, blockWidth(k) - k,
                                    kSearchPowerIters);
     spent += step;

@@ -78,8 +78,9 @@ double truncationError(llvm::ArrayRef<double> a, const Svd &svd, int64_t k);
 
 /// The outcome of an energy-driven rank search.
 struct EnergySvd {
-  /// The leading triplets: all of them from the exact method, the `searched`
-  /// leading ones from the randomized search.
+  /// The leading triplets: all of them from the exact method (only the
+  /// singular values, no vectors, when `rank` exceeds `maxRank`), the
+  /// `searched` leading ones from the randomized search.
   Svd svd;
   /// The smallest rank R >= 1 with sum_{i<R} s_i^2 >= energy * ||A||_F^2
   /// (from the randomized search: a rank that provably reaches it), or 0
