@@ -229,9 +229,10 @@ static constexpr int64_t kSearchPowerIters = 1;
 /// Below this (~0.1 s) the exact SVD is used even where the randomized
 /// method would be cheaper: both are instant.
 static constexpr double kCheapExact = 3e9;
-/// An energy search switches to the exact SVD once a randomized step costs
-/// more than 1 / kExactSwitch of it.
-static constexpr double kExactSwitch = 2.0;
+/// An energy search far from its target switches to the exact singular
+/// values once a randomized step costs more than 1 / kValuesSwitch of the
+/// exact SVD.
+static constexpr double kValuesSwitch = 10.0;
 /// The most an energy search spends (a few seconds).
 static constexpr double kSearchBudget = 1.2e11;
 
@@ -286,50 +287,74 @@ EnergySvd mlir::effc::computeEnergySvd(llvm::ArrayRef<double> a, int64_t rows,
   // Rounding must not push energy = 1 past the last singular value.
   double target = energy * out.totalEnergy * (1.0 - 1e-12);
   double exact = exactCost(rows, cols);
-  // The exact search. `valuesFirst`: the rank from the singular values
-  // alone, the triplets only when that rank can be used (a high-rank search
-  // that fails skips most of the work).
-  auto exactSearch = [&](bool valuesFirst) {
-    out.searched = small;
-    if (valuesFirst) {
-      std::vector<double> values(small);
-      // A row-major A is the column-major A^T: same singular values.
-      if (!lapackSingularValues(cols, rows, a.data(), values.data()))
-        llvm::report_fatal_error("effc: the LAPACK SVD (dgesdd) did not "
-                                 "converge");
-      out.rank = std::max<int64_t>(1, energyRank(values, target));
-      if (out.rank > maxRank) {
-        out.svd = Svd();
-        out.svd.rows = rows;
-        out.svd.cols = cols;
-        out.svd.s = std::move(values);
-        return out;
-      }
-    }
+  auto exactSearch = [&] {
     out.svd = computeSvd(a, rows, cols);
+    out.searched = small;
     out.rank = std::max<int64_t>(1, energyRank(out.svd.s, target));
     return out;
   };
   if (exact <= kCheapExact)
-    return exactSearch(/*valuesFirst=*/false);
+    return exactSearch();
+  // The smallest rank from the singular values alone, then its triplets:
+  // randomized where cheaper, kept when their energies (lower bounds) reach
+  // the target by that rank, else exact. None when the rank is unusable.
+  auto valuesSearch = [&] {
+    std::vector<double> values(small);
+    // A row-major A is the column-major A^T: same singular values.
+    if (!lapackSingularValues(cols, rows, a.data(), values.data()))
+      llvm::report_fatal_error("effc: the LAPACK SVD (dgesdd) did not "
+                               "converge");
+    out.searched = small;
+    out.rank = std::max<int64_t>(1, energyRank(values, target));
+    if (out.rank > maxRank) {
+      out.svd = Svd();
+      out.svd.rows = rows;
+      out.svd.cols = cols;
+      out.svd.s = std::move(values);
+      return out;
+    }
+    int64_t r = out.rank;
+    if (randomizedCost(rows, cols, r, kPowerIters) < exact) {
+      Svd fast = computeRandomizedSvd(a, rows, cols, r, blockWidth(r) - r,
+                                      kPowerIters);
+      int64_t reached = energyRank(fast.s, target);
+      if (reached > 0 && reached <= r) {
+        out.svd = std::move(fast);
+        out.rank = reached;
+        return out;
+      }
+    }
+    return exactSearch();
+  };
   // Randomized search with a doubling rank. The leading energies of the
   // projection Q^T A are lower bounds of the true ones, so a rank that
   // reaches the target is safe, and U S V^T = Q Q^T A restricted to it keeps
   // at least that energy: ||A - U S V^T||_F^2 = ||A||_F^2 - sum s_i^2.
   double spent = 0;
+  // The energy the previous step left short of the target (lower bound),
+  // and what the target allows to be left out.
+  double shortfall = 0, allowed = out.totalEnergy - target;
   for (int64_t k = std::min<int64_t>(32, maxRank);;
        k = std::min(2 * k, maxRank)) {
     double step = randomizedCost(rows, cols, k, kSearchPowerIters);
-    // Once a step costs half the exact SVD, the exact SVD ends the search
-    // where the budget allows: it finds the smallest rank, and the steps so
-    // far cost at most as much again.
-    if (kExactSwitch * step >= exact && spent + exact <= kSearchBudget)
-      return exactSearch(/*valuesFirst=*/true);
+    // The exact singular values (~0.4 of the exact SVD) end the search,
+    // where the budget allows, once a step costs half the exact SVD, or a
+    // tenth of it while the last step left the target far out of reach:
+    // doubling the rank rarely cuts the energy left out 8-fold, so the rank
+    // lies beyond this step.
+    bool farOff = shortfall > 8.0 * allowed;
+    if (spent + exact <= kSearchBudget &&
+        (2.0 * step >= exact || (farOff && kValuesSwitch * step >= exact)))
+      return valuesSearch();
     out.svd = computeRandomizedSvd(a, rows, cols, k, blockWidth(k) - k,
                                    kSearchPowerIters);
     spent += step;
     out.searched = k;
     out.rank = energyRank(out.svd.s, target);
+    double captured = 0;
+    for (double v : out.svd.s)
+      captured += v * v;
+    shortfall = target - captured;
     if (out.rank || k == maxRank ||
         spent + randomizedCost(rows, cols, std::min(2 * k, maxRank),
                                kSearchPowerIters) >

@@ -78,9 +78,10 @@ double truncationError(llvm::ArrayRef<double> a, const Svd &svd, int64_t k);
 
 /// The outcome of an energy-driven rank search.
 struct EnergySvd {
-  /// The leading triplets: all of them from the exact method (only the
-  /// singular values, no vectors, when `rank` exceeds `maxRank`), the
-  /// `searched` leading ones from the randomized search.
+  /// The leading triplets: all of them from the exact method, the
+  /// `searched` (or, after the exact singular values, `rank`) leading ones
+  /// from the randomized method. Only the singular values, no vectors, when
+  /// the exact values give a `rank` above `maxRank`.
   Svd svd;
   /// The smallest rank R >= 1 with sum_{i<R} s_i^2 >= energy * ||A||_F^2
   /// (from the randomized search: a rank that provably reaches it), or 0
@@ -98,8 +99,11 @@ struct EnergySvd {
 /// work would exceed a fixed budget of a few seconds; its leading energies
 /// are lower bounds of the true ones, so the rank found is never too small
 /// and the factors keep at least `energy` of ||A||_F^2. Once a step of the
-/// search would cost half the exact SVD, the exact SVD ends it if the
-/// budget allows (a 1024 x 1024 weight whose energy needs a high rank).
+/// search would cost half the exact SVD (a tenth while the target is far
+/// off), the exact singular values end it if the budget allows (a 1024 x
+/// 1024 weight whose energy needs a high rank): they give the smallest
+/// rank, whose triplets then come from the randomized method if its
+/// energies reach the target by that rank, else from the exact SVD.
 EnergySvd computeEnergySvd(llvm::ArrayRef<double> a, int64_t rows, int64_t cols,
                            double energy, int64_t maxRank);
 
