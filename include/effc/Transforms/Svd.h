@@ -96,7 +96,7 @@ struct EnergySvd {
 /// Finds the smallest rank keeping `energy` (in (0, 1]) of the squared
 /// singular values. Small matrices get the exact SVD. Large ones get a
 /// randomized search whose rank doubles from 32 up to `maxRank` or until the
-/// work would exceed a fixed budget of a few seconds; its leading energies
+/// work would exceed a fixed budget of about a second; its leading energies
 /// are lower bounds of the true ones, so the rank found is never too small
 /// and the factors keep at least `energy` of ||A||_F^2. Once a step of the
 /// search would cost half the exact SVD (a tenth while the target is far
