@@ -37,7 +37,14 @@ THREADS="${THREADS:-1 2}"
 CMD_TIMEOUT="${CMD_TIMEOUT:-300}"
 SHAPES="${SHAPES:-256x256x256 512x512x512 1024x1024x1024 2048x2048x2048 1x4096x4096 8x4096x4096 1x1024x1024 8x1024x1024}"
 CC="${CC:-cc}"
-BLAS_ENV="OPENBLAS_CORETYPE=SkylakeX"
+# OpenBLAS 0.3.21 does not know Emerald Rapids and falls back to SSE3
+# kernels there; its SkylakeX kernels need AVX-512 (SIGILL on Zen 2), so they
+# are forced only on a CPU with avx512f. Elsewhere OpenBLAS picks its own.
+if grep -qw avx512f /proc/cpuinfo; then
+  BLAS_ENV="OPENBLAS_CORETYPE=SkylakeX"
+else
+  BLAS_ENV="env"
+fi
 
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
 

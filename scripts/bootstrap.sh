@@ -16,8 +16,12 @@ DEBIAN_PACKAGES=(
   libgtest-dev
   # executed tests: independent numpy references
   python3 python3-numpy
+  # BLAS / LAPACK for the SVD and the OBS solve (also a benchmark peer)
+  libopenblas-dev
   # benchmark peers
-  libopenblas-dev libdnnl-dev
+  libdnnl-dev
+  # formatting (STYLE.md)
+  clang-format-22
 )
 
 missing=()

@@ -6,8 +6,12 @@
 // matters once they are stored in f16/bf16 or quantized). The SVD runs in
 // double precision on the raw weight bytes (Svd.h); the rewrite happens only
 // when it shrinks the weight, R (N + K) < N K, which also shrinks the FLOPs.
+// The SVD's BLAS / LAPACK calls run on the compile's threads (Lapack.h): the
+// weights are factored one at a time, each using all of them.
 //
 //===----------------------------------------------------------------------===//
+
+#include "Lapack.h"
 
 #include "effc/Dialect/EffcOps.h"
 #include "effc/Support/WeightData.h"
@@ -66,6 +70,7 @@ struct LowRankPass : effc::impl::LowRankPassBase<LowRankPass> {
     }
     SmallVector<LinearOp> linears;
     module.walk([&](LinearOp op) { linears.push_back(op); });
+    ScopedBlasThreads blasThreads(&getContext());
     bool failed = false;
     for (LinearOp op : linears)
       failed |= mlir::failed(factor(op));

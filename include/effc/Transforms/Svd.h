@@ -1,20 +1,23 @@
 //===- Svd.h - Dense singular value decomposition ---------------*- C++ -*-===//
 //
-// A self-contained double-precision SVD for weight compression
-// (`--effc-low-rank`), with no LAPACK dependency:
+// The SVD behind weight compression (`--effc-low-rank`), in double
+// precision on LAPACK and BLAS (OpenBLAS):
 //
-// - `computeSvd`: the full thin SVD, accurate to working precision. The
-//   right singular vectors of the Gram matrix (Householder tridiagonalization
-//   + implicit QL) precondition a one-sided Jacobi SVD, which then converges
-//   in a few sweeps and gives orthonormal factors and small singular values
-//   with high relative accuracy. O(m n^2) for m >= n.
+// - `computeSvd`: the full thin SVD by LAPACK `dgesdd` (divide and conquer;
+//   `dgesvd` if that fails to converge), accurate to working precision.
 // - `computeRandomizedSvd`: the k leading triplets by randomized subspace
-//   iteration (Halko, Martinsson, Tropp 2011), O(m n k) - the only way a
-//   4096 x 4096 weight factors in seconds without an optimized LAPACK.
+//   iteration (Halko, Martinsson, Tropp 2011), O(m n k): BLAS products,
+//   Householder QR between them, `dgesdd` of the small projection.
 // - `computeLeadingSvd` / `computeEnergySvd` pick between the two.
 //
-// Matrices are row-major; results are deterministic and identical on every
-// x86-64 machine (no FMA contraction, fixed summation order, fixed seed).
+// Matrices are row-major. Results repeat exactly for a given machine and
+// BLAS thread count (the random start is a fixed function of the seed), but
+// are not bit-identical across CPUs or thread counts: OpenBLAS picks its
+// kernels (FMA, vector width, blocking) per CPU and splits some sums across
+// threads, so values agree to rounding, not bit for bit; compare them with
+// a tolerance.
+// Signs are normalized (the largest component of each right singular
+// vector is positive), so factors agree whichever method computed them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -75,8 +78,10 @@ double truncationError(llvm::ArrayRef<double> a, const Svd &svd, int64_t k);
 
 /// The outcome of an energy-driven rank search.
 struct EnergySvd {
-  /// The leading triplets: all of them from the exact method, the `searched`
-  /// leading ones from the randomized search.
+  /// The leading triplets: all of them from the exact method, the
+  /// `searched` (or, after the exact singular values, `rank`) leading ones
+  /// from the randomized method. Only the singular values, no vectors, when
+  /// the exact values give a `rank` above `maxRank`.
   Svd svd;
   /// The smallest rank R >= 1 with sum_{i<R} s_i^2 >= energy * ||A||_F^2
   /// (from the randomized search: a rank that provably reaches it), or 0
@@ -91,9 +96,14 @@ struct EnergySvd {
 /// Finds the smallest rank keeping `energy` (in (0, 1]) of the squared
 /// singular values. Small matrices get the exact SVD. Large ones get a
 /// randomized search whose rank doubles from 32 up to `maxRank` or until the
-/// work would exceed a fixed budget of a few seconds; its leading energies
+/// work would exceed a fixed budget of about a second; its leading energies
 /// are lower bounds of the true ones, so the rank found is never too small
-/// and the factors keep at least `energy` of ||A||_F^2.
+/// and the factors keep at least `energy` of ||A||_F^2. Once a step of the
+/// search would cost half the exact SVD (a tenth while the target is far
+/// off), the exact singular values end it if the budget allows (a 1024 x
+/// 1024 weight whose energy needs a high rank): they give the smallest
+/// rank, whose triplets then come from the randomized method if its
+/// energies reach the target by that rank, else from the exact SVD.
 EnergySvd computeEnergySvd(llvm::ArrayRef<double> a, int64_t rows, int64_t cols,
                            double energy, int64_t maxRank);
 

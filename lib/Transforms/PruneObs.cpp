@@ -1,0 +1,226 @@
+//===- PruneObs.cpp - one-shot OBS compensation for --effc-prune -*- C++
+//-*-===//
+//
+// With `calibration=<x.npy>`, the kept weights of each pruned effc.linear
+// are updated from the activations that reach it (OBS / SparseGPT-style
+// second-order compensation, solved exactly per output row): with X the
+// layer's inputs and H = X^T X + 0.01 mean(diag) I, a row w gets
+// w_S += H_SS^-1 H_SP w_P on its kept set S, pruned set P. The solve is
+// LAPACK's Cholesky (`dpotrf` + `dpotrs`, Lapack.h), one factorization per
+// distinct mask shared by the rows that have it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "PruneImpl.h"
+
+#include "Lapack.h"
+
+#include "effc/Support/Npy.h"
+#include "effc/Support/WeightData.h"
+
+#include "mlir/Interfaces/FunctionInterfaces.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+
+using namespace mlir;
+using namespace mlir::effc;
+
+namespace {
+/// A row-major matrix of doubles.
+struct Matrix {
+  int64_t rows = 0, cols = 0;
+  std::vector<double> data;
+};
+} // namespace
+
+std::vector<double> mlir::effc::obsHessian(ArrayRef<double> x, int64_t samples,
+                                           int64_t k) {
+  std::vector<double> h(k * k, 0.0);
+  // H = X^T X: x (row-major [samples, k]) is the column-major X^T.
+  blasGemm(false, true, k, k, samples, 1.0, x.data(), k, x.data(), k, 0.0,
+           h.data(), k);
+  double meanDiag = 0;
+  for (int64_t i = 0; i < k; ++i)
+    meanDiag += h[i * k + i];
+  double damp = 0.01 * meanDiag / double(k);
+  if (!(damp > 0))
+    damp = 1e-8;
+  for (int64_t i = 0; i < k; ++i)
+    h[i * k + i] += damp;
+  return h;
+}
+
+std::vector<double>
+mlir::effc::obsCompensate(ArrayRef<double> h, ArrayRef<double> w, int64_t n,
+                          int64_t k,
+                          llvm::function_ref<bool(int64_t)> isPruned) {
+  std::vector<double> out(w.begin(), w.end());
+  // Rows to update, grouped by their kept set: one factorization of H_SS
+  // serves every row with the same mask.
+  std::map<std::vector<int64_t>, SmallVector<int64_t>> byKept;
+  for (int64_t r = 0; r < n; ++r) {
+    std::vector<int64_t> kept;
+    bool anyGone = false;
+    for (int64_t c = 0; c < k; ++c) {
+      if (!isPruned(r * k + c)) {
+        kept.push_back(c);
+        continue;
+      }
+      anyGone |= w[r * k + c] != 0.0;
+      out[r * k + c] = 0.0;
+    }
+    if (anyGone && !kept.empty())
+      byKept[std::move(kept)].push_back(r);
+  }
+  std::vector<double> a, rhs;
+  for (auto &[kept, rows] : byKept) {
+    int64_t m = kept.size(), nrhs = rows.size();
+    // H is symmetric: the row-major H_SS is also its column-major self.
+    a.assign(m * m, 0.0);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < m; ++j)
+        a[i * m + j] = h[kept[i] * k + kept[j]];
+    if (!lapackCholesky(m, a.data()))
+      continue;
+    // Column-major rhs [m, nrhs]: column t is H_SP w_P of row rows[t].
+    rhs.assign(m * nrhs, 0.0);
+    for (int64_t t = 0; t < nrhs; ++t) {
+      int64_t r = rows[t];
+      for (int64_t c = 0; c < k; ++c) {
+        if (!isPruned(r * k + c) || w[r * k + c] == 0.0)
+          continue;
+        double wc = w[r * k + c];
+        for (int64_t i = 0; i < m; ++i)
+          rhs[t * m + i] += h[kept[i] * k + c] * wc;
+      }
+    }
+    lapackCholeskySolve(m, a.data(), rhs.data(), nrhs);
+    for (int64_t t = 0; t < nrhs; ++t)
+      for (int64_t i = 0; i < m; ++i)
+        out[rows[t] * k + kept[i]] = w[rows[t] * k + kept[i]] + rhs[t * m + i];
+  }
+  return out;
+}
+
+/// Compensates one target from its inputs `x` [S, K]; `w` is its weight
+/// on return (kept entries updated, pruned ones zero).
+static void compensateTarget(PruneTarget &t, const Matrix &x,
+                             std::vector<double> &w) {
+  int64_t k = t.cols, n = t.rows;
+  std::vector<double> h = obsHessian(x.data, x.rows, k);
+  unsigned bytes = getPruneElementBytes(t.type.getElementType());
+  // Pruned: zero in magnitude, every bit but the sign (the top bit) clear.
+  auto pruned = [&](int64_t i) {
+    const char *p = &t.raw[i * bytes];
+    for (unsigned b = 0; b < bytes; ++b)
+      if (p[b] & (b + 1 == bytes ? 0x7f : 0xff))
+        return false;
+    return true;
+  };
+  w = obsCompensate(h, t.values, n, k, pruned);
+  // Kept entries take the updated values; pruned ones stay zero.
+  auto format = *getFloatFormat(t.type.getElementType());
+  std::vector<char> updated = fromDouble(w, format);
+  for (int64_t i = 0; i < n * k; ++i)
+    if (!pruned(i))
+      std::memcpy(&t.raw[i * bytes], &updated[i * bytes], bytes);
+}
+
+/// The chain of effc.linear ops from the function's first argument is
+/// evaluated in order, each layer compensated before its output feeds the
+/// next.
+LogicalResult mlir::effc::compensatePruned(MutableArrayRef<PruneTarget> targets,
+                                           StringRef calibration) {
+  if (targets.empty())
+    return success();
+  Operation *first = targets.front().op;
+  auto fn = first->getParentOfType<FunctionOpInterface>();
+  if (!fn || fn.getNumArguments() == 0)
+    return first->emitOpError("prune: calibration needs the op in a "
+                              "function with an input argument");
+  llvm::Expected<NpyArray> samples = readNpy(calibration);
+  if (!samples)
+    return fn->emitError() << "effc-prune: calibration: "
+                           << llvm::toString(samples.takeError());
+  Value arg = fn.getArgument(0);
+  auto argTy = dyn_cast<RankedTensorType>(arg.getType());
+  if (!argTy || argTy.getRank() == 0 || !argTy.hasStaticShape())
+    return fn->emitError("effc-prune: calibration: the first argument "
+                         "must be a static tensor");
+  int64_t k0 = argTy.getShape().back();
+  int64_t numel = 1;
+  for (int64_t d : samples->shape)
+    numel *= d;
+  if (samples->shape.empty() || samples->shape.back() != k0)
+    return fn->emitError() << "effc-prune: calibration: samples must be "
+                              "[..., "
+                           << k0 << "], got " << samples->getTypeString();
+  // BLAS on the compile's threads (the Hessians, the Cholesky solves).
+  ScopedBlasThreads blasThreads(fn->getContext());
+  DenseMap<Value, Matrix> acts;
+  Matrix x0{numel / k0, k0, std::vector<double>(numel)};
+  for (int64_t i = 0; i < numel; ++i)
+    x0.data[i] = samples->getAsDouble(i);
+  acts[arg] = std::move(x0);
+  DenseMap<Operation *, PruneTarget *> byOp;
+  for (PruneTarget &t : targets)
+    byOp[t.op] = &t;
+
+  WalkResult walk = fn->walk([&](LinearOp op) -> WalkResult {
+    PruneTarget *t = byOp.lookup(op);
+    auto in = acts.find(op.getInput());
+    if (in == acts.end()) {
+      if (t)
+        return op.emitOpError("prune: calibration: cannot compute this "
+                              "op's inputs (only chains of effc.linear "
+                              "from the first argument are evaluated)");
+      return WalkResult::advance();
+    }
+    const Matrix &x = in->second;
+    auto wTy = cast<RankedTensorType>(op.getWeight().getType());
+    if (wTy.getRank() != 2) {
+      if (t)
+        return op.emitOpError("prune: calibration needs an [N, K] weight");
+      return WalkResult::advance();
+    }
+    int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
+    std::vector<double> w = t ? t->values : constantValues(op.getWeight());
+    if ((int64_t)w.size() != n * k)
+      return WalkResult::advance();
+    if (t)
+      compensateTarget(*t, x, w);
+    // The op's output with the (compensated) weights feeds the next op.
+    std::vector<double> bias(n, 0.0);
+    if (Value b = op.getBias()) {
+      bias = constantValues(b);
+      if ((int64_t)bias.size() != n)
+        return WalkResult::advance();
+    }
+    Activation act = op.getActivation();
+    if (act != Activation::none && act != Activation::relu &&
+        act != Activation::clamp)
+      return WalkResult::advance();
+    double lo =
+        op.getClampMin() ? op.getClampMin()->convertToDouble() : -HUGE_VAL;
+    double hi =
+        op.getClampMax() ? op.getClampMax()->convertToDouble() : HUGE_VAL;
+    Matrix y{x.rows, n, std::vector<double>(x.rows * n)};
+    for (int64_t s = 0; s < x.rows; ++s)
+      for (int64_t r = 0; r < n; ++r) {
+        double acc = bias[r];
+        for (int64_t c = 0; c < k; ++c)
+          acc += x.data[s * k + c] * w[r * k + c];
+        if (act == Activation::relu)
+          acc = std::max(acc, 0.0);
+        else if (act == Activation::clamp)
+          acc = std::clamp(acc, lo, hi);
+        y.data[s * n + r] = acc;
+      }
+    acts[op.getResult()] = std::move(y);
+    return WalkResult::advance();
+  });
+  return failure(walk.wasInterrupted());
+}
