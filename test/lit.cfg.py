@@ -19,6 +19,7 @@ config.test_exec_root = os.path.join(config.effc_obj_root, "test")
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%effc_src_root", config.effc_src_root))
+config.substitutions.append(("%effc_obj_root", config.effc_obj_root))
 config.substitutions.append(("%python", config.python_executable))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
