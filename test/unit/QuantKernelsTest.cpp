@@ -14,25 +14,16 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "effc/Dialect/EffcDialect.h"
-#include "effc/Pipelines/Pipelines.h"
+#include "effc/InitAll.h"
+#include "effc/Runtime/JitRunner.h"
 
-#include "mlir/ExecutionEngine/CRunnerUtils.h"
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Target/LLVMIR/Dialect/All.h"
 
 #include "llvm/ADT/APFloat.h"
-#include "llvm/ADT/SmallString.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
-#include "llvm/Support/TargetSelect.h"
 
 #include "gtest/gtest.h"
 
@@ -41,14 +32,11 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
-#if defined(__linux__)
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
 
 using namespace mlir;
 
@@ -58,22 +46,13 @@ namespace {
 // JIT harness
 //===----------------------------------------------------------------------===//
 
-/// Compiles one module with effc's CPU pipeline and calls its 1-input,
-/// 1-result functions through their C interfaces.
-class Jit {
+/// Compiles each function of one module with effc's CPU pipeline in its own
+/// JitRunner and calls the 1-input, 1-result ones on raw vectors.
+class CompiledModule {
 public:
-  Jit() {
-#if defined(__linux__) && defined(__x86_64__)
-    // AMX tile state (ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA), as effc-run.
-    (void)syscall(SYS_arch_prctl, 0x1023, 18);
-#endif
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
+  CompiledModule() {
     DialectRegistry registry;
-    registerAllDialects(registry);
-    registerAllExtensions(registry);
-    registerAllToLLVMIRTranslations(registry);
-    registry.insert<effc::EffcDialect>();
+    effc::registerAllDialects(registry);
     context = std::make_unique<MLIRContext>(registry);
     context->loadAllAvailableDialects();
   }
@@ -86,71 +65,56 @@ public:
         parseSourceString<ModuleOp>(source, ParserConfig(context.get()));
     if (!module)
       return "parse failed:\n" + source;
-    PassManager pm(context.get());
-    effc::CpuPipelineOptions options;
+    effc::JitOptions options;
     options.targetFeatures = features;
-    options.reference = reference;
-    effc::buildCpuPipeline(pm, options);
-    if (failed(pm.run(*module)))
-      return "the CPU pipeline failed";
-    SmallVector<std::string> libs;
-    for (StringRef name : {"libmlir_c_runner_utils.so",
-                           "libmlir_runner_utils.so", "libomp.so"}) {
-      SmallString<128> path(EFFC_LLVM_LIB_DIR);
-      llvm::sys::path::append(path, name);
-      if (llvm::sys::fs::exists(path))
-        libs.push_back(std::string(path));
+    options.plainCpuLowering = reference;
+    for (auto func : module->getOps<func::FuncOp>()) {
+      // The runner lowers its module in place: one copy per entry.
+      OwningOpRef<ModuleOp> copy = module->clone();
+      auto runner = effc::JitRunner::create(*copy, func.getSymName(), options);
+      if (!runner)
+        return llvm::toString(runner.takeError());
+      runners[func.getSymName().str()] = std::move(*runner);
     }
-    SmallVector<StringRef> libRefs(libs.begin(), libs.end());
-    ExecutionEngineOptions eo;
-    eo.transformer = makeOptimizingTransformer(3, 0, nullptr);
-    eo.sharedLibPaths = libRefs;
-    auto engine = ExecutionEngine::create(*module, eo);
-    if (!engine)
-      return "JIT failed: " + llvm::toString(engine.takeError());
-    this->engine = std::move(*engine);
     return "";
   }
 
-  /// Calls `name(in) -> out` with 2-D (or 1-D) row-major buffers.
+  /// Calls `name(in) -> out` on a row-major `in` of shape `inShape`.
   template <typename Out, typename In, int R>
-  std::vector<Out> call(const std::string &name, std::vector<In> in,
+  std::vector<Out> call(const std::string &name, const std::vector<In> &in,
                         std::array<int64_t, R> inShape) {
-    auto fn = engine->lookup("_mlir_ciface_" + name);
-    if (!fn) {
-      ADD_FAILURE() << llvm::toString(fn.takeError());
+    auto it = runners.find(name);
+    if (it == runners.end()) {
+      ADD_FAILURE() << "no function @" << name;
       return {};
     }
-    StridedMemRefType<In, R> arg;
-    arg.basePtr = arg.data = in.data();
-    arg.offset = 0;
-    int64_t stride = 1;
-    for (int i = R - 1; i >= 0; --i) {
-      arg.sizes[i] = inShape[i];
-      arg.strides[i] = stride;
-      stride *= inShape[i];
+    effc::JitRunner &runner = *it->second;
+    effc::NpyArray arg(runner.getSignature().inputs.front().dtype,
+                       ArrayRef<int64_t>(inShape));
+    if (arg.getNumBytes() != in.size() * sizeof(In)) {
+      ADD_FAILURE() << "@" << name << " takes " << arg.getNumBytes()
+                    << " bytes, got " << in.size() * sizeof(In);
+      return {};
     }
-    StridedMemRefType<Out, R> res;
-    reinterpret_cast<void (*)(void *, void *)>(*fn)(&res, &arg);
-    int64_t count = 1;
-    for (int i = 0; i < R; ++i)
-      count *= res.sizes[i];
-    std::vector<Out> out(count);
-    // Results are row-major with unit inner stride here; walk generally.
-    for (int64_t e = 0; e < count; ++e) {
-      int64_t rem = e, off = res.offset;
-      for (int i = R - 1; i >= 0; --i) {
-        off += (rem % res.sizes[i]) * res.strides[i];
-        rem /= res.sizes[i];
-      }
-      out[e] = res.data[off];
+    std::memcpy(arg.data.data(), in.data(), arg.getNumBytes());
+    llvm::Expected<effc::JitResult> result = runner.run({arg});
+    if (!result) {
+      ADD_FAILURE() << llvm::toString(result.takeError());
+      return {};
     }
+    const effc::NpyArray &res = result->outputs.front();
+    if (res.getElementSize() != sizeof(Out)) {
+      ADD_FAILURE() << "@" << name << " returns " << res.getTypeString();
+      return {};
+    }
+    std::vector<Out> out(res.getNumElements());
+    std::memcpy(out.data(), res.data.data(), res.getNumBytes());
     return out;
   }
 
 private:
   std::unique_ptr<MLIRContext> context;
-  std::unique_ptr<ExecutionEngine> engine;
+  std::map<std::string, std::unique_ptr<effc::JitRunner>> runners;
 };
 
 std::string exact(double v) {
@@ -323,7 +287,7 @@ void runInt8Case(const Int8Case &c, const std::string &features,
   else
     os << "  return %y : " << T(m, n, outStorage) << "\n}\n";
 
-  Jit jit;
+  CompiledModule jit;
   std::string err = jit.compile(os.str(), features);
   ASSERT_EQ(err, "");
 
@@ -500,7 +464,7 @@ void runWeightOnly(int64_t m, int64_t n, int64_t k, int bits, int64_t group,
   os << "} : " << xt << ", " << wt
      << (bias ? ", tensor<" + std::to_string(n) + "xf32>" : "") << " -> " << yt
      << "\n  return %y : " << yt << "\n}\n";
-  Jit jit;
+  CompiledModule jit;
   ASSERT_EQ(jit.compile(os.str()), "");
   auto got = jit.call<float, float, 2>("f", x, {m, k});
   ASSERT_EQ((int64_t)got.size(), m * n);
@@ -620,7 +584,7 @@ void runBlockScaled(int64_t m, int64_t n, int64_t k, int64_t bn, int64_t bk,
      << T(m, nkb, "f32") << ", " << T(n, k, "i8") << ", " << T(nnb, nkb, "f32")
      << " -> " << T(m, n, "f32") << "\n  return %y : " << T(m, n, "f32")
      << "\n}\n";
-  Jit jit;
+  CompiledModule jit;
   ASSERT_EQ(jit.compile(os.str(), features), "");
   auto got = jit.call<float, int8_t, 2>("f", x, {m, k});
   ASSERT_EQ((int64_t)got.size(), m * n);
@@ -686,7 +650,7 @@ func.func @f(%p: tensor<16x16xi8>) -> tensor<16x32xi8> {
   return %e : tensor<16x32xi8>
 }
 )";
-  Jit jit;
+  CompiledModule jit;
   ASSERT_EQ(jit.compile(src), "");
   auto got = jit.call<int8_t, int8_t, 2>("f", packed, {16, 16});
   ASSERT_EQ(got.size(), vals.size());
@@ -757,7 +721,7 @@ TEST(QuantKernels, QuantizedConv2D) {
      << "  %r = quant.scast %y : " << t4(N, OH, OW, F, yq) << " to "
      << t4(N, OH, OW, F, "i8") << "\n  return %r : " << t4(N, OH, OW, F, "i8")
      << "\n}\n";
-  Jit jit;
+  CompiledModule jit;
   ASSERT_EQ(jit.compile(os.str()), "");
   auto got = jit.call<int8_t, int8_t, 4>("f", x, {N, H, W, C});
   ASSERT_EQ((int64_t)got.size(), N * OH * OW * F);
@@ -853,7 +817,7 @@ void checkFp8(bool reference) {
   std::string nStr = std::to_string(in.size());
   for (size_t p; (p = src.find("NNN")) != std::string::npos;)
     src.replace(p, 3, nStr);
-  Jit jit;
+  CompiledModule jit;
   ASSERT_EQ(jit.compile(src, "", reference), "");
   std::vector<int8_t> all(256);
   for (int b = 0; b < 256; ++b)
@@ -935,7 +899,7 @@ void runBlockScaledFp8(int64_t m, int64_t n, int64_t k, int64_t bn,
      << bn << ", " << bk << ">} : " << T(m, k, f8) << ", " << T(m, nkb, "f32")
      << ", " << T(n, k, f8) << ", " << T(nnb, nkb, "f32") << " -> "
      << T(m, n, "f32") << "\n  return %y : " << T(m, n, "f32") << "\n}\n";
-  Jit jit;
+  CompiledModule jit;
   ASSERT_EQ(jit.compile(os.str(), features), "");
   auto got = jit.call<float, int8_t, 2>("f", x, {m, k});
   ASSERT_EQ((int64_t)got.size(), m * n);
