@@ -2,9 +2,9 @@
 //
 // Emits the affine/memref/arith form that --effc-lower-hls produces as
 // Vitis-HLS-style C++ (after ScaleHLS's EmitHLSCpp): one function per
-// `effc_hls.top` function, its array parameters the function's arguments
+// `effc.hls.top` function, its array parameters the function's arguments
 // then its results (then AXI weight ports), INTERFACE / PIPELINE / UNROLL /
-// ARRAY_PARTITION / DATAFLOW pragmas from the `effc_hls.*` attributes,
+// ARRAY_PARTITION / DATAFLOW pragmas from the `effc.hls.*` attributes,
 // weights as `static const` ROM arrays, integers as `ap_int<N>` of their
 // exact width, f32 as `float` or, in float models, `ap_fixed`. The
 // testbench is a C-simulation main() with a small .npy reader and writer.
@@ -49,7 +49,8 @@ namespace {
 class Emitter {
 public:
   Emitter(func::FuncOp f, raw_indented_ostream &os) : f(f), os(os) {
-    if (auto fx = f->getAttrOfType<DenseI64ArrayAttr>("effc_hls.fixed")) {
+    if (auto fx = f->getAttrOfType<DenseI64ArrayAttr>(
+            EffcDialect::kHlsFixedAttrName)) {
       fixedWidth = fx[0];
       fixedInt = fx[1];
     }
@@ -118,8 +119,7 @@ private:
   LogicalResult emitOp(Operation *op);
   LogicalResult emitFor(affine::AffineForOp op);
   LogicalResult emitIf(scf::IfOp op);
-  void emitPartition(StringRef var, DenseI64ArrayAttr factors,
-                     MemRefType type);
+  void emitPartition(StringRef var, DenseI64ArrayAttr factors, MemRefType type);
   LogicalResult emitRom(memref::GlobalOp global, StringRef var);
 
   func::FuncOp f;
@@ -152,8 +152,8 @@ std::string floatLiteral(double v) {
 }
 
 std::string intLiteral(const APInt &v) {
-  int64_t x = v.getBitWidth() == 1 ? (int64_t)v.getZExtValue()
-                                   : v.getSExtValue();
+  int64_t x =
+      v.getBitWidth() == 1 ? (int64_t)v.getZExtValue() : v.getSExtValue();
   if (x == INT64_MIN)
     return "(-9223372036854775807LL - 1)";
   return std::to_string(x) + (x > INT32_MAX || x < INT32_MIN ? "LL" : "");
@@ -172,7 +172,8 @@ void Emitter::emitTypedefs() {
 }
 
 void Emitter::collectParams() {
-  auto numIn = f->getAttrOfType<IntegerAttr>("effc_hls.num_inputs");
+  auto numIn =
+      f->getAttrOfType<IntegerAttr>(EffcDialect::kHlsNumInputsAttrName);
   int64_t nIn = numIn ? numIn.getInt() : f.getNumArguments();
   for (unsigned i = 0; i < f.getNumArguments(); ++i) {
     std::string n = int64_t(i) < nIn ? "in" + std::to_string(i)
@@ -184,7 +185,7 @@ void Emitter::collectParams() {
   f.walk([&](memref::GetGlobalOp gg) {
     auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
         gg, gg.getNameAttr());
-    if (global && global->hasAttr("effc_hls.interface") &&
+    if (global && global->hasAttr(EffcDialect::kHlsInterfaceAttrName) &&
         !llvm::is_contained(axiGlobals, global))
       axiGlobals.push_back(global);
   });
@@ -217,13 +218,12 @@ LogicalResult Emitter::emitConstant(arith::ConstantOp op) {
     if (isa<IndexType>(op.getType()))
       os << "const int " << fresh(op) << " = " << i.getInt() << ";\n";
     else
-      os << "const " << decl(op) << " = " << intLiteral(i.getValue())
-         << ";\n";
+      os << "const " << decl(op) << " = " << intLiteral(i.getValue()) << ";\n";
     return success();
   }
   if (auto fa = dyn_cast<FloatAttr>(v)) {
-    os << "const " << decl(op) << " = "
-       << floatLiteral(fa.getValueAsDouble()) << ";\n";
+    os << "const " << decl(op) << " = " << floatLiteral(fa.getValueAsDouble())
+       << ";\n";
     return success();
   }
   return op.emitError("emit-hls-cpp: only scalar constants are supported "
@@ -280,9 +280,8 @@ LogicalResult Emitter::emitArith(Operation *op) {
     return convert(fixed() ? name(c.getIn()) + ".to_int()"
                            : "(long long)" + name(c.getIn()));
   if (auto sel = dyn_cast<arith::SelectOp>(op))
-    return convert(name(sel.getCondition()) + " ? " +
-                   name(sel.getTrueValue()) + " : " +
-                   name(sel.getFalseValue()));
+    return convert(name(sel.getCondition()) + " ? " + name(sel.getTrueValue()) +
+                   " : " + name(sel.getFalseValue()));
   if (auto e = dyn_cast<math::ExpOp>(op)) {
     if (fixed())
       return op->emitError("emit-hls-cpp: math.exp in a fixed-point "
@@ -442,8 +441,9 @@ LogicalResult Emitter::emitRom(memref::GlobalOp global, StringRef var) {
      << dims(t) << " = ";
   writeInitializer(os, init, isa<FloatType>(t.getElementType()));
   os << ";\n";
-  emitPartition(var, global->getAttrOfType<DenseI64ArrayAttr>(
-                         "effc_hls.partition"),
+  emitPartition(var,
+                global->getAttrOfType<DenseI64ArrayAttr>(
+                    EffcDialect::kHlsPartitionAttrName),
                 t);
   return success();
 }
@@ -456,22 +456,24 @@ LogicalResult Emitter::emitFor(affine::AffineForOp op) {
   for (auto [init, res, arg] :
        llvm::zip(op.getInits(), op.getResults(), op.getRegionIterArgs())) {
     std::string n = "v" + std::to_string(counter++);
-    os << scalarType(res.getType()) << " " << n << " = " << name(init)
-       << ";\n";
+    os << scalarType(res.getType()) << " " << n << " = " << name(init) << ";\n";
     names[res] = n;
     names[arg] = n;
     carried.push_back(n);
   }
   std::string iv = fresh(op.getInductionVar());
-  if (auto layer = op->getAttrOfType<StringAttr>("effc_hls.layer"))
+  if (auto layer =
+          op->getAttrOfType<StringAttr>(EffcDialect::kHlsLayerAttrName))
     os << sanitize(layer.getValue()) << ":\n";
   os << "for (int " << iv << " = " << op.getConstantLowerBound() << "; " << iv
      << " < " << op.getConstantUpperBound() << "; " << iv
      << " += " << op.getStepAsInt() << ") {\n";
   os.indent();
-  if (auto ii = op->getAttrOfType<IntegerAttr>("effc_hls.pipeline_ii"))
+  if (auto ii =
+          op->getAttrOfType<IntegerAttr>(EffcDialect::kHlsPipelineIiAttrName))
     os << "#pragma HLS PIPELINE II=" << ii.getInt() << "\n";
-  if (auto u = op->getAttrOfType<IntegerAttr>("effc_hls.unroll")) {
+  if (auto u =
+          op->getAttrOfType<IntegerAttr>(EffcDialect::kHlsUnrollAttrName)) {
     if (u.getInt() == 0)
       os << "#pragma HLS UNROLL\n";
     else if (u.getInt() > 1)
@@ -548,7 +550,7 @@ LogicalResult Emitter::emitOp(Operation *op) {
                            "supported");
     std::string var = sanitize(global.getSymName());
     names[gg.getResult()] = var;
-    if (global->hasAttr("effc_hls.interface"))
+    if (global->hasAttr(EffcDialect::kHlsInterfaceAttrName))
       return success(); // a parameter
     return emitRom(global, var);
   }
@@ -559,7 +561,8 @@ LogicalResult Emitter::emitOp(Operation *op) {
     std::string n = fresh(alloc);
     os << arrayElemType(t.getElementType()) << " " << n << dims(t) << ";\n";
     emitPartition(n,
-                  alloc->getAttrOfType<DenseI64ArrayAttr>("effc_hls.partition"),
+                  alloc->getAttrOfType<DenseI64ArrayAttr>(
+                      EffcDialect::kHlsPartitionAttrName),
                   t);
     return success();
   }
@@ -607,20 +610,20 @@ LogicalResult Emitter::emitTop() {
   os << "void " << sanitize(f.getSymName()) << "(" << signature() << ") {\n";
   os.indent();
   for (unsigned i = 0; i < f.getNumArguments(); ++i)
-    os << "#pragma HLS INTERFACE mode=ap_memory port=" << paramNames[i]
-       << "\n";
+    os << "#pragma HLS INTERFACE mode=ap_memory port=" << paramNames[i] << "\n";
   for (memref::GlobalOp g : axiGlobals)
     os << "#pragma HLS INTERFACE mode=m_axi port=" << sanitize(g.getSymName())
        << " offset=slave bundle=gmem_" << sanitize(g.getSymName()) << "\n";
   os << "#pragma HLS INTERFACE mode=s_axilite port=return\n";
   for (unsigned i = 0; i < f.getNumArguments(); ++i)
-    emitPartition(
-        paramNames[i],
-        f.getArgAttrOfType<DenseI64ArrayAttr>(i, "effc_hls.partition"),
-        cast<MemRefType>(f.getArgument(i).getType()));
-  if (f->hasAttr("effc_hls.dataflow"))
+    emitPartition(paramNames[i],
+                  f.getArgAttrOfType<DenseI64ArrayAttr>(
+                      i, EffcDialect::kHlsPartitionAttrName),
+                  cast<MemRefType>(f.getArgument(i).getType()));
+  if (f->hasAttr(EffcDialect::kHlsDataflowAttrName))
     os << "#pragma HLS DATAFLOW\n";
-  if (auto est = f->getAttrOfType<DictionaryAttr>("effc_hls.estimate")) {
+  if (auto est =
+          f->getAttrOfType<DictionaryAttr>(EffcDialect::kHlsEstimateAttrName)) {
     os << "// effc QoR estimate:";
     for (NamedAttribute a : est)
       if (auto i = dyn_cast<IntegerAttr>(a.getValue()))
@@ -636,7 +639,7 @@ LogicalResult Emitter::emitTop() {
 SmallVector<func::FuncOp> topFunctions(ModuleOp module) {
   SmallVector<func::FuncOp> tops;
   for (func::FuncOp f : module.getOps<func::FuncOp>())
-    if (f->hasAttr("effc_hls.top") && !f.isExternal())
+    if (f->hasAttr(EffcDialect::kHlsTopAttrName) && !f.isExternal())
       tops.push_back(f);
   return tops;
 }
@@ -779,14 +782,19 @@ std::string npyCType(Type t) {
   std::string base = it.isUnsigned() ? "uint" : "int";
   if (w == 1)
     return "bool";
-  return base + std::to_string(w <= 8 ? 8 : w <= 16 ? 16 : w <= 32 ? 32 : 64) +
+  return base +
+         std::to_string(w <= 8    ? 8
+                        : w <= 16 ? 16
+                        : w <= 32 ? 32
+                                  : 64) +
          "_t";
 }
 
 LogicalResult emitTestbench(func::FuncOp f, raw_indented_ostream &os) {
   Emitter e(f, os);
   e.collectParams();
-  auto numIn = f->getAttrOfType<IntegerAttr>("effc_hls.num_inputs");
+  auto numIn =
+      f->getAttrOfType<IntegerAttr>(EffcDialect::kHlsNumInputsAttrName);
   int64_t nIn = numIn ? numIn.getInt() : 0;
   int64_t nArgs = f.getNumArguments();
   std::string top = sanitize(f.getSymName());
@@ -866,12 +874,11 @@ LogicalResult emitTestbench(func::FuncOp f, raw_indented_ostream &os) {
     os << "{\n";
     os.indent();
     os << "std::vector<" << ct << "> buf(" << t.getNumElements() << ");\n";
-    os << "const " << elem << " *p = reinterpret_cast<const " << elem
-       << " *>(" << n << ");\n";
+    os << "const " << elem << " *p = reinterpret_cast<const " << elem << " *>("
+       << n << ");\n";
     os << "for (long j = 0; j < " << t.getNumElements() << "; ++j)\n";
     if (isa<FloatType>(et))
-      os << "  buf[j] = "
-         << (e.fixed() ? "p[j].to_float()" : "p[j]") << ";\n";
+      os << "  buf[j] = " << (e.fixed() ? "p[j].to_float()" : "p[j]") << ";\n";
     else
       os << "  buf[j] = (" << ct << ")(long long)p[j];\n";
     os << "if (!writeNpy(argv[" << i + 1 << "], \"" << descr << "\", {";
@@ -899,8 +906,9 @@ void registerDialects(DialectRegistry &registry) {
 LogicalResult mlir::effc::emitHlsCpp(ModuleOp module, raw_ostream &out) {
   SmallVector<func::FuncOp> tops = topFunctions(module);
   if (tops.empty())
-    return module.emitError("emit-hls-cpp: no effc_hls.top function; run "
-                            "--effc-lower-hls (or --effc-hls-pipeline) first");
+    return module.emitError("emit-hls-cpp: no ")
+           << EffcDialect::kHlsTopAttrName
+           << " function; run --effc-lower-hls (or --effc-hls-pipeline) first";
   raw_indented_ostream os(out);
   os << "// Written by effc-translate --emit-hls-cpp. Compile for C "
         "simulation with\n// g++ -std=c++17 -I <effc>/include/effc/hls, or "
@@ -925,8 +933,8 @@ LogicalResult mlir::effc::emitHlsCpp(ModuleOp module, raw_ostream &out) {
 LogicalResult mlir::effc::emitHlsTestbench(ModuleOp module, raw_ostream &out) {
   SmallVector<func::FuncOp> tops = topFunctions(module);
   if (tops.size() != 1)
-    return module.emitError("emit-hls-testbench: expected exactly one "
-                            "effc_hls.top function, found ")
+    return module.emitError("emit-hls-testbench: expected exactly one ")
+           << EffcDialect::kHlsTopAttrName << " function, found "
            << tops.size();
   raw_indented_ostream os(out);
   return emitTestbench(tops.front(), os);

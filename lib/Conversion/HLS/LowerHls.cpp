@@ -3,7 +3,7 @@
 // The FPGA code generator's first half: every function on tensors becomes a
 // function on static memrefs (arguments, then one output memref per
 // result) whose body is one affine loop nest per layer, with HLS directives
-// as `effc_hls.*` attributes (see Passes.td). Constant weights become
+// as `effc.hls.*` attributes (see Passes.td). Constant weights become
 // `memref.global` ROMs; weights with many zeros are stored compressed per
 // output row (values and column indices) so that zeros are never
 // multiplied. Quantized layers keep their exact integer widths: the inputs
@@ -305,7 +305,8 @@ Value FuncLowering::rom(Location loc, StringRef base, DenseElementsAttr attr) {
   int64_t bytes =
       (type.getNumElements() * int64_t(type.getElementTypeBitWidth()) + 7) / 8;
   if (opts.axiBytes > 0 && bytes > opts.axiBytes)
-    global->setAttr("effc_hls.interface", mb.getStringAttr("m_axi"));
+    global->setAttr(EffcDialect::kHlsInterfaceAttrName,
+                    mb.getStringAttr(EffcDialect::kHlsMAxiInterface));
   return memref::GetGlobalOp::create(b, loc, type, global.getSymName());
 }
 
@@ -399,14 +400,15 @@ void FuncLowering::buildReduction(Location loc, StringRef name,
   for (auto [i, trip] : llvm::enumerate(outer)) {
     auto loop = affine::AffineForOp::create(b, loc, 0, trip);
     if (i == 0)
-      loop->setAttr("effc_hls.layer", b.getStringAttr(name));
+      loop->setAttr(EffcDialect::kHlsLayerAttrName, b.getStringAttr(name));
     b.setInsertionPointToStart(loop.getBody());
     ivs.push_back(loop.getInductionVar());
   }
   Value row = ivs.back();
   Value init = body.init(row);
   auto red = affine::AffineForOp::create(b, loc, 0, w.rowLen, 1, init);
-  red->setAttr("effc_hls.pipeline_ii", b.getI64IntegerAttr(opts.targetIi));
+  red->setAttr(EffcDialect::kHlsPipelineIiAttrName,
+               b.getI64IntegerAttr(opts.targetIi));
   {
     OpBuilder::InsertionGuard g2(b);
     b.setInsertionPointToStart(red.getBody());
@@ -553,13 +555,13 @@ void FuncLowering::elementwise(Location loc, StringRef name, MemRefType type,
   for (int64_t d = 0; d < type.getRank(); ++d) {
     auto loop = affine::AffineForOp::create(b, loc, 0, type.getDimSize(d));
     if (d == 0)
-      loop->setAttr("effc_hls.layer", b.getStringAttr(name));
+      loop->setAttr(EffcDialect::kHlsLayerAttrName, b.getStringAttr(name));
     b.setInsertionPointToStart(loop.getBody());
     ivs.push_back(loop.getInductionVar());
     innermost = loop;
   }
   if (innermost)
-    innermost->setAttr("effc_hls.pipeline_ii",
+    innermost->setAttr(EffcDialect::kHlsPipelineIiAttrName,
                        b.getI64IntegerAttr(opts.targetIi));
   fn(ivs);
 }
@@ -875,7 +877,8 @@ LogicalResult FuncLowering::lowerAttention(AttentionOp op) {
   for (int64_t dim = 0; dim < rank - 1; ++dim) {
     auto loop = affine::AffineForOp::create(b, loc, 0, qTy.getDimSize(dim));
     if (dim == 0)
-      loop->setAttr("effc_hls.layer", b.getStringAttr(layerName(op)));
+      loop->setAttr(EffcDialect::kHlsLayerAttrName,
+                    b.getStringAttr(layerName(op)));
     b.setInsertionPointToStart(loop.getBody());
     ivs.push_back(loop.getInductionVar());
   }
@@ -901,11 +904,11 @@ LogicalResult FuncLowering::lowerAttention(AttentionOp op) {
   // The running output row, completely partitioned (Dv registers).
   auto accTy = MemRefType::get({dv}, f32);
   Value acc = memref::AllocOp::create(b, loc, accTy);
-  acc.getDefiningOp()->setAttr("effc_hls.partition",
+  acc.getDefiningOp()->setAttr(EffcDialect::kHlsPartitionAttrName,
                                b.getDenseI64ArrayAttr({dv}));
   auto rowLoop = [&](function_ref<void(Value e)> fn) {
     auto loop = affine::AffineForOp::create(b, loc, 0, dv);
-    loop->setAttr("effc_hls.unroll", b.getI64IntegerAttr(0));
+    loop->setAttr(EffcDialect::kHlsUnrollAttrName, b.getI64IntegerAttr(0));
     OpBuilder::InsertionGuard g2(b);
     b.setInsertionPointToStart(loop.getBody());
     fn(loop.getInductionVar());
@@ -927,7 +930,8 @@ LogicalResult FuncLowering::lowerAttention(AttentionOp op) {
     auto step = [&]() -> SmallVector<Value> {
       auto dot = affine::AffineForOp::create(b, loc, 0, d, 1,
                                              ValueRange{fcst(loc, 0.0)});
-      dot->setAttr("effc_hls.pipeline_ii", b.getI64IntegerAttr(opts.targetIi));
+      dot->setAttr(EffcDialect::kHlsPipelineIiAttrName,
+                   b.getI64IntegerAttr(opts.targetIi));
       {
         OpBuilder::InsertionGuard g3(b);
         b.setInsertionPointToStart(dot.getBody());
@@ -1155,17 +1159,17 @@ LogicalResult FuncLowering::run() {
   }
   func::ReturnOp::create(b, ret.getLoc());
 
-  dst->setAttr("effc_hls.top", b.getUnitAttr());
-  dst->setAttr("effc_hls.num_inputs", b.getI64IntegerAttr(numIn));
+  dst->setAttr(EffcDialect::kHlsTopAttrName, b.getUnitAttr());
+  dst->setAttr(EffcDialect::kHlsNumInputsAttrName, b.getI64IntegerAttr(numIn));
   if (fixedMode)
-    dst->setAttr("effc_hls.fixed",
+    dst->setAttr(EffcDialect::kHlsFixedAttrName,
                  b.getDenseI64ArrayAttr({opts.fixedWidth, opts.fixedInt}));
   int64_t layers = 0;
   for (Operation &op : *entry)
-    if (op.hasAttr("effc_hls.layer"))
+    if (op.hasAttr(EffcDialect::kHlsLayerAttrName))
       ++layers;
   if (layers > 1 && opts.dataflow)
-    dst->setAttr("effc_hls.dataflow", b.getUnitAttr());
+    dst->setAttr(EffcDialect::kHlsDataflowAttrName, b.getUnitAttr());
   return success();
 }
 
