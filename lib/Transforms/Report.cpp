@@ -314,7 +314,7 @@ std::optional<Entry> describe(Operation *op) {
 // HLS estimate (left by --effc-hls-optimize)
 //===----------------------------------------------------------------------===//
 
-/// The integer fields of an `effc_hls.estimate` dictionary.
+/// The integer fields of an `effc.hls.estimate` dictionary.
 llvm::json::Object hlsFields(DictionaryAttr dict) {
   llvm::json::Object o;
   for (NamedAttribute a : dict)
@@ -327,8 +327,9 @@ llvm::json::Object hlsFields(DictionaryAttr dict) {
 llvm::json::Array hlsEstimates(ModuleOp module) {
   llvm::json::Array out;
   module.walk([&](Operation *fn) {
-    auto est = fn->getAttrOfType<DictionaryAttr>("effc_hls.estimate");
-    if (!est || !fn->hasAttr("effc_hls.top"))
+    auto est =
+        fn->getAttrOfType<DictionaryAttr>(EffcDialect::kHlsEstimateAttrName);
+    if (!est || !fn->hasAttr(EffcDialect::kHlsTopAttrName))
       return;
     llvm::json::Object entry = hlsFields(est);
     if (auto name =
@@ -336,8 +337,10 @@ llvm::json::Array hlsEstimates(ModuleOp module) {
       entry["function"] = name.getValue();
     llvm::json::Array layers;
     fn->walk([&](Operation *op) {
-      auto layer = op->getAttrOfType<StringAttr>("effc_hls.layer");
-      auto lest = op->getAttrOfType<DictionaryAttr>("effc_hls.estimate");
+      auto layer =
+          op->getAttrOfType<StringAttr>(EffcDialect::kHlsLayerAttrName);
+      auto lest =
+          op->getAttrOfType<DictionaryAttr>(EffcDialect::kHlsEstimateAttrName);
       if (!layer || !lest)
         return;
       llvm::json::Object l = hlsFields(lest);

@@ -9,7 +9,7 @@
 namespace mlir {
 namespace effc {
 
-/// Writes Vitis-HLS-style C++ for every `effc_hls.top` function of a module
+/// Writes Vitis-HLS-style C++ for every `effc.hls.top` function of a module
 /// lowered by `--effc-lower-hls` (and optionally `--effc-hls-optimize`).
 LogicalResult emitHlsCpp(ModuleOp module, llvm::raw_ostream &os);
 

@@ -10,6 +10,7 @@
 
 #include "effc/Conversion/HLS/HlsQoR.h"
 #include "effc/Conversion/HLS/Passes.h"
+#include "effc/Dialect/EffcDialect.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -70,7 +71,8 @@ public:
                 int64_t bramBudget, int64_t targetIi)
       : f(f), module(module), dspBudget(dspBudget), bramBudget(bramBudget),
         targetIi(targetIi) {
-    if (auto fx = f->getAttrOfType<DenseI64ArrayAttr>("effc_hls.fixed"))
+    if (auto fx =
+            f->getAttrOfType<DenseI64ArrayAttr>(EffcDialect::kHlsFixedAttrName))
       fixedBits = fx[0];
   }
 
@@ -140,7 +142,7 @@ unsigned FuncOptimizer::arrayIndex(Value memref) {
   } else if (auto gg = memref.getDefiningOp<memref::GetGlobalOp>()) {
     auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
         gg, gg.getNameAttr());
-    a.onChip = !(global && global->hasAttr("effc_hls.interface"));
+    a.onChip = !(global && global->hasAttr(EffcDialect::kHlsInterfaceAttrName));
   }
   arrays.push_back(a);
   return arrays.size() - 1;
@@ -258,7 +260,7 @@ FuncOptimizer::Totals FuncOptimizer::totals() const {
     t.dsp += e.dsp;
     t.lut += e.lut;
   }
-  if (!f->hasAttr("effc_hls.dataflow"))
+  if (!f->hasAttr(EffcDialect::kHlsDataflowAttrName))
     t.interval = t.latency;
   return t;
 }
@@ -272,7 +274,7 @@ void FuncOptimizer::run() {
   });
   for (Operation &op : f.getBody().front())
     if (auto loop = dyn_cast<affine::AffineForOp>(op))
-      if (loop->hasAttr("effc_hls.layer"))
+      if (loop->hasAttr(EffcDialect::kHlsLayerAttrName))
         analyze(loop);
   // Greedy: double the unroll factor of the slowest layer that can take it.
   auto fits = [&](const Totals &t) {
@@ -316,22 +318,25 @@ void FuncOptimizer::apply() {
       shape.randomReadsComplete = true;
     hls::LayerEstimate e = hls::estimateLayer(shape, l.unroll, targetIi);
     if (l.red) {
-      l.red->removeAttr("effc_hls.unroll");
+      l.red->removeAttr(EffcDialect::kHlsUnrollAttrName);
       if (l.unroll >= l.shape.redTrip && l.shape.redTrip > 1 && l.row) {
-        l.red->removeAttr("effc_hls.pipeline_ii");
-        l.red->setAttr("effc_hls.unroll", b.getI64IntegerAttr(0));
-        l.row->setAttr("effc_hls.pipeline_ii", b.getI64IntegerAttr(targetIi));
+        l.red->removeAttr(EffcDialect::kHlsPipelineIiAttrName);
+        l.red->setAttr(EffcDialect::kHlsUnrollAttrName, b.getI64IntegerAttr(0));
+        l.row->setAttr(EffcDialect::kHlsPipelineIiAttrName,
+                       b.getI64IntegerAttr(targetIi));
       } else {
-        l.red->setAttr("effc_hls.pipeline_ii", b.getI64IntegerAttr(targetIi));
+        l.red->setAttr(EffcDialect::kHlsPipelineIiAttrName,
+                       b.getI64IntegerAttr(targetIi));
         if (l.unroll > 1)
-          l.red->setAttr("effc_hls.unroll", b.getI64IntegerAttr(l.unroll));
+          l.red->setAttr(EffcDialect::kHlsUnrollAttrName,
+                         b.getI64IntegerAttr(l.unroll));
       }
     } else if (l.innermost) {
-      l.innermost->setAttr("effc_hls.pipeline_ii",
+      l.innermost->setAttr(EffcDialect::kHlsPipelineIiAttrName,
                            b.getI64IntegerAttr(targetIi));
     }
     l.outer->setAttr(
-        "effc_hls.estimate",
+        EffcDialect::kHlsEstimateAttrName,
         b.getDictionaryAttr({
             b.getNamedAttr("latency", b.getI64IntegerAttr(e.latency)),
             b.getNamedAttr("ii", b.getI64IntegerAttr(e.ii)),
@@ -345,17 +350,18 @@ void FuncOptimizer::apply() {
       continue;
     auto attr = b.getDenseI64ArrayAttr(parts[i]);
     if (auto arg = dyn_cast<BlockArgument>(a.value)) {
-      f.setArgAttr(arg.getArgNumber(), "effc_hls.partition", attr);
+      f.setArgAttr(arg.getArgNumber(), EffcDialect::kHlsPartitionAttrName,
+                   attr);
     } else if (auto gg = a.value.getDefiningOp<memref::GetGlobalOp>()) {
       if (auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
               gg, gg.getNameAttr()))
-        global->setAttr("effc_hls.partition", attr);
+        global->setAttr(EffcDialect::kHlsPartitionAttrName, attr);
     } else if (Operation *def = a.value.getDefiningOp()) {
-      def->setAttr("effc_hls.partition", attr);
+      def->setAttr(EffcDialect::kHlsPartitionAttrName, attr);
     }
   }
   Totals t = totals();
-  f->setAttr("effc_hls.estimate",
+  f->setAttr(EffcDialect::kHlsEstimateAttrName,
              b.getDictionaryAttr({
                  b.getNamedAttr("latency", b.getI64IntegerAttr(t.latency)),
                  b.getNamedAttr("interval", b.getI64IntegerAttr(t.interval)),
@@ -385,7 +391,7 @@ struct HlsOptimizePass : effc::impl::HlsOptimizePassBase<HlsOptimizePass> {
       return signalPassFailure();
     }
     for (func::FuncOp f : module.getOps<func::FuncOp>())
-      if (f->hasAttr("effc_hls.top") && !f.isExternal())
+      if (f->hasAttr(EffcDialect::kHlsTopAttrName) && !f.isExternal())
         FuncOptimizer(f, module, dspBudget, bramBudget, targetIi).run();
   }
 };

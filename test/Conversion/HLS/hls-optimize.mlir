@@ -16,26 +16,26 @@
 // The estimate lands on the layer's loop and on the function.
 
 // FULL-LABEL: func.func @ql(
-// FULL-SAME: memref<2x8xi8> {effc_hls.partition = array<i64: 1, 4>}
-// FULL-SAME: effc_hls.estimate = {bram = 0 : i64, bram_budget = 280 : i64, dsp = 10 : i64, dsp_budget = 1000 : i64
+// FULL-SAME: memref<2x8xi8> {effc.hls.partition = array<i64: 1, 4>}
+// FULL-SAME: effc.hls.estimate = {bram = 0 : i64, bram_budget = 280 : i64, dsp = 10 : i64, dsp_budget = 1000 : i64
 // FULL-SAME: latency = [[LAT:[0-9]+]] : i64
 // FULL: affine.for %{{.+}} = 0 to 8 iter_args
-// FULL: } {effc_hls.unroll = 0 : i64}
-// FULL: } {effc_hls.pipeline_ii = 1 : i64}
-// FULL: } {effc_hls.estimate = {dsp = 10 : i64, ii = 1 : i64, latency = [[LAT]] : i64, lut = {{[0-9]+}} : i64, unroll = 8 : i64}, effc_hls.layer = "fc"}
-// FULL: memref.global "private" constant @ql_fc_w : memref<4x8xi8> = dense<{{.+}}> {effc_hls.partition = array<i64: 1, 4>}
+// FULL: } {effc.hls.unroll = 0 : i64}
+// FULL: } {effc.hls.pipeline_ii = 1 : i64}
+// FULL: } {effc.hls.estimate = {dsp = 10 : i64, ii = 1 : i64, latency = [[LAT]] : i64, lut = {{[0-9]+}} : i64, unroll = 8 : i64}, effc.hls.layer = "fc"}
+// FULL: memref.global "private" constant @ql_fc_w : memref<4x8xi8> = dense<{{.+}}> {effc.hls.partition = array<i64: 1, 4>}
 
 // PART-LABEL: func.func @ql(
-// PART-SAME: memref<2x8xi8> {effc_hls.partition = array<i64: 1, 2>}
+// PART-SAME: memref<2x8xi8> {effc.hls.partition = array<i64: 1, 2>}
 // PART-SAME: dsp = 6 : i64, dsp_budget = 6 : i64
-// PART: } {effc_hls.pipeline_ii = 1 : i64, effc_hls.unroll = 4 : i64}
-// PART: unroll = 4 : i64}, effc_hls.layer = "fc"}
+// PART: } {effc.hls.pipeline_ii = 1 : i64, effc.hls.unroll = 4 : i64}
+// PART: unroll = 4 : i64}, effc.hls.layer = "fc"}
 
 // NONE: warning: effc-hls-optimize: even without unrolling the design needs 3 DSPs and 0 BRAM18 (budget 0 / 280)
 // NONE-LABEL: func.func @ql(
-// NONE-NOT: effc_hls.partition
-// NONE: } {effc_hls.pipeline_ii = 1 : i64}
-// NONE: unroll = 1 : i64}, effc_hls.layer = "fc"}
+// NONE-NOT: effc.hls.partition
+// NONE: } {effc.hls.pipeline_ii = 1 : i64}
+// NONE: unroll = 1 : i64}, effc.hls.layer = "fc"}
 
 // BADII: error: effc-hls-optimize: target-ii must be >= 1 and the budgets >= 0
 func.func @ql(%x: tensor<2x8xi8>) -> tensor<2x4xi8> {

@@ -9,7 +9,7 @@
 
 // CHECK-LABEL: func.func @ql(
 // CHECK-SAME: %[[X:.+]]: memref<2x8xi8>, %[[Y:.+]]: memref<2x4xi8>)
-// CHECK-SAME: effc_hls.num_inputs = 1 : i64, effc_hls.top
+// CHECK-SAME: effc.hls.num_inputs = 1 : i64, effc.hls.top
 // CHECK-DAG: %[[W:.+]] = memref.get_global @ql_fc_w : memref<4x8xi8>
 // CHECK-DAG: %[[B:.+]] = memref.get_global @ql_fc_b : memref<4xi32>
 // CHECK-DAG: %[[MULT:.+]] = memref.get_global @ql_fc_mult : memref<4xi32>
@@ -27,7 +27,7 @@
 // CHECK: %[[P17:.+]] = arith.extsi %[[P]] : i16 to i17
 // CHECK: %[[S:.+]] = arith.addi %[[A]], %[[P17]] : i17
 // CHECK: affine.yield %[[S]] : i17
-// CHECK: } {effc_hls.pipeline_ii = 1 : i64}
+// CHECK: } {effc.hls.pipeline_ii = 1 : i64}
 // CHECK: affine.load %[[MULT]][%[[N]]]
 // CHECK: affine.load %[[SH]][%[[N]]]
 // CHECK: %[[A64:.+]] = arith.extsi %[[ACC]] : i17 to i64
@@ -41,7 +41,7 @@
 // CHECK: arith.minsi
 // CHECK: %[[Q:.+]] = arith.trunci %{{.+}} : i64 to i8
 // CHECK: affine.store %[[Q]], %[[Y]][%[[M]], %[[N]]]
-// CHECK: } {effc_hls.layer = "fc"}
+// CHECK: } {effc.hls.layer = "fc"}
 // CHECK: memref.global "private" constant @ql_fc_shift : memref<4xi8> = dense<[34, 34, 35, 35]>
 func.func @ql(%x: tensor<2x8xi8>) -> tensor<2x4xi8> {
   %xq = quant.scast %x : tensor<2x8xi8> to tensor<2x8x!quant.uniform<i8:f32, 0.05:-3>>
@@ -99,7 +99,7 @@ func.func @sparse_rows(%x: tensor<2x4xi8>) -> tensor<2x3xi32> {
 // on the function, the bias as the accumulator's start, relu after.
 
 // CHECK-LABEL: func.func @float_nm(
-// CHECK-SAME: effc_hls.fixed = array<i64: 16, 6>
+// CHECK-SAME: effc.hls.fixed = array<i64: 16, 6>
 // CHECK-NOT: _nnz
 // CHECK: %[[B:.+]] = memref.get_global @float_nm_linear_0_b : memref<2xf32>
 // CHECK: affine.for
@@ -127,7 +127,7 @@ func.func @float_nm(%x: tensor<2x4xf32>) -> tensor<2x2xf32> {
 
 // CHECK-LABEL: func.func @casts(
 // CHECK-SAME: %[[X:.+]]: memref<4xf32>, %[[D:.+]]: memref<4xf32>, %[[Q:.+]]: memref<4xi8>)
-// CHECK-NOT: effc_hls.fixed
+// CHECK-NOT: effc.hls.fixed
 // CHECK: affine.for %[[I:.+]] = 0 to 4 {
 // CHECK: %[[XV:.+]] = affine.load %[[X]][%[[I]]]
 // CHECK: %[[DIV:.+]] = arith.divf %[[XV]], %{{.+}} : f32
@@ -137,7 +137,7 @@ func.func @float_nm(%x: tensor<2x4xf32>) -> tensor<2x2xf32> {
 // CHECK: arith.minimumf
 // CHECK: %[[QV:.+]] = arith.fptosi %{{.+}} : f32 to i8
 // CHECK: affine.store %[[QV]], %[[Q]][%[[I]]]
-// CHECK: } {effc_hls.layer = "qcast_0", effc_hls.pipeline_ii = 1 : i64}
+// CHECK: } {effc.hls.layer = "qcast_0", effc.hls.pipeline_ii = 1 : i64}
 // CHECK: affine.for %[[J:.+]] = 0 to 4 {
 // CHECK: affine.load %[[Q]][%[[J]]]
 // CHECK: arith.sitofp
@@ -194,16 +194,16 @@ func.func @int4(%x: tensor<1x4xi8>) -> tensor<1x2xi32> {
 
 // CHECK-LABEL: func.func @attn(
 // CHECK-SAME: %[[Q:.+]]: memref<2x4x8xf32>, %[[K:.+]]: memref<1x4x8xf32>, %[[V:.+]]: memref<1x4x8xf32>, %[[O:.+]]: memref<2x4x8xf32>)
-// CHECK-NOT: effc_hls.fixed
+// CHECK-NOT: effc.hls.fixed
 // CHECK: affine.for %[[H:.+]] = 0 to 2 {
 // CHECK: affine.for %[[I:.+]] = 0 to 4 {
-// CHECK: %[[ACC:.+]] = memref.alloc() {effc_hls.partition = array<i64: 8>} : memref<8xf32>
+// CHECK: %[[ACC:.+]] = memref.alloc() {effc.hls.partition = array<i64: 8>} : memref<8xf32>
 // CHECK: %[[ML:.+]]:2 = affine.for %[[J:.+]] = 0 to 4 iter_args(%[[M:.+]] = %{{.+}}, %[[L:.+]] = %{{.+}}) -> (f32, f32) {
 // CHECK: %[[VIS:.+]] = arith.cmpi sle, %[[J]], %{{.+}} : index
 // CHECK: scf.if %[[VIS]] -> (f32, f32) {
 // CHECK: affine.for %{{.+}} = 0 to 8 iter_args(%{{.+}} = %{{.+}}) -> (f32) {
 // CHECK: affine.load %[[K]][%[[H]] floordiv 2, %[[J]], %{{.+}}]
-// CHECK: } {effc_hls.pipeline_ii = 1 : i64}
+// CHECK: } {effc.hls.pipeline_ii = 1 : i64}
 // CHECK: %[[MN:.+]] = arith.maximumf %[[M]], %{{.+}} : f32
 // CHECK: math.exp
 // CHECK: math.exp

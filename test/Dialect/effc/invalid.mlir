@@ -1526,3 +1526,141 @@ func.func @f(%x: tensor<8x64xf32>, %v: tensor<32x32xf32>, %i: tensor<32x4xi16>) 
   %y = effc.sparse_linear %x, %v, %i {channel_scales = array<f32: 1.0>, encoding = #effc.sparse_encoding<format = nm, n = 2, m = 4>, weight_shape = array<i64: 32, 64>} : tensor<8x64xf32>, tensor<32x32xf32>, tensor<32x4xi16> -> tensor<8x32xf32>
   return
 }
+
+// -----
+
+// Tests that effc.hls.pipeline_ii belongs on affine.for.
+func.func @f() -> f32 {
+  // expected-error @+1 {{'effc.hls.pipeline_ii' is only valid on affine.for}}
+  %c = arith.constant {effc.hls.pipeline_ii = 1 : i64} 0.0 : f32
+  return %c : f32
+}
+
+// -----
+
+// Tests that an initiation interval is at least 1.
+func.func @f() {
+  // expected-error @+1 {{'effc.hls.pipeline_ii' must be an integer >= 1}}
+  affine.for %i = 0 to 4 {
+  } {effc.hls.pipeline_ii = 0 : i64}
+  return
+}
+
+// -----
+
+// Tests that an unroll factor is an integer.
+func.func @f() {
+  // expected-error @+1 {{'effc.hls.unroll' must be an integer >= 0}}
+  affine.for %i = 0 to 4 {
+  } {effc.hls.unroll = "full"}
+  return
+}
+
+// -----
+
+// Tests that a layer name is a non-empty string on a loop.
+func.func @f() {
+  // expected-error @+1 {{'effc.hls.layer' must be a non-empty string}}
+  affine.for %i = 0 to 4 {
+  } {effc.hls.layer = ""}
+  return
+}
+
+// -----
+
+// Tests that effc.hls.top belongs on func.func.
+func.func @f() {
+  // expected-error @+1 {{'effc.hls.top' is only valid on func.func}}
+  affine.for %i = 0 to 4 {
+  } {effc.hls.top}
+  return
+}
+
+// -----
+
+// Tests that effc.hls.dataflow is a unit attribute.
+// expected-error @+1 {{'effc.hls.dataflow' must be a unit attribute}}
+func.func @f() attributes {effc.hls.dataflow = true} {
+  return
+}
+
+// -----
+
+// Tests that a top function cannot have more inputs than parameters.
+// expected-error @+1 {{'effc.hls.num_inputs' must be an integer in [0, number of arguments]}}
+func.func @f(%x: memref<4xf32>) attributes {effc.hls.top, effc.hls.num_inputs = 2 : i64} {
+  return
+}
+
+// -----
+
+// Tests that the fixed-point format is a width and a smaller integer part.
+// expected-error @+1 {{'effc.hls.fixed' must be array<i64: W, I> with 0 < I < W}}
+func.func @f() attributes {effc.hls.fixed = array<i64: 6, 16>} {
+  return
+}
+
+// -----
+
+// Tests that a QoR estimate holds integers.
+// expected-error @+1 {{'effc.hls.estimate' must be a dictionary of integers}}
+func.func @f() attributes {effc.hls.estimate = {latency = "slow"}} {
+  return
+}
+
+// -----
+
+// Tests that a partition has one factor per dimension of the array.
+func.func @f() {
+  // expected-error @+1 {{'effc.hls.partition' needs 2 factors (one per dimension), got 1}}
+  %a = memref.alloc() {effc.hls.partition = array<i64: 4>} : memref<4x8xf32>
+  return
+}
+
+// -----
+
+// Tests that partition factors are positive.
+// expected-error @+1 {{'effc.hls.partition' factors must be >= 1}}
+memref.global "private" constant @w : memref<8xf32> = dense<1.0> {effc.hls.partition = array<i64: 0>}
+
+// -----
+
+// Tests that a partition sits on an array.
+func.func @f() -> f32 {
+  // expected-error @+1 {{'effc.hls.partition' is only valid on memref.global, memref.alloc, memref.alloca and func.func arguments}}
+  %c = arith.constant {effc.hls.partition = array<i64: 2>} 0.0 : f32
+  return %c : f32
+}
+
+// -----
+
+// Tests that a partitioned argument is checked against its memref type.
+// expected-error @+1 {{argument 0: 'effc.hls.partition' needs 1 factors (one per dimension), got 2}}
+func.func @f(%x: memref<8xf32> {effc.hls.partition = array<i64: 2, 2>}) {
+  return
+}
+
+// -----
+
+// Tests that m_axi is the only interface.
+// expected-error @+1 {{'effc.hls.interface' must be "m_axi"}}
+memref.global "private" constant @w : memref<8xf32> = dense<1.0> {effc.hls.interface = "axis"}
+
+// -----
+
+// Tests that an interface is only given to weights (globals).
+func.func @f() {
+  // expected-error @+1 {{'effc.hls.interface' is only valid on memref.global}}
+  %a = memref.alloc() {effc.hls.interface = "m_axi"} : memref<8xf32>
+  return
+}
+
+// -----
+
+// Tests that unknown HLS directives are rejected.
+func.func @f() {
+  // expected-error @+1 {{unknown effc attribute 'effc.hls.pipeline'}}
+  affine.for %i = 0 to 4 {
+  } {effc.hls.pipeline = 1 : i64}
+  return
+}

@@ -515,3 +515,25 @@ func.func @int4_weight_only(%x: tensor<2x8xf32>, %p: tensor<4x4xi8>, %b: tensor<
   %y = effc.quantized_linear %x, %w bias %b {effc.precision_plan = #effc.precision_plan<weights = i4, activations = f32, granularity = group, group_size = 4, input_min = -1.0 : f64, input_max = 2.0 : f64, sqnr = 21.5 : f64>} : tensor<2x8xf32>, tensor<4x8x!quant.uniform<i4<-7:7>:f32:{0:1, 1:4}, {{1.0, 2.0}, {1.0, 2.0}, {1.0, 2.0}, {1.0, 2.0}}>>, tensor<4xf32> -> tensor<2x4xf32>
   return %y : tensor<2x4xf32>
 }
+
+// -----
+
+// Tests that the HLS directives round-trip on the ops they belong to.
+// CHECK: memref.global "private" constant @hls_w : memref<8x16xf32> = dense<1.000000e+00> {effc.hls.interface = "m_axi", effc.hls.partition = array<i64: 1, 4>}
+// CHECK-LABEL: func.func @hls_directives
+// CHECK-SAME: (%{{.+}}: memref<8x16xf32> {effc.hls.partition = array<i64: 1, 16>}, %{{.+}}: memref<8xf32>)
+// CHECK-SAME: attributes {effc.hls.dataflow, effc.hls.estimate = {interval = 10 : i64, latency = 20 : i64}, effc.hls.fixed = array<i64: 16, 6>, effc.hls.num_inputs = 1 : i64, effc.hls.top}
+// CHECK: memref.alloc() {effc.hls.partition = array<i64: 8>} : memref<8xf32>
+// CHECK: {effc.hls.pipeline_ii = 1 : i64, effc.hls.unroll = 0 : i64}
+// CHECK: {effc.hls.estimate = {latency = 10 : i64}, effc.hls.layer = "linear_0"}
+memref.global "private" constant @hls_w : memref<8x16xf32> = dense<1.0> {effc.hls.interface = "m_axi", effc.hls.partition = array<i64: 1, 4>}
+func.func @hls_directives(%x: memref<8x16xf32> {effc.hls.partition = array<i64: 1, 16>}, %y: memref<8xf32>) attributes {effc.hls.top, effc.hls.num_inputs = 1 : i64, effc.hls.fixed = array<i64: 16, 6>, effc.hls.dataflow, effc.hls.estimate = {latency = 20 : i64, interval = 10 : i64}} {
+  %acc = memref.alloc() {effc.hls.partition = array<i64: 8>} : memref<8xf32>
+  affine.for %i = 0 to 8 {
+    affine.for %j = 0 to 16 {
+      %v = affine.load %x[%i, %j] : memref<8x16xf32>
+      affine.store %v, %acc[%i] : memref<8xf32>
+    } {effc.hls.pipeline_ii = 1 : i64, effc.hls.unroll = 0 : i64}
+  } {effc.hls.layer = "linear_0", effc.hls.estimate = {latency = 10 : i64}}
+  return
+}

@@ -43,21 +43,21 @@ def LowerHlsPass : Pass<"effc-lower-hls", "ModuleOp"> {
     attention masks, block-sparse layouts, fp8) are an error on the op.
 
     Directive attributes (read by `--effc-hls-optimize` and
-    `--emit-hls-cpp`) have their own `effc_hls.` prefix, so that the effc
-    dialect's verifier of `effc.*` attributes does not apply to them:
-    - `effc_hls.top` (unit, func): the top function; `effc_hls.num_inputs`
+    `--emit-hls-cpp`) are effc dialect attributes under `effc.hls.`, each
+    verified by the dialect (its value and the op it sits on):
+    - `effc.hls.top` (unit, func): the top function; `effc.hls.num_inputs`
       (i64, func): how many parameters are inputs (the rest are results);
-      `effc_hls.fixed = array<i64: W, I>` (func): the fixed-point format of
-      f32 values; `effc_hls.dataflow` (unit, func): layers run as a
+      `effc.hls.fixed = array<i64: W, I>` (func): the fixed-point format of
+      f32 values; `effc.hls.dataflow` (unit, func): layers run as a
       dataflow pipeline (`#pragma HLS DATAFLOW`).
-    - `effc_hls.layer` (string, outermost loop of a layer): its name.
-    - `effc_hls.pipeline_ii` (i64, loop): `#pragma HLS PIPELINE II=`.
-    - `effc_hls.unroll` (i64, loop): `#pragma HLS UNROLL factor=`; 0 unrolls
+    - `effc.hls.layer` (string, outermost loop of a layer): its name.
+    - `effc.hls.pipeline_ii` (i64, loop): `#pragma HLS PIPELINE II=`.
+    - `effc.hls.unroll` (i64, loop): `#pragma HLS UNROLL factor=`; 0 unrolls
       completely.
-    - `effc_hls.partition = array<i64: f0, f1, ...>` (memref.global,
+    - `effc.hls.partition = array<i64: f0, f1, ...>` (memref.global,
       memref.alloc, or a function argument attribute): a cyclic partition
       factor per dimension (1: none; the dimension's size: complete).
-    - `effc_hls.interface = "m_axi"` (memref.global): a weight too large for
+    - `effc.hls.interface = "m_axi"` (memref.global): a weight too large for
       on-chip ROM (over `axi-bytes`), passed as an AXI master port after the
       results.
     - estimates written by `--effc-hls-optimize`: see there.
@@ -70,16 +70,16 @@ def LowerHlsPass : Pass<"effc-lower-hls", "ModuleOp"> {
     After:
     ```mlir
     func.func @f(%x: memref<8x64xf32>, %y: memref<8x32xf32>)
-        attributes {effc_hls.top, effc_hls.num_inputs = 1 : i64, ...} {
+        attributes {effc.hls.top, effc.hls.num_inputs = 1 : i64, ...} {
       %w = memref.get_global @f_linear_0_w : memref<32x64xf32>
       affine.for %m = 0 to 8 {
         affine.for %n = 0 to 32 {
           %acc = affine.for %k = 0 to 64 iter_args(%a = %zero) -> (f32) {
             ...
-          } {effc_hls.pipeline_ii = 1 : i64}
+          } {effc.hls.pipeline_ii = 1 : i64}
           affine.store %acc, %y[%m, %n] : memref<8x32xf32>
         }
-      } {effc_hls.layer = "linear_0"}
+      } {effc.hls.layer = "linear_0"}
     }
     ```
   }];
@@ -111,7 +111,7 @@ def HlsOptimizePass : Pass<"effc-hls-optimize", "ModuleOp"> {
   let summary = "Choose HLS unroll and partition factors under resource budgets and estimate QoR";
   let description = [{
     Runs after `--effc-lower-hls`. For every layer (a loop nest marked
-    `effc_hls.layer`) an analytical model in the spirit of ScaleHLS's
+    `effc.hls.layer`) an analytical model in the spirit of ScaleHLS's
     estimator gives the latency in cycles, the achieved II and the DSP,
     BRAM18 and LUT use for a reduction unroll factor U: U parallel
     multipliers (DSPs per multiplier from the operand widths, 27x18 per
@@ -123,10 +123,10 @@ def HlsOptimizePass : Pass<"effc-hls-optimize", "ModuleOp"> {
     from U = 1, the slowest layer's U is doubled while the totals stay
     within `dsp-budget` and `bram-budget`.
 
-    Writes the directives (`effc_hls.unroll`, `effc_hls.pipeline_ii`,
-    `effc_hls.partition`) and the estimate: on each layer's loop
-    `effc_hls.estimate = {latency, ii, dsp, bram, lut, unroll}`, and on the
-    function `effc_hls.estimate = {latency, interval, dsp, bram, lut,
+    Writes the directives (`effc.hls.unroll`, `effc.hls.pipeline_ii`,
+    `effc.hls.partition`) and the estimate: on each layer's loop
+    `effc.hls.estimate = {latency, ii, dsp, bram, lut, unroll}`, and on the
+    function `effc.hls.estimate = {latency, interval, dsp, bram, lut,
     dsp_budget, bram_budget, target_ii}` (`interval`: cycles between
     inputs, the slowest layer's latency under DATAFLOW). `--effc-report`
     prints these. The model does not see loop-carried recurrences longer

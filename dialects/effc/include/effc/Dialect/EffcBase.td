@@ -35,6 +35,34 @@ def Effc_Dialect : Dialect {
     `effc.precision_plan` (a `#effc.precision_plan<...>`) and
     `effc.sparsity_plan` (a `#effc.sparsity_plan<...>`); `effc.name` (a
     string) names an op for pass options such as `exclude=` and for reports.
+
+    The FPGA path records its HLS directives as discardable `effc.hls.*`
+    attributes, written by `--effc-lower-hls` and `--effc-hls-optimize` and
+    read by `--emit-hls-cpp`. The dialect checks each one's value and the op
+    it sits on:
+    - on `func.func`: `effc.hls.top` (unit), `effc.hls.num_inputs` (i64, at
+      most the number of arguments), `effc.hls.fixed` (`array<i64: W, I>`,
+      `0 < I < W`), `effc.hls.dataflow` (unit);
+    - on `affine.for`: `effc.hls.layer` (non-empty string),
+      `effc.hls.pipeline_ii` (i64 >= 1), `effc.hls.unroll` (i64 >= 0, 0
+      unrolls completely);
+    - on `func.func` or `affine.for`: `effc.hls.estimate` (a dictionary of
+      integers);
+    - on `memref.global`, `memref.alloc`, `memref.alloca` or a `func.func`
+      memref argument: `effc.hls.partition` (`array<i64: ...>`, one cyclic
+      factor >= 1 per dimension);
+    - on `memref.global`: `effc.hls.interface = "m_axi"`.
+
+    ```mlir
+    func.func @f(%x: memref<8x64xf32> {effc.hls.partition = array<i64: 1, 4>},
+                 %y: memref<8x32xf32>)
+        attributes {effc.hls.top, effc.hls.num_inputs = 1 : i64} {
+      affine.for %m = 0 to 8 {
+        ...
+      } {effc.hls.layer = "linear_0", effc.hls.pipeline_ii = 1 : i64}
+      return
+    }
+    ```
   }];
   let dependentDialects = [
     "::mlir::quant::QuantDialect",
@@ -43,6 +71,7 @@ def Effc_Dialect : Dialect {
   ];
   let useDefaultAttributePrinterParser = 1;
   let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
   let hasConstantMaterializer = 0;
   let extraClassDeclaration = [{
     void registerAttributes();
@@ -60,6 +89,41 @@ def Effc_Dialect : Dialect {
     /// records why a pruned weight stayed dense (or which format won).
     static constexpr ::llvm::StringLiteral kSparseDecisionAttrName =
         "effc.sparse_decision";
+
+    // HLS directives (see the dialect description for where each goes).
+    /// Unit, func.func: the function `--emit-hls-cpp` emits.
+    static constexpr ::llvm::StringLiteral kHlsTopAttrName = "effc.hls.top";
+    /// i64, func.func: how many parameters are inputs (the rest results).
+    static constexpr ::llvm::StringLiteral kHlsNumInputsAttrName =
+        "effc.hls.num_inputs";
+    /// array<i64: W, I>, func.func: the ap_fixed format of f32 values.
+    static constexpr ::llvm::StringLiteral kHlsFixedAttrName =
+        "effc.hls.fixed";
+    /// Unit, func.func: the layers run as a DATAFLOW pipeline.
+    static constexpr ::llvm::StringLiteral kHlsDataflowAttrName =
+        "effc.hls.dataflow";
+    /// Dictionary of integers, func.func or a layer's affine.for: the QoR
+    /// estimate of `--effc-hls-optimize`.
+    static constexpr ::llvm::StringLiteral kHlsEstimateAttrName =
+        "effc.hls.estimate";
+    /// String, affine.for: the outermost loop of a layer, and its name.
+    static constexpr ::llvm::StringLiteral kHlsLayerAttrName =
+        "effc.hls.layer";
+    /// i64 >= 1, affine.for: `#pragma HLS PIPELINE II=`.
+    static constexpr ::llvm::StringLiteral kHlsPipelineIiAttrName =
+        "effc.hls.pipeline_ii";
+    /// i64 >= 0, affine.for: `#pragma HLS UNROLL`; 0 unrolls completely.
+    static constexpr ::llvm::StringLiteral kHlsUnrollAttrName =
+        "effc.hls.unroll";
+    /// array<i64>, an array (global, alloc, function argument): a cyclic
+    /// partition factor per dimension (1: none, the size: complete).
+    static constexpr ::llvm::StringLiteral kHlsPartitionAttrName =
+        "effc.hls.partition";
+    /// String, memref.global: a weight passed as an AXI master port.
+    static constexpr ::llvm::StringLiteral kHlsInterfaceAttrName =
+        "effc.hls.interface";
+    /// The only `effc.hls.interface` value.
+    static constexpr ::llvm::StringLiteral kHlsMAxiInterface = "m_axi";
   }];
 }
 

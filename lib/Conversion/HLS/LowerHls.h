@@ -1,0 +1,195 @@
+//===- LowerHls.h - effc-lower-hls internals --------------------*- C++ -*-===//
+//
+// Shared by the files of --effc-lower-hls: the driver (LowerHls.cpp: the
+// pass, buffers, the top function), weight storage (LowerHlsWeights.cpp:
+// constants, ROMs, AXI ports, per-row non-zeros), matmul-like layers
+// (LowerHlsLayers.cpp: linear, conv and their quantized forms, quant casts)
+// and attention (LowerHlsAttention.cpp). Not installed.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef EFFC_LIB_CONVERSION_HLS_LOWERHLS_H
+#define EFFC_LIB_CONVERSION_HLS_LOWERHLS_H
+
+#include "effc/Conversion/HLS/Passes.h"
+#include "effc/Dialect/EffcOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace mlir {
+namespace effc {
+namespace hls {
+
+//===----------------------------------------------------------------------===//
+// Constant weights (LowerHlsWeights.cpp)
+//===----------------------------------------------------------------------===//
+
+/// A constant tensor's values, widened (integers exactly to int64, floats
+/// to double).
+struct ConstData {
+  SmallVector<int64_t> shape;
+  Type elem; // storage element type (quantized types by their storage)
+  std::vector<int64_t> ints;
+  std::vector<double> floats;
+  bool isFloat() const { return isa<FloatType>(elem); }
+  int64_t size() const { return isFloat() ? floats.size() : ints.size(); }
+  double at(int64_t i) const { return isFloat() ? floats[i] : ints[i]; }
+};
+
+/// Reads the constant behind `v` (through quant.scast and
+/// effc.unpack_int4), or fails.
+FailureOr<ConstData> readConstant(Value v);
+
+/// Bits of the signed integer type that holds every value in [-m, m].
+unsigned bitsFor(int64_t maxAbs);
+
+/// The storage type of a quantized element type; others as they are.
+inline Type storageOf(Type elem) {
+  if (auto q = dyn_cast<quant::QuantizedType>(elem))
+    return q.getStorageType();
+  return elem;
+}
+
+/// How one matmul-like layer reads its weight.
+struct WeightLayout {
+  bool sparse = false;
+  Value dense;        // [N, K] ROM
+  Value values, cols; // [N, R] ROMs of the non-zeros of each row
+  Value counts;       // [N] non-zeros per row; null when every row has R
+  int64_t rowLen = 0; // K (dense) or R
+};
+
+//===----------------------------------------------------------------------===//
+// One function
+//===----------------------------------------------------------------------===//
+
+/// Lowers one function on tensors to a function on memrefs (created before
+/// it; the pass erases the original). Its methods are spread over the files
+/// named at the top, by what they build.
+class FuncLowering {
+public:
+  FuncLowering(func::FuncOp src, const LowerHlsPassOptions &opts,
+               SymbolTable &symbols)
+      : src(src), opts(opts), symbols(symbols), b(src.getContext()) {}
+
+  LogicalResult run();
+
+private:
+  // Small builders.
+  Value cst(Location loc, Type t, int64_t v) {
+    if (isa<IndexType>(t))
+      return arith::ConstantIndexOp::create(b, loc, v);
+    return arith::ConstantOp::create(b, loc, t, b.getIntegerAttr(t, v));
+  }
+  Value fcst(Location loc, double v) {
+    return arith::ConstantOp::create(b, loc, b.getF32Type(),
+                                     b.getF32FloatAttr(v));
+  }
+  Value ext(Location loc, Value v, unsigned bits) {
+    auto it = cast<IntegerType>(v.getType());
+    Type t = b.getIntegerType(bits);
+    if (it.getWidth() == bits)
+      return v;
+    if (it.getWidth() < bits)
+      return arith::ExtSIOp::create(b, loc, t, v);
+    return arith::TruncIOp::create(b, loc, t, v);
+  }
+  std::string layerName(Operation *op) {
+    if (StringAttr name = getOpName(op))
+      return name.str();
+    return (op->getName().stripDialect() + "_" + Twine(layerCount)).str();
+  }
+  Value memOf(Value tensor) { return mem.lookup(tensor); }
+  MemRefType memTypeOf(Type tensorType) {
+    auto t = cast<RankedTensorType>(tensorType);
+    return MemRefType::get(t.getShape(), storageOf(t.getElementType()));
+  }
+
+  // Buffers and elementwise loops (LowerHls.cpp).
+  /// The output buffer of `result`: its function result, or a new array.
+  Value bufferFor(Value result, MemRefType type);
+  void copy(Location loc, Value from, Value to);
+  /// An elementwise loop nest over `type`'s shape.
+  void elementwise(Location loc, StringRef name, MemRefType type,
+                   function_ref<void(ValueRange ivs)> fn);
+
+  // Weights (LowerHlsWeights.cpp).
+  /// A ROM holding `attr`, read in the function through memref.get_global.
+  Value rom(Location loc, StringRef base, DenseElementsAttr attr);
+  Value romInts(Location loc, StringRef base, ArrayRef<int64_t> shape,
+                Type elem, ArrayRef<int64_t> values);
+  Value romFloats(Location loc, StringRef base, ArrayRef<int64_t> shape,
+                  ArrayRef<float> values);
+  FailureOr<WeightLayout> weightLayout(Operation *op, const ConstData &w,
+                                       StringRef name);
+  /// Checks the ranks of a linear (2, 2) or convolution (4, 4) and reads
+  /// its weight as a [rows, K] matrix.
+  FailureOr<ConstData> readLayerWeight(Operation *op, bool isConv);
+
+  // Matmul-like layers and quant casts (LowerHlsLayers.cpp).
+  /// Builds `out[m, n] = finish(acc(m, n), n)` with `acc` the reduction of
+  /// mul(prepX(x[m, k]), prepW(w[n, k])) over the non-zeros of row n,
+  /// starting from init(n).
+  struct Body {
+    Type accType;
+    std::function<Value(Value n)> init;
+    std::function<Value(Value x, Value w)> mulAdd; // returns the product
+    std::function<Value(Value acc, Value p)> add;
+    std::function<Value(Value acc, Value n)> finish;
+  };
+  /// How a layer reads its input: the value at output position `ivs` and
+  /// reduction column `col` (an index), and when that position is valid
+  /// (null: always; padding of a convolution otherwise).
+  struct InputAccess {
+    std::function<Value(ValueRange ivs, Value col, bool colIsIv)> load;
+    std::function<Value(ValueRange ivs, Value col)> valid;
+  };
+  /// The loop nest of a matmul-like layer: loops over `outer` (the last one
+  /// indexes the weight row and the per-channel constants) around the
+  /// reduction over the row's (non-zero) weights.
+  void buildReduction(Location loc, StringRef name, ArrayRef<int64_t> outer,
+                      const InputAccess &x, const WeightLayout &w, Value out,
+                      const Body &body);
+  void buildMatmul(Location loc, StringRef name, Value x, int64_t m, int64_t n,
+                   const WeightLayout &w, Value out, const Body &body);
+  /// The input access of a 2-D NHWC convolution.
+  InputAccess convAccess(Location loc, Value x, Operation *op,
+                         ArrayRef<int64_t> wShape);
+  /// Emits the layer's loop nest into `out`.
+  void buildLayer(Operation *op, bool isConv, StringRef name,
+                  const WeightLayout &w, Value out, const Body &body);
+  /// effc.linear and effc.conv2d.
+  template <typename OpT> LogicalResult lowerLinear(OpT op);
+  /// effc.quantized_linear and effc.quantized_conv2d.
+  template <typename OpT> LogicalResult lowerQuantizedLinear(OpT op);
+  LogicalResult lowerQuantizeCast(quant::QuantizeCastOp op);
+  LogicalResult lowerDequantizeCast(quant::DequantizeCastOp op);
+
+  // Attention (LowerHlsAttention.cpp).
+  LogicalResult lowerAttention(AttentionOp op);
+
+  func::FuncOp src;
+  const LowerHlsPassOptions &opts;
+  SymbolTable &symbols;
+  OpBuilder b;
+  func::FuncOp dst;
+  DenseMap<Value, Value> mem;          // tensor -> memref
+  DenseMap<Value, Value> resultBuffer; // tensor -> output argument
+  int layerCount = 0;
+  bool fixedMode = false;
+};
+
+} // namespace hls
+} // namespace effc
+} // namespace mlir
+
+#endif // EFFC_LIB_CONVERSION_HLS_LOWERHLS_H
