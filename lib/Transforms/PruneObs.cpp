@@ -1,5 +1,4 @@
-//===- PruneObs.cpp - one-shot OBS compensation for --effc-prune -*- C++
-//-*-===//
+//===- PruneObs.cpp - OBS compensation for --effc-prune -------*- C++ -*-===//
 //
 // With `calibration=<x.npy>`, the kept weights of each pruned effc.linear
 // are updated from the activations that reach it (OBS / SparseGPT-style

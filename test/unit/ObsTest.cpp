@@ -1,5 +1,4 @@
-//===- ObsTest.cpp - tests of the OBS compensation solve ---------*- C++
-//-*-===//
+//===- ObsTest.cpp - tests of the OBS compensation solve --------*- C++ -*-===//
 //
 // Checks the one-shot OBS update behind `--effc-prune calibration=`
 // (lib/Transforms/PruneImpl.h): the damped Hessian, and that each updated

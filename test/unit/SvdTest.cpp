@@ -1,5 +1,4 @@
-//===- SvdTest.cpp - tests of the dense SVD helper ---------------*- C++
-//-*-===//
+//===- SvdTest.cpp - tests of the dense SVD helper --------------*- C++ -*-===//
 //
 // Checks the SVD that --effc-low-rank relies on (effc/Transforms/Svd.h):
 // reconstruction, ordering and orthonormality on tall, wide, square,

@@ -1,5 +1,4 @@
-//===- EmitCInterface.cpp - C-callable wrappers for public funcs -*- C++
-//-*-===//
+//===- EmitCInterface.cpp - C wrappers of public functions -----*- C++ -*-===//
 
 #include "effc/Conversion/CPU/Passes.h"
 

@@ -1,5 +1,4 @@
-//===- LowerCpu.cpp - effc + linalg to the llvm dialect for CPUs -*- C++
-//-*-===//
+//===- LowerCpu.cpp - effc and linalg to LLVM for CPUs ---------*- C++ -*-===//
 //
 // The CPU code generator's driver: effc ops through their reference forms,
 // CPU-specific preparation on tensors, bufferization, the matmul kernel
