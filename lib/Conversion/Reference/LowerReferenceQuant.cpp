@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ReferenceBuilders.h"
+
 #include "effc/Conversion/Reference/Passes.h"
 #include "effc/Dialect/EffcOps.h"
 #include "effc/Support/LinalgBuilders.h"
@@ -23,129 +25,13 @@
 #include <optional>
 #include <type_traits>
 #include <utility>
-
 using namespace mlir;
 using namespace mlir::effc;
+using namespace mlir::effc::reference;
 
 namespace {
 
 using utils::IteratorType;
-
-Value f32c(OpBuilder &b, Location loc, double v) {
-  return arith::ConstantOp::create(b, loc, b.getF32Type(),
-                                   b.getF32FloatAttr(v));
-}
-Value i32c(OpBuilder &b, Location loc, int64_t v) {
-  return arith::ConstantOp::create(b, loc, b.getI32Type(),
-                                   b.getI32IntegerAttr(v));
-}
-Value i64c(OpBuilder &b, Location loc, int64_t v) {
-  return arith::ConstantOp::create(b, loc, b.getI64Type(),
-                                   b.getI64IntegerAttr(v));
-}
-
-Value toF32(OpBuilder &b, Location loc, Value v) {
-  Type t = v.getType();
-  if (t.isF32())
-    return v;
-  if (isa<IntegerType>(t))
-    return arith::SIToFPOp::create(b, loc, b.getF32Type(), v);
-  if (t.getIntOrFloatBitWidth() < 32)
-    return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
-  return arith::TruncFOp::create(b, loc, b.getF32Type(), v);
-}
-
-Value fromF32(OpBuilder &b, Location loc, Value v, Type t) {
-  if (t.isF32())
-    return v;
-  if (t.getIntOrFloatBitWidth() < 32)
-    return arith::TruncFOp::create(b, loc, t, v);
-  return arith::ExtFOp::create(b, loc, t, v);
-}
-
-Value toI32(OpBuilder &b, Location loc, Value v) {
-  auto it = cast<IntegerType>(v.getType());
-  if (it.getWidth() == 32)
-    return v;
-  if (it.getWidth() < 32)
-    return arith::ExtSIOp::create(b, loc, b.getI32Type(), v);
-  return arith::TruncIOp::create(b, loc, b.getI32Type(), v);
-}
-
-/// Saturating cast of an f32 value (already rounded for integers) to the
-/// storage type `t`; integers saturate to [lo, hi] when given (a narrow
-/// range such as i8<-127:127>), else to the type's range.
-Value saturate(OpBuilder &b, Location loc, Value v, Type t,
-               std::optional<std::pair<int64_t, int64_t>> range = {}) {
-  if (auto it = dyn_cast<IntegerType>(t)) {
-    unsigned w = it.getWidth();
-    double lo = it.isUnsigned() ? 0 : -std::ldexp(1.0, w - 1);
-    double hi =
-        it.isUnsigned() ? std::ldexp(1.0, w) - 1 : std::ldexp(1.0, w - 1) - 1;
-    if (range) {
-      lo = double(range->first);
-      hi = double(range->second);
-    }
-    v = arith::MaximumFOp::create(b, loc, v, f32c(b, loc, lo));
-    v = arith::MinimumFOp::create(b, loc, v, f32c(b, loc, hi));
-    if (it.isUnsigned())
-      return arith::FPToUIOp::create(b, loc, t, v);
-    return arith::FPToSIOp::create(b, loc, t, v);
-  }
-  // fp8: clamp to the largest finite value, then round to nearest even.
-  double maxv = APFloat::getLargest(cast<FloatType>(t).getFloatSemantics())
-                    .convertToDouble();
-  v = arith::MaximumFOp::create(b, loc, v, f32c(b, loc, -maxv));
-  v = arith::MinimumFOp::create(b, loc, v, f32c(b, loc, maxv));
-  return arith::TruncFOp::create(b, loc, t, v);
-}
-
-double storageMax(Type t) {
-  if (auto it = dyn_cast<IntegerType>(t))
-    return std::ldexp(1.0, it.getWidth() - 1) - 1;
-  return APFloat::getLargest(cast<FloatType>(t).getFloatSemantics())
-      .convertToDouble();
-}
-
-/// Map reading a blocked scale tensor from data coordinates.
-AffineMap blockMap(MLIRContext *ctx, ArrayRef<int64_t> block,
-                   ArrayRef<int64_t> shape) {
-  SmallVector<AffineExpr> r;
-  for (size_t i = 0; i < block.size(); ++i)
-    r.push_back(block[i] == shape[i]
-                    ? getAffineConstantExpr(0, ctx)
-                    : getAffineDimExpr(i, ctx).floorDiv(block[i]));
-  return AffineMap::get(block.size(), 0, r, ctx);
-}
-
-Value elementwise(OpBuilder &b, Location loc, RankedTensorType outTy,
-                  ValueRange ins, ArrayRef<AffineMap> inMaps,
-                  function_ref<Value(OpBuilder &, Location, ValueRange)> fn) {
-  SmallVector<AffineMap> maps(inMaps);
-  maps.push_back(
-      AffineMap::getMultiDimIdentityMap(outTy.getRank(), b.getContext()));
-  SmallVector<IteratorType> iters(outTy.getRank(), IteratorType::parallel);
-  return linalg::GenericOp::create(
-             b, loc, outTy, ins, ValueRange{buildEmpty(b, loc, outTy)}, maps,
-             iters,
-             [&](OpBuilder &nb, Location nl, ValueRange args) {
-               linalg::YieldOp::create(nb, nl, fn(nb, nl, args));
-             })
-      .getResult(0);
-}
-
-/// q = saturate(round_half_even(x / s) + z).
-Value quantizeScalar(OpBuilder &b, Location loc, Value x, Value s, Value z,
-                     Type storage,
-                     std::optional<std::pair<int64_t, int64_t>> range = {}) {
-  Value q = arith::DivFOp::create(b, loc, toF32(b, loc, x), toF32(b, loc, s));
-  if (isa<IntegerType>(storage)) {
-    q = math::RoundEvenOp::create(b, loc, q);
-    if (z)
-      q = arith::AddFOp::create(b, loc, q, toF32(b, loc, z));
-  }
-  return saturate(b, loc, q, storage, range);
-}
 
 struct LowerQuantize : OpConversionPattern<QuantizeOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -323,13 +209,6 @@ std::pair<Value, int64_t> weightScales(OpBuilder &b, Location loc,
   Value t = arith::ConstantOp::create(
       b, loc, ty, DenseElementsAttr::get(ty, ArrayRef<float>(data)));
   return {t, k / groups};
-}
-
-Value storageOf(OpBuilder &b, Location loc, Value v) {
-  auto ty = cast<RankedTensorType>(v.getType());
-  auto qt = cast<quant::QuantizedType>(ty.getElementType());
-  return quant::StorageCastOp::create(
-      b, loc, RankedTensorType::get(ty.getShape(), qt.getStorageType()), v);
 }
 
 /// Turns int32 accumulators `acc` [..., C] (C = channel dim, last) into the
@@ -721,100 +600,6 @@ struct LowerBlockScaledLinear : OpConversionPattern<BlockScaledLinearOp> {
   }
 };
 
-//===----------------------------------------------------------------------===//
-// quant.qcast / quant.dcast with per-tensor or per-axis types
-//===----------------------------------------------------------------------===//
-
-/// Scale and zero-point constants of `qt` as [C] tensors read through the
-/// map of the quantized dimension (a single element for per-tensor).
-struct AffineOperands {
-  Value scale, zero;
-  AffineMap map;
-};
-
-FailureOr<AffineOperands> affineOperands(OpBuilder &b, Location loc,
-                                         quant::QuantizedType qt,
-                                         int64_t rank) {
-  MLIRContext *ctx = b.getContext();
-  SmallVector<float> scales;
-  SmallVector<int32_t> zeros;
-  AffineExpr e = getAffineConstantExpr(0, ctx);
-  if (auto u = dyn_cast<quant::UniformQuantizedType>(qt)) {
-    scales.push_back(float(u.getScale()));
-    zeros.push_back(int32_t(u.getZeroPoint()));
-  } else if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(qt)) {
-    for (double s : pa.getScales())
-      scales.push_back(float(s));
-    for (int64_t z : pa.getZeroPoints())
-      zeros.push_back(int32_t(z));
-    e = getAffineDimExpr(pa.getQuantizedDimension(), ctx);
-  } else {
-    return failure();
-  }
-  int64_t c = scales.size();
-  auto sTy = RankedTensorType::get({c}, b.getF32Type());
-  auto zTy = RankedTensorType::get({c}, b.getI32Type());
-  AffineOperands ops;
-  ops.scale = arith::ConstantOp::create(
-      b, loc, sTy, DenseElementsAttr::get(sTy, ArrayRef<float>(scales)));
-  ops.zero = arith::ConstantOp::create(
-      b, loc, zTy, DenseElementsAttr::get(zTy, ArrayRef<int32_t>(zeros)));
-  ops.map = AffineMap::get(rank, 0, e, ctx);
-  return ops;
-}
-
-/// quant.qcast: q = saturate(round_half_even(x / s) + z) in the storage
-/// type; quant.dcast: x = (q - z) * s. One generic over the tensor with the
-/// scale and zero point read through the quantized dimension.
-template <typename OpTy> struct LowerQuantCast : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-  static constexpr bool isQuantize =
-      std::is_same_v<OpTy, quant::QuantizeCastOp>;
-
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    auto inTy = dyn_cast<RankedTensorType>(op.getInput().getType());
-    auto outTy = dyn_cast<RankedTensorType>(op.getType());
-    if (!inTy || !outTy || !inTy.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "needs a static tensor");
-    auto qt = cast<quant::QuantizedType>(
-        (isQuantize ? outTy : inTy).getElementType());
-    Location loc = op.getLoc();
-    int64_t r = inTy.getRank();
-    FailureOr<AffineOperands> a = affineOperands(rewriter, loc, qt, r);
-    if (failed(a))
-      return op.emitError("only per-tensor and per-axis quantized types are "
-                          "supported by effc lowerings");
-    AffineMap id = AffineMap::getMultiDimIdentityMap(r, op.getContext());
-    Type storage = qt.getStorageType();
-    Value in = isQuantize ? adaptor.getInput()
-                          : storageOf(rewriter, loc, adaptor.getInput());
-    auto resTy =
-        isQuantize ? RankedTensorType::get(outTy.getShape(), storage) : outTy;
-    Value res = elementwise(
-        rewriter, loc, resTy, ValueRange{in, a->scale, a->zero},
-        {id, a->map, a->map}, [&](OpBuilder &b, Location l, ValueRange v) {
-          if (!isQuantize) {
-            Value q = arith::SubIOp::create(b, l, toI32(b, l, v[0]), v[2]);
-            Value f = arith::SIToFPOp::create(b, l, b.getF32Type(), q);
-            return fromF32(b, l, arith::MulFOp::create(b, l, f, v[1]),
-                           outTy.getElementType());
-          }
-          // Saturate to the type's storage range (e.g. [-127, 127]).
-          return quantizeScalar(
-              b, l, v[0], v[1], v[2], storage,
-              std::make_pair(qt.getStorageTypeMin(), qt.getStorageTypeMax()));
-        });
-    if (isQuantize)
-      res = quant::StorageCastOp::create(rewriter, loc, outTy, res);
-    rewriter.replaceOp(op, res);
-    return success();
-  }
-};
-using LowerQuantizeCast = LowerQuantCast<quant::QuantizeCastOp>;
-using LowerDequantizeCast = LowerQuantCast<quant::DequantizeCastOp>;
-
 /// Bytes [..., K/2] -> i4 [..., K] via a [..., K/2, 2] generic whose last
 /// index selects the nibble (low first), so every map is a projection.
 struct LowerUnpackInt4 : OpConversionPattern<UnpackInt4Op> {
@@ -867,45 +652,6 @@ struct LowerUnpackInt4 : OpConversionPattern<UnpackInt4Op> {
   }
 };
 
-} // namespace
-
-namespace mlir {
-namespace effc {
-#define GEN_PASS_DEF_LOWERQUANTCASTSPASS
-#include "effc/Conversion/Reference/Passes.h.inc"
-} // namespace effc
-} // namespace mlir
-
-LogicalResult mlir::effc::lowerQuantCasts(Operation *root) {
-  // qcast first, then dcast: the conversion driver folds an illegal op
-  // before trying patterns, and upstream folds dcast(qcast(x)) to x, which
-  // would drop the rounding.
-  MLIRContext *ctx = root->getContext();
-  {
-    ConversionTarget target(*ctx);
-    target.addIllegalOp<quant::QuantizeCastOp>();
-    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
-    RewritePatternSet patterns(ctx);
-    patterns.add<LowerQuantizeCast>(ctx);
-    if (failed(applyPartialConversion(root, target, std::move(patterns))))
-      return failure();
-  }
-  ConversionTarget target(*ctx);
-  target.addIllegalOp<quant::DequantizeCastOp>();
-  target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
-  RewritePatternSet patterns(ctx);
-  patterns.add<LowerDequantizeCast>(ctx);
-  return applyPartialConversion(root, target, std::move(patterns));
-}
-
-namespace {
-struct LowerQuantCastsPass
-    : effc::impl::LowerQuantCastsPassBase<LowerQuantCastsPass> {
-  void runOnOperation() override {
-    if (failed(lowerQuantCasts(getOperation())))
-      signalPassFailure();
-  }
-};
 } // namespace
 
 void mlir::effc::populateLowerReferenceQuantPatterns(
