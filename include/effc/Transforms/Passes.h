@@ -24,6 +24,10 @@ void populateRaisePatterns(RewritePatternSet &patterns);
 /// of multi-head-latent K/V projections.
 void populateRewriteAttentionPatterns(RewritePatternSet &patterns);
 
+/// The multi-head-latent part: K/V up-projections of a latent cache absorbed
+/// into the query and output sides of effc.attention.
+void populateAbsorbLatentProjectionsPatterns(RewritePatternSet &patterns);
+
 #define GEN_PASS_REGISTRATION
 #include "effc/Transforms/Passes.h.inc"
 
