@@ -25,6 +25,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <string>
 
 namespace mlir {
@@ -117,6 +118,12 @@ struct LowRankPass : effc::impl::LowRankPassBase<LowRankPass> {
     if (maxSaving == 0) {
       op.emitRemark() << "low-rank: not factored: no rank shrinks a [" << n
                       << ", " << k << "] weight";
+      return success();
+    }
+    // LAPACK (dgesdd) indexes with 32-bit integers.
+    if (n * k > std::numeric_limits<int32_t>::max()) {
+      op.emitRemark() << "low-rank: not factored: a [" << n << ", " << k
+                      << "] weight exceeds 32-bit LAPACK indexing";
       return success();
     }
     std::vector<char> raw = getRawBytes(cst, n * k, format->bytes);
