@@ -159,7 +159,9 @@ std::vector<char> constantBytes(Value v) {
 
 /// A 2:4 weight in the form mma.sp reads: the two kept values of each
 /// group of four along K, and per row one i16 per 16 columns whose nibble
-/// `g` holds the kept positions of group `g` (first in bits 0-1).
+/// `g` holds the kept positions of group `g` (first in bits 0-1): the
+/// dialect's packed N:M positions (packNMPositions), which are exactly this
+/// metadata for 2:4.
 struct Compressed24 {
   std::vector<char> values;      // [N, K/2] x 2 bytes
   std::vector<int16_t> metadata; // [N, K/16]
@@ -184,21 +186,12 @@ std::pair<int, int> keptPair(unsigned mask) {
   return {first, second};
 }
 
-void packMetadata(Compressed24 &c, int64_t n, int64_t k, int64_t row,
-                  int64_t group, std::pair<int, int> kept) {
-  int16_t &word = c.metadata[row * (k / 16) + group / 4];
-  word = static_cast<int16_t>(
-      static_cast<uint16_t>(word) |
-      static_cast<uint16_t>((kept.first | (kept.second << 2))
-                            << (4 * (group % 4))));
-}
-
 /// Compresses a dense 16-bit [N, K] weight; nullopt when it is not 2:4.
 std::optional<Compressed24> compressDense24(ArrayRef<char> raw, int64_t n,
                                             int64_t k) {
   Compressed24 c;
   c.values.assign(n * k, 0);
-  c.metadata.assign(n * (k / 16), 0);
+  std::vector<int8_t> positions(n * (k / 2));
   auto at = [&](int64_t i) {
     uint16_t v;
     std::memcpy(&v, raw.data() + 2 * i, 2);
@@ -217,24 +210,24 @@ std::optional<Compressed24> compressDense24(ArrayRef<char> raw, int64_t n,
         uint16_t v = at(r * k + gq * 4 + (j ? kept.second : kept.first));
         std::memcpy(c.values.data() + 2 * (r * (k / 2) + gq * 2 + j), &v, 2);
       }
-      packMetadata(c, n, k, r, gq, kept);
+      positions[r * (k / 2) + gq * 2] = static_cast<int8_t>(kept.first);
+      positions[r * (k / 2) + gq * 2 + 1] = static_cast<int8_t>(kept.second);
     }
+  c.metadata = packNMPositions(positions, n, k / 2);
   return c;
 }
 
 /// Metadata from effc.sparse_linear's 2:4 positions [N, K/2] (one byte each).
 std::optional<std::vector<int16_t>> metadataFromIndices(ArrayRef<char> idx,
                                                         int64_t n, int64_t k) {
-  Compressed24 c;
-  c.metadata.assign(n * (k / 16), 0);
+  std::vector<int8_t> positions(idx.begin(), idx.end());
   for (int64_t r = 0; r < n; ++r)
     for (int64_t gq = 0; gq < k / 4; ++gq) {
       int a = idx[r * (k / 2) + gq * 2], b = idx[r * (k / 2) + gq * 2 + 1];
       if (a < 0 || b > 3 || a >= b)
         return std::nullopt;
-      packMetadata(c, n, k, r, gq, {a, b});
     }
-  return c.metadata;
+  return packNMPositions(positions, n, k / 2);
 }
 
 //===----------------------------------------------------------------------===//
