@@ -2,6 +2,10 @@
 # missing, configure and build, then run their job.
 
 BUILD ?= build
+# ccache (used when installed) keys on paths relative to the checkout, so a
+# fresh clone elsewhere reuses what an earlier build compiled.
+export CCACHE_BASEDIR ?= $(CURDIR)
+export CCACHE_NOHASHDIR ?= 1
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
