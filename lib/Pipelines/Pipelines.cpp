@@ -8,19 +8,15 @@
 #include "effc/Conversion/Reference/Passes.h"
 #include "effc/Transforms/Passes.h"
 
+#include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
-#include "llvm/Support/ErrorHandling.h"
 
 using namespace mlir;
 using namespace mlir::effc;
-
-/// Adds a textual pipeline of upstream passes. The strings are fixed by
-/// effc, so a parse failure is a bug in effc, not a user error.
-static void addUpstream(OpPassManager &pm, StringRef pipeline) {
-  effc::parseBuiltinPipeline(pm, pipeline);
-}
 
 /// TOSA ops (if any) to linalg on tensors; harmless without TOSA.
 /// addTosaToLinalgPasses leaves `tosa.const` (weights, zero points) and the
@@ -29,16 +25,18 @@ static void addUpstream(OpPassManager &pm, StringRef pipeline) {
 static void addTosaLowering(OpPassManager &pm) {
   TosaToLinalgOptions tosaOptions;
   tosa::addTosaToLinalgPasses(pm, tosaOptions);
-  addUpstream(pm, "func.func(tosa-to-tensor,tosa-to-arith)");
+  pm.addNestedPass<func::FuncOp>(createTosaToTensorPass());
+  pm.addNestedPass<func::FuncOp>(createTosaToArithPass());
 }
 
 void mlir::effc::buildReferencePipeline(OpPassManager &pm) {
   pm.addPass(createLowerQuantCastsPass());
   addTosaLowering(pm);
   pm.addPass(createLowerReferencePass());
-  addUpstream(pm, "canonicalize,cse");
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
   addCpuBufferization(pm);
-  addUpstream(pm, "func.func(convert-linalg-to-loops)");
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   addCpuLLVMLowering(pm);
 }
 
