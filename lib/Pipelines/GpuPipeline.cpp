@@ -60,7 +60,9 @@ void mlir::effc::buildGpuPipeline(OpPassManager &pm,
   pm.addPass(createGpuToLLVMConversionPass());
   addCpuLLVMLowering(pm);
   GpuModuleToBinaryPassOptions toBinary;
-  toBinary.compilationTarget = options.format;
+  // gpu-module-to-binary spells its format as a string.
+  toBinary.compilationTarget =
+      options.format == GpuBinaryFormat::isa ? "isa" : "bin";
   pm.addPass(createGpuModuleToBinaryPass(toBinary));
 }
 

@@ -56,22 +56,20 @@ void mlir::effc::buildCpuPipeline(OpPassManager &pm,
 
 void mlir::effc::buildCompressPipeline(OpPassManager &pm,
                                        const CompressPipelineOptions &options) {
-  bool quantize = options.weights != "f32";
-  if (options.method != "none") {
+  bool quantize = options.weights != PrecisionOption::f32;
+  std::optional<PruneMethod> method = getPruneMethod(options.method);
+  if (method) {
     PrunePassOptions prune;
-    prune.method = options.method;
+    prune.method = *method;
     prune.sparsity = options.sparsity;
     prune.n = options.n;
     prune.m = options.m;
     prune.block = options.block;
     prune.compress = options.compress;
     // Weights quantized next keep their zeros in the dense layout here;
-    // --effc-sparsify compresses the i8 ones after --effc-quantize. (An
-    // unknown `compress` still reaches --effc-prune, which rejects it.)
-    bool known = options.compress == "auto" || options.compress == "always" ||
-                 options.compress == "never";
-    if (quantize && known)
-      prune.compress = "never";
+    // --effc-sparsify compresses the i8 ones after --effc-quantize.
+    if (quantize)
+      prune.compress = PruneCompress::never;
     pm.addPass(createPrunePass(prune));
   }
   if (quantize) {
@@ -87,9 +85,9 @@ void mlir::effc::buildCompressPipeline(OpPassManager &pm,
     pm.addPass(createQuantizePass());
     // Sparse int8: effc.quantized_linear with an i32 or float result and
     // zero-rich i8 weights becomes a quantized effc.sparse_linear.
-    if (options.method != "none" && options.compress != "never") {
+    if (method && options.compress != PruneCompress::never) {
       SparsifyPassOptions sparsify;
-      sparsify.force = options.compress == "always";
+      sparsify.force = options.compress == PruneCompress::always;
       pm.addPass(createSparsifyPass(sparsify));
     }
   }

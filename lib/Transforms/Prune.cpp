@@ -386,14 +386,14 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
 
   /// Stores the pruned linear weights compressed (see `compress`).
   LogicalResult compressPruned(ArrayRef<Target> targets) {
-    if (compress == "never")
+    if (compress == PruneCompress::never)
       return success();
     SparsifyOptions opts;
-    opts.force = compress == "always";
+    opts.force = compress == PruneCompress::always;
     // N:M-pruned weights keep the layout sparse tensor cores and the N:M
     // kernel read, even where CSR would estimate marginally faster.
     if (pruneMethod == PruneMethod::nm)
-      opts.format = "nm";
+      opts.format = SparseFormat::nm;
     for (const Target &t : targets) {
       if (!isa<LinearOp>(t.op)) {
         t.op->setDiscardableAttr(
@@ -409,35 +409,12 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
   }
 
   LogicalResult parseOptions(ModuleOp module) {
-    if (method == "magnitude") {
-      pruneMethod = PruneMethod::magnitude;
-    } else if (method == "nm") {
-      pruneMethod = PruneMethod::nm;
-    } else if (method == "block") {
-      pruneMethod = PruneMethod::block;
-    } else if (method == "channel") {
-      pruneMethod = PruneMethod::channel;
-    } else if (method == "head") {
-      pruneMethod = PruneMethod::head;
-    } else {
-      return module.emitError() << "effc-prune: unknown method '" << method
-                                << "' (expected magnitude, nm, block, "
-                                   "channel or head)";
-    }
+    pruneMethod = method;
     fraction = sparsity;
     if (!(fraction >= 0.0 && fraction < 1.0))
       return module.emitError() << "effc-prune: 'sparsity' must be in [0, 1), "
                                    "got "
                                 << formatNumber("%g", fraction);
-    if (criterion != "l1" && criterion != "l2")
-      return module.emitError() << "effc-prune: unknown criterion '"
-                                << criterion << "' (expected l1 or l2)";
-    if (compress != "auto" && compress != "always" && compress != "never")
-      return module.emitError() << "effc-prune: unknown compress '" << compress
-                                << "' (expected auto, always or never)";
-    if (scope != "tensor" && scope != "global")
-      return module.emitError() << "effc-prune: unknown scope '" << scope
-                                << "' (expected tensor or global)";
     if (pruneMethod == PruneMethod::nm) {
       groupKeep = n;
       groupSize = m;
@@ -584,7 +561,7 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
     }
     int64_t br = t.rows / blockRows, bc = t.cols / blockCols;
     std::vector<double> scores(br * bc, 0.0);
-    bool l1 = criterion == "l1";
+    bool l1 = criterion == PruneCriterion::l1;
     for (int64_t r = 0; r < t.rows; ++r)
       for (int64_t c = 0; c < t.cols; ++c) {
         double v = t.values[r * t.cols + c];
@@ -613,7 +590,7 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
     auto countFor = [&](size_t units) {
       return int64_t(std::nearbyint(fraction * double(units)));
     };
-    if (scope == "tensor") {
+    if (scope == PruneScope::tensor) {
       for (Target &t : targets) {
         std::vector<double> scores = scoreUnits(t);
         for (int64_t unit : selectWeakest(scores, countFor(scores.size())))
@@ -765,7 +742,7 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
     int64_t rows = wTy.getDimSize(0);
     int64_t cols = wTy.getNumElements() / rows;
     std::vector<double> values = toDouble(raw, *getFloatFormat(elt));
-    bool l1 = criterion == "l1";
+    bool l1 = criterion == PruneCriterion::l1;
     std::vector<double> scores(rows, 0.0);
     for (int64_t r = 0; r < rows; ++r) {
       for (int64_t c = 0; c < cols; ++c) {
@@ -956,7 +933,7 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
 
     // Scores: head h owns rows [h*D, (h+1)*D) of Wq, Wk, Wv and columns
     // [h*Dv, (h+1)*Dv) of Wo.
-    bool l1 = criterion == "l1";
+    bool l1 = criterion == PruneCriterion::l1;
     std::vector<double> scores(heads, 0.0);
     auto add = [&](double v) { return l1 ? std::fabs(v) : v * v; };
     for (HeadInput &in : ins) {
