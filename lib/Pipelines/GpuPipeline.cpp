@@ -67,7 +67,7 @@ void mlir::effc::buildGpuPipeline(OpPassManager &pm,
 }
 
 void mlir::effc::registerGpuPipeline() {
-  PassPipelineRegistration<GpuPipelineOptions>(
+  registerPipelineWithOptions<GpuPipelineOptions>(
       "effc-gpu-pipeline",
       "Lower effc and upstream ops on tensors for NVIDIA GPUs: effc-raise, "
       "effc-lower-gpu (tensor-core kernels), the host remainder through the "

@@ -94,13 +94,13 @@ void mlir::effc::buildCompressPipeline(OpPassManager &pm,
 }
 
 void mlir::effc::registerPipelines() {
-  PassPipelineRegistration<CompressPipelineOptions>(
+  registerPipelineWithOptions<CompressPipelineOptions>(
       "effc-compress",
       "Prune and quantize: --effc-prune (method=none: skipped), then "
       "--effc-assign-precision, --effc-quantize and --effc-sparsify (sparse "
       "int8; weights=f32: all three skipped)",
       buildCompressPipeline);
-  PassPipelineRegistration<CpuPipelineOptions>(
+  registerPipelineWithOptions<CpuPipelineOptions>(
       "effc-cpu-pipeline",
       "Lower effc and upstream ops on tensors to the llvm dialect for the "
       "CPU: effc-lower-cpu, bufferization, OpenMP threads, LLVM lowering",

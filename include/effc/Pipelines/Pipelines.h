@@ -7,11 +7,38 @@
 
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
+#include "mlir/Pass/PassRegistry.h"
 
+#include <functional>
 #include <string>
 
 namespace mlir {
 namespace effc {
+
+/// Registers a pipeline as PassPipelineRegistration<Options> does, except
+/// that options which do not parse fail through the caller's error handler:
+/// upstream's registration fails silently after LLVM's option parser has
+/// printed why, so `--effc-compress="method=foo"` would print no `error:`.
+template <typename Options>
+void registerPipelineWithOptions(
+    StringRef arg, StringRef description,
+    std::function<void(OpPassManager &, const Options &)> builder) {
+  registerPassPipeline(
+      arg, description,
+      [name = arg.str(),
+       builder](OpPassManager &pm, StringRef text,
+                function_ref<LogicalResult(const Twine &)> errorHandler) {
+        Options options;
+        if (failed(options.parseFromString(text)))
+          return errorHandler(Twine("invalid options of ") + name + ": '" +
+                              text + "'");
+        builder(pm, options);
+        return success();
+      },
+      [](function_ref<void(const ::mlir::detail::PassOptions &)> optHandler) {
+        optHandler(Options());
+      });
+}
 
 /// Options of `--effc-cpu-pipeline`.
 struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
