@@ -12,7 +12,13 @@
 #include "effc/Pipelines/Pipelines.h"
 #include "effc/Transforms/Passes.h"
 
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
 using namespace mlir::effc;
@@ -21,12 +27,20 @@ void mlir::effc::addGpuDeviceLowering(OpPassManager &pm) {
   // 2-D vector transfers in kernels need full unrolling before they reach
   // the llvm dialect; NVVM ops that print as inline PTX (wgmma.mma_async,
   // mbarrier.try_wait.parity) become llvm.inline_asm in convert-nvvm-to-llvm.
-  parseBuiltinPipeline(
-      pm, "gpu.module(convert-vector-to-scf{full-unroll=true},"
-          "convert-scf-to-cf,convert-nvgpu-to-nvvm,convert-gpu-to-nvvm,"
-          "convert-nvvm-to-llvm,"
-          "expand-strided-metadata,lower-affine,convert-vector-to-llvm,"
-          "convert-index-to-llvm,reconcile-unrealized-casts,canonicalize,cse)");
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll()));
+  kernels.addPass(createSCFToControlFlowPass());
+  kernels.addPass(createConvertNVGPUToNVVMPass());
+  kernels.addPass(createConvertGpuOpsToNVVMOps());
+  kernels.addPass(createConvertNVVMToLLVMPass());
+  kernels.addPass(memref::createExpandStridedMetadataPass());
+  kernels.addPass(createLowerAffinePass());
+  kernels.addPass(createConvertVectorToLLVMPass());
+  kernels.addPass(createConvertIndexToLLVMPass());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
 }
 
 void mlir::effc::buildGpuPipeline(OpPassManager &pm,
@@ -37,19 +51,23 @@ void mlir::effc::buildGpuPipeline(OpPassManager &pm,
   pm.addPass(createLowerGpuPass(lowerOptions));
   // What has no kernel runs on the host.
   pm.addPass(createLowerReferencePass());
-  parseBuiltinPipeline(pm, "canonicalize,cse");
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
   addCpuBufferization(pm);
   pm.addPass(createLowerGpuLaunchPass());
   addGpuDeviceLowering(pm);
   // Host: device allocations, copies and launches become mgpu* calls.
-  parseBuiltinPipeline(pm, "gpu-to-llvm");
+  pm.addPass(createGpuToLLVMConversionPass());
   addCpuLLVMLowering(pm);
-  parseBuiltinPipeline(
-      pm, "gpu-module-to-binary{format=" + options.format.getValue() + "}");
+  GpuModuleToBinaryPassOptions toBinary;
+  // gpu-module-to-binary spells its format as a string.
+  toBinary.compilationTarget =
+      options.format == GpuBinaryFormat::isa ? "isa" : "bin";
+  pm.addPass(createGpuModuleToBinaryPass(toBinary));
 }
 
 void mlir::effc::registerGpuPipeline() {
-  PassPipelineRegistration<GpuPipelineOptions>(
+  registerPipelineWithOptions<GpuPipelineOptions>(
       "effc-gpu-pipeline",
       "Lower effc and upstream ops on tensors for NVIDIA GPUs: effc-raise, "
       "effc-lower-gpu (tensor-core kernels), the host remainder through the "

@@ -8,19 +8,15 @@
 #include "effc/Conversion/Reference/Passes.h"
 #include "effc/Transforms/Passes.h"
 
+#include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
-#include "llvm/Support/ErrorHandling.h"
 
 using namespace mlir;
 using namespace mlir::effc;
-
-/// Adds a textual pipeline of upstream passes. The strings are fixed by
-/// effc, so a parse failure is a bug in effc, not a user error.
-static void addUpstream(OpPassManager &pm, StringRef pipeline) {
-  effc::parseBuiltinPipeline(pm, pipeline);
-}
 
 /// TOSA ops (if any) to linalg on tensors; harmless without TOSA.
 /// addTosaToLinalgPasses leaves `tosa.const` (weights, zero points) and the
@@ -29,16 +25,18 @@ static void addUpstream(OpPassManager &pm, StringRef pipeline) {
 static void addTosaLowering(OpPassManager &pm) {
   TosaToLinalgOptions tosaOptions;
   tosa::addTosaToLinalgPasses(pm, tosaOptions);
-  addUpstream(pm, "func.func(tosa-to-tensor,tosa-to-arith)");
+  pm.addNestedPass<func::FuncOp>(createTosaToTensorPass());
+  pm.addNestedPass<func::FuncOp>(createTosaToArithPass());
 }
 
 void mlir::effc::buildReferencePipeline(OpPassManager &pm) {
   pm.addPass(createLowerQuantCastsPass());
   addTosaLowering(pm);
   pm.addPass(createLowerReferencePass());
-  addUpstream(pm, "canonicalize,cse");
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
   addCpuBufferization(pm);
-  addUpstream(pm, "func.func(convert-linalg-to-loops)");
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   addCpuLLVMLowering(pm);
 }
 
@@ -58,22 +56,20 @@ void mlir::effc::buildCpuPipeline(OpPassManager &pm,
 
 void mlir::effc::buildCompressPipeline(OpPassManager &pm,
                                        const CompressPipelineOptions &options) {
-  bool quantize = options.weights != "f32";
-  if (options.method != "none") {
+  bool quantize = options.weights != PrecisionOption::f32;
+  std::optional<PruneMethod> method = getPruneMethod(options.method);
+  if (method) {
     PrunePassOptions prune;
-    prune.method = options.method;
+    prune.method = *method;
     prune.sparsity = options.sparsity;
     prune.n = options.n;
     prune.m = options.m;
     prune.block = options.block;
     prune.compress = options.compress;
     // Weights quantized next keep their zeros in the dense layout here;
-    // --effc-sparsify compresses the i8 ones after --effc-quantize. (An
-    // unknown `compress` still reaches --effc-prune, which rejects it.)
-    bool known = options.compress == "auto" || options.compress == "always" ||
-                 options.compress == "never";
-    if (quantize && known)
-      prune.compress = "never";
+    // --effc-sparsify compresses the i8 ones after --effc-quantize.
+    if (quantize)
+      prune.compress = PruneCompress::never;
     pm.addPass(createPrunePass(prune));
   }
   if (quantize) {
@@ -89,22 +85,22 @@ void mlir::effc::buildCompressPipeline(OpPassManager &pm,
     pm.addPass(createQuantizePass());
     // Sparse int8: effc.quantized_linear with an i32 or float result and
     // zero-rich i8 weights becomes a quantized effc.sparse_linear.
-    if (options.method != "none" && options.compress != "never") {
+    if (method && options.compress != PruneCompress::never) {
       SparsifyPassOptions sparsify;
-      sparsify.force = options.compress == "always";
+      sparsify.force = options.compress == PruneCompress::always;
       pm.addPass(createSparsifyPass(sparsify));
     }
   }
 }
 
 void mlir::effc::registerPipelines() {
-  PassPipelineRegistration<CompressPipelineOptions>(
+  registerPipelineWithOptions<CompressPipelineOptions>(
       "effc-compress",
       "Prune and quantize: --effc-prune (method=none: skipped), then "
       "--effc-assign-precision, --effc-quantize and --effc-sparsify (sparse "
       "int8; weights=f32: all three skipped)",
       buildCompressPipeline);
-  PassPipelineRegistration<CpuPipelineOptions>(
+  registerPipelineWithOptions<CpuPipelineOptions>(
       "effc-cpu-pipeline",
       "Lower effc and upstream ops on tensors to the llvm dialect for the "
       "CPU: effc-lower-cpu, bufferization, OpenMP threads, LLVM lowering",

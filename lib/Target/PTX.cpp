@@ -17,6 +17,7 @@
 #include "effc/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Tools/mlir-translate/Translation.h"
 #include "llvm/Support/CommandLine.h"
@@ -41,8 +42,9 @@ LogicalResult mlir::effc::compileGpuModules(ModuleOp module, StringRef chip,
     pm.addPass(createLowerGpuPass(options));
   }
   addGpuDeviceLowering(pm);
-  parseBuiltinPipeline(pm,
-                       ("gpu-module-to-binary{format=" + format + "}").str());
+  GpuModuleToBinaryPassOptions toBinary;
+  toBinary.compilationTarget = format.str();
+  pm.addPass(createGpuModuleToBinaryPass(toBinary));
   if (failed(pm.run(module)))
     return failure();
   if (module.getOps<gpu::BinaryOp>().empty())

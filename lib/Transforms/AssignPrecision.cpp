@@ -35,15 +35,6 @@ using namespace mlir::effc;
 
 namespace {
 
-/// Parses a precision name; `auto` leaves `out` empty. False if unknown.
-bool parsePrecision(StringRef s, std::optional<Precision> &out) {
-  out.reset();
-  if (s == "auto")
-    return true;
-  out = symbolizePrecision(s);
-  return out.has_value();
-}
-
 /// One quantizable op: its weight as [N, K] doubles and its calibration.
 struct Candidate {
   Precision weights, activations;
@@ -105,7 +96,8 @@ struct AssignPrecisionPass
       return fail(Twine("granularity '") + stringifyGranularity(g) +
                   "' needs an effc.linear with a [N, K] weight; quantize "
                   "convolutions per tensor or per channel");
-    if (conv && p == Precision::f8e4m3 && activations == "f8e4m3")
+    if (conv && p == Precision::f8e4m3 &&
+        activations == PrecisionOption::f8e4m3)
       return fail("fp8 activations need an effc.linear (block-scaled); "
                   "quantize this convolution's weights only");
     if (g == Granularity::group && info.k % groupSize != 0)
@@ -196,22 +188,11 @@ struct AssignPrecisionPass
       mlir::emitError(loc) << "effc-assign-precision: " << msg;
       signalPassFailure();
     };
-    std::optional<Precision> wantW, wantA; // empty: auto
-    bool wKnown = parsePrecision(weights, wantW);
-    bool aKnown = parsePrecision(activations, wantA);
-    if (!wKnown)
-      return fail("unknown precision '" + weights +
-                  "' for weights (expected f32, bf16, f16, f8e4m3, i8, i4 "
-                  "or auto)");
-    if (!aKnown)
-      return fail("unknown precision '" + activations +
-                  "' for activations (expected f32, bf16, f16, f8e4m3, i8, "
-                  "i4 or auto)");
-    std::optional<Granularity> gran = symbolizeGranularity(granularity);
-    if (!gran)
-      return fail("unknown granularity '" + granularity +
-                  "' (expected tensor, channel, group or block)");
-    if ((*gran == Granularity::group || *gran == Granularity::block) &&
+    // Empty: auto.
+    std::optional<Precision> wantW = getPrecision(weights),
+                             wantA = getPrecision(activations);
+    if ((granularity == Granularity::group ||
+         granularity == Granularity::block) &&
         groupSize <= 0)
       return fail("group-size must be positive, got " + Twine(groupSize));
     bool isAuto = !wantW;
@@ -223,16 +204,12 @@ struct AssignPrecisionPass
       return fail("activations=i4 is not supported (use i8)");
     if (wantA && (*wantA == Precision::i8) && wantW &&
         !isIntegerPrecision(*wantW))
-      return fail("activations=i8 needs integer weights (i8 or i4), got "
-                  "weights=" +
-                  weights);
+      return fail(Twine("activations=i8 needs integer weights (i8 or i4), "
+                        "got weights=") +
+                  stringifyPrecision(*wantW));
     if (wantA && *wantA == Precision::f8e4m3 && wantW &&
         *wantW != Precision::f8e4m3)
       return fail("activations=f8e4m3 needs weights=f8e4m3");
-    std::optional<RangeMethod> method = parseRangeMethod(calibrationMethod);
-    if (!method)
-      return fail("unknown calibration-method '" + calibrationMethod +
-                  "' (expected minmax, percentile, mse or entropy)");
     if (!(percentile > 0 && percentile <= 100))
       return fail("percentile must be in (0, 100], got " +
                   formatNumber("%g", percentile));
@@ -285,7 +262,7 @@ struct AssignPrecisionPass
       choices = {*wantW};
     for (OpInfo &info : infos) {
       for (Precision p : choices) {
-        Granularity g = *gran;
+        Granularity g = granularity;
         int64_t gs = groupSize;
         if (p == Precision::bf16 || p == Precision::f16 ||
             p == Precision::f32) {
@@ -310,15 +287,16 @@ struct AssignPrecisionPass
         Precision ap = pairedActivations(p, wantA);
         if (isa<Conv2DOp>(info.op) && ap == Precision::f8e4m3)
           ap = Precision::f32;
-        info.candidates.push_back(measure(info, p, ap, g, gs, *method));
+        info.candidates.push_back(
+            measure(info, p, ap, g, gs, calibrationMethod));
         // auto also weighs groups of group-size along K against one scale
         // per channel: more scale bits, less error.
         if (isAuto && p != Precision::bf16 && g != Granularity::group &&
             succeeded(checkGranularity(info, p, Granularity::group, groupSize,
                                        /*report=*/false)) &&
             groupSize < info.k)
-          info.candidates.push_back(
-              measure(info, p, ap, Granularity::group, groupSize, *method));
+          info.candidates.push_back(measure(info, p, ap, Granularity::group,
+                                            groupSize, calibrationMethod));
       }
     }
     if (failedAny)

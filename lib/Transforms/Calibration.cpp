@@ -6,7 +6,6 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 
-#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -237,15 +236,6 @@ mlir::effc::readCalibrationStats(StringRef path) {
 //===----------------------------------------------------------------------===//
 // Range selection
 //===----------------------------------------------------------------------===//
-
-std::optional<RangeMethod> mlir::effc::parseRangeMethod(StringRef name) {
-  return llvm::StringSwitch<std::optional<RangeMethod>>(name)
-      .Case("minmax", RangeMethod::minmax)
-      .Case("percentile", RangeMethod::percentile)
-      .Case("mse", RangeMethod::mse)
-      .Case("entropy", RangeMethod::entropy)
-      .Default(std::nullopt);
-}
 
 /// The |x| clip at which `fraction` of the observed values lie below.
 static double percentileClip(const ActivationStats &s, double fraction) {

@@ -164,14 +164,14 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
 
   /// Stores the pruned linear weights compressed (see `compress`).
   LogicalResult compressPruned(ArrayRef<PruneTarget> targets) {
-    if (compress == "never")
+    if (compress == PruneCompress::never)
       return success();
     SparsifyOptions opts;
-    opts.force = compress == "always";
+    opts.force = compress == PruneCompress::always;
     // N:M-pruned weights keep the layout sparse tensor cores and the N:M
     // kernel read, even where CSR would estimate marginally faster.
     if (config.method == PruneMethod::nm)
-      opts.format = "nm";
+      opts.format = SparseFormat::nm;
     for (const PruneTarget &t : targets) {
       if (!isa<LinearOp>(t.op)) {
         t.op->setDiscardableAttr(
@@ -187,36 +187,13 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
   }
 
   LogicalResult parseOptions(ModuleOp module) {
-    if (method == "magnitude") {
-      config.method = PruneMethod::magnitude;
-    } else if (method == "nm") {
-      config.method = PruneMethod::nm;
-    } else if (method == "block") {
-      config.method = PruneMethod::block;
-    } else if (method == "channel") {
-      config.method = PruneMethod::channel;
-    } else if (method == "head") {
-      config.method = PruneMethod::head;
-    } else {
-      return module.emitError() << "effc-prune: unknown method '" << method
-                                << "' (expected magnitude, nm, block, "
-                                   "channel or head)";
-    }
+    config.method = method;
     config.fraction = sparsity;
     if (!(config.fraction >= 0.0 && config.fraction < 1.0))
       return module.emitError() << "effc-prune: 'sparsity' must be in [0, 1), "
                                    "got "
                                 << formatNumber("%g", config.fraction);
-    if (criterion != "l1" && criterion != "l2")
-      return module.emitError() << "effc-prune: unknown criterion '"
-                                << criterion << "' (expected l1 or l2)";
-    config.l1 = criterion == "l1";
-    if (compress != "auto" && compress != "always" && compress != "never")
-      return module.emitError() << "effc-prune: unknown compress '" << compress
-                                << "' (expected auto, always or never)";
-    if (scope != "tensor" && scope != "global")
-      return module.emitError() << "effc-prune: unknown scope '" << scope
-                                << "' (expected tensor or global)";
+    config.l1 = criterion == PruneCriterion::l1;
     if (config.method == PruneMethod::nm) {
       config.groupKeep = n;
       config.groupSize = m;
@@ -384,7 +361,7 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
     auto countFor = [&](size_t units) {
       return int64_t(std::nearbyint(config.fraction * double(units)));
     };
-    if (scope == "tensor") {
+    if (scope == PruneScope::tensor) {
       for (PruneTarget &t : targets) {
         std::vector<double> scores = scoreUnits(t);
         for (int64_t unit : selectWeakest(scores, countFor(scores.size())))

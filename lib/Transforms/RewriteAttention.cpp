@@ -804,20 +804,14 @@ struct RewriteAttentionPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    std::string kindName = variant;
     int64_t windowSize = window;
-    if (kindName != "flash" && kindName != "causal" && kindName != "window") {
-      module.emitError("effc-rewrite-attention: unknown variant '")
-          << kindName << "' (expected flash, causal or window)";
-      return signalPassFailure();
-    }
-    if (kindName == "window" && windowSize <= 0) {
+    if (variant == AttentionVariant::window && windowSize <= 0) {
       module.emitError("effc-rewrite-attention: variant=window needs a "
                        "positive window, got ")
           << windowSize;
       return signalPassFailure();
     }
-    if (kindName != "window" && windowSize != 0) {
+    if (variant != AttentionVariant::window && windowSize != 0) {
       module.emitError("effc-rewrite-attention: window=")
           << windowSize << " is only meaningful with variant=window";
       return signalPassFailure();
@@ -830,15 +824,17 @@ struct RewriteAttentionPass
       return signalPassFailure();
     }
 
-    if (kindName == "flash")
+    if (variant == AttentionVariant::flash)
       return;
-    MaskKind kind = kindName == "causal" ? MaskKind::causal : MaskKind::window;
+    MaskKind kind = variant == AttentionVariant::causal ? MaskKind::causal
+                                                        : MaskKind::window;
     WalkResult result = module.walk([&](AttentionOp op) {
       // An explicit mask may encode padding or anything else; replacing or
       // combining it with a causal/window mask would change the model.
       if (op.getMask() == MaskKind::additive) {
         op.emitError("variant=")
-            << kindName << " conflicts with this attention's explicit mask";
+            << stringifyMaskKind(kind)
+            << " conflicts with this attention's explicit mask";
         return WalkResult::interrupt();
       }
       op.setMask(kind);

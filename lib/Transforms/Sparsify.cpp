@@ -403,8 +403,7 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
   std::optional<SparseLayout> best;
   double bestNs = 0;
   for (const SparseLayout &l : findSparseLayouts(nz, n, k, valueBytes)) {
-    if (options.format != "auto" &&
-        options.format != stringifySparseFormat(l.format))
+    if (options.format && *options.format != l.format)
       continue;
     std::optional<double> ns = estimateSparseNs(options.target, problem, l);
     if (!ns && !options.force)
@@ -420,9 +419,9 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
   double zeros = 1.0 - double(nnz) / double(n * k);
   std::string stats = "sparsity " + formatNumber("%.3f", zeros);
   if (!best) {
-    if (options.format != "auto" && options.force)
+    if (options.format && options.force)
       return op->emitOpError() << "sparsify: the weight does not fit format '"
-                               << options.format << "'",
+                               << stringifySparseFormat(*options.format) << "'",
              failure();
     return record("dense: " + stats +
                   ", no sparse kernel on the target for "
@@ -540,21 +539,8 @@ struct SparsifyPass : effc::impl::SparsifyPassBase<SparsifyPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SparsifyOptions opts;
-    if (target == "cpu") {
-      opts.target = SparseTarget::cpu;
-    } else if (target == "gpu") {
-      opts.target = SparseTarget::gpu;
-    } else {
-      module.emitError() << "effc-sparsify: unknown target '" << target
-                         << "' (expected cpu or gpu)";
-      return signalPassFailure();
-    }
-    if (format != "auto" && !symbolizeSparseFormat(format)) {
-      module.emitError() << "effc-sparsify: unknown format '" << format
-                         << "' (expected auto, csr, bsr or nm)";
-      return signalPassFailure();
-    }
-    opts.format = format;
+    opts.target = target;
+    opts.format = getSparseFormat(format);
     opts.force = force;
     SmallVector<Operation *> linears;
     module.walk([&](Operation *op) {

@@ -1,6 +1,11 @@
 // RUN: effc-opt %s --effc-compress="method=nm n=2 m=4 weights=i8 granularity=channel" | FileCheck %s
 // RUN: effc-opt %s --effc-compress="weights=i4 granularity=group group-size=4" | FileCheck %s --check-prefix=Q4
 // RUN: effc-opt %s --effc-compress="method=nm n=2 m=4" | FileCheck %s --check-prefix=PRUNE
+// RUN: not effc-opt %s --effc-compress="method=nm weights=i3" 2>&1 | FileCheck %s --check-prefix=BAD
+
+// Tests that a value the pipeline's options do not know is an error.
+// BAD: for the --weights option: Cannot find option named 'i3'!
+// BAD: error: invalid options of effc-compress: 'method=nm weights=i3'
 
 // Tests that --effc-compress prunes (2:4 along K) and then quantizes the
 // pruned weight, whose zeros stay zeros in the int8 codes; that it only

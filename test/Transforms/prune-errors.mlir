@@ -12,16 +12,20 @@
 // RUN: not effc-opt %s -split-input-file --effc-prune="method=channel sparsity=0.9 exclude=last" -o /dev/null 2>&1 | FileCheck %s --check-prefix=CHANNEL-ALL
 // RUN: not effc-opt %s --effc-prune="compress=maybe" -o /dev/null 2>&1 | FileCheck %s --check-prefix=COMPRESS
 
-// COMPRESS: error: effc-prune: unknown compress 'maybe' (expected auto, always or never)
+// COMPRESS: for the --compress option: Cannot find option named 'maybe'!
+// COMPRESS: error:
 
 // N-GE-M: error: effc-prune: nm needs 0 < n < m, got n = 4, m = 4
 // N-ZERO: error: effc-prune: nm needs 0 < n < m, got n = 0, m = 4
 // SPARSITY: error: effc-prune: 'sparsity' must be in [0, 1), got 1.5
 // NEG-SPARSITY: error: effc-prune: 'sparsity' must be in [0, 1), got -0.1
-// METHOD: error: effc-prune: unknown method 'random' (expected magnitude, nm, block, channel or head)
+// METHOD: for the --method option: Cannot find option named 'random'!
+// METHOD: error:
 // BLOCK-SYNTAX: error: effc-prune: 'block' must be RxC with positive R and C, got '2by2'
-// CRITERION: error: effc-prune: unknown criterion 'l3' (expected l1 or l2)
-// SCOPE: error: effc-prune: unknown scope 'layer' (expected tensor or global)
+// CRITERION: for the --criterion option: Cannot find option named 'l3'!
+// CRITERION: error:
+// SCOPE: for the --scope option: Cannot find option named 'layer'!
+// SCOPE: error:
 
 // Tests that 2:4 on a reduction of 6 is an error on the op (and that the
 // weight is left as it was).

@@ -7,8 +7,10 @@
 // RUN: not effc-opt %s -split-input-file --effc-sparsify="format=dia" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-FORMAT
 // RUN: not effc-opt %s -split-input-file --effc-sparsify="target=tpu" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD-TARGET
 
-// BAD-FORMAT: error: effc-sparsify: unknown format 'dia'
-// BAD-TARGET: error: effc-sparsify: unknown target 'tpu'
+// BAD-FORMAT: for the --format option: Cannot find option named 'dia'!
+// BAD-FORMAT: error:
+// BAD-TARGET: for the --target option: Cannot find option named 'tpu'!
+// BAD-TARGET: error:
 
 // Tests that a 2:4 weight is stored as N:M values and in-group positions
 // (ascending, a group with one non-zero padded with its first zero

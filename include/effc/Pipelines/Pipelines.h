@@ -3,13 +3,42 @@
 #ifndef EFFC_PIPELINES_PIPELINES_H
 #define EFFC_PIPELINES_PIPELINES_H
 
+#include "effc/Transforms/PassOptions.h"
+
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
+#include "mlir/Pass/PassRegistry.h"
 
+#include <functional>
 #include <string>
 
 namespace mlir {
 namespace effc {
+
+/// Registers a pipeline as PassPipelineRegistration<Options> does, except
+/// that options which do not parse fail through the caller's error handler:
+/// upstream's registration fails silently after LLVM's option parser has
+/// printed why, so `--effc-compress="method=foo"` would print no `error:`.
+template <typename Options>
+void registerPipelineWithOptions(
+    StringRef arg, StringRef description,
+    std::function<void(OpPassManager &, const Options &)> builder) {
+  registerPassPipeline(
+      arg, description,
+      [name = arg.str(),
+       builder](OpPassManager &pm, StringRef text,
+                function_ref<LogicalResult(const Twine &)> errorHandler) {
+        Options options;
+        if (failed(options.parseFromString(text)))
+          return errorHandler(Twine("invalid options of ") + name + ": '" +
+                              text + "'");
+        builder(pm, options);
+        return success();
+      },
+      [](function_ref<void(const ::mlir::detail::PassOptions &)> optHandler) {
+        optHandler(Options());
+      });
+}
 
 /// Options of `--effc-cpu-pipeline`.
 struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
@@ -36,18 +65,24 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
 /// lower to the `llvm` dialect. Its numbers define correctness.
 void buildReferencePipeline(OpPassManager &pm);
 
+/// The kernel image `--effc-gpu-pipeline` embeds (`format=`).
+enum class GpuBinaryFormat { isa, bin };
+
 /// Options of `--effc-gpu-pipeline`.
 struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
   PassOptions::Option<std::string> chip{
       *this, "chip", llvm::cl::desc("Target GPU: sm_80 ... sm_121 (portable mma.sync "
                      "kernels) or sm_90a (Hopper only: wgmma fed by TMA)"),
       llvm::cl::init("sm_90")};
-  PassOptions::Option<std::string> format{
+  PassOptions::Option<GpuBinaryFormat> format{
       *this, "format",
       llvm::cl::desc("Kernel image embedded in the host module: isa (PTX, "
                      "JIT-compiled by the driver) or bin (cubin, needs "
                      "ptxas)"),
-      llvm::cl::init("isa")};
+      llvm::cl::init(GpuBinaryFormat::isa),
+      llvm::cl::values(
+          clEnumValN(GpuBinaryFormat::isa, "isa", "PTX"),
+          clEnumValN(GpuBinaryFormat::bin, "bin", "cubin (from ptxas)"))};
 };
 
 /// effc + upstream ops on tensors -> `--effc-lower-gpu` kernels (compiled
@@ -101,10 +136,22 @@ void registerHlsPipeline();
 /// of --effc-prune and --effc-assign-precision.
 struct CompressPipelineOptions
     : public PassPipelineOptions<CompressPipelineOptions> {
-  PassOptions::Option<std::string> method{
+  PassOptions::Option<PruneMethodOption> method{
       *this, "method",
-      llvm::cl::desc("Pruning: none | magnitude | nm | block | channel"),
-      llvm::cl::init("none")};
+      llvm::cl::desc("Pruning: none | magnitude | nm | block | channel | "
+                     "head"),
+      llvm::cl::init(PruneMethodOption::none),
+      llvm::cl::values(
+          clEnumValN(PruneMethodOption::none, "none", "no pruning"),
+          clEnumValN(PruneMethodOption::magnitude, "magnitude",
+                     "the smallest |w| of each weight"),
+          clEnumValN(PruneMethodOption::nm, "nm", "N of every M along K kept"),
+          clEnumValN(PruneMethodOption::block, "block",
+                     "the weakest RxC blocks"),
+          clEnumValN(PruneMethodOption::channel, "channel",
+                     "whole output channels removed"),
+          clEnumValN(PruneMethodOption::head, "head",
+                     "whole attention heads removed"))};
   PassOptions::Option<double> sparsity{
       *this, "sparsity", llvm::cl::desc("Pruned fraction"),
       llvm::cl::init(0.5)};
@@ -114,23 +161,24 @@ struct CompressPipelineOptions
                                  llvm::cl::init(4)};
   PassOptions::Option<std::string> block{
       *this, "block", llvm::cl::desc("Block RxC"), llvm::cl::init("4x4")};
-  PassOptions::Option<std::string> compress{
+  PassOptions::Option<PruneCompress> compress{
       *this, "compress",
       llvm::cl::desc("Compressed storage of pruned weights: auto (cost "
                      "model) | always | never; with weights=i8 the int8 "
                      "weights are sparsified after quantization"),
-      llvm::cl::init("auto")};
-  PassOptions::Option<std::string> weights{
+      llvm::cl::init(PruneCompress::automatic), pruneCompressValues()};
+  PassOptions::Option<PrecisionOption> weights{
       *this, "weights",
       llvm::cl::desc("f32 (no quantization) | bf16 | f16 | f8e4m3 | i8 | i4 "
                      "| auto"),
-      llvm::cl::init("f32")};
-  PassOptions::Option<std::string> activations{
-      *this, "activations", llvm::cl::desc("f32 | bf16 | f16 | f8e4m3 | i8 | auto"),
-      llvm::cl::init("f32")};
-  PassOptions::Option<std::string> granularity{
+      llvm::cl::init(PrecisionOption::f32), precisionOptionValues()};
+  PassOptions::Option<PrecisionOption> activations{
+      *this, "activations",
+      llvm::cl::desc("f32 | bf16 | f16 | f8e4m3 | i8 | auto"),
+      llvm::cl::init(PrecisionOption::f32), precisionOptionValues()};
+  PassOptions::Option<Granularity> granularity{
       *this, "granularity", llvm::cl::desc("tensor | channel | group | block"),
-      llvm::cl::init("channel")};
+      llvm::cl::init(Granularity::channel), granularityValues()};
   PassOptions::Option<int64_t> groupSize{
       *this, "group-size", llvm::cl::desc("Group size along K"),
       llvm::cl::init(128)};
@@ -141,10 +189,10 @@ struct CompressPipelineOptions
       *this, "calibration",
       llvm::cl::desc("Statistics from effc-run --calibrate"),
       llvm::cl::init("")};
-  PassOptions::Option<std::string> calibrationMethod{
+  PassOptions::Option<RangeMethod> calibrationMethod{
       *this, "calibration-method",
       llvm::cl::desc("minmax | percentile | mse | entropy"),
-      llvm::cl::init("percentile")};
+      llvm::cl::init(RangeMethod::percentile), rangeMethodValues()};
 };
 
 /// --effc-prune (unless method=none; pruned weights stay dense when they

@@ -77,8 +77,9 @@ llvm::Error writeCalibrationStats(StringRef path,
                                   const CalibrationStats &stats);
 llvm::Expected<CalibrationStats> readCalibrationStats(StringRef path);
 
+/// How an activation range is chosen from the statistics (the
+/// `calibration-method` option).
 enum class RangeMethod { minmax, percentile, mse, entropy };
-std::optional<RangeMethod> parseRangeMethod(StringRef name);
 
 /// The activation range [lo, hi] the method chooses; `percentile` in
 /// (0, 100] is used by RangeMethod::percentile.

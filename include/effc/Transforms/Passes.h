@@ -4,6 +4,7 @@
 #define EFFC_TRANSFORMS_PASSES_H
 
 #include "effc/Dialect/EffcDialect.h"
+#include "effc/Transforms/PassOptions.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"

@@ -110,8 +110,16 @@ def RewriteAttentionPass : Pass<"effc-rewrite-attention", "ModuleOp"> {
     ```
   }];
   let options = [
-    Option<"variant", "variant", "std::string", /*default=*/"\"flash\"",
-           "flash | causal | window">,
+    Option<"variant", "variant", "::mlir::effc::AttentionVariant",
+           /*default=*/"::mlir::effc::AttentionVariant::flash",
+           "flash | causal | window",
+           [{::llvm::cl::values(
+               clEnumValN(::mlir::effc::AttentionVariant::flash, "flash",
+                          "fuse only"),
+               clEnumValN(::mlir::effc::AttentionVariant::causal, "causal",
+                          "impose a causal mask"),
+               clEnumValN(::mlir::effc::AttentionVariant::window, "window",
+                          "impose a sliding window of `window` keys"))}]>,
     Option<"window", "window", "int64_t", /*default=*/"0",
            "Window size for variant=window">,
   ];
@@ -265,8 +273,20 @@ def PrunePass : Pass<"effc-prune", "ModuleOp"> {
     ```
   }];
   let options = [
-    Option<"method", "method", "std::string", /*default=*/"\"magnitude\"",
-           "magnitude | nm | block | channel | head">,
+    Option<"method", "method", "::mlir::effc::PruneMethod",
+           /*default=*/"::mlir::effc::PruneMethod::magnitude",
+           "magnitude | nm | block | channel | head",
+           [{::llvm::cl::values(
+               clEnumValN(::mlir::effc::PruneMethod::magnitude, "magnitude",
+                          "the smallest |w| of each weight"),
+               clEnumValN(::mlir::effc::PruneMethod::nm, "nm",
+                          "N of every M along K kept"),
+               clEnumValN(::mlir::effc::PruneMethod::block, "block",
+                          "the weakest RxC blocks"),
+               clEnumValN(::mlir::effc::PruneMethod::channel, "channel",
+                          "whole output channels removed"),
+               clEnumValN(::mlir::effc::PruneMethod::head, "head",
+                          "whole attention heads removed"))}]>,
     Option<"sparsity", "sparsity", "double", /*default=*/"0.5",
            "Fraction of weights (magnitude) or blocks (block) to zero, in [0, 1)">,
     Option<"n", "n", "int64_t", /*default=*/"2",
@@ -275,10 +295,21 @@ def PrunePass : Pass<"effc-prune", "ModuleOp"> {
            "Group size along the reduction (nm)">,
     Option<"block", "block", "std::string", /*default=*/"\"4x4\"",
            "Block shape RxC over [N, K] (block)">,
-    Option<"criterion", "criterion", "std::string", /*default=*/"\"l2\"",
-           "Block norm: l1 | l2">,
-    Option<"scope", "scope", "std::string", /*default=*/"\"tensor\"",
-           "tensor | global: rank within each weight or across all of them">,
+    Option<"criterion", "criterion", "::mlir::effc::PruneCriterion",
+           /*default=*/"::mlir::effc::PruneCriterion::l2",
+           "Block norm: l1 | l2",
+           [{::llvm::cl::values(
+               clEnumValN(::mlir::effc::PruneCriterion::l1, "l1", "sum of |w|"),
+               clEnumValN(::mlir::effc::PruneCriterion::l2, "l2",
+                          "Euclidean norm"))}]>,
+    Option<"scope", "scope", "::mlir::effc::PruneScope",
+           /*default=*/"::mlir::effc::PruneScope::tensor",
+           "tensor | global: rank within each weight or across all of them",
+           [{::llvm::cl::values(
+               clEnumValN(::mlir::effc::PruneScope::tensor, "tensor",
+                          "within each weight"),
+               clEnumValN(::mlir::effc::PruneScope::global, "global",
+                          "across all weights"))}]>,
     ListOption<"exclude", "exclude", "std::string",
                "Op-name substrings to skip; 'first' / 'last': the first / "
                "last prunable op">,
@@ -290,10 +321,12 @@ def PrunePass : Pass<"effc-prune", "ModuleOp"> {
            "A .npy of calibration inputs [..., K] for the function's first "
            "argument: one-shot OBS compensation of the kept weights of "
            "pruned effc.linear chains (magnitude, nm, block)">,
-    Option<"compress", "compress", "std::string", /*default=*/"\"auto\"",
+    Option<"compress", "compress", "::mlir::effc::PruneCompress",
+           /*default=*/"::mlir::effc::PruneCompress::automatic",
            "auto | always | never: store pruned effc.linear weights as "
            "effc.sparse_linear when the cost model says it pays (auto), "
-           "whenever a layout fits (always), or keep them dense (never)">,
+           "whenever a layout fits (always), or keep them dense (never)",
+           "::mlir::effc::pruneCompressValues()">,
   ];
   let dependentDialects = [
     "::mlir::effc::EffcDialect", "::mlir::arith::ArithDialect",
@@ -347,20 +380,29 @@ def AssignPrecisionPass : Pass<"effc-assign-precision", "ModuleOp"> {
     cheapest plan, an unreadable calibration file.
   }];
   let options = [
-    Option<"weights", "weights", "std::string", /*default=*/"\"i8\"",
-           "f32 | bf16 | f16 | f8e4m3 | i8 | i4 | auto">,
-    Option<"activations", "activations", "std::string", /*default=*/"\"f32\"",
-           "f32 | bf16 | f16 | f8e4m3 | i8 | auto">,
-    Option<"granularity", "granularity", "std::string",
-           /*default=*/"\"channel\"", "tensor | channel | group | block">,
+    Option<"weights", "weights", "::mlir::effc::PrecisionOption",
+           /*default=*/"::mlir::effc::PrecisionOption::i8",
+           "f32 | bf16 | f16 | f8e4m3 | i8 | i4 | auto",
+           "::mlir::effc::precisionOptionValues()">,
+    Option<"activations", "activations", "::mlir::effc::PrecisionOption",
+           /*default=*/"::mlir::effc::PrecisionOption::f32",
+           "f32 | bf16 | f16 | f8e4m3 | i8 | auto",
+           "::mlir::effc::precisionOptionValues()">,
+    Option<"granularity", "granularity", "::mlir::effc::Granularity",
+           /*default=*/"::mlir::effc::Granularity::channel",
+           "tensor | channel | group | block",
+           "::mlir::effc::granularityValues()">,
     Option<"groupSize", "group-size", "int64_t", /*default=*/"128",
            "Weights along K sharing a scale (group), or the block edge (block)">,
     Option<"budgetBits", "budget-bits", "double", /*default=*/"0",
            "Average stored bits per weight for weights=auto (0 = off)">,
     Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
            "Statistics JSON written by effc-run --calibrate">,
-    Option<"calibrationMethod", "calibration-method", "std::string",
-           /*default=*/"\"percentile\"", "minmax | percentile | mse | entropy">,
+    Option<"calibrationMethod", "calibration-method",
+           "::mlir::effc::RangeMethod",
+           /*default=*/"::mlir::effc::RangeMethod::percentile",
+           "minmax | percentile | mse | entropy",
+           "::mlir::effc::rangeMethodValues()">,
     Option<"percentile", "percentile", "double", /*default=*/"99.99",
            "Percentile of |x| kept by calibration-method=percentile">,
     ListOption<"exclude", "exclude", "std::string",
@@ -458,10 +500,26 @@ def SparsifyPass : Pass<"effc-sparsify", "ModuleOp"> {
     ```
   }];
   let options = [
-    Option<"target", "target", "std::string", /*default=*/"\"cpu\"",
-           "Cost model: cpu | gpu (gpu: no sparse kernels yet, stays dense)">,
-    Option<"format", "format", "std::string", /*default=*/"\"auto\"",
-           "auto | csr | bsr | nm: the formats considered">,
+    Option<"target", "target", "::mlir::effc::SparseTarget",
+           /*default=*/"::mlir::effc::SparseTarget::cpu",
+           "Cost model: cpu | gpu (gpu: no sparse kernels yet, stays dense)",
+           [{::llvm::cl::values(
+               clEnumValN(::mlir::effc::SparseTarget::cpu, "cpu",
+                          "the CPU kernels"),
+               clEnumValN(::mlir::effc::SparseTarget::gpu, "gpu",
+                          "the GPU kernels"))}]>,
+    Option<"format", "format", "::mlir::effc::SparseFormatOption",
+           /*default=*/"::mlir::effc::SparseFormatOption::automatic",
+           "auto | csr | bsr | nm: the formats considered",
+           [{::llvm::cl::values(
+               clEnumValN(::mlir::effc::SparseFormatOption::automatic, "auto",
+                          "all of them"),
+               clEnumValN(::mlir::effc::SparseFormatOption::csr, "csr",
+                          "compressed sparse rows"),
+               clEnumValN(::mlir::effc::SparseFormatOption::bsr, "bsr",
+                          "block sparse rows"),
+               clEnumValN(::mlir::effc::SparseFormatOption::nm, "nm",
+                          "N:M groups along K"))}]>,
     Option<"force", "force", "bool", /*default=*/"false",
            "Compress whenever a layout fits, ignoring the cost model">,
   ];

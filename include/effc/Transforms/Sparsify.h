@@ -64,8 +64,8 @@ SmallVector<SparseLayout> findSparseLayouts(ArrayRef<uint8_t> nonzero,
 
 struct SparsifyOptions {
   SparseTarget target = SparseTarget::cpu;
-  /// "auto" or one format name: only that format is considered.
-  std::string format = "auto";
+  /// Only this format is considered; nullopt: all of them.
+  std::optional<SparseFormat> format;
   /// Compress whenever a layout fits, even when the cost model prefers the
   /// dense kernel.
   bool force = false;

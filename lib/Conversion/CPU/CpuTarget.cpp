@@ -3,8 +3,15 @@
 #include "effc/Conversion/CPU/CpuTarget.h"
 #include "effc/Conversion/CPU/Passes.h"
 
-#include "mlir/InitAllPasses.h"
-#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Transforms/Passes.h"
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/MC/MCSubtargetInfo.h"
@@ -12,7 +19,6 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
-#include <mutex>
 
 #include <memory>
 
@@ -63,28 +69,24 @@ FailureOr<CpuTarget> CpuTarget::get(StringRef cpu, StringRef features) {
   return t;
 }
 
-void mlir::effc::parseBuiltinPipeline(OpPassManager &pm, StringRef pipeline) {
-  static std::once_flag registered;
-  std::call_once(registered, [] { registerAllPasses(); });
-  if (failed(parsePassPipeline(pipeline, pm, llvm::errs())))
-    llvm::report_fatal_error("effc: invalid built-in pipeline");
-}
-
-static void addUpstream(OpPassManager &pm, StringRef pipeline) {
-  parseBuiltinPipeline(pm, pipeline);
-}
-
 void mlir::effc::addCpuBufferization(OpPassManager &pm) {
-  addUpstream(
-      pm, "func.func(convert-elementwise-to-linalg),"
-          "eliminate-empty-tensors,"
-          "one-shot-bufferize{bufferize-function-boundaries=1 "
-          "allow-return-allocs-from-loops=1 "
-          "function-boundary-type-conversion=identity-layout-map},"
-          "canonicalize,"
-          "func.func(promote-buffers-to-stack{max-alloc-size-in-bytes=4096}),"
-          "buffer-deallocation-pipeline,convert-bufferization-to-memref,"
-          "canonicalize");
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.allowReturnAllocsFromLoops = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createCanonicalizerPass());
+  bufferization::PromoteBuffersToStackPassOptions promote;
+  promote.maxAllocSizeInBytes = 4096;
+  pm.addNestedPass<func::FuncOp>(
+      bufferization::createPromoteBuffersToStackPass(promote));
+  bufferization::buildBufferDeallocationPipeline(
+      pm, bufferization::BufferDeallocationPipelineOptions());
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addPass(createCanonicalizerPass());
 }
 
 void mlir::effc::addCpuLLVMLowering(OpPassManager &pm) {
@@ -94,15 +96,28 @@ void mlir::effc::addCpuLLVMLowering(OpPassManager &pm) {
   // scf-to-openmp wraps each parallel body in a single-block
   // memref.alloca_scope, so memref lowering (which inlines that scope) must
   // run before scf-to-cf splits the body into blocks.
-  addUpstream(pm, "func.func(scf-forall-to-parallel),"
-                  "lower-affine,convert-scf-to-openmp,"
-                  "convert-vector-to-scf,expand-strided-metadata,lower-affine,"
-                  "finalize-memref-to-llvm,convert-scf-to-cf,"
-                  "convert-vector-to-llvm{enable-x86vector=1 enable-amx=1},"
-                  "convert-math-to-llvm,convert-math-to-libm,"
-                  "finalize-memref-to-llvm,convert-arith-to-llvm,"
-                  "convert-index-to-llvm,convert-cf-to-llvm,"
-                  "convert-openmp-to-llvm,convert-func-to-llvm,"
-                  "convert-ub-to-llvm,reconcile-unrealized-casts,"
-                  "canonicalize,cse");
+  pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertSCFToOpenMPPass());
+  pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createSCFToControlFlowPass());
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.x86Vector = true;
+  vectorToLLVM.amx = true;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 }

@@ -15,15 +15,17 @@
 
 #include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/Passes.h"
 
 namespace mlir {
 namespace effc {
@@ -158,10 +160,6 @@ struct ConvToIm2ColLinear : OpRewritePattern<Conv2DOp> {
   }
 };
 
-void addUpstream(OpPassManager &pm, StringRef pipeline) {
-  effc::parseBuiltinPipeline(pm, pipeline);
-}
-
 struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
   using Base::Base;
 
@@ -171,7 +169,8 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
     LowerCpuMatmulPassOptions mm;
     mm.vectorWidth = target.f32Lanes;
     pm.addPass(createLowerCpuMatmulPass(mm));
-    addUpstream(pm, "canonicalize,func.func(convert-linalg-to-loops)");
+    pm.addPass(createCanonicalizerPass());
+    pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
     addCpuLLVMLowering(pm);
   }
 
@@ -209,7 +208,8 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
     }
     OpPassManager front("builtin.module");
     front.addPass(createLowerReferencePass());
-    addUpstream(front, "canonicalize,cse");
+    front.addPass(createCanonicalizerPass());
+    front.addPass(createCSEPass());
     if (failed(runPipeline(front, module)))
       return signalPassFailure();
 

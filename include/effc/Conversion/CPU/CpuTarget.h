@@ -28,11 +28,6 @@ struct CpuTarget {
   static FailureOr<CpuTarget> get(StringRef cpu, StringRef features);
 };
 
-/// Appends a textual pipeline of upstream passes that effc itself spells
-/// (so a parse failure is an effc bug and aborts). Registers the upstream
-/// passes first, so tools that do not register them can build pipelines.
-void parseBuiltinPipeline(OpPassManager &pm, StringRef pipeline);
-
 /// One-shot bufferization of the whole module with identity layouts at
 /// function boundaries, then ownership-based deallocation.
 void addCpuBufferization(OpPassManager &pm);
