@@ -720,6 +720,11 @@ int64_t QuantizedConv2DOp::getOutputChannels() {
   return getWeight().getType().getDimSize(0);
 }
 
+OpOperand *BlockScaledLinearOp::getBiasOperand() {
+  // The block scales are applied per K block; there is no bias.
+  return nullptr;
+}
+
 LogicalResult BlockScaledLinearOp::verify() {
   auto in = getInput().getType(), w = getWeight().getType();
   auto xs = getInputScale().getType(), ws = getWeightScale().getType();

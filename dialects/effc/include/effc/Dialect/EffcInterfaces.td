@@ -90,14 +90,31 @@ def Effc_WeightedOpInterface : OpInterface<"WeightedOpInterface"> {
     >,
     InterfaceMethod<
       /*desc=*/[{
+        Returns the operand that holds the bias, for passes that replace it,
+        or null when the op has no bias (absent, or no bias operand at all).
+      }],
+      /*retTy=*/"::mlir::OpOperand *",
+      /*methodName=*/"getBiasOperand",
+      /*args=*/(ins),
+      /*methodBody=*/[{}],
+      /*defaultImplementation=*/[{
+        ::mlir::MutableOperandRange bias = $_op.getBiasMutable();
+        return bias.empty() ? nullptr : &bias[0];
+      }]
+    >,
+    InterfaceMethod<
+      /*desc=*/[{
         Returns the bias `[N]` added per output channel, or null when the op
         has none.
       }],
       /*retTy=*/"::mlir::Value",
       /*methodName=*/"getBias",
       /*args=*/(ins),
-      /*methodBody=*/[{}],
-      /*defaultImplementation=*/[{ return {}; }]
+      /*methodBody=*/[{
+        if (::mlir::OpOperand *bias = $_op.getBiasOperand())
+          return bias->get();
+        return {};
+      }]
     >,
     InterfaceMethod<
       /*desc=*/"Returns the fused activation (`none` when the op has none).",

@@ -398,8 +398,9 @@ def Effc_QuantizedConv2DOp
   let hasVerifier = 1;
 }
 
-def Effc_BlockScaledLinearOp : Effc_Op<"block_scaled_linear",
-    [Pure, AllElementTypesMatch<["input", "weight"]>, Effc_WeightedOp]> {
+def Effc_BlockScaledLinearOp : Effc_Op<"block_scaled_linear", [Pure,
+    AllElementTypesMatch<["input", "weight"]>,
+    DeclareOpInterfaceMethods<Effc_WeightedOpInterface, ["getBiasOperand"]>]> {
   let summary = "Linear on block-scaled fp8/int8 operands (DeepSeek-V3 style)";
   let description = [{
     `output[m, n] = sum_k xq[m, k] * xs[m, k / bk] * wq[n, k] *
