@@ -2,6 +2,7 @@
 
 #include "effc/Runtime/Calibrate.h"
 
+#include "effc/Dialect/EffcOps.h"
 #include "effc/Transforms/Calibration.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -131,7 +132,7 @@ mlir::effc::calibrate(ModuleOp module, StringRef entry,
   SmallVector<Value> observed;
   forEachQuantizableOp(*func, [&](Operation *op, StringRef key) {
     keys.push_back(key.str());
-    observed.push_back(op->getOperand(0));
+    observed.push_back(cast<WeightedOpInterface>(op).getInput());
   });
   if (keys.empty())
     return calibrationError(

@@ -58,7 +58,7 @@ struct OpInfo {
 
 /// The op's constant weight viewed as [N, K] doubles (conv: [F, KH*KW*C]).
 LogicalResult loadWeight(OpInfo &info) {
-  Value weight = info.op->getOperand(1);
+  Value weight = cast<WeightedOpInterface>(info.op).getWeight();
   std::optional<std::vector<double>> values = getConstantFloatValues(weight);
   if (!values)
     return failure();
@@ -88,7 +88,7 @@ struct AssignPrecisionPass
       return success();
     bool conv = isa<Conv2DOp>(info.op);
     bool batched =
-        cast<ShapedType>(info.op->getOperand(1).getType()).getRank() == 3;
+        cast<WeightedOpInterface>(info.op).getWeightShape().size() == 3;
     if (batched)
       return fail("batched [B, N, K] weights are stored in bf16 / f16 only "
                   "(the quantized ops take [N, K] weights)");
@@ -234,7 +234,9 @@ struct AssignPrecisionPass
       OpInfo info;
       info.op = op;
       info.key = key.str();
-      if (op->getOperand(1).getDefiningOp<quant::DequantizeCastOp>())
+      if (cast<WeightedOpInterface>(op)
+              .getWeight()
+              .getDefiningOp<quant::DequantizeCastOp>())
         return; // already quantized (QDQ): its scales are kept
       if (failed(loadWeight(info))) {
         op->emitRemark() << "effc-assign-precision: the weight is not a "

@@ -20,10 +20,8 @@ using namespace mlir;
 using namespace mlir::effc;
 
 bool mlir::effc::isQuantizableOp(Operation *op) {
-  if (!isa<LinearOp, Conv2DOp>(op))
-    return false;
-  auto t = cast<ShapedType>(op->getOperand(0).getType());
-  return isa<FloatType>(t.getElementType());
+  // Their inputs are float (ODS), so their activations can be observed.
+  return isa<LinearOp, Conv2DOp>(op);
 }
 
 void mlir::effc::forEachQuantizableOp(

@@ -217,7 +217,8 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
   /// Adds `op` to `targets` if its weight is a constant; fails on a weight
   /// that cannot be pruned.
   LogicalResult collect(Operation *op, SmallVectorImpl<PruneTarget> &targets) {
-    Value weight = op->getOperand(1);
+    auto weighted = cast<WeightedOpInterface>(op);
+    Value weight = weighted.getWeight();
     Attribute cst;
     if (!matchPattern(weight, m_Constant(&cst))) {
       op->emitRemark("prune: not pruned: the weight is not a constant");
@@ -233,14 +234,10 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
              << type.getElementType() << " (expected f32, f16 or bf16)";
     PruneTarget t{op, cst, type, 0, 0, 0, {}, {}};
     int64_t numel = type.getNumElements();
-    if (isa<LinearOp>(op)) {
-      t.cols = type.getShape().back();
-      t.matrixRows = type.getDimSize(type.getRank() - 2);
-    } else {
-      // OHWI: the reduction KH * KW * C/g is contiguous per output channel.
-      t.matrixRows = type.getDimSize(0);
-      t.cols = t.matrixRows ? numel / t.matrixRows : 0;
-    }
+    // A row is one output channel's reduction (OHWI: KH * KW * C/g,
+    // contiguous); a batched [B, N, K] weight has B matrices of N rows.
+    t.matrixRows = weighted.getOutputChannels();
+    t.cols = weighted.getReductionSize();
     t.rows = t.cols ? numel / t.cols : 0;
     targets.push_back(std::move(t));
     return success();
@@ -397,12 +394,12 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
       zeros += isZero;
     }
     OpBuilder builder(t.op);
-    Value weight = t.op->getOperand(1);
-    Operation *oldCst = weight.getDefiningOp();
+    OpOperand *weight = cast<WeightedOpInterface>(t.op).getWeightOperand();
+    Operation *oldCst = weight->get().getDefiningOp();
     auto cst = arith::ConstantOp::create(
         builder, oldCst ? oldCst->getLoc() : t.op->getLoc(),
         DenseElementsAttr::getFromRawBuffer(t.type, t.raw));
-    t.op->setOperand(1, cst.getResult());
+    weight->set(cst.getResult());
     if (oldCst && oldCst->use_empty())
       oldCst->erase();
 

@@ -28,25 +28,26 @@ using namespace mlir::effc;
 // Channel pruning
 //===----------------------------------------------------------------------===//
 
-/// The op's constant weight (operand 1) as raw bytes, or empty.
-static std::vector<char> currentWeight(Operation *op, RankedTensorType &type) {
+/// The op's constant weight as raw bytes, or empty.
+static std::vector<char> currentWeight(WeightedOpInterface op,
+                                       RankedTensorType &type) {
   Attribute cst;
-  if (!matchPattern(op->getOperand(1), m_Constant(&cst)))
+  if (!matchPattern(op.getWeight(), m_Constant(&cst)))
     return {};
-  type = cast<RankedTensorType>(op->getOperand(1).getType());
+  type = cast<RankedTensorType>(op.getWeight().getType());
   return getRawBytes(cst, type.getNumElements(),
                      getPruneElementBytes(type.getElementType()));
 }
 
-/// Replaces operand `index` of `op` by a constant of `type` from `raw`.
-static void setConstant(Operation *op, unsigned index, RankedTensorType type,
-                        ArrayRef<char> raw) {
+/// Replaces `operand` of `op` by a constant of `type` from `raw`.
+static void setConstant(Operation *op, OpOperand &operand,
+                        RankedTensorType type, ArrayRef<char> raw) {
   OpBuilder b(op);
-  Operation *old = op->getOperand(index).getDefiningOp();
+  Operation *old = operand.get().getDefiningOp();
   auto cst =
       arith::ConstantOp::create(b, old ? old->getLoc() : op->getLoc(),
                                 DenseElementsAttr::getFromRawBuffer(type, raw));
-  op->setOperand(index, cst.getResult());
+  operand.set(cst.getResult());
   if (old && old->use_empty())
     old->erase();
 }
@@ -85,10 +86,10 @@ static LogicalResult followChannels(Operation *producer, Value v,
                                     SetVector<Operation *> &consumers) {
   for (OpOperand &use : v.getUses()) {
     Operation *user = use.getOwner();
-    if (isa<LinearOp>(user) && use.getOperandNumber() == 0) {
-      auto wTy = cast<RankedTensorType>(user->getOperand(1).getType());
-      if (wTy.getRank() != 2 ||
-          !matchPattern(user->getOperand(1), m_Constant()))
+    if (auto linear = dyn_cast<LinearOp>(user);
+        linear && &use == &linear.getInputMutable()) {
+      if (linear.getWeight().getType().getRank() != 2 ||
+          !matchPattern(linear.getWeight(), m_Constant()))
         return user->emitOpError()
                << "prune: cannot shrink the input channels of this op "
                   "(its weight must be a constant [N, K]) after removing "
@@ -98,7 +99,7 @@ static LogicalResult followChannels(Operation *producer, Value v,
       continue;
     }
     if (auto conv = dyn_cast<Conv2DOp>(user);
-        conv && use.getOperandNumber() == 0) {
+        conv && &use == &conv.getInputMutable()) {
       if (conv.getGroups() != 1 ||
           !matchPattern(conv.getWeight(), m_Constant()))
         return user->emitOpError()
@@ -136,8 +137,9 @@ static LogicalResult followChannels(Operation *producer, Value v,
 LogicalResult mlir::effc::pruneChannels(PruneTarget &t,
                                         const PruneConfig &config) {
   Operation *op = t.op;
+  auto weighted = cast<WeightedOpInterface>(op);
   RankedTensorType wTy;
-  std::vector<char> raw = currentWeight(op, wTy);
+  std::vector<char> raw = currentWeight(weighted, wTy);
   if (raw.empty())
     return op->emitOpError("prune: the weight's data is not available");
   if (isa<LinearOp>(op) && wTy.getRank() != 2)
@@ -182,10 +184,10 @@ LogicalResult mlir::effc::pruneChannels(PruneTarget &t,
 
   MLIRContext *ctx = op->getContext();
   if (count > 0) {
-    setConstant(op, 1, withDim(wTy, 0, kept),
+    setConstant(op, *weighted.getWeightOperand(), withDim(wTy, 0, kept),
                 sliceDim(raw, wTy.getShape(), 0, keep, bytes));
-    if (op->getNumOperands() > 2) {
-      Value bias = op->getOperand(2);
+    if (OpOperand *biasOperand = weighted.getBiasOperand()) {
+      Value bias = biasOperand->get();
       RankedTensorType bTy;
       Attribute cst;
       if (!matchPattern(bias, m_Constant(&cst)))
@@ -197,7 +199,7 @@ LogicalResult mlir::effc::pruneChannels(PruneTarget &t,
                       getPruneElementBytes(bTy.getElementType()));
       if (b.empty())
         return op->emitOpError("prune: the bias data is not available");
-      setConstant(op, 2, withDim(bTy, 0, kept),
+      setConstant(op, *biasOperand, withDim(bTy, 0, kept),
                   sliceDim(b, bTy.getShape(), 0, keep,
                            getPruneElementBytes(bTy.getElementType())));
     }
@@ -207,12 +209,13 @@ LogicalResult mlir::effc::pruneChannels(PruneTarget &t,
     for (Operation *e : elementwise)
       e->getResult(0).setType(newTy);
     for (Operation *c : consumers) {
+      auto consumer = cast<WeightedOpInterface>(c);
       RankedTensorType cTy;
-      std::vector<char> cRaw = currentWeight(c, cTy);
+      std::vector<char> cRaw = currentWeight(consumer, cTy);
       if (cRaw.empty())
         return c->emitOpError("prune: the weight's data is not available");
       int64_t lastDim = cTy.getRank() - 1;
-      setConstant(c, 1, withDim(cTy, lastDim, kept),
+      setConstant(c, *consumer.getWeightOperand(), withDim(cTy, lastDim, kept),
                   sliceDim(cRaw, cTy.getShape(), lastDim, keep,
                            getPruneElementBytes(cTy.getElementType())));
     }
@@ -408,11 +411,11 @@ LogicalResult mlir::effc::pruneHeads(AttentionOp att,
     HeadInput &in = ins[i];
     Operation *lin = in.linear;
     RankedTensorType wTy;
-    std::vector<char> raw = currentWeight(lin, wTy);
+    std::vector<char> raw = currentWeight(in.linear, wTy);
     int64_t per = wTy.getDimSize(0) / heads;
     SmallVector<int64_t> rows = keptIndices(per);
     unsigned bytes = getPruneElementBytes(wTy.getElementType());
-    setConstant(lin, 1, withDim(wTy, 0, rows.size()),
+    setConstant(lin, in.linear.getWeightMutable(), withDim(wTy, 0, rows.size()),
                 sliceDim(raw, wTy.getShape(), 0, rows, bytes));
     if (Value bias = in.linear.getBias()) {
       Attribute cst;
@@ -422,7 +425,8 @@ LogicalResult mlir::effc::pruneHeads(AttentionOp att,
       auto bTy = cast<RankedTensorType>(bias.getType());
       unsigned bb = getPruneElementBytes(bTy.getElementType());
       std::vector<char> braw = getRawBytes(cst, bTy.getNumElements(), bb);
-      setConstant(lin, 2, withDim(bTy, 0, rows.size()),
+      setConstant(lin, in.linear.getBiasMutable()[0],
+                  withDim(bTy, 0, rows.size()),
                   sliceDim(braw, bTy.getShape(), 0, rows, bb));
     }
     auto outTy = in.linear.getType();
@@ -432,9 +436,9 @@ LogicalResult mlir::effc::pruneHeads(AttentionOp att,
         rebuildSplit(b, in.expand, in.transpose, in.linear.getResult(), kept);
   }
   // The attention op on the kept heads.
-  att->setOperand(0, newOperands[0]);
-  att->setOperand(1, newOperands[1]);
-  att->setOperand(2, newOperands[2]);
+  att.getQueryMutable().set(newOperands[0]);
+  att.getKeyMutable().set(newOperands[1]);
+  att.getValueMutable().set(newOperands[2]);
   auto attTy = att.getType();
   att.getResult().setType(withDim(attTy, hd, kept));
   for (int i = 0; i < 3; ++i) {
@@ -457,12 +461,13 @@ LogicalResult mlir::effc::pruneHeads(AttentionOp att,
   Value c = tensor::CollapseShapeOp::create(
       b, collapse.getLoc(), withDim(cTy, cTy.getRank() - 1, kept * perOut), t,
       collapse.getReassociationIndices());
-  outLinear->setOperand(0, c);
+  outLinear.getInputMutable().set(c);
   collapse.erase();
   outT.erase();
   RankedTensorType oTy;
   std::vector<char> oraw = currentWeight(outLinear, oTy);
-  setConstant(outLinear, 1, withDim(oTy, 1, kept * perOut),
+  setConstant(outLinear, outLinear.getWeightMutable(),
+              withDim(oTy, 1, kept * perOut),
               sliceDim(oraw, oTy.getShape(), 1, keptIndices(perOut),
                        getPruneElementBytes(oTy.getElementType())));
   recordPlan();

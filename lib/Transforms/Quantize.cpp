@@ -115,16 +115,16 @@ FailureOr<Type> weightQuantType(Operation *op, ArrayRef<int64_t> shape,
   return t;
 }
 
-/// The constant weight of `op` (operand 1) as doubles, with the [N, K]
-/// view (conv: [F, KH * KW * C]).
-FailureOr<std::vector<double>> weightValues(Operation *op, int64_t &n,
+/// The constant weight of `op` as doubles, with the [N, K] view (conv:
+/// [F, KH * KW * C]).
+FailureOr<std::vector<double>> weightValues(WeightedOpInterface op, int64_t &n,
                                             int64_t &k) {
   std::optional<std::vector<double>> values =
-      getConstantFloatValues(op->getOperand(1));
+      getConstantFloatValues(op.getWeight());
   if (!values)
     return op->emitError("effc-quantize: the weight must be a constant of "
                          "f32, f16 or bf16 with its data available");
-  auto type = cast<RankedTensorType>(op->getOperand(1).getType());
+  auto type = cast<RankedTensorType>(op.getWeight().getType());
   n = type.getDimSize(0);
   k = type.getNumElements() / n;
   return std::move(*values);
@@ -154,27 +154,16 @@ struct OpQuantizer {
               const ActivationStats *stats)
       : op(op), plan(plan), stats(stats), b(op), loc(op->getLoc()) {}
 
-  Activation activation() {
-    return op->getAttrOfType<ActivationAttr>("activation")
-               ? op->getAttrOfType<ActivationAttr>("activation").getValue()
-               : Activation::none;
-  }
-  std::optional<APFloat> clampMin() {
-    return optFloat(op->getAttrOfType<FloatAttr>("clamp_min"));
-  }
-  std::optional<APFloat> clampMax() {
-    return optFloat(op->getAttrOfType<FloatAttr>("clamp_max"));
-  }
-  Value input() { return op->getOperand(0); }
-  Value bias() {
-    return op->getNumOperands() > 2 ? op->getOperand(2) : Value();
-  }
+  WeightedOpInterface weighted() { return cast<WeightedOpInterface>(op); }
+  Activation activation() { return weighted().getActivation(); }
+  std::optional<APFloat> clampMin() { return weighted().getClampMin(); }
+  std::optional<APFloat> clampMax() { return weighted().getClampMax(); }
+  Value input() { return weighted().getInput(); }
+  Value bias() { return weighted().getBias(); }
   RankedTensorType resultType() {
     return cast<RankedTensorType>(op->getResult(0).getType());
   }
-  ArrayRef<int64_t> weightShape() {
-    return cast<RankedTensorType>(op->getOperand(1).getType()).getShape();
-  }
+  ArrayRef<int64_t> weightShape() { return weighted().getWeightShape(); }
 
   /// The float bias values, with the mean output shift of weight
   /// quantization folded in when `correct` is set.
@@ -208,10 +197,18 @@ struct OpQuantizer {
   }
 
   /// Replaces the op's weight operand by a float value.
-  void setWeight(Value weight) { op->setOperand(1, weight); }
+  void setWeight(Value weight) { weighted().getWeightOperand()->set(weight); }
+
+  /// Replaces the op's float bias, or adds one (bias correction).
+  void setBias(Value bias) {
+    MutableOperandRange range = isa<LinearOp>(op)
+                                    ? cast<LinearOp>(op).getBiasMutable()
+                                    : cast<Conv2DOp>(op).getBiasMutable();
+    range.assign(bias);
+  }
 
   LogicalResult run(bool biasCorrection) {
-    auto weights = weightValues(op, n, k);
+    auto weights = weightValues(weighted(), n, k);
     if (failed(weights))
       return failure();
     w = std::move(*weights);
@@ -259,7 +256,7 @@ struct OpQuantizer {
           b.getDenseI64ArrayAttr({blk.rows, blk.cols}));
       setWeight(deq);
       if (correct)
-        op->setOperand(2, floatBias(*biasVals, fElt));
+        setBias(floatBias(*biasVals, fElt));
       return success();
     }
 
@@ -306,7 +303,7 @@ struct OpQuantizer {
   LogicalResult halfWeights(Precision wp) {
     Type halfTy =
         wp == Precision::bf16 ? (Type)b.getBF16Type() : (Type)b.getF16Type();
-    auto wTy = cast<RankedTensorType>(op->getOperand(1).getType());
+    auto wTy = cast<RankedTensorType>(weighted().getWeight().getType());
     auto format = *getFloatFormat(halfTy);
     Value half = rawConstant(b, loc, wTy.clone(halfTy), fromDouble(w, format));
     setWeight(arith::ExtFOp::create(b, loc, wTy, half));
@@ -408,7 +405,7 @@ struct OpQuantizer {
   LogicalResult convWeights(Precision wp, Precision ap,
                             ArrayRef<double> biasVals, bool hasBias) {
     auto conv = cast<Conv2DOp>(op);
-    auto wTy = cast<RankedTensorType>(op->getOperand(1).getType());
+    RankedTensorType wTy = conv.getWeight().getType();
     ArrayRef<int64_t> shape = wTy.getShape();
     RankedTensorType outTy = resultType();
     Type fElt = outTy.getElementType();
@@ -435,7 +432,7 @@ struct OpQuantizer {
       setWeight(DequantizeOp::create(b, loc, wTy, codes, scales, Value(),
                                      b.getDenseI64ArrayAttr(block)));
       if (hasBias && bias())
-        op->setOperand(2, floatBias(biasVals, fElt));
+        setBias(floatBias(biasVals, fElt));
       return success();
     }
     FailureOr<Type> qt = weightQuantType(op, shape, q, wp == Precision::i4);

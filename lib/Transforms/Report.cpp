@@ -232,19 +232,9 @@ void denseWeight(Entry &e, Value weight) {
 std::optional<Entry> describe(Operation *op) {
   Entry e;
   e.kind = op->getName().getStringRef().str();
-  Type weightElem, actElem = getElementTypeOrSelf(op->getOperand(0));
-  if (isa<LinearOp, Conv2DOp, QuantizedLinearOp, QuantizedConv2DOp>(op)) {
-    Value w = op->getOperand(1);
-    denseWeight(e, w);
-    weightElem = getElementTypeOrSelf(w);
-  } else if (auto bs = dyn_cast<BlockScaledLinearOp>(op)) {
-    denseWeight(e, bs.getWeight());
-    weightElem = getElementTypeOrSelf(bs.getWeight());
-    // One f32 scale per weight block.
-    auto scaleTy = bs.getWeightScale().getType();
-    if (scaleTy.hasStaticShape())
-      e.weightBytes += 4 * scaleTy.getNumElements();
-  } else if (auto sp = dyn_cast<SparseLinearOp>(op)) {
+  Type weightElem, actElem;
+  if (auto sp = dyn_cast<SparseLinearOp>(op)) {
+    actElem = getElementTypeOrSelf(sp.getInput());
     ArrayRef<int64_t> ws = sp.getWeightShape();
     e.shape.assign(ws.begin(), ws.end());
     weightElem = getElementTypeOrSelf(sp.getValues());
@@ -271,7 +261,19 @@ std::optional<Entry> describe(Operation *op) {
         padded = countZeros(cst, storage, stored);
       e.zeros = e.params - stored + padded.value_or(0);
     }
-  } else if (isa<AttentionOp>(op)) {
+  } else if (auto weighted = dyn_cast<WeightedOpInterface>(op)) {
+    actElem = getElementTypeOrSelf(weighted.getInput());
+    Value w = weighted.getWeight();
+    denseWeight(e, w);
+    weightElem = getElementTypeOrSelf(w);
+    // One f32 scale per weight block.
+    if (auto bs = dyn_cast<BlockScaledLinearOp>(op)) {
+      auto scaleTy = bs.getWeightScale().getType();
+      if (scaleTy.hasStaticShape())
+        e.weightBytes += 4 * scaleTy.getNumElements();
+    }
+  } else if (auto attention = dyn_cast<AttentionOp>(op)) {
+    actElem = getElementTypeOrSelf(attention.getQuery());
     e.zeros = 0;
   } else if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
     StringRef kind = e.kind;
@@ -281,6 +283,7 @@ std::optional<Entry> describe(Operation *op) {
       return std::nullopt;
     if (linalgOp.getNumDpsInputs() < 2)
       return std::nullopt;
+    actElem = getElementTypeOrSelf(linalgOp.getDpsInputOperand(0)->get());
     Value w = linalgOp.getDpsInputOperand(1)->get();
     if (!isa<ShapedType>(w.getType()) || !getConstantWeight(w))
       return std::nullopt;

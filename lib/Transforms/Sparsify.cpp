@@ -496,14 +496,12 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
     break;
   }
   }
+  auto weighted = cast<WeightedOpInterface>(op);
   auto sparse = SparseLinearOp::create(
       b, loc, outTy, input, values, indices, offsets, bias, enc,
       b.getDenseI64ArrayAttr({n, k}),
-      op->getAttrOfType<ActivationAttr>("activation")
-          ? op->getAttrOfType<ActivationAttr>("activation")
-          : ActivationAttr::get(ctx, Activation::none),
-      op->getAttrOfType<FloatAttr>("clamp_min"),
-      op->getAttrOfType<FloatAttr>("clamp_max"), channelScales);
+      ActivationAttr::get(ctx, weighted.getActivation()),
+      weighted.getClampMinAttr(), weighted.getClampMaxAttr(), channelScales);
   // Keep the discardable attributes (name, plans) and say what was chosen.
   for (NamedAttribute attr : op->getDiscardableAttrs())
     sparse->setDiscardableAttr(attr.getName(), attr.getValue());
@@ -513,14 +511,13 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
                                std::to_string(best->bytes) +
                                " bytes, estimated " + timing +
                                (options.force ? " (forced)" : "")));
-  Operation *oldWeight = op->getOperand(1).getDefiningOp();
+  Operation *oldWeight = weighted.getWeight().getDefiningOp();
   op->replaceAllUsesWith(sparse);
   op->erase();
   // The weight constant (and for int8 its quant.scast) when now unused.
   for (Operation *w = oldWeight; w && w->use_empty();) {
-    Operation *src = isa<quant::StorageCastOp>(w)
-                         ? w->getOperand(0).getDefiningOp()
-                         : nullptr;
+    auto scast = dyn_cast<quant::StorageCastOp>(w);
+    Operation *src = scast ? scast.getInput().getDefiningOp() : nullptr;
     w->erase();
     w = src;
   }

@@ -62,8 +62,7 @@ static LogicalResult verifyLinearShapes(Operation *op, ArrayRef<int64_t> in,
                                         bool allowBatched) {
   if (w.size() != 2 && !(allowBatched && w.size() == 3))
     return op->emitOpError("weight must be [N, K]")
-           << (allowBatched ? " or [B, N, K]" : "") << ", got "
-           << shapeStr(w);
+           << (allowBatched ? " or [B, N, K]" : "") << ", got " << shapeStr(w);
   if (in.empty())
     return op->emitOpError("input must have rank >= 1");
   int64_t n = w[w.size() - 2], k = w.back();
@@ -85,12 +84,11 @@ static LogicalResult verifyLinearShapes(Operation *op, ArrayRef<int64_t> in,
   for (size_t i = 0; i + 1 < in.size(); ++i)
     if (!compatible(in[i], out[i]))
       return op->emitOpError("result shape ")
-             << shapeStr(out) << " does not match input shape "
-             << shapeStr(in) << " in dim " << i;
+             << shapeStr(out) << " does not match input shape " << shapeStr(in)
+             << " in dim " << i;
   if (!compatible(out.back(), n))
     return op->emitOpError("result dim ")
-           << out.back() << " differs from the weight's output channels "
-           << n;
+           << out.back() << " differs from the weight's output channels " << n;
   return success();
 }
 
@@ -107,27 +105,22 @@ static LogicalResult verifyBias(Operation *op, Value bias, int64_t channels,
   return success();
 }
 
-static LogicalResult verifyConvShapes(Operation *op, ArrayRef<int64_t> in,
-                                      ArrayRef<int64_t> w,
-                                      ArrayRef<int64_t> out,
-                                      ArrayRef<int64_t> strides,
-                                      ArrayRef<int64_t> dilations,
-                                      ArrayRef<int64_t> padding,
-                                      int64_t groups) {
+static LogicalResult
+verifyConvShapes(Operation *op, ArrayRef<int64_t> in, ArrayRef<int64_t> w,
+                 ArrayRef<int64_t> out, ArrayRef<int64_t> strides,
+                 ArrayRef<int64_t> dilations, ArrayRef<int64_t> padding,
+                 int64_t groups) {
   if (in.size() != 4 || w.size() != 4 || out.size() != 4)
     return op->emitOpError("input, weight and result must have rank 4 "
                            "(NHWC, [F, KH, KW, C / groups], NHWF)");
-  if (strides.size() != 2 || llvm::any_of(strides, [](int64_t s) {
-        return s <= 0;
-      }))
+  if (strides.size() != 2 ||
+      llvm::any_of(strides, [](int64_t s) { return s <= 0; }))
     return op->emitOpError("strides must be two positive integers");
-  if (dilations.size() != 2 || llvm::any_of(dilations, [](int64_t d) {
-        return d <= 0;
-      }))
+  if (dilations.size() != 2 ||
+      llvm::any_of(dilations, [](int64_t d) { return d <= 0; }))
     return op->emitOpError("dilations must be two positive integers");
-  if (padding.size() != 4 || llvm::any_of(padding, [](int64_t p) {
-        return p < 0;
-      }))
+  if (padding.size() != 4 ||
+      llvm::any_of(padding, [](int64_t p) { return p < 0; }))
     return op->emitOpError(
         "padding must be four non-negative integers [top, bottom, left, "
         "right]");
@@ -168,6 +161,15 @@ static LogicalResult verifyConvShapes(Operation *op, ArrayRef<int64_t> in,
   return success();
 }
 
+/// K of an OHWI convolution weight `[F, KH, KW, C / groups]`: the
+/// contiguous KH * KW * C / groups weights of one output channel.
+static int64_t convReductionSize(ArrayRef<int64_t> weightShape) {
+  ArrayRef<int64_t> perChannel = weightShape.drop_front();
+  if (ShapedType::isDynamicShape(perChannel))
+    return ShapedType::kDynamic;
+  return ShapedType::getNumElements(perChannel);
+}
+
 static bool isSignedInteger(Type t, unsigned width) {
   auto it = dyn_cast<IntegerType>(t);
   return it && it.getWidth() == width && !it.isUnsigned();
@@ -182,11 +184,7 @@ static LogicalResult verifyQuantizedWeight(Operation *op, Type elt,
                                            bool allowGroups,
                                            int64_t &groupSize) {
   groupSize = 0;
-  auto qt = dyn_cast<quant::QuantizedType>(elt);
-  if (!qt)
-    return op->emitOpError("weight must have a !quant.uniform element type, "
-                           "got ")
-           << elt;
+  auto qt = cast<quant::QuantizedType>(elt);
   unsigned width = qt.getStorageTypeIntegralWidth();
   if (!qt.isSigned() || (width != 8 && width != 4))
     return op->emitOpError("weight storage must be i8 or i4");
@@ -252,10 +250,11 @@ static LogicalResult verifyQuantizedInput(Operation *op, Type elt) {
 }
 
 /// Checks the result convention shared by the quantized compute ops.
-static LogicalResult verifyQuantizedResult(
-    Operation *op, Type resultElt, int64_t channels, int64_t groupSize,
-    std::optional<ArrayRef<int32_t>> multiplier,
-    std::optional<ArrayRef<int32_t>> shift, Activation act) {
+static LogicalResult
+verifyQuantizedResult(Operation *op, Type resultElt, int64_t channels,
+                      int64_t groupSize,
+                      std::optional<ArrayRef<int32_t>> multiplier,
+                      std::optional<ArrayRef<int32_t>> shift, Activation act) {
   bool requant = isa<quant::UniformQuantizedType>(resultElt);
   if (requant) {
     auto q = cast<quant::UniformQuantizedType>(resultElt);
@@ -299,25 +298,11 @@ static LogicalResult verifyQuantizedResult(
   return success();
 }
 
-static LogicalResult verifySameFloatTypes(Operation *op) {
-  Type elt = getElementTypeOrSelf(op->getOperand(0).getType());
-  if (!isa<FloatType>(elt))
-    return op->emitOpError("expects float tensors, got ") << elt;
-  for (Value v : llvm::concat<Value>(op->getOperands(), op->getResults()))
-    if (getElementTypeOrSelf(v.getType()) != elt)
-      return op->emitOpError("all operands and the result must have element "
-                             "type ")
-             << elt;
-  return success();
-}
-
 //===----------------------------------------------------------------------===//
 // LinearOp
 //===----------------------------------------------------------------------===//
 
 LogicalResult LinearOp::verify() {
-  if (failed(verifySameFloatTypes(*this)))
-    return failure();
   auto w = getWeight().getType().getShape();
   if (failed(verifyLinearShapes(*this, getInput().getType().getShape(), w,
                                 getOutput().getType().getShape(),
@@ -326,14 +311,12 @@ LogicalResult LinearOp::verify() {
   if (failed(verifyBias(*this, getBias(), w[w.size() - 2],
                         getInput().getType().getElementType())))
     return failure();
-  return verifyActivation(*this, getActivation(), getClampMin(),
-                          getClampMax());
+  return verifyActivation(*this, getActivation(), getClampMin(), getClampMax());
 }
 
 namespace {
 /// clamp(x, 0, +inf) is relu; relu lowers and fuses better everywhere.
-template <typename OpTy>
-struct ClampToRelu : OpRewritePattern<OpTy> {
+template <typename OpTy> struct ClampToRelu : OpRewritePattern<OpTy> {
   using OpRewritePattern<OpTy>::OpRewritePattern;
   LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
@@ -363,8 +346,6 @@ void LinearOp::getCanonicalizationPatterns(RewritePatternSet &results,
 //===----------------------------------------------------------------------===//
 
 LogicalResult Conv2DOp::verify() {
-  if (failed(verifySameFloatTypes(*this)))
-    return failure();
   auto w = getWeight().getType().getShape();
   if (failed(verifyConvShapes(*this, getInput().getType().getShape(), w,
                               getOutput().getType().getShape(), getStrides(),
@@ -373,8 +354,15 @@ LogicalResult Conv2DOp::verify() {
   if (failed(verifyBias(*this, getBias(), w[0],
                         getInput().getType().getElementType())))
     return failure();
-  return verifyActivation(*this, getActivation(), getClampMin(),
-                          getClampMax());
+  return verifyActivation(*this, getActivation(), getClampMin(), getClampMax());
+}
+
+int64_t Conv2DOp::getReductionSize() {
+  return convReductionSize(getWeight().getType().getShape());
+}
+
+int64_t Conv2DOp::getOutputChannels() {
+  return getWeight().getType().getDimSize(0);
 }
 
 namespace {
@@ -387,19 +375,18 @@ struct PointwiseConvToLinear : OpRewritePattern<Conv2DOp> {
                                 PatternRewriter &rewriter) const override {
     auto wTy = op.getWeight().getType();
     if (wTy.getDimSize(1) != 1 || wTy.getDimSize(2) != 1 ||
-        op.getGroups() != 1 || llvm::any_of(op.getStrides(), [](int64_t s) {
-          return s != 1;
-        }) || llvm::any_of(op.getPadding(), [](int64_t p) { return p != 0; }))
+        op.getGroups() != 1 ||
+        llvm::any_of(op.getStrides(), [](int64_t s) { return s != 1; }) ||
+        llvm::any_of(op.getPadding(), [](int64_t p) { return p != 0; }))
       return failure();
-    auto flatTy = RankedTensorType::get(
-        {wTy.getDimSize(0), wTy.getDimSize(3)}, wTy.getElementType());
+    auto flatTy = RankedTensorType::get({wTy.getDimSize(0), wTy.getDimSize(3)},
+                                        wTy.getElementType());
     Value flat = tensor::CollapseShapeOp::create(
         rewriter, op.getLoc(), flatTy, op.getWeight(),
         ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
     auto linear = LinearOp::create(
-        rewriter, op.getLoc(), op.getType(), op.getInput(), flat,
-        op.getBias(), op.getActivationAttr(), op.getClampMinAttr(),
-        op.getClampMaxAttr());
+        rewriter, op.getLoc(), op.getType(), op.getInput(), flat, op.getBias(),
+        op.getActivationAttr(), op.getClampMinAttr(), op.getClampMaxAttr());
     // Compression decisions recorded on the conv hold for the linear too.
     for (StringRef name : {EffcDialect::kPrecisionPlanAttrName,
                            EffcDialect::kSparsityPlanAttrName})
@@ -424,13 +411,6 @@ LogicalResult AttentionOp::verify() {
   auto q = getQuery().getType(), k = getKey().getType(),
        v = getValue().getType();
   auto o = getOutput().getType();
-  Type elt = q.getElementType();
-  if (!isa<FloatType>(elt))
-    return emitOpError("expects float tensors, got ") << elt;
-  if (k.getElementType() != elt || v.getElementType() != elt ||
-      o.getElementType() != elt)
-    return emitOpError("query, key, value and result must have element type ")
-           << elt;
   int64_t r = q.getRank();
   if (r < 2 || r > 4)
     return emitOpError("query must have rank 2, 3 or 4, got ") << r;
@@ -461,8 +441,7 @@ LogicalResult AttentionOp::verify() {
     if (!ShapedType::isDynamic(hq) && !ShapedType::isDynamic(hk) &&
         (hk == 0 || hq % hk != 0))
       return emitOpError("query heads (")
-             << hq << ") must be a multiple of key/value heads (" << hk
-             << ")";
+             << hq << ") must be a multiple of key/value heads (" << hk << ")";
   }
   if (auto s = getScale()) {
     double sv = s->convertToDouble();
@@ -484,8 +463,6 @@ LogicalResult AttentionOp::verify() {
     if (!maskVal)
       return emitOpError("mask 'explicit' needs a mask operand");
     auto m = cast<RankedTensorType>(maskVal.getType());
-    if (m.getElementType() != elt)
-      return emitOpError("mask element type must be ") << elt;
     auto ms = m.getShape();
     int64_t mr = m.getRank();
     if (mr != 2 && mr != r)
@@ -514,8 +491,8 @@ LogicalResult AttentionOp::verify() {
     int64_t bq = (*blockSize)[0], bk = (*blockSize)[1];
     if (sq % bq != 0 || skv % bk != 0)
       return emitOpError("block_size [")
-             << bq << ", " << bk << "] does not tile the scores [" << sq
-             << ", " << skv << "]";
+             << bq << ", " << bk << "] does not tile the scores [" << sq << ", "
+             << skv << "]";
     if ((int64_t)layout->size() != (sq / bq) * (skv / bk))
       return emitOpError("block_layout has ")
              << layout->size() << " entries, expected " << (sq / bq) << " x "
@@ -575,18 +552,11 @@ void AttentionOp::getCanonicalizationPatterns(RewritePatternSet &results,
 // Quantize / dequantize
 //===----------------------------------------------------------------------===//
 
-static bool isQuantStorage(Type t) {
-  return isa<IntegerType>(t) || isa<Float8E4M3FNType, Float8E5M2Type>(t);
-}
-
 /// Checks `scale_shape[i] * block[i] == data_shape[i]` and the zero point.
 static LogicalResult verifyBlockScales(Operation *op, RankedTensorType data,
-                                       RankedTensorType scale,
-                                       Value zeroPoint,
+                                       RankedTensorType scale, Value zeroPoint,
                                        ArrayRef<int64_t> block,
                                        Type storageElt) {
-  if (!isa<FloatType>(scale.getElementType()))
-    return op->emitOpError("scale must be a float tensor");
   if ((int64_t)block.size() != data.getRank())
     return op->emitOpError("block must have one entry per dim (")
            << data.getRank() << "), got " << block.size();
@@ -610,8 +580,7 @@ static LogicalResult verifyBlockScales(Operation *op, RankedTensorType data,
     auto z = cast<RankedTensorType>(zeroPoint.getType());
     if (!isa<IntegerType>(storageElt))
       return op->emitOpError("a zero point needs an integer quantized type");
-    if (z.getShape() != scale.getShape() ||
-        !isa<IntegerType>(z.getElementType()))
+    if (z.getShape() != scale.getShape())
       return op->emitOpError("zero point must be an integer tensor shaped "
                              "like the scale");
   }
@@ -621,11 +590,6 @@ static LogicalResult verifyBlockScales(Operation *op, RankedTensorType data,
 LogicalResult QuantizeOp::verify() {
   auto in = getInput().getType();
   auto out = getOutput().getType();
-  if (!isa<FloatType>(in.getElementType()))
-    return emitOpError("input must be a float tensor");
-  if (!isQuantStorage(out.getElementType()))
-    return emitOpError("result must be an integer or fp8 tensor, got ")
-           << out.getElementType();
   if (failed(verifyCompatibleShape(in, out)))
     return emitOpError("input and result shapes differ");
   return verifyBlockScales(*this, in, getScale().getType(), getZeroPoint(),
@@ -645,11 +609,6 @@ OpFoldResult QuantizeOp::fold(FoldAdaptor) {
 LogicalResult DequantizeOp::verify() {
   auto in = getInput().getType();
   auto out = getOutput().getType();
-  if (!isQuantStorage(in.getElementType()))
-    return emitOpError("input must be an integer or fp8 tensor, got ")
-           << in.getElementType();
-  if (!isa<FloatType>(out.getElementType()))
-    return emitOpError("result must be a float tensor");
   if (failed(verifyCompatibleShape(in, out)))
     return emitOpError("input and result shapes differ");
   return verifyBlockScales(*this, in, getScale().getType(), getZeroPoint(),
@@ -658,12 +617,6 @@ LogicalResult DequantizeOp::verify() {
 
 LogicalResult UnpackInt4Op::verify() {
   auto in = getInput().getType(), out = getOutput().getType();
-  if (!isSignedInteger(in.getElementType(), 8))
-    return emitOpError("input must hold i8 bytes, got ")
-           << in.getElementType();
-  if (!out.getElementType().isInteger(4))
-    return emitOpError("result must be an i4 tensor, got ")
-           << out.getElementType();
   if (in.getRank() != out.getRank() || in.getRank() == 0)
     return emitOpError("input and result must have the same non-zero rank");
   int64_t r = in.getRank();
@@ -672,8 +625,7 @@ LogicalResult UnpackInt4Op::verify() {
       return emitOpError("leading dims must match: ")
              << shapeStr(in.getShape()) << " vs " << shapeStr(out.getShape());
   int64_t ki = in.getDimSize(r - 1), ko = out.getDimSize(r - 1);
-  if (!ShapedType::isDynamic(ki) && !ShapedType::isDynamic(ko) &&
-      ko != 2 * ki)
+  if (!ShapedType::isDynamic(ki) && !ShapedType::isDynamic(ko) && ko != 2 * ki)
     return emitOpError("the last dim must double: ")
            << ki << " bytes hold " << 2 * ki << " values, not " << ko;
   return success();
@@ -682,15 +634,10 @@ LogicalResult UnpackInt4Op::verify() {
 LogicalResult DynamicQuantizeOp::verify() {
   auto in = getInput().getType();
   auto out = getOutput().getType();
-  if (!isa<FloatType>(in.getElementType()))
-    return emitOpError("input must be a float tensor");
-  if (!isQuantStorage(out.getElementType()))
-    return emitOpError("result must be an integer or fp8 tensor, got ")
-           << out.getElementType();
   if (failed(verifyCompatibleShape(in, out)))
     return emitOpError("input and result shapes differ");
-  return verifyBlockScales(*this, in, getScale().getType(), Value(),
-                           getBlock(), out.getElementType());
+  return verifyBlockScales(*this, in, getScale().getType(), Value(), getBlock(),
+                           out.getElementType());
 }
 
 //===----------------------------------------------------------------------===//
@@ -701,12 +648,10 @@ LogicalResult QuantizedLinearOp::verify() {
   auto in = getInput().getType(), w = getWeight().getType(),
        out = getOutput().getType();
   bool weightOnly = isa<FloatType>(in.getElementType());
-  if (!weightOnly &&
-      failed(verifyQuantizedInput(*this, in.getElementType())))
+  if (!weightOnly && failed(verifyQuantizedInput(*this, in.getElementType())))
     return failure();
   if (w.getRank() != 2)
-    return emitOpError("weight must be [N, K], got ")
-           << shapeStr(w.getShape());
+    return emitOpError("weight must be [N, K], got ") << shapeStr(w.getShape());
   int64_t groupSize;
   if (failed(verifyQuantizedWeight(*this, w.getElementType(), w.getShape(),
                                    /*allowGroups=*/true, groupSize)))
@@ -730,8 +675,8 @@ LogicalResult QuantizedLinearOp::verify() {
     return verifyActivation(*this, getActivation(), getClampMin(),
                             getClampMax());
   }
-  if (failed(verifyBias(*this, getBias(), n,
-                        IntegerType::get(getContext(), 32))))
+  if (failed(
+          verifyBias(*this, getBias(), n, IntegerType::get(getContext(), 32))))
     return failure();
   if (failed(verifyQuantizedResult(*this, out.getElementType(), n, groupSize,
                                    getMultiplier(), getShift(),
@@ -740,8 +685,7 @@ LogicalResult QuantizedLinearOp::verify() {
   if (groupSize != 0 && getBias())
     return emitOpError("a bias needs per-tensor or per-channel weight scales "
                        "(its scale is s_x * s_w[n])");
-  return verifyActivation(*this, getActivation(), getClampMin(),
-                          getClampMax());
+  return verifyActivation(*this, getActivation(), getClampMin(), getClampMax());
 }
 
 LogicalResult QuantizedConv2DOp::verify() {
@@ -758,31 +702,33 @@ LogicalResult QuantizedConv2DOp::verify() {
                                    /*allowGroups=*/false, groupSize)))
     return failure();
   int64_t f = w.getDimSize(0);
-  if (failed(verifyBias(*this, getBias(), f,
-                        IntegerType::get(getContext(), 32))))
+  if (failed(
+          verifyBias(*this, getBias(), f, IntegerType::get(getContext(), 32))))
     return failure();
   if (failed(verifyQuantizedResult(*this, out.getElementType(), f, groupSize,
                                    getMultiplier(), getShift(),
                                    getActivation())))
     return failure();
-  return verifyActivation(*this, getActivation(), getClampMin(),
-                          getClampMax());
+  return verifyActivation(*this, getActivation(), getClampMin(), getClampMax());
+}
+
+int64_t QuantizedConv2DOp::getReductionSize() {
+  return convReductionSize(getWeight().getType().getShape());
+}
+
+int64_t QuantizedConv2DOp::getOutputChannels() {
+  return getWeight().getType().getDimSize(0);
+}
+
+OpOperand *BlockScaledLinearOp::getBiasOperand() {
+  // The block scales are applied per K block; there is no bias.
+  return nullptr;
 }
 
 LogicalResult BlockScaledLinearOp::verify() {
   auto in = getInput().getType(), w = getWeight().getType();
   auto xs = getInputScale().getType(), ws = getWeightScale().getType();
   auto out = getOutput().getType();
-  Type qElt = in.getElementType();
-  if (!isa<Float8E4M3FNType>(qElt) && !isSignedInteger(qElt, 8))
-    return emitOpError("input must be f8E4M3FN or i8, got ") << qElt;
-  if (w.getElementType() != qElt)
-    return emitOpError("weight element type must match the input (")
-           << qElt << ")";
-  if (!xs.getElementType().isF32() || !ws.getElementType().isF32())
-    return emitOpError("scales must be f32");
-  if (!isa<FloatType>(out.getElementType()))
-    return emitOpError("result must be a float tensor");
   ArrayRef<int64_t> block = getBlock();
   if (block.size() != 2 || block[0] <= 0 || block[1] <= 0)
     return emitOpError("block must be two positive sizes [bn, bk]");
@@ -823,8 +769,7 @@ LogicalResult BlockScaledLinearOp::verify() {
 /// a comma, so a declarative format would commit to `offsets` on the comma
 /// and reject `, bias T` alone; the keyword after the comma decides here.
 static ParseResult parseOffsetsAndBiasTypes(OpAsmParser &parser,
-                                            Type &offsetsType,
-                                            Type &biasType) {
+                                            Type &offsetsType, Type &biasType) {
   if (failed(parser.parseOptionalComma()))
     return success();
   if (succeeded(parser.parseOptionalKeyword("offsets"))) {
@@ -844,6 +789,11 @@ static void printOffsetsAndBiasTypes(OpAsmPrinter &p, Operation *,
     p << ", offsets " << offsetsType;
   if (biasType)
     p << ", bias " << biasType;
+}
+
+OpOperand *SparseLinearOp::getWeightOperand() {
+  // The weight is stored compressed: values, indices and offsets.
+  return nullptr;
 }
 
 LogicalResult SparseLinearOp::verify() {
@@ -875,9 +825,10 @@ LogicalResult SparseLinearOp::verify() {
     if (failed(verifyQuantizedInput(*this, in.getElementType())))
       return failure();
     auto qt = dyn_cast<quant::QuantizedType>(valElt);
-    if (qt && (!isa<quant::UniformQuantizedType,
-                    quant::UniformQuantizedPerAxisType>(qt) ||
-               qt.getStorageTypeIntegralWidth() != 8 || !qt.isSigned()))
+    if (qt &&
+        (!isa<quant::UniformQuantizedType, quant::UniformQuantizedPerAxisType>(
+             qt) ||
+         qt.getStorageTypeIntegralWidth() != 8 || !qt.isSigned()))
       return emitOpError("quantized values must be i8 per tensor or per "
                          "output channel");
     if (auto pa = dyn_cast_if_present<quant::UniformQuantizedPerAxisType>(qt)) {
@@ -890,13 +841,9 @@ LogicalResult SparseLinearOp::verify() {
                << pa.getScales().size() << " scales for " << n
                << " output channels";
     }
-    Type outElt = out.getElementType();
-    if (!isSignedInteger(outElt, 32) && !isa<FloatType>(outElt))
-      return emitOpError("a quantized sparse linear produces i32 or float");
     biasElt = IntegerType::get(getContext(), 32);
   } else {
-    if (!isa<FloatType>(valElt) || valElt != in.getElementType() ||
-        out.getElementType() != valElt)
+    if (valElt != in.getElementType() || out.getElementType() != valElt)
       return emitOpError("values, input and result must share one float "
                          "element type");
   }
@@ -913,13 +860,11 @@ LogicalResult SparseLinearOp::verify() {
     int64_t r = bsr ? enc.getBlockRows() : 1, c = bsr ? enc.getBlockCols() : 1;
     if (n % r != 0 || k % c != 0)
       return emitOpError("block ")
-             << r << "x" << c << " does not tile the weight " << n << "x"
-             << k;
+             << r << "x" << c << " does not tile the weight " << n << "x" << k;
     if (!offsets)
       return emitOpError("csr and bsr need an offsets operand");
     auto off = cast<RankedTensorType>(offsets.getType());
-    if (off.getRank() != 1 || !i32(off.getElementType()) ||
-        !compatible(off.getDimSize(0), n / r + 1))
+    if (off.getRank() != 1 || !compatible(off.getDimSize(0), n / r + 1))
       return emitOpError("offsets must be [")
              << n / r + 1 << "] x i32, got " << shapeStr(off.getShape());
     if (idx.getRank() != 1 || !i32(idx.getElementType()))
@@ -931,8 +876,7 @@ LogicalResult SparseLinearOp::verify() {
       return emitOpError("values and indices must have the same length");
     if (bsr && (!compatible(vals.getDimSize(1), r) ||
                 !compatible(vals.getDimSize(2), c)))
-      return emitOpError("bsr values must be [nnzb, ")
-             << r << ", " << c << "]";
+      return emitOpError("bsr values must be [nnzb, ") << r << ", " << c << "]";
     break;
   }
   case SparseFormat::nm: {
@@ -957,8 +901,7 @@ LogicalResult SparseLinearOp::verify() {
       if (idx.getRank() != 2 || !compatible(idx.getDimSize(0), words[0]) ||
           !compatible(idx.getDimSize(1), words[1]))
         return emitOpError("packed nm indices must be ")
-               << shapeStr(words) << " x i16, got "
-               << shapeStr(idx.getShape());
+               << shapeStr(words) << " x i16, got " << shapeStr(idx.getShape());
     } else if (idx.getShape() != vals.getShape() ||
                !isSignedInteger(idxElt, 8)) {
       return emitOpError("nm indices must be i8 shaped like the values, or "
@@ -967,8 +910,7 @@ LogicalResult SparseLinearOp::verify() {
     break;
   }
   }
-  return verifyActivation(*this, getActivation(), getClampMin(),
-                          getClampMax());
+  return verifyActivation(*this, getActivation(), getClampMin(), getClampMax());
 }
 
 #define GET_OP_CLASSES

@@ -133,7 +133,7 @@ private:
                                        StringRef name);
   /// Checks the ranks of a linear (2, 2) or convolution (4, 4) and reads
   /// its weight as a [rows, K] matrix.
-  FailureOr<ConstData> readLayerWeight(Operation *op, bool isConv);
+  FailureOr<ConstData> readLayerWeight(WeightedOpInterface op, bool isConv);
 
   // Matmul-like layers and quant casts (LowerHlsLayers.cpp).
   /// Builds `out[m, n] = finish(acc(m, n), n)` with `acc` the reduction of
@@ -161,11 +161,12 @@ private:
                       const Body &body);
   void buildMatmul(Location loc, StringRef name, Value x, int64_t m, int64_t n,
                    const WeightLayout &w, Value out, const Body &body);
-  /// The input access of a 2-D NHWC convolution.
+  /// The input access of a 2-D NHWC convolution (effc.conv2d or
+  /// effc.quantized_conv2d).
   InputAccess convAccess(Location loc, Value x, Operation *op,
                          ArrayRef<int64_t> wShape);
   /// Emits the layer's loop nest into `out`.
-  void buildLayer(Operation *op, bool isConv, StringRef name,
+  void buildLayer(WeightedOpInterface op, bool isConv, StringRef name,
                   const WeightLayout &w, Value out, const Body &body);
   /// effc.linear and effc.conv2d.
   template <typename OpT> LogicalResult lowerLinear(OpT op);

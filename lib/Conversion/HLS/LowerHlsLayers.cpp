@@ -116,15 +116,16 @@ FuncLowering::InputAccess FuncLowering::convAccess(Location loc, Value x,
   auto xTy = cast<MemRefType>(x.getType());
   int64_t h = xTy.getDimSize(1), wd = xTy.getDimSize(2);
   int64_t c = xTy.getDimSize(3);
-  auto strides = op->getAttrOfType<DenseI64ArrayAttr>("strides");
-  auto dil = op->getAttrOfType<DenseI64ArrayAttr>("dilations");
-  auto pad = op->getAttrOfType<DenseI64ArrayAttr>("padding");
-  int64_t groups = op->getAttrOfType<IntegerAttr>("groups").getInt();
-  int64_t sh = strides ? strides[0] : 1, sw = strides ? strides[1] : 1;
-  int64_t dh = dil ? dil[0] : 1, dw = dil ? dil[1] : 1;
-  int64_t pt = pad ? pad[0] : 0, pl = pad ? pad[2] : 0;
-  bool padded =
-      pad && llvm::any_of(pad.asArrayRef(), [](int64_t p) { return p != 0; });
+  auto conv = dyn_cast<Conv2DOp>(op);
+  auto qconv = dyn_cast<QuantizedConv2DOp>(op);
+  ArrayRef<int64_t> strides = conv ? conv.getStrides() : qconv.getStrides();
+  ArrayRef<int64_t> dil = conv ? conv.getDilations() : qconv.getDilations();
+  ArrayRef<int64_t> pad = conv ? conv.getPadding() : qconv.getPadding();
+  int64_t groups = conv ? conv.getGroups() : qconv.getGroups();
+  int64_t sh = strides[0], sw = strides[1];
+  int64_t dh = dil[0], dw = dil[1];
+  int64_t pt = pad[0], pl = pad[2];
+  bool padded = llvm::any_of(pad, [](int64_t p) { return p != 0; });
   int64_t f = wShape[0], kw = wShape[2], cg = wShape[3];
   int64_t fg = f / groups;
   (void)c;
@@ -186,20 +187,19 @@ FuncLowering::InputAccess FuncLowering::convAccess(Location loc, Value x,
   return access;
 }
 
-void FuncLowering::buildLayer(Operation *op, bool isConv, StringRef name,
-                              const WeightLayout &w, Value out,
+void FuncLowering::buildLayer(WeightedOpInterface op, bool isConv,
+                              StringRef name, const WeightLayout &w, Value out,
                               const Body &body) {
   Location loc = op->getLoc();
-  Value x = memOf(op->getOperand(0));
+  Value x = memOf(op.getInput());
   auto outTy = cast<RankedTensorType>(op->getResult(0).getType());
   if (!isConv) {
     buildMatmul(loc, name, x, outTy.getDimSize(0), outTy.getDimSize(1), w, out,
                 body);
     return;
   }
-  auto wTy = cast<RankedTensorType>(op->getOperand(1).getType());
   buildReduction(loc, name, outTy.getShape(),
-                 convAccess(loc, x, op, wTy.getShape()), w, out, body);
+                 convAccess(loc, x, op, op.getWeightShape()), w, out, body);
 }
 
 //===----------------------------------------------------------------------===//

@@ -219,15 +219,16 @@ FuncLowering::weightLayout(Operation *op, const ConstData &w, StringRef name) {
   return l;
 }
 
-FailureOr<ConstData> FuncLowering::readLayerWeight(Operation *op, bool isConv) {
-  auto inTy = cast<RankedTensorType>(op->getOperand(0).getType());
-  auto wTy = cast<RankedTensorType>(op->getOperand(1).getType());
+FailureOr<ConstData> FuncLowering::readLayerWeight(WeightedOpInterface op,
+                                                   bool isConv) {
+  auto inTy = cast<RankedTensorType>(op.getInput().getType());
+  auto wTy = cast<RankedTensorType>(op.getWeight().getType());
   int64_t rank = isConv ? 4 : 2;
   if (inTy.getRank() != rank || wTy.getRank() != rank)
     return op->emitError("effc-lower-hls: ")
            << op->getName() << " needs a rank-" << rank
            << " input and weight on the HLS path";
-  FailureOr<ConstData> w = readConstant(op->getOperand(1));
+  FailureOr<ConstData> w = readConstant(op.getWeight());
   if (failed(w))
     return op->emitError("effc-lower-hls: the weight must be a constant");
   // A convolution's OHWI weight is a [F, KH * KW * C / groups] matrix in

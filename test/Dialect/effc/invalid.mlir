@@ -32,7 +32,7 @@ func.func @f(%x: tensor<8x64xf32>, %w: tensor<32x64xf32>) {
 
 // Tests that effc.linear rejects integer tensors.
 func.func @f(%x: tensor<8x64xi8>, %w: tensor<32x64xi8>) {
-  // expected-error @+1 {{expects float tensors, got 'i8'}}
+  // expected-error @+1 {{operand #0 must be ranked tensor of floating-point values, but got 'tensor<8x64xi8>'}}
   %y = effc.linear %x, %w : tensor<8x64xi8>, tensor<32x64xi8> -> tensor<8x32xi8>
   return
 }
@@ -41,7 +41,7 @@ func.func @f(%x: tensor<8x64xi8>, %w: tensor<32x64xi8>) {
 
 // Tests that effc.linear rejects mixed float types.
 func.func @f(%x: tensor<8x64xf32>, %w: tensor<32x64xf16>) {
-  // expected-error @+1 {{all operands and the result must have element type 'f32'}}
+  // expected-error @+1 {{requires the same element type for all operands and results}}
   %y = effc.linear %x, %w : tensor<8x64xf32>, tensor<32x64xf16> -> tensor<8x32xf32>
   return
 }
@@ -239,7 +239,7 @@ func.func @f(%x: tensor<1x16x16x8xf32>, %w: tensor<16x3x3x8xf32>) {
 
 // Tests that effc.conv2d rejects mixed float types.
 func.func @f(%x: tensor<1x16x16x8xf32>, %w: tensor<16x3x3x8xbf16>) {
-  // expected-error @+1 {{all operands and the result must have element type 'f32'}}
+  // expected-error @+1 {{requires the same element type for all operands and results}}
   %y = effc.conv2d %x, %w : tensor<1x16x16x8xf32>, tensor<16x3x3x8xbf16> -> tensor<1x14x14x16xf32>
   return
 }
@@ -257,7 +257,7 @@ func.func @f(%x: tensor<1x16x16x8xf32>, %w: tensor<16x3x3x8xf32>, %b: tensor<8xf
 
 // Tests that effc.attention rejects integer tensors.
 func.func @f(%q: tensor<4x128x64xi8>, %k: tensor<4x128x64xi8>, %v: tensor<4x128x64xi8>) {
-  // expected-error @+1 {{expects float tensors, got 'i8'}}
+  // expected-error @+1 {{operand #0 must be ranked tensor of floating-point values, but got 'tensor<4x128x64xi8>'}}
   %o = effc.attention %q, %k, %v : tensor<4x128x64xi8>, tensor<4x128x64xi8>, tensor<4x128x64xi8> -> tensor<4x128x64xi8>
   return
 }
@@ -266,7 +266,7 @@ func.func @f(%q: tensor<4x128x64xi8>, %k: tensor<4x128x64xi8>, %v: tensor<4x128x
 
 // Tests that attention operands share one element type.
 func.func @f(%q: tensor<4x128x64xf32>, %k: tensor<4x128x64xf16>, %v: tensor<4x128x64xf32>) {
-  // expected-error @+1 {{query, key, value and result must have element type 'f32'}}
+  // expected-error @+1 {{requires the same element type for all operands and results}}
   %o = effc.attention %q, %k, %v : tensor<4x128x64xf32>, tensor<4x128x64xf16>, tensor<4x128x64xf32> -> tensor<4x128x64xf32>
   return
 }
@@ -410,7 +410,7 @@ func.func @f(%q: tensor<4x128x64xf32>, %k: tensor<4x128x64xf32>, %v: tensor<4x12
 
 // Tests that the explicit mask has the scores' element type.
 func.func @f(%q: tensor<4x128x64xf32>, %k: tensor<4x128x64xf32>, %v: tensor<4x128x64xf32>, %m: tensor<128x128xf16>) {
-  // expected-error @+1 {{mask element type must be 'f32'}}
+  // expected-error @+1 {{requires the same element type for all operands and results}}
   %o = effc.attention %q, %k, %v mask(%m : tensor<128x128xf16>) {mask = #effc.mask<explicit>} : tensor<4x128x64xf32>, tensor<4x128x64xf32>, tensor<4x128x64xf32> -> tensor<4x128x64xf32>
   return
 }
@@ -455,7 +455,7 @@ func.func @f(%q: tensor<4x128x64xf32>, %k: tensor<4x128x64xf32>, %v: tensor<4x12
 
 // Tests that effc.quantize reads a float input.
 func.func @f(%x: tensor<4x256xi32>, %s: tensor<4x2xf32>) {
-  // expected-error @+1 {{input must be a float tensor}}
+  // expected-error @+1 {{operand #0 must be ranked tensor of floating-point values, but got 'tensor<4x256xi32>'}}
   %y = effc.quantize %x, %s {block = array<i64: 1, 128>} : tensor<4x256xi32>, tensor<4x2xf32> -> tensor<4x256xi8>
   return
 }
@@ -464,7 +464,7 @@ func.func @f(%x: tensor<4x256xi32>, %s: tensor<4x2xf32>) {
 
 // Tests that effc.quantize produces integers or fp8.
 func.func @f(%x: tensor<4x256xf32>, %s: tensor<4x2xf32>) {
-  // expected-error @+1 {{result must be an integer or fp8 tensor, got 'f16'}}
+  // expected-error @+1 {{result #0 must be ranked tensor of integer or f8E4M3FN type or f8E5M2 type values, but got 'tensor<4x256xf16>'}}
   %y = effc.quantize %x, %s {block = array<i64: 1, 128>} : tensor<4x256xf32>, tensor<4x2xf32> -> tensor<4x256xf16>
   return
 }
@@ -482,7 +482,7 @@ func.func @f(%x: tensor<4x256xf32>, %s: tensor<4x2xf32>) {
 
 // Tests that the scale is a float tensor.
 func.func @f(%x: tensor<4x256xf32>, %s: tensor<4x2xi32>) {
-  // expected-error @+1 {{scale must be a float tensor}}
+  // expected-error @+1 {{operand #1 must be ranked tensor of floating-point values, but got 'tensor<4x2xi32>'}}
   %y = effc.quantize %x, %s {block = array<i64: 1, 128>} : tensor<4x256xf32>, tensor<4x2xi32> -> tensor<4x256xi8>
   return
 }
@@ -554,7 +554,7 @@ func.func @f(%x: tensor<4x256xf32>, %s: tensor<4x2xf32>, %z: tensor<4x1xi8>) {
 
 // Tests that effc.dequantize reads integers or fp8.
 func.func @f(%x: tensor<4x256xf16>, %s: tensor<4x2xf32>) {
-  // expected-error @+1 {{input must be an integer or fp8 tensor, got 'f16'}}
+  // expected-error @+1 {{operand #0 must be ranked tensor of integer or f8E4M3FN type or f8E5M2 type values, but got 'tensor<4x256xf16>'}}
   %y = effc.dequantize %x, %s {block = array<i64: 1, 128>} : tensor<4x256xf16>, tensor<4x2xf32> -> tensor<4x256xf32>
   return
 }
@@ -563,7 +563,7 @@ func.func @f(%x: tensor<4x256xf16>, %s: tensor<4x2xf32>) {
 
 // Tests that effc.dequantize produces floats.
 func.func @f(%x: tensor<4x256xi8>, %s: tensor<4x2xf32>) {
-  // expected-error @+1 {{result must be a float tensor}}
+  // expected-error @+1 {{result #0 must be ranked tensor of floating-point values, but got 'tensor<4x256xi32>'}}
   %y = effc.dequantize %x, %s {block = array<i64: 1, 128>} : tensor<4x256xi8>, tensor<4x2xf32> -> tensor<4x256xi32>
   return
 }
@@ -590,7 +590,7 @@ func.func @f(%x: tensor<4x256xi8>, %s: tensor<4x1xf32>) {
 
 // Tests that effc.dynamic_quantize reads a float input.
 func.func @f(%x: tensor<4x256xi32>) {
-  // expected-error @+1 {{input must be a float tensor}}
+  // expected-error @+1 {{operand #0 must be ranked tensor of floating-point values, but got 'tensor<4x256xi32>'}}
   %q, %s = effc.dynamic_quantize %x {block = array<i64: 1, 128>} : tensor<4x256xi32> -> tensor<4x256xi8>, tensor<4x2xf32>
   return
 }
@@ -599,7 +599,7 @@ func.func @f(%x: tensor<4x256xi32>) {
 
 // Tests that effc.dynamic_quantize produces integers or fp8.
 func.func @f(%x: tensor<4x256xf32>) {
-  // expected-error @+1 {{result must be an integer or fp8 tensor, got 'bf16'}}
+  // expected-error @+1 {{result #0 must be ranked tensor of integer or f8E4M3FN type or f8E5M2 type values, but got 'tensor<4x256xbf16>'}}
   %q, %s = effc.dynamic_quantize %x {block = array<i64: 1, 128>} : tensor<4x256xf32> -> tensor<4x256xbf16>, tensor<4x2xf32>
   return
 }
@@ -626,7 +626,7 @@ func.func @f(%x: tensor<4x256xf32>) {
 
 // Tests that the quantized input is per-tensor i8 !quant.uniform.
 func.func @f(%x: tensor<8x64xi8>, %w: tensor<32x64x!quant.uniform<i8:f32, 0.01>>) {
-  // expected-error @+1 {{input must be per-tensor !quant.uniform with i8 storage, got 'i8'}}
+  // expected-error @+1 {{operand #0 must be ranked tensor of floating-point or quantized (!quant) values, but got 'tensor<8x64xi8>'}}
   %y = effc.quantized_linear %x, %w : tensor<8x64xi8>, tensor<32x64x!quant.uniform<i8:f32, 0.01>> -> tensor<8x32xi32>
   return
 }
@@ -662,7 +662,7 @@ func.func @f(%p: tensor<4x8xi8>) {
 // -----
 
 func.func @f(%p: tensor<4x8xi8>) {
-  // expected-error @+1 {{result must be an i4 tensor, got 'i8'}}
+  // expected-error @+1 {{result #0 must be ranked tensor of 4-bit signless integer values, but got 'tensor<4x16xi8>'}}
   %w = effc.unpack_int4 %p : tensor<4x8xi8> -> tensor<4x16xi8>
   return
 }
@@ -670,7 +670,7 @@ func.func @f(%p: tensor<4x8xi8>) {
 // -----
 
 func.func @f(%p: tensor<4x8xi16>) {
-  // expected-error @+1 {{input must hold i8 bytes, got 'i16'}}
+  // expected-error @+1 {{operand #0 must be ranked tensor of 8-bit signless integer values, but got 'tensor<4x8xi16>'}}
   %w = effc.unpack_int4 %p : tensor<4x8xi16> -> tensor<4x16xi4>
   return
 }
@@ -688,7 +688,7 @@ func.func @f(%x: tensor<8x64x!quant.uniform<i8:f32, 0.05>>, %w: tensor<2x32x64x!
 
 // Tests that the quantized weight has a !quant.uniform element type.
 func.func @f(%x: tensor<8x64x!quant.uniform<i8:f32, 0.05>>, %w: tensor<32x64xi8>) {
-  // expected-error @+1 {{weight must have a !quant.uniform element type, got 'i8'}}
+  // expected-error @+1 {{operand #1 must be ranked tensor of quantized (!quant) values, but got 'tensor<32x64xi8>'}}
   %y = effc.quantized_linear %x, %w : tensor<8x64x!quant.uniform<i8:f32, 0.05>>, tensor<32x64xi8> -> tensor<8x32xi32>
   return
 }
@@ -877,7 +877,7 @@ func.func @f(%x: tensor<8x64x!quant.uniform<i8:f32, 0.05>>, %w: tensor<2x64x!qua
 
 // Tests that the quantized result is i32, float or i8 !quant.uniform.
 func.func @f(%x: tensor<8x64x!quant.uniform<i8:f32, 0.05>>, %w: tensor<32x64x!quant.uniform<i8:f32, 0.01>>) {
-  // expected-error @+1 {{result must be i32, a float type or an i8 !quant.uniform, got 'i16'}}
+  // expected-error @+1 {{result #0 must be ranked tensor of 32-bit signless integer or floating-point or quantized (!quant) values, but got 'tensor<8x32xi16>'}}
   %y = effc.quantized_linear %x, %w : tensor<8x64x!quant.uniform<i8:f32, 0.05>>, tensor<32x64x!quant.uniform<i8:f32, 0.01>> -> tensor<8x32xi16>
   return
 }
@@ -958,7 +958,7 @@ func.func @f(%x: tensor<1x8x8x4x!quant.uniform<i8:f32, 0.05>>, %w: tensor<8x3x3x
 
 // Tests that the block-scaled input is f8E4M3FN or i8.
 func.func @f(%xq: tensor<4x256xf8E5M2>, %xs: tensor<4x2xf32>, %wq: tensor<256x256xf8E4M3FN>, %ws: tensor<2x2xf32>) {
-  // expected-error @+1 {{input must be f8E4M3FN or i8, got 'f8E5M2'}}
+  // expected-error @+1 {{operand #0 must be ranked tensor of f8E4M3FN type or 8-bit signless integer values, but got 'tensor<4x256xf8E5M2>'}}
   %y = effc.block_scaled_linear %xq, %xs, %wq, %ws {block = array<i64: 128, 128>} : tensor<4x256xf8E5M2>, tensor<4x2xf32>, tensor<256x256xf8E4M3FN>, tensor<2x2xf32> -> tensor<4x256xbf16>
   return
 }
@@ -967,7 +967,7 @@ func.func @f(%xq: tensor<4x256xf8E5M2>, %xs: tensor<4x2xf32>, %wq: tensor<256x25
 
 // Tests that the block-scaled weight has the input's element type.
 func.func @f(%xq: tensor<4x256xf8E4M3FN>, %xs: tensor<4x2xf32>, %wq: tensor<256x256xi8>, %ws: tensor<2x2xf32>) {
-  // expected-error @+1 {{weight element type must match the input ('f8E4M3FN')}}
+  // expected-error @+1 {{failed to verify that all of {input, weight} have same element type}}
   %y = effc.block_scaled_linear %xq, %xs, %wq, %ws {block = array<i64: 128, 128>} : tensor<4x256xf8E4M3FN>, tensor<4x2xf32>, tensor<256x256xi8>, tensor<2x2xf32> -> tensor<4x256xbf16>
   return
 }
@@ -976,7 +976,7 @@ func.func @f(%xq: tensor<4x256xf8E4M3FN>, %xs: tensor<4x2xf32>, %wq: tensor<256x
 
 // Tests that block scales are f32.
 func.func @f(%xq: tensor<4x256xf8E4M3FN>, %xs: tensor<4x2xbf16>, %wq: tensor<256x256xf8E4M3FN>, %ws: tensor<2x2xf32>) {
-  // expected-error @+1 {{scales must be f32}}
+  // expected-error @+1 {{operand #1 must be ranked tensor of 32-bit float values, but got 'tensor<4x2xbf16>'}}
   %y = effc.block_scaled_linear %xq, %xs, %wq, %ws {block = array<i64: 128, 128>} : tensor<4x256xf8E4M3FN>, tensor<4x2xbf16>, tensor<256x256xf8E4M3FN>, tensor<2x2xf32> -> tensor<4x256xbf16>
   return
 }
@@ -985,7 +985,7 @@ func.func @f(%xq: tensor<4x256xf8E4M3FN>, %xs: tensor<4x2xbf16>, %wq: tensor<256
 
 // Tests that the block-scaled result is a float tensor.
 func.func @f(%xq: tensor<4x256xf8E4M3FN>, %xs: tensor<4x2xf32>, %wq: tensor<256x256xf8E4M3FN>, %ws: tensor<2x2xf32>) {
-  // expected-error @+1 {{result must be a float tensor}}
+  // expected-error @+1 {{result #0 must be ranked tensor of floating-point values, but got 'tensor<4x256xi32>'}}
   %y = effc.block_scaled_linear %xq, %xs, %wq, %ws {block = array<i64: 128, 128>} : tensor<4x256xf8E4M3FN>, tensor<4x2xf32>, tensor<256x256xf8E4M3FN>, tensor<2x2xf32> -> tensor<4x256xi32>
   return
 }
@@ -1111,7 +1111,7 @@ func.func @f(%x: tensor<8x64x!quant.uniform<i8:f32, 0.05>>, %v: tensor<32x32x!qu
 
 // Tests that a quantized sparse linear produces i32 or float.
 func.func @f(%x: tensor<8x64x!quant.uniform<i8:f32, 0.05>>, %v: tensor<32x32x!quant.uniform<i8:f32, 0.1>>, %i: tensor<32x32xi8>) {
-  // expected-error @+1 {{a quantized sparse linear produces i32 or float}}
+  // expected-error @+1 {{result #0 must be ranked tensor of 32-bit signless integer or floating-point values, but got 'tensor<8x32xi8>'}}
   %y = effc.sparse_linear %x, %v, %i {encoding = #effc.sparse_encoding<format = nm, n = 2, m = 4>, weight_shape = array<i64: 32, 64>} : tensor<8x64x!quant.uniform<i8:f32, 0.05>>, tensor<32x32x!quant.uniform<i8:f32, 0.1>>, tensor<32x32xi8> -> tensor<8x32xi8>
   return
 }
@@ -1163,10 +1163,73 @@ func.func @f(%x: tensor<8x64xf32>, %v: tensor<100xf32>, %i: tensor<100xi32>, %o:
 
 // -----
 
-// Tests that csr indices are a rank-1 i32 tensor.
+// Tests that sparse indices are i8, i16 or i32 (ODS).
 func.func @f(%x: tensor<8x64xf32>, %v: tensor<100xf32>, %i: tensor<100xi64>, %o: tensor<33xi32>) {
-  // expected-error @+1 {{indices must be a rank-1 i32 tensor}}
+  // expected-error @+1 {{operand #2 must be ranked tensor of 8-bit signless integer or 16-bit signless integer or 32-bit signless integer values, but got 'tensor<100xi64>'}}
   %y = effc.sparse_linear %x, %v, %i offsets %o {encoding = #effc.sparse_encoding<format = csr>, weight_shape = array<i64: 32, 64>} : tensor<8x64xf32>, tensor<100xf32>, tensor<100xi64>, offsets tensor<33xi32> -> tensor<8x32xf32>
+  return
+}
+
+// -----
+
+// Tests that csr indices are a rank-1 i32 tensor.
+func.func @f(%x: tensor<8x64xf32>, %v: tensor<100xf32>, %i: tensor<100xi16>, %o: tensor<33xi32>) {
+  // expected-error @+1 {{indices must be a rank-1 i32 tensor}}
+  %y = effc.sparse_linear %x, %v, %i offsets %o {encoding = #effc.sparse_encoding<format = csr>, weight_shape = array<i64: 32, 64>} : tensor<8x64xf32>, tensor<100xf32>, tensor<100xi16>, offsets tensor<33xi32> -> tensor<8x32xf32>
+  return
+}
+
+// -----
+
+// Tests that csr offsets are i32 (ODS).
+func.func @f(%x: tensor<8x64xf32>, %v: tensor<100xf32>, %i: tensor<100xi32>, %o: tensor<33xi64>) {
+  // expected-error @+1 {{operand #3 must be ranked tensor of 32-bit signless integer values, but got 'tensor<33xi64>'}}
+  %y = effc.sparse_linear %x, %v, %i offsets %o {encoding = #effc.sparse_encoding<format = csr>, weight_shape = array<i64: 32, 64>} : tensor<8x64xf32>, tensor<100xf32>, tensor<100xi32>, offsets tensor<33xi64> -> tensor<8x32xf32>
+  return
+}
+
+// -----
+
+// Tests that sparse values are float, i8 or !quant (ODS).
+func.func @f(%x: tensor<8x64xf32>, %v: tensor<100xi16>, %i: tensor<100xi32>, %o: tensor<33xi32>) {
+  // expected-error @+1 {{operand #1 must be ranked tensor of floating-point or 8-bit signless integer or quantized (!quant) values, but got 'tensor<100xi16>'}}
+  %y = effc.sparse_linear %x, %v, %i offsets %o {encoding = #effc.sparse_encoding<format = csr>, weight_shape = array<i64: 32, 64>} : tensor<8x64xf32>, tensor<100xi16>, tensor<100xi32>, offsets tensor<33xi32> -> tensor<8x32xf32>
+  return
+}
+
+// -----
+
+// Tests that the quantized conv input is a !quant tensor (ODS).
+func.func @f(%x: tensor<1x8x8x4xf32>, %w: tensor<8x3x3x4x!quant.uniform<i8:f32, 0.02>>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of quantized (!quant) values, but got 'tensor<1x8x8x4xf32>'}}
+  %y = effc.quantized_conv2d %x, %w : tensor<1x8x8x4xf32>, tensor<8x3x3x4x!quant.uniform<i8:f32, 0.02>> -> tensor<1x6x6x8xf32>
+  return
+}
+
+// -----
+
+// Tests that the quantized conv bias is i32 (ODS).
+func.func @f(%x: tensor<1x8x8x4x!quant.uniform<i8:f32, 0.05>>, %w: tensor<8x3x3x4x!quant.uniform<i8:f32, 0.02>>, %b: tensor<8xf32>) {
+  // expected-error @+1 {{operand #2 must be ranked tensor of 32-bit signless integer values, but got 'tensor<8xf32>'}}
+  %y = effc.quantized_conv2d %x, %w bias %b : tensor<1x8x8x4x!quant.uniform<i8:f32, 0.05>>, tensor<8x3x3x4x!quant.uniform<i8:f32, 0.02>>, tensor<8xf32> -> tensor<1x6x6x8xi32>
+  return
+}
+
+// -----
+
+// Tests that a quantized linear bias is i32 or float (ODS).
+func.func @f(%x: tensor<8x64x!quant.uniform<i8:f32, 0.05>>, %w: tensor<32x64x!quant.uniform<i8:f32, 0.01>>, %b: tensor<32xi16>) {
+  // expected-error @+1 {{operand #2 must be ranked tensor of 32-bit signless integer or floating-point values, but got 'tensor<32xi16>'}}
+  %y = effc.quantized_linear %x, %w bias %b : tensor<8x64x!quant.uniform<i8:f32, 0.05>>, tensor<32x64x!quant.uniform<i8:f32, 0.01>>, tensor<32xi16> -> tensor<8x32xi32>
+  return
+}
+
+// -----
+
+// Tests that a zero point is an integer tensor (ODS).
+func.func @f(%x: tensor<4x256xf32>, %s: tensor<4x2xf32>, %z: tensor<4x2xf32>) {
+  // expected-error @+1 {{operand #2 must be ranked tensor of integer values, but got 'tensor<4x2xf32>'}}
+  %y = effc.quantize %x, %s zero_point %z {block = array<i64: 1, 128>} : tensor<4x256xf32>, tensor<4x2xf32>, tensor<4x2xf32> -> tensor<4x256xi8>
   return
 }
 

@@ -5,6 +5,7 @@
 
 #include "effc/Dialect/EffcAttrs.h"
 #include "effc/Dialect/EffcDialect.h"
+#include "effc/Dialect/EffcInterfaces.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/OpImplementation.h"

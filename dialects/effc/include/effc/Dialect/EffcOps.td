@@ -5,14 +5,54 @@
 
 include "effc/Dialect/EffcBase.td"
 include "effc/Dialect/EffcAttrs.td"
+include "effc/Dialect/EffcInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/OpBase.td"
+
+//===----------------------------------------------------------------------===//
+// Operand type constraints
+//===----------------------------------------------------------------------===//
+
+// Element types by what a tensor holds; the op verifiers add the rules that
+// relate operands to each other (shapes, a bias that follows the input).
+def Effc_QuantizedType : Type<
+    CPred<"::llvm::isa<::mlir::quant::QuantizedType>($_self)">,
+    "quantized (!quant)", "::mlir::quant::QuantizedType">;
+
+def Effc_FloatTensor : RankedTensorOf<[AnyFloat]>;
+def Effc_F32Tensor : RankedTensorOf<[F32]>;
+def Effc_I32Tensor : RankedTensorOf<[I32]>;
+def Effc_IntegerTensor : RankedTensorOf<[AnyInteger]>;
+def Effc_QuantizedTensor : RankedTensorOf<[Effc_QuantizedType]>;
+def Effc_FloatOrQuantizedTensor
+    : RankedTensorOf<[AnyFloat, Effc_QuantizedType]>;
+// Quantized storage with scales held as data: integers or fp8.
+def Effc_QuantStorageTensor
+    : RankedTensorOf<[AnyInteger, F8E4M3FN, F8E5M2]>;
+// A bias in the accumulator's scale (i32) or, weight-only, in float.
+def Effc_I32OrFloatTensor : RankedTensorOf<[I32, AnyFloat]>;
+// Raw accumulators, dequantized floats or a requantized !quant.uniform.
+def Effc_QuantizedResultTensor
+    : RankedTensorOf<[I32, AnyFloat, Effc_QuantizedType]>;
+def Effc_BlockScaledTensor : RankedTensorOf<[F8E4M3FN, I8]>;
+// Sparse values: float, !quant i8, or signless i8 with `channel_scales`.
+def Effc_SparseValuesTensor
+    : RankedTensorOf<[AnyFloat, I8, Effc_QuantizedType]>;
+// CSR / BSR column indices (i32), N:M positions (i8) or packed words (i16).
+def Effc_SparseIndicesTensor : RankedTensorOf<[I8, I16, I32]>;
+
+// The ops that multiply an input by a weight. Ops whose weight is not a
+// plain `$weight` operand or not `[..., K]` implement more methods.
+defvar Effc_WeightedOp = DeclareOpInterfaceMethods<Effc_WeightedOpInterface>;
+defvar Effc_WeightedConvOp = DeclareOpInterfaceMethods<
+    Effc_WeightedOpInterface, ["getReductionSize", "getOutputChannels"]>;
 
 //===----------------------------------------------------------------------===//
 // Float compute ops
 //===----------------------------------------------------------------------===//
 
-def Effc_LinearOp : Effc_Op<"linear", [Pure]> {
+def Effc_LinearOp : Effc_Op<"linear",
+    [Pure, SameOperandsAndResultElementType, Effc_WeightedOp]> {
   let summary = "Matrix product with a weight, optional bias and activation";
   let description = [{
     `output[..., n] = act(sum_k input[..., k] * weight[n, k] + bias[n])`.
@@ -32,14 +72,14 @@ def Effc_LinearOp : Effc_Op<"linear", [Pure]> {
     ```
   }];
   let arguments = (ins
-    AnyRankedTensor:$input,
-    AnyRankedTensor:$weight,
-    Optional<AnyRankedTensor>:$bias,
+    Effc_FloatTensor:$input,
+    Effc_FloatTensor:$weight,
+    Optional<Effc_FloatTensor>:$bias,
     DefaultValuedAttr<Effc_ActivationAttr, "::mlir::effc::Activation::none">:$activation,
     OptionalAttr<F32Attr>:$clamp_min,
     OptionalAttr<F32Attr>:$clamp_max
   );
-  let results = (outs AnyRankedTensor:$output);
+  let results = (outs Effc_FloatTensor:$output);
   let assemblyFormat = [{
     $input `,` $weight (`bias` $bias^)? attr-dict `:` type($input) `,`
     type($weight) (`,` type($bias)^)? `->` type($output)
@@ -48,7 +88,8 @@ def Effc_LinearOp : Effc_Op<"linear", [Pure]> {
   let hasCanonicalizer = 1;
 }
 
-def Effc_Conv2DOp : Effc_Op<"conv2d", [Pure]> {
+def Effc_Conv2DOp : Effc_Op<"conv2d",
+    [Pure, SameOperandsAndResultElementType, Effc_WeightedConvOp]> {
   let summary = "Grouped 2-D convolution, NHWC input, OHWI weight";
   let description = [{
     A 2-D convolution with input `[N, H, W, C]`, weight
@@ -68,9 +109,9 @@ def Effc_Conv2DOp : Effc_Op<"conv2d", [Pure]> {
     ```
   }];
   let arguments = (ins
-    AnyRankedTensor:$input,
-    AnyRankedTensor:$weight,
-    Optional<AnyRankedTensor>:$bias,
+    Effc_FloatTensor:$input,
+    Effc_FloatTensor:$weight,
+    Optional<Effc_FloatTensor>:$bias,
     DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
     DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
     DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$padding,
@@ -79,7 +120,7 @@ def Effc_Conv2DOp : Effc_Op<"conv2d", [Pure]> {
     OptionalAttr<F32Attr>:$clamp_min,
     OptionalAttr<F32Attr>:$clamp_max
   );
-  let results = (outs AnyRankedTensor:$output);
+  let results = (outs Effc_FloatTensor:$output);
   let assemblyFormat = [{
     $input `,` $weight (`bias` $bias^)? attr-dict `:` type($input) `,`
     type($weight) (`,` type($bias)^)? `->` type($output)
@@ -88,7 +129,8 @@ def Effc_Conv2DOp : Effc_Op<"conv2d", [Pure]> {
   let hasCanonicalizer = 1;
 }
 
-def Effc_AttentionOp : Effc_Op<"attention", [Pure]> {
+def Effc_AttentionOp : Effc_Op<"attention",
+    [Pure, SameOperandsAndResultElementType]> {
   let summary = "Scaled dot-product attention with masking and GQA";
   let description = [{
     `output = softmax(scale * Q K^T + mask) V` over the last two dims.
@@ -119,17 +161,17 @@ def Effc_AttentionOp : Effc_Op<"attention", [Pure]> {
     ```
   }];
   let arguments = (ins
-    AnyRankedTensor:$query,
-    AnyRankedTensor:$key,
-    AnyRankedTensor:$value,
-    Optional<AnyRankedTensor>:$mask_values,
+    Effc_FloatTensor:$query,
+    Effc_FloatTensor:$key,
+    Effc_FloatTensor:$value,
+    Optional<Effc_FloatTensor>:$mask_values,
     OptionalAttr<F32Attr>:$scale,
     DefaultValuedAttr<Effc_MaskKindAttr, "::mlir::effc::MaskKind::none">:$mask,
     OptionalAttr<I64Attr>:$window,
     OptionalAttr<DenseI64ArrayAttr>:$block_size,
     OptionalAttr<DenseBoolArrayAttr>:$block_layout
   );
-  let results = (outs AnyRankedTensor:$output);
+  let results = (outs Effc_FloatTensor:$output);
   let builders = [
     // Dense attention (no block layout).
     OpBuilder<(ins "::mlir::Type":$output, "::mlir::Value":$query,
@@ -177,12 +219,12 @@ def Effc_QuantizeOp : Effc_Op<"quantize", [Pure]> {
     ```
   }];
   let arguments = (ins
-    AnyRankedTensor:$input,
-    AnyRankedTensor:$scale,
-    Optional<AnyRankedTensor>:$zero_point,
+    Effc_FloatTensor:$input,
+    Effc_FloatTensor:$scale,
+    Optional<Effc_IntegerTensor>:$zero_point,
     DenseI64ArrayAttr:$block
   );
-  let results = (outs AnyRankedTensor:$output);
+  let results = (outs Effc_QuantStorageTensor:$output);
   let assemblyFormat = [{
     $input `,` $scale (`zero_point` $zero_point^)? attr-dict `:` type($input)
     `,` type($scale) (`,` type($zero_point)^)? `->` type($output)
@@ -206,12 +248,12 @@ def Effc_DequantizeOp : Effc_Op<"dequantize", [Pure]> {
     ```
   }];
   let arguments = (ins
-    AnyRankedTensor:$input,
-    AnyRankedTensor:$scale,
-    Optional<AnyRankedTensor>:$zero_point,
+    Effc_QuantStorageTensor:$input,
+    Effc_FloatTensor:$scale,
+    Optional<Effc_IntegerTensor>:$zero_point,
     DenseI64ArrayAttr:$block
   );
-  let results = (outs AnyRankedTensor:$output);
+  let results = (outs Effc_FloatTensor:$output);
   let assemblyFormat = [{
     $input `,` $scale (`zero_point` $zero_point^)? attr-dict `:` type($input)
     `,` type($scale) (`,` type($zero_point)^)? `->` type($output)
@@ -234,8 +276,9 @@ def Effc_DynamicQuantizeOp : Effc_Op<"dynamic_quantize", [Pure]> {
         : tensor<4x256xf32> -> tensor<4x256xf8E4M3FN>, tensor<4x2xf32>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$block);
-  let results = (outs AnyRankedTensor:$output, AnyRankedTensor:$scale);
+  let arguments = (ins Effc_FloatTensor:$input, DenseI64ArrayAttr:$block);
+  let results = (outs Effc_QuantStorageTensor:$output,
+                      Effc_FloatTensor:$scale);
   let assemblyFormat = [{
     $input attr-dict `:` type($input) `->` type($output) `,` type($scale)
   }];
@@ -256,8 +299,8 @@ def Effc_UnpackInt4Op : Effc_Op<"unpack_int4", [Pure]> {
     %w4 = effc.unpack_int4 %packed : tensor<32x32xi8> -> tensor<32x64xi4>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$input);
-  let results = (outs AnyRankedTensor:$output);
+  let arguments = (ins RankedTensorOf<[I8]>:$input);
+  let results = (outs RankedTensorOf<[I<4>]>:$output);
   let assemblyFormat = [{
     $input attr-dict `:` type($input) `->` type($output)
   }];
@@ -265,7 +308,7 @@ def Effc_UnpackInt4Op : Effc_Op<"unpack_int4", [Pure]> {
 }
 
 def Effc_QuantizedLinearOp
-    : Effc_Op<"quantized_linear", [Pure]> {
+    : Effc_Op<"quantized_linear", [Pure, Effc_WeightedOp]> {
   let summary = "Integer linear with int32 accumulation and requantization";
   let description = [{
     The quantized form of `effc.linear`. The input is
@@ -299,16 +342,16 @@ def Effc_QuantizedLinearOp
     ```
   }];
   let arguments = (ins
-    AnyRankedTensor:$input,
-    AnyRankedTensor:$weight,
-    Optional<AnyRankedTensor>:$bias,
+    Effc_FloatOrQuantizedTensor:$input,
+    Effc_QuantizedTensor:$weight,
+    Optional<Effc_I32OrFloatTensor>:$bias,
     OptionalAttr<DenseI32ArrayAttr>:$multiplier,
     OptionalAttr<DenseI32ArrayAttr>:$shift,
     DefaultValuedAttr<Effc_ActivationAttr, "::mlir::effc::Activation::none">:$activation,
     OptionalAttr<F32Attr>:$clamp_min,
     OptionalAttr<F32Attr>:$clamp_max
   );
-  let results = (outs AnyRankedTensor:$output);
+  let results = (outs Effc_QuantizedResultTensor:$output);
   let assemblyFormat = [{
     $input `,` $weight (`bias` $bias^)? attr-dict `:` type($input) `,`
     type($weight) (`,` type($bias)^)? `->` type($output)
@@ -317,7 +360,7 @@ def Effc_QuantizedLinearOp
 }
 
 def Effc_QuantizedConv2DOp
-    : Effc_Op<"quantized_conv2d", [Pure]> {
+    : Effc_Op<"quantized_conv2d", [Pure, Effc_WeightedConvOp]> {
   let summary = "Integer grouped 2-D convolution with requantization";
   let description = [{
     The quantized form of `effc.conv2d` (same layouts and attributes), with
@@ -334,9 +377,9 @@ def Effc_QuantizedConv2DOp
     ```
   }];
   let arguments = (ins
-    AnyRankedTensor:$input,
-    AnyRankedTensor:$weight,
-    Optional<AnyRankedTensor>:$bias,
+    Effc_QuantizedTensor:$input,
+    Effc_QuantizedTensor:$weight,
+    Optional<Effc_I32Tensor>:$bias,
     DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
     DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
     DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$padding,
@@ -347,7 +390,7 @@ def Effc_QuantizedConv2DOp
     OptionalAttr<F32Attr>:$clamp_min,
     OptionalAttr<F32Attr>:$clamp_max
   );
-  let results = (outs AnyRankedTensor:$output);
+  let results = (outs Effc_QuantizedResultTensor:$output);
   let assemblyFormat = [{
     $input `,` $weight (`bias` $bias^)? attr-dict `:` type($input) `,`
     type($weight) (`,` type($bias)^)? `->` type($output)
@@ -355,7 +398,9 @@ def Effc_QuantizedConv2DOp
   let hasVerifier = 1;
 }
 
-def Effc_BlockScaledLinearOp : Effc_Op<"block_scaled_linear", [Pure]> {
+def Effc_BlockScaledLinearOp : Effc_Op<"block_scaled_linear", [Pure,
+    AllElementTypesMatch<["input", "weight"]>,
+    DeclareOpInterfaceMethods<Effc_WeightedOpInterface, ["getBiasOperand"]>]> {
   let summary = "Linear on block-scaled fp8/int8 operands (DeepSeek-V3 style)";
   let description = [{
     `output[m, n] = sum_k xq[m, k] * xs[m, k / bk] * wq[n, k] *
@@ -373,13 +418,13 @@ def Effc_BlockScaledLinearOp : Effc_Op<"block_scaled_linear", [Pure]> {
     ```
   }];
   let arguments = (ins
-    AnyRankedTensor:$input,
-    AnyRankedTensor:$input_scale,
-    AnyRankedTensor:$weight,
-    AnyRankedTensor:$weight_scale,
+    Effc_BlockScaledTensor:$input,
+    Effc_F32Tensor:$input_scale,
+    Effc_BlockScaledTensor:$weight,
+    Effc_F32Tensor:$weight_scale,
     DenseI64ArrayAttr:$block
   );
-  let results = (outs AnyRankedTensor:$output);
+  let results = (outs Effc_FloatTensor:$output);
   let assemblyFormat = [{
     $input `,` $input_scale `,` $weight `,` $weight_scale attr-dict `:`
     type($input) `,` type($input_scale) `,` type($weight) `,`
@@ -392,8 +437,9 @@ def Effc_BlockScaledLinearOp : Effc_Op<"block_scaled_linear", [Pure]> {
 // Sparse ops
 //===----------------------------------------------------------------------===//
 
-def Effc_SparseLinearOp
-    : Effc_Op<"sparse_linear", [Pure, AttrSizedOperandSegments]> {
+def Effc_SparseLinearOp : Effc_Op<"sparse_linear", [Pure,
+    AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<Effc_WeightedOpInterface, ["getWeightOperand"]>]> {
   let summary = "Linear whose weight is stored compressed (CSR, BSR or N:M)";
   let description = [{
     The same computation as `effc.linear` with the dense `[N, K]` weight
@@ -417,11 +463,11 @@ def Effc_SparseLinearOp
     ```
   }];
   let arguments = (ins
-    AnyRankedTensor:$input,
-    AnyRankedTensor:$values,
-    AnyRankedTensor:$indices,
-    Optional<AnyRankedTensor>:$offsets,
-    Optional<AnyRankedTensor>:$bias,
+    Effc_FloatOrQuantizedTensor:$input,
+    Effc_SparseValuesTensor:$values,
+    Effc_SparseIndicesTensor:$indices,
+    Optional<Effc_I32Tensor>:$offsets,
+    Optional<Effc_I32OrFloatTensor>:$bias,
     Effc_SparseEncodingAttr:$encoding,
     DenseI64ArrayAttr:$weight_shape,
     DefaultValuedAttr<Effc_ActivationAttr, "::mlir::effc::Activation::none">:$activation,
@@ -429,7 +475,7 @@ def Effc_SparseLinearOp
     OptionalAttr<F32Attr>:$clamp_max,
     OptionalAttr<DenseF32ArrayAttr>:$channel_scales
   );
-  let results = (outs AnyRankedTensor:$output);
+  let results = (outs Effc_I32OrFloatTensor:$output);
   let assemblyFormat = [{
     $input `,` $values `,` $indices (`offsets` $offsets^)? (`bias` $bias^)?
     attr-dict `:` type($input) `,` type($values) `,` type($indices)
