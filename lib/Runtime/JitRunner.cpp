@@ -10,8 +10,8 @@
 
 #include "effc/Config.h"
 #include "effc/Dialect/EffcDialect.h"
-#include "effc/Support/FloatBits.h"
 #include "effc/Pipelines/Pipelines.h"
+#include "effc/Support/FloatBits.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"

@@ -90,8 +90,8 @@ void ActivationStats::observeHistogram(const float *data, int64_t n,
   // Keep rows spread over the samples: the first rows of each call until
   // the budget is spent.
   int64_t have = numRows();
-  int64_t take = std::min<int64_t>(n / rowLen, std::max<int64_t>(
-                                                   0, kMaxRows - have));
+  int64_t take =
+      std::min<int64_t>(n / rowLen, std::max<int64_t>(0, kMaxRows - have));
   take = std::min<int64_t>(take, std::max<int64_t>(1, kMaxRows / 4));
   for (int64_t r = 0; r < take; ++r)
     rows.insert(rows.end(), data + r * rowLen, data + (r + 1) * rowLen);
@@ -110,8 +110,7 @@ void ActivationStats::finish() {
 //===----------------------------------------------------------------------===//
 
 static llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 message.str());
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message.str());
 }
 
 llvm::Error mlir::effc::writeCalibrationStats(StringRef path,
@@ -221,9 +220,8 @@ mlir::effc::readCalibrationStats(StringRef path) {
         s.rows.insert(s.rows.end(), r.begin(), r.end());
       }
     }
-    if (o->getArray("mean") &&
-        (!readDoubles(o->getArray("mean"), s.mean) ||
-         int64_t(s.mean.size()) != s.rowLength))
+    if (o->getArray("mean") && (!readDoubles(o->getArray("mean"), s.mean) ||
+                                int64_t(s.mean.size()) != s.rowLength))
       return bad("op '" + key.str() + "': \"mean\" must have " +
                  llvm::Twine(s.rowLength) + " numbers");
     stats[key] = std::move(s);
@@ -264,8 +262,8 @@ static double mseClip(const ActivationStats &s) {
       if (s.hist[i] == 0)
         continue;
       double v = (i + 0.5) * width;
-      err += s.hist[i] * (v > clip ? (v - clip) * (v - clip)
-                                   : step * step / 12.0);
+      err +=
+          s.hist[i] * (v > clip ? (v - clip) * (v - clip) : step * step / 12.0);
     }
     if (err < bestErr) {
       bestErr = err;
@@ -292,7 +290,8 @@ static double entropyClip(const ActivationStats &s) {
     q.assign(i, 0.0);
     double chunk = double(i) / levels;
     for (int j = 0; j < levels; ++j) {
-      int start = int(j * chunk), end = j + 1 == levels ? i : int((j + 1) * chunk);
+      int start = int(j * chunk),
+          end = j + 1 == levels ? i : int((j + 1) * chunk);
       double total = 0;
       int nonzero = 0;
       for (int b = start; b < end; ++b) {

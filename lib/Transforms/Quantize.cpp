@@ -618,7 +618,8 @@ struct QuantizePass : effc::impl::QuantizePassBase<QuantizePass> {
         work.push_back({op, key.str()});
     });
     for (auto &[op, key] : work) {
-      auto plan = op->getAttrOfType<PrecisionPlanAttr>(EffcDialect::kPrecisionPlanAttrName);
+      auto plan = op->getAttrOfType<PrecisionPlanAttr>(
+          EffcDialect::kPrecisionPlanAttrName);
       auto it = stats.find(key);
       OpQuantizer quantizer(op, plan,
                             it == stats.end() ? nullptr : &it->second);

@@ -293,7 +293,8 @@ std::optional<Entry> describe(Operation *op) {
     return std::nullopt;
   }
   e.name = getOpNameOrLocation(op);
-  if (auto plan = op->getAttrOfType<PrecisionPlanAttr>(EffcDialect::kPrecisionPlanAttrName)) {
+  if (auto plan = op->getAttrOfType<PrecisionPlanAttr>(
+          EffcDialect::kPrecisionPlanAttrName)) {
     e.precision["weights"] = stringifyPrecision(plan.getWeights()).str();
     e.precision["activations"] =
         stringifyPrecision(plan.getActivations()).str();
@@ -389,8 +390,8 @@ struct ReportPass : effc::impl::ReportPassBase<ReportPass> {
       entry["precision"] = std::move(e->precision);
       entry["sparsity"] =
           sparsity ? llvm::json::Value(*sparsity) : llvm::json::Value(nullptr);
-      if (auto plan =
-              op->getAttrOfType<SparsityPlanAttr>(EffcDialect::kSparsityPlanAttrName)) {
+      if (auto plan = op->getAttrOfType<SparsityPlanAttr>(
+              EffcDialect::kSparsityPlanAttrName)) {
         llvm::json::Object p;
         p["method"] = stringifyPruneMethod(plan.getMethod()).str();
         p["sparsity"] = plan.getSparsity().getValueAsDouble();
@@ -415,7 +416,8 @@ struct ReportPass : effc::impl::ReportPassBase<ReportPass> {
         entry["compressed_bytes"] = e->weightBytes;
       }
       // Why --effc-sparsify chose this layout, or kept the weight dense.
-      if (auto why = op->getAttrOfType<StringAttr>(EffcDialect::kSparseDecisionAttrName))
+      if (auto why = op->getAttrOfType<StringAttr>(
+              EffcDialect::kSparseDecisionAttrName))
         entry["sparse_decision"] = why.getValue().str();
       entry["weight_bytes"] = e->weightBytes;
       entry["dense_f32_bytes"] = dense;
@@ -435,8 +437,8 @@ struct ReportPass : effc::impl::ReportPassBase<ReportPass> {
                << " weight bytes (" << dense << " as dense f32), sparsity "
                << (sparsity ? formatNumber("%.4f", *sparsity)
                             : std::string("unknown"));
-        if (auto plan =
-                op->getAttrOfType<PrecisionPlanAttr>(EffcDialect::kPrecisionPlanAttrName)) {
+        if (auto plan = op->getAttrOfType<PrecisionPlanAttr>(
+                EffcDialect::kPrecisionPlanAttrName)) {
           remark << ", weights " << stringifyPrecision(plan.getWeights())
                  << " activations " << stringifyPrecision(plan.getActivations())
                  << " per " << stringifyGranularity(plan.getGranularity());

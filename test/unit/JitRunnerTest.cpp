@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "effc/InitAll.h"
 #include "effc/Runtime/JitRunner.h"
+#include "effc/InitAll.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"

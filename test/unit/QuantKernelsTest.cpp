@@ -1,4 +1,5 @@
-//===- QuantKernelsTest.cpp - quantized CPU kernels vs scalar C++ -*- C++ -*-===//
+//===- QuantKernelsTest.cpp - quantized CPU kernels vs scalar C++ -*- C++
+//-*-===//
 //
 // Compiles effc.quantized_linear / quantized_conv2d models with the CPU
 // pipeline (the VNNI kernel, its plain-i32 fallback, the AVX2 fallback and
@@ -165,8 +166,7 @@ std::vector<int8_t> packInt4(const std::vector<int8_t> &w) {
 /// The weight constant and its quant.scast: i8 directly, i4 as packed
 /// bytes through effc.unpack_int4. Returns the SSA name of the weight.
 std::string weightIR(std::ostringstream &os, const std::vector<int8_t> &w,
-                     int64_t n, int64_t k, int bits,
-                     const std::string &qtype) {
+                     int64_t n, int64_t k, int bits, const std::string &qtype) {
   if (bits == 8) {
     os << "  %wc = arith.constant " << dense2d(w, n, k) << " : tensor<" << n
        << "x" << k << "xi8>\n";
@@ -174,8 +174,8 @@ std::string weightIR(std::ostringstream &os, const std::vector<int8_t> &w,
        << "xi8> to tensor<" << n << "x" << k << "x" << qtype << ">\n";
   } else {
     std::vector<int8_t> packed = packInt4(w);
-    os << "  %wp = arith.constant " << dense2d(packed, n, k / 2)
-       << " : tensor<" << n << "x" << k / 2 << "xi8>\n";
+    os << "  %wp = arith.constant " << dense2d(packed, n, k / 2) << " : tensor<"
+       << n << "x" << k / 2 << "xi8>\n";
     os << "  %wc = effc.unpack_int4 %wp : tensor<" << n << "x" << k / 2
        << "xi8> -> tensor<" << n << "x" << k << "xi4>\n";
     os << "  %w = quant.scast %wc : tensor<" << n << "x" << k
@@ -202,8 +202,11 @@ struct Int8Case {
 
 std::string describe(const Int8Case &c) {
   std::ostringstream os;
-  os << c.m << "x" << c.n << "x" << c.k << (c.perChannel ? " per-channel" : " per-tensor")
-     << " out=" << (c.out == OutKind::I32 ? "i32" : c.out == OutKind::F32 ? "f32" : "i8")
+  os << c.m << "x" << c.n << "x" << c.k
+     << (c.perChannel ? " per-channel" : " per-tensor") << " out="
+     << (c.out == OutKind::I32   ? "i32"
+         : c.out == OutKind::F32 ? "f32"
+                                 : "i8")
      << " act=" << c.act << " bias=" << c.bias << " w=i" << c.bits
      << " zx=" << c.zx;
   return os.str();
@@ -242,34 +245,34 @@ void runInt8Case(const Int8Case &c, const std::string &features,
     shift[i] = shd(rng);
   }
 
-  std::string wq =
-      c.perChannel
-          ? "!quant.uniform<i" + std::to_string(c.bits) + "<-" +
-                std::to_string(wmax) + ":" + std::to_string(wmax) +
-                ">:f32:0, {" + flist(ws) + "}>"
-          : "!quant.uniform<i" + std::to_string(c.bits) + "<-" +
-                std::to_string(wmax) + ":" + std::to_string(wmax) +
-                ">:f32, " + exact(ws[0]) + ">";
-  std::string xq = "!quant.uniform<i8:f32, " + exact(sx) + ":" +
-                   std::to_string(c.zx) + ">";
-  std::string yq = "!quant.uniform<i8:f32, " + exact(sy) + ":" +
-                   std::to_string(zy) + ">";
-  std::string outStorage =
-      c.out == OutKind::I32 ? "i32" : c.out == OutKind::F32 ? "f32" : "i8";
+  std::string wq = c.perChannel
+                       ? "!quant.uniform<i" + std::to_string(c.bits) + "<-" +
+                             std::to_string(wmax) + ":" + std::to_string(wmax) +
+                             ">:f32:0, {" + flist(ws) + "}>"
+                       : "!quant.uniform<i" + std::to_string(c.bits) + "<-" +
+                             std::to_string(wmax) + ":" + std::to_string(wmax) +
+                             ">:f32, " + exact(ws[0]) + ">";
+  std::string xq =
+      "!quant.uniform<i8:f32, " + exact(sx) + ":" + std::to_string(c.zx) + ">";
+  std::string yq =
+      "!quant.uniform<i8:f32, " + exact(sy) + ":" + std::to_string(zy) + ">";
+  std::string outStorage = c.out == OutKind::I32   ? "i32"
+                           : c.out == OutKind::F32 ? "f32"
+                                                   : "i8";
   std::string outElt = c.out == OutKind::Q8 ? yq : outStorage;
   auto T = [](int64_t a, int64_t b, const std::string &e) {
     return "tensor<" + std::to_string(a) + "x" + std::to_string(b) + "x" + e +
            ">";
   };
   std::ostringstream os;
-  os << "func.func @f(%x: " << T(m, k, "i8") << ") -> "
-     << T(m, n, outStorage) << " {\n";
+  os << "func.func @f(%x: " << T(m, k, "i8") << ") -> " << T(m, n, outStorage)
+     << " {\n";
   os << "  %xq = quant.scast %x : " << T(m, k, "i8") << " to " << T(m, k, xq)
      << "\n";
   weightIR(os, w, n, k, c.bits, wq);
   if (c.bias)
-    os << "  %b = arith.constant dense<[" << list(bias)
-       << "]> : tensor<" << n << "xi32>\n";
+    os << "  %b = arith.constant dense<[" << list(bias) << "]> : tensor<" << n
+       << "xi32>\n";
   os << "  %y = effc.quantized_linear %xq, %w" << (c.bias ? " bias %b" : "")
      << " {activation = #effc.activation<" << c.act << ">";
   if (c.act == "clamp")
@@ -282,8 +285,8 @@ void runInt8Case(const Int8Case &c, const std::string &features,
      << (c.bias ? ", tensor<" + std::to_string(n) + "xi32>" : "") << " -> "
      << T(m, n, outElt) << "\n";
   if (c.out == OutKind::Q8)
-    os << "  %r = quant.scast %y : " << T(m, n, yq) << " to "
-       << T(m, n, "i8") << "\n  return %r : " << T(m, n, "i8") << "\n}\n";
+    os << "  %r = quant.scast %y : " << T(m, n, yq) << " to " << T(m, n, "i8")
+       << "\n  return %r : " << T(m, n, "i8") << "\n}\n";
   else
     os << "  return %y : " << T(m, n, outStorage) << "\n}\n";
 
@@ -332,8 +335,10 @@ void runInt8Case(const Int8Case &c, const std::string &features,
     if (c.act == "relu")
       qlo = std::max<int64_t>(qlo, zy);
     if (c.act == "clamp") {
-      qlo = std::max<int64_t>(qlo, zy + (int64_t)std::nearbyint(lo / (double)sy));
-      qhi = std::min<int64_t>(qhi, zy + (int64_t)std::nearbyint(hi / (double)sy));
+      qlo =
+          std::max<int64_t>(qlo, zy + (int64_t)std::nearbyint(lo / (double)sy));
+      qhi =
+          std::min<int64_t>(qhi, zy + (int64_t)std::nearbyint(hi / (double)sy));
     }
     for (int64_t e = 0; e < m * n; ++e) {
       int64_t j = e % n;
@@ -351,8 +356,8 @@ void runInt8Case(const Int8Case &c, const std::string &features,
 std::vector<Int8Case> int8Cases() {
   std::vector<Int8Case> cases;
   // Shapes with M = 1, N and K off the tile sizes, K odd and K < 4.
-  const int64_t shapes[][3] = {{1, 1, 1},   {1, 33, 7},   {5, 17, 3},
-                               {8, 32, 64}, {9, 50, 129}, {17, 65, 255},
+  const int64_t shapes[][3] = {{1, 1, 1},      {1, 33, 7},   {5, 17, 3},
+                               {8, 32, 64},    {9, 50, 129}, {17, 65, 255},
                                {3, 100, 1000}, {70, 40, 66}};
   const char *acts[] = {"none", "relu", "clamp"};
   int i = 0;
@@ -399,8 +404,8 @@ TEST(QuantKernels, Int8LinearAvx2) {
 TEST(QuantKernels, Int4WeightsInt8Activations) {
   std::mt19937 rng(4);
   for (OutKind out : {OutKind::I32, OutKind::Q8})
-    for (std::array<int64_t, 3> s :
-         {std::array<int64_t, 3>{1, 33, 8}, std::array<int64_t, 3>{7, 40, 130}}) {
+    for (std::array<int64_t, 3> s : {std::array<int64_t, 3>{1, 33, 8},
+                                     std::array<int64_t, 3>{7, 40, 130}}) {
       Int8Case c{s[0], s[1], s[2], true, out, "relu"};
       c.bits = 4;
       runInt8Case(c, "", rng);
@@ -474,7 +479,8 @@ void runWeightOnly(int64_t m, int64_t n, int64_t k, int bits, int64_t group,
     for (int64_t j = 0; j < n; ++j) {
       double y = bias ? b[j] : 0, mag = std::fabs(y);
       for (int64_t t = 0; t < k; ++t) {
-        double p = (double)x[i * k + t] * w[j * k + t] * ws[j * groups + t / gs];
+        double p =
+            (double)x[i * k + t] * w[j * k + t] * ws[j * groups + t / gs];
         y += p;
         mag += std::fabs(p);
       }
@@ -580,10 +586,9 @@ void runBlockScaled(int64_t m, int64_t n, int64_t k, int64_t bn, int64_t bk,
   os << "  %ws = arith.constant " << fdense2d(ws, nnb, nkb) << " : "
      << T(nnb, nkb, "f32") << "\n";
   os << "  %y = effc.block_scaled_linear %x, %xs, %w, %ws {block = array<i64: "
-     << bn << ", " << bk << ">} : " << T(m, k, "i8") << ", "
-     << T(m, nkb, "f32") << ", " << T(n, k, "i8") << ", " << T(nnb, nkb, "f32")
-     << " -> " << T(m, n, "f32") << "\n  return %y : " << T(m, n, "f32")
-     << "\n}\n";
+     << bn << ", " << bk << ">} : " << T(m, k, "i8") << ", " << T(m, nkb, "f32")
+     << ", " << T(n, k, "i8") << ", " << T(nnb, nkb, "f32") << " -> "
+     << T(m, n, "f32") << "\n  return %y : " << T(m, n, "f32") << "\n}\n";
   CompiledModule jit;
   ASSERT_EQ(jit.compile(os.str(), features), "");
   auto got = jit.call<float, int8_t, 2>("f", x, {m, k});
@@ -629,9 +634,7 @@ TEST(QuantKernels, BlockScaledInt8NoVnni) {
   runBlockScaledCases("-avx512vnni,-avxvnni,-amx-int8,-amx-tile,-amx-bf16", 22);
 }
 
-TEST(QuantKernels, BlockScaledInt8Avx2) {
-  runBlockScaledCases("-avx512f", 23);
-}
+TEST(QuantKernels, BlockScaledInt8Avx2) { runBlockScaledCases("-avx512f", 23); }
 
 TEST(QuantKernels, Int4PackRoundTrip) {
   // Every int4 pair as one byte: the unpacked values must be the pair.
@@ -692,10 +695,10 @@ TEST(QuantKernels, QuantizedConv2D) {
     return "tensor<" + std::to_string(a) + "x" + std::to_string(b) + "x" +
            std::to_string(c) + "x" + std::to_string(d) + "x" + e + ">";
   };
-  std::string xq = "!quant.uniform<i8:f32, " + exact(sx) + ":" +
-                   std::to_string(zx) + ">";
-  std::string yq = "!quant.uniform<i8:f32, " + exact(sy) + ":" +
-                   std::to_string(zy) + ">";
+  std::string xq =
+      "!quant.uniform<i8:f32, " + exact(sx) + ":" + std::to_string(zx) + ">";
+  std::string yq =
+      "!quant.uniform<i8:f32, " + exact(sy) + ":" + std::to_string(zy) + ">";
   std::string wq = "!quant.uniform<i8<-127:127>:f32:0, {" + flist(ws) + "}>";
   std::ostringstream os;
   os << "func.func @f(%x: " << t4(N, H, W, C, "i8") << ") -> "
@@ -797,10 +800,26 @@ void checkFp8(bool reference) {
       in.push_back(std::nextafter(mid, -INFINITY));
     }
   }
-  for (float v : {0.0f, -0.0f, INFINITY, -INFINITY, NAN, -NAN, 448.0f,
-                  -448.0f, 463.99f, 464.0f, 464.01f, -464.0f, 1e30f, -1e30f,
-                  1e-30f, 1e-45f, std::ldexp(1.0f, -10), std::ldexp(1.0f, -10) * 1.0001f,
-                  std::ldexp(1.0f, -6), std::ldexp(0.9375f, -6)})
+  for (float v : {0.0f,
+                  -0.0f,
+                  INFINITY,
+                  -INFINITY,
+                  NAN,
+                  -NAN,
+                  448.0f,
+                  -448.0f,
+                  463.99f,
+                  464.0f,
+                  464.01f,
+                  -464.0f,
+                  1e30f,
+                  -1e30f,
+                  1e-30f,
+                  1e-45f,
+                  std::ldexp(1.0f, -10),
+                  std::ldexp(1.0f, -10) * 1.0001f,
+                  std::ldexp(1.0f, -6),
+                  std::ldexp(0.9375f, -6)})
     in.push_back(v);
   std::mt19937 rng(9);
   std::uniform_int_distribution<uint32_t> bits(0, 0xFFFFFFFFu);
@@ -834,8 +853,8 @@ void checkFp8(bool reference) {
                   std::signbit(ext[b]) == std::signbit(want))
           << "fp8 0x" << std::hex << b;
     else
-      EXPECT_EQ(gw, ww) << "fp8 0x" << std::hex << b << ": " << ext[b]
-                        << " vs " << want;
+      EXPECT_EQ(gw, ww) << "fp8 0x" << std::hex << b << ": " << ext[b] << " vs "
+                        << want;
   }
   auto tr = jit.call<int8_t, float, 1>("trunc", in, {(int64_t)in.size()});
   ASSERT_EQ(tr.size(), in.size());
@@ -843,9 +862,13 @@ void checkFp8(bool reference) {
   for (size_t i = 0; i < in.size(); ++i) {
     uint8_t want = apfloatToFp8(in[i]), got = (uint8_t)tr[i];
     if (got != want && bad++ < 10)
-      ADD_FAILURE() << "f32 " << in[i] << " (0x" << std::hex
-                    << [&] { uint32_t u; std::memcpy(&u, &in[i], 4); return u; }()
-                    << "): 0x" << +got << " vs APFloat 0x" << +want;
+      ADD_FAILURE() << "f32 " << in[i] << " (0x" << std::hex <<
+          [&] {
+            uint32_t u;
+            std::memcpy(&u, &in[i], 4);
+            return u;
+          }() << "): 0x"
+                    << +got << " vs APFloat 0x" << +want;
   }
   EXPECT_EQ(bad, 0);
 }
@@ -857,12 +880,11 @@ TEST(QuantKernels, Fp8ConversionsReferencePipeline) { checkFp8(true); }
 /// per K block the partial sum in k order with separately rounded f32
 /// multiply and add (the reference lowering's order, which the kernel
 /// keeps), then acc += partial * (xs * ws). Bit for bit.
-void runBlockScaledFp8(int64_t m, int64_t n, int64_t k, int64_t bn,
-                       int64_t bk, const std::string &features,
-                       std::mt19937 &rng) {
+void runBlockScaledFp8(int64_t m, int64_t n, int64_t k, int64_t bn, int64_t bk,
+                       const std::string &features, std::mt19937 &rng) {
   SCOPED_TRACE("block-scaled fp8 " + std::to_string(m) + "x" +
-               std::to_string(n) + "x" + std::to_string(k) + " block=" +
-               std::to_string(bn) + "x" + std::to_string(bk) +
+               std::to_string(n) + "x" + std::to_string(k) +
+               " block=" + std::to_string(bn) + "x" + std::to_string(bk) +
                " features=" + features);
   int64_t nkb = k / bk, nnb = n / bn;
   // Finite codes only: 0x7F / 0xFF are NaN.
@@ -890,9 +912,9 @@ void runBlockScaledFp8(int64_t m, int64_t n, int64_t k, int64_t bn,
   std::ostringstream os;
   os << "func.func @f(%xb: " << T(m, k, "i8") << ") -> " << T(m, n, "f32")
      << " {\n  %x = arith.bitcast %xb : " << T(m, k, "i8") << " to "
-     << T(m, k, f8) << "\n  %w = arith.constant " << hex << " : "
-     << T(n, k, f8) << "\n  %xs = arith.constant " << fdense2d(xs, m, nkb)
-     << " : " << T(m, nkb, "f32") << "\n  %ws = arith.constant "
+     << T(m, k, f8) << "\n  %w = arith.constant " << hex << " : " << T(n, k, f8)
+     << "\n  %xs = arith.constant " << fdense2d(xs, m, nkb) << " : "
+     << T(m, nkb, "f32") << "\n  %ws = arith.constant "
      << fdense2d(ws, nnb, nkb) << " : " << T(nnb, nkb, "f32")
      << "\n  %y = effc.block_scaled_linear %x, %xs, %w, %ws {block = "
         "array<i64: "
@@ -928,8 +950,8 @@ void runBlockScaledFp8(int64_t m, int64_t n, int64_t k, int64_t bn,
 void runBlockScaledFp8Cases(const std::string &features, unsigned seed) {
   std::mt19937 rng(seed);
   // {M, N, K, bn, bk}: M = 1, N off the tile width, bn = 1, N and 128.
-  const int64_t cases[][5] = {{1, 40, 96, 1, 32},    {5, 17, 48, 17, 16},
-                              {9, 50, 200, 25, 8},   {13, 256, 256, 128, 128},
+  const int64_t cases[][5] = {{1, 40, 96, 1, 32},      {5, 17, 48, 17, 16},
+                              {9, 50, 200, 25, 8},     {13, 256, 256, 128, 128},
                               {1, 256, 384, 128, 128}, {6, 33, 30, 11, 3}};
   for (auto &c : cases)
     runBlockScaledFp8(c[0], c[1], c[2], c[3], c[4], features, rng);

@@ -13,10 +13,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "effc/Config.h"
+#include "effc/InitAll.h"
 #include "effc/Pipelines/Pipelines.h"
 #include "effc/Runtime/Calibrate.h"
 #include "effc/Runtime/Cuda.h"
-#include "effc/InitAll.h"
 #include "effc/Runtime/JitRunner.h"
 #include "effc/Support/Npy.h"
 

@@ -71,7 +71,8 @@ enum class GpuBinaryFormat { isa, bin };
 /// Options of `--effc-gpu-pipeline`.
 struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
   PassOptions::Option<std::string> chip{
-      *this, "chip", llvm::cl::desc("Target GPU: sm_80 ... sm_121 (portable mma.sync "
+      *this, "chip",
+      llvm::cl::desc("Target GPU: sm_80 ... sm_121 (portable mma.sync "
                      "kernels) or sm_90a (Hopper only: wgmma fed by TMA)"),
       llvm::cl::init("sm_90")};
   PassOptions::Option<GpuBinaryFormat> format{
@@ -152,9 +153,9 @@ struct CompressPipelineOptions
                      "whole output channels removed"),
           clEnumValN(PruneMethodOption::head, "head",
                      "whole attention heads removed"))};
-  PassOptions::Option<double> sparsity{
-      *this, "sparsity", llvm::cl::desc("Pruned fraction"),
-      llvm::cl::init(0.5)};
+  PassOptions::Option<double> sparsity{*this, "sparsity",
+                                       llvm::cl::desc("Pruned fraction"),
+                                       llvm::cl::init(0.5)};
   PassOptions::Option<int64_t> n{*this, "n", llvm::cl::desc("N of N:M"),
                                  llvm::cl::init(2)};
   PassOptions::Option<int64_t> m{*this, "m", llvm::cl::desc("M of N:M"),
@@ -179,9 +180,9 @@ struct CompressPipelineOptions
   PassOptions::Option<Granularity> granularity{
       *this, "granularity", llvm::cl::desc("tensor | channel | group | block"),
       llvm::cl::init(Granularity::channel), granularityValues()};
-  PassOptions::Option<int64_t> groupSize{
-      *this, "group-size", llvm::cl::desc("Group size along K"),
-      llvm::cl::init(128)};
+  PassOptions::Option<int64_t> groupSize{*this, "group-size",
+                                         llvm::cl::desc("Group size along K"),
+                                         llvm::cl::init(128)};
   PassOptions::Option<double> budgetBits{
       *this, "budget-bits", llvm::cl::desc("Average bits for weights=auto"),
       llvm::cl::init(0)};

@@ -195,8 +195,8 @@ public:
   /// Lowers `module` in place for `options.target` and compiles it. The
   /// entry must still be a `func.func` with a body: its signature defines
   /// the arrays run() takes and returns. The module's context needs the
-  /// dialects of registerAllDialects (effc/InitAll.h). Problems in the IR are reported as
-  /// diagnostics as well.
+  /// dialects of registerAllDialects (effc/InitAll.h). Problems in the IR are
+  /// reported as diagnostics as well.
   static llvm::Expected<std::unique_ptr<JitRunner>>
   create(ModuleOp module, StringRef entry, const JitOptions &options);
 

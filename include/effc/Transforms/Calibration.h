@@ -56,10 +56,10 @@ struct ActivationStats {
 
   double min = 0, max = 0, histMax = 0;
   int64_t count = 0;
-  std::vector<double> hist;       // kBins counts of |x| over [0, histMax]
-  int64_t rowLength = 0;          // K: the reduction dim (last dim)
-  std::vector<double> rows;       // up to kMaxRows sample rows [R, K]
-  std::vector<double> mean;       // per-K mean over all rows
+  std::vector<double> hist; // kBins counts of |x| over [0, histMax]
+  int64_t rowLength = 0;    // K: the reduction dim (last dim)
+  std::vector<double> rows; // up to kMaxRows sample rows [R, K]
+  std::vector<double> mean; // per-K mean over all rows
 
   int64_t numRows() const { return rowLength ? rows.size() / rowLength : 0; }
 

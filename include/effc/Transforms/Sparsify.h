@@ -28,8 +28,8 @@ enum class SparseTarget { cpu, gpu };
 /// One compressed layout of a dense [N, K] weight.
 struct SparseLayout {
   SparseFormat format = SparseFormat::csr;
-  int64_t n = 0, m = 0;                    // nm
-  int64_t blockRows = 1, blockCols = 1;    // bsr (1 x 1 for csr)
+  int64_t n = 0, m = 0;                 // nm
+  int64_t blockRows = 1, blockCols = 1; // bsr (1 x 1 for csr)
   /// Values stored, padding included (nm groups with fewer than n
   /// non-zeros, zeros inside kept blocks).
   int64_t storedValues = 0;
