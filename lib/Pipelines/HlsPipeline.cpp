@@ -27,7 +27,7 @@ void mlir::effc::buildHlsPipeline(OpPassManager &pm,
 }
 
 void mlir::effc::registerHlsPipeline() {
-  PassPipelineRegistration<HlsPipelineOptions>(
+  registerPipelineWithOptions<HlsPipelineOptions>(
       "effc-hls-pipeline",
       "Lower effc ops to affine loops with HLS directives chosen under DSP "
       "and BRAM budgets (--effc-lower-hls, --effc-hls-optimize), ready for "

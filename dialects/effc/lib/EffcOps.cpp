@@ -1,4 +1,11 @@
 //===- EffcOps.cpp - effc operations ----------------------------*- C++ -*-===//
+//
+// The verifiers, folders and interface methods of every effc op. One file
+// although it is over 800 lines, as upstream keeps a dialect's op C++ (
+// LinalgOps.cpp, TosaOps.cpp): element types are ODS constraints, and what
+// is left here are the cross-operand shape rules, one function per op.
+//
+//===----------------------------------------------------------------------===//
 
 #include "effc/Dialect/EffcOps.h"
 

@@ -2,6 +2,10 @@
 // RUN: effc-opt %s --effc-lower-hls --effc-hls-optimize="dsp-budget=6" | FileCheck %s --check-prefix=PART
 // RUN: effc-opt %s --effc-lower-hls --effc-hls-optimize="dsp-budget=0" 2>&1 | FileCheck %s --check-prefix=NONE
 // RUN: not effc-opt %s --effc-lower-hls --effc-hls-optimize="target-ii=0" 2>&1 | FileCheck %s --check-prefix=BADII
+// RUN: not effc-opt %s --effc-hls-pipeline="dsp-budget=abc" 2>&1 | FileCheck %s --check-prefix=BADOPT
+
+// Tests that an option value the HLS pipeline cannot parse is an error.
+// BADOPT: error: invalid options of effc-hls-pipeline: 'dsp-budget=abc'
 
 // Tests the directive choice under the DSP budget on one int8 layer
 // (2 x 4 outputs, K = 8; a 9x8-bit product takes 1 DSP, the 17x32-bit
