@@ -12,7 +12,6 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "effc/Config.h"
 #include "effc/InitAll.h"
 #include "effc/Pipelines/Pipelines.h"
 #include "effc/Runtime/Calibrate.h"
@@ -273,9 +272,6 @@ static int runMain() {
     (void)applyPassManagerCLOptions(pm);
   };
   if (targetName == "cuda") {
-    if (!EFFC_ENABLE_GPU)
-      return fail("--target cuda: this effc was built without the GPU target "
-                  "(the CUDA toolkit was not found at configure time)");
     llvm::Expected<CudaRuntime> runtime = loadCudaRuntime(getCudaRuntimePath());
     if (!runtime)
       return fail("--target cuda: " + toString(runtime.takeError()));
