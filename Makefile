@@ -9,7 +9,7 @@ export CCACHE_NOHASHDIR ?= 1
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all bootstrap configure build demo test check unit bench docs format format-check clean
+.PHONY: all bootstrap configure build demo test check unit bench eval docs format format-check clean
 
 all: build
 
@@ -34,6 +34,38 @@ test: build
 
 bench: build
 	@bash bench/run.sh $(BUILD)
+
+# The real-model suite (scripts/models/): exports the models with torch-mlir
+# and to ONNX, runs every compression recipe through effc and ONNX Runtime's
+# quantizer beside it, and writes bench/results/models.{md,json,png}. Its
+# Python packages go into a venv ($(EVAL_VENV), seeing the system's
+# site-packages); `make eval EVAL_PYTHON=python3` uses that interpreter as it
+# is. EVAL_ARGS passes options to scripts/models/eval.py (e.g.
+# EVAL_ARGS="--models digits_mlp --forms linalg").
+EVAL_VENV ?= $(BUILD)/eval-venv
+ifdef EVAL_PYTHON
+EVAL_PY := $(EVAL_PYTHON)
+EVAL_DEPS :=
+else
+EVAL_PY := $(EVAL_VENV)/bin/python
+EVAL_DEPS := $(EVAL_VENV)/.installed
+endif
+EVAL_ARGS ?=
+MODELS_DIR := $(BUILD)/models
+
+$(EVAL_VENV)/.installed: scripts/eval-requirements.txt
+	python3 -m venv --system-site-packages $(EVAL_VENV)
+	$(EVAL_VENV)/bin/python -m pip install --quiet -r scripts/eval-requirements.txt
+	touch $@
+
+$(MODELS_DIR)/.exported: $(EVAL_DEPS) scripts/models/models.py scripts/models/export.py examples/pytorch/effc_torch.py
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(EVAL_PY) scripts/models/export.py --out $(MODELS_DIR)
+	touch $@
+
+eval: build $(MODELS_DIR)/.exported
+	$(EVAL_PY) scripts/models/eval.py --models-dir $(MODELS_DIR) --bin $(BUILD)/bin \
+	  --work $(MODELS_DIR)/eval --results bench/results $(EVAL_ARGS) \
+	  --command "make eval$(if $(EVAL_ARGS), EVAL_ARGS='$(EVAL_ARGS)')"
 
 docs: build
 	ninja -C $(BUILD) mlir-doc

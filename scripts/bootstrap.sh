@@ -16,6 +16,8 @@ DEBIAN_PACKAGES=(
   libgtest-dev
   # executed tests: independent numpy references
   python3 python3-numpy
+  # `make eval` creates its Python venv (scripts/eval-requirements.txt)
+  python3-venv
   # BLAS / LAPACK for the SVD and the OBS solve (also a benchmark peer)
   libopenblas-dev
   # benchmark peers
