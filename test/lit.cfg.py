@@ -40,18 +40,35 @@ llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # Features found at configure/test time: tests that need hardware or optional
 # peers declare them with REQUIRES.
-def _has_python_module(name):
+def _has_python_module(name, python=None):
     try:
-        subprocess.run([config.python_executable, "-c", "import " + name],
-                       check=True, capture_output=True)
+        subprocess.run([python or config.python_executable, "-c", "import " + name],
+                       check=True, capture_output=True, timeout=120)
         return True
     except Exception:
         return False
+
+# The PyTorch frontend (examples/pytorch/effc_torch.py) needs torch and
+# torch-mlir, which Debian's python3 lacks: the first interpreter that imports
+# torch_mlir, of $EFFC_TORCH_PYTHON, lit's own, `make eval`'s venv and the
+# python3 on PATH, runs those tests as %torch_python (feature torch-mlir).
+def _torch_python():
+    candidates = [os.environ.get("EFFC_TORCH_PYTHON"), config.python_executable,
+                  os.path.join(config.effc_obj_root, "eval-venv", "bin", "python"),
+                  shutil.which("python3")]
+    for py in candidates:
+        if py and os.path.exists(py) and _has_python_module("torch_mlir", py):
+            return py
+    return None
 
 if config.effc_enable_gpu:
     config.available_features.add("effc-gpu")
 if _has_python_module("numpy"):
     config.available_features.add("numpy")
+_torch_py = _torch_python()
+if _torch_py:
+    config.available_features.add("torch-mlir")
+    config.substitutions.append(("%torch_python", _torch_py))
 _ptxas = shutil.which("ptxas") or (
     "/usr/local/cuda/bin/ptxas"
     if os.path.exists("/usr/local/cuda/bin/ptxas") else None)
