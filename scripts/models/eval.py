@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import platform
+import re
 import shlex
 import subprocess
 import sys
@@ -66,6 +67,8 @@ RECIPES = [
      "calibration={calib0} compress=always}"),
 ]
 RECIPE_IDS = [r[0] for r in RECIPES]
+ORDER = ["digits_mlp", "digits_cnn", "minilm", "gpt_block", "mobilenet_v2",
+         "llama", "deepseek_mla"]
 
 
 def first_error(stderr, rc):
@@ -137,9 +140,31 @@ def accuracy(meta, ref, out, labels):
 # ===----------------------------------------------------------------------=== #
 
 
+CENSUS = re.compile(r"= (effc\.\w+|linalg\.(?:matmul|batch_matmul|conv_\w+|"
+                    r"depthwise_\w+|softmax|generic)|tosa\.(?:matmul|conv2d|"
+                    r"depthwise_conv2d|fully_connected))\b")
+
+
+def raise_census(a, mlir, log):
+    """What --effc-raise makes of a model: the effc ops, and the upstream
+    compute ops it left (matmuls, convolutions, generics), counted."""
+    r = subprocess.run([os.path.join(a.bin, "effc-opt"), "--effc-raise",
+                        "--mlir-elide-resource-strings-if-larger=16",
+                        "--mlir-elide-elementsattrs-if-larger=16", mlir],
+                       capture_output=True, text=True, timeout=a.timeout)
+    if r.returncode != 0:
+        return {"error": first_error(r.stderr, r.returncode)}
+    counts = {}
+    for op in CENSUS.findall(r.stdout):
+        counts[op] = counts.get(op, 0) + 1
+    return {"ops": dict(sorted(counts.items(), key=lambda kv: (
+        not kv[0].startswith("effc."), -kv[1], kv[0])))}
+
+
 def effc_rows(a, name, d, meta, ref, labels, form, recipes, log, torch_bytes):
     rows = []
     mlir = os.path.join(d, f"{form}.mlir")
+    meta.setdefault("raise", {})[form] = raise_census(a, mlir, log)
     inputs = ",".join(os.path.join(d, f"input{i}.npy")
                       for i in range(len(meta["input_names"])))
     work = os.path.join(a.work, name, form)
@@ -378,6 +403,58 @@ def fmt_bytes(b):
     return f"{b / 1024:.1f} KiB"
 
 
+def summary(rows, metas):
+    """The headline matrix: one line per model and form, one column per
+    recipe (accuracy, then model bytes), ONNX Runtime's beside."""
+    def cell(r, key):
+        if r is None:
+            return ""
+        if not r.get("ok"):
+            return "fail"
+        return fmt_acc(r) if key == "acc" else fmt_bytes(r.get("model_bytes"))
+
+    find = lambda m, tool, form, rid: next(
+        (r for r in rows if r["model"] == m and r["tool"] == tool
+         and r["form"] == form and r["recipe"] == rid), None)
+    labels = [l.replace("effc ", "") for _, l, _ in RECIPES]
+    ort = [("fp32", "ORT fp32"), ("int8_dyn", "ORT int8 dyn"),
+           ("int8_static", "ORT int8 static")]
+    L = []
+    for key, title in (("acc", "accuracy"), ("bytes", "model bytes")):
+        L.append(f"## Summary: {title}")
+        L.append("")
+        if key == "acc":
+            L.append("`fail` is an effc error (the model's table below gives "
+                     "the first line); where a compensated pruning recipe "
+                     "fails on its calibration, the value in parentheses is "
+                     "the same pruning without compensation.")
+            L.append("")
+        head = "| model | form | metric | " if key == "acc" else "| model | form | "
+        L.append(head + " | ".join(labels) + " | " + " | ".join(l for _, l in ort) + " |")
+        L.append("|---|---|" + ("---|" if key == "acc" else "")
+                 + "---|" * (len(labels) + len(ort)))
+        for m, meta in metas.items():
+            forms = [f for f in ("linalg", "tosa")
+                     if any(r["model"] == m and r["form"] == f for r in rows)]
+            for i, form in enumerate(forms):
+                cells = []
+                for rid, _, _ in RECIPES:
+                    r = find(m, "effc", form, rid)
+                    c = cell(r, key)
+                    nc = find(m, "effc", form, rid + "_nocomp")
+                    if c == "fail" and nc is not None and nc.get("ok"):
+                        c += f" ({cell(nc, key)})"
+                    cells.append(c)
+                for rid, _ in ort:
+                    cells.append(cell(find(m, "ort", "onnx", rid), key) if i == 0 else "")
+                metric = {"top1": "top-1", "cosine": "cosine",
+                          "sqnr": "SQNR"}[meta["metric"]]
+                L.append(f"| {m} | {form} | " + (f"{metric} | " if key == "acc" else "")
+                         + " | ".join(cells) + " |")
+        L.append("")
+    return L
+
+
 def write_md(path, rows, metas, command, elapsed):
     L = []
     L.append("# Real models: effc against ONNX Runtime's quantizer")
@@ -403,6 +480,7 @@ def write_md(path, rows, metas, command, elapsed):
              "rows as effc's `effc-run --calibrate`), restricted to the ops effc "
              "quantizes (MatMul, Gemm, Conv).")
     L.append("")
+    L += summary(rows, metas)
     for name, meta in metas.items():
         L.append(f"## {name}")
         L.append("")
@@ -413,6 +491,13 @@ def write_md(path, rows, metas, command, elapsed):
                  + f"; {meta['calib_samples']} calibration sample(s)."
                  + (f" PyTorch fp32 top-1: {100 * meta['torch_top1']:.2f}%."
                     if "torch_top1" in meta else ""))
+        L.append("")
+        for form, c in meta.get("raise", {}).items():
+            if "error" in c:
+                L.append(f"- `effc-opt --effc-raise` on the {form} form: {c['error']}")
+            else:
+                L.append(f"- after `--effc-raise`, {form} form: " + ", ".join(
+                    f"{n} `{op}`" for op, n in c["ops"].items()))
         L.append("")
         extra = {"top1": "agree w/ fp32", "cosine": "cosine min",
                  "sqnr": "top-1 agree"}[meta["metric"]]
@@ -525,8 +610,9 @@ def main():
     os.makedirs(a.work, exist_ok=True)
     os.makedirs(a.results, exist_ok=True)
     names = [n for n in a.models.split(",") if n] or sorted(
-        n for n in os.listdir(a.models_dir)
-        if os.path.exists(os.path.join(a.models_dir, n, "meta.json")))
+        (n for n in os.listdir(a.models_dir)
+         if os.path.exists(os.path.join(a.models_dir, n, "meta.json"))),
+        key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
     t0 = time.time()
     rows, metas = [], {}
     log = open(os.path.join(a.work, "eval.log"), "w")
