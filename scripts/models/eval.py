@@ -148,10 +148,13 @@ CENSUS = re.compile(r"= (effc\.\w+|linalg\.(?:matmul|batch_matmul|conv_\w+|"
 def raise_census(a, mlir, log):
     """What --effc-raise makes of a model: the effc ops, and the upstream
     compute ops it left (matmuls, convolutions, generics), counted."""
-    r = subprocess.run([os.path.join(a.bin, "effc-opt"), "--effc-raise",
-                        "--mlir-elide-resource-strings-if-larger=16",
-                        "--mlir-elide-elementsattrs-if-larger=16", mlir],
-                       capture_output=True, text=True, timeout=a.timeout)
+    try:
+        r = subprocess.run([os.path.join(a.bin, "effc-opt"), "--effc-raise",
+                            "--mlir-elide-resource-strings-if-larger=16",
+                            "--mlir-elide-elementsattrs-if-larger=16", mlir],
+                           capture_output=True, text=True, timeout=a.timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timeout after {a.timeout} s"}
     if r.returncode != 0:
         return {"error": first_error(r.stderr, r.returncode)}
     counts = {}
@@ -164,6 +167,16 @@ def raise_census(a, mlir, log):
 def effc_rows(a, name, d, meta, ref, labels, form, recipes, log, torch_bytes):
     rows = []
     mlir = os.path.join(d, f"{form}.mlir")
+    export_error = meta.get("export_errors", {}).get(form)
+    if export_error or not os.path.exists(mlir):
+        err = "export: " + (export_error or f"no {form}.mlir")
+        for rid, label, _ in RECIPES:
+            if rid in recipes:
+                rows.append({"model": name, "tool": "effc", "form": form,
+                             "recipe": rid, "label": label, "ok": False,
+                             "error": err})
+                show(rows[-1])
+        return rows
     meta.setdefault("raise", {})[form] = raise_census(a, mlir, log)
     inputs = ",".join(os.path.join(d, f"input{i}.npy")
                       for i in range(len(meta["input_names"])))
@@ -297,8 +310,12 @@ def ort_rows(a, name, d, meta, ref, labels, log):
     work = os.path.join(a.work, name, "ort")
     os.makedirs(work, exist_ok=True)
     if not os.path.exists(src):
-        return [{"model": name, "tool": "ort", "form": "onnx", "recipe": "fp32",
-                 "label": "ORT fp32", "ok": False, "error": "no model.onnx"}]
+        err = "export: " + meta.get("export_errors", {}).get("onnx", "no model.onnx")
+        return [{"model": name, "tool": "ort", "form": "onnx", "recipe": rid,
+                 "label": label, "ok": False, "error": err}
+                for rid, label in [("fp32", "ORT fp32"),
+                                   ("int8_dyn", "ORT int8 dynamic"),
+                                   ("int8_static", "ORT int8 static (QDQ)")]]
 
     class Reader(CalibrationDataReader):
         def __init__(self, names):

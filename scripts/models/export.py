@@ -83,12 +83,25 @@ def export_model(m, out, forms, test_data=False):
     np.save(os.path.join(d, "calib_arg0.npy"), m.calib[0])
     if m.labels is not None:
         np.save(os.path.join(d, "labels.npy"), m.labels)
+    # A form that fails to export is recorded (eval.py lists it in the
+    # table), not fatal: the other forms and models still run.
+    meta["export_errors"] = {}
     for form in forms:
         t = time.time()
-        if form == "onnx":
-            export_onnx(m, os.path.join(d, "model.onnx"))
-        else:
-            export_mlir(m.module, inputs, os.path.join(d, f"{form}.mlir"), form=form)
+        path = os.path.join(d, "model.onnx" if form == "onnx" else f"{form}.mlir")
+        if os.path.exists(path):
+            os.remove(path)
+        try:
+            if form == "onnx":
+                export_onnx(m, path)
+            else:
+                export_mlir(m.module, inputs, path, form=form)
+        except Exception as e:  # noqa: BLE001 - recorded
+            msg = (str(e).strip().splitlines() or [""])[0]
+            meta["export_errors"][form] = f"{type(e).__name__}: {msg[:300]}"
+            print(f"  {m.name}: {form} export FAILED: {meta['export_errors'][form]}",
+                  flush=True)
+            continue
         print(f"  {m.name}: {form} in {time.time() - t:.1f} s", flush=True)
     with open(os.path.join(d, "meta.json"), "w") as f:
         json.dump(meta, f, indent=1)
@@ -106,7 +119,12 @@ def main():
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     for name in a.models.split(","):
         t = time.time()
-        m = models.MODELS[name]()
+        try:
+            m = models.MODELS[name]()
+        except Exception as e:  # noqa: BLE001 - the other models still export
+            print(f"{name}: building the model FAILED: {type(e).__name__}: {e}",
+                  flush=True)
+            continue
         meta = export_model(m, a.out, [f for f in a.forms.split(",") if f],
                             test_data=a.test_data)
         if a.test_data and m.labels is not None and name == "digits_mlp":
