@@ -28,6 +28,7 @@ import json
 import os
 import sys
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -38,6 +39,10 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "examples", "pytorch"))
 
 import models  # noqa: E402
 from effc_torch import export_mlir, save_npys, torch_outputs  # noqa: E402
+
+# The legacy ONNX exporter's deprecation and tracer warnings (a causal mask
+# and shapes traced as constants is what a static-shape export wants).
+warnings.filterwarnings("ignore")
 
 
 def export_onnx(m, path):
