@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RaiseImpl.h"
+
 #include "effc/Dialect/EffcOps.h"
 #include "effc/Support/LinalgBuilders.h"
 #include "effc/Transforms/Passes.h"
@@ -34,6 +36,7 @@ namespace effc {
 
 using namespace mlir;
 using namespace mlir::effc;
+using namespace mlir::effc::raise;
 
 namespace {
 
@@ -57,8 +60,9 @@ quant::DequantizeCastOp getQdqWeight(Value v) {
   return dcast;
 }
 
-/// Weights effc raises: constants, function arguments and QDQ constants.
-bool isWeightSource(Value v) {
+} // namespace
+
+bool raise::isWeightSource(Value v) {
   if (matchPattern(v, m_Constant()) || getQdqWeight(v))
     return true;
   if (auto arg = dyn_cast<BlockArgument>(v))
@@ -66,11 +70,9 @@ bool isWeightSource(Value v) {
   return false;
 }
 
-/// `v` with its dims permuted: folded for constants (QDQ constants keep
-/// their scales, a per-axis dimension moves with the permutation), else
-/// linalg.transpose.
-Value permute(PatternRewriter &rewriter, Location loc, Value v,
-              ArrayRef<int64_t> perm) {
+/// A per-axis quantized dimension moves with the permutation.
+Value raise::permute(PatternRewriter &rewriter, Location loc, Value v,
+                     ArrayRef<int64_t> perm) {
   DenseElementsAttr cst;
   if (matchPattern(v, m_Constant(&cst)) &&
       cst.getElementType().getIntOrFloatBitWidth() % 8 == 0) {
@@ -113,6 +115,8 @@ Value permute(PatternRewriter &rewriter, Location loc, Value v,
       .getResult()[0];
 }
 
+namespace {
+
 /// If `v` is `linalg.transpose(x)` with permutation `perm`, returns x.
 Value stripTranspose(Value v, ArrayRef<int64_t> perm) {
   if (auto t = v.getDefiningOp<linalg::TransposeOp>())
@@ -121,17 +125,20 @@ Value stripTranspose(Value v, ArrayRef<int64_t> perm) {
   return {};
 }
 
-/// True when `init` is all zeros (a fill with 0 or a zero constant).
-bool isZeroInit(Value init) {
+} // namespace
+
+bool raise::isZeroInit(Value init) {
   if (auto fill = init.getDefiningOp<linalg::FillOp>())
     return matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
   return matchPattern(init, m_AnyZeroFloat());
 }
 
-bool isFloatTensor(Value v) {
+bool raise::isFloatTensor(Value v) {
   auto t = dyn_cast<RankedTensorType>(v.getType());
   return t && isa<FloatType>(t.getElementType()) && t.hasStaticShape();
 }
+
+namespace {
 
 //===----------------------------------------------------------------------===//
 // Matmuls
@@ -258,8 +265,10 @@ struct RaiseTosaMatmul : OpRewritePattern<tosa::MatMulOp> {
 // Convolutions
 //===----------------------------------------------------------------------===//
 
-/// Absorbs a zero `tensor.pad` of H and W into the conv's padding.
-Value absorbPad(Value input, SmallVector<int64_t> &padding) {
+} // namespace
+
+Value raise::absorbPad(Value input, SmallVector<int64_t> &padding,
+                       unsigned hDim) {
   padding.assign(4, 0);
   auto pad = input.getDefiningOp<tensor::PadOp>();
   if (!pad)
@@ -268,28 +277,22 @@ Value absorbPad(Value input, SmallVector<int64_t> &padding) {
   if (!padValue || !matchPattern(padValue, m_AnyZeroFloat()))
     return input;
   auto lo = pad.getStaticLow(), hi = pad.getStaticHigh();
-  if (lo.size() != 4 || lo[0] != 0 || lo[3] != 0 || hi[0] != 0 || hi[3] != 0 ||
-      llvm::any_of(lo, ShapedType::isDynamic) ||
+  if (lo.size() != 4 || llvm::any_of(lo, ShapedType::isDynamic) ||
       llvm::any_of(hi, ShapedType::isDynamic))
     return input;
-  padding = {lo[1], hi[1], lo[2], hi[2]};
+  for (unsigned d = 0; d < 4; ++d)
+    if (d != hDim && d != hDim + 1 && (lo[d] != 0 || hi[d] != 0))
+      return input;
+  padding = {lo[hDim], hi[hDim], lo[hDim + 1], hi[hDim + 1]};
   return pad.getSource();
 }
 
-SmallVector<int64_t> denseToVec(DenseIntElementsAttr attr, int64_t def,
-                                int64_t n) {
-  if (!attr)
-    return SmallVector<int64_t>(n, def);
-  return llvm::to_vector(attr.getValues<int64_t>());
-}
-
-Value createConv(PatternRewriter &rewriter, Operation *op, Value input,
-                 Value weight, Value bias, ArrayRef<int64_t> strides,
-                 ArrayRef<int64_t> dilations, ArrayRef<int64_t> padding,
-                 int64_t groups) {
-  auto resTy = cast<RankedTensorType>(op->getResult(0).getType());
+Value raise::createConv(PatternRewriter &rewriter, Location loc,
+                        Type resultType, Value input, Value weight, Value bias,
+                        ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+                        ArrayRef<int64_t> padding, int64_t groups) {
   auto conv = Conv2DOp::create(
-      rewriter, op->getLoc(), resTy, input, weight, bias,
+      rewriter, loc, resultType, input, weight, bias,
       rewriter.getDenseI64ArrayAttr(strides),
       rewriter.getDenseI64ArrayAttr(dilations),
       rewriter.getDenseI64ArrayAttr(padding),
@@ -297,6 +300,15 @@ Value createConv(PatternRewriter &rewriter, Operation *op, Value input,
       ActivationAttr::get(rewriter.getContext(), Activation::none), FloatAttr(),
       FloatAttr());
   return conv.getResult();
+}
+
+namespace {
+
+SmallVector<int64_t> denseToVec(DenseIntElementsAttr attr, int64_t def,
+                                int64_t n) {
+  if (!attr)
+    return SmallVector<int64_t>(n, def);
+  return llvm::to_vector(attr.getValues<int64_t>());
 }
 
 struct RaiseConvNhwcHwcf : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
@@ -308,12 +320,13 @@ struct RaiseConvNhwcHwcf : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
         !isZeroInit(op.getOutputs()[0]) || !isWeightSource(op.getInputs()[1]))
       return failure();
     SmallVector<int64_t> padding;
-    Value input = absorbPad(op.getInputs()[0], padding);
+    Value input = absorbPad(op.getInputs()[0], padding, /*hDim=*/1);
     // [KH, KW, C, F] -> [F, KH, KW, C]
     Value w = permute(rewriter, op.getLoc(), op.getInputs()[1], {3, 0, 1, 2});
-    Value conv = createConv(rewriter, op, input, w, Value(),
-                            denseToVec(op.getStrides(), 1, 2),
-                            denseToVec(op.getDilations(), 1, 2), padding, 1);
+    Value conv =
+        createConv(rewriter, op->getLoc(), op->getResult(0).getType(), input, w,
+                   Value(), denseToVec(op.getStrides(), 1, 2),
+                   denseToVec(op.getDilations(), 1, 2), padding, 1);
     rewriter.replaceOp(op, conv);
     return success();
   }
@@ -329,7 +342,7 @@ struct RaiseDepthwiseNhwcHwc
         !isZeroInit(op.getOutputs()[0]) || !isWeightSource(op.getInputs()[1]))
       return failure();
     SmallVector<int64_t> padding;
-    Value input = absorbPad(op.getInputs()[0], padding);
+    Value input = absorbPad(op.getInputs()[0], padding, /*hDim=*/1);
     auto wTy = cast<RankedTensorType>(op.getInputs()[1].getType());
     int64_t kh = wTy.getDimSize(0), kw = wTy.getDimSize(1),
             c = wTy.getDimSize(2);
@@ -338,9 +351,10 @@ struct RaiseDepthwiseNhwcHwc
     w = buildReshape(
         rewriter, op.getLoc(), w,
         RankedTensorType::get({c, kh, kw, 1}, wTy.getElementType()));
-    Value conv = createConv(rewriter, op, input, w, Value(),
-                            denseToVec(op.getStrides(), 1, 2),
-                            denseToVec(op.getDilations(), 1, 2), padding, c);
+    Value conv =
+        createConv(rewriter, op->getLoc(), op->getResult(0).getType(), input, w,
+                   Value(), denseToVec(op.getStrides(), 1, 2),
+                   denseToVec(op.getDilations(), 1, 2), padding, c);
     rewriter.replaceOp(op, conv);
     return success();
   }
@@ -382,8 +396,9 @@ struct RaiseTosaConv2D : OpRewritePattern<tosa::Conv2DOp> {
       return failure();
     // TOSA's weight is already [F, KH, KW, C]; pad is [top, bottom, left,
     // right] like effc's.
-    Value conv = createConv(rewriter, op, op.getInput(), op.getWeight(), bias,
-                            op.getStride(), op.getDilation(), op.getPad(), 1);
+    Value conv = createConv(rewriter, op->getLoc(), op->getResult(0).getType(),
+                            op.getInput(), op.getWeight(), bias, op.getStride(),
+                            op.getDilation(), op.getPad(), 1);
     rewriter.replaceOp(op, conv);
     return success();
   }
@@ -412,8 +427,9 @@ struct RaiseTosaDepthwise : OpRewritePattern<tosa::DepthwiseConv2DOp> {
     Value w = permute(rewriter, op.getLoc(), op.getWeight(), {2, 3, 0, 1});
     w = buildReshape(rewriter, op.getLoc(), w,
                      RankedTensorType::get({c * mult, kh, kw, 1}, elt));
-    Value conv = createConv(rewriter, op, op.getInput(), w, bias,
-                            op.getStride(), op.getDilation(), op.getPad(), c);
+    Value conv = createConv(rewriter, op->getLoc(), op->getResult(0).getType(),
+                            op.getInput(), w, bias, op.getStride(),
+                            op.getDilation(), op.getPad(), c);
     rewriter.replaceOp(op, conv);
     return success();
   }
@@ -423,158 +439,10 @@ struct RaiseTosaDepthwise : OpRewritePattern<tosa::DepthwiseConv2DOp> {
 // Bias and activation folding
 //===----------------------------------------------------------------------===//
 
-/// Evaluates the scalar body of a one-input elementwise generic on `x`.
-/// Returns nullopt for ops outside the small arith/math subset.
-std::optional<double> evalBody(Block &body, double x) {
-  llvm::DenseMap<Value, double> env;
-  env[body.getArgument(0)] = x;
-  for (Operation &op : body) {
-    auto get = [&](unsigned i) -> std::optional<double> {
-      Value v = op.getOperand(i);
-      auto it = env.find(v);
-      if (it != env.end())
-        return it->second;
-      FloatAttr f;
-      if (matchPattern(v, m_Constant(&f)))
-        return f.getValueAsDouble();
-      return std::nullopt;
-    };
-    if (auto y = dyn_cast<linalg::YieldOp>(op)) {
-      if (y.getNumOperands() != 1)
-        return std::nullopt;
-      return get(0);
-    }
-    if (auto c = dyn_cast<arith::ConstantOp>(op)) {
-      auto f = dyn_cast<FloatAttr>(c.getValue());
-      if (!f)
-        return std::nullopt;
-      env[c] = f.getValueAsDouble();
-      continue;
-    }
-    SmallVector<double> args;
-    for (unsigned i = 0; i < op.getNumOperands(); ++i) {
-      auto v = get(i);
-      if (!v)
-        return std::nullopt;
-      args.push_back(*v);
-    }
-    double r;
-    if (isa<arith::AddFOp>(op))
-      r = args[0] + args[1];
-    else if (isa<arith::SubFOp>(op))
-      r = args[0] - args[1];
-    else if (isa<arith::MulFOp>(op))
-      r = args[0] * args[1];
-    else if (isa<arith::DivFOp>(op))
-      r = args[0] / args[1];
-    else if (isa<arith::NegFOp>(op))
-      r = -args[0];
-    else if (isa<arith::MaximumFOp, arith::MaxNumFOp>(op))
-      r = std::max(args[0], args[1]);
-    else if (isa<arith::MinimumFOp, arith::MinNumFOp>(op))
-      r = std::min(args[0], args[1]);
-    else if (isa<arith::ExtFOp, arith::TruncFOp>(op))
-      r = args[0];
-    else if (isa<math::ExpOp>(op))
-      r = std::exp(args[0]);
-    else if (isa<math::ErfOp>(op))
-      r = std::erf(args[0]);
-    else if (isa<math::TanhOp>(op))
-      r = std::tanh(args[0]);
-    else if (isa<math::SqrtOp>(op))
-      r = std::sqrt(args[0]);
-    else if (isa<math::RsqrtOp>(op))
-      r = 1.0 / std::sqrt(args[0]);
-    else if (isa<math::PowFOp>(op))
-      r = std::pow(args[0], args[1]);
-    else if (auto cmp = dyn_cast<arith::CmpFOp>(op)) {
-      switch (cmp.getPredicate()) {
-      case arith::CmpFPredicate::OGT:
-      case arith::CmpFPredicate::UGT:
-        r = args[0] > args[1];
-        break;
-      case arith::CmpFPredicate::OGE:
-      case arith::CmpFPredicate::UGE:
-        r = args[0] >= args[1];
-        break;
-      case arith::CmpFPredicate::OLT:
-      case arith::CmpFPredicate::ULT:
-        r = args[0] < args[1];
-        break;
-      case arith::CmpFPredicate::OLE:
-      case arith::CmpFPredicate::ULE:
-        r = args[0] <= args[1];
-        break;
-      default:
-        return std::nullopt;
-      }
-    } else if (isa<arith::SelectOp>(op))
-      r = args[0] != 0 ? args[1] : args[2];
-    else
-      return std::nullopt;
-    env[op.getResult(0)] = r;
-  }
-  return std::nullopt;
-}
-
-/// Recognizes an activation by evaluating the body on sample points, so it
-/// does not matter how a frontend spelled it (max vs cmp+select, x*sigmoid
-/// vs x/(1+exp(-x)), ...). Clamp bounds are read from the flat tails.
-std::optional<std::tuple<Activation, double, double>>
-recognizeActivation(Block &body) {
-  SmallVector<double> xs;
-  for (int i = -24; i <= 24; ++i)
-    xs.push_back(i * 0.37 + 0.013);
-  SmallVector<double> ys;
-  for (double x : xs) {
-    auto y = evalBody(body, x);
-    if (!y)
-      return std::nullopt;
-    ys.push_back(*y);
-  }
-  auto matches = [&](auto fn) {
-    for (size_t i = 0; i < xs.size(); ++i) {
-      double want = fn(xs[i]);
-      if (std::abs(ys[i] - want) > 1e-4 * std::max(1.0, std::abs(want)))
-        return false;
-    }
-    return true;
-  };
-  auto sigm = [](double x) { return 1.0 / (1.0 + std::exp(-x)); };
-  if (matches([](double x) { return std::max(x, 0.0); }))
-    return std::make_tuple(Activation::relu, 0.0, 0.0);
-  if (matches([](double x) {
-        return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
-      }))
-    return std::make_tuple(Activation::gelu, 0.0, 0.0);
-  if (matches([](double x) {
-        return 0.5 * x *
-               (1 +
-                std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
-      }))
-    return std::make_tuple(Activation::gelu_tanh, 0.0, 0.0);
-  if (matches([&](double x) { return x * sigm(x); }))
-    return std::make_tuple(Activation::silu, 0.0, 0.0);
-  if (matches(sigm))
-    return std::make_tuple(Activation::sigmoid, 0.0, 0.0);
-  if (matches([](double x) { return std::tanh(x); }))
-    return std::make_tuple(Activation::tanh, 0.0, 0.0);
-  // Clamp: the flat tails give the bounds; the middle must be identity.
-  // Each tail must span two samples, else a bound lies outside the sampled
-  // range (min(x, 100), the identity) and the extremes are not bounds.
-  size_t n = ys.size();
-  double lo = ys.front(), hi = ys.back();
-  if (lo < hi && ys[1] == lo && ys[n - 2] == hi &&
-      matches([&](double x) { return std::min(std::max(x, lo), hi); }))
-    return std::make_tuple(Activation::clamp, lo, hi);
-  return std::nullopt;
-}
-
-/// The effc op whose result feeds `v`, if it has no bias/activation yet and
-/// `v` is its only use.
+/// The effc op whose result feeds `v`, if `v` is its only use.
 template <typename OpTy> OpTy producerFor(Value v) {
   auto op = v.getDefiningOp<OpTy>();
-  if (!op || !op->hasOneUse() || op.getActivation() != Activation::none)
+  if (!op || !op->hasOneUse())
     return nullptr;
   return op;
 }
@@ -582,7 +450,8 @@ template <typename OpTy> OpTy producerFor(Value v) {
 bool isElementwise(linalg::GenericOp g) {
   return g.getNumDpsInits() == 1 && g->getNumResults() == 1 &&
          g.getNumLoops() == g.getNumParallelLoops() &&
-         g.getIndexingMapsArray().back().isIdentity();
+         g.getIndexingMapsArray().back().isIdentity() &&
+         g.hasPureTensorSemantics();
 }
 
 /// The channel dim of the op's result (last for linear, 3 for NHWC conv).
@@ -590,76 +459,178 @@ int64_t channelDim(Operation *op) {
   return cast<RankedTensorType>(op->getResult(0).getType()).getRank() - 1;
 }
 
-/// acc + bias[c] as a generic -> the effc op's bias operand.
+/// The value of an operand that is a scalar splat constant (a rank-0 or
+/// broadcast splat), as frontends pass the 0 of relu or the 6 of relu6.
+std::optional<double> scalarSplat(Value v) {
+  DenseElementsAttr cst;
+  if (!matchPattern(v, m_Constant(&cst)) || !cst.isSplat() ||
+      !isa<FloatType>(cst.getElementType()))
+    return std::nullopt;
+  return cst.getSplatValue<APFloat>().convertToDouble();
+}
+
+/// One elementwise generic reading the result of an effc op of type OpTy
+/// (as an input or as its init) plus, optionally, a per-channel bias
+/// vector and scalar splat constants.
+template <typename OpTy> struct Epilogue {
+  OpTy producer;
+  BlockArgument accArg;
+  Value bias;                        // the [C] bias operand, if any
+  BlockArgument biasArg;             // its block argument
+  llvm::DenseMap<Value, double> env; // scalar constants, bound
+};
+
+template <typename OpTy>
+std::optional<Epilogue<OpTy>> matchEpilogue(linalg::GenericOp g) {
+  if (!isElementwise(g))
+    return std::nullopt;
+  Epilogue<OpTy> e;
+  Block &body = g.getRegion().front();
+  auto maps = g.getIndexingMapsArray();
+  Type resTy = g.getResult(0).getType();
+  for (OpOperand &operand : g->getOpOperands()) {
+    unsigned idx = operand.getOperandNumber();
+    BlockArgument arg = body.getArgument(idx);
+    bool isInit = idx >= g.getNumDpsInputs();
+    if (isInit && arg.use_empty())
+      continue; // an init the body never reads
+    Value v = operand.get();
+    if (!e.producer && maps[idx].isIdentity() && v.getType() == resTy)
+      if (OpTy p = producerFor<OpTy>(v)) {
+        e.producer = p;
+        e.accArg = arg;
+        continue;
+      }
+    if (std::optional<double> c = scalarSplat(v)) {
+      e.env[arg] = *c;
+      continue;
+    }
+    if (!e.bias && !isInit) {
+      auto t = cast<RankedTensorType>(v.getType());
+      if (t.getRank() == 1 && maps[idx].getNumResults() == 1 &&
+          maps[idx].getResult(0) ==
+              getAffineDimExpr(channelDim(g), g.getContext())) {
+        e.bias = v;
+        e.biasArg = arg;
+        continue;
+      }
+    }
+    return std::nullopt;
+  }
+  if (!e.producer || e.producer.getResult().getType() != resTy)
+    return std::nullopt;
+  return e;
+}
+
+/// Folds the recognized epilogue into a clone of the producer.
+template <typename OpTy>
+void foldEpilogue(PatternRewriter &rewriter, linalg::GenericOp g, OpTy producer,
+                  Value bias, Activation act, double lo, double hi) {
+  rewriter.setInsertionPoint(g);
+  auto fused = cast<OpTy>(rewriter.clone(*producer));
+  if (bias)
+    fused.getBiasMutable().assign(bias);
+  fused.setActivation(act);
+  if (act == Activation::clamp) {
+    fused.setClampMinAttr(rewriter.getF32FloatAttr(lo));
+    fused.setClampMaxAttr(rewriter.getF32FloatAttr(hi));
+  } else {
+    fused.removeClampMinAttr();
+    fused.removeClampMaxAttr();
+  }
+  rewriter.replaceOp(g, fused->getResults());
+  rewriter.eraseOp(producer);
+}
+
+/// act(acc + bias[c]) as one generic (the bias may be the generic's input
+/// and acc its init, as an in-place bias-add writes it) -> the effc op's
+/// bias operand and fused activation.
 template <typename OpTy> struct FoldBias : OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern<linalg::GenericOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(linalg::GenericOp g,
                                 PatternRewriter &rewriter) const override {
-    if (!isElementwise(g) || g.getNumDpsInputs() != 2 ||
-        !g.hasPureTensorSemantics())
+    auto e = matchEpilogue<OpTy>(g);
+    if (!e || !e->bias || e->producer.getBias() ||
+        e->producer.getActivation() != Activation::none)
+      return failure();
+    auto biasTy = cast<RankedTensorType>(e->bias.getType());
+    if (biasTy.getElementType() != getElementTypeOrSelf(e->producer.getType()))
+      return failure();
+    // The add of acc and bias; everything after it must be an activation
+    // of the sum alone.
+    arith::AddFOp add;
+    for (Operation &op : g.getRegion().front())
+      if (auto a = dyn_cast<arith::AddFOp>(op))
+        if ((a.getLhs() == e->accArg && a.getRhs() == e->biasArg) ||
+            (a.getRhs() == e->accArg && a.getLhs() == e->biasArg)) {
+          add = a;
+          break;
+        }
+    if (!add)
       return failure();
     Block &body = g.getRegion().front();
-    auto yield = cast<linalg::YieldOp>(body.getTerminator());
-    auto addOp = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
-    if (!addOp || body.getOperations().size() != 2)
-      return failure();
-    auto maps = g.getIndexingMapsArray();
-    for (int accIdx = 0; accIdx < 2; ++accIdx) {
-      int biasIdx = 1 - accIdx;
-      Value accArg = body.getArgument(accIdx),
-            biasArg = body.getArgument(biasIdx);
-      if (!((addOp.getLhs() == accArg && addOp.getRhs() == biasArg) ||
-            (addOp.getRhs() == accArg && addOp.getLhs() == biasArg)))
-        continue;
-      OpTy producer = producerFor<OpTy>(g.getDpsInputOperand(accIdx)->get());
-      if (!producer || producer.getBias() || !maps[accIdx].isIdentity())
-        continue;
-      int64_t cdim = channelDim(producer);
-      AffineMap want = AffineMap::get(maps[accIdx].getNumDims(), 0,
-                                      getAffineDimExpr(cdim, getContext()));
-      Value bias = g.getDpsInputOperand(biasIdx)->get();
-      auto biasTy = cast<RankedTensorType>(bias.getType());
-      if (maps[biasIdx] != want || biasTy.getRank() != 1 ||
-          biasTy.getElementType() != getElementTypeOrSelf(producer.getType()) ||
-          g.getResult(0).getType() != producer.getType())
-        continue;
-      rewriter.setInsertionPoint(g);
-      auto fused = cast<OpTy>(rewriter.clone(*producer));
-      fused.getBiasMutable().assign(bias);
-      rewriter.replaceOp(g, fused->getResults());
-      rewriter.eraseOp(producer);
-      return success();
+    auto f = [&](double x) {
+      llvm::DenseMap<Value, double> env = e->env;
+      env[add] = x;
+      return evalBody(body, env);
+    };
+    // The add itself or anything before it must not read other values.
+    for (Operation &op : body) {
+      if (&op == add.getOperation())
+        break;
+      if (!isa<arith::ConstantOp>(op))
+        return failure();
     }
-    return failure();
+    Activation act = Activation::none;
+    double lo = 0, hi = 0;
+    bool identity = true;
+    for (int i = -8; i <= 8; ++i) {
+      std::optional<double> y = f(i * 0.7 + 0.01);
+      if (!y || *y != i * 0.7 + 0.01) {
+        identity = false;
+        break;
+      }
+    }
+    if (!identity) {
+      auto r = recognizeActivation(f);
+      if (!r)
+        return failure();
+      std::tie(act, lo, hi) = *r;
+    }
+    foldEpilogue(rewriter, g, e->producer, e->bias, act, lo, hi);
+    return success();
   }
 };
 
-/// act(acc) as a generic -> the effc op's fused activation.
+/// act(acc) as a generic (scalar constants allowed, e.g. relu6 as max with
+/// a 0 tensor then min with a 6 tensor) -> the effc op's fused activation,
+/// composed with the one it has.
 template <typename OpTy>
 struct FoldActivation : OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern<linalg::GenericOp>::OpRewritePattern;
   LogicalResult matchAndRewrite(linalg::GenericOp g,
                                 PatternRewriter &rewriter) const override {
-    if (!isElementwise(g) || g.getNumDpsInputs() != 1 ||
-        !g.hasPureTensorSemantics() ||
-        !g.getIndexingMapsArray()[0].isIdentity())
+    auto e = matchEpilogue<OpTy>(g);
+    if (!e || e->bias)
       return failure();
-    OpTy producer = producerFor<OpTy>(g.getDpsInputOperand(0)->get());
-    if (!producer || g.getResult(0).getType() != producer.getType())
-      return failure();
-    auto act = recognizeActivation(g.getRegion().front());
+    Activation prev = e->producer.getActivation();
+    double plo = e->producer.getClampMin()
+                     ? e->producer.getClampMin()->convertToDouble()
+                     : 0.0,
+           phi = e->producer.getClampMax()
+                     ? e->producer.getClampMax()->convertToDouble()
+                     : 0.0;
+    Block &body = g.getRegion().front();
+    auto f = [&](double x) {
+      llvm::DenseMap<Value, double> env = e->env;
+      env[e->accArg] = applyActivation(prev, plo, phi, x);
+      return evalBody(body, env);
+    };
+    auto act = recognizeActivation(f);
     if (!act)
       return failure();
     auto [kind, lo, hi] = *act;
-    rewriter.setInsertionPoint(g);
-    auto fused = cast<OpTy>(rewriter.clone(*producer));
-    fused.setActivation(kind);
-    if (kind == Activation::clamp) {
-      fused.setClampMinAttr(rewriter.getF32FloatAttr(lo));
-      fused.setClampMaxAttr(rewriter.getF32FloatAttr(hi));
-    }
-    rewriter.replaceOp(g, fused->getResults());
-    rewriter.eraseOp(producer);
+    foldEpilogue(rewriter, g, e->producer, Value(), kind, lo, hi);
     return success();
   }
 };
@@ -670,20 +641,32 @@ struct FoldActivation : OpRewritePattern<linalg::GenericOp> {
 
 struct RaisePass : effc::impl::RaisePassBase<RaisePass> {
   void runOnOperation() override {
+    // torch-mlir and the ONNX importer write weights as dense_resource
+    // blobs; as dense literals they fold (transposes, reshapes, batch norm)
+    // and lower without a copy per call.
+    materializeResourceConstants(getOperation());
     RewritePatternSet patterns(&getContext());
     populateRaisePatterns(patterns);
+    FrozenRewritePatternSet frozen(std::move(patterns));
     // Every op but the quant casts: upstream folds quant.dcast(quant.qcast
     // (x)) to x, which would drop the activation quantization of a QDQ
-    // model.
-    SmallVector<Operation *> ops;
-    getOperation()->walk([&](Operation *op) {
-      if (!isa<quant::QuantizeCastOp, quant::DequantizeCastOp>(op))
-        ops.push_back(op);
-    });
+    // model. One sweep over a fixed op list can miss a fold that only
+    // becomes possible when a later rewrite frees an op's last other use,
+    // so sweep until nothing changes.
     GreedyRewriteConfig config;
     config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
-    if (failed(applyOpPatternsGreedily(ops, std::move(patterns), config)))
-      signalPassFailure();
+    for (int sweep = 0; sweep < 8; ++sweep) {
+      SmallVector<Operation *> ops;
+      getOperation()->walk([&](Operation *op) {
+        if (!isa<quant::QuantizeCastOp, quant::DequantizeCastOp>(op))
+          ops.push_back(op);
+      });
+      bool changed = false;
+      if (failed(applyOpPatternsGreedily(ops, frozen, config, &changed)))
+        return signalPassFailure();
+      if (!changed)
+        break;
+    }
   }
 };
 
@@ -695,4 +678,6 @@ void mlir::effc::populateRaisePatterns(RewritePatternSet &patterns) {
                RaiseConvNhwcHwcf, RaiseDepthwiseNhwcHwc, RaiseTosaConv2D,
                RaiseTosaDepthwise, FoldBias<LinearOp>, FoldBias<Conv2DOp>,
                FoldActivation<LinearOp>, FoldActivation<Conv2DOp>>(ctx);
+  populateRaiseLayoutPatterns(patterns);
+  populateRaiseFoldPatterns(patterns);
 }

@@ -1,0 +1,469 @@
+//===- RaiseFold.cpp - constant and batch-norm folding for raise -*- C++
+//-*-===//
+//
+// What frontends leave around the compute ops: weights as dense_resource
+// blobs, moved by transposes and reshapes; batch-norm statistics combined
+// by elementwise generics on constants (var + eps, rsqrt); and batch norm
+// itself as per-channel subtract / multiply / add generics after the
+// convolution. Here the constants fold at compile time and the per-channel
+// affine ops fold into the effc op's weight and bias, as TensorRT and ONNX
+// Runtime fold batch norm.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RaiseImpl.h"
+
+#include "effc/Dialect/EffcOps.h"
+#include "effc/Support/LinalgBuilders.h"
+#include "effc/Support/WeightData.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::effc;
+using namespace mlir::effc::raise;
+
+//===----------------------------------------------------------------------===//
+// Scalar evaluation
+//===----------------------------------------------------------------------===//
+
+std::optional<double> raise::evalBody(Block &body,
+                                      llvm::DenseMap<Value, double> &env) {
+  for (Operation &op : body) {
+    auto get = [&](unsigned i) -> std::optional<double> {
+      Value v = op.getOperand(i);
+      auto it = env.find(v);
+      if (it != env.end())
+        return it->second;
+      FloatAttr f;
+      if (matchPattern(v, m_Constant(&f)))
+        return f.getValueAsDouble();
+      return std::nullopt;
+    };
+    if (auto y = dyn_cast<linalg::YieldOp>(op)) {
+      if (y.getNumOperands() != 1)
+        return std::nullopt;
+      return get(0);
+    }
+    if (env.count(op.getNumResults() == 1 ? op.getResult(0) : Value()))
+      continue; // bound by the caller
+    if (auto c = dyn_cast<arith::ConstantOp>(op)) {
+      auto f = dyn_cast<FloatAttr>(c.getValue());
+      if (!f)
+        return std::nullopt;
+      env[c] = f.getValueAsDouble();
+      continue;
+    }
+    SmallVector<double> args;
+    for (unsigned i = 0; i < op.getNumOperands(); ++i) {
+      auto v = get(i);
+      if (!v)
+        return std::nullopt;
+      args.push_back(*v);
+    }
+    double r;
+    if (isa<arith::AddFOp>(op))
+      r = args[0] + args[1];
+    else if (isa<arith::SubFOp>(op))
+      r = args[0] - args[1];
+    else if (isa<arith::MulFOp>(op))
+      r = args[0] * args[1];
+    else if (isa<arith::DivFOp>(op))
+      r = args[0] / args[1];
+    else if (isa<arith::NegFOp>(op))
+      r = -args[0];
+    else if (isa<arith::MaximumFOp, arith::MaxNumFOp>(op))
+      r = std::max(args[0], args[1]);
+    else if (isa<arith::MinimumFOp, arith::MinNumFOp>(op))
+      r = std::min(args[0], args[1]);
+    else if (isa<arith::ExtFOp, arith::TruncFOp>(op))
+      r = args[0];
+    else if (isa<math::ExpOp>(op))
+      r = std::exp(args[0]);
+    else if (isa<math::ErfOp>(op))
+      r = std::erf(args[0]);
+    else if (isa<math::TanhOp>(op))
+      r = std::tanh(args[0]);
+    else if (isa<math::SqrtOp>(op))
+      r = std::sqrt(args[0]);
+    else if (isa<math::RsqrtOp>(op))
+      r = 1.0 / std::sqrt(args[0]);
+    else if (isa<math::PowFOp>(op))
+      r = std::pow(args[0], args[1]);
+    else if (isa<math::AbsFOp>(op))
+      r = std::abs(args[0]);
+    else if (auto cmp = dyn_cast<arith::CmpFOp>(op)) {
+      switch (cmp.getPredicate()) {
+      case arith::CmpFPredicate::OGT:
+      case arith::CmpFPredicate::UGT:
+        r = args[0] > args[1];
+        break;
+      case arith::CmpFPredicate::OGE:
+      case arith::CmpFPredicate::UGE:
+        r = args[0] >= args[1];
+        break;
+      case arith::CmpFPredicate::OLT:
+      case arith::CmpFPredicate::ULT:
+        r = args[0] < args[1];
+        break;
+      case arith::CmpFPredicate::OLE:
+      case arith::CmpFPredicate::ULE:
+        r = args[0] <= args[1];
+        break;
+      default:
+        return std::nullopt;
+      }
+    } else if (isa<arith::SelectOp>(op))
+      r = args[0] != 0 ? args[1] : args[2];
+    else
+      return std::nullopt;
+    env[op.getResult(0)] = r;
+  }
+  return std::nullopt;
+}
+
+double raise::applyActivation(Activation act, double lo, double hi, double x) {
+  auto sigm = [](double v) { return 1.0 / (1.0 + std::exp(-v)); };
+  switch (act) {
+  case Activation::none:
+    return x;
+  case Activation::relu:
+    return std::max(x, 0.0);
+  case Activation::gelu:
+    return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+  case Activation::gelu_tanh:
+    return 0.5 * x *
+           (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+  case Activation::silu:
+    return x * sigm(x);
+  case Activation::sigmoid:
+    return sigm(x);
+  case Activation::tanh:
+    return std::tanh(x);
+  case Activation::clamp:
+    return std::min(std::max(x, lo), hi);
+  }
+  return x;
+}
+
+std::optional<std::tuple<Activation, double, double>>
+raise::recognizeActivation(function_ref<std::optional<double>(double)> f) {
+  SmallVector<double> xs;
+  for (int i = -24; i <= 24; ++i)
+    xs.push_back(i * 0.37 + 0.013);
+  SmallVector<double> ys;
+  for (double x : xs) {
+    auto y = f(x);
+    if (!y)
+      return std::nullopt;
+    ys.push_back(*y);
+  }
+  auto matches = [&](Activation act, double lo, double hi) {
+    for (size_t i = 0; i < xs.size(); ++i) {
+      double want = applyActivation(act, lo, hi, xs[i]);
+      if (std::abs(ys[i] - want) > 1e-4 * std::max(1.0, std::abs(want)))
+        return false;
+    }
+    return true;
+  };
+  for (Activation act :
+       {Activation::relu, Activation::gelu, Activation::gelu_tanh,
+        Activation::silu, Activation::sigmoid, Activation::tanh})
+    if (matches(act, 0, 0))
+      return std::make_tuple(act, 0.0, 0.0);
+  // Clamp: the flat tails give the bounds; the middle must be identity.
+  // Each tail must span two samples, else a bound lies outside the sampled
+  // range (min(x, 100), the identity) and the extremes are not bounds.
+  size_t n = ys.size();
+  double lo = ys.front(), hi = ys.back();
+  if (lo < hi && ys[1] == lo && ys[n - 2] == hi &&
+      matches(Activation::clamp, lo, hi))
+    return std::make_tuple(Activation::clamp, lo, hi);
+  return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+void raise::materializeResourceConstants(Operation *root) {
+  root->walk([](arith::ConstantOp op) {
+    auto res = dyn_cast<DenseResourceElementsAttr>(op.getValue());
+    if (!res)
+      return;
+    auto type = cast<ShapedType>(res.getType());
+    Type elt = type.getElementType();
+    if (!elt.isIntOrFloat() || elt.getIntOrFloatBitWidth() % 8 != 0 ||
+        !type.hasStaticShape())
+      return;
+    std::vector<char> raw = getRawBytes(res, type.getNumElements(),
+                                        elt.getIntOrFloatBitWidth() / 8);
+    if (raw.empty())
+      return; // the blob was elided: leave it
+    op.setValueAttr(DenseElementsAttr::getFromRawBuffer(type, raw));
+  });
+}
+
+namespace {
+
+/// The float values of a constant (splats expanded) and their format.
+std::optional<std::vector<double>> constantValues(Value v) {
+  return getConstantFloatValues(v);
+}
+
+/// An elementwise-in-shape generic (parallel loops only) whose inputs are
+/// all float constants folds to a constant. Weight-side math such as batch
+/// norm's rsqrt(var + eps) or a transposing generic on a weight.
+struct FoldConstantGeneric : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  static constexpr int64_t kMaxElements = 1 << 22;
+  LogicalResult matchAndRewrite(linalg::GenericOp g,
+                                PatternRewriter &rewriter) const override {
+    if (!g.hasPureTensorSemantics() || g->getNumResults() != 1 ||
+        g.getNumLoops() != g.getNumParallelLoops() || g.getNumDpsInputs() == 0)
+      return failure();
+    auto outTy = cast<RankedTensorType>(g.getResult(0).getType());
+    std::optional<FloatFormat> outFmt = getFloatFormat(outTy.getElementType());
+    if (!outFmt || !outTy.hasStaticShape() ||
+        outTy.getNumElements() > kMaxElements ||
+        !g.getIndexingMapsArray().back().isIdentity())
+      return failure();
+    Block &body = g.getRegion().front();
+    if (!g.getMatchingBlockArgument(g.getDpsInitOperand(0)).use_empty() ||
+        llvm::any_of(body,
+                     [](Operation &op) { return isa<linalg::IndexOp>(op); }))
+      return failure();
+    SmallVector<std::vector<double>> values;
+    SmallVector<SmallVector<int64_t>> strides;
+    for (OpOperand *in : g.getDpsInputOperands()) {
+      auto vals = constantValues(in->get());
+      if (!vals)
+        return failure();
+      values.push_back(std::move(*vals));
+      auto t = cast<RankedTensorType>(in->get().getType());
+      SmallVector<int64_t> st(t.getRank(), 1);
+      for (int64_t d = t.getRank() - 2; d >= 0; --d)
+        st[d] = st[d + 1] * t.getDimSize(d + 1);
+      strides.push_back(st);
+    }
+    auto maps = g.getIndexingMapsArray();
+    // Each map result is a loop dim or a constant (0 for broadcast dims).
+    for (unsigned i = 0; i < g.getNumDpsInputs(); ++i)
+      for (AffineExpr e : maps[i].getResults())
+        if (!isa<AffineDimExpr, AffineConstantExpr>(e))
+          return failure();
+    ArrayRef<int64_t> shape = outTy.getShape();
+    int64_t total = outTy.getNumElements();
+    std::vector<double> out(total);
+    SmallVector<int64_t> idx(shape.size(), 0);
+    for (int64_t flat = 0; flat < total; ++flat) {
+      llvm::DenseMap<Value, double> env;
+      for (unsigned i = 0; i < g.getNumDpsInputs(); ++i) {
+        int64_t off = 0;
+        for (auto [r, e] : llvm::enumerate(maps[i].getResults())) {
+          int64_t at = isa<AffineDimExpr>(e)
+                           ? idx[cast<AffineDimExpr>(e).getPosition()]
+                           : cast<AffineConstantExpr>(e).getValue();
+          off += at * strides[i][r];
+        }
+        const std::vector<double> &vals = values[i];
+        env[body.getArgument(i)] = vals.size() == 1 ? vals[0] : vals[off];
+      }
+      std::optional<double> y = evalBody(body, env);
+      if (!y)
+        return failure();
+      out[flat] = *y;
+      for (int64_t d = shape.size() - 1; d >= 0; --d) {
+        if (++idx[d] < shape[d])
+          break;
+        idx[d] = 0;
+      }
+    }
+    std::vector<char> raw = fromDouble(out, *outFmt);
+    auto attr = DenseElementsAttr::getFromRawBuffer(outTy, raw);
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(g, outTy, attr);
+    return success();
+  }
+};
+
+/// linalg.transpose of a constant -> the permuted constant.
+struct FoldConstantTranspose : OpRewritePattern<linalg::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    DenseElementsAttr cst;
+    if (!op.hasPureTensorSemantics() ||
+        !matchPattern(op.getInput(), m_Constant(&cst)) ||
+        cst.getElementType().getIntOrFloatBitWidth() % 8 != 0)
+      return failure();
+    DenseElementsAttr t = permuteConstant(cst, op.getPermutation());
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, t.getType(), t);
+    return success();
+  }
+};
+
+/// expand_shape / collapse_shape of a constant -> the reshaped constant.
+template <typename OpTy> struct FoldConstantReshape : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    DenseElementsAttr cst;
+    auto type = cast<RankedTensorType>(op.getResult().getType());
+    if (!matchPattern(op.getSrc(), m_Constant(&cst)) || !type.hasStaticShape())
+      return failure();
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, type, cst.reshape(type));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Per-channel affine ops (batch norm) into effc ops
+//===----------------------------------------------------------------------===//
+
+/// A constant read through a map that only picks the result's channel dim
+/// (or nothing: a scalar), as per-channel values; nullopt otherwise.
+std::optional<std::vector<double>>
+perChannel(Value v, AffineMap map, unsigned channelDim, int64_t channels) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  if (!t)
+    return std::nullopt;
+  auto vals = constantValues(v);
+  if (!vals)
+    return std::nullopt;
+  bool sawChannel = false;
+  for (auto [i, e] : llvm::enumerate(map.getResults())) {
+    if (auto d = dyn_cast<AffineDimExpr>(e)) {
+      if (t.getDimSize(i) == 1 && d.getPosition() != channelDim)
+        continue; // a unit dim reads index 0 whatever the loop
+      if (d.getPosition() != channelDim || t.getDimSize(i) != channels)
+        return std::nullopt;
+      sawChannel = true;
+    } else if (auto c = dyn_cast<AffineConstantExpr>(e)) {
+      if (c.getValue() != 0 || t.getDimSize(i) != 1)
+        return std::nullopt;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!sawChannel) {
+    if (vals->size() != 1)
+      return std::nullopt;
+    return std::vector<double>(channels, (*vals)[0]);
+  }
+  return vals;
+}
+
+/// `op(x) (+|-|*|/) c[channel]` as an elementwise generic -> the effc op
+/// with its weight rows and bias scaled and shifted.
+template <typename OpTy>
+struct FoldChannelAffine : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern<linalg::GenericOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp g,
+                                PatternRewriter &rewriter) const override {
+    if (!g.hasPureTensorSemantics() || g->getNumResults() != 1 ||
+        g.getNumDpsInputs() != 2 ||
+        g.getNumLoops() != g.getNumParallelLoops() ||
+        !g.getIndexingMapsArray().back().isIdentity())
+      return failure();
+    Block &body = g.getRegion().front();
+    if (body.getOperations().size() != 2)
+      return failure();
+    Operation *bin = &body.front();
+    if (!isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp>(bin))
+      return failure();
+    auto resTy = cast<RankedTensorType>(g.getResult(0).getType());
+    unsigned cdim = resTy.getRank() - 1;
+    int64_t channels = resTy.getDimSize(cdim);
+    auto maps = g.getIndexingMapsArray();
+    for (unsigned accIdx = 0; accIdx < 2; ++accIdx) {
+      auto producer = g.getDpsInputs()[accIdx].getDefiningOp<OpTy>();
+      if (!producer || !producer->hasOneUse() ||
+          producer.getActivation() != Activation::none ||
+          producer.getType() != resTy || !maps[accIdx].isIdentity())
+        continue;
+      // acc must be the left operand of - and /.
+      if (bin->getOperand(0) != body.getArgument(accIdx) &&
+          (isa<arith::SubFOp, arith::DivFOp>(bin) ||
+           bin->getOperand(1) != body.getArgument(accIdx)))
+        continue;
+      if (bin->getOperand(0) != body.getArgument(1 - accIdx) &&
+          bin->getOperand(1) != body.getArgument(1 - accIdx))
+        continue;
+      auto c = perChannel(g.getDpsInputs()[1 - accIdx], maps[1 - accIdx], cdim,
+                          channels);
+      if (!c)
+        continue;
+      return fold(rewriter, g, producer, bin, *c);
+    }
+    return failure();
+  }
+
+  LogicalResult fold(PatternRewriter &rewriter, linalg::GenericOp g,
+                     OpTy producer, Operation *bin,
+                     const std::vector<double> &c) const {
+    auto wTy = cast<RankedTensorType>(producer.getWeight().getType());
+    auto outElt = getElementTypeOrSelf(producer.getType());
+    std::optional<FloatFormat> fmt = getFloatFormat(outElt);
+    // The output channel is the weight's dim 0 (linear [N, K], conv OHWI).
+    if (!fmt || wTy.getDimSize(0) != (int64_t)c.size() ||
+        (isa<LinearOp>(producer) && wTy.getRank() != 2))
+      return failure();
+    int64_t n = c.size();
+    std::vector<double> bias(n, 0.0);
+    if (Value b = producer.getBias()) {
+      auto bv = constantValues(b);
+      if (!bv || (int64_t)bv->size() != n)
+        return failure();
+      bias = *bv;
+    }
+    bool scales = isa<arith::MulFOp, arith::DivFOp>(bin);
+    Value weight = producer.getWeight();
+    Location loc = g.getLoc();
+    rewriter.setInsertionPoint(g);
+    if (scales) {
+      auto wv = constantValues(weight);
+      if (!wv || getElementTypeOrSelf(wTy) != outElt)
+        return failure();
+      int64_t row = wTy.getNumElements() / n;
+      for (int64_t i = 0; i < n; ++i) {
+        double s = isa<arith::MulFOp>(bin) ? c[i] : 1.0 / c[i];
+        for (int64_t j = 0; j < row; ++j)
+          (*wv)[i * row + j] *= s;
+        bias[i] *= s;
+      }
+      weight = arith::ConstantOp::create(
+          rewriter, loc, wTy,
+          DenseElementsAttr::getFromRawBuffer(wTy, fromDouble(*wv, *fmt)));
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        bias[i] += isa<arith::AddFOp>(bin) ? c[i] : -c[i];
+    }
+    auto bTy = RankedTensorType::get({n}, outElt);
+    Value b = arith::ConstantOp::create(
+        rewriter, loc, bTy,
+        DenseElementsAttr::getFromRawBuffer(bTy, fromDouble(bias, *fmt)));
+    auto fused = cast<OpTy>(rewriter.clone(*producer));
+    fused.getWeightMutable().assign(weight);
+    fused.getBiasMutable().assign(b);
+    rewriter.replaceOp(g, fused->getResults());
+    rewriter.eraseOp(producer);
+    return success();
+  }
+};
+
+} // namespace
+
+void raise::populateRaiseFoldPatterns(RewritePatternSet &patterns) {
+  patterns.add<FoldConstantGeneric, FoldConstantTranspose,
+               FoldConstantReshape<tensor::ExpandShapeOp>,
+               FoldConstantReshape<tensor::CollapseShapeOp>,
+               FoldChannelAffine<LinearOp>, FoldChannelAffine<Conv2DOp>>(
+      patterns.getContext());
+}

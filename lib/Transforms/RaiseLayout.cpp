@@ -1,0 +1,430 @@
+//===- RaiseLayout.cpp - NCHW convolutions and layout propagation -*- C++ -*-=//
+//
+// PyTorch (through torch-mlir) and ONNX write convolutions in NCHW; effc's
+// conv2d is NHWC. A raised NCHW convolution reads its input through a
+// transpose to NHWC and gives its result back through a transpose to NCHW.
+// The layout is then handled once, for the whole graph: transposes sink
+// through elementwise generics (which then compute in NHWC), fold into
+// reductions and pads, turn into reshapes when they only move unit dims,
+// and cancel against each other, so a CNN keeps NHWC from its first
+// convolution to its classifier.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RaiseImpl.h"
+
+#include "effc/Dialect/EffcOps.h"
+#include "effc/Support/LinalgBuilders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using namespace mlir::effc;
+using namespace mlir::effc::raise;
+
+namespace {
+
+/// NCHW -> NHWC and back, as `result dim i = input dim perm[i]`.
+constexpr int64_t kToNhwc[] = {0, 2, 3, 1};
+constexpr int64_t kToNchw[] = {0, 3, 1, 2};
+
+Value transposeTo(PatternRewriter &rewriter, Location loc, Value v,
+                  ArrayRef<int64_t> perm) {
+  return permute(rewriter, loc, v, perm);
+}
+
+SmallVector<int64_t> attrToVec(DenseIntElementsAttr attr) {
+  if (!attr)
+    return {1, 1};
+  return llvm::to_vector(attr.getValues<int64_t>());
+}
+
+/// The shape of `t` permuted by `perm`.
+RankedTensorType permutedType(RankedTensorType t, ArrayRef<int64_t> perm) {
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(t.getDimSize(p));
+  return RankedTensorType::get(shape, t.getElementType());
+}
+
+/// The bias a frontend puts in a convolution's init: torch-mlir writes
+/// `linalg.broadcast` of the [F] bias over every other dim (through an
+/// expand_shape for grouped convolutions). Null when the init is not one.
+Value initBias(Value init, unsigned channelDim) {
+  if (auto e = init.getDefiningOp<tensor::ExpandShapeOp>())
+    init = e.getSrc();
+  auto b = init.getDefiningOp<linalg::BroadcastOp>();
+  if (!b || !b.hasPureTensorSemantics())
+    return {};
+  auto inTy = cast<RankedTensorType>(b.getInput().getType());
+  ArrayRef<int64_t> dims = b.getDimensions();
+  if (inTy.getRank() != 1 || llvm::is_contained(dims, (int64_t)channelDim))
+    return {};
+  return b.getInput();
+}
+
+/// Checks what every raised NCHW convolution needs: static float tensors
+/// of one element type, a zero or bias init and a weight effc can take.
+template <typename OpTy> bool isRaisableConv(OpTy op) {
+  return op.hasPureTensorSemantics() &&
+         llvm::all_of(op->getOperands(), isFloatTensor) &&
+         (isZeroInit(op.getOutputs()[0]) ||
+          initBias(op.getOutputs()[0], /*channelDim=*/1)) &&
+         isWeightSource(op.getInputs()[1]) &&
+         llvm::all_of(op->getOperands(), [&](Value v) {
+           return getElementTypeOrSelf(v.getType()) ==
+                  getElementTypeOrSelf(op->getResult(0).getType());
+         });
+}
+
+/// conv(NHWC input, OHWI weight) back in NCHW: the transposes around it
+/// are what the layout propagation below cancels.
+Value convInNhwc(PatternRewriter &rewriter, Location loc, Value nchwInput,
+                 ArrayRef<int64_t> padding, Value ohwiWeight, Value init,
+                 RankedTensorType nchwResult, ArrayRef<int64_t> strides,
+                 ArrayRef<int64_t> dilations, int64_t groups) {
+  Value input = transposeTo(rewriter, loc, nchwInput, kToNhwc);
+  Value conv = createConv(rewriter, loc, permutedType(nchwResult, kToNhwc),
+                          input, ohwiWeight, initBias(init, 1), strides,
+                          dilations, padding, groups);
+  return transposeTo(rewriter, loc, conv, kToNchw);
+}
+
+/// linalg.conv_2d_nchw_fchw: weight [F, C, KH, KW] -> [F, KH, KW, C].
+struct RaiseConvNchwFchw : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::Conv2DNchwFchwOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isRaisableConv(op))
+      return failure();
+    SmallVector<int64_t> padding;
+    Value input = absorbPad(op.getInputs()[0], padding, /*hDim=*/2);
+    Value w = permute(rewriter, op.getLoc(), op.getInputs()[1], {0, 2, 3, 1});
+    rewriter.replaceOp(
+        op, convInNhwc(
+                rewriter, op.getLoc(), input, padding, w, op.getOutputs()[0],
+                cast<RankedTensorType>(op->getResult(0).getType()),
+                attrToVec(op.getStrides()), attrToVec(op.getDilations()), 1));
+    return success();
+  }
+};
+
+/// linalg.depthwise_conv_2d_nchw_chw: weight [C, KH, KW] -> [C, KH, KW, 1]
+/// with C groups.
+struct RaiseDepthwiseNchwChw
+    : OpRewritePattern<linalg::DepthwiseConv2DNchwChwOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::DepthwiseConv2DNchwChwOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isRaisableConv(op))
+      return failure();
+    SmallVector<int64_t> padding;
+    Value input = absorbPad(op.getInputs()[0], padding, /*hDim=*/2);
+    auto wTy = cast<RankedTensorType>(op.getInputs()[1].getType());
+    int64_t c = wTy.getDimSize(0);
+    Value w = buildReshape(
+        rewriter, op.getLoc(), op.getInputs()[1],
+        RankedTensorType::get({c, wTy.getDimSize(1), wTy.getDimSize(2), 1},
+                              wTy.getElementType()));
+    rewriter.replaceOp(
+        op, convInNhwc(
+                rewriter, op.getLoc(), input, padding, w, op.getOutputs()[0],
+                cast<RankedTensorType>(op->getResult(0).getType()),
+                attrToVec(op.getStrides()), attrToVec(op.getDilations()), c));
+    return success();
+  }
+};
+
+/// linalg.conv_2d_ngchw_gfchw (grouped): input [N, G, C/G, H, W], weight
+/// [G, F/G, C/G, KH, KW], output [N, G, F/G, OH, OW]. The group dim is
+/// merged back into the channels on both sides.
+struct RaiseConvNgchwGfchw : OpRewritePattern<linalg::Conv2DNgchwGfchwOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::Conv2DNgchwGfchwOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isRaisableConv(op))
+      return failure();
+    Location loc = op.getLoc();
+    auto inTy = cast<RankedTensorType>(op.getInputs()[0].getType());
+    auto wTy = cast<RankedTensorType>(op.getInputs()[1].getType());
+    auto resTy = cast<RankedTensorType>(op->getResult(0).getType());
+    Type elt = inTy.getElementType();
+    int64_t g = wTy.getDimSize(0), fg = wTy.getDimSize(1),
+            cg = wTy.getDimSize(2), kh = wTy.getDimSize(3),
+            kw = wTy.getDimSize(4);
+    // Padding sits on the 5-D input (dims 3, 4); take it off there.
+    SmallVector<int64_t> padding(4, 0);
+    Value in5 = op.getInputs()[0];
+    if (auto pad = in5.getDefiningOp<tensor::PadOp>()) {
+      auto lo = pad.getStaticLow(), hi = pad.getStaticHigh();
+      Value pv = pad.getConstantPaddingValue();
+      if (pv && matchPattern(pv, m_AnyZeroFloat()) &&
+          llvm::none_of(lo, ShapedType::isDynamic) &&
+          llvm::none_of(hi, ShapedType::isDynamic) && lo[0] == 0 &&
+          lo[1] == 0 && lo[2] == 0 && hi[0] == 0 && hi[1] == 0 && hi[2] == 0) {
+        padding = {lo[3], hi[3], lo[4], hi[4]};
+        in5 = pad.getSource();
+      }
+    }
+    auto in5Ty = cast<RankedTensorType>(in5.getType());
+    Value in4 = buildReshape(
+        rewriter, loc, in5,
+        RankedTensorType::get({in5Ty.getDimSize(0), g * cg, in5Ty.getDimSize(3),
+                               in5Ty.getDimSize(4)},
+                              elt));
+    // [G, F/G, C/G, KH, KW] -> [F, C/G, KH, KW] -> [F, KH, KW, C/G].
+    Value w = buildReshape(rewriter, loc, op.getInputs()[1],
+                           RankedTensorType::get({g * fg, cg, kh, kw}, elt));
+    w = permute(rewriter, loc, w, {0, 2, 3, 1});
+    auto res4Ty = RankedTensorType::get(
+        {resTy.getDimSize(0), g * fg, resTy.getDimSize(3), resTy.getDimSize(4)},
+        elt);
+    Value conv =
+        convInNhwc(rewriter, loc, in4, padding, w, op.getOutputs()[0], res4Ty,
+                   attrToVec(op.getStrides()), attrToVec(op.getDilations()), g);
+    rewriter.replaceOp(op, buildReshape(rewriter, loc, conv, resTy));
+    return success();
+  }
+};
+
+/// effc.conv2d(pad(x)) with a zero pad of H and W -> the conv's padding:
+/// the pad reaches the conv only once the layout transposes cancel.
+struct AbsorbPadIntoConv : OpRewritePattern<Conv2DOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(Conv2DOp op,
+                                PatternRewriter &rewriter) const override {
+    SmallVector<int64_t> extra;
+    Value input = absorbPad(op.getInput(), extra, /*hDim=*/1);
+    if (input == op.getInput())
+      return failure();
+    SmallVector<int64_t> padding = llvm::to_vector(op.getPadding());
+    for (unsigned i = 0; i < 4; ++i)
+      padding[i] += extra[i];
+    rewriter.modifyOpInPlace(op, [&] {
+      op.getInputMutable().assign(input);
+      op.setPadding(padding);
+    });
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Layout propagation
+//===----------------------------------------------------------------------===//
+
+/// transpose(transpose(x, p1), p2) -> transpose(x, p1 o p2), or x.
+struct ComposeTransposes : OpRewritePattern<linalg::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inner = op.getInput().getDefiningOp<linalg::TransposeOp>();
+    if (!inner || !op.hasPureTensorSemantics())
+      return failure();
+    ArrayRef<int64_t> p1 = inner.getPermutation(), p2 = op.getPermutation();
+    SmallVector<int64_t> perm;
+    for (int64_t p : p2)
+      perm.push_back(p1[p]);
+    if (llvm::equal(perm, llvm::seq<int64_t>(0, perm.size()))) {
+      rewriter.replaceOp(op, inner.getInput());
+      return success();
+    }
+    rewriter.replaceOp(op,
+                       permute(rewriter, op.getLoc(), inner.getInput(), perm));
+    return success();
+  }
+};
+
+/// A transpose that keeps the order of the non-unit dims is a reshape; only
+/// where it can propagate no further (its users are not generics, pads or
+/// transposes), so that it still cancels where it can.
+struct UnitTransposeToReshape : OpRewritePattern<linalg::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inTy = cast<RankedTensorType>(op.getInput().getType());
+    if (!op.hasPureTensorSemantics() || !inTy.hasStaticShape() ||
+        llvm::any_of(op->getUsers(), [](Operation *user) {
+          return isa<linalg::GenericOp, tensor::PadOp, linalg::TransposeOp>(
+              user);
+        }))
+      return failure();
+    int64_t last = -1;
+    for (int64_t p : op.getPermutation()) {
+      if (inTy.getDimSize(p) == 1)
+        continue;
+      if (p < last)
+        return failure();
+      last = p;
+    }
+    rewriter.replaceOp(
+        op, buildReshape(rewriter, op.getLoc(), op.getInput(),
+                         cast<RankedTensorType>(op.getResult()[0].getType())));
+    return success();
+  }
+};
+
+/// pad(transpose(x, p)) -> transpose(pad'(x), p).
+struct SinkTransposeThroughPad : OpRewritePattern<tensor::PadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tensor::PadOp pad,
+                                PatternRewriter &rewriter) const override {
+    auto t = pad.getSource().getDefiningOp<linalg::TransposeOp>();
+    Value pv = pad.getConstantPaddingValue();
+    if (!t || !pv ||
+        !pv.getParentRegion()->isProperAncestor(&pad.getRegion()) ||
+        llvm::any_of(pad.getStaticLow(), ShapedType::isDynamic) ||
+        llvm::any_of(pad.getStaticHigh(), ShapedType::isDynamic))
+      return failure();
+    ArrayRef<int64_t> perm = t.getPermutation();
+    size_t n = perm.size();
+    SmallVector<int64_t> lo(n), hi(n);
+    for (size_t k = 0; k < n; ++k) {
+      lo[perm[k]] = pad.getStaticLow()[k];
+      hi[perm[k]] = pad.getStaticHigh()[k];
+    }
+    auto srcTy = cast<RankedTensorType>(t.getInput().getType());
+    SmallVector<int64_t> shape;
+    for (size_t d = 0; d < n; ++d)
+      shape.push_back(srcTy.getDimSize(d) + lo[d] + hi[d]);
+    SmallVector<OpFoldResult> loOfr, hiOfr;
+    for (size_t d = 0; d < n; ++d) {
+      loOfr.push_back(rewriter.getIndexAttr(lo[d]));
+      hiOfr.push_back(rewriter.getIndexAttr(hi[d]));
+    }
+    Value padded = tensor::PadOp::create(
+        rewriter, pad.getLoc(),
+        RankedTensorType::get(shape, srcTy.getElementType()), t.getInput(),
+        loOfr, hiOfr, pv);
+    rewriter.replaceOp(pad, permute(rewriter, pad.getLoc(), padded, perm));
+    return success();
+  }
+};
+
+/// A generic reading `transpose(x, p)` through an identity map reads x
+/// instead, with its loops renamed so that x's map is the identity. An
+/// elementwise generic (identity result map) then computes in x's layout
+/// and its result is transposed (the transpose sinks); any other generic
+/// (a reduction) keeps its result, with its maps composed. All transposed
+/// operands of full rank must share `p`, so sinking never ping-pongs.
+struct PropagateTransposeThroughGeneric : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp g,
+                                PatternRewriter &rewriter) const override {
+    if (!g.hasPureTensorSemantics() || g->getNumResults() != 1 ||
+        g.getNumDpsInits() != 1)
+      return failure();
+    unsigned n = g.getNumLoops();
+    auto maps = g.getIndexingMapsArray();
+    ArrayRef<int64_t> perm;
+    for (OpOperand *in : g.getDpsInputOperands()) {
+      auto t = in->get().getDefiningOp<linalg::TransposeOp>();
+      if (t && maps[in->getOperandNumber()].isIdentity() &&
+          t.getPermutation().size() == n) {
+        perm = t.getPermutation();
+        break;
+      }
+    }
+    if (perm.empty())
+      return failure();
+    bool elementwise = maps.back().isIdentity();
+    // Full-rank identity-mapped operands that are not transposes by `perm`
+    // would end up transposed themselves: leave those generics alone
+    // (constants transpose for free).
+    for (OpOperand &o : g->getOpOperands()) {
+      if (!maps[o.getOperandNumber()].isIdentity())
+        continue;
+      // An init the body never reads is replaced by a fresh one.
+      if (g.isDpsInit(&o) &&
+          (!elementwise || g.getMatchingBlockArgument(&o).use_empty()))
+        continue;
+      auto t = o.get().getDefiningOp<linalg::TransposeOp>();
+      if ((!t || t.getPermutation() != perm) &&
+          !matchPattern(o.get(), m_Constant()))
+        return failure();
+    }
+    // Old loop i_k is new loop e_perm[k]: compose every map with
+    // (e) -> (e_perm[0], ..., e_perm[n-1]).
+    MLIRContext *ctx = g.getContext();
+    SmallVector<AffineExpr> sub;
+    for (int64_t p : perm)
+      sub.push_back(getAffineDimExpr(p, ctx));
+    AffineMap subst = AffineMap::get(n, 0, sub, ctx);
+    SmallVector<int64_t> inverse(n);
+    for (unsigned k = 0; k < n; ++k)
+      inverse[perm[k]] = k;
+
+    Location loc = g.getLoc();
+    SmallVector<Value> ins;
+    SmallVector<AffineMap> newMaps;
+    auto remap = [&](Value v, AffineMap m) -> Value {
+      if (m.isIdentity()) {
+        // v is in the transposed layout; bring it to x's layout.
+        newMaps.push_back(AffineMap::getMultiDimIdentityMap(n, ctx));
+        if (auto t = v.getDefiningOp<linalg::TransposeOp>();
+            t && t.getPermutation() == perm)
+          return t.getInput();
+        return permute(rewriter, loc, v, inverse);
+      }
+      newMaps.push_back(m.compose(subst));
+      return v;
+    };
+    for (OpOperand *in : g.getDpsInputOperands())
+      ins.push_back(remap(in->get(), maps[in->getOperandNumber()]));
+    Value init = g.getDpsInits()[0];
+    SmallVector<utils::IteratorType> iters(n);
+    auto oldIters = g.getIteratorTypesArray();
+    for (unsigned k = 0; k < n; ++k)
+      iters[perm[k]] = oldIters[k];
+    Value newInit;
+    if (elementwise &&
+        g.getMatchingBlockArgument(g.getDpsInitOperand(0)).use_empty()) {
+      newMaps.push_back(AffineMap::getMultiDimIdentityMap(n, ctx));
+      newInit = buildEmpty(
+          rewriter, loc,
+          permutedType(cast<RankedTensorType>(init.getType()), inverse));
+    } else if (elementwise) {
+      newInit = remap(init, maps.back());
+    } else {
+      newInit = init;
+      newMaps.push_back(maps.back().compose(subst));
+    }
+    auto newG =
+        linalg::GenericOp::create(rewriter, loc, TypeRange{newInit.getType()},
+                                  ins, ValueRange{newInit}, newMaps, iters);
+    rewriter.inlineRegionBefore(g.getRegion(), newG.getRegion(),
+                                newG.getRegion().begin());
+    // linalg.index reads loops by number: renumber.
+    for (auto idx : llvm::make_early_inc_range(
+             newG.getRegion().front().getOps<linalg::IndexOp>())) {
+      rewriter.setInsertionPoint(idx);
+      rewriter.replaceOpWithNewOp<linalg::IndexOp>(idx, perm[idx.getDim()]);
+    }
+    rewriter.setInsertionPointAfter(newG);
+    Value result = newG.getResult(0);
+    if (elementwise)
+      result = permute(rewriter, loc, result, perm);
+    SmallVector<Operation *> read;
+    for (Value v : g->getOperands())
+      if (Operation *def = v.getDefiningOp<linalg::TransposeOp>())
+        read.push_back(def);
+    rewriter.replaceOp(g, result);
+    // Transposes only g read die now, so that their inputs' producers see
+    // their one remaining use when the folds visit the new generic.
+    for (Operation *def : read)
+      if (def->use_empty())
+        rewriter.eraseOp(def);
+    return success();
+  }
+};
+
+} // namespace
+
+void raise::populateRaiseLayoutPatterns(RewritePatternSet &patterns) {
+  patterns.add<RaiseConvNchwFchw, RaiseDepthwiseNchwChw, RaiseConvNgchwGfchw,
+               AbsorbPadIntoConv, ComposeTransposes, UnitTransposeToReshape,
+               SinkTransposeThroughPad, PropagateTransposeThroughGeneric>(
+      patterns.getContext());
+}

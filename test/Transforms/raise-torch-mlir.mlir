@@ -1,0 +1,31 @@
+// What --effc-raise makes of real torch-mlir output (FX importer,
+// linalg-on-tensors; test/models/frontend, written by
+// scripts/gen-frontend-fixtures.py): NCHW, depthwise and grouped
+// convolutions become effc.conv2d; the NCHW<->NHWC transposes cancel between
+// them, so only the input's remains; batch norm (its rsqrt(var + eps) on
+// constants, then subtract / multiply / multiply / add per channel) folds
+// into weights and bias; ReLU6 (max with 0, then min with 6) folds as a
+// clamp; the bias torch-mlir puts in a conv's init becomes the conv's bias;
+// the pads fold into the conv's padding.
+
+// RUN: effc-opt --effc-raise %S/../models/frontend/tiny_cnn.linalg.mlir | FileCheck %s --check-prefix=CNN
+// RUN: effc-opt --effc-raise %S/../models/frontend/mlp_gelu.linalg.mlir | FileCheck %s --check-prefix=MLP
+
+// CNN-LABEL: func.func @main(%arg0: tensor<2x3x16x16xf32>) -> tensor<2x10xf32>
+// CNN-NOT: linalg.conv
+// CNN-NOT: tensor.pad
+// CNN: %[[IN:.*]] = linalg.transpose ins(%arg0 : tensor<2x3x16x16xf32>) outs(%{{.*}} : tensor<2x16x16x3xf32>) permutation = [0, 2, 3, 1]
+// CNN: %[[STEM:.*]] = effc.conv2d %[[IN]], %{{.*}} bias %{{.*}} {activation = #effc.activation<clamp>, clamp_max = 6.000000e+00 : f32, clamp_min = 0.000000e+00 : f32, padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : tensor<2x16x16x3xf32>, tensor<8x3x3x3xf32>, tensor<8xf32> -> tensor<2x8x8x8xf32>
+// CNN: %[[DW:.*]] = effc.conv2d %[[STEM]], %{{.*}} bias %{{.*}} {activation = #effc.activation<clamp>, clamp_max = 6.000000e+00 : f32, clamp_min = 0.000000e+00 : f32, groups = 8 : i64, padding = array<i64: 1, 1, 1, 1>} : tensor<2x8x8x8xf32>, tensor<8x3x3x1xf32>, tensor<8xf32> -> tensor<2x8x8x8xf32>
+// CNN: %[[PW:.*]] = effc.conv2d %[[DW]], %{{.*}} bias %{{.*}} : tensor<2x8x8x8xf32>, tensor<8x1x1x8xf32>, tensor<8xf32> -> tensor<2x8x8x8xf32>
+// CNN: %[[RES:.*]] = linalg.generic {{.*}} ins(%[[STEM]], %[[PW]] : tensor<2x8x8x8xf32>, tensor<2x8x8x8xf32>)
+// CNN: arith.addf
+// CNN: effc.conv2d %[[RES]], %{{.*}} bias %{{.*}} {activation = #effc.activation<relu>, groups = 2 : i64, padding = array<i64: 1, 1, 1, 1>} : tensor<2x8x8x8xf32>, tensor<16x3x3x4xf32>, tensor<16xf32> -> tensor<2x8x8x16xf32>
+// CNN-NOT: linalg.transpose
+// CNN: effc.linear %{{.*}}, %{{.*}} bias %{{.*}} : tensor<2x16xf32>, tensor<10x16xf32>, tensor<10xf32> -> tensor<2x10xf32>
+
+// MLP-LABEL: func.func @main
+// MLP-NOT: linalg.
+// MLP: effc.linear %arg0, %{{.*}} bias %{{.*}} {activation = #effc.activation<gelu>} : tensor<4x32xf32>, tensor<64x32xf32>, tensor<64xf32> -> tensor<4x64xf32>
+// MLP: effc.linear %{{.*}}, %{{.*}} bias %{{.*}} : tensor<4x64xf32>, tensor<16x64xf32>, tensor<16xf32> -> tensor<4x16xf32>
+// MLP-NOT: linalg.
