@@ -240,6 +240,14 @@ struct FoldConstantGeneric : OpRewritePattern<linalg::GenericOp> {
         llvm::any_of(body,
                      [](Operation &op) { return isa<linalg::IndexOp>(op); }))
       return failure();
+    // A broadcast would only grow the constant (and hide a bias that a
+    // convolution's init carries): fold only what keeps or shrinks it.
+    int64_t largestInput = 0;
+    for (Value in : g.getDpsInputs())
+      largestInput = std::max(
+          largestInput, cast<RankedTensorType>(in.getType()).getNumElements());
+    if (outTy.getNumElements() > largestInput)
+      return failure();
     SmallVector<std::vector<double>> values;
     SmallVector<SmallVector<int64_t>> strides;
     for (OpOperand *in : g.getDpsInputOperands()) {
@@ -458,10 +466,47 @@ struct FoldChannelAffine : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
+/// collapse_shape(effc.linear(x)) merging only leading dims ->
+/// effc.linear(collapse_shape(x)): TOSA's [1, M, K] matmuls read 2-D
+/// activations through reshapes that then cancel, and the epilogue folds
+/// see the linear op.
+struct CollapseOfLinear : OpRewritePattern<tensor::CollapseShapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tensor::CollapseShapeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto linear = op.getSrc().getDefiningOp<LinearOp>();
+    if (!linear || !linear->hasOneUse())
+      return failure();
+    auto wTy = cast<RankedTensorType>(linear.getWeight().getType());
+    auto inTy = cast<RankedTensorType>(linear.getInput().getType());
+    auto reassoc = op.getReassociationIndices();
+    if (wTy.getRank() != 2 || reassoc.back().size() != 1 ||
+        !inTy.hasStaticShape())
+      return failure();
+    SmallVector<int64_t> shape(
+        cast<RankedTensorType>(op.getType()).getShape().drop_back());
+    shape.push_back(inTy.getShape().back());
+    Value in = tensor::CollapseShapeOp::create(
+        rewriter, op.getLoc(),
+        RankedTensorType::get(shape, inTy.getElementType()), linear.getInput(),
+        reassoc);
+    auto fused = cast<LinearOp>(rewriter.clone(*linear));
+    fused.getInputMutable().assign(in);
+    fused.getResult().setType(cast<RankedTensorType>(op.getType()));
+    rewriter.replaceOp(op, fused.getResult());
+    rewriter.eraseOp(linear);
+    return success();
+  }
+};
+
 } // namespace
 
 void raise::populateRaiseFoldPatterns(RewritePatternSet &patterns) {
-  patterns.add<FoldConstantGeneric, FoldConstantTranspose,
+  // Slices of weights (TOSA splits a grouped convolution's weight by group)
+  // fold like any other constant.
+  tensor::populateFoldConstantExtractSlicePatterns(
+      patterns, [](tensor::ExtractSliceOp op) { return true; });
+  patterns.add<CollapseOfLinear, FoldConstantGeneric, FoldConstantTranspose,
                FoldConstantReshape<tensor::ExpandShapeOp>,
                FoldConstantReshape<tensor::CollapseShapeOp>,
                FoldChannelAffine<LinearOp>, FoldChannelAffine<Conv2DOp>>(

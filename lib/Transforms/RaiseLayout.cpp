@@ -56,6 +56,21 @@ RankedTensorType permutedType(RankedTensorType t, ArrayRef<int64_t> perm) {
 Value initBias(Value init, unsigned channelDim) {
   if (auto e = init.getDefiningOp<tensor::ExpandShapeOp>())
     init = e.getSrc();
+  // TOSA's lowering writes the broadcast as a generic that yields its input.
+  if (auto g = init.getDefiningOp<linalg::GenericOp>()) {
+    Block &body = g.getRegion().front();
+    auto yield = cast<linalg::YieldOp>(body.getTerminator());
+    if (g.getNumDpsInputs() != 1 || body.getOperations().size() != 1 ||
+        yield.getOperand(0) != body.getArgument(0) ||
+        g.getNumLoops() != g.getNumParallelLoops())
+      return {};
+    AffineMap m = g.getIndexingMapsArray()[0];
+    if (m.getNumResults() != 1 ||
+        m.getResult(0) != getAffineDimExpr(channelDim, g.getContext()) ||
+        !g.getIndexingMapsArray()[1].isIdentity())
+      return {};
+    return g.getDpsInputs()[0];
+  }
   auto b = init.getDefiningOp<linalg::BroadcastOp>();
   if (!b || !b.hasPureTensorSemantics())
     return {};
@@ -68,11 +83,11 @@ Value initBias(Value init, unsigned channelDim) {
 
 /// Checks what every raised NCHW convolution needs: static float tensors
 /// of one element type, a zero or bias init and a weight effc can take.
-template <typename OpTy> bool isRaisableConv(OpTy op) {
+template <typename OpTy> bool isRaisableConv(OpTy op, unsigned channelDim = 1) {
   return op.hasPureTensorSemantics() &&
          llvm::all_of(op->getOperands(), isFloatTensor) &&
          (isZeroInit(op.getOutputs()[0]) ||
-          initBias(op.getOutputs()[0], /*channelDim=*/1)) &&
+          initBias(op.getOutputs()[0], channelDim)) &&
          isWeightSource(op.getInputs()[1]) &&
          llvm::all_of(op->getOperands(), [&](Value v) {
            return getElementTypeOrSelf(v.getType()) ==
@@ -108,6 +123,25 @@ struct RaiseConvNchwFchw : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
                 rewriter, op.getLoc(), input, padding, w, op.getOutputs()[0],
                 cast<RankedTensorType>(op->getResult(0).getType()),
                 attrToVec(op.getStrides()), attrToVec(op.getDilations()), 1));
+    return success();
+  }
+};
+
+/// linalg.conv_2d_nhwc_fhwc (TOSA's conv2d lowered): the weight is already
+/// OHWI.
+struct RaiseConvNhwcFhwc : OpRewritePattern<linalg::Conv2DNhwcFhwcOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::Conv2DNhwcFhwcOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isRaisableConv(op, /*channelDim=*/3))
+      return failure();
+    SmallVector<int64_t> padding;
+    Value input = absorbPad(op.getInputs()[0], padding, /*hDim=*/1);
+    rewriter.replaceOp(
+        op, createConv(rewriter, op.getLoc(), op->getResult(0).getType(), input,
+                       op.getInputs()[1], initBias(op.getOutputs()[0], 3),
+                       attrToVec(op.getStrides()), attrToVec(op.getDilations()),
+                       padding, 1));
     return success();
   }
 };
@@ -423,8 +457,8 @@ struct PropagateTransposeThroughGeneric : OpRewritePattern<linalg::GenericOp> {
 } // namespace
 
 void raise::populateRaiseLayoutPatterns(RewritePatternSet &patterns) {
-  patterns.add<RaiseConvNchwFchw, RaiseDepthwiseNchwChw, RaiseConvNgchwGfchw,
-               AbsorbPadIntoConv, ComposeTransposes, UnitTransposeToReshape,
-               SinkTransposeThroughPad, PropagateTransposeThroughGeneric>(
-      patterns.getContext());
+  patterns.add<RaiseConvNchwFchw, RaiseConvNhwcFhwc, RaiseDepthwiseNchwChw,
+               RaiseConvNgchwGfchw, AbsorbPadIntoConv, ComposeTransposes,
+               UnitTransposeToReshape, SinkTransposeThroughPad,
+               PropagateTransposeThroughGeneric>(patterns.getContext());
 }
