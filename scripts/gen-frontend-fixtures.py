@@ -56,6 +56,29 @@ class Mlp(torch.nn.Module):
         return self.fc2(torch.nn.functional.gelu(self.fc1(x)))
 
 
+class GptBlock(torch.nn.Module):
+    """A GPT-2-style pre-norm causal decoder block using
+    scaled_dot_product_attention(is_causal=True)."""
+
+    def __init__(self, d=32, heads=2):
+        super().__init__()
+        nn = torch.nn
+        self.heads = heads
+        self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.qkv, self.proj = nn.Linear(d, 3 * d), nn.Linear(d, d)
+        self.fc, self.out = nn.Linear(d, 4 * d), nn.Linear(4 * d, d)
+
+    def forward(self, x):
+        b, s, d = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(d, dim=2)
+        shape = (b, s, self.heads, d // self.heads)
+        q, k, v = (t.view(shape).transpose(1, 2) for t in (q, k, v))
+        a = torch.nn.functional.scaled_dot_product_attention(q, k, v,
+                                                             is_causal=True)
+        x = x + self.proj(a.transpose(1, 2).reshape(b, s, d))
+        return x + self.out(torch.nn.functional.gelu(self.fc(self.ln2(x))))
+
+
 def randomize_bn(model):
     for m in model.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
@@ -87,6 +110,7 @@ def main():
     randomize_bn(cnn)
     export(cnn, torch.randn(2, 3, 16, 16), "tiny_cnn", out)
     export(Mlp(), torch.randn(4, 32), "mlp_gelu", out)
+    export(GptBlock(), torch.randn(1, 8, 32), "gpt_block", out)
 
 
 if __name__ == "__main__":

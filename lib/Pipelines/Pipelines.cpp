@@ -9,7 +9,6 @@
 #include "effc/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
-#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -19,19 +18,7 @@ using namespace mlir;
 using namespace mlir::effc;
 
 /// TOSA ops (if any) to linalg on tensors; harmless without TOSA.
-/// addTosaToLinalgPasses leaves `tosa.const` (weights, zero points) and the
-/// data-movement ops (reshape, slice, concat, pad) alone; without the arith
-/// and tensor conversions they reach bufferization unconverted. TOSA's
-/// profile validation does not run: torch-mlir computes layer-norm
-/// statistics in f64, which no TOSA profile has but which lowers as it is
-/// (the ops' own verifiers still run).
-static void addTosaLowering(OpPassManager &pm) {
-  TosaToLinalgOptions tosaOptions;
-  tosa::addTosaToLinalgPasses(pm, tosaOptions, TosaToLinalgNamedOptions(),
-                              /*validationOptions=*/std::nullopt);
-  pm.addNestedPass<func::FuncOp>(createTosaToTensorPass());
-  pm.addNestedPass<func::FuncOp>(createTosaToArithPass());
-}
+static void addTosaLowering(OpPassManager &pm) { addTosaToLinalgLowering(pm); }
 
 void mlir::effc::buildReferencePipeline(OpPassManager &pm) {
   pm.addPass(createLowerQuantCastsPass());

@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <cmath>
@@ -209,6 +210,14 @@ LogicalResult raiseMatmul(PatternRewriter &rewriter, Operation *op, Value a,
   }
   Value input = layout.transA ? permute(rewriter, loc, a, swap) : a;
   auto resTy = cast<RankedTensorType>(op->getResult(0).getType());
+  // A batch of one (TOSA's matmul is always batched: torch-mlir writes every
+  // nn.Linear as [1, M, K] x [1, K, N]) is a plain [N, K] weight applied to
+  // a rank-3 input, which every precision and compression takes.
+  auto wTy = cast<RankedTensorType>(weight.getType());
+  if (batched && wTy.getDimSize(0) == 1 && resTy.getDimSize(0) == 1)
+    weight = buildReshape(rewriter, loc, weight,
+                          RankedTensorType::get(wTy.getShape().drop_front(),
+                                                wTy.getElementType()));
   rewriter.replaceOpWithNewOp<LinearOp>(
       op, resTy, input, weight, Value(),
       ActivationAttr::get(rewriter.getContext(), Activation::none), FloatAttr(),
@@ -602,35 +611,111 @@ template <typename OpTy> struct FoldBias : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
-/// act(acc) as a generic (scalar constants allowed, e.g. relu6 as max with
-/// a 0 tensor then min with a 6 tensor) -> the effc op's fused activation,
-/// composed with the one it has.
-template <typename OpTy>
-struct FoldActivation : OpRewritePattern<linalg::GenericOp> {
-  using OpRewritePattern<linalg::GenericOp>::OpRewritePattern;
-  LogicalResult matchAndRewrite(linalg::GenericOp g,
+/// act(acc) as one or several elementwise generics that read only the
+/// effc op's result, each other and scalar constants (GELU as torch-mlir's
+/// TOSA form writes it: mul, erf, add, mul, mul; ReLU6 as a max then a min;
+/// SiLU as a sigmoid then a mul) -> the effc op's fused activation,
+/// composed with the one it has. The chain is evaluated as a whole on
+/// sample points, so it does not matter how it was split or spelled.
+template <typename OpTy> struct FoldActivation : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  static constexpr unsigned kMaxChain = 8;
+
+  LogicalResult matchAndRewrite(OpTy op,
                                 PatternRewriter &rewriter) const override {
-    auto e = matchEpilogue<OpTy>(g);
-    if (!e || e->bias)
+    Value root = op.getResult();
+    Type type = root.getType();
+    Block *block = op->getBlock();
+    SmallVector<linalg::GenericOp> chain;
+    llvm::DenseSet<Value> inChain{root};
+    SmallVector<Value> queue{root};
+    while (!queue.empty()) {
+      Value v = queue.pop_back_val();
+      for (Operation *user : v.getUsers()) {
+        // Anything else reading v is a use outside the chain.
+        auto g = dyn_cast<linalg::GenericOp>(user);
+        if (!g || g->getBlock() != block || !isElementwise(g) ||
+            g.getResult(0).getType() != type ||
+            !g.getMatchingBlockArgument(g.getDpsInitOperand(0)).use_empty() ||
+            llvm::is_contained(chain, g))
+          continue;
+        bool eligible =
+            llvm::all_of(g.getDpsInputOperands(), [&](OpOperand *in) {
+              return (inChain.contains(in->get()) &&
+                      g.getMatchingIndexingMap(in).isIdentity()) ||
+                     scalarSplat(in->get());
+            });
+        if (!eligible)
+          continue;
+        chain.push_back(g);
+        if (chain.size() > kMaxChain)
+          return failure();
+        inChain.insert(g.getResult(0));
+        queue.push_back(g.getResult(0));
+      }
+    }
+    auto isChained = [&](Operation *user) {
+      auto g = dyn_cast<linalg::GenericOp>(user);
+      return g && llvm::is_contained(chain, g);
+    };
+    if (!llvm::all_of(root.getUsers(), isChained))
       return failure();
-    Activation prev = e->producer.getActivation();
-    double plo = e->producer.getClampMin()
-                     ? e->producer.getClampMin()->convertToDouble()
-                     : 0.0,
-           phi = e->producer.getClampMax()
-                     ? e->producer.getClampMax()->convertToDouble()
-                     : 0.0;
-    Block &body = g.getRegion().front();
-    auto f = [&](double x) {
-      llvm::DenseMap<Value, double> env = e->env;
-      env[e->accArg] = applyActivation(prev, plo, phi, x);
-      return evalBody(body, env);
+    // Exactly one generic's result leaves the chain, and nothing else does.
+    linalg::GenericOp sink;
+    for (linalg::GenericOp g : chain) {
+      bool inside = false, outside = false;
+      for (Operation *user : g->getUsers())
+        (isChained(user) ? inside : outside) = true;
+      if (outside && (inside || sink))
+        return failure();
+      if (outside || g->use_empty())
+        sink = outside ? g : sink;
+    }
+    if (!sink)
+      return failure();
+    llvm::sort(chain, [](linalg::GenericOp a, linalg::GenericOp b) {
+      return a->isBeforeInBlock(b);
+    });
+    Activation prev = op.getActivation();
+    double plo = op.getClampMin() ? op.getClampMin()->convertToDouble() : 0.0;
+    double phi = op.getClampMax() ? op.getClampMax()->convertToDouble() : 0.0;
+    auto f = [&](double x) -> std::optional<double> {
+      llvm::DenseMap<Value, double> values;
+      values[root] = applyActivation(prev, plo, phi, x);
+      for (linalg::GenericOp g : chain) {
+        Block &body = g.getRegion().front();
+        llvm::DenseMap<Value, double> env;
+        for (OpOperand *in : g.getDpsInputOperands()) {
+          auto it = values.find(in->get());
+          env[g.getMatchingBlockArgument(in)] =
+              it != values.end() ? it->second : *scalarSplat(in->get());
+        }
+        std::optional<double> y = evalBody(body, env);
+        if (!y)
+          return std::nullopt;
+        values[g.getResult(0)] = *y;
+      }
+      return values[sink.getResult(0)];
     };
     auto act = recognizeActivation(f);
     if (!act)
       return failure();
     auto [kind, lo, hi] = *act;
-    foldEpilogue(rewriter, g, e->producer, Value(), kind, lo, hi);
+    rewriter.setInsertionPoint(sink);
+    auto fused = cast<OpTy>(rewriter.clone(*op));
+    fused.setActivation(kind);
+    if (kind == Activation::clamp) {
+      fused.setClampMinAttr(rewriter.getF32FloatAttr(lo));
+      fused.setClampMaxAttr(rewriter.getF32FloatAttr(hi));
+    } else {
+      fused.removeClampMinAttr();
+      fused.removeClampMaxAttr();
+    }
+    rewriter.replaceOp(sink, fused->getResults());
+    for (linalg::GenericOp g : llvm::reverse(chain))
+      if (g != sink)
+        rewriter.eraseOp(g);
+    rewriter.eraseOp(op);
     return success();
   }
 };
@@ -640,6 +725,14 @@ struct FoldActivation : OpRewritePattern<linalg::GenericOp> {
 //===----------------------------------------------------------------------===//
 
 struct RaisePass : effc::impl::RaisePassBase<RaisePass> {
+  void getDependentDialects(DialectRegistry &registry) const override {
+    RaisePassBase::getDependentDialects(registry);
+    // The TOSA lowering runs as a nested pipeline: its dialects load here.
+    OpPassManager pm(ModuleOp::getOperationName());
+    addTosaToLinalgLowering(pm);
+    pm.getDependentDialects(registry);
+  }
+
   void runOnOperation() override {
     // torch-mlir and the ONNX importer write weights as dense_resource
     // blobs; as dense literals they fold (transposes, reshapes, batch norm)
@@ -648,6 +741,28 @@ struct RaisePass : effc::impl::RaisePassBase<RaisePass> {
     RewritePatternSet patterns(&getContext());
     populateRaisePatterns(patterns);
     FrozenRewritePatternSet frozen(std::move(patterns));
+    if (failed(sweep(frozen)))
+      return signalPassFailure();
+    // What TOSA leaves around its matmuls and convolutions (bias adds,
+    // clamps, batch norm, transposes, reshapes) goes to linalg, the form
+    // the folds read, and the patterns run once more on it.
+    bool hasTosa = false;
+    getOperation()->walk([&](Operation *op) {
+      if (isa<tosa::TosaDialect>(op->getDialect()))
+        hasTosa = true;
+    });
+    if (!hasTosa)
+      return;
+    OpPassManager pm(ModuleOp::getOperationName());
+    addTosaToLinalgLowering(pm);
+    if (failed(runPipeline(pm, getOperation())))
+      return signalPassFailure();
+    materializeResourceConstants(getOperation());
+    if (failed(sweep(frozen)))
+      return signalPassFailure();
+  }
+
+  LogicalResult sweep(const FrozenRewritePatternSet &frozen) {
     // Every op but the quant casts: upstream folds quant.dcast(quant.qcast
     // (x)) to x, which would drop the activation quantization of a QDQ
     // model. One sweep over a fixed op list can miss a fold that only
@@ -663,10 +778,11 @@ struct RaisePass : effc::impl::RaisePassBase<RaisePass> {
       });
       bool changed = false;
       if (failed(applyOpPatternsGreedily(ops, frozen, config, &changed)))
-        return signalPassFailure();
+        return failure();
       if (!changed)
         break;
     }
+    return success();
   }
 };
 

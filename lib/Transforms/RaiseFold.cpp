@@ -24,6 +24,8 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
 
+#include "llvm/ADT/SetVector.h"
+
 #include <cmath>
 
 using namespace mlir;
@@ -35,7 +37,8 @@ using namespace mlir::effc::raise;
 //===----------------------------------------------------------------------===//
 
 std::optional<double> raise::evalBody(Block &body,
-                                      llvm::DenseMap<Value, double> &env) {
+                                      llvm::DenseMap<Value, double> &env,
+                                      ArrayRef<int64_t> loopIndex) {
   for (Operation &op : body) {
     auto get = [&](unsigned i) -> std::optional<double> {
       Value v = op.getOperand(i);
@@ -45,6 +48,10 @@ std::optional<double> raise::evalBody(Block &body,
       FloatAttr f;
       if (matchPattern(v, m_Constant(&f)))
         return f.getValueAsDouble();
+      IntegerAttr n;
+      if (matchPattern(v, m_Constant(&n)))
+        return n.getType().isInteger(1) ? (double)n.getValue().getBoolValue()
+                                        : (double)n.getValue().getSExtValue();
       return std::nullopt;
     };
     if (auto y = dyn_cast<linalg::YieldOp>(op)) {
@@ -55,10 +62,19 @@ std::optional<double> raise::evalBody(Block &body,
     if (env.count(op.getNumResults() == 1 ? op.getResult(0) : Value()))
       continue; // bound by the caller
     if (auto c = dyn_cast<arith::ConstantOp>(op)) {
-      auto f = dyn_cast<FloatAttr>(c.getValue());
-      if (!f)
+      if (auto f = dyn_cast<FloatAttr>(c.getValue()))
+        env[c] = f.getValueAsDouble();
+      else if (auto n = dyn_cast<IntegerAttr>(c.getValue()))
+        env[c] = n.getType().isInteger(1) ? n.getValue().getBoolValue()
+                                          : n.getValue().getSExtValue();
+      else
         return std::nullopt;
-      env[c] = f.getValueAsDouble();
+      continue;
+    }
+    if (auto index = dyn_cast<linalg::IndexOp>(op)) {
+      if (index.getDim() >= loopIndex.size())
+        return std::nullopt;
+      env[index] = loopIndex[index.getDim()];
       continue;
     }
     SmallVector<double> args;
@@ -122,7 +138,46 @@ std::optional<double> raise::evalBody(Block &body,
       }
     } else if (isa<arith::SelectOp>(op))
       r = args[0] != 0 ? args[1] : args[2];
-    else
+    else if (isa<arith::IndexCastOp, arith::ExtSIOp, arith::ExtUIOp,
+                 arith::SIToFPOp, arith::UIToFPOp>(op))
+      r = args[0];
+    else if (isa<arith::AddIOp>(op))
+      r = args[0] + args[1];
+    else if (isa<arith::SubIOp>(op))
+      r = args[0] - args[1];
+    else if (isa<arith::MulIOp>(op))
+      r = args[0] * args[1];
+    else if (isa<arith::AndIOp>(op))
+      r = (double)((int64_t)args[0] & (int64_t)args[1]);
+    else if (isa<arith::OrIOp>(op))
+      r = (double)((int64_t)args[0] | (int64_t)args[1]);
+    else if (isa<arith::XOrIOp>(op))
+      r = (double)((int64_t)args[0] ^ (int64_t)args[1]);
+    else if (auto cmp = dyn_cast<arith::CmpIOp>(op)) {
+      double a = args[0], b = args[1];
+      switch (cmp.getPredicate()) {
+      case arith::CmpIPredicate::eq:
+        r = a == b;
+        break;
+      case arith::CmpIPredicate::ne:
+        r = a != b;
+        break;
+      case arith::CmpIPredicate::slt:
+        r = a < b;
+        break;
+      case arith::CmpIPredicate::sle:
+        r = a <= b;
+        break;
+      case arith::CmpIPredicate::sgt:
+        r = a > b;
+        break;
+      case arith::CmpIPredicate::sge:
+        r = a >= b;
+        break;
+      default:
+        return std::nullopt; // unsigned compares of signed values
+      }
+    } else
       return std::nullopt;
     env[op.getResult(0)] = r;
   }
@@ -213,33 +268,67 @@ void raise::materializeResourceConstants(Operation *root) {
 
 namespace {
 
-/// The float values of a constant (splats expanded) and their format.
+/// The values of a float or integer (<= 64 bits, i1 as 0 / 1) constant,
+/// splats expanded, as doubles.
 std::optional<std::vector<double>> constantValues(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (type && type.getElementType().isSignlessInteger() &&
+      type.getElementTypeBitWidth() <= 64 && type.hasStaticShape()) {
+    DenseIntElementsAttr attr;
+    if (!matchPattern(v, m_Constant(&attr)))
+      return std::nullopt;
+    bool isBool = type.getElementType().isInteger(1);
+    std::vector<double> out;
+    out.reserve(type.getNumElements());
+    for (const APInt &x : attr.getValues<APInt>())
+      out.push_back(isBool ? (double)x.getBoolValue()
+                           : (double)x.getSExtValue());
+    return out;
+  }
   return getConstantFloatValues(v);
 }
 
-/// An elementwise-in-shape generic (parallel loops only) whose inputs are
-/// all float constants folds to a constant. Weight-side math such as batch
-/// norm's rsqrt(var + eps) or a transposing generic on a weight.
+/// `values` as a constant of `type` (float or signless integer).
+DenseElementsAttr makeConstant(RankedTensorType type, ArrayRef<double> values) {
+  Type elt = type.getElementType();
+  if (std::optional<FloatFormat> fmt = getFloatFormat(elt))
+    return DenseElementsAttr::getFromRawBuffer(type, fromDouble(values, *fmt));
+  SmallVector<APInt> ints;
+  unsigned width = elt.getIntOrFloatBitWidth();
+  for (double x : values)
+    ints.push_back(APInt(width, (int64_t)x, /*isSigned=*/true,
+                         /*implicitTrunc=*/true));
+  return DenseElementsAttr::get(type, ints);
+}
+
+/// A generic with parallel loops only whose inputs are all constants (or
+/// none: masks built from linalg.index) folds to a constant. Weight-side
+/// math such as batch norm's rsqrt(var + eps), a transposing generic on a
+/// weight, or a causal mask built from index comparisons. A pure broadcast
+/// (a body that yields an input) is not folded: it would only grow the
+/// constant, and a convolution's init carries its bias that way.
 struct FoldConstantGeneric : OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern::OpRewritePattern;
   static constexpr int64_t kMaxElements = 1 << 22;
   LogicalResult matchAndRewrite(linalg::GenericOp g,
                                 PatternRewriter &rewriter) const override {
     if (!g.hasPureTensorSemantics() || g->getNumResults() != 1 ||
-        g.getNumLoops() != g.getNumParallelLoops() || g.getNumDpsInputs() == 0)
+        g.getNumLoops() != g.getNumParallelLoops())
       return failure();
     auto outTy = cast<RankedTensorType>(g.getResult(0).getType());
-    std::optional<FloatFormat> outFmt = getFloatFormat(outTy.getElementType());
-    if (!outFmt || !outTy.hasStaticShape() ||
-        outTy.getNumElements() > kMaxElements ||
+    Type outElt = outTy.getElementType();
+    if (!(getFloatFormat(outElt) || (outElt.isSignlessInteger() &&
+                                     outElt.getIntOrFloatBitWidth() <= 64)) ||
+        !outTy.hasStaticShape() || outTy.getNumElements() > kMaxElements ||
         !g.getIndexingMapsArray().back().isIdentity())
       return failure();
     Block &body = g.getRegion().front();
-    if (!g.getMatchingBlockArgument(g.getDpsInitOperand(0)).use_empty() ||
-        llvm::any_of(body,
-                     [](Operation &op) { return isa<linalg::IndexOp>(op); }))
+    if (!g.getMatchingBlockArgument(g.getDpsInitOperand(0)).use_empty())
       return failure();
+    auto yield = cast<linalg::YieldOp>(body.getTerminator());
+    if (isa<BlockArgument>(yield.getOperand(0)) &&
+        body.getOperations().size() == 1)
+      return failure(); // a broadcast
     SmallVector<std::vector<double>> values;
     SmallVector<SmallVector<int64_t>> strides;
     for (OpOperand *in : g.getDpsInputOperands()) {
@@ -276,7 +365,7 @@ struct FoldConstantGeneric : OpRewritePattern<linalg::GenericOp> {
         const std::vector<double> &vals = values[i];
         env[body.getArgument(i)] = vals.size() == 1 ? vals[0] : vals[off];
       }
-      std::optional<double> y = evalBody(body, env);
+      std::optional<double> y = evalBody(body, env, idx);
       if (!y)
         return failure();
       out[flat] = *y;
@@ -286,9 +375,8 @@ struct FoldConstantGeneric : OpRewritePattern<linalg::GenericOp> {
         idx[d] = 0;
       }
     }
-    std::vector<char> raw = fromDouble(out, *outFmt);
-    auto attr = DenseElementsAttr::getFromRawBuffer(outTy, raw);
-    rewriter.replaceOpWithNewOp<arith::ConstantOp>(g, outTy, attr);
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(g, outTy,
+                                                   makeConstant(outTy, out));
     return success();
   }
 };
@@ -458,12 +546,230 @@ struct FoldChannelAffine : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
+/// collapse_shape / expand_shape(effc.linear(x)) that reshapes only the
+/// leading dims -> effc.linear(reshape(x)): torch-mlir flattens [B, S, K]
+/// to [B*S, K] around every nn.Linear and TOSA's [1, M, K] matmuls read 2-D
+/// activations through reshapes; moved to the input they cancel, and the
+/// epilogue folds (bias, activation) see the linear op.
+template <typename ReshapeOp>
+struct ReshapeOfLinear : OpRewritePattern<ReshapeOp> {
+  using OpRewritePattern<ReshapeOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(ReshapeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto linear = op.getSrc().template getDefiningOp<LinearOp>();
+    if (!linear || !linear->hasOneUse())
+      return failure();
+    auto wTy = cast<RankedTensorType>(linear.getWeight().getType());
+    auto inTy = cast<RankedTensorType>(linear.getInput().getType());
+    auto outTy = cast<RankedTensorType>(op.getType());
+    auto reassoc = op.getReassociationIndices();
+    if (wTy.getRank() != 2 || reassoc.back().size() != 1 ||
+        !inTy.hasStaticShape() || !outTy.hasStaticShape())
+      return failure();
+    SmallVector<int64_t> shape(outTy.getShape().drop_back());
+    shape.push_back(inTy.getShape().back());
+    Value in =
+        ReshapeOp::create(rewriter, op.getLoc(),
+                          RankedTensorType::get(shape, inTy.getElementType()),
+                          linear.getInput(), reassoc);
+    auto fused = cast<LinearOp>(rewriter.clone(*linear));
+    fused.getInputMutable().assign(in);
+    fused.getResult().setType(outTy);
+    rewriter.replaceOp(op, fused.getResult());
+    rewriter.eraseOp(linear);
+    return success();
+  }
+};
+
+/// A result of a multi-result generic that nothing reads, whose init is
+/// read only to compute that result (torch-mlir's softmax max-reduction
+/// also computes an argmax nobody uses), is dropped.
+struct DropUnusedGenericResult : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp g,
+                                PatternRewriter &rewriter) const override {
+    if (g->getNumResults() < 2 || !g.hasPureTensorSemantics())
+      return failure();
+    Block &body = g.getRegion().front();
+    auto yield = cast<linalg::YieldOp>(body.getTerminator());
+    for (unsigned i = 0; i < g->getNumResults(); ++i) {
+      if (!g->getResult(i).use_empty())
+        continue;
+      // The ops computing yield operand i only, found backwards from it.
+      llvm::SetVector<Operation *> slice;
+      SmallVector<Value> work{yield.getOperand(i)};
+      bool ok = true;
+      while (!work.empty() && ok) {
+        Value v = work.pop_back_val();
+        Operation *def = v.getDefiningOp();
+        if (!def || def->getBlock() != &body || slice.contains(def))
+          continue;
+        slice.insert(def);
+        for (Value operand : def->getOperands())
+          work.push_back(operand);
+      }
+      for (Operation *op : slice)
+        for (Operation *user : op->getUsers())
+          if (user != yield.getOperation() && !slice.contains(user))
+            ok = false;
+      for (unsigned j = 0; j < yield.getNumOperands(); ++j)
+        if (j != i && slice.contains(yield.getOperand(j).getDefiningOp()))
+          ok = false;
+      BlockArgument out = g.getMatchingBlockArgument(g.getDpsInitOperand(i));
+      for (Operation *user : out.getUsers())
+        if (!slice.contains(user))
+          ok = false;
+      if (!ok || !llvm::all_of(slice, isMemoryEffectFree))
+        continue;
+      return drop(rewriter, g, i, slice);
+    }
+    return failure();
+  }
+
+  LogicalResult drop(PatternRewriter &rewriter, linalg::GenericOp g, unsigned i,
+                     llvm::SetVector<Operation *> &slice) const {
+    SmallVector<Value> inits;
+    SmallVector<Type> types;
+    SmallVector<AffineMap> maps;
+    for (OpOperand *in : g.getDpsInputOperands())
+      maps.push_back(g.getMatchingIndexingMap(in));
+    for (unsigned j = 0; j < g.getNumDpsInits(); ++j) {
+      if (j == i)
+        continue;
+      inits.push_back(g.getDpsInits()[j]);
+      types.push_back(g->getResult(j).getType());
+      maps.push_back(g.getMatchingIndexingMap(g.getDpsInitOperand(j)));
+    }
+    auto newG =
+        linalg::GenericOp::create(rewriter, g.getLoc(), types, g.getDpsInputs(),
+                                  inits, maps, g.getIteratorTypesArray());
+    unsigned argIndex =
+        g.getMatchingBlockArgument(g.getDpsInitOperand(i)).getArgNumber();
+    rewriter.inlineRegionBefore(g.getRegion(), newG.getRegion(),
+                                newG.getRegion().begin());
+    Block &body = newG.getRegion().front();
+    auto yield = cast<linalg::YieldOp>(body.getTerminator());
+    SmallVector<Value> kept;
+    for (unsigned j = 0; j < yield.getNumOperands(); ++j)
+      if (j != i)
+        kept.push_back(yield.getOperand(j));
+    rewriter.setInsertionPoint(yield);
+    rewriter.replaceOpWithNewOp<linalg::YieldOp>(yield, kept);
+    for (Operation *op : llvm::reverse(slice))
+      rewriter.eraseOp(op);
+    body.eraseArgument(argIndex);
+    SmallVector<Value> results;
+    unsigned k = 0;
+    for (unsigned j = 0; j < g->getNumResults(); ++j)
+      results.push_back(j == i ? Value() : newG->getResult(k++));
+    rewriter.replaceOp(g, results);
+    return success();
+  }
+};
+
+/// True when no row (last dim) of `s` can be all -inf: `s` is `x + c` with
+/// `c` a constant whose every row, as `s` reads it, has a finite entry
+/// (a causal or padding mask with one visible key at least), and x finite.
+bool hasFiniteEntryPerRow(Value s) {
+  auto g = s.getDefiningOp<linalg::GenericOp>();
+  if (!g || g.getNumDpsInputs() != 2 || g->getNumResults() != 1)
+    return false;
+  Block &body = g.getRegion().front();
+  auto add = dyn_cast<arith::AddFOp>(&body.front());
+  if (!add || body.getOperations().size() != 2)
+    return false;
+  unsigned n = g.getNumLoops();
+  for (OpOperand *in : g.getDpsInputOperands()) {
+    DenseElementsAttr c;
+    AffineMap m = g.getMatchingIndexingMap(in);
+    if (!matchPattern(in->get(), m_Constant(&c)) || m.getNumResults() == 0 ||
+        m.getResults().back() != getAffineDimExpr(n - 1, g.getContext()))
+      continue;
+    auto vals = getConstantFloatValues(in->get());
+    if (!vals)
+      return false;
+    int64_t cols = cast<RankedTensorType>(c.getType()).getShape().back();
+    for (size_t row = 0; row < vals->size(); row += cols) {
+      bool finite = false;
+      for (int64_t j = 0; j < cols && !finite; ++j)
+        finite = std::isfinite((*vals)[row + j]);
+      if (!finite)
+        return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+/// select(rowAll(s == -inf), zeros, p) -> p when no row of s can be all
+/// -inf: torch-mlir's guard for fully masked rows in
+/// scaled_dot_product_attention, which a causal mask never has.
+struct DropImpossibleMaskedRowGuard : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp g,
+                                PatternRewriter &rewriter) const override {
+    if (g.getNumDpsInputs() != 3 || g->getNumResults() != 1 ||
+        !g.getIndexingMapsArray().back().isIdentity())
+      return failure();
+    Block &body = g.getRegion().front();
+    auto sel = dyn_cast<arith::SelectOp>(&body.front());
+    if (!sel || body.getOperations().size() != 2 ||
+        sel.getCondition() != body.getArgument(0) ||
+        sel.getFalseValue() != body.getArgument(2) ||
+        !g.getMatchingIndexingMap(g.getDpsInputOperand(2)).isIdentity() ||
+        g.getDpsInputs()[2].getType() != g.getResult(0).getType())
+      return failure();
+    // The flag: an and-reduction over the last dim of (s == -inf).
+    Value flag = g.getDpsInputs()[0];
+    if (auto e = flag.getDefiningOp<tensor::ExpandShapeOp>())
+      flag = e.getSrc();
+    auto red = flag.getDefiningOp<linalg::GenericOp>();
+    if (!red || red.getNumDpsInputs() != 1 || red.getNumReductionLoops() != 1 ||
+        red.getIteratorTypesArray().back() != utils::IteratorType::reduction)
+      return failure();
+    Block &rbody = red.getRegion().front();
+    if (!isa<arith::AndIOp>(rbody.front()) ||
+        rbody.getOperations().size() != 2 ||
+        !matchPattern(red.getDpsInits()[0].getDefiningOp<linalg::FillOp>()
+                          ? red.getDpsInits()[0]
+                                .getDefiningOp<linalg::FillOp>()
+                                .getInputs()[0]
+                          : Value(),
+                      m_One()))
+      return failure();
+    auto cmp = red.getDpsInputs()[0].getDefiningOp<linalg::GenericOp>();
+    if (!cmp || cmp.getNumDpsInputs() != 1)
+      return failure();
+    auto cmpf = dyn_cast<arith::CmpFOp>(
+        cast<linalg::YieldOp>(cmp.getRegion().front().getTerminator())
+            .getOperand(0)
+            .getDefiningOp());
+    FloatAttr bound;
+    if (!cmpf || cmpf.getPredicate() != arith::CmpFPredicate::OEQ ||
+        !matchPattern(cmpf.getRhs(), m_Constant(&bound)) ||
+        !bound.getValue().isInfinity() || !bound.getValue().isNegative() ||
+        !hasFiniteEntryPerRow(cmp.getDpsInputs()[0]))
+      return failure();
+    rewriter.replaceOp(g, g.getDpsInputs()[2]);
+    return success();
+  }
+};
+
 } // namespace
 
 void raise::populateRaiseFoldPatterns(RewritePatternSet &patterns) {
-  patterns.add<FoldConstantGeneric, FoldConstantTranspose,
-               FoldConstantReshape<tensor::ExpandShapeOp>,
-               FoldConstantReshape<tensor::CollapseShapeOp>,
-               FoldChannelAffine<LinearOp>, FoldChannelAffine<Conv2DOp>>(
-      patterns.getContext());
+  // Slices of weights (TOSA splits a grouped convolution's weight by group)
+  // fold like any other constant.
+  tensor::populateFoldConstantExtractSlicePatterns(
+      patterns, [](tensor::ExtractSliceOp op) { return true; });
+  // fill + collapse_shape -> a fill of the collapsed shape (reduction inits).
+  linalg::FillOp::getCanonicalizationPatterns(patterns, patterns.getContext());
+  patterns
+      .add<ReshapeOfLinear<tensor::CollapseShapeOp>,
+           ReshapeOfLinear<tensor::ExpandShapeOp>, DropUnusedGenericResult,
+           DropImpossibleMaskedRowGuard, FoldConstantGeneric,
+           FoldConstantTranspose, FoldConstantReshape<tensor::ExpandShapeOp>,
+           FoldConstantReshape<tensor::CollapseShapeOp>,
+           FoldChannelAffine<LinearOp>, FoldChannelAffine<Conv2DOp>>(
+          patterns.getContext());
 }

@@ -52,7 +52,10 @@ Value createConv(PatternRewriter &rewriter, Location loc, Type resultType,
 /// Evaluates the scalar body of an elementwise generic on doubles: `env`
 /// binds block arguments (and any other values) to numbers. Returns the
 /// yielded value, or nullopt for ops outside the small arith/math subset.
-std::optional<double> evalBody(Block &body, llvm::DenseMap<Value, double> &env);
+/// Integer and index values (and i1 as 0 / 1) are exact up to 2^53;
+/// `linalg.index d` reads `loopIndex[d]`.
+std::optional<double> evalBody(Block &body, llvm::DenseMap<Value, double> &env,
+                               ArrayRef<int64_t> loopIndex = {});
 
 /// Recognizes the activation `f` computes (sampled, so it does not matter
 /// how a frontend spelled it): (kind, clamp lo, clamp hi).

@@ -56,6 +56,21 @@ RankedTensorType permutedType(RankedTensorType t, ArrayRef<int64_t> perm) {
 Value initBias(Value init, unsigned channelDim) {
   if (auto e = init.getDefiningOp<tensor::ExpandShapeOp>())
     init = e.getSrc();
+  // TOSA's lowering writes the broadcast as a generic that yields its input.
+  if (auto g = init.getDefiningOp<linalg::GenericOp>()) {
+    Block &body = g.getRegion().front();
+    auto yield = cast<linalg::YieldOp>(body.getTerminator());
+    if (g.getNumDpsInputs() != 1 || body.getOperations().size() != 1 ||
+        yield.getOperand(0) != body.getArgument(0) ||
+        g.getNumLoops() != g.getNumParallelLoops())
+      return {};
+    AffineMap m = g.getIndexingMapsArray()[0];
+    if (m.getNumResults() != 1 ||
+        m.getResult(0) != getAffineDimExpr(channelDim, g.getContext()) ||
+        !g.getIndexingMapsArray()[1].isIdentity())
+      return {};
+    return g.getDpsInputs()[0];
+  }
   auto b = init.getDefiningOp<linalg::BroadcastOp>();
   if (!b || !b.hasPureTensorSemantics())
     return {};
@@ -68,11 +83,11 @@ Value initBias(Value init, unsigned channelDim) {
 
 /// Checks what every raised NCHW convolution needs: static float tensors
 /// of one element type, a zero or bias init and a weight effc can take.
-template <typename OpTy> bool isRaisableConv(OpTy op) {
+template <typename OpTy> bool isRaisableConv(OpTy op, unsigned channelDim = 1) {
   return op.hasPureTensorSemantics() &&
          llvm::all_of(op->getOperands(), isFloatTensor) &&
          (isZeroInit(op.getOutputs()[0]) ||
-          initBias(op.getOutputs()[0], /*channelDim=*/1)) &&
+          initBias(op.getOutputs()[0], channelDim)) &&
          isWeightSource(op.getInputs()[1]) &&
          llvm::all_of(op->getOperands(), [&](Value v) {
            return getElementTypeOrSelf(v.getType()) ==
@@ -108,6 +123,25 @@ struct RaiseConvNchwFchw : OpRewritePattern<linalg::Conv2DNchwFchwOp> {
                 rewriter, op.getLoc(), input, padding, w, op.getOutputs()[0],
                 cast<RankedTensorType>(op->getResult(0).getType()),
                 attrToVec(op.getStrides()), attrToVec(op.getDilations()), 1));
+    return success();
+  }
+};
+
+/// linalg.conv_2d_nhwc_fhwc (TOSA's conv2d lowered): the weight is already
+/// OHWI.
+struct RaiseConvNhwcFhwc : OpRewritePattern<linalg::Conv2DNhwcFhwcOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::Conv2DNhwcFhwcOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isRaisableConv(op, /*channelDim=*/3))
+      return failure();
+    SmallVector<int64_t> padding;
+    Value input = absorbPad(op.getInputs()[0], padding, /*hDim=*/1);
+    rewriter.replaceOp(
+        op, createConv(rewriter, op.getLoc(), op->getResult(0).getType(), input,
+                       op.getInputs()[1], initBias(op.getOutputs()[0], 3),
+                       attrToVec(op.getStrides()), attrToVec(op.getDilations()),
+                       padding, 1));
     return success();
   }
 };
@@ -420,11 +454,140 @@ struct PropagateTransposeThroughGeneric : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
+/// expand_shape(batch_matmul(collapse_shape(a), collapse_shape(b))) that
+/// merges and splits the same leading dims ([B, H, S, D] <-> [B*H, S, D], as
+/// torch-mlir writes every attention matmul) -> one contraction over the
+/// 4-D operands, so the scores, the mask and the softmax stay in one rank.
+struct UncollapseBatchMatmul : OpRewritePattern<linalg::BatchMatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::BatchMatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics() || !op->hasOneUse() ||
+        !isZeroInit(op.getOutputs()[0]) ||
+        !llvm::all_of(op->getOperands(), isFloatTensor))
+      return failure();
+    auto isDefaultMaps = [&] {
+      MLIRContext *ctx = op.getContext();
+      AffineExpr b = getAffineDimExpr(0, ctx), m = getAffineDimExpr(1, ctx),
+                 n = getAffineDimExpr(2, ctx), k = getAffineDimExpr(3, ctx);
+      auto maps = op.getIndexingMapsArray();
+      return maps[0] == AffineMap::get(4, 0, {b, m, k}, ctx) &&
+             maps[1] == AffineMap::get(4, 0, {b, k, n}, ctx) &&
+             maps[2] == AffineMap::get(4, 0, {b, m, n}, ctx);
+    };
+    auto expand = dyn_cast<tensor::ExpandShapeOp>(*op->getUsers().begin());
+    auto ca = op.getInputs()[0].getDefiningOp<tensor::CollapseShapeOp>();
+    auto cb = op.getInputs()[1].getDefiningOp<tensor::CollapseShapeOp>();
+    if (!expand || !ca || !cb || !isDefaultMaps())
+      return failure();
+    auto leadingSplit = [](ArrayRef<ReassociationIndices> r) {
+      return r.size() == 3 && r[0].size() == 2 && r[1].size() == 1 &&
+             r[2].size() == 1;
+    };
+    auto aTy = cast<RankedTensorType>(ca.getSrc().getType());
+    auto bTy = cast<RankedTensorType>(cb.getSrc().getType());
+    auto outTy = cast<RankedTensorType>(expand.getType());
+    if (!leadingSplit(ca.getReassociationIndices()) ||
+        !leadingSplit(cb.getReassociationIndices()) ||
+        !leadingSplit(expand.getReassociationIndices()) ||
+        aTy.getShape().take_front(2) != outTy.getShape().take_front(2) ||
+        bTy.getShape().take_front(2) != outTy.getShape().take_front(2) ||
+        !outTy.hasStaticShape())
+      return failure();
+    MLIRContext *ctx = op.getContext();
+    SmallVector<AffineExpr> d;
+    for (unsigned i = 0; i < 5; ++i)
+      d.push_back(getAffineDimExpr(i, ctx));
+    // Loops (b, h, m, n, k).
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(5, 0, {d[0], d[1], d[2], d[4]}, ctx),
+        AffineMap::get(5, 0, {d[0], d[1], d[4], d[3]}, ctx),
+        AffineMap::get(5, 0, {d[0], d[1], d[2], d[3]}, ctx)};
+    SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
+    iters.push_back(utils::IteratorType::reduction);
+    Location loc = op.getLoc();
+    Value init = buildFilled(rewriter, loc, outTy, 0.0);
+    auto g = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{outTy}, ValueRange{ca.getSrc(), cb.getSrc()},
+        ValueRange{init}, maps, iters,
+        [](OpBuilder &b, Location l, ValueRange args) {
+          Value prod = arith::MulFOp::create(b, l, args[0], args[1]);
+          Value sum = arith::AddFOp::create(b, l, prod, args[2]);
+          linalg::YieldOp::create(b, l, sum);
+        });
+    rewriter.replaceOp(expand, g.getResult(0));
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// A reduction that keeps the reduced dim as a unit dim in its result
+/// (`outs(tensor<..x1>)` read through `(.., 0)`, torch-mlir's keepdim
+/// softmax sums) -> the reduction into the rank-lower tensor and an
+/// expand_shape: the one form of per-row values the attention and norm
+/// matchers read.
+struct KeepDimReductionToExpand : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp g,
+                                PatternRewriter &rewriter) const override {
+    if (!g.hasPureTensorSemantics() || g.getNumDpsInits() != 1 ||
+        g.getNumReductionLoops() == 0)
+      return failure();
+    AffineMap outMap = g.getMatchingIndexingMap(g.getDpsInitOperand(0));
+    Value init = g.getDpsInits()[0];
+    auto initTy = cast<RankedTensorType>(init.getType());
+    if (!initTy.hasStaticShape())
+      return failure();
+    SmallVector<AffineExpr> kept;
+    SmallVector<int64_t> shape;
+    SmallVector<ReassociationIndices> reassoc;
+    for (auto [i, e] : llvm::enumerate(outMap.getResults())) {
+      auto c = dyn_cast<AffineConstantExpr>(e);
+      if (c && c.getValue() == 0 && initTy.getDimSize(i) == 1) {
+        // A dropped unit dim joins the group of the dim before it (or the
+        // first group when it leads).
+        if (reassoc.empty())
+          reassoc.push_back({});
+        reassoc.back().push_back(i);
+        continue;
+      }
+      if (!reassoc.empty() && kept.empty() && reassoc.size() == 1 &&
+          reassoc[0].size() == i)
+        reassoc[0].push_back(i); // leading unit dims, then this one
+      else
+        reassoc.push_back({(int64_t)i});
+      kept.push_back(e);
+      shape.push_back(initTy.getDimSize(i));
+    }
+    if (kept.size() == outMap.getNumResults() || kept.empty())
+      return failure();
+    Location loc = g.getLoc();
+    auto newTy = RankedTensorType::get(shape, initTy.getElementType());
+    Value newInit =
+        tensor::CollapseShapeOp::create(rewriter, loc, newTy, init, reassoc);
+    SmallVector<AffineMap> maps;
+    for (OpOperand *in : g.getDpsInputOperands())
+      maps.push_back(g.getMatchingIndexingMap(in));
+    maps.push_back(
+        AffineMap::get(outMap.getNumDims(), 0, kept, g.getContext()));
+    auto newG = linalg::GenericOp::create(rewriter, loc, TypeRange{newTy},
+                                          g.getDpsInputs(), ValueRange{newInit},
+                                          maps, g.getIteratorTypesArray());
+    rewriter.inlineRegionBefore(g.getRegion(), newG.getRegion(),
+                                newG.getRegion().begin());
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+        g, initTy, newG.getResult(0), reassoc);
+    return success();
+  }
+};
+
 } // namespace
 
 void raise::populateRaiseLayoutPatterns(RewritePatternSet &patterns) {
-  patterns.add<RaiseConvNchwFchw, RaiseDepthwiseNchwChw, RaiseConvNgchwGfchw,
-               AbsorbPadIntoConv, ComposeTransposes, UnitTransposeToReshape,
-               SinkTransposeThroughPad, PropagateTransposeThroughGeneric>(
-      patterns.getContext());
+  patterns
+      .add<RaiseConvNchwFchw, RaiseConvNhwcFhwc, RaiseDepthwiseNchwChw,
+           RaiseConvNgchwGfchw, AbsorbPadIntoConv, UncollapseBatchMatmul,
+           ComposeTransposes, KeepDimReductionToExpand, UnitTransposeToReshape,
+           SinkTransposeThroughPad, PropagateTransposeThroughGeneric>(
+          patterns.getContext());
 }

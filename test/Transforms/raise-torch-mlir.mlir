@@ -29,3 +29,49 @@
 // MLP: effc.linear %arg0, %{{.*}} bias %{{.*}} {activation = #effc.activation<gelu>} : tensor<4x32xf32>, tensor<64x32xf32>, tensor<64xf32> -> tensor<4x64xf32>
 // MLP: effc.linear %{{.*}}, %{{.*}} bias %{{.*}} : tensor<4x64xf32>, tensor<16x64xf32>, tensor<16xf32> -> tensor<4x16xf32>
 // MLP-NOT: linalg.
+
+// The TOSA forms: torch-mlir's [1, M, K] x [1, K, N] matmuls become plain
+// [N, K] effc.linear ops; what TOSA leaves around them (bias adds, batch
+// norm, ReLU6 as clamp, GELU as five ops) is lowered to linalg and folded.
+// A grouped convolution, which TOSA splits by slicing the input and the
+// weight, becomes one effc.conv2d per group.
+
+// RUN: effc-opt --effc-raise %S/../models/frontend/mlp_gelu.tosa.mlir | FileCheck %s --check-prefix=TOSA-MLP
+// RUN: effc-opt --effc-raise %S/../models/frontend/tiny_cnn.tosa.mlir | FileCheck %s --check-prefix=TOSA-CNN
+
+// TOSA-MLP-LABEL: func.func @main
+// TOSA-MLP-NOT: tosa.
+// TOSA-MLP-NOT: linalg.generic
+// TOSA-MLP: effc.linear %{{.*}}, %{{.*}} bias %{{.*}} {activation = #effc.activation<gelu>} : tensor<{{.*}}x32xf32>, tensor<64x32xf32>, tensor<64xf32>
+// TOSA-MLP: effc.linear %{{.*}}, %{{.*}} bias %{{.*}} : tensor<{{.*}}x64xf32>, tensor<16x64xf32>, tensor<16xf32>
+// TOSA-MLP-NOT: linalg.generic
+
+// TOSA-CNN-LABEL: func.func @main
+// TOSA-CNN-NOT: tosa.
+// TOSA-CNN: effc.conv2d %{{.*}}, %{{.*}} bias %{{.*}} {activation = #effc.activation<clamp>, clamp_max = 6.000000e+00 : f32, clamp_min = 0.000000e+00 : f32, padding = array<i64: 1, 0, 1, 0>, strides = array<i64: 2, 2>} : tensor<2x16x16x3xf32>, tensor<8x3x3x3xf32>, tensor<8xf32> -> tensor<2x8x8x8xf32>
+// TOSA-CNN: effc.conv2d %{{.*}}, %{{.*}} bias %{{.*}} {activation = #effc.activation<clamp>, clamp_max = 6.000000e+00 : f32, clamp_min = 0.000000e+00 : f32, groups = 8 : i64
+// TOSA-CNN: effc.linear %{{.*}}, %{{.*}} bias %{{.*}} : tensor<2x8x8x8xf32>, tensor<8x8xf32>, tensor<8xf32> -> tensor<2x8x8x8xf32>
+// TOSA-CNN: effc.conv2d {{.*}} tensor<2x8x8x4xf32>, tensor<8x3x3x4xf32>, tensor<8xf32> -> tensor<2x8x8x8xf32>
+// TOSA-CNN: effc.conv2d {{.*}} tensor<2x8x8x4xf32>, tensor<8x3x3x4xf32>, tensor<8xf32> -> tensor<2x8x8x8xf32>
+// TOSA-CNN: effc.linear %{{.*}}, %{{.*}} bias %{{.*}} : tensor<2x16xf32>, tensor<10x16xf32>, tensor<10xf32> -> tensor<2x10xf32>
+
+// A GPT-2-style block (scaled_dot_product_attention with is_causal=True):
+// torch-mlir's causal mask (built from linalg.index comparisons) folds to a
+// constant, the unused argmax of the softmax max-reduction and the guard for
+// fully masked rows (which a causal mask cannot have) are dropped, keepdim
+// reductions become reductions + expand_shape, the [B*H, S, D]
+// batch_matmuls 4-D contractions, and the flattening around each linear
+// cancels; --effc-rewrite-attention then fuses one
+// causal effc.attention and no batch_matmul is left.
+
+// RUN: effc-opt --effc-raise --effc-rewrite-attention %S/../models/frontend/gpt_block.linalg.mlir | FileCheck %s --check-prefix=GPT
+
+// GPT-LABEL: func.func @main
+// GPT-NOT: linalg.batch_matmul
+// GPT-NOT: linalg.index
+// GPT: effc.linear %{{.*}}, %{{.*}} bias %{{.*}} : tensor<1x8x32xf32>, tensor<96x32xf32>, tensor<96xf32> -> tensor<1x8x96xf32>
+// GPT: effc.attention %{{.*}}, %{{.*}}, %{{.*}} {mask = #effc.mask<causal>, scale = 2.500000e-01 : f32} : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32> -> tensor<1x2x8x16xf32>
+// GPT: effc.linear %{{.*}}, %{{.*}} bias %{{.*}} : tensor<1x8x32xf32>, tensor<32x32xf32>, tensor<32xf32> -> tensor<1x8x32xf32>
+// GPT: effc.linear %{{.*}}, %{{.*}} bias %{{.*}} {activation = #effc.activation<gelu>} : tensor<1x8x32xf32>, tensor<128x32xf32>, tensor<128xf32> -> tensor<1x8x128xf32>
+// GPT: effc.linear %{{.*}}, %{{.*}} bias %{{.*}} : tensor<1x8x128xf32>, tensor<32x128xf32>, tensor<32xf32> -> tensor<1x8x32xf32>
+// GPT-NOT: linalg.batch_matmul

@@ -20,6 +20,12 @@ namespace effc {
 /// Patterns of `--effc-raise`: upstream compute ops to effc ops.
 void populateRaisePatterns(RewritePatternSet &patterns);
 
+/// TOSA to linalg on tensors (elementwise and named ops, tensor and arith
+/// for the data movement and constants), without TOSA's profile
+/// validation: what `--effc-raise` does with the TOSA it does not raise and
+/// what the target pipelines do with any TOSA left.
+void addTosaToLinalgLowering(OpPassManager &pm);
+
 /// Patterns of `--effc-rewrite-attention` without a variant: attention
 /// written as contractions + softmax to effc.attention, and the absorption
 /// of multi-head-latent K/V projections.

@@ -13,16 +13,36 @@ def RaisePass : Pass<"effc-raise", "ModuleOp"> {
   let summary = "Raise upstream linalg/tosa compute ops to effc ops";
   let description = [{
     Recognizes the compute ops that effc compresses and rewrites them into
-    effc ops; everything else is left as it is:
+    effc ops, in the forms torch-mlir (linalg-on-tensors and TOSA) and the
+    ONNX importer write them; everything else is left as it is:
 
     - `linalg.matmul` / `linalg.batch_matmul` (also with a transposed
       operand, written with `linalg.transpose` or with indexing maps) whose
       right operand is a constant or a function argument -> `effc.linear`
-      with an `[N, K]` weight. A following bias-add and an activation
-      generic (relu, gelu, silu, clamp) fold into the op.
-    - `linalg.conv_2d_nhwc_hwcf`, `linalg.depthwise_conv_2d_nhwc_hwc` ->
-      `effc.conv2d` (OHWI weight), with the bias/activation folding above.
-    - `tosa.matmul`, `tosa.conv2d`, `tosa.depthwise_conv2d` likewise.
+      with an `[N, K]` weight. A batch of one (TOSA's `[1, K, N]` weights)
+      gives a plain `[N, K]` weight.
+    - Convolutions -> `effc.conv2d` (NHWC input, OHWI weight):
+      `linalg.conv_2d_nhwc_hwcf`, `conv_2d_nhwc_fhwc`,
+      `depthwise_conv_2d_nhwc_hwc`, and PyTorch's NCHW forms
+      `conv_2d_nchw_fchw`, `depthwise_conv_2d_nchw_chw` and the grouped
+      `conv_2d_ngchw_gfchw`; `tosa.matmul`, `tosa.conv2d`,
+      `tosa.depthwise_conv2d`. A zero `tensor.pad` becomes the conv's
+      padding, a bias broadcast into the init its bias.
+    - Layout, handled once: an NCHW conv reads and writes through
+      transposes, which sink through elementwise generics (those then
+      compute in NHWC), fold into reductions and pads, and cancel, so a CNN
+      keeps NHWC from its first conv to its classifier.
+    - Epilogues: a bias add (as its own generic, in-place on the matmul's
+      result, or with the activation in one generic), per-channel affine
+      ops on constants (batch norm: subtract, multiply, add) folded into
+      the weight and bias, and an activation (relu, relu6 / clamp, gelu,
+      gelu-tanh, silu, sigmoid, tanh), recognized numerically however many
+      elementwise generics spell it.
+    - Constants: `dense_resource` weights become dense literals; transposes,
+      reshapes, slices and elementwise generics of constants fold.
+    - TOSA that is not raised (bias adds, clamps, batch norm, reshapes) is
+      lowered to linalg and folded as above; TOSA's f64 constants (torch-mlir
+      computes layer-norm statistics in f64) lower as they are.
 
     Before:
     ```mlir
@@ -38,7 +58,8 @@ def RaisePass : Pass<"effc-raise", "ModuleOp"> {
   }];
   let dependentDialects = [
     "::mlir::effc::EffcDialect", "::mlir::linalg::LinalgDialect",
-    "::mlir::tensor::TensorDialect", "::mlir::arith::ArithDialect"
+    "::mlir::tensor::TensorDialect", "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect"
   ];
 }
 
