@@ -145,11 +145,15 @@ CENSUS = re.compile(r"= (effc\.\w+|linalg\.(?:matmul|batch_matmul|conv_\w+|"
                     r"depthwise_conv2d|fully_connected))\b")
 
 
-def raise_census(a, mlir, log):
-    """What --effc-raise makes of a model: the effc ops, and the upstream
-    compute ops it left (matmuls, convolutions, generics), counted."""
+CENSUS_PIPELINES = [["--effc-raise"], ["--effc-raise", "--effc-rewrite-attention"]]
+
+
+def raise_census(a, mlir, log, passes):
+    """What `passes` (--effc-raise, then also --effc-rewrite-attention) make
+    of a model: the effc ops, and the upstream compute ops left (matmuls,
+    convolutions, generics), counted."""
     try:
-        r = subprocess.run([os.path.join(a.bin, "effc-opt"), "--effc-raise",
+        r = subprocess.run([os.path.join(a.bin, "effc-opt")] + passes + [
                             "--mlir-elide-resource-strings-if-larger=16",
                             "--mlir-elide-elementsattrs-if-larger=16", mlir],
                            capture_output=True, text=True, timeout=a.timeout)
@@ -177,7 +181,9 @@ def effc_rows(a, name, d, meta, ref, labels, form, recipes, log, torch_bytes):
                              "error": err})
                 show(rows[-1])
         return rows
-    meta.setdefault("raise", {})[form] = raise_census(a, mlir, log)
+    meta.setdefault("raise", {})[form] = [
+        dict(passes=" ".join(p), **raise_census(a, mlir, log, p))
+        for p in CENSUS_PIPELINES]
     inputs = ",".join(os.path.join(d, f"input{i}.npy")
                       for i in range(len(meta["input_names"])))
     work = os.path.join(a.work, name, form)
@@ -530,12 +536,14 @@ def write_md(path, rows, metas, command, elapsed):
                  + (f" PyTorch fp32 top-1: {100 * meta['torch_top1']:.2f}%."
                     if "torch_top1" in meta else ""))
         L.append("")
-        for form, c in meta.get("raise", {}).items():
-            if "error" in c:
-                L.append(f"- `effc-opt --effc-raise` on the {form} form: {c['error']}")
-            else:
-                L.append(f"- after `--effc-raise`, {form} form: " + ", ".join(
-                    f"{n} `{op}`" for op, n in c["ops"].items()))
+        for form, census in meta.get("raise", {}).items():
+            for c in census:
+                if "error" in c:
+                    L.append(f"- `effc-opt {c['passes']}` on the {form} form: "
+                             f"{c['error']}")
+                else:
+                    L.append(f"- after `{c['passes']}`, {form} form: " + ", ".join(
+                        f"{n} `{op}`" for op, n in c["ops"].items()))
         L.append("")
         extra = {"top1": "agree w/ fp32", "cosine": "cosine min",
                  "sqnr": "top-1 agree"}[meta["metric"]]
