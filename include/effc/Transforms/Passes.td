@@ -44,6 +44,12 @@ def RaisePass : Pass<"effc-raise", "ModuleOp"> {
       lowered to linalg and folded as above; TOSA's f64 constants (torch-mlir
       computes layer-norm statistics in f64) lower as they are.
 
+    With `remarks=1`, every contraction or convolution left unraised gets a
+    remark saying why (an operand neither constant nor an argument, as in
+    attention, which `--effc-rewrite-attention` fuses; integer or dynamic
+    tensors; an accumulator that is not zero), and each function one remark
+    counting the linalg and TOSA ops left.
+
     Before:
     ```mlir
     %0 = linalg.matmul ins(%x, %w : tensor<8x64xf32>, tensor<64x32xf32>)
@@ -60,6 +66,10 @@ def RaisePass : Pass<"effc-raise", "ModuleOp"> {
     "::mlir::effc::EffcDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::tensor::TensorDialect", "::mlir::arith::ArithDialect",
     "::mlir::math::MathDialect"
+  ];
+  let options = [
+    Option<"remarks", "remarks", "bool", /*default=*/"false",
+           "Say which ops were left unraised and why">
   ];
 }
 
@@ -229,7 +239,8 @@ def PrunePass : Pass<"effc-prune", "ModuleOp"> {
       (round half to even) of each weight; with `scope=global`, of all
       pruned weights together, ranked by (|w|, op order, flat index).
     - `method=nm`: keeps the `n` largest |w| of every group of `m`
-      consecutive weights along the reduction; K must be a multiple of m.
+      consecutive weights along the reduction; an op whose K is no multiple
+      of m (a CNN's first conv, K = 3x3x3) is left dense with a remark.
     - `method=block block=RxC`: ranks the `R x C` blocks of the weight seen
       as `[N, K]` by their L2 (`criterion=l1`: L1) norm and zeroes the
       `round(sparsity * blocks)` weakest; R must divide N and C divide K.
