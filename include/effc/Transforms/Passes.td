@@ -276,7 +276,17 @@ def PrunePass : Pass<"effc-prune", "ModuleOp"> {
     otherwise stays a dense constant with zeros, the reason recorded in
     `effc.sparse_decision`; `compress=always` stores every pruned linear
     compressed, `compress=never` keeps all of them dense. An option out of
-    range or a shape that does not divide is an error.
+    range is an error; an op whose shape the method cannot take (2:4 on
+    K % 4 != 0, a block that does not divide the weight) stays dense with a
+    remark.
+
+    `calibration=<stats.json>` (magnitude, nm, block), the statistics
+    `effc-run --calibrate` writes: each pruned op (linear or ungrouped
+    convolution, anywhere in the model) is compensated with the Gram matrix
+    of the inputs the calibration run observed at it (its input rows, or a
+    convolution's im2col patches), recorded beside the JSON, by the OBS
+    update below; an op without one (a grouped convolution) stays
+    uncompensated with a remark.
 
     `calibration=<x.npy>` (magnitude, nm, block): after the masks are
     chosen, the kept weights of each pruned `effc.linear` are updated from
@@ -350,9 +360,10 @@ def PrunePass : Pass<"effc-prune", "ModuleOp"> {
            "Skip the first and the last prunable op (same as "
            "exclude=first,last)">,
     Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
-           "A .npy of calibration inputs [..., K] for the function's first "
-           "argument: one-shot OBS compensation of the kept weights of "
-           "pruned effc.linear chains (magnitude, nm, block)">,
+           "Statistics JSON written by effc-run --calibrate (OBS "
+           "compensation of every pruned op from the recorded Hessians), or "
+           "a .npy of inputs [..., K] for the function's first argument "
+           "(OBS along the effc.linear chain that starts there)">,
     Option<"compress", "compress", "::mlir::effc::PruneCompress",
            /*default=*/"::mlir::effc::PruneCompress::automatic",
            "auto | always | never: store pruned effc.linear weights as "
