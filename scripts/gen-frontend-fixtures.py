@@ -79,6 +79,28 @@ class GptBlock(torch.nn.Module):
         return x + self.out(torch.nn.functional.gelu(self.fc(self.ln2(x))))
 
 
+class LlamaLogits(torch.nn.Module):
+    """A one-layer random-init Llama (GQA: 4 query heads, 2 KV heads; RoPE,
+    RMSNorm, SiLU-gated MLP) from `transformers`, returning its logits; the
+    causal mask is passed ready-made, as `transformers` accepts it."""
+
+    def __init__(self, seq=16):
+        super().__init__()
+        from transformers import LlamaConfig, LlamaForCausalLM
+        cfg = LlamaConfig(vocab_size=128, hidden_size=64,
+                          intermediate_size=128, num_hidden_layers=1,
+                          num_attention_heads=4, num_key_value_heads=2,
+                          max_position_embeddings=64)
+        self.lm = LlamaForCausalLM(cfg)
+        mask = torch.full((1, 1, seq, seq), torch.finfo(torch.float32).min)
+        self.register_buffer("causal_mask", torch.triu(mask, diagonal=1),
+                             persistent=False)
+
+    def forward(self, ids):
+        return self.lm(input_ids=ids, attention_mask=self.causal_mask,
+                       use_cache=False).logits
+
+
 def randomize_bn(model):
     for m in model.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
@@ -111,6 +133,11 @@ def main():
     export(cnn, torch.randn(2, 3, 16, 16), "tiny_cnn", out)
     export(Mlp(), torch.randn(4, 32), "mlp_gelu", out)
     export(GptBlock(), torch.randn(1, 8, 32), "gpt_block", out)
+    llama = LlamaLogits()
+    # torch-mlir's FX importer needs every buffer in the state dict.
+    for m in llama.modules():
+        m._non_persistent_buffers_set.clear()
+    export(llama, torch.randint(0, 128, (1, 16)), "llama", out)
 
 
 if __name__ == "__main__":
