@@ -31,6 +31,7 @@ llvm_config.use_default_substitutions()
 tool_dirs = [config.effc_tools_dir, config.llvm_tools_dir]
 tools = [
     "effc-opt",
+    "effc-import-onnx",
     ToolSubst("effc-translate", unresolved="ignore"),
     ToolSubst("effc-run", unresolved="ignore"),
     ToolSubst("effc-unittests", unresolved="ignore"),
