@@ -49,6 +49,21 @@ def _has_python_module(name):
     except Exception:
         return False
 
+# The ONNX tests build models with the `onnx` Python package (Debian's 1.12
+# needs numpy's removed aliases restored first, as the test scripts do).
+_ONNX_PROBE = ("import numpy as np\n"
+               "for n, t in [('float', float), ('int', int), ('bool', bool),"
+               " ('object', object), ('complex', complex), ('str', str)]:\n"
+               "    np.__dict__.setdefault(n, t)\n"
+               "import onnx, onnx.helper, onnx.numpy_helper")
+try:
+    subprocess.run([config.python_executable, "-c", _ONNX_PROBE], check=True,
+                   capture_output=True)
+    config.available_features.add("onnx")
+except Exception:
+    pass
+config.substitutions.append(("%effc_tools_dir", config.effc_tools_dir))
+
 if config.effc_enable_gpu:
     config.available_features.add("effc-gpu")
 if _has_python_module("numpy"):

@@ -315,8 +315,8 @@ FailureOr<Value> mlir::effc::onnx_import::buildOnnxConv(NodeImporter &node,
   Type elementType = inType.getElementType();
   input = padConstant(b, loc, input, {0, 0, g->padLow[0], g->padLow[1]},
                       {0, 0, g->padHigh[0], g->padHigh[1]}, 0);
-  auto strides = b.getI64TensorAttr(g->strides);
-  auto dilations = b.getI64TensorAttr(g->dilations);
+  auto strides = getI64VectorAttr(b, g->strides);
+  auto dilations = getI64VectorAttr(b, g->dilations);
   int64_t oh = g->outShape[0], ow = g->outShape[1];
   Value result;
   if (group == 1) {

@@ -363,6 +363,13 @@ Value mlir::effc::onnx_import::createConstant(OpBuilder &b, Location loc,
   return arith::ConstantOp::create(b, loc, attr);
 }
 
+DenseIntElementsAttr mlir::effc::onnx_import::getI64VectorAttr(
+    OpBuilder &b, ArrayRef<int64_t> values) {
+  auto type = VectorType::get({static_cast<int64_t>(values.size())},
+                              b.getI64Type());
+  return DenseIntElementsAttr::get(type, values);
+}
+
 Value mlir::effc::onnx_import::createAddScalar(OpBuilder &b, Location loc,
                                                Value x, Value y) {
   if (isa<FloatType>(x.getType()))

@@ -228,6 +228,10 @@ FailureOr<Value> buildOnnxConv(NodeImporter &node, Value input, Value weight,
 /// weights into new weight and bias initializers of the Conv.
 void foldBatchNormIntoConv(onnx::GraphProto &graph, Location loc);
 
+/// A `dense<...> : vector<Nxi64>` attribute (strides and dilations of
+/// linalg convolutions and pooling, as torch-mlir writes them).
+DenseIntElementsAttr getI64VectorAttr(OpBuilder &b, ArrayRef<int64_t> values);
+
 /// Scalar helpers for generic bodies.
 Value createAddScalar(OpBuilder &b, Location loc, Value x, Value y);
 Value createMulScalar(OpBuilder &b, Location loc, Value x, Value y);

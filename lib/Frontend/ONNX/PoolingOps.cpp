@@ -39,8 +39,8 @@ Value buildPool(OpBuilder &b, Location loc, Value input, PoolKind kind,
   SmallVector<int64_t> outShape = {in[0], in[1], g.outShape[0], g.outShape[1]};
   Value init = createFilled(b, loc, outShape, elementType, padValue);
   Value window = createEmpty(b, loc, kernel, elementType);
-  auto strides = b.getI64TensorAttr(g.strides);
-  auto dilations = b.getI64TensorAttr(g.dilations);
+  auto strides = getI64VectorAttr(b, g.strides);
+  auto dilations = getI64VectorAttr(b, g.dilations);
   if (kind == PoolKind::Max)
     return linalg::PoolingNchwMaxOp::create(b, loc, TypeRange{init.getType()},
                                             ValueRange{padded, window}, init,

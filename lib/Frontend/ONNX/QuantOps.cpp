@@ -37,6 +37,13 @@ FailureOr<Value> getParam(NodeImporter &node, unsigned i, int64_t rank,
   if (type.getRank() > 1)
     return node.emitError()
            << "input #" << i << " must be a scalar or 1-D, not " << type;
+  // The axis only matters for per-axis parameters.
+  if (type.getNumElements() != 1) {
+    FailureOr<int64_t> normalized = node.normalizeAxis(axis, rank);
+    if (failed(normalized))
+      return failure();
+    axis = *normalized;
+  }
   return alignToAxis(node.b, node.loc, node.getInput(i), axis, rank);
 }
 
@@ -61,17 +68,14 @@ Value quantizeScalar(OpBuilder &b, Location loc, Value x, Value zp, Type qType,
 LogicalResult convertQuantizeLinear(NodeImporter &node) {
   RankedTensorType type = node.getInputType(0);
   int64_t rank = type.getRank();
-  FailureOr<int64_t> axis =
-      node.normalizeAxis(node.getAttrInt("axis", 1), rank);
-  if (failed(axis))
-    return failure();
+  int64_t axis = node.getAttrInt("axis", 1);
   bool hasZp = node.hasInput(2);
   Type qType =
       hasZp ? node.getInputType(2).getElementType() : node.b.getIntegerType(8);
   bool isUnsigned = hasZp ? node.isInputUnsigned(2) : true;
   SmallVector<Value> inputs = {node.getInput(0)};
   for (unsigned i = 1; i < (hasZp ? 3u : 2u); ++i) {
-    FailureOr<Value> p = getParam(node, i, rank, *axis);
+    FailureOr<Value> p = getParam(node, i, rank, axis);
     if (failed(p))
       return failure();
     inputs.push_back(*p);
@@ -94,16 +98,13 @@ LogicalResult convertQuantizeLinear(NodeImporter &node) {
 LogicalResult convertDequantizeLinear(NodeImporter &node) {
   RankedTensorType type = node.getInputType(0);
   int64_t rank = type.getRank();
-  FailureOr<int64_t> axis =
-      node.normalizeAxis(node.getAttrInt("axis", 1), rank);
-  if (failed(axis))
-    return failure();
+  int64_t axis = node.getAttrInt("axis", 1);
   bool hasZp = node.hasInput(2);
   bool isUnsigned = node.isInputUnsigned(0);
   Type floatType = node.getInputType(1).getElementType();
   SmallVector<Value> inputs = {node.getInput(0)};
   for (unsigned i = 1; i < (hasZp ? 3u : 2u); ++i) {
-    FailureOr<Value> p = getParam(node, i, rank, *axis);
+    FailureOr<Value> p = getParam(node, i, rank, axis);
     if (failed(p))
       return failure();
     inputs.push_back(*p);

@@ -126,6 +126,18 @@ LogicalResult convertConstantOfShape(NodeImporter &node) {
   return success();
 }
 
+LogicalResult convertDropout(NodeImporter &node) {
+  if (node.hasInput(2)) {
+    FailureOr<SmallVector<int64_t>> training = node.getConstantInts(2);
+    if (failed(training))
+      return failure();
+    if (llvm::any_of(*training, [](int64_t v) { return v != 0; }))
+      return node.emitError() << "training mode is not supported";
+  }
+  node.setOutput(0, node.getInput(0), node.isInputUnsigned(0));
+  return success();
+}
+
 LogicalResult convertIdentity(NodeImporter &node) {
   if (const onnx::TensorProto *constant = node.getConstantInput(0)) {
     node.setConstantOutput(0, *constant);
@@ -353,13 +365,15 @@ LogicalResult convertSlice(NodeImporter &node) {
       end = std::clamp<int64_t>(end, -1, dim - 1);
       size = start > end ? (start - end - step - 1) / -step : 0;
     }
-    offsets[*a] = start;
+    offsets[*a] = size ? start : 0;
     sizes[*a] = size;
     strides[*a] = step;
   }
   Value input = node.getInput(0);
   Value result;
-  if (llvm::all_of(strides, [](int64_t s) { return s > 0; })) {
+  if (llvm::is_contained(sizes, 0)) {
+    result = createEmpty(node.b, node.loc, sizes, type.getElementType());
+  } else if (llvm::all_of(strides, [](int64_t s) { return s > 0; })) {
     result = extractSlice(node.b, node.loc, input, offsets, sizes, strides);
   } else {
     // Negative steps: out[i] = in[offset + i * stride] per dim.
@@ -425,6 +439,14 @@ LogicalResult convertSplit(NodeImporter &node) {
     offsets[*axis] = offset;
     sizes[*axis] = size;
     offset += size;
+    if (size == 0) {
+      // An empty piece: nothing to slice (its offset may be out of bounds).
+      node.setOutput(i,
+                     createEmpty(node.b, node.loc, sizes,
+                                 type.getElementType()),
+                     node.isInputUnsigned(0));
+      continue;
+    }
     node.setOutput(i,
                    extractSlice(node.b, node.loc, node.getInput(0), offsets,
                                 sizes, strides),
@@ -578,7 +600,7 @@ void mlir::effc::onnx_import::addShapeConverters(ConverterMap &map) {
   map["Identity"] = convertIdentity;
   // Inference mode: Dropout passes its input through (its mask output is
   // not supported).
-  map["Dropout"] = convertIdentity;
+  map["Dropout"] = convertDropout;
   map["Reshape"] = convertReshape;
   map["Flatten"] = convertFlatten;
   map["Squeeze"] = convertSqueeze;
