@@ -363,10 +363,11 @@ Value mlir::effc::onnx_import::createConstant(OpBuilder &b, Location loc,
   return arith::ConstantOp::create(b, loc, attr);
 }
 
-DenseIntElementsAttr mlir::effc::onnx_import::getI64VectorAttr(
-    OpBuilder &b, ArrayRef<int64_t> values) {
-  auto type = VectorType::get({static_cast<int64_t>(values.size())},
-                              b.getI64Type());
+DenseIntElementsAttr
+mlir::effc::onnx_import::getI64VectorAttr(OpBuilder &b,
+                                          ArrayRef<int64_t> values) {
+  auto type =
+      VectorType::get({static_cast<int64_t>(values.size())}, b.getI64Type());
   return DenseIntElementsAttr::get(type, values);
 }
 

@@ -441,10 +441,9 @@ LogicalResult convertSplit(NodeImporter &node) {
     offset += size;
     if (size == 0) {
       // An empty piece: nothing to slice (its offset may be out of bounds).
-      node.setOutput(i,
-                     createEmpty(node.b, node.loc, sizes,
-                                 type.getElementType()),
-                     node.isInputUnsigned(0));
+      node.setOutput(
+          i, createEmpty(node.b, node.loc, sizes, type.getElementType()),
+          node.isInputUnsigned(0));
       continue;
     }
     node.setOutput(i,
