@@ -58,6 +58,8 @@ SHAPE_INPUTS = {
     "ReduceMax": [1], "ReduceMin": [1], "ReduceProd": [1],
     "ReduceSumSquare": [1], "ReduceL1": [1], "ReduceL2": [1],
     "Resize": [1, 2, 3], "Pad": [1, 3], "ConstantOfShape": [0],
+    "Tile": [1], "Trilu": [1], "Range": [0, 1, 2], "CumSum": [1],
+    "ReduceLogSumExp": [1], "ReduceLogSum": [1], "OneHot": [1],
 }
 
 SIGNED_VIEW = {np.dtype(np.uint8): np.int8, np.dtype(np.uint16): np.int16,

@@ -12,6 +12,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::effc::onnx_import;
 
@@ -263,6 +265,24 @@ Value buildUnary(NodeImporter &node, OpBuilder &b, Location loc, Value x,
     return math::SinOp::create(b, loc, x);
   if (op == "Cos")
     return math::CosOp::create(b, loc, x);
+  if (op == "Tan")
+    return math::TanOp::create(b, loc, x);
+  if (op == "Sinh")
+    return math::SinhOp::create(b, loc, x);
+  if (op == "Cosh")
+    return math::CoshOp::create(b, loc, x);
+  if (op == "Asin")
+    return math::AsinOp::create(b, loc, x);
+  if (op == "Acos")
+    return math::AcosOp::create(b, loc, x);
+  if (op == "Atan")
+    return math::AtanOp::create(b, loc, x);
+  if (op == "Asinh")
+    return math::AsinhOp::create(b, loc, x);
+  if (op == "Acosh")
+    return math::AcoshOp::create(b, loc, x);
+  if (op == "Atanh")
+    return math::AtanhOp::create(b, loc, x);
   if (op == "Floor")
     return math::FloorOp::create(b, loc, x);
   if (op == "Ceil")
@@ -301,6 +321,30 @@ Value buildUnary(NodeImporter &node, OpBuilder &b, Location loc, Value x,
                                         constantLike(b, loc, x, gamma))
                       .getResult()
                 : r;
+  }
+  if (op == "Celu") {
+    // max(0, x) + min(0, alpha * expm1(x / alpha))
+    double alpha = node.getAttrFloat("alpha", 1.0f);
+    Value zero = constantLike(b, loc, x, 0);
+    Value a = constantLike(b, loc, x, alpha);
+    Value e =
+        math::ExpM1Op::create(b, loc, arith::DivFOp::create(b, loc, x, a));
+    Value neg = arith::MinimumFOp::create(b, loc, zero,
+                                          arith::MulFOp::create(b, loc, a, e));
+    return arith::AddFOp::create(
+        b, loc, arith::MaximumFOp::create(b, loc, x, zero), neg);
+  }
+  if (op == "Shrink") {
+    // x + bias if x < -lambd, x - bias if x > lambd, else 0
+    double lambd = node.getAttrFloat("lambd", 0.5f);
+    Value bias = constantLike(b, loc, x, node.getAttrFloat("bias", 0.0f));
+    Value zero = constantLike(b, loc, x, 0);
+    Value below = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, x,
+                                        constantLike(b, loc, x, -lambd));
+    Value r = arith::SelectOp::create(
+        b, loc, cmpGt(x, lambd), arith::SubFOp::create(b, loc, x, bias), zero);
+    return arith::SelectOp::create(b, loc, below,
+                                   arith::AddFOp::create(b, loc, x, bias), r);
   }
   if (op == "ThresholdedRelu") {
     Value zero = constantLike(b, loc, x, 0);
@@ -402,6 +446,74 @@ LogicalResult convertClip(NodeImporter &node) {
   return success();
 }
 
+LogicalResult convertIsNaNOrInf(NodeImporter &node) {
+  RankedTensorType type = node.getInputType(0);
+  if (!isa<FloatType>(type.getElementType()))
+    return node.emitError() << "expects a float input";
+  bool isNaN = node.getOpType() == "IsNaN";
+  bool detectPos = node.getAttrInt("detect_positive", 1);
+  bool detectNeg = node.getAttrInt("detect_negative", 1);
+  Value result = buildElementwise(
+      node.b, node.loc, node.getInput(0), type.getShape(), node.b.getI1Type(),
+      [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        Value x = args[0];
+        if (isNaN)
+          return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
+        Value no = createScalar(b, loc, b.getI1Type(), 0);
+        Value pos =
+            detectPos
+                ? arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, x,
+                                        constantLike(b, loc, x, INFINITY))
+                      .getResult()
+                : no;
+        Value neg =
+            detectNeg
+                ? arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, x,
+                                        constantLike(b, loc, x, -INFINITY))
+                      .getResult()
+                : no;
+        return arith::OrIOp::create(b, loc, pos, neg);
+      });
+  node.setOutput(0, result);
+  return success();
+}
+
+LogicalResult convertMod(NodeImporter &node) {
+  Type elementType = node.getInputType(0).getElementType();
+  bool isUnsigned = node.isInputUnsigned(0);
+  bool fmod = node.getAttrInt("fmod", 0);
+  if (isa<FloatType>(elementType) && !fmod)
+    return node.emitError() << "float inputs need fmod = 1";
+  FailureOr<Value> result = buildBroadcastElementwise(
+      node, {node.getInput(0), node.getInput(1)}, elementType,
+      [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        Value x = args[0], y = args[1];
+        if (isa<FloatType>(elementType))
+          return arith::RemFOp::create(b, loc, x, y);
+        if (isUnsigned)
+          return arith::RemUIOp::create(b, loc, x, y);
+        Value r = arith::RemSIOp::create(b, loc, x, y);
+        if (fmod)
+          return r;
+        // Python semantics: a non-zero remainder takes the divisor's sign.
+        Value zero = constantLike(b, loc, x, 0);
+        Value rNeg =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, r, zero);
+        Value yNeg =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, y, zero);
+        Value nonZero =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, r, zero);
+        Value differ = arith::XOrIOp::create(b, loc, rNeg, yNeg);
+        Value fix = arith::AndIOp::create(b, loc, differ, nonZero);
+        Value shifted = arith::AddIOp::create(b, loc, r, y);
+        return arith::SelectOp::create(b, loc, fix, shifted, r);
+      });
+  if (failed(result))
+    return failure();
+  node.setOutput(0, *result, isUnsigned);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Casts
 //===----------------------------------------------------------------------===//
@@ -475,9 +587,23 @@ void mlir::effc::onnx_import::addElementwiseConverters(ConverterMap &map) {
                        "ThresholdedRelu",
                        "HardSigmoid",
                        "HardSwish",
-                       "Gelu"})
+                       "Gelu",
+                       "Tan",
+                       "Sinh",
+                       "Cosh",
+                       "Asin",
+                       "Acos",
+                       "Atan",
+                       "Asinh",
+                       "Acosh",
+                       "Atanh",
+                       "Celu",
+                       "Shrink"})
     map[op] = convertUnary;
   map["Clip"] = convertClip;
+  map["IsNaN"] = convertIsNaNOrInf;
+  map["IsInf"] = convertIsNaNOrInf;
+  map["Mod"] = convertMod;
   map["Cast"] = convertCast;
   map["CastLike"] = convertCast;
 }

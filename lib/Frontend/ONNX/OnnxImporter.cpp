@@ -251,6 +251,7 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   addReductionConverters(converters);
   addPoolingConverters(converters);
   addQuantConverters(converters);
+  addRearrangeConverters(converters);
   for (auto [index, node] : llvm::enumerate(graph.node()))
     if (failed(convertNode(node, index, converters)))
       return nullptr;
@@ -299,10 +300,6 @@ LogicalResult GraphImporter::convertNode(const onnx::NodeProto &node, int index,
     return emitError(loc) << "unsupported ONNX op '" << node.domain()
                           << "::" << node.op_type() << "' (node '" << name
                           << "')";
-  auto it = converters.find(node.op_type());
-  if (it == converters.end())
-    return emitError(loc) << "unsupported ONNX op '" << node.op_type()
-                          << "' (node '" << name << "')";
   for (const std::string &input : node.input())
     if (!input.empty() && !values.count(input) && !constants.count(input))
       return emitError(loc)
@@ -310,8 +307,17 @@ LogicalResult GraphImporter::convertNode(const onnx::NodeProto &node, int index,
              << "' is not defined before the node";
 
   NodeImporter importer(*this, node, builder, loc, opset);
-  if (failed(it->second(importer)))
+  FailureOr<bool> folded = tryFoldNode(importer);
+  if (failed(folded))
     return failure();
+  if (!*folded) {
+    auto it = converters.find(node.op_type());
+    if (it == converters.end())
+      return emitError(loc) << "unsupported ONNX op '" << node.op_type()
+                            << "' (node '" << name << "')";
+    if (failed(it->second(importer)))
+      return failure();
+  }
 
   for (const std::string &output : node.output()) {
     if (output.empty())
@@ -392,6 +398,13 @@ int32_t NodeImporter::getOutputOnnxType(unsigned i) {
   if (it == graph.inferredTypes.end() || !it->second->has_tensor_type())
     return 0;
   return it->second->tensor_type().elem_type();
+}
+
+std::optional<SmallVector<int64_t>> NodeImporter::getInferredShape(unsigned i) {
+  auto it = graph.inferredTypes.find(node.output(i));
+  if (it == graph.inferredTypes.end())
+    return std::nullopt;
+  return getStaticShape(*it->second);
 }
 
 void NodeImporter::setOutput(unsigned i, Value value, bool isUnsigned) {

@@ -93,6 +93,8 @@ public:
   unsigned getNumOutputs() const { return node.output_size(); }
   /// The ONNX type of output `i` found by shape inference (0 when unknown).
   int32_t getOutputOnnxType(unsigned i);
+  /// The static shape ONNX shape inference found for output `i`.
+  std::optional<SmallVector<int64_t>> getInferredShape(unsigned i);
   /// Sets output `i`; `isUnsigned` records an unsigned ONNX integer type.
   void setOutput(unsigned i, Value value, bool isUnsigned = false);
   /// Sets output `i` to a compile-time constant (also usable as a value).
@@ -122,6 +124,10 @@ private:
 using ConvertFn = LogicalResult (*)(NodeImporter &);
 using ConverterMap = llvm::StringMap<ConvertFn>;
 
+/// Evaluates a node of small constant integer (shape) arithmetic at import
+/// time and sets its output as a constant; false when it does not apply.
+FailureOr<bool> tryFoldNode(NodeImporter &node);
+
 /// The op families; each adds its op types to the map.
 void addElementwiseConverters(ConverterMap &map);
 void addLinearConverters(ConverterMap &map);
@@ -129,6 +135,7 @@ void addShapeConverters(ConverterMap &map);
 void addReductionConverters(ConverterMap &map);
 void addPoolingConverters(ConverterMap &map);
 void addQuantConverters(ConverterMap &map);
+void addRearrangeConverters(ConverterMap &map);
 
 //===----------------------------------------------------------------------===//
 // Builders (OnnxBuilders.cpp)

@@ -11,6 +11,7 @@
 #include "OnnxImporter.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 
 using namespace mlir;
@@ -18,7 +19,18 @@ using namespace mlir::effc::onnx_import;
 
 namespace {
 
-enum class ReduceKind { Sum, Mean, Max, Min, Prod, SumSquare, L1, L2 };
+enum class ReduceKind {
+  Sum,
+  Mean,
+  Max,
+  Min,
+  Prod,
+  SumSquare,
+  L1,
+  L2,
+  LogSum,
+  LogSumExp
+};
 
 /// The normalized, sorted reduction axes of a Reduce* node; an empty result
 /// with `noop` set means the node is an identity.
@@ -66,14 +78,19 @@ template <ReduceKind Kind> LogicalResult convertReduce(NodeImporter &node) {
     return success();
   }
   bool fp = isa<FloatType>(elementType);
-  if (!fp && (Kind == ReduceKind::Mean || Kind == ReduceKind::L2))
+  constexpr bool floatOnly =
+      Kind == ReduceKind::Mean || Kind == ReduceKind::L2 ||
+      Kind == ReduceKind::LogSum || Kind == ReduceKind::LogSumExp;
+  if (!fp && floatOnly)
     return node.emitError() << "expects a float input";
   // Squares and absolute values are taken elementwise first.
   if (Kind == ReduceKind::SumSquare || Kind == ReduceKind::L2 ||
-      Kind == ReduceKind::L1)
+      Kind == ReduceKind::L1 || Kind == ReduceKind::LogSumExp)
     input = buildElementwise(
         b, loc, input, type.getShape(), elementType,
         [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+          if (Kind == ReduceKind::LogSumExp)
+            return math::ExpOp::create(nb, nloc, args[0]);
           if (Kind == ReduceKind::L1)
             return fp ? math::AbsFOp::create(nb, nloc, args[0]).getResult()
                       : math::AbsIOp::create(nb, nloc, args[0]).getResult();
@@ -102,7 +119,8 @@ template <ReduceKind Kind> LogicalResult convertReduce(NodeImporter &node) {
         }
       });
   auto resultType = cast<RankedTensorType>(result.getType());
-  if (Kind == ReduceKind::Mean || Kind == ReduceKind::L2) {
+  if (Kind == ReduceKind::Mean || Kind == ReduceKind::L2 ||
+      Kind == ReduceKind::LogSum || Kind == ReduceKind::LogSumExp) {
     int64_t count = 1;
     for (int64_t axis : *axes)
       count *= type.getDimSize(axis);
@@ -111,6 +129,8 @@ template <ReduceKind Kind> LogicalResult convertReduce(NodeImporter &node) {
         [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
           if (Kind == ReduceKind::L2)
             return math::SqrtOp::create(nb, nloc, args[0]);
+          if (Kind == ReduceKind::LogSum || Kind == ReduceKind::LogSumExp)
+            return math::LogOp::create(nb, nloc, args[0]);
           Value n = createScalar(nb, nloc, elementType, count);
           return arith::DivFOp::create(nb, nloc, args[0], n);
         });
@@ -193,28 +213,20 @@ LogicalResult convertSoftmax(NodeImporter &node) {
 // LayerNormalization
 //===----------------------------------------------------------------------===//
 
-LogicalResult convertLayerNorm(NodeImporter &node) {
-  RankedTensorType type = node.getInputType(0);
+/// The statistics of a normalization over `axes`: x - mean, mean and
+/// 1 / sqrt(var + epsilon), the last two in keepdim shapes.
+struct NormStats {
+  Value centered, mean, invStd;
+};
+
+NormStats buildNormStats(OpBuilder &b, Location loc, Value input,
+                         ArrayRef<int64_t> axes, double epsilon) {
+  auto type = cast<RankedTensorType>(input.getType());
   Type elementType = type.getElementType();
-  if (!isa<FloatType>(elementType))
-    return node.emitError() << "expects a float input";
-  if (node.getAttrInt("stash_type", 1) != 1)
-    return node.emitError() << "supports stash_type = 1 (float) only";
-  int64_t rank = type.getRank();
-  FailureOr<int64_t> axis =
-      node.normalizeAxis(node.getAttrInt("axis", -1), rank);
-  if (failed(axis))
-    return failure();
-  double epsilon = node.getAttrFloat("epsilon", 1e-5f);
-  OpBuilder &b = node.b;
-  Location loc = node.loc;
   ArrayRef<int64_t> shape = type.getShape();
-  SmallVector<int64_t> axes;
   int64_t count = 1;
-  for (int64_t i = *axis; i < rank; ++i) {
-    axes.push_back(i);
-    count *= shape[i];
-  }
+  for (int64_t axis : axes)
+    count *= shape[axis];
   auto add = [](OpBuilder &nb, Location nloc, Value acc, Value x) -> Value {
     return arith::AddFOp::create(nb, nloc, acc, x);
   };
@@ -227,47 +239,263 @@ LogicalResult convertLayerNorm(NodeImporter &node) {
           return arith::DivFOp::create(nb, nloc, args[0], n);
         });
   };
-  Value input = node.getInput(0);
-  Value mean = divideByCount(
+  NormStats stats;
+  stats.mean = divideByCount(
       buildReduction(b, loc, input, axes, /*keepDims=*/true, 0, add));
-  Value centered = buildElementwise(
-      b, loc, {input, mean}, shape, elementType,
+  stats.centered = buildElementwise(
+      b, loc, {input, stats.mean}, shape, elementType,
       [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
         return arith::SubFOp::create(nb, nloc, args[0], args[1]);
       });
   Value squared = buildElementwise(
-      b, loc, centered, shape, elementType,
+      b, loc, stats.centered, shape, elementType,
       [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
         return arith::MulFOp::create(nb, nloc, args[0], args[0]);
       });
   Value var = divideByCount(
       buildReduction(b, loc, squared, axes, /*keepDims=*/true, 0, add));
   auto statType = cast<RankedTensorType>(var.getType());
-  Value invStd = buildElementwise(
+  stats.invStd = buildElementwise(
       b, loc, var, statType.getShape(), elementType,
       [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
         Value eps = createScalar(nb, nloc, elementType, epsilon);
         Value v = arith::AddFOp::create(nb, nloc, args[0], eps);
         return math::RsqrtOp::create(nb, nloc, v);
       });
-  SmallVector<Value> inputs = {centered, invStd, node.getInput(1)};
-  bool hasBias = node.hasInput(2);
-  if (hasBias)
-    inputs.push_back(node.getInput(2));
-  FailureOr<Value> result = buildBroadcastElementwise(
+  return stats;
+}
+
+/// centered * invStd * scale (+ bias), numpy-broadcast.
+FailureOr<Value> buildScaleShift(NodeImporter &node, const NormStats &stats,
+                                 Value scale, Value bias) {
+  SmallVector<Value> inputs = {stats.centered, stats.invStd, scale};
+  if (bias)
+    inputs.push_back(bias);
+  Type elementType =
+      cast<RankedTensorType>(stats.centered.getType()).getElementType();
+  return buildBroadcastElementwise(
       node, inputs, elementType,
       [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
         Value normed = arith::MulFOp::create(nb, nloc, args[0], args[1]);
         Value scaled = arith::MulFOp::create(nb, nloc, normed, args[2]);
-        if (!hasBias)
+        if (!bias)
           return scaled;
         return arith::AddFOp::create(nb, nloc, scaled, args[3]);
       });
+}
+
+LogicalResult convertLayerNorm(NodeImporter &node) {
+  RankedTensorType type = node.getInputType(0);
+  if (!isa<FloatType>(type.getElementType()))
+    return node.emitError() << "expects a float input";
+  if (node.getAttrInt("stash_type", 1) != 1)
+    return node.emitError() << "supports stash_type = 1 (float) only";
+  int64_t rank = type.getRank();
+  FailureOr<int64_t> axis =
+      node.normalizeAxis(node.getAttrInt("axis", -1), rank);
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> axes;
+  for (int64_t i = *axis; i < rank; ++i)
+    axes.push_back(i);
+  NormStats stats = buildNormStats(node.b, node.loc, node.getInput(0), axes,
+                                   node.getAttrFloat("epsilon", 1e-5f));
+  FailureOr<Value> result =
+      buildScaleShift(node, stats, node.getInput(1),
+                      node.hasInput(2) ? node.getInput(2) : Value());
   if (failed(result))
     return failure();
   node.setOutput(0, *result);
-  node.setOutput(1, mean);
-  node.setOutput(2, invStd);
+  node.setOutput(1, stats.mean);
+  node.setOutput(2, stats.invStd);
+  return success();
+}
+
+/// Normalizes each (n, c) over the spatial dims, then scales per channel.
+LogicalResult convertInstanceNorm(NodeImporter &node) {
+  RankedTensorType type = node.getInputType(0);
+  int64_t rank = type.getRank();
+  if (!isa<FloatType>(type.getElementType()) || rank < 3)
+    return node.emitError() << "expects a float input of rank >= 3";
+  SmallVector<int64_t> axes;
+  for (int64_t i = 2; i < rank; ++i)
+    axes.push_back(i);
+  NormStats stats = buildNormStats(node.b, node.loc, node.getInput(0), axes,
+                                   node.getAttrFloat("epsilon", 1e-5f));
+  // [C] -> [C, 1, ...] so that numpy broadcasting reads it along dim 1.
+  SmallVector<int64_t> channelShape(rank - 1, 1);
+  channelShape[0] = type.getDimSize(1);
+  for (unsigned i = 1; i < 3; ++i)
+    if (node.getInputType(i).getNumElements() != type.getDimSize(1))
+      return node.emitError()
+             << "input #" << i << " must have C = " << type.getDimSize(1)
+             << " elements";
+  Value scale = reshapeTo(node.b, node.loc, node.getInput(1), channelShape);
+  Value bias = reshapeTo(node.b, node.loc, node.getInput(2), channelShape);
+  FailureOr<Value> result = buildScaleShift(node, stats, scale, bias);
+  if (failed(result))
+    return failure();
+  node.setOutput(0, *result);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ArgMax / ArgMin
+//===----------------------------------------------------------------------===//
+
+/// One generic reducing `axis` into the best value and its index (two
+/// outputs); returns the i64 indices.
+Value buildArgExtremum(OpBuilder &b, Location loc, Value input, int64_t axis,
+                       bool isMax, bool last, bool keepDims, bool isUnsigned) {
+  auto type = cast<RankedTensorType>(input.getType());
+  Type elementType = type.getElementType();
+  int64_t rank = type.getRank();
+  MLIRContext *context = b.getContext();
+  SmallVector<int64_t> outShape;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t i = 0; i < rank; ++i) {
+    bool reduced = i == axis;
+    iterators.push_back(reduced ? utils::IteratorType::reduction
+                                : utils::IteratorType::parallel);
+    if (reduced && !keepDims)
+      continue;
+    outShape.push_back(reduced ? 1 : type.getDimSize(i));
+    outExprs.push_back(reduced ? getAffineConstantExpr(0, context)
+                               : getAffineDimExpr(i, context));
+  }
+  double init = isMax ? (isUnsigned ? 0 : getLowest(elementType))
+                      : (isUnsigned ? -1 : getHighest(elementType));
+  Value values = createFilled(b, loc, outShape, elementType, init);
+  Value indices = createFilled(b, loc, outShape, b.getI64Type(), 0);
+  AffineMap outMap = AffineMap::get(rank, 0, outExprs, context);
+  SmallVector<AffineMap> maps = {
+      AffineMap::getMultiDimIdentityMap(rank, context), outMap, outMap};
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{values.getType(), indices.getType()}, input,
+      ValueRange{values, indices}, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value x = args[0], best = args[1], bestIndex = args[2];
+        Value index = arith::IndexCastOp::create(
+            nb, nloc, nb.getI64Type(), linalg::IndexOp::create(nb, nloc, axis));
+        Value better;
+        if (isa<FloatType>(elementType)) {
+          auto pred = isMax ? (last ? arith::CmpFPredicate::OGE
+                                    : arith::CmpFPredicate::OGT)
+                            : (last ? arith::CmpFPredicate::OLE
+                                    : arith::CmpFPredicate::OLT);
+          better = arith::CmpFOp::create(nb, nloc, pred, x, best);
+        } else {
+          using P = arith::CmpIPredicate;
+          P pred = isMax ? (last ? (isUnsigned ? P::uge : P::sge)
+                                 : (isUnsigned ? P::ugt : P::sgt))
+                         : (last ? (isUnsigned ? P::ule : P::sle)
+                                 : (isUnsigned ? P::ult : P::slt));
+          better = arith::CmpIOp::create(nb, nloc, pred, x, best);
+        }
+        // The first element always wins, so an all -inf (or all lowest)
+        // row still reports index 0.
+        Value first =
+            arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::eq, index,
+                                  createScalar(nb, nloc, nb.getI64Type(), 0));
+        better = arith::OrIOp::create(nb, nloc, better, first);
+        Value newBest = arith::SelectOp::create(nb, nloc, better, x, best);
+        Value newIndex =
+            arith::SelectOp::create(nb, nloc, better, index, bestIndex);
+        linalg::YieldOp::create(nb, nloc, ValueRange{newBest, newIndex});
+      });
+  return generic.getResult(1);
+}
+
+LogicalResult convertArgExtremum(NodeImporter &node) {
+  RankedTensorType type = node.getInputType(0);
+  FailureOr<int64_t> axis =
+      node.normalizeAxis(node.getAttrInt("axis", 0), type.getRank());
+  if (failed(axis))
+    return failure();
+  node.setOutput(0, buildArgExtremum(node.b, node.loc, node.getInput(0), *axis,
+                                     node.getOpType() == "ArgMax",
+                                     node.getAttrInt("select_last_index", 0),
+                                     node.getAttrInt("keepdims", 1),
+                                     node.isInputUnsigned(0)));
+  return success();
+}
+
+/// 1 at the first maximum along `axis`, 0 elsewhere.
+LogicalResult convertHardmax(NodeImporter &node) {
+  RankedTensorType type = node.getInputType(0);
+  if (!isa<FloatType>(type.getElementType()) || node.opset < 13)
+    return node.emitError() << "supports float inputs from opset 13";
+  FailureOr<int64_t> axis =
+      node.normalizeAxis(node.getAttrInt("axis", -1), type.getRank());
+  if (failed(axis))
+    return failure();
+  Value index = buildArgExtremum(node.b, node.loc, node.getInput(0), *axis,
+                                 /*isMax=*/true, /*last=*/false,
+                                 /*keepDims=*/true, /*isUnsigned=*/false);
+  Type elementType = type.getElementType();
+  Value result = buildElementwise(
+      node.b, node.loc, index, type.getShape(), elementType,
+      [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        Value i = arith::IndexCastOp::create(
+            b, loc, b.getI64Type(), linalg::IndexOp::create(b, loc, *axis));
+        Value hit =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, i, args[0]);
+        return arith::UIToFPOp::create(b, loc, elementType, hit);
+      });
+  node.setOutput(0, result);
+  return success();
+}
+
+/// out[..i..] = sum of x[..j..] over j <= i (j < i exclusive; j >= i
+/// reversed): a generic with the summed index as an extra reduction dim.
+LogicalResult convertCumSum(NodeImporter &node) {
+  RankedTensorType type = node.getInputType(0);
+  int64_t rank = type.getRank();
+  FailureOr<SmallVector<int64_t>> axisValues = node.getConstantInts(1);
+  if (failed(axisValues))
+    return failure();
+  if (axisValues->size() != 1)
+    return node.emitError() << "axis must be a scalar";
+  FailureOr<int64_t> axis = node.normalizeAxis((*axisValues)[0], rank);
+  if (failed(axis))
+    return failure();
+  bool exclusive = node.getAttrInt("exclusive", 0);
+  bool reverse = node.getAttrInt("reverse", 0);
+  OpBuilder &b = node.b;
+  MLIRContext *context = b.getContext();
+  SmallVector<AffineExpr> inExprs;
+  for (int64_t d = 0; d < rank; ++d)
+    inExprs.push_back(getAffineDimExpr(d == *axis ? rank : d, context));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t d = 0; d < rank; ++d)
+    outExprs.push_back(getAffineDimExpr(d, context));
+  Type elementType = type.getElementType();
+  Value init = createFilled(b, node.loc, type.getShape(), elementType, 0);
+  using P = arith::CmpIPredicate;
+  P pred =
+      reverse ? (exclusive ? P::sgt : P::sge) : (exclusive ? P::slt : P::sle);
+  Value result =
+      linalg::GenericOp::create(
+          b, node.loc, init.getType(), node.getInput(0), init,
+          SmallVector<AffineMap>{
+              AffineMap::get(rank + 1, 0, inExprs, context),
+              AffineMap::get(rank + 1, 0, outExprs, context)},
+          iterators,
+          [&](OpBuilder &nb, Location loc, ValueRange args) {
+            Value i = linalg::IndexOp::create(nb, loc, *axis);
+            Value j = linalg::IndexOp::create(nb, loc, rank);
+            Value take = arith::CmpIOp::create(nb, loc, pred, j, i);
+            Value zero = createScalar(nb, loc, elementType, 0);
+            Value x = arith::SelectOp::create(nb, loc, take, args[0], zero);
+            linalg::YieldOp::create(nb, loc,
+                                    createAddScalar(nb, loc, args[1], x));
+          })
+          .getResult(0);
+  node.setOutput(0, result, node.isInputUnsigned(0));
   return success();
 }
 
@@ -282,7 +510,14 @@ void mlir::effc::onnx_import::addReductionConverters(ConverterMap &map) {
   map["ReduceSumSquare"] = convertReduce<ReduceKind::SumSquare>;
   map["ReduceL1"] = convertReduce<ReduceKind::L1>;
   map["ReduceL2"] = convertReduce<ReduceKind::L2>;
+  map["ReduceLogSum"] = convertReduce<ReduceKind::LogSum>;
+  map["ReduceLogSumExp"] = convertReduce<ReduceKind::LogSumExp>;
   map["Softmax"] = convertSoftmax;
   map["LogSoftmax"] = convertSoftmax;
   map["LayerNormalization"] = convertLayerNorm;
+  map["InstanceNormalization"] = convertInstanceNorm;
+  map["ArgMax"] = convertArgExtremum;
+  map["ArgMin"] = convertArgExtremum;
+  map["Hardmax"] = convertHardmax;
+  map["CumSum"] = convertCumSum;
 }

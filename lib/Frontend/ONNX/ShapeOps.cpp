@@ -135,6 +135,10 @@ LogicalResult convertDropout(NodeImporter &node) {
       return node.emitError() << "training mode is not supported";
   }
   node.setOutput(0, node.getInput(0), node.isInputUnsigned(0));
+  // Inference keeps every element: the mask is all true.
+  node.setOutput(1,
+                 createFilled(node.b, node.loc, node.getInputType(0).getShape(),
+                              node.b.getI1Type(), 1));
   return success();
 }
 
@@ -510,6 +514,42 @@ LogicalResult convertGather(NodeImporter &node) {
   return success();
 }
 
+/// out[i] = data[i with i[axis] replaced by indices[i]].
+LogicalResult convertGatherElements(NodeImporter &node) {
+  RankedTensorType dataType = node.getInputType(0);
+  RankedTensorType indexType = node.getInputType(1);
+  int64_t rank = dataType.getRank();
+  if (indexType.getRank() != rank)
+    return node.emitError() << "data and indices differ in rank";
+  FailureOr<int64_t> axis =
+      node.normalizeAxis(node.getAttrInt("axis", 0), rank);
+  if (failed(axis))
+    return failure();
+  Value data = node.getInput(0);
+  int64_t axisDim = dataType.getDimSize(*axis);
+  Value result = buildElementwise(
+      node.b, node.loc, node.getInput(1), indexType.getShape(),
+      dataType.getElementType(),
+      [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        Value idx =
+            arith::IndexCastOp::create(b, loc, b.getIndexType(), args[0]);
+        Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+        Value isNeg =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, idx, zero);
+        Value wrapped = arith::AddIOp::create(
+            b, loc, idx, arith::ConstantIndexOp::create(b, loc, axisDim));
+        idx = arith::SelectOp::create(b, loc, isNeg, wrapped, idx);
+        SmallVector<Value> indices;
+        for (int64_t d = 0; d < rank; ++d)
+          indices.push_back(
+              d == *axis ? idx
+                         : linalg::IndexOp::create(b, loc, d).getResult());
+        return tensor::ExtractOp::create(b, loc, data, indices);
+      });
+  node.setOutput(0, result, node.isInputUnsigned(0));
+  return success();
+}
+
 LogicalResult convertExpand(NodeImporter &node) {
   FailureOr<SmallVector<int64_t>> shape = node.getConstantInts(1);
   if (failed(shape))
@@ -609,6 +649,7 @@ void mlir::effc::onnx_import::addShapeConverters(ConverterMap &map) {
   map["Slice"] = convertSlice;
   map["Split"] = convertSplit;
   map["Gather"] = convertGather;
+  map["GatherElements"] = convertGatherElements;
   map["Expand"] = convertExpand;
   map["Pad"] = convertPad;
 }
