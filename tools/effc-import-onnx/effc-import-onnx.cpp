@@ -18,7 +18,7 @@
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/ToolOutputFile.h"
 
 using namespace mlir;
@@ -75,8 +75,34 @@ int main(int argc, char **argv) {
     return fail(errorMessage);
 
   MLIRContext context;
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  // Diagnostics point into the binary model: print "file:line:col: error:"
+  // without quoting the (binary) source line.
+  ScopedDiagnosticHandler diagHandler(&context, [](Diagnostic &diag) {
+    auto print = [](Diagnostic &d) {
+      if (auto fileLoc = d.getLocation()->findInstanceOf<FileLineColLoc>())
+        llvm::errs() << fileLoc.getFilename().getValue() << ":"
+                     << fileLoc.getLine() << ":" << fileLoc.getColumn() << ": ";
+      switch (d.getSeverity()) {
+      case DiagnosticSeverity::Error:
+        llvm::errs() << "error: ";
+        break;
+      case DiagnosticSeverity::Warning:
+        llvm::errs() << "warning: ";
+        break;
+      case DiagnosticSeverity::Note:
+        llvm::errs() << "note: ";
+        break;
+      case DiagnosticSeverity::Remark:
+        llvm::errs() << "remark: ";
+        break;
+      }
+      llvm::errs() << d.str() << "\n";
+    };
+    print(diag);
+    for (Diagnostic &note : diag.getNotes())
+      print(note);
+    return success();
+  });
   OwningOpRef<ModuleOp> module = effc::importOnnxModel(
       &context, file->getBuffer(), inputFilename, options);
   if (!module)

@@ -25,6 +25,17 @@ Value constantLike(OpBuilder &b, Location loc, Value like, double value) {
 
 bool isFloat(Value v) { return isa<FloatType>(v.getType()); }
 
+/// ONNX's type constraint `T` for ops whose inputs share one type.
+LogicalResult checkSameElementType(NodeImporter &node, ValueRange inputs) {
+  for (Value input : inputs)
+    if (cast<RankedTensorType>(input.getType()).getElementType() !=
+        cast<RankedTensorType>(inputs[0].getType()).getElementType())
+      return node.emitError()
+             << "inputs differ in element type (" << inputs[0].getType()
+             << " and " << input.getType() << ")";
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Binary and variadic arithmetic
 //===----------------------------------------------------------------------===//
@@ -63,6 +74,8 @@ template <BinaryKind Kind> LogicalResult convertVariadic(NodeImporter &node) {
       inputs.push_back(node.getInput(i));
   if (inputs.empty())
     return node.emitError() << "expects at least one input";
+  if (failed(checkSameElementType(node, inputs)))
+    return failure();
   bool isUnsigned = node.isInputUnsigned(0);
   Type elementType = node.getInputType(0).getElementType();
   FailureOr<Value> result = buildBroadcastElementwise(
@@ -83,6 +96,8 @@ LogicalResult convertMean(NodeImporter &node) {
   SmallVector<Value> inputs;
   for (unsigned i = 0; i < node.getNumInputs(); ++i)
     inputs.push_back(node.getInput(i));
+  if (failed(checkSameElementType(node, inputs)))
+    return failure();
   Type elementType = node.getInputType(0).getElementType();
   if (!isa<FloatType>(elementType))
     return node.emitError() << "expects float inputs";
@@ -126,6 +141,8 @@ LogicalResult convertPow(NodeImporter &node) {
 }
 
 LogicalResult convertPRelu(NodeImporter &node) {
+  if (failed(checkSameElementType(node, {node.getInput(0), node.getInput(1)})))
+    return failure();
   Type elementType = node.getInputType(0).getElementType();
   FailureOr<Value> result = buildBroadcastElementwise(
       node, {node.getInput(0), node.getInput(1)}, elementType,
@@ -155,6 +172,8 @@ LogicalResult convertPRelu(NodeImporter &node) {
 template <arith::CmpFPredicate FloatPred, arith::CmpIPredicate SignedPred,
           arith::CmpIPredicate UnsignedPred>
 LogicalResult convertCompare(NodeImporter &node) {
+  if (failed(checkSameElementType(node, {node.getInput(0), node.getInput(1)})))
+    return failure();
   bool isUnsigned = node.isInputUnsigned(0);
   FailureOr<Value> result = buildBroadcastElementwise(
       node, {node.getInput(0), node.getInput(1)}, node.b.getI1Type(),
@@ -171,6 +190,9 @@ LogicalResult convertCompare(NodeImporter &node) {
 }
 
 template <typename OpTy> LogicalResult convertLogical(NodeImporter &node) {
+  for (unsigned i = 0; i < 2; ++i)
+    if (!node.getInputType(i).getElementType().isInteger(1))
+      return node.emitError() << "expects bool inputs";
   FailureOr<Value> result = buildBroadcastElementwise(
       node, {node.getInput(0), node.getInput(1)}, node.b.getI1Type(),
       [&](OpBuilder &b, Location loc, ValueRange args) -> Value {

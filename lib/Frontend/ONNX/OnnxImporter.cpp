@@ -21,6 +21,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
 
 #include <exception>
@@ -305,6 +306,19 @@ LogicalResult GraphImporter::convertNode(const onnx::NodeProto &node, int index,
       return emitError(loc)
              << node.op_type() << " node '" << name << "': input '" << input
              << "' is not defined before the node";
+
+  // The node must match its schema (input and output counts, required
+  // inputs present, attribute types) before a converter reads it.
+  if (const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
+          node.op_type(), opset, onnx::ONNX_DOMAIN)) {
+    try {
+      schema->Verify(node);
+    } catch (const std::exception &e) {
+      return emitError(loc) << node.op_type() << " node '" << name
+                            << "' does not match its ONNX schema: "
+                            << StringRef(e.what()).trim();
+    }
+  }
 
   NodeImporter importer(*this, node, builder, loc, opset);
   FailureOr<bool> folded = tryFoldNode(importer);

@@ -294,8 +294,14 @@ LogicalResult convertConcat(NodeImporter &node) {
   SmallVector<Value> inputs;
   for (unsigned i = 0; i < node.getNumInputs(); ++i) {
     RankedTensorType t = node.getInputType(i);
-    if (!t || t.getRank() != type.getRank())
-      return node.emitError() << "inputs differ in rank";
+    if (!t || t.getRank() != type.getRank() ||
+        t.getElementType() != type.getElementType())
+      return node.emitError() << "inputs differ in rank or element type";
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (d != *axis && t.getDimSize(d) != type.getDimSize(d))
+        return node.emitError()
+               << "input #" << i << " " << t << " does not match " << type
+               << " outside the concatenated axis";
     // Empty inputs add nothing.
     if (t.getNumElements() == 0 && node.getNumInputs() > 1)
       continue;

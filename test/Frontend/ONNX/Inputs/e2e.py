@@ -3,12 +3,13 @@
 
     e2e.py MODEL BIN_DIR WORK_DIR [--pipeline P]
 
-MODEL is one of make_model.py's models (mlp, cnn, attention_block). The
+MODEL is one of make_model.py's models (mlp, cnn, attention_block, gelu). The
 reference is an independent numpy implementation of the ONNX ops (onnx 1.12
 has no reference evaluator). Prints the max abs error and exits 1 when it
 exceeds the tolerance.
 """
 
+import math
 import os
 import subprocess
 import sys
@@ -65,6 +66,12 @@ def reference(name, model, x):
         n = (x - mean) / np.sqrt(var + 1e-5) * p["g"] + p["b"]
         e = np.exp(n - n.max(-1, keepdims=True))
         return e / e.sum(-1, keepdims=True)
+    if name == "gelu":
+        erf = np.vectorize(math.erf)
+        exact = 0.5 * x * (1 + erf(x / math.sqrt(2)))
+        approx = 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) *
+                                        (x + 0.044715 * x ** 3)))
+        return np.concatenate([exact, approx], axis=0)
     raise SystemExit(f"unknown model {name}")
 
 

@@ -125,8 +125,32 @@ def quant():
             rng.integers(0, 255, (8, 4)).astype(np.uint8), "qw")])
 
 
+def bad_schema():
+    # A Conv without its weight input.
+    return model([helper.make_node("Conv", ["x"], ["y"], name="conv")],
+                 [vi("x", [1, 1, 4, 4])], [vi("y", [1, 1, 4, 4])])
+
+
+def type_mismatch():
+    return model([helper.make_node("Add", ["x", "z"], ["y"], name="add")],
+                 [vi("x", [2, 2]), vi("z", [2, 2], TensorProto.INT64)],
+                 [vi("y", [2, 2])])
+
+
+def gelu():
+    # Gelu (opset 20), exact and tanh-approximated: no node test in onnx 1.12.
+    return model(
+        [helper.make_node("Gelu", ["x"], ["e"], name="gelu"),
+         helper.make_node("Gelu", ["x"], ["t"], name="gelu_tanh",
+                          approximate="tanh"),
+         helper.make_node("Concat", ["e", "t"], ["y"], name="cat", axis=0)],
+        [vi("x", [2, 16])], [vi("y", [4, 16])], opset=20)
+
+
 MODELS = {"mlp": mlp, "cnn": cnn, "attention_block": attention_block,
-          "unsupported": unsupported, "dynamic": dynamic, "quant": quant}
+          "unsupported": unsupported, "dynamic": dynamic, "quant": quant,
+          "bad_schema": bad_schema, "type_mismatch": type_mismatch,
+          "gelu": gelu}
 
 
 if __name__ == "__main__":
