@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 #include <cmath>
 #include <cstring>
@@ -372,6 +373,172 @@ LogicalResult convertConv(NodeImporter &node) {
 }
 
 //===----------------------------------------------------------------------===//
+// ConvTranspose
+//===----------------------------------------------------------------------===//
+
+/// A transposed convolution as a convolution: the input spread out by the
+/// stride (zeros in between, tensor.insert_slice with strides), padded by
+/// the dilated kernel extent minus the pads, convolved at stride 1 with the
+/// weight's in/out channels swapped and its window flipped.
+LogicalResult convertConvTranspose(NodeImporter &node) {
+  OpBuilder &b = node.b;
+  Location loc = node.loc;
+  MLIRContext *context = b.getContext();
+  RankedTensorType inType = node.getInputType(0);
+  RankedTensorType wType = node.getInputType(1);
+  int64_t rank = inType.getRank();
+  if ((rank != 3 && rank != 4) || wType.getRank() != rank)
+    return node.emitError() << "supports 1-D and 2-D transposed convolutions";
+  Value input = node.getInput(0), weight = node.getInput(1);
+  bool oneD = rank == 3;
+  auto spatial = [&](SmallVector<int64_t> v, int64_t fill) {
+    if (v.empty())
+      v.assign(rank - 2, fill);
+    if (oneD)
+      v.insert(v.begin(), fill);
+    return v;
+  };
+  SmallVector<int64_t> strides = spatial(node.getAttrInts("strides"), 1);
+  SmallVector<int64_t> dilations = spatial(node.getAttrInts("dilations"), 1);
+  SmallVector<int64_t> outputPadding =
+      spatial(node.getAttrInts("output_padding"), 0);
+  SmallVector<int64_t> pads = node.getAttrInts("pads");
+  SmallVector<int64_t> outputShape = node.getAttrInts("output_shape");
+  if (pads.empty())
+    pads.assign(2 * (rank - 2), 0);
+  if (oneD) {
+    pads = {0, pads[0], 0, pads[1]};
+    if (!outputShape.empty())
+      outputShape.insert(outputShape.begin(), 1);
+    input = reshapeTo(
+        b, loc, input,
+        {inType.getDimSize(0), inType.getDimSize(1), 1, inType.getDimSize(2)});
+    weight = reshapeTo(
+        b, loc, weight,
+        {wType.getDimSize(0), wType.getDimSize(1), 1, wType.getDimSize(2)});
+  }
+  ArrayRef<int64_t> in = cast<RankedTensorType>(input.getType()).getShape();
+  ArrayRef<int64_t> w = cast<RankedTensorType>(weight.getType()).getShape();
+  int64_t group = node.getAttrInt("group", 1);
+  int64_t batch = in[0], channels = in[1];
+  if (strides.size() != 2 || dilations.size() != 2 ||
+      outputPadding.size() != 2 || pads.size() != 4 || group <= 0 ||
+      channels % group || w[0] != channels ||
+      (!outputShape.empty() && outputShape.size() != 2))
+    return node.emitError() << "has attributes or a weight " << wType
+                            << " that do not fit input " << inType;
+  int64_t filters = w[1] * group;
+  std::string autoPad = node.getAttrString("auto_pad", "NOTSET");
+  SmallVector<int64_t> low(2), high(2), out(2);
+  for (int d = 0; d < 2; ++d) {
+    int64_t window = (w[2 + d] - 1) * dilations[d] + 1;
+    int64_t full = strides[d] * (in[2 + d] - 1) + outputPadding[d] + window;
+    int64_t begin = pads[d], end = pads[d + 2];
+    if (!outputShape.empty() || autoPad == "SAME_UPPER" ||
+        autoPad == "SAME_LOWER") {
+      int64_t target =
+          !outputShape.empty() ? outputShape[d] : in[2 + d] * strides[d];
+      int64_t total = full - target;
+      // Python's floor division, as ONNX's reference: a negative total
+      // (a larger output_shape) grows the end.
+      int64_t half = total >= 0 ? total / 2 : -((1 - total) / 2);
+      bool upper = autoPad == "SAME_UPPER";
+      begin = upper ? half : total - half;
+      end = total - begin;
+    }
+    out[d] = full - begin - end;
+    // Padding of the spread input; negative values crop.
+    low[d] = window - 1 - begin;
+    high[d] = window - 1 - end + outputPadding[d];
+    if (out[d] <= 0)
+      return node.emitError() << "has an empty output";
+  }
+  Type elementType = inType.getElementType();
+
+  // Spread the input by the strides.
+  SmallVector<int64_t> spreadShape = {batch, channels,
+                                      (in[2] - 1) * strides[0] + 1,
+                                      (in[3] - 1) * strides[1] + 1};
+  Value spread = input;
+  if (strides[0] != 1 || strides[1] != 1) {
+    Value zeros = createFilled(b, loc, spreadShape, elementType, 0);
+    spread = tensor::InsertSliceOp::create(
+        b, loc, input, zeros, getAsIndexOpFoldResult(context, {0, 0, 0, 0}),
+        getAsIndexOpFoldResult(context, in),
+        getAsIndexOpFoldResult(context, {1, 1, strides[0], strides[1]}));
+  }
+  // Pad (the positive part) and crop (the negative part).
+  Value padded = padConstant(
+      b, loc, spread,
+      {0, 0, std::max<int64_t>(low[0], 0), std::max<int64_t>(low[1], 0)},
+      {0, 0, std::max<int64_t>(high[0], 0), std::max<int64_t>(high[1], 0)}, 0);
+  if (low[0] < 0 || low[1] < 0 || high[0] < 0 || high[1] < 0) {
+    ArrayRef<int64_t> p = cast<RankedTensorType>(padded.getType()).getShape();
+    SmallVector<int64_t> offsets = {0, 0, std::max<int64_t>(-low[0], 0),
+                                    std::max<int64_t>(-low[1], 0)};
+    SmallVector<int64_t> sizes = {
+        batch, channels, p[2] - offsets[2] - std::max<int64_t>(-high[0], 0),
+        p[3] - offsets[3] - std::max<int64_t>(-high[1], 0)};
+    padded = tensor::ExtractSliceOp::create(
+        b, loc, padded, getAsIndexOpFoldResult(context, offsets),
+        getAsIndexOpFoldResult(context, sizes),
+        getAsIndexOpFoldResult(context, {1, 1, 1, 1}));
+  }
+
+  // W'[g, f, c, i, j] = W[g * C/g + c, f, kh - 1 - i, kw - 1 - j].
+  int64_t cg = channels / group, fg = w[1], kh = w[2], kw = w[3];
+  SmallVector<int64_t> flippedShape = {group, fg, cg, kh, kw};
+  AffineExpr g = getAffineDimExpr(0, context), f = getAffineDimExpr(1, context),
+             c = getAffineDimExpr(2, context), i = getAffineDimExpr(3, context),
+             j = getAffineDimExpr(4, context);
+  AffineMap read =
+      AffineMap::get(5, 0, {g * cg + c, f, kh - 1 - i, kw - 1 - j}, context);
+  Value flippedInit = createEmpty(b, loc, flippedShape, elementType);
+  Value flipped =
+      linalg::GenericOp::create(
+          b, loc, flippedInit.getType(), weight, flippedInit,
+          SmallVector<AffineMap>{read,
+                                 AffineMap::getMultiDimIdentityMap(5, context)},
+          SmallVector<utils::IteratorType>(5, utils::IteratorType::parallel),
+          [](OpBuilder &nb, Location nloc, ValueRange args) {
+            linalg::YieldOp::create(nb, nloc, args[0]);
+          })
+          .getResult(0);
+  auto ones = getI64VectorAttr(b, {1, 1});
+  auto dilationAttr = getI64VectorAttr(b, dilations);
+  ArrayRef<int64_t> p = cast<RankedTensorType>(padded.getType()).getShape();
+  Value result;
+  if (group == 1) {
+    Value w4 = reshapeTo(b, loc, flipped, {filters, channels, kh, kw});
+    Value init =
+        createFilled(b, loc, {batch, filters, out[0], out[1]}, elementType, 0);
+    result = linalg::Conv2DNchwFchwOp::create(b, loc, TypeRange{init.getType()},
+                                              ValueRange{padded, w4}, init,
+                                              ones, dilationAttr)
+                 .getResult(0);
+  } else {
+    Value in5 = reshapeTo(b, loc, padded, {batch, group, cg, p[2], p[3]});
+    Value init = createFilled(b, loc, {batch, group, fg, out[0], out[1]},
+                              elementType, 0);
+    result = linalg::Conv2DNgchwGfchwOp::create(
+                 b, loc, TypeRange{init.getType()}, ValueRange{in5, flipped},
+                 init, ones, dilationAttr)
+                 .getResult(0);
+    result = reshapeTo(b, loc, result, {batch, filters, out[0], out[1]});
+  }
+  if (node.hasInput(2))
+    result = buildChannelBroadcast(
+        b, loc, result, node.getInput(2), 1,
+        [](OpBuilder &nb, Location nloc, ValueRange args) {
+          return createAddScalar(nb, nloc, args[0], args[1]);
+        });
+  if (oneD)
+    result = reshapeTo(b, loc, result, {batch, filters, out[1]});
+  node.setOutput(0, result);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // BatchNormalization
 //===----------------------------------------------------------------------===//
 
@@ -535,5 +702,6 @@ void mlir::effc::onnx_import::addLinearConverters(ConverterMap &map) {
   map["MatMul"] = convertMatMul;
   map["Gemm"] = convertGemm;
   map["Conv"] = convertConv;
+  map["ConvTranspose"] = convertConvTranspose;
   map["BatchNormalization"] = convertBatchNorm;
 }

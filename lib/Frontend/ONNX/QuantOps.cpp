@@ -127,6 +127,58 @@ LogicalResult convertDequantizeLinear(NodeImporter &node) {
   return success();
 }
 
+/// y_scale = (max(x, 0) - min(x, 0)) / 255, y_zero_point = saturate(round(
+/// -min / scale)), y = saturate(round(x / scale) + zero point), all uint8.
+LogicalResult convertDynamicQuantizeLinear(NodeImporter &node) {
+  RankedTensorType type = node.getInputType(0);
+  Type f = type.getElementType();
+  if (!f.isF32())
+    return node.emitError() << "expects an f32 input";
+  OpBuilder &b = node.b;
+  Location loc = node.loc;
+  SmallVector<int64_t> all;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    all.push_back(i);
+  Value input = node.getInput(0);
+  // The range always includes 0.
+  Value max = buildReduction(
+      b, loc, input, all, /*keepDims=*/false, 0,
+      [](OpBuilder &nb, Location nloc, Value acc, Value x) -> Value {
+        return arith::MaximumFOp::create(nb, nloc, acc, x);
+      });
+  Value min = buildReduction(
+      b, loc, input, all, /*keepDims=*/false, 0,
+      [](OpBuilder &nb, Location nloc, Value acc, Value x) -> Value {
+        return arith::MinimumFOp::create(nb, nloc, acc, x);
+      });
+  Value scale = buildElementwise(
+      b, loc, {max, min}, {}, f,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value range = arith::SubFOp::create(nb, nloc, args[0], args[1]);
+        return arith::DivFOp::create(nb, nloc, range,
+                                     createScalar(nb, nloc, f, 255));
+      });
+  Type u8 = b.getIntegerType(8);
+  Value zeroPoint = buildElementwise(
+      b, loc, {min, scale}, {}, u8,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value negMin = arith::NegFOp::create(nb, nloc, args[0]);
+        Value zp = arith::DivFOp::create(nb, nloc, negMin, args[1]);
+        return quantizeScalar(nb, nloc, zp, Value(), u8, /*isUnsigned=*/true);
+      });
+  Value result = buildElementwise(
+      b, loc, {input, scale, zeroPoint}, type.getShape(), u8,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value scaled = arith::DivFOp::create(nb, nloc, args[0], args[1]);
+        return quantizeScalar(nb, nloc, scaled, args[2], u8,
+                              /*isUnsigned=*/true);
+      });
+  node.setOutput(0, result, /*isUnsigned=*/true);
+  node.setOutput(1, scale);
+  node.setOutput(2, zeroPoint, /*isUnsigned=*/true);
+  return success();
+}
+
 /// `x - zp` in i32 (zp may be null: zero).
 Value shiftToI32(NodeImporter &node, Value x, bool isUnsigned, Value zp) {
   OpBuilder &b = node.b;
@@ -269,6 +321,7 @@ LogicalResult convertQLinearConv(NodeImporter &node) {
 void mlir::effc::onnx_import::addQuantConverters(ConverterMap &map) {
   map["QuantizeLinear"] = convertQuantizeLinear;
   map["DequantizeLinear"] = convertDequantizeLinear;
+  map["DynamicQuantizeLinear"] = convertDynamicQuantizeLinear;
   map["MatMulInteger"] = convertMatMulInteger;
   map["ConvInteger"] = convertConvInteger;
   map["QLinearMatMul"] = convertQLinearMatMul;

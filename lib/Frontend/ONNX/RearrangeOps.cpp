@@ -1,8 +1,9 @@
 //===- RearrangeOps.cpp - ONNX Tile, DepthToSpace, Trilu, ... ---*- C++ -*-===//
 //
-// Ops that rearrange or mask elements: Tile (a broadcast into interleaved
-// repeat dims, then a collapse), DepthToSpace / SpaceToDepth (expand,
-// linalg.transpose, collapse), Trilu (a masking generic on linalg.index).
+// Ops that rearrange, mask or place elements: Tile (a broadcast into
+// interleaved repeat dims, then a collapse), DepthToSpace / SpaceToDepth
+// (expand, linalg.transpose, collapse), and generics on linalg.index for
+// Trilu, OneHot and EyeLike.
 //
 //===----------------------------------------------------------------------===//
 
@@ -134,6 +135,104 @@ LogicalResult convertTrilu(NodeImporter &node) {
   return success();
 }
 
+/// out[..., d, ...] = values[1] where d == indices[...] (negative indices
+/// count from depth), values[0] elsewhere; d runs along `axis`.
+LogicalResult convertOneHot(NodeImporter &node) {
+  RankedTensorType indexType = node.getInputType(0);
+  RankedTensorType valueType = node.getInputType(2);
+  FailureOr<SmallVector<double>> depthValues = node.getConstantDoubles(1);
+  if (failed(depthValues))
+    return failure();
+  if (depthValues->size() != 1 || (*depthValues)[0] < 1 ||
+      valueType.getNumElements() != 2)
+    return node.emitError() << "expects a positive scalar depth and two values";
+  int64_t depth = static_cast<int64_t>((*depthValues)[0]);
+  int64_t rank = indexType.getRank() + 1;
+  FailureOr<int64_t> axis =
+      node.normalizeAxis(node.getAttrInt("axis", -1), rank);
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> shape(indexType.getShape());
+  shape.insert(shape.begin() + *axis, depth);
+  OpBuilder &b = node.b;
+  Location loc = node.loc;
+  MLIRContext *context = b.getContext();
+  SmallVector<AffineExpr> indexExprs;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != *axis)
+      indexExprs.push_back(getAffineDimExpr(d, context));
+  Value values = reshapeTo(b, loc, node.getInput(2), {2});
+  Type elementType = valueType.getElementType();
+  bool indexUnsigned = node.isInputUnsigned(0);
+  Value init = createEmpty(b, loc, shape, elementType);
+  Value result =
+      linalg::GenericOp::create(
+          b, loc, init.getType(), node.getInput(0), init,
+          SmallVector<AffineMap>{
+              AffineMap::get(rank, 0, indexExprs, context),
+              AffineMap::getMultiDimIdentityMap(rank, context)},
+          SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location nloc, ValueRange args) {
+            Type i64 = nb.getI64Type();
+            Value idx = convertScalar(nb, nloc, args[0], i64, indexUnsigned);
+            Value depthValue = createScalar(nb, nloc, i64, depth);
+            Value zero = createScalar(nb, nloc, i64, 0);
+            Value isNeg = arith::CmpIOp::create(
+                nb, nloc, arith::CmpIPredicate::slt, idx, zero);
+            idx = arith::SelectOp::create(
+                nb, nloc, isNeg,
+                arith::AddIOp::create(nb, nloc, idx, depthValue), idx);
+            Value d = arith::IndexCastOp::create(
+                nb, nloc, i64, linalg::IndexOp::create(nb, nloc, *axis));
+            Value hit = arith::CmpIOp::create(nb, nloc,
+                                              arith::CmpIPredicate::eq, d, idx);
+            Value off = tensor::ExtractOp::create(
+                nb, nloc, values,
+                ValueRange{arith::ConstantIndexOp::create(nb, nloc, 0)});
+            Value on = tensor::ExtractOp::create(
+                nb, nloc, values,
+                ValueRange{arith::ConstantIndexOp::create(nb, nloc, 1)});
+            linalg::YieldOp::create(
+                nb, nloc,
+                arith::SelectOp::create(nb, nloc, hit, on, off).getResult());
+          })
+          .getResult(0);
+  node.setOutput(0, result, node.isInputUnsigned(2));
+  return success();
+}
+
+/// A 2-D tensor shaped like the input: ones on diagonal k, zeros elsewhere.
+LogicalResult convertEyeLike(NodeImporter &node) {
+  RankedTensorType type = node.getInputType(0);
+  if (type.getRank() != 2)
+    return node.emitError() << "expects a 2-D input";
+  Type elementType = type.getElementType();
+  bool isUnsigned = node.isInputUnsigned(0);
+  if (node.hasAttr("dtype")) {
+    int32_t dtype = node.getAttrInt("dtype", 0);
+    elementType = getElementType(node.b.getContext(), dtype);
+    isUnsigned = isUnsignedOnnxType(dtype);
+    if (!elementType)
+      return node.emitError() << "has an unsupported dtype " << dtype;
+  }
+  int64_t k = node.getAttrInt("k", 0);
+  Value result = buildElementwise(
+      node.b, node.loc, ValueRange{}, type.getShape(), elementType,
+      [&](OpBuilder &b, Location loc, ValueRange) -> Value {
+        Value i = linalg::IndexOp::create(b, loc, 0);
+        Value j = linalg::IndexOp::create(b, loc, 1);
+        Value diff = arith::SubIOp::create(b, loc, j, i);
+        Value onDiagonal =
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, diff,
+                                  arith::ConstantIndexOp::create(b, loc, k));
+        return arith::SelectOp::create(b, loc, onDiagonal,
+                                       createScalar(b, loc, elementType, 1),
+                                       createScalar(b, loc, elementType, 0));
+      });
+  node.setOutput(0, result, isUnsigned);
+  return success();
+}
+
 } // namespace
 
 void mlir::effc::onnx_import::addRearrangeConverters(ConverterMap &map) {
@@ -141,4 +240,6 @@ void mlir::effc::onnx_import::addRearrangeConverters(ConverterMap &map) {
   map["DepthToSpace"] = convertDepthSpace;
   map["SpaceToDepth"] = convertDepthSpace;
   map["Trilu"] = convertTrilu;
+  map["OneHot"] = convertOneHot;
+  map["EyeLike"] = convertEyeLike;
 }
