@@ -3,9 +3,11 @@
 // Reshape, Flatten, Squeeze, Unsqueeze (tensor.collapse_shape/expand_shape),
 // Transpose (linalg.transpose), Concat (tensor.concat), Slice and Split
 // (tensor.extract_slice), Gather (a generic reading with tensor.extract, as
-// torch-mlir writes embeddings), Expand, Pad, and the ops that fold to
-// constants: Constant, Shape, Size, ConstantOfShape, Identity of a constant.
-// Shapes, axes and indices that define the result type must be constants.
+// torch-mlir writes embeddings), Expand, Pad (constant: tensor.pad; edge,
+// reflect: a generic reading clamped or mirrored indices), and the ops that
+// fold to constants: Constant, Shape, Size, ConstantOfShape, Identity of a
+// constant. Shapes, axes and indices that define the result type must be
+// constants.
 //
 //===----------------------------------------------------------------------===//
 
@@ -575,11 +577,49 @@ LogicalResult convertExpand(NodeImporter &node) {
   return success();
 }
 
+/// Edge and reflect padding: each output element reads the input at its
+/// position minus `low`, clamped to the edge or mirrored at it.
+Value buildIndexPad(OpBuilder &b, Location loc, Value input,
+                    ArrayRef<int64_t> shape, ArrayRef<int64_t> low,
+                    bool reflect) {
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t rank = type.getRank();
+  return buildElementwise(
+      b, loc, ValueRange{}, shape, type.getElementType(),
+      [&](OpBuilder &nb, Location nloc, ValueRange) -> Value {
+        SmallVector<Value> indices;
+        for (int64_t d = 0; d < rank; ++d) {
+          auto c = [&](int64_t v) -> Value {
+            return arith::ConstantIndexOp::create(nb, nloc, v);
+          };
+          Value i = arith::SubIOp::create(
+              nb, nloc, linalg::IndexOp::create(nb, nloc, d), c(low[d]));
+          int64_t last = type.getDimSize(d) - 1;
+          if (reflect) {
+            // -i below 0, 2 * last - i past the end.
+            Value neg = arith::CmpIOp::create(
+                nb, nloc, arith::CmpIPredicate::slt, i, c(0));
+            i = arith::SelectOp::create(
+                nb, nloc, neg, arith::SubIOp::create(nb, nloc, c(0), i), i);
+            Value past = arith::CmpIOp::create(
+                nb, nloc, arith::CmpIPredicate::sgt, i, c(last));
+            i = arith::SelectOp::create(
+                nb, nloc, past, arith::SubIOp::create(nb, nloc, c(2 * last), i),
+                i);
+          } else {
+            i = arith::MaxSIOp::create(nb, nloc, i, c(0));
+            i = arith::MinSIOp::create(nb, nloc, i, c(last));
+          }
+          indices.push_back(i);
+        }
+        return tensor::ExtractOp::create(nb, nloc, input, indices);
+      });
+}
+
 LogicalResult convertPad(NodeImporter &node) {
   std::string mode = node.getAttrString("mode", "constant");
-  if (mode != "constant")
-    return node.emitError()
-           << "supports mode 'constant' only, not '" << mode << "'";
+  if (mode != "constant" && mode != "edge" && mode != "reflect")
+    return node.emitError() << "has an unknown mode '" << mode << "'";
   RankedTensorType type = node.getInputType(0);
   int64_t rank = type.getRank();
   SmallVector<int64_t> pads;
@@ -616,6 +656,24 @@ LogicalResult convertPad(NodeImporter &node) {
     if (low[axis] < 0 || high[axis] < 0)
       return node.emitError() << "negative pads are not supported";
   }
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < rank; ++i)
+    shape.push_back(type.getDimSize(i) + low[i] + high[i]);
+  if (mode != "constant") {
+    for (int64_t i = 0; i < rank; ++i)
+      if ((low[i] || high[i]) &&
+          (type.getDimSize(i) == 0 ||
+           (mode == "reflect" &&
+            std::max(low[i], high[i]) >= type.getDimSize(i))))
+        return node.emitError()
+               << "cannot " << mode << "-pad dim #" << i << " of size "
+               << type.getDimSize(i) << " by " << std::max(low[i], high[i]);
+    node.setOutput(0,
+                   buildIndexPad(node.b, node.loc, node.getInput(0), shape, low,
+                                 mode == "reflect"),
+                   node.isInputUnsigned(0));
+    return success();
+  }
   Value padValue;
   if (node.hasInput(2)) {
     padValue = tensor::ExtractOp::create(
@@ -625,14 +683,23 @@ LogicalResult convertPad(NodeImporter &node) {
     padValue = createScalar(node.b, node.loc, type.getElementType(),
                             node.getAttrFloat("value", 0));
   }
-  SmallVector<int64_t> shape;
-  for (int64_t i = 0; i < rank; ++i)
-    shape.push_back(type.getDimSize(i) + low[i] + high[i]);
   Value result = createPad(node.b, node.loc,
                            RankedTensorType::get(shape, type.getElementType()),
                            node.getInput(0), low, high, padValue);
   node.setOutput(0, result, node.isInputUnsigned(0));
   return success();
+}
+
+/// Constant Ranges are folded (ConstantFolding.cpp); others would have a
+/// data-dependent shape.
+LogicalResult convertRange(NodeImporter &node) {
+  for (unsigned i = 0; i < 3; ++i)
+    if (!node.getConstantInput(i))
+      return node.emitError()
+             << "input #" << i << " ('" << node.getNode().input(i)
+             << "') must be a constant: it defines the result's shape";
+  return node.emitError() << "only Ranges of integers or floats of up to "
+                             "4096 elements are supported";
 }
 
 } // namespace
@@ -657,5 +724,6 @@ void mlir::effc::onnx_import::addShapeConverters(ConverterMap &map) {
   map["Gather"] = convertGather;
   map["GatherElements"] = convertGatherElements;
   map["Expand"] = convertExpand;
+  map["Range"] = convertRange;
   map["Pad"] = convertPad;
 }
