@@ -3,8 +3,8 @@
 // MaxPool / AveragePool / GlobalAveragePool / GlobalMaxPool ->
 // tensor.pad + linalg.pooling_nchw_max / pooling_nchw_sum (1-D pools run as
 // 2-D ones with H = 1); the average divides by a per-position count computed
-// at import time. Resize (mode nearest) -> a generic that reads the input
-// through per-axis index tables computed at import time.
+// at import time. Resize -> a generic that reads the input through per-axis
+// index (and, for linear and cubic, weight) tables computed at import time.
 //
 //===----------------------------------------------------------------------===//
 
@@ -189,11 +189,176 @@ FailureOr<int64_t> nearestSource(NodeImporter &node, int64_t x, int64_t in,
   return std::clamp<int64_t>(static_cast<int64_t>(index), 0, in - 1);
 }
 
+/// The taps of one output position of one axis for linear or cubic
+/// interpolation: input indices (clamped to the edge) and weights, computed
+/// as ONNX's reference does.
+struct Taps {
+  SmallVector<int64_t> indices;
+  SmallVector<double> weights;
+};
+
+FailureOr<Taps> interpolationTaps(NodeImporter &node, int64_t x, int64_t in,
+                                  double scale, bool cubic) {
+  std::string transform =
+      node.getAttrString("coordinate_transformation_mode", "half_pixel");
+  double outWidth = scale * in;
+  double original;
+  if (transform == "half_pixel")
+    original = (x + 0.5) / scale - 0.5;
+  else if (transform == "pytorch_half_pixel")
+    original = outWidth != 1 ? (x + 0.5) / scale - 0.5 : -0.5;
+  else if (transform == "asymmetric")
+    original = x / scale;
+  else if (transform == "align_corners")
+    original = outWidth == 1 ? 0 : x * double(in - 1) / (outWidth - 1);
+  else
+    return node.emitError() << "coordinate_transformation_mode '" << transform
+                            << "' is not supported for mode '"
+                            << (cubic ? "cubic" : "linear") << "'";
+  double floor = std::floor(original);
+  double ratio = original == floor ? 1 : original - floor;
+  SmallVector<double> coeffs;
+  if (cubic) {
+    double a = node.getAttrFloat("cubic_coeff_a", -0.75f);
+    double r1 = ratio + 1, s = 1 - ratio, s1 = s + 1;
+    coeffs = {((a * r1 - 5 * a) * r1 + 8 * a) * r1 - 4 * a,
+              ((a + 2) * ratio - (a + 3)) * ratio * ratio + 1,
+              ((a + 2) * s - (a + 3)) * s * s + 1,
+              ((a * s1 - 5 * a) * s1 + 8 * a) * s1 - 4 * a};
+  } else {
+    coeffs = {1 - ratio, ratio};
+  }
+  // The n indices nearest to `original` (ties to the lower), in order; the
+  // input is edge-padded by ceil(n / 2) on both sides.
+  int64_t n = coeffs.size(), pad = (n + 1) / 2, padded = in + 2 * pad;
+  double xp = original + pad;
+  SmallVector<int64_t> candidates;
+  for (int64_t i = static_cast<int64_t>(std::floor(xp)) - n;
+       i <= static_cast<int64_t>(std::floor(xp)) + n; ++i)
+    if (i >= 0 && i < padded)
+      candidates.push_back(i);
+  llvm::stable_sort(candidates, [&](int64_t l, int64_t r) {
+    double dl = std::fabs(xp - l), dr = std::fabs(xp - r);
+    return dl < dr || (dl == dr && l < r);
+  });
+  if (static_cast<int64_t>(candidates.size()) < n)
+    return node.emitError() << "has an axis too small to interpolate";
+  candidates.resize(n);
+  llvm::sort(candidates);
+  Taps taps;
+  bool excludeOutside = node.getAttrInt("exclude_outside", 0);
+  double sum = 0;
+  for (auto [i, c] : llvm::enumerate(candidates)) {
+    int64_t index = c - pad;
+    double weight = coeffs[i];
+    if (excludeOutside && (index < 0 || index >= in))
+      weight = 0;
+    sum += weight;
+    taps.indices.push_back(std::clamp<int64_t>(index, 0, in - 1));
+    taps.weights.push_back(weight);
+  }
+  if (excludeOutside && sum != 0)
+    for (double &w : taps.weights)
+      w /= sum;
+  return taps;
+}
+
+/// Linear / cubic Resize: every output element is the weighted sum of the
+/// input over the taps of each axis (one tap where the axis is not resized),
+/// read from index and weight tables computed at import time.
+FailureOr<Value> buildInterpolatingResize(NodeImporter &node,
+                                          ArrayRef<int64_t> sizes,
+                                          ArrayRef<double> scales, bool cubic) {
+  RankedTensorType type = node.getInputType(0);
+  Type elementType = type.getElementType();
+  if (!isa<FloatType>(elementType))
+    return node.emitError() << "interpolates float tensors only";
+  OpBuilder &b = node.b;
+  Location loc = node.loc;
+  int64_t rank = type.getRank();
+  SmallVector<Value> indexTables, weightTables;
+  SmallVector<int64_t> numTaps;
+  int64_t combinations = 1;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t in = type.getDimSize(d);
+    SmallVector<Taps> axis;
+    bool identity = sizes[d] == in;
+    for (int64_t x = 0; x < sizes[d]; ++x) {
+      FailureOr<Taps> taps = interpolationTaps(node, x, in, scales[d], cubic);
+      if (failed(taps))
+        return failure();
+      // An axis that is not resized reads each element with weight 1.
+      for (auto [index, weight] : llvm::zip(taps->indices, taps->weights))
+        if (weight != 0 && (index != x || weight != 1))
+          identity = false;
+      axis.push_back(*taps);
+    }
+    int64_t t = identity ? 1 : axis.front().indices.size();
+    SmallVector<int64_t> indices;
+    SmallVector<float> weights;
+    for (auto [x, taps] : llvm::enumerate(axis))
+      for (int64_t k = 0; k < t; ++k) {
+        indices.push_back(identity ? x : taps.indices[k]);
+        weights.push_back(identity ? 1 : taps.weights[k]);
+      }
+    auto indexType = RankedTensorType::get({sizes[d], t}, b.getI64Type());
+    auto weightType = RankedTensorType::get({sizes[d], t}, b.getF32Type());
+    indexTables.push_back(arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(indexType, ArrayRef<int64_t>(indices))));
+    weightTables.push_back(arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(weightType, ArrayRef<float>(weights))));
+    numTaps.push_back(t);
+    combinations *= t;
+  }
+  if (combinations > 256)
+    return node.emitError() << "interpolates along too many axes at once";
+  Value input = node.getInput(0);
+  return buildElementwise(
+      b, loc, ValueRange{}, sizes, elementType,
+      [&](OpBuilder &nb, Location nloc, ValueRange) -> Value {
+        // The taps of this output position, per axis.
+        SmallVector<SmallVector<Value>> tapIndex(rank), tapWeight(rank);
+        for (int64_t d = 0; d < rank; ++d) {
+          Value x = linalg::IndexOp::create(nb, nloc, d);
+          for (int64_t k = 0; k < numTaps[d]; ++k) {
+            Value kk = arith::ConstantIndexOp::create(nb, nloc, k);
+            Value index = tensor::ExtractOp::create(nb, nloc, indexTables[d],
+                                                    ValueRange{x, kk});
+            tapIndex[d].push_back(
+                arith::IndexCastOp::create(nb, nloc, nb.getIndexType(), index));
+            Value weight = tensor::ExtractOp::create(nb, nloc, weightTables[d],
+                                                     ValueRange{x, kk});
+            tapWeight[d].push_back(
+                convertScalar(nb, nloc, weight, elementType, false));
+          }
+        }
+        Value sum = createScalar(nb, nloc, elementType, 0);
+        for (int64_t c = 0; c < combinations; ++c) {
+          SmallVector<Value> indices;
+          Value weight;
+          for (int64_t d = 0, rest = c; d < rank; ++d) {
+            int64_t k = rest % numTaps[d];
+            rest /= numTaps[d];
+            indices.push_back(tapIndex[d][k]);
+            if (numTaps[d] > 1)
+              weight = weight ? arith::MulFOp::create(nb, nloc, weight,
+                                                      tapWeight[d][k])
+                                    .getResult()
+                              : tapWeight[d][k];
+          }
+          Value v = tensor::ExtractOp::create(nb, nloc, input, indices);
+          if (weight)
+            v = arith::MulFOp::create(nb, nloc, v, weight);
+          sum = arith::AddFOp::create(nb, nloc, sum, v);
+        }
+        return sum;
+      });
+}
+
 LogicalResult convertResize(NodeImporter &node) {
   std::string mode = node.getAttrString("mode", "nearest");
-  if (mode != "nearest")
-    return node.emitError()
-           << "supports mode 'nearest' only, not '" << mode << "'";
+  if (mode != "nearest" && mode != "linear" && mode != "cubic")
+    return node.emitError() << "has an unknown mode '" << mode << "'";
   RankedTensorType type = node.getInputType(0);
   int64_t rank = type.getRank();
   ArrayRef<int64_t> in = type.getShape();
@@ -223,6 +388,15 @@ LogicalResult convertResize(NodeImporter &node) {
              << "has " << sizes.size() << " sizes for rank " << rank;
     for (int64_t i = 0; i < rank; ++i)
       scales.push_back(double(sizes[i]) / double(in[i]));
+  }
+
+  if (mode != "nearest") {
+    FailureOr<Value> result =
+        buildInterpolatingResize(node, sizes, scales, mode == "cubic");
+    if (failed(result))
+      return failure();
+    node.setOutput(0, *result);
+    return success();
   }
 
   OpBuilder &b = node.b;
