@@ -253,6 +253,7 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   addPoolingConverters(converters);
   addQuantConverters(converters);
   addRearrangeConverters(converters);
+  addAttentionConverters(converters);
   for (auto [index, node] : llvm::enumerate(graph.node()))
     if (failed(convertNode(node, index, converters)))
       return nullptr;

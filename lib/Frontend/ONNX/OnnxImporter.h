@@ -136,6 +136,7 @@ void addReductionConverters(ConverterMap &map);
 void addPoolingConverters(ConverterMap &map);
 void addQuantConverters(ConverterMap &map);
 void addRearrangeConverters(ConverterMap &map);
+void addAttentionConverters(ConverterMap &map);
 
 //===----------------------------------------------------------------------===//
 // Builders (OnnxBuilders.cpp)
@@ -184,6 +185,11 @@ Value buildReduction(
     OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
     bool keepDims, double init,
     function_ref<Value(OpBuilder &, Location, Value acc, Value x)> combine);
+
+/// softmax (or log-softmax) of a float tensor along `axis`, written as
+/// torch-mlir decomposes it (keepdim max and sum reductions).
+Value buildSoftmax(OpBuilder &b, Location loc, Value input, int64_t axis,
+                   bool log);
 
 /// Reshapes a static tensor: one tensor.collapse_shape or expand_shape when
 /// the shapes allow it, else a collapse to 1-D and an expand.

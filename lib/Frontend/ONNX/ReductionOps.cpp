@@ -17,6 +17,46 @@
 using namespace mlir;
 using namespace mlir::effc::onnx_import;
 
+Value mlir::effc::onnx_import::buildSoftmax(OpBuilder &b, Location loc,
+                                            Value input, int64_t axis,
+                                            bool log) {
+  auto type = cast<RankedTensorType>(input.getType());
+  Type elementType = type.getElementType();
+  ArrayRef<int64_t> shape = type.getShape();
+  Value max = buildReduction(
+      b, loc, input, axis, /*keepDims=*/true, getLowest(elementType),
+      [](OpBuilder &nb, Location nloc, Value acc, Value x) -> Value {
+        return arith::MaximumFOp::create(nb, nloc, acc, x);
+      });
+  Value shifted = buildElementwise(
+      b, loc, {input, max}, shape, elementType,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return arith::SubFOp::create(nb, nloc, args[0], args[1]);
+      });
+  Value exp = buildElementwise(
+      b, loc, shifted, shape, elementType,
+      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return math::ExpOp::create(nb, nloc, args[0]);
+      });
+  Value sum = buildReduction(
+      b, loc, exp, axis, /*keepDims=*/true, 0,
+      [](OpBuilder &nb, Location nloc, Value acc, Value x) -> Value {
+        return arith::AddFOp::create(nb, nloc, acc, x);
+      });
+  if (log)
+    return buildElementwise(
+        b, loc, {shifted, sum}, shape, elementType,
+        [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+          Value l = math::LogOp::create(nb, nloc, args[1]);
+          return arith::SubFOp::create(nb, nloc, args[0], l);
+        });
+  return buildElementwise(
+      b, loc, {exp, sum}, shape, elementType,
+      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return arith::DivFOp::create(nb, nloc, args[0], args[1]);
+      });
+}
+
 namespace {
 
 enum class ReduceKind {
@@ -142,46 +182,6 @@ template <ReduceKind Kind> LogicalResult convertReduce(NodeImporter &node) {
 //===----------------------------------------------------------------------===//
 // Softmax
 //===----------------------------------------------------------------------===//
-
-/// softmax (or log-softmax) of `input` along `axis`, keepdim reductions.
-Value buildSoftmax(OpBuilder &b, Location loc, Value input, int64_t axis,
-                   bool log) {
-  auto type = cast<RankedTensorType>(input.getType());
-  Type elementType = type.getElementType();
-  ArrayRef<int64_t> shape = type.getShape();
-  Value max = buildReduction(
-      b, loc, input, axis, /*keepDims=*/true, getLowest(elementType),
-      [](OpBuilder &nb, Location nloc, Value acc, Value x) -> Value {
-        return arith::MaximumFOp::create(nb, nloc, acc, x);
-      });
-  Value shifted = buildElementwise(
-      b, loc, {input, max}, shape, elementType,
-      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        return arith::SubFOp::create(nb, nloc, args[0], args[1]);
-      });
-  Value exp = buildElementwise(
-      b, loc, shifted, shape, elementType,
-      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        return math::ExpOp::create(nb, nloc, args[0]);
-      });
-  Value sum = buildReduction(
-      b, loc, exp, axis, /*keepDims=*/true, 0,
-      [](OpBuilder &nb, Location nloc, Value acc, Value x) -> Value {
-        return arith::AddFOp::create(nb, nloc, acc, x);
-      });
-  if (log)
-    return buildElementwise(
-        b, loc, {shifted, sum}, shape, elementType,
-        [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-          Value l = math::LogOp::create(nb, nloc, args[1]);
-          return arith::SubFOp::create(nb, nloc, args[0], l);
-        });
-  return buildElementwise(
-      b, loc, {exp, sum}, shape, elementType,
-      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        return arith::DivFOp::create(nb, nloc, args[0], args[1]);
-      });
-}
 
 LogicalResult convertSoftmax(NodeImporter &node) {
   RankedTensorType type = node.getInputType(0);

@@ -3,7 +3,8 @@
 
     e2e.py MODEL BIN_DIR WORK_DIR [--pipeline P]
 
-MODEL is one of make_model.py's models (mlp, cnn, attention_block, gelu). The
+MODEL is one of make_model.py's models (mlp, cnn, attention_block, gelu,
+attention_gqa, attention_3d). The
 reference is an independent numpy implementation of the ONNX ops (onnx 1.12
 has no reference evaluator). Prints the max abs error and exits 1 when it
 exceeds the tolerance.
@@ -41,10 +42,42 @@ def conv2d(x, w, b=None, pads=(0, 0, 0, 0), group=1):
     return out
 
 
-def reference(name, model, x):
+def softmax(s):
+    e = np.exp(s - s.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def attention(q, k, v, scale=None, mask=None, causal=False, softcap=0.0):
+    """q [B, H, S, D], k / v [B, kvH, T, D]."""
+    rep = q.shape[1] // k.shape[1]
+    k, v = np.repeat(k, rep, axis=1), np.repeat(v, rep, axis=1)
+    scale = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
+    s = q @ k.transpose(0, 1, 3, 2) * scale
+    if mask is not None:
+        s = s + mask
+    if causal:
+        s = np.where(np.tril(np.ones(s.shape[-2:], bool)), s, -np.inf)
+    if softcap:
+        s = softcap * np.tanh(s / softcap)
+    return softmax(s) @ v
+
+
+def heads(x, h):
+    b, s, hd = x.shape
+    return x.reshape(b, s, h, hd // h).transpose(0, 2, 1, 3)
+
+
+def reference(name, model, inputs):
     p = {t.name: numpy_helper.to_array(t).astype(np.float64)
          for t in model.graph.initializer}
-    x = x.astype(np.float64)
+    inputs = [i.astype(np.float64) for i in inputs]
+    x = inputs[0]
+    if name == "attention_gqa":
+        return attention(*inputs, causal=True)
+    if name == "attention_3d":
+        q, k, v = (heads(t, 2) for t in inputs)
+        y = attention(q, k, v, scale=0.3, mask=p["mask"], softcap=4.0)
+        return y.transpose(0, 2, 1, 3).reshape(2, 5, 12)
     if name == "mlp":
         h = np.maximum(x @ p["w1"] + p["b1"], 0)
         return h @ p["w2"].T + p["b2"]
@@ -85,19 +118,23 @@ def main():
     mlir_path = os.path.join(work, name + ".mlir")
     subprocess.run([os.path.join(bin_dir, "effc-import-onnx"), onnx_path,
                     "-o", mlir_path], check=True)
-    shape = [d.dim_value for d in
-             model.graph.input[0].type.tensor_type.shape.dim]
-    x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
-    in_path = os.path.join(work, name + ".in.npy")
+    rng = np.random.default_rng(1)
+    inputs = []
+    cmd = [os.path.join(bin_dir, "effc-run"), mlir_path, "--entry", "main"]
+    for i, graph_input in enumerate(model.graph.input):
+        shape = [d.dim_value for d in graph_input.type.tensor_type.shape.dim]
+        x = rng.standard_normal(shape).astype(np.float32)
+        in_path = os.path.join(work, f"{name}.in{i}.npy")
+        np.save(in_path, x)
+        inputs.append(x)
+        cmd += ["--input", in_path]
     out_path = os.path.join(work, name + ".out.npy")
-    np.save(in_path, x)
-    cmd = [os.path.join(bin_dir, "effc-run"), mlir_path, "--entry", "main",
-           "--input", in_path, "--output", out_path]
+    cmd += ["--output", out_path]
     if pipeline:
         cmd += ["--pipeline", pipeline]
     subprocess.run(cmd, check=True)
     got = np.load(out_path)
-    want = reference(name, model, x)
+    want = reference(name, model, inputs)
     err = float(np.max(np.abs(got - want)))
     print(f"{name}: shape {got.shape} max_abs_err {err:.3g}")
     return 0 if got.shape == want.shape and err < 1e-4 else 1

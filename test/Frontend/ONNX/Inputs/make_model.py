@@ -147,10 +147,33 @@ def gelu():
         [vi("x", [2, 16])], [vi("y", [4, 16])], opset=20)
 
 
+def attention_gqa():
+    # Opset 23 Attention, 4-D: 4 query heads over 2 kv heads, causal.
+    return model(
+        [helper.make_node("Attention", ["q", "k", "v"], ["y"], name="attn",
+                          is_causal=1)],
+        [vi("q", [1, 4, 6, 8]), vi("k", [1, 2, 6, 8]), vi("v", [1, 2, 6, 8])],
+        [vi("y", [1, 4, 6, 8])], opset=23)
+
+
+def attention_3d():
+    # Opset 23 Attention, 3-D [B, S, H*D] with an additive mask, a scale and
+    # a softcap.
+    mask = numpy_helper.from_array(
+        np.triu(np.full((5, 7), -1e4, np.float32), 3), "mask")
+    return model(
+        [helper.make_node("Attention", ["q", "k", "v", "mask"], ["y"],
+                          name="attn", q_num_heads=2, kv_num_heads=2,
+                          scale=0.3, softcap=4.0)],
+        [vi("q", [2, 5, 16]), vi("k", [2, 7, 16]), vi("v", [2, 7, 12])],
+        [vi("y", [2, 5, 12])], [mask], opset=23)
+
+
 MODELS = {"mlp": mlp, "cnn": cnn, "attention_block": attention_block,
           "unsupported": unsupported, "dynamic": dynamic, "quant": quant,
           "bad_schema": bad_schema, "type_mismatch": type_mismatch,
-          "gelu": gelu}
+          "gelu": gelu, "attention_gqa": attention_gqa,
+          "attention_3d": attention_3d}
 
 
 if __name__ == "__main__":
