@@ -20,6 +20,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringSwitch.h"
 
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
@@ -70,6 +71,7 @@ public:
 
 private:
   LogicalResult prepareInputs();
+  LogicalResult checkConvRanks();
   LogicalResult convertNode(const onnx::NodeProto &node, int index,
                             const ConverterMap &converters);
 };
@@ -185,6 +187,36 @@ LogicalResult GraphImporter::prepareInputs() {
   return success();
 }
 
+/// ONNX 1.12's shape inference of ConvTranspose reads weight dims that a
+/// malformed model may not have (and crashes): convolution inputs whose
+/// ranks are known up front are checked before it runs.
+LogicalResult GraphImporter::checkConvRanks() {
+  const onnx::GraphProto &graph = model.graph();
+  llvm::StringMap<int64_t> ranks;
+  for (const onnx::TensorProto &init : graph.initializer())
+    ranks[init.name()] = init.dims_size();
+  for (const onnx::ValueInfoProto &input : graph.input())
+    if (input.type().tensor_type().has_shape() && !ranks.count(input.name()))
+      ranks[input.name()] = input.type().tensor_type().shape().dim_size();
+  for (const onnx::NodeProto &node : graph.node()) {
+    StringRef op = node.op_type();
+    unsigned weight = op == "QLinearConv" ? 3 : 1;
+    if (op != "Conv" && op != "ConvTranspose" && op != "ConvInteger" &&
+        op != "QLinearConv")
+      continue;
+    if (node.input_size() <= static_cast<int>(weight))
+      continue;
+    auto x = ranks.find(node.input(0)), w = ranks.find(node.input(weight));
+    if (w != ranks.end() &&
+        (w->second < 3 || (x != ranks.end() && x->second != w->second)))
+      return emitError(getFileLoc())
+             << op << " node '" << node.name() << "': weight '"
+             << node.input(weight) << "' has rank " << w->second
+             << ", not the input's rank (at least 3)";
+  }
+  return success();
+}
+
 OwningOpRef<ModuleOp> GraphImporter::run() {
   for (const onnx::OperatorSetIdProto &id : model.opset_import())
     if (id.domain().empty() || id.domain() == "ai.onnx")
@@ -192,6 +224,8 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   if (failed(prepareInputs()))
     return nullptr;
 
+  if (failed(checkConvRanks()))
+    return nullptr;
   foldBatchNormIntoConv(*model.mutable_graph(), getFileLoc());
 
   // Shape inference fills value_info; the importer computes shapes itself and
@@ -310,8 +344,23 @@ LogicalResult GraphImporter::convertNode(const onnx::NodeProto &node, int index,
 
   // The node must match its schema (input and output counts, required
   // inputs present, attribute types) before a converter reads it.
-  if (const onnx::OpSchema *schema = onnx::OpSchemaRegistry::Schema(
-          node.op_type(), opset, onnx::ONNX_DOMAIN)) {
+  const onnx::OpSchema *schema =
+      onnx::OpSchemaRegistry::Schema(node.op_type(), opset, onnx::ONNX_DOMAIN);
+  if (!schema) {
+    // Ops newer than the ONNX library (Gelu: opset 20, Attention: opset 23):
+    // their required inputs and single output, checked here.
+    int required = llvm::StringSwitch<int>(node.op_type())
+                       .Case("Attention", 3)
+                       .Case("Gelu", 1)
+                       .Default(0);
+    for (int i = 0; i < required; ++i)
+      if (i >= node.input_size() || node.input(i).empty())
+        return emitError(loc)
+               << node.op_type() << " node '" << name << "' needs input #" << i;
+    if (required && (node.output_size() < 1 || node.output(0).empty()))
+      return emitError(loc)
+             << node.op_type() << " node '" << name << "' has no output";
+  } else {
     try {
       schema->Verify(node);
     } catch (const std::exception &e) {
