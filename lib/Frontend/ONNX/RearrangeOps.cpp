@@ -3,7 +3,7 @@
 // Ops that rearrange, mask or place elements: Tile (a broadcast into
 // interleaved repeat dims, then a collapse), DepthToSpace / SpaceToDepth
 // (expand, linalg.transpose, collapse), and generics on linalg.index for
-// Trilu, OneHot and EyeLike.
+// Trilu, OneHot, EyeLike and GatherND; Einsum as one generic.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +12,10 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include "llvm/ADT/StringExtras.h"
+
+#include <map>
 
 using namespace mlir;
 using namespace mlir::effc::onnx_import;
@@ -233,6 +237,174 @@ LogicalResult convertEyeLike(NodeImporter &node) {
   return success();
 }
 
+/// Einsum as one linalg.generic: a dim per distinct label (output labels
+/// parallel, the others reductions), each operand read through its labels
+/// (a repeated label reads a diagonal), the products summed.
+LogicalResult convertEinsum(NodeImporter &node) {
+  std::string equation;
+  for (char c : node.getAttrString("equation", ""))
+    if (!llvm::isSpace(c))
+      equation += c;
+  StringRef eq(equation);
+  auto [lhs, rhs] = eq.split("->");
+  bool explicitOutput = eq.contains("->");
+  SmallVector<StringRef> terms;
+  lhs.split(terms, ',');
+  if (terms.size() != node.getNumInputs())
+    return node.emitError()
+           << "equation '" << equation << "' has " << terms.size()
+           << " operands, the node " << node.getNumInputs();
+  // Labels are letters; an ellipsis stands for leading unnamed dims, given
+  // labels 0, 1, ... (aligned from the right across operands).
+  int64_t ellipsisDims = 0;
+  SmallVector<SmallVector<int>> operandLabels;
+  SmallVector<RankedTensorType> types;
+  for (auto [i, term] : llvm::enumerate(terms)) {
+    RankedTensorType type = node.getInputType(i);
+    types.push_back(type);
+    size_t dots = term.find("...");
+    int64_t named = term.size() - (dots == StringRef::npos ? 0 : 3);
+    int64_t unnamed = type.getRank() - named;
+    if (unnamed < 0 || (dots == StringRef::npos && unnamed != 0))
+      return node.emitError()
+             << "term '" << term << "' does not match " << type;
+    ellipsisDims = std::max(ellipsisDims, unnamed);
+    SmallVector<int> labels;
+    for (size_t p = 0; p < term.size();) {
+      if (p == dots) {
+        for (int64_t e = 0; e < unnamed; ++e)
+          labels.push_back(-1 - static_cast<int>(unnamed - 1 - e));
+        p += 3;
+        continue;
+      }
+      if (!llvm::isAlpha(term[p]))
+        return node.emitError() << "has an invalid label in '" << term << "'";
+      labels.push_back(term[p++]);
+    }
+    operandLabels.push_back(labels);
+  }
+  SmallVector<int> outLabels;
+  if (explicitOutput) {
+    size_t dots = rhs.find("...");
+    for (size_t p = 0; p < rhs.size();) {
+      if (p == dots) {
+        for (int64_t e = 0; e < ellipsisDims; ++e)
+          outLabels.push_back(-1 - static_cast<int>(ellipsisDims - 1 - e));
+        p += 3;
+        continue;
+      }
+      outLabels.push_back(rhs[p++]);
+    }
+  } else {
+    for (int64_t e = 0; e < ellipsisDims; ++e)
+      outLabels.push_back(-1 - static_cast<int>(ellipsisDims - 1 - e));
+    std::map<int, int> counts;
+    for (const auto &labels : operandLabels)
+      for (int l : labels)
+        if (l >= 0)
+          ++counts[l];
+    for (auto [label, count] : counts)
+      if (count == 1)
+        outLabels.push_back(label);
+  }
+  // Iteration dims: output labels, then the summed ones.
+  SmallVector<int> dims(outLabels);
+  for (const auto &labels : operandLabels)
+    for (int l : labels)
+      if (!llvm::is_contained(dims, l))
+        dims.push_back(l);
+  llvm::DenseMap<int, int64_t> sizes;
+  for (auto [labels, type] : llvm::zip(operandLabels, types))
+    for (auto [d, l] : llvm::enumerate(labels)) {
+      auto [it, inserted] = sizes.try_emplace(l, type.getDimSize(d));
+      if (!inserted && it->second != type.getDimSize(d))
+        return node.emitError() << "label sizes differ in '" << equation << "'";
+    }
+  MLIRContext *context = node.b.getContext();
+  int64_t numDims = dims.size();
+  auto dimOf = [&](int l) {
+    return getAffineDimExpr(llvm::find(dims, l) - dims.begin(), context);
+  };
+  SmallVector<AffineMap> maps;
+  for (const auto &labels : operandLabels)
+    maps.push_back(AffineMap::get(numDims, 0,
+                                  llvm::map_to_vector(labels, dimOf), context));
+  SmallVector<int64_t> outShape;
+  for (int l : outLabels) {
+    if (!sizes.count(l))
+      return node.emitError() << "output label not in any operand";
+    outShape.push_back(sizes[l]);
+  }
+  maps.push_back(AffineMap::get(
+      numDims, 0, llvm::map_to_vector(outLabels, dimOf), context));
+  SmallVector<utils::IteratorType> iterators(numDims,
+                                             utils::IteratorType::reduction);
+  for (size_t i = 0; i < outLabels.size(); ++i)
+    iterators[i] = utils::IteratorType::parallel;
+  Type elementType = types[0].getElementType();
+  SmallVector<Value> inputs;
+  for (unsigned i = 0; i < node.getNumInputs(); ++i)
+    inputs.push_back(node.getInput(i));
+  Value init = createFilled(node.b, node.loc, outShape, elementType, 0);
+  Value result =
+      linalg::GenericOp::create(
+          node.b, node.loc, init.getType(), inputs, init, maps, iterators,
+          [&](OpBuilder &b, Location loc, ValueRange args) {
+            Value product = args[0];
+            for (Value arg : args.drop_front().drop_back())
+              product = createMulScalar(b, loc, product, arg);
+            linalg::YieldOp::create(
+                b, loc, createAddScalar(b, loc, args.back(), product));
+          })
+          .getResult(0);
+  node.setOutput(0, result);
+  return success();
+}
+
+/// out[b..., i..., j...] = data[b..., indices[b..., i..., :], j...].
+LogicalResult convertGatherND(NodeImporter &node) {
+  RankedTensorType dataType = node.getInputType(0);
+  RankedTensorType indexType = node.getInputType(1);
+  int64_t batchDims = node.getAttrInt("batch_dims", 0);
+  int64_t indexRank = indexType.getRank();
+  int64_t k = indexType.getShape().back();
+  if (indexRank < 1 || batchDims < 0 || batchDims >= indexRank ||
+      batchDims + k > dataType.getRank())
+    return node.emitError() << "indices " << indexType << " do not fit data "
+                            << dataType << " with batch_dims " << batchDims;
+  SmallVector<int64_t> shape(indexType.getShape().drop_back());
+  llvm::append_range(shape, dataType.getShape().drop_front(batchDims + k));
+  int64_t outer = indexRank - 1;
+  Value data = node.getInput(0), indices = node.getInput(1);
+  Value result = buildElementwise(
+      node.b, node.loc, ValueRange{}, shape, dataType.getElementType(),
+      [&](OpBuilder &b, Location loc, ValueRange) -> Value {
+        SmallVector<Value> prefix;
+        for (int64_t d = 0; d < outer; ++d)
+          prefix.push_back(linalg::IndexOp::create(b, loc, d));
+        SmallVector<Value> at(prefix.begin(), prefix.begin() + batchDims);
+        for (int64_t t = 0; t < k; ++t) {
+          SmallVector<Value> where(prefix);
+          where.push_back(arith::ConstantIndexOp::create(b, loc, t));
+          Value idx = arith::IndexCastOp::create(
+              b, loc, b.getIndexType(),
+              tensor::ExtractOp::create(b, loc, indices, where));
+          int64_t dim = dataType.getDimSize(batchDims + t);
+          Value isNeg =
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, idx,
+                                    arith::ConstantIndexOp::create(b, loc, 0));
+          Value wrapped = arith::AddIOp::create(
+              b, loc, idx, arith::ConstantIndexOp::create(b, loc, dim));
+          at.push_back(arith::SelectOp::create(b, loc, isNeg, wrapped, idx));
+        }
+        for (int64_t d = outer; d < static_cast<int64_t>(shape.size()); ++d)
+          at.push_back(linalg::IndexOp::create(b, loc, d));
+        return tensor::ExtractOp::create(b, loc, data, at);
+      });
+  node.setOutput(0, result, node.isInputUnsigned(0));
+  return success();
+}
+
 } // namespace
 
 void mlir::effc::onnx_import::addRearrangeConverters(ConverterMap &map) {
@@ -242,4 +414,6 @@ void mlir::effc::onnx_import::addRearrangeConverters(ConverterMap &map) {
   map["Trilu"] = convertTrilu;
   map["OneHot"] = convertOneHot;
   map["EyeLike"] = convertEyeLike;
+  map["Einsum"] = convertEinsum;
+  map["GatherND"] = convertGatherND;
 }

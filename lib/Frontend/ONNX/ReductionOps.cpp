@@ -339,6 +339,107 @@ LogicalResult convertInstanceNorm(NodeImporter &node) {
   return success();
 }
 
+/// x / (bias + alpha / size * sum of x^2 over a window of channels)^beta:
+/// squares padded along C, a generic summing the window as a reduction dim.
+LogicalResult convertLRN(NodeImporter &node) {
+  RankedTensorType type = node.getInputType(0);
+  Type elementType = type.getElementType();
+  int64_t rank = type.getRank();
+  int64_t size = node.getAttrInt("size", 0);
+  if (!isa<FloatType>(elementType) || rank < 3 || size <= 0)
+    return node.emitError()
+           << "expects a float input of rank >= 3 and size > 0";
+  double alpha = node.getAttrFloat("alpha", 1e-4f);
+  double beta = node.getAttrFloat("beta", 0.75f);
+  double bias = node.getAttrFloat("bias", 1.0f);
+  OpBuilder &b = node.b;
+  Location loc = node.loc;
+  MLIRContext *context = b.getContext();
+  Value input = node.getInput(0);
+  ArrayRef<int64_t> shape = type.getShape();
+  Value squares = buildElementwise(
+      b, loc, input, shape, elementType,
+      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return arith::MulFOp::create(nb, nloc, args[0], args[0]);
+      });
+  SmallVector<int64_t> low(rank, 0), high(rank, 0);
+  low[1] = (size - 1) / 2;
+  high[1] = size - 1 - low[1];
+  Value padded = padConstant(b, loc, squares, low, high, 0);
+  // Dims (n, c, spatial..., k): read padded[n, c + k, spatial...].
+  SmallVector<AffineExpr> read;
+  for (int64_t d = 0; d < rank; ++d)
+    read.push_back(d == 1 ? getAffineDimExpr(1, context) +
+                                getAffineDimExpr(rank, context)
+                          : getAffineDimExpr(d, context));
+  SmallVector<AffineExpr> write;
+  for (int64_t d = 0; d < rank; ++d)
+    write.push_back(getAffineDimExpr(d, context));
+  Value window = createEmpty(b, loc, {size}, elementType);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  Value init = createFilled(b, loc, shape, elementType, 0);
+  Value sums =
+      linalg::GenericOp::create(
+          b, loc, init.getType(), ValueRange{padded, window}, init,
+          SmallVector<AffineMap>{
+              AffineMap::get(rank + 1, 0, read, context),
+              AffineMap::get(rank + 1, 0, getAffineDimExpr(rank, context)),
+              AffineMap::get(rank + 1, 0, write, context)},
+          iterators,
+          [](OpBuilder &nb, Location nloc, ValueRange args) {
+            Value sum = arith::AddFOp::create(nb, nloc, args[2], args[0]);
+            linalg::YieldOp::create(nb, nloc, sum);
+          })
+          .getResult(0);
+  Value result = buildElementwise(
+      b, loc, {input, sums}, shape, elementType,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        Value scaled = arith::MulFOp::create(
+            nb, nloc, args[1],
+            createScalar(nb, nloc, elementType, alpha / size));
+        Value base = arith::AddFOp::create(
+            nb, nloc, scaled, createScalar(nb, nloc, elementType, bias));
+        Value denom = math::PowFOp::create(
+            nb, nloc, base, createScalar(nb, nloc, elementType, beta));
+        return arith::DivFOp::create(nb, nloc, args[0], denom);
+      });
+  node.setOutput(0, result);
+  return success();
+}
+
+/// (x - mean) / std over `axes` (default N, H, W).
+LogicalResult convertMeanVarianceNorm(NodeImporter &node) {
+  RankedTensorType type = node.getInputType(0);
+  if (!isa<FloatType>(type.getElementType()))
+    return node.emitError() << "expects a float input";
+  SmallVector<int64_t> axes;
+  SmallVector<int64_t> attr = node.hasAttr("axes")
+                                  ? node.getAttrInts("axes")
+                                  : SmallVector<int64_t>{0, 2, 3};
+  for (int64_t axis : attr) {
+    FailureOr<int64_t> a = node.normalizeAxis(axis, type.getRank());
+    if (failed(a))
+      return failure();
+    axes.push_back(*a);
+  }
+  llvm::sort(axes);
+  // ONNX divides by sqrt(var) + 1e-9; rsqrt(var + 1e-18) matches it to f32
+  // precision and keeps a constant slice at 0.
+  NormStats stats =
+      buildNormStats(node.b, node.loc, node.getInput(0), axes, 1e-18);
+  FailureOr<Value> result = buildBroadcastElementwise(
+      node, {stats.centered, stats.invStd}, type.getElementType(),
+      [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        return arith::MulFOp::create(nb, nloc, args[0], args[1]);
+      });
+  if (failed(result))
+    return failure();
+  node.setOutput(0, *result);
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // ArgMax / ArgMin
 //===----------------------------------------------------------------------===//
@@ -516,6 +617,8 @@ void mlir::effc::onnx_import::addReductionConverters(ConverterMap &map) {
   map["LogSoftmax"] = convertSoftmax;
   map["LayerNormalization"] = convertLayerNorm;
   map["InstanceNormalization"] = convertInstanceNorm;
+  map["MeanVarianceNormalization"] = convertMeanVarianceNorm;
+  map["LRN"] = convertLRN;
   map["ArgMax"] = convertArgExtremum;
   map["ArgMin"] = convertArgExtremum;
   map["Hardmax"] = convertHardmax;
