@@ -1,4 +1,4 @@
-//===- ConstantFolding.cpp - ONNX shape arithmetic at import time -*- C++ -*-//
+//===- ConstantFolding.cpp - ONNX shape arithmetic at import ----*- C++ -*-===//
 //
 // Exported models compute shapes with small integer graphs (Shape -> Gather
 // -> Unsqueeze -> Concat -> Reshape). With static shapes their inputs are

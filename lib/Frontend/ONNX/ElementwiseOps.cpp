@@ -1,5 +1,4 @@
-//===- ElementwiseOps.cpp - ONNX elementwise ops and activations -*- C++
-//-*-===//
+//===- ElementwiseOps.cpp - ONNX elementwise ops, activations ---*- C++ -*-===//
 //
 // Arithmetic, comparisons, logic, activations and casts, each one
 // linalg.generic with numpy broadcasting (torch-mlir's form: a size-1 dim

@@ -1,4 +1,4 @@
-//===- LinearOps.cpp - ONNX MatMul, Gemm, Conv, BatchNormalization -*- C++ -*-//
+//===- LinearOps.cpp - ONNX MatMul, Gemm, Conv, BatchNorm -------*- C++ -*-===//
 //
 // MatMul -> linalg.matmul / linalg.batch_matmul accumulating into zeros
 // (an N-D activation times a 2-D weight is collapsed to one matmul, as
