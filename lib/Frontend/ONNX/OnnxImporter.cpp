@@ -288,6 +288,7 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   addQuantConverters(converters);
   addRearrangeConverters(converters);
   addAttentionConverters(converters);
+  addScatterConverters(converters);
   for (auto [index, node] : llvm::enumerate(graph.node()))
     if (failed(convertNode(node, index, converters)))
       return nullptr;

@@ -137,6 +137,7 @@ void addPoolingConverters(ConverterMap &map);
 void addQuantConverters(ConverterMap &map);
 void addRearrangeConverters(ConverterMap &map);
 void addAttentionConverters(ConverterMap &map);
+void addScatterConverters(ConverterMap &map);
 
 //===----------------------------------------------------------------------===//
 // Builders (OnnxBuilders.cpp)
