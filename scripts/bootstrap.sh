@@ -16,6 +16,9 @@ DEBIAN_PACKAGES=(
   libgtest-dev
   # executed tests: independent numpy references
   python3 python3-numpy
+  # the ONNX importer (C++ on libonnx + protobuf) and its tests (python3-onnx
+  # builds the test models and generates the ONNX backend node tests)
+  libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx
   # BLAS / LAPACK for the SVD and the OBS solve (also a benchmark peer)
   libopenblas-dev
   # benchmark peers
