@@ -459,7 +459,7 @@ template <typename OpTy> OpTy producerFor(Value v) {
 
 bool isElementwise(linalg::GenericOp g) {
   return g.getNumDpsInits() == 1 && g->getNumResults() == 1 &&
-         g.getNumLoops() == g.getNumParallelLoops() &&
+         g.getNumLoops() > 0 && g.getNumLoops() == g.getNumParallelLoops() &&
          g.getIndexingMapsArray().back().isIdentity() &&
          g.hasPureTensorSemantics();
 }

@@ -467,6 +467,8 @@ struct FoldChannelAffine : OpRewritePattern<linalg::GenericOp> {
     if (!isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp>(bin))
       return failure();
     auto resTy = cast<RankedTensorType>(g.getResult(0).getType());
+    if (resTy.getRank() == 0)
+      return failure();
     unsigned cdim = resTy.getRank() - 1;
     int64_t channels = resTy.getDimSize(cdim);
     auto maps = g.getIndexingMapsArray();

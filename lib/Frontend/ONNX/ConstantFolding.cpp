@@ -13,6 +13,7 @@
 #include "llvm/ADT/StringSet.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::effc::onnx_import;
@@ -231,12 +232,23 @@ FailureOr<Folded> foldGather(NodeImporter &node, ArrayRef<Folded> in) {
   return out;
 }
 
+/// A folded index as int64: exporters write INT64_MAX / INT64_MIN for
+/// "to the end", which a double holds only approximately (converting it
+/// back overflows).
+int64_t toIndex(double v) {
+  if (v >= 9.2e18)
+    return std::numeric_limits<int64_t>::max() / 2;
+  if (v <= -9.2e18)
+    return std::numeric_limits<int64_t>::min() / 2;
+  return static_cast<int64_t>(v);
+}
+
 /// Slices of 1-D constants (the common shape-vector case).
 FailureOr<Folded> foldSlice(ArrayRef<Folded> in) {
   if (in[0].shape.size() != 1 || in.size() < 3)
     return failure();
   int64_t dim = in[0].shape[0];
-  int64_t start = in[1].values[0], end = in[2].values[0];
+  int64_t start = toIndex(in[1].values[0]), end = toIndex(in[2].values[0]);
   int64_t step = in.size() > 4 ? static_cast<int64_t>(in[4].values[0]) : 1;
   if (step == 0 ||
       (in.size() > 3 && in[3].values[0] != 0 && in[3].values[0] != -1))

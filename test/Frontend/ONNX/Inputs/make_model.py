@@ -169,7 +169,24 @@ def attention_3d():
         [vi("y", [2, 5, 12])], [mask], opset=23)
 
 
-MODELS = {"mlp": mlp, "cnn": cnn, "attention_block": attention_block,
+def sdpa_scale():
+    """torch.onnx's scaled_dot_product_attention scale: 1 / sqrt of the
+    last dim of Shape(q), sliced with starts = -1 and ends = INT64_MAX."""
+    i64 = TensorProto.INT64
+    const = lambda name, vals, t=i64: helper.make_node(
+        "Constant", [], [name], value=helper.make_tensor(name, t, [len(vals)],
+                                                         vals))
+    return model(
+        [helper.make_node("Shape", ["q"], ["shape"]),
+         const("starts", [-1]), const("ends", [9223372036854775807]),
+         helper.make_node("Slice", ["shape", "starts", "ends"], ["last"]),
+         helper.make_node("Cast", ["last"], ["lastf"], to=F),
+         helper.make_node("Sqrt", ["lastf"], ["root"]),
+         helper.make_node("Mul", ["q", "root"], ["y"])],
+        [vi("q", [1, 2, 8, 16])], [vi("y", [1, 2, 8, 16])])
+
+
+MODELS = {"mlp": mlp, "sdpa_scale": sdpa_scale, "cnn": cnn, "attention_block": attention_block,
           "unsupported": unsupported, "dynamic": dynamic, "quant": quant,
           "bad_schema": bad_schema, "type_mismatch": type_mismatch,
           "gelu": gelu, "attention_gqa": attention_gqa,
