@@ -594,6 +594,30 @@ struct ReshapeOfLinear : OpRewritePattern<ReshapeOp> {
   }
 };
 
+/// arith.truncf of a scalar float constant -> the rounded constant
+/// (to nearest even, truncf's default). Upstream folds only exact
+/// truncations; torch-mlir writes attention scales as f64 constants
+/// truncated in the generic's body, where the attention matcher wants a
+/// constant.
+struct FoldTruncOfConstant : OpRewritePattern<arith::TruncFOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(arith::TruncFOp op,
+                                PatternRewriter &rewriter) const override {
+    FloatAttr value;
+    auto type = dyn_cast<FloatType>(op.getType());
+    if (!type || !matchPattern(op.getIn(), m_Constant(&value)) ||
+        (op.getRoundingmodeAttr() &&
+         *op.getRoundingmode() != arith::RoundingMode::to_nearest_even))
+      return failure();
+    APFloat v = value.getValue();
+    bool lost;
+    v.convert(type.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(
+        op, type, rewriter.getFloatAttr(type, v));
+    return success();
+  }
+};
+
 /// A result of a multi-result generic that nothing reads, whose init is
 /// read only to compute that result (torch-mlir's softmax max-reduction
 /// also computes an argmax nobody uses), is dropped.
@@ -778,7 +802,7 @@ void raise::populateRaiseFoldPatterns(RewritePatternSet &patterns) {
   // fill + collapse_shape -> a fill of the collapsed shape (reduction inits).
   linalg::FillOp::getCanonicalizationPatterns(patterns, patterns.getContext());
   patterns
-      .add<ReshapeOfLinear<tensor::CollapseShapeOp>,
+      .add<FoldTruncOfConstant, ReshapeOfLinear<tensor::CollapseShapeOp>,
            ReshapeOfLinear<tensor::ExpandShapeOp>, DropUnusedGenericResult,
            DropImpossibleMaskedRowGuard, FoldConstantGeneric,
            FoldConstantTranspose, FoldConstantReshape<tensor::ExpandShapeOp>,
