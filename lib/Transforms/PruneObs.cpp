@@ -37,12 +37,8 @@ struct Matrix {
 };
 } // namespace
 
-std::vector<double> mlir::effc::obsHessian(ArrayRef<double> x, int64_t samples,
-                                           int64_t k) {
-  std::vector<double> h(k * k, 0.0);
-  // H = X^T X: x (row-major [samples, k]) is the column-major X^T.
-  blasGemm(false, true, k, k, samples, 1.0, x.data(), k, x.data(), k, 0.0,
-           h.data(), k);
+/// Adds OBS's damping (1% of the mean diagonal) to a Gram matrix [k, k].
+static void dampHessian(std::vector<double> &h, int64_t k) {
   double meanDiag = 0;
   for (int64_t i = 0; i < k; ++i)
     meanDiag += h[i * k + i];
@@ -51,6 +47,15 @@ std::vector<double> mlir::effc::obsHessian(ArrayRef<double> x, int64_t samples,
     damp = 1e-8;
   for (int64_t i = 0; i < k; ++i)
     h[i * k + i] += damp;
+}
+
+std::vector<double> mlir::effc::obsHessian(ArrayRef<double> x, int64_t samples,
+                                           int64_t k) {
+  std::vector<double> h(k * k, 0.0);
+  // H = X^T X: x (row-major [samples, k]) is the column-major X^T.
+  blasGemm(false, true, k, k, samples, 1.0, x.data(), k, x.data(), k, 0.0,
+           h.data(), k);
+  dampHessian(h, k);
   return h;
 }
 
@@ -133,18 +138,6 @@ static void compensateWithHessian(PruneTarget &t, ArrayRef<double> h,
 static void compensateTarget(PruneTarget &t, const Matrix &x,
                              std::vector<double> &w) {
   compensateWithHessian(t, obsHessian(x.data, x.rows, t.cols), w);
-}
-
-/// Adds OBS's damping (1% of the mean diagonal) to a Gram matrix.
-static void dampHessian(std::vector<double> &h, int64_t k) {
-  double meanDiag = 0;
-  for (int64_t i = 0; i < k; ++i)
-    meanDiag += h[i * k + i];
-  double damp = 0.01 * meanDiag / double(k);
-  if (!(damp > 0))
-    damp = 1e-8;
-  for (int64_t i = 0; i < k; ++i)
-    h[i * k + i] += damp;
 }
 
 /// `calibration=<stats>.json` (from `effc-run --calibrate`): each target is
