@@ -18,6 +18,9 @@ DEBIAN_PACKAGES=(
   python3 python3-numpy
   # `make eval` creates its Python venv (scripts/eval-requirements.txt)
   python3-venv
+  # the ONNX importer (C++ on libonnx + protobuf) and its tests (python3-onnx
+  # builds the test models and generates the ONNX backend node tests)
+  libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx
   # BLAS / LAPACK for the SVD and the OBS solve (also a benchmark peer)
   libopenblas-dev
   # benchmark peers

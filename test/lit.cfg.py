@@ -31,6 +31,7 @@ llvm_config.use_default_substitutions()
 tool_dirs = [config.effc_tools_dir, config.llvm_tools_dir]
 tools = [
     "effc-opt",
+    "effc-import-onnx",
     ToolSubst("effc-translate", unresolved="ignore"),
     ToolSubst("effc-run", unresolved="ignore"),
     ToolSubst("effc-unittests", unresolved="ignore"),
@@ -60,6 +61,21 @@ def _torch_python():
         if py and os.path.exists(py) and _has_python_module("torch_mlir", py):
             return py
     return None
+
+# The ONNX tests build models with the `onnx` Python package (Debian's 1.12
+# needs numpy's removed aliases restored first, as the test scripts do).
+_ONNX_PROBE = ("import numpy as np\n"
+               "for n, t in [('float', float), ('int', int), ('bool', bool),"
+               " ('object', object), ('complex', complex), ('str', str)]:\n"
+               "    np.__dict__.setdefault(n, t)\n"
+               "import onnx, onnx.helper, onnx.numpy_helper")
+try:
+    subprocess.run([config.python_executable, "-c", _ONNX_PROBE], check=True,
+                   capture_output=True)
+    config.available_features.add("onnx")
+except Exception:
+    pass
+config.substitutions.append(("%effc_tools_dir", config.effc_tools_dir))
 
 if config.effc_enable_gpu:
     config.available_features.add("effc-gpu")

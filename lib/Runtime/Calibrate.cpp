@@ -104,6 +104,39 @@ mlir::effc::readCalibrationSamples(ArrayRef<std::string> paths,
   return samples;
 }
 
+namespace {
+/// What the im2col of a convolution's input needs.
+struct ConvGeometry {
+  int64_t kh = 1, kw = 1, groups = 1, oh = 0, ow = 0;
+  int64_t strides[2] = {1, 1}, dilations[2] = {1, 1}, padding[4] = {0, 0, 0, 0};
+};
+} // namespace
+
+/// The [N * OH * OW, KH * KW * C] patches of an NHWC input, in the order of
+/// an OHWI weight's row (kh, kw, c); padding reads zeros.
+static void im2col(const ConvGeometry &g, ArrayRef<int64_t> shape,
+                   const std::vector<float> &x, std::vector<float> &out) {
+  int64_t n = shape[0], h = shape[1], w = shape[2], c = shape[3];
+  int64_t k = g.kh * g.kw * c;
+  out.assign(n * g.oh * g.ow * k, 0.0f);
+  float *p = out.data();
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t oy = 0; oy < g.oh; ++oy)
+      for (int64_t ox = 0; ox < g.ow; ++ox, p += k)
+        for (int64_t ky = 0; ky < g.kh; ++ky) {
+          int64_t iy = oy * g.strides[0] + ky * g.dilations[0] - g.padding[0];
+          if (iy < 0 || iy >= h)
+            continue;
+          for (int64_t kx = 0; kx < g.kw; ++kx) {
+            int64_t ix = ox * g.strides[1] + kx * g.dilations[1] - g.padding[2];
+            if (ix < 0 || ix >= w)
+              continue;
+            std::memcpy(p + (ky * g.kw + kx) * c,
+                        &x[((b * h + iy) * w + ix) * c], c * sizeof(float));
+          }
+        }
+}
+
 /// The entry with a body, or an error.
 static llvm::Expected<func::FuncOp> lookupEntry(ModuleOp module,
                                                 StringRef entry) {
@@ -130,9 +163,25 @@ mlir::effc::calibrate(ModuleOp module, StringRef entry,
     return func.takeError();
   SmallVector<std::string> keys;
   SmallVector<Value> observed;
+  SmallVector<std::optional<ConvGeometry>> convs;
   forEachQuantizableOp(*func, [&](Operation *op, StringRef key) {
     keys.push_back(key.str());
     observed.push_back(cast<WeightedOpInterface>(op).getInput());
+    convs.push_back(std::nullopt);
+    if (auto conv = dyn_cast<Conv2DOp>(op)) {
+      auto wTy = cast<RankedTensorType>(conv.getWeight().getType());
+      ConvGeometry g;
+      g.kh = wTy.getDimSize(1);
+      g.kw = wTy.getDimSize(2);
+      g.groups = conv.getGroups();
+      llvm::copy(conv.getStrides(), g.strides);
+      llvm::copy(conv.getDilations(), g.dilations);
+      llvm::copy(conv.getPadding(), g.padding);
+      auto outTy = cast<RankedTensorType>(conv.getType());
+      g.oh = outTy.getDimSize(1);
+      g.ow = outTy.getDimSize(2);
+      convs.back() = g;
+    }
   });
   if (keys.empty())
     return calibrationError(
@@ -177,7 +226,7 @@ mlir::effc::calibrate(ModuleOp module, StringRef entry,
   CalibrationStats stats;
   for (const std::string &key : keys)
     stats[key];
-  std::vector<float> values;
+  std::vector<float> values, patches;
   auto visit = [&](bool histogram) -> llvm::Error {
     SmallVector<NpyArray> results;
     for (const CalibrationSample &sample : samples) {
@@ -189,10 +238,20 @@ mlir::effc::calibrate(ModuleOp module, StringRef entry,
         for (int64_t i = 0, e = a.getNumElements(); i < e; ++i)
           values[i] = float(a.getAsDouble(i));
         ActivationStats &s = stats[key];
-        if (histogram)
-          s.observeHistogram(values.data(), values.size(), a.shape.back());
-        else
+        if (!histogram) {
           s.observeRange(values.data(), values.size());
+          continue;
+        }
+        s.observeHistogram(values.data(), values.size(), a.shape.back());
+        // The Hessian of the op's reduction rows, for OBS compensation.
+        if (!convs[j]) {
+          s.observeGram(values.data(), values.size() / a.shape.back(),
+                        a.shape.back());
+        } else if (convs[j]->groups == 1 && a.shape.size() == 4) {
+          im2col(*convs[j], a.shape, values, patches);
+          int64_t k = convs[j]->kh * convs[j]->kw * a.shape[3];
+          s.observeGram(patches.data(), patches.size() / k, k);
+        }
       }
     }
     return llvm::Error::success();

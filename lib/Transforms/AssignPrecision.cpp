@@ -76,12 +76,14 @@ struct AssignPrecisionPass
     : effc::impl::AssignPrecisionPassBase<AssignPrecisionPass> {
   using Base::Base;
 
-  /// Checks that `g` / group size fit `info`'s op; an error on it if not.
+  /// Checks that `g` / group size fit `info`'s op; says why not in
+  /// `reason` when given.
   LogicalResult checkGranularity(const OpInfo &info, Precision p, Granularity g,
-                                 int64_t groupSize, bool report) {
+                                 int64_t groupSize,
+                                 std::string *reason = nullptr) {
     auto fail = [&](const Twine &msg) {
-      if (report)
-        info.op->emitError() << msg;
+      if (reason)
+        *reason = msg.str();
       return failure();
     };
     if (p == Precision::f32 || p == Precision::bf16 || p == Precision::f16)
@@ -94,12 +96,13 @@ struct AssignPrecisionPass
                   "(the quantized ops take [N, K] weights)");
     if (conv && (g == Granularity::group || g == Granularity::block))
       return fail(Twine("granularity '") + stringifyGranularity(g) +
-                  "' needs an effc.linear with a [N, K] weight; quantize "
-                  "convolutions per tensor or per channel");
-    if (conv && p == Precision::f8e4m3 &&
-        activations == PrecisionOption::f8e4m3)
-      return fail("fp8 activations need an effc.linear (block-scaled); "
-                  "quantize this convolution's weights only");
+                  "' needs an effc.linear with a [N, K] weight");
+    ArrayRef<int64_t> shape =
+        cast<WeightedOpInterface>(info.op).getWeightShape();
+    if (p == Precision::i4 && !shape.empty() && shape.back() % 2 != 0)
+      return fail("int4 weights are packed two to a byte along the last "
+                  "dim, which is odd here (" +
+                  Twine(shape.back()) + ")");
     if (g == Granularity::group && info.k % groupSize != 0)
       return fail("group-size " + Twine(groupSize) +
                   " does not divide K = " + Twine(info.k));
@@ -275,34 +278,58 @@ struct AssignPrecisionPass
         }
         if (isAuto) {
           // auto skips what does not fit this op instead of failing.
-          if (failed(checkGranularity(info, p, g, gs, /*report=*/false))) {
+          if (failed(checkGranularity(info, p, g, gs))) {
             g = Granularity::channel;
             gs = 0;
           }
-          if (failed(checkGranularity(info, p, g, gs, /*report=*/false)))
+          if (failed(checkGranularity(info, p, g, gs)))
             continue;
-        } else if (failed(checkGranularity(info, p, g, gs,
-                                           /*report=*/true))) {
-          failedAny = true;
-          continue;
+        } else if (std::string why;
+                   failed(checkGranularity(info, p, g, gs, &why))) {
+          // A layer the granularity does not fit (group scales on a
+          // convolution, a group size that does not divide K, a batched
+          // weight) is quantized per channel when that fits, else left in
+          // float, with a remark: the rest of the model is still quantized.
+          std::string whyChannel;
+          if (succeeded(checkGranularity(info, p, Granularity::channel, 0,
+                                         &whyChannel))) {
+            info.op->emitRemark()
+                << "effc-assign-precision: " << why << "; quantized per "
+                << "channel instead";
+            g = Granularity::channel;
+            gs = 0;
+          } else {
+            info.op->emitRemark()
+                << "effc-assign-precision: " << why
+                << (whyChannel == why ? "" : "; per channel: " + whyChannel)
+                << "; left in float";
+            continue;
+          }
         }
         Precision ap = pairedActivations(p, wantA);
-        if (isa<Conv2DOp>(info.op) && ap == Precision::f8e4m3)
+        if (isa<Conv2DOp>(info.op) && ap == Precision::f8e4m3) {
+          if (!isAuto)
+            info.op->emitRemark()
+                << "effc-assign-precision: fp8 activations are block-scaled "
+                   "per linear layer; this convolution keeps float "
+                   "activations with fp8 weights";
           ap = Precision::f32;
+        }
         info.candidates.push_back(
             measure(info, p, ap, g, gs, calibrationMethod));
         // auto also weighs groups of group-size along K against one scale
         // per channel: more scale bits, less error.
         if (isAuto && p != Precision::bf16 && g != Granularity::group &&
-            succeeded(checkGranularity(info, p, Granularity::group, groupSize,
-                                       /*report=*/false)) &&
+            succeeded(
+                checkGranularity(info, p, Granularity::group, groupSize)) &&
             groupSize < info.k)
           info.candidates.push_back(measure(info, p, ap, Granularity::group,
                                             groupSize, calibrationMethod));
       }
     }
-    if (failedAny)
-      return signalPassFailure();
+    // Layers no candidate fits stay in float (each said why).
+    llvm::erase_if(infos,
+                   [](const OpInfo &info) { return info.candidates.empty(); });
 
     if (isAuto && !infos.empty()) {
       double numel = 0, total = 0, cheapest = 0;

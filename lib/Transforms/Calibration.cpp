@@ -2,6 +2,7 @@
 
 #include "effc/Transforms/Calibration.h"
 #include "effc/Dialect/EffcOps.h"
+#include "effc/Support/Npy.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -10,10 +11,12 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 using namespace mlir;
@@ -97,12 +100,38 @@ void ActivationStats::observeHistogram(const float *data, int64_t n,
     rows.insert(rows.end(), data + r * rowLen, data + (r + 1) * rowLen);
 }
 
+void ActivationStats::observeGram(const float *data, int64_t numRows,
+                                  int64_t k) {
+  if (gram.empty()) {
+    gram.assign(k * k, 0.0);
+    gramK = k;
+  }
+  if (gramK != k)
+    return;
+  for (int64_t r = 0; r < numRows; ++r) {
+    const float *x = data + r * k;
+    for (int64_t i = 0; i < k; ++i) {
+      double xi = x[i];
+      if (xi == 0.0)
+        continue;
+      double *row = &gram[i * k];
+      for (int64_t j = i; j < k; ++j)
+        row[j] += xi * x[j];
+    }
+  }
+  gramRows += numRows;
+}
+
 void ActivationStats::finish() {
   if (count > 0 && rowLength > 0) {
     double rowsSeen = double(count) / double(rowLength);
     for (double &m : mean)
       m /= rowsSeen;
   }
+  // observeGram fills the upper triangle.
+  for (int64_t i = 0; i < gramK; ++i)
+    for (int64_t j = 0; j < i; ++j)
+      gram[i * gramK + j] = gram[j * gramK + i];
 }
 
 //===----------------------------------------------------------------------===//
@@ -136,6 +165,19 @@ llvm::Error mlir::effc::writeCalibrationStats(StringRef path,
           s.rows.data() + r * s.rowLength, s.rowLength)));
     o["rows"] = std::move(rows);
     o["mean"] = llvm::json::Array(s.mean);
+    if (!s.gram.empty()) {
+      // Beside the JSON: `<stats>.gram/<i>.npy`, named relative to it.
+      std::string dir = (path + ".gram").str();
+      if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+        return makeError("cannot create '" + dir + "': " + ec.message());
+      std::string name = std::to_string(ops.size()) + ".npy";
+      NpyArray g(NpyDType::F64, {s.gramK, s.gramK});
+      std::memcpy(g.data.data(), s.gram.data(), s.gram.size() * sizeof(double));
+      if (llvm::Error e = writeNpy(dir + "/" + name, g))
+        return e;
+      o["gram"] = (llvm::sys::path::filename(path) + ".gram/" + name).str();
+      o["gram_rows"] = s.gramRows;
+    }
     ops[key] = std::move(o);
   }
   llvm::json::Object root;
@@ -224,9 +266,30 @@ mlir::effc::readCalibrationStats(StringRef path) {
                                 int64_t(s.mean.size()) != s.rowLength))
       return bad("op '" + key.str() + "': \"mean\" must have " +
                  llvm::Twine(s.rowLength) + " numbers");
+    if (std::optional<StringRef> gram = o->getString("gram")) {
+      SmallString<256> full(llvm::sys::path::parent_path(path));
+      llvm::sys::path::append(full, *gram);
+      s.gramPath = full.str().str();
+      s.gramRows = o->getInteger("gram_rows").value_or(0);
+    }
     stats[key] = std::move(s);
   }
   return stats;
+}
+
+llvm::Expected<std::vector<double>>
+mlir::effc::readGram(const ActivationStats &stats) {
+  if (stats.gramPath.empty())
+    return makeError("no Gram matrix was recorded for this op");
+  llvm::Expected<NpyArray> g = readNpy(stats.gramPath);
+  if (!g)
+    return g.takeError();
+  if (g->shape.size() != 2 || g->shape[0] != g->shape[1])
+    return makeError("'" + stats.gramPath + "' is not a square matrix");
+  std::vector<double> out(g->getNumElements());
+  for (int64_t i = 0, e = out.size(); i < e; ++i)
+    out[i] = g->getAsDouble(i);
+  return out;
 }
 
 //===----------------------------------------------------------------------===//

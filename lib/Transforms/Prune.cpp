@@ -121,10 +121,12 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
     if (failedAny)
       return signalPassFailure();
     dropExcluded(targets);
-    for (PruneTarget &t : targets)
-      failedAny |= failed(checkShape(t));
-    if (failedAny)
-      return signalPassFailure();
+    // A layer the method cannot take (the first conv of a CNN has
+    // K = 3x3x3 = 27, no multiple of 4) stays dense with a remark, as
+    // TensorRT's and ModelOpt's sparsity tools skip it: the rest of the
+    // model is still pruned.
+    llvm::erase_if(targets,
+                   [&](const PruneTarget &t) { return failed(checkShape(t)); });
     if (config.method == PruneMethod::channel) {
       for (PruneTarget &t : targets)
         if (failed(pruneChannels(t, config)))
@@ -279,18 +281,22 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
     targets = std::move(kept);
   }
 
+  /// Whether the method can take `t`'s shape; a remark says why not.
   LogicalResult checkShape(const PruneTarget &t) {
-    if (config.method == PruneMethod::nm && t.cols % config.groupSize != 0)
-      return t.op->emitOpError()
-             << "prune: the reduction size K = " << t.cols
-             << " is not a multiple of m = " << config.groupSize;
+    if (config.method == PruneMethod::nm && t.cols % config.groupSize != 0) {
+      t.op->emitRemark() << "prune: not pruned: the reduction size K = "
+                         << t.cols
+                         << " is not a multiple of m = " << config.groupSize;
+      return failure();
+    }
     if (config.method == PruneMethod::block &&
         (t.matrixRows % config.blockRows != 0 ||
-         t.cols % config.blockCols != 0))
-      return t.op->emitOpError()
-             << "prune: block " << config.blockRows << "x" << config.blockCols
-             << " does not divide the [" << t.matrixRows << ", " << t.cols
-             << "] weight";
+         t.cols % config.blockCols != 0)) {
+      t.op->emitRemark() << "prune: not pruned: block " << config.blockRows
+                         << "x" << config.blockCols << " does not divide the ["
+                         << t.matrixRows << ", " << t.cols << "] weight";
+      return failure();
+    }
     return success();
   }
 

@@ -16,6 +16,8 @@
 
 #include "effc/Support/Npy.h"
 #include "effc/Support/WeightData.h"
+#include "effc/Transforms/Calibration.h"
+#include "mlir/IR/BuiltinOps.h"
 
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
@@ -35,12 +37,8 @@ struct Matrix {
 };
 } // namespace
 
-std::vector<double> mlir::effc::obsHessian(ArrayRef<double> x, int64_t samples,
-                                           int64_t k) {
-  std::vector<double> h(k * k, 0.0);
-  // H = X^T X: x (row-major [samples, k]) is the column-major X^T.
-  blasGemm(false, true, k, k, samples, 1.0, x.data(), k, x.data(), k, 0.0,
-           h.data(), k);
+/// Adds OBS's damping (1% of the mean diagonal) to a Gram matrix [k, k].
+static void dampHessian(std::vector<double> &h, int64_t k) {
   double meanDiag = 0;
   for (int64_t i = 0; i < k; ++i)
     meanDiag += h[i * k + i];
@@ -49,6 +47,15 @@ std::vector<double> mlir::effc::obsHessian(ArrayRef<double> x, int64_t samples,
     damp = 1e-8;
   for (int64_t i = 0; i < k; ++i)
     h[i * k + i] += damp;
+}
+
+std::vector<double> mlir::effc::obsHessian(ArrayRef<double> x, int64_t samples,
+                                           int64_t k) {
+  std::vector<double> h(k * k, 0.0);
+  // H = X^T X: x (row-major [samples, k]) is the column-major X^T.
+  blasGemm(false, true, k, k, samples, 1.0, x.data(), k, x.data(), k, 0.0,
+           h.data(), k);
+  dampHessian(h, k);
   return h;
 }
 
@@ -104,12 +111,11 @@ mlir::effc::obsCompensate(ArrayRef<double> h, ArrayRef<double> w, int64_t n,
   return out;
 }
 
-/// Compensates one target from its inputs `x` [S, K]; `w` is its weight
-/// on return (kept entries updated, pruned ones zero).
-static void compensateTarget(PruneTarget &t, const Matrix &x,
-                             std::vector<double> &w) {
+/// Compensates one target with the damped Hessian `h` [K, K]; `w` is its
+/// weight on return (kept entries updated, pruned ones zero).
+static void compensateWithHessian(PruneTarget &t, ArrayRef<double> h,
+                                  std::vector<double> &w) {
   int64_t k = t.cols, n = t.rows;
-  std::vector<double> h = obsHessian(x.data, x.rows, k);
   unsigned bytes = getPruneElementBytes(t.type.getElementType());
   // Pruned: zero in magnitude, every bit but the sign (the top bit) clear.
   auto pruned = [&](int64_t i) {
@@ -128,6 +134,59 @@ static void compensateTarget(PruneTarget &t, const Matrix &x,
       std::memcpy(&t.raw[i * bytes], &updated[i * bytes], bytes);
 }
 
+/// Compensates one target from its inputs `x` [S, K].
+static void compensateTarget(PruneTarget &t, const Matrix &x,
+                             std::vector<double> &w) {
+  compensateWithHessian(t, obsHessian(x.data, x.rows, t.cols), w);
+}
+
+/// `calibration=<stats>.json` (from `effc-run --calibrate`): each target is
+/// compensated with the Gram matrix of the inputs the calibration run
+/// observed at it, wherever it sits in the model (after convolutions,
+/// norms, attention); a target without one stays uncompensated with a
+/// remark.
+static LogicalResult compensateFromStats(MutableArrayRef<PruneTarget> targets,
+                                         StringRef calibration) {
+  auto module = targets.front().op->getParentOfType<ModuleOp>();
+  llvm::Expected<CalibrationStats> stats = readCalibrationStats(calibration);
+  if (!stats)
+    return module.emitError()
+           << "effc-prune: calibration: " << llvm::toString(stats.takeError());
+  DenseMap<Operation *, std::string> keys;
+  forEachQuantizableOp(
+      module, [&](Operation *op, StringRef key) { keys[op] = key.str(); });
+  ScopedBlasThreads blasThreads(module->getContext());
+  for (PruneTarget &t : targets) {
+    std::string key = keys.lookup(t.op);
+    auto it = stats->find(key);
+    if (it == stats->end()) {
+      t.op->emitRemark() << "prune: not compensated: the calibration "
+                            "stats have no op '"
+                         << key << "'";
+      continue;
+    }
+    if (it->second.gramPath.empty()) {
+      t.op->emitRemark() << "prune: not compensated: no Hessian was "
+                            "recorded for '"
+                         << key << "' (grouped convolutions have none)";
+      continue;
+    }
+    llvm::Expected<std::vector<double>> h = readGram(it->second);
+    if (!h)
+      return t.op->emitOpError()
+             << "prune: calibration: " << llvm::toString(h.takeError());
+    if (int64_t(h->size()) != t.cols * t.cols)
+      return t.op->emitOpError() << "prune: calibration: the Hessian of '"
+                                 << key << "' is for K = " << it->second.gramK
+                                 << ", the weight has K = " << t.cols;
+    dampHessian(*h, t.cols);
+    std::vector<double> w;
+    compensateWithHessian(t, *h, w);
+    t.values = std::move(w);
+  }
+  return success();
+}
+
 /// The chain of effc.linear ops from the function's first argument is
 /// evaluated in order, each layer compensated before its output feeds the
 /// next.
@@ -135,6 +194,8 @@ LogicalResult mlir::effc::compensatePruned(MutableArrayRef<PruneTarget> targets,
                                            StringRef calibration) {
   if (targets.empty())
     return success();
+  if (calibration.ends_with(".json"))
+    return compensateFromStats(targets, calibration);
   Operation *first = targets.front().op;
   auto fn = first->getParentOfType<FunctionOpInterface>();
   if (!fn || fn.getNumArguments() == 0)

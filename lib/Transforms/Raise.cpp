@@ -24,6 +24,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/StringMap.h"
 
 #include <cmath>
 #include <cstring>
@@ -458,7 +459,7 @@ template <typename OpTy> OpTy producerFor(Value v) {
 
 bool isElementwise(linalg::GenericOp g) {
   return g.getNumDpsInits() == 1 && g->getNumResults() == 1 &&
-         g.getNumLoops() == g.getNumParallelLoops() &&
+         g.getNumLoops() > 0 && g.getNumLoops() == g.getNumParallelLoops() &&
          g.getIndexingMapsArray().back().isIdentity() &&
          g.hasPureTensorSemantics();
 }
@@ -725,6 +726,8 @@ template <typename OpTy> struct FoldActivation : OpRewritePattern<OpTy> {
 //===----------------------------------------------------------------------===//
 
 struct RaisePass : effc::impl::RaisePassBase<RaisePass> {
+  using Base::Base;
+
   void getDependentDialects(DialectRegistry &registry) const override {
     RaisePassBase::getDependentDialects(registry);
     // The TOSA lowering runs as a nested pipeline: its dialects load here.
@@ -752,7 +755,7 @@ struct RaisePass : effc::impl::RaisePassBase<RaisePass> {
         hasTosa = true;
     });
     if (!hasTosa)
-      return;
+      return reportLeft();
     OpPassManager pm(ModuleOp::getOperationName());
     addTosaToLinalgLowering(pm);
     if (failed(runPipeline(pm, getOperation())))
@@ -760,6 +763,68 @@ struct RaisePass : effc::impl::RaisePassBase<RaisePass> {
     materializeResourceConstants(getOperation());
     if (failed(sweep(frozen)))
       return signalPassFailure();
+    reportLeft();
+  }
+
+  /// With remarks=1: why each contraction / convolution stayed, and per
+  /// function how many linalg and TOSA ops are left.
+  void reportLeft() {
+    if (!remarks)
+      return;
+    getOperation()->walk([&](FunctionOpInterface fn) {
+      llvm::StringMap<unsigned> left;
+      fn.walk([&](Operation *op) {
+        StringRef ns =
+            op->getDialect() ? op->getDialect()->getNamespace() : StringRef();
+        if ((ns == "linalg" || ns == "tosa") &&
+            !isa<linalg::YieldOp, linalg::IndexOp>(op) &&
+            !op->getParentOfType<linalg::LinalgOp>())
+          ++left[op->getName().getStringRef()];
+        if (isa<linalg::ContractionOpInterface, linalg::ConvolutionOpInterface,
+                tosa::MatMulOp, tosa::Conv2DOp, tosa::DepthwiseConv2DOp>(op) &&
+            !isa<linalg::GenericOp>(op))
+          op->emitRemark() << "effc-raise: not raised: " << whyNotRaised(op);
+      });
+      if (left.empty())
+        return;
+      SmallVector<std::pair<StringRef, unsigned>> counts;
+      for (const auto &entry : left)
+        counts.push_back({entry.getKey(), entry.getValue()});
+      llvm::sort(counts, [](auto &a, auto &b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+      });
+      InFlightDiagnostic diag = fn.emitRemark("effc-raise: left ");
+      for (auto [i, c] : llvm::enumerate(counts))
+        diag << (i ? ", " : "") << c.second << " " << c.first;
+    });
+  }
+
+  static std::string whyNotRaised(Operation *op) {
+    auto floatStatic = [](Value v) {
+      auto t = dyn_cast<RankedTensorType>(v.getType());
+      return t && t.hasStaticShape() && isa<FloatType>(t.getElementType());
+    };
+    for (Value v : op->getOperands()) {
+      auto t = dyn_cast<RankedTensorType>(v.getType());
+      if (t && !t.hasStaticShape())
+        return "a tensor has a dynamic shape";
+    }
+    if (!llvm::all_of(op->getOperands(), [&](Value v) {
+          return !isa<RankedTensorType>(v.getType()) || floatStatic(v) ||
+                 !isa<TensorType>(v.getType());
+        }))
+      return "integer tensors (effc raises float compute; quantized models "
+             "come as QDQ)";
+    if (auto l = dyn_cast<linalg::LinalgOp>(op)) {
+      if (!isZeroInit(l.getDpsInits()[0]))
+        return "the accumulator is not zero (and no bias effc can read)";
+      if (l.getNumDpsInputs() > 1 && !isWeightSource(l.getDpsInputs()[1]))
+        return "the right operand is neither a constant nor a function "
+               "argument (an activation, as in attention: "
+               "--effc-rewrite-attention fuses attention)";
+    }
+    return "this operand layout or attribute combination has no effc "
+           "form";
   }
 
   LogicalResult sweep(const FrozenRewritePatternSet &frozen) {

@@ -133,6 +133,12 @@ std::optional<double> raise::evalBody(Block &body,
       case arith::CmpFPredicate::ULE:
         r = args[0] <= args[1];
         break;
+      case arith::CmpFPredicate::OEQ:
+        r = args[0] == args[1]; // false on NaN, as ordered compares are
+        break;
+      case arith::CmpFPredicate::UNE:
+        r = args[0] != args[1]; // true on NaN, as unordered compares are
+        break;
       default:
         return std::nullopt;
       }
@@ -305,8 +311,8 @@ DenseElementsAttr makeConstant(RankedTensorType type, ArrayRef<double> values) {
 /// none: masks built from linalg.index) folds to a constant. Weight-side
 /// math such as batch norm's rsqrt(var + eps), a transposing generic on a
 /// weight, or a causal mask built from index comparisons. A pure broadcast
-/// (a body that yields an input) is not folded: it would only grow the
-/// constant, and a convolution's init carries its bias that way.
+/// (a body that yields an input) used as another op's init is not folded:
+/// a convolution's init carries its bias that way.
 struct FoldConstantGeneric : OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern::OpRewritePattern;
   static constexpr int64_t kMaxElements = 1 << 22;
@@ -326,9 +332,14 @@ struct FoldConstantGeneric : OpRewritePattern<linalg::GenericOp> {
     if (!g.getMatchingBlockArgument(g.getDpsInitOperand(0)).use_empty())
       return failure();
     auto yield = cast<linalg::YieldOp>(body.getTerminator());
+    // A broadcast that initializes another op (a conv's bias) stays.
     if (isa<BlockArgument>(yield.getOperand(0)) &&
-        body.getOperations().size() == 1)
-      return failure(); // a broadcast
+        body.getOperations().size() == 1 &&
+        llvm::any_of(g->getUses(), [](OpOperand &use) {
+          auto dps = dyn_cast<DestinationStyleOpInterface>(use.getOwner());
+          return dps && dps.isDpsInit(&use);
+        }))
+      return failure();
     SmallVector<std::vector<double>> values;
     SmallVector<SmallVector<int64_t>> strides;
     for (OpOperand *in : g.getDpsInputOperands()) {
@@ -467,6 +478,8 @@ struct FoldChannelAffine : OpRewritePattern<linalg::GenericOp> {
     if (!isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp>(bin))
       return failure();
     auto resTy = cast<RankedTensorType>(g.getResult(0).getType());
+    if (resTy.getRank() == 0)
+      return failure();
     unsigned cdim = resTy.getRank() - 1;
     int64_t channels = resTy.getDimSize(cdim);
     auto maps = g.getIndexingMapsArray();
@@ -577,6 +590,30 @@ struct ReshapeOfLinear : OpRewritePattern<ReshapeOp> {
     fused.getResult().setType(outTy);
     rewriter.replaceOp(op, fused.getResult());
     rewriter.eraseOp(linear);
+    return success();
+  }
+};
+
+/// arith.truncf of a scalar float constant -> the rounded constant
+/// (to nearest even, truncf's default). Upstream folds only exact
+/// truncations; torch-mlir writes attention scales as f64 constants
+/// truncated in the generic's body, where the attention matcher wants a
+/// constant.
+struct FoldTruncOfConstant : OpRewritePattern<arith::TruncFOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(arith::TruncFOp op,
+                                PatternRewriter &rewriter) const override {
+    FloatAttr value;
+    auto type = dyn_cast<FloatType>(op.getType());
+    if (!type || !matchPattern(op.getIn(), m_Constant(&value)) ||
+        (op.getRoundingmodeAttr() &&
+         *op.getRoundingmode() != arith::RoundingMode::to_nearest_even))
+      return failure();
+    APFloat v = value.getValue();
+    bool lost;
+    v.convert(type.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(
+        op, type, rewriter.getFloatAttr(type, v));
     return success();
   }
 };
@@ -765,7 +802,7 @@ void raise::populateRaiseFoldPatterns(RewritePatternSet &patterns) {
   // fill + collapse_shape -> a fill of the collapsed shape (reduction inits).
   linalg::FillOp::getCanonicalizationPatterns(patterns, patterns.getContext());
   patterns
-      .add<ReshapeOfLinear<tensor::CollapseShapeOp>,
+      .add<FoldTruncOfConstant, ReshapeOfLinear<tensor::CollapseShapeOp>,
            ReshapeOfLinear<tensor::ExpandShapeOp>, DropUnusedGenericResult,
            DropImpossibleMaskedRowGuard, FoldConstantGeneric,
            FoldConstantTranspose, FoldConstantReshape<tensor::ExpandShapeOp>,

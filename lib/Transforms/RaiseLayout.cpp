@@ -521,6 +521,36 @@ struct UncollapseBatchMatmul : OpRewritePattern<linalg::BatchMatmulOp> {
   }
 };
 
+/// collapse_shape [[0, 1, 2], [3], [4]] of a 5-D tensor (torch-mlir's
+/// repeat_kv: [B, Hkv, rep, S, D] -> [B*H, S, D]) feeding a batch_matmul ->
+/// the same collapse in two steps, heads first ([B, H, S, D]), so that the
+/// batch_matmul raises to a 4-D contraction like the other attention
+/// matmuls.
+struct SplitHeadCollapse : OpRewritePattern<tensor::CollapseShapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tensor::CollapseShapeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto srcTy = cast<RankedTensorType>(op.getSrc().getType());
+    auto reassoc = op.getReassociationIndices();
+    if (srcTy.getRank() != 5 || !srcTy.hasStaticShape() ||
+        reassoc.size() != 3 || reassoc[0].size() != 3 ||
+        !llvm::all_of(op->getUsers(), [](Operation *u) {
+          return isa<linalg::BatchMatmulOp>(u);
+        }))
+      return failure();
+    ArrayRef<int64_t> shape = srcTy.getShape();
+    auto heads = RankedTensorType::get(
+        {shape[0], shape[1] * shape[2], shape[3], shape[4]},
+        srcTy.getElementType());
+    Value h = tensor::CollapseShapeOp::create(
+        rewriter, op.getLoc(), heads, op.getSrc(),
+        ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+        op, op.getType(), h, ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+    return success();
+  }
+};
+
 /// A reduction that keeps the reduced dim as a unit dim in its result
 /// (`outs(tensor<..x1>)` read through `(.., 0)`, torch-mlir's keepdim
 /// softmax sums) -> the reduction into the rank-lower tensor and an
@@ -584,10 +614,9 @@ struct KeepDimReductionToExpand : OpRewritePattern<linalg::GenericOp> {
 } // namespace
 
 void raise::populateRaiseLayoutPatterns(RewritePatternSet &patterns) {
-  patterns
-      .add<RaiseConvNchwFchw, RaiseConvNhwcFhwc, RaiseDepthwiseNchwChw,
-           RaiseConvNgchwGfchw, AbsorbPadIntoConv, UncollapseBatchMatmul,
-           ComposeTransposes, KeepDimReductionToExpand, UnitTransposeToReshape,
-           SinkTransposeThroughPad, PropagateTransposeThroughGeneric>(
-          patterns.getContext());
+  patterns.add<RaiseConvNchwFchw, RaiseConvNhwcFhwc, RaiseDepthwiseNchwChw,
+               RaiseConvNgchwGfchw, AbsorbPadIntoConv, UncollapseBatchMatmul,
+               SplitHeadCollapse, ComposeTransposes, KeepDimReductionToExpand,
+               UnitTransposeToReshape, SinkTransposeThroughPad,
+               PropagateTransposeThroughGeneric>(patterns.getContext());
 }

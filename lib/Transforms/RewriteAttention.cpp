@@ -856,4 +856,5 @@ void mlir::effc::populateRewriteAttentionPatterns(RewritePatternSet &patterns) {
   MLIRContext *ctx = patterns.getContext();
   patterns.add<FuseAttention>(ctx);
   populateAbsorbLatentProjectionsPatterns(patterns);
+  populateRecoverGqaPatterns(patterns);
 }

@@ -16,6 +16,9 @@ using namespace mlir;
 /// statistics in f64, which no TOSA profile has but which lowers as it is
 /// (the ops' own verifiers still run).
 void mlir::effc::addTosaToLinalgLowering(OpPassManager &pm) {
+  // tosa.scatter (torch-mlir's index_put), cond_if and while_loop become
+  // loops first: the linalg conversion has no pattern for them.
+  pm.addNestedPass<func::FuncOp>(createTosaToSCFPass());
   TosaToLinalgOptions tosaOptions;
   tosa::addTosaToLinalgPasses(pm, tosaOptions, TosaToLinalgNamedOptions(),
                               /*validationOptions=*/std::nullopt);

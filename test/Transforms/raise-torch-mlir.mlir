@@ -75,3 +75,16 @@
 // GPT: effc.linear %{{.*}}, %{{.*}} bias %{{.*}} {activation = #effc.activation<gelu>} : tensor<1x8x32xf32>, tensor<128x32xf32>, tensor<128xf32> -> tensor<1x8x128xf32>
 // GPT: effc.linear %{{.*}}, %{{.*}} bias %{{.*}} : tensor<1x8x128xf32>, tensor<32x128xf32>, tensor<32xf32> -> tensor<1x8x32xf32>
 // GPT-NOT: linalg.batch_matmul
+
+// A Llama layer from `transformers` (GQA with 4 query and 2 KV heads,
+// repeat_kv, RoPE, RMSNorm, SiLU-gated MLP): the attention fuses with its
+// causal mask (given as finfo.min above the diagonal) and reads the 2 KV
+// heads directly, the gate projection takes the SiLU.
+
+// RUN: effc-opt --effc-raise --effc-rewrite-attention %S/../models/frontend/llama.linalg.mlir | FileCheck %s --check-prefix=LLAMA
+
+// LLAMA-LABEL: func.func @main
+// LLAMA-NOT: linalg.batch_matmul
+// LLAMA: effc.attention %{{.*}}, %{{.*}}, %{{.*}} {mask = #effc.mask<causal>, scale = 2.500000e-01 : f32} : tensor<1x4x16x16xf32>, tensor<1x2x16x16xf32>, tensor<1x2x16x16xf32> -> tensor<1x4x16x16xf32>
+// LLAMA: effc.linear {{.*}} {activation = #effc.activation<silu>} : tensor<1x16x64xf32>, tensor<128x64xf32> -> tensor<1x16x128xf32>
+// LLAMA-NOT: linalg.batch_matmul

@@ -691,3 +691,25 @@ func.func @negative_integer_matmul(%x: tensor<8x64xi8>, %w: tensor<64x32xi8>) ->
                      outs(%init : tensor<8x32xi32>) -> tensor<8x32xi32>
   return %0 : tensor<8x32xi32>
 }
+
+// -----
+
+// Tests that a truncf of an f64 constant in a generic's body (how
+// torch-mlir writes attention scales) folds to the f32 constant, rounded to
+// nearest even, so that the attention matcher reads a constant scale.
+
+// CHECK-LABEL: func.func @trunc_scale
+// CHECK-NOT: arith.truncf
+// CHECK: %[[S:.+]] = arith.constant 0.176776692 : f32
+// CHECK: arith.mulf %{{.*}}, %[[S]] : f32
+func.func @trunc_scale(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %c = arith.constant 0.17677669529663687 : f64
+  %e = tensor.empty() : tensor<4x8xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.truncf %c : f64 to f32
+    %m = arith.mulf %in, %s : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}

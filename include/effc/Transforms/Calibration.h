@@ -60,6 +60,14 @@ struct ActivationStats {
   int64_t rowLength = 0;    // K: the reduction dim (last dim)
   std::vector<double> rows; // up to kMaxRows sample rows [R, K]
   std::vector<double> mean; // per-K mean over all rows
+  /// The Gram matrix sum_rows x x^T [gramK, gramK] of the op's reduction
+  /// rows (a linear op's input rows, a convolution's im2col patches) over
+  /// all samples: the Hessian OBS / SparseGPT compensation solves with.
+  /// Written beside the JSON as `<stats>.gram/<i>.npy` (f64) and read
+  /// back as its path only, loaded by the pass that needs it.
+  std::vector<double> gram;
+  int64_t gramK = 0, gramRows = 0;
+  std::string gramPath;
 
   int64_t numRows() const { return rowLength ? rows.size() / rowLength : 0; }
 
@@ -68,6 +76,8 @@ struct ActivationStats {
   void observeRange(const float *data, int64_t n);
   void startHistogram();
   void observeHistogram(const float *data, int64_t n, int64_t rowLength);
+  /// Adds `numRows` rows of length `k` (row-major) to the Gram matrix.
+  void observeGram(const float *rows, int64_t numRows, int64_t k);
   void finish();
 };
 
@@ -76,6 +86,9 @@ using CalibrationStats = llvm::StringMap<ActivationStats>;
 llvm::Error writeCalibrationStats(StringRef path,
                                   const CalibrationStats &stats);
 llvm::Expected<CalibrationStats> readCalibrationStats(StringRef path);
+
+/// The Gram matrix `stats.gramPath` holds ([K, K] f64), or an error.
+llvm::Expected<std::vector<double>> readGram(const ActivationStats &stats);
 
 /// How an activation range is chosen from the statistics (the
 /// `calibration-method` option).

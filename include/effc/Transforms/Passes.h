@@ -35,6 +35,10 @@ void populateRewriteAttentionPatterns(RewritePatternSet &patterns);
 /// into the query and output sides of effc.attention.
 void populateAbsorbLatentProjectionsPatterns(RewritePatternSet &patterns);
 
+/// effc.attention whose K and V are repeat_kv copies of fewer heads reads
+/// the KV heads directly (grouped-query attention).
+void populateRecoverGqaPatterns(RewritePatternSet &patterns);
+
 #define GEN_PASS_REGISTRATION
 #include "effc/Transforms/Passes.h.inc"
 

@@ -44,6 +44,12 @@ def RaisePass : Pass<"effc-raise", "ModuleOp"> {
       lowered to linalg and folded as above; TOSA's f64 constants (torch-mlir
       computes layer-norm statistics in f64) lower as they are.
 
+    With `remarks=1`, every contraction or convolution left unraised gets a
+    remark saying why (an operand neither constant nor an argument, as in
+    attention, which `--effc-rewrite-attention` fuses; integer or dynamic
+    tensors; an accumulator that is not zero), and each function one remark
+    counting the linalg and TOSA ops left.
+
     Before:
     ```mlir
     %0 = linalg.matmul ins(%x, %w : tensor<8x64xf32>, tensor<64x32xf32>)
@@ -60,6 +66,10 @@ def RaisePass : Pass<"effc-raise", "ModuleOp"> {
     "::mlir::effc::EffcDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::tensor::TensorDialect", "::mlir::arith::ArithDialect",
     "::mlir::math::MathDialect"
+  ];
+  let options = [
+    Option<"remarks", "remarks", "bool", /*default=*/"false",
+           "Say which ops were left unraised and why">
   ];
 }
 
@@ -229,7 +239,8 @@ def PrunePass : Pass<"effc-prune", "ModuleOp"> {
       (round half to even) of each weight; with `scope=global`, of all
       pruned weights together, ranked by (|w|, op order, flat index).
     - `method=nm`: keeps the `n` largest |w| of every group of `m`
-      consecutive weights along the reduction; K must be a multiple of m.
+      consecutive weights along the reduction; an op whose K is no multiple
+      of m (a CNN's first conv, K = 3x3x3) is left dense with a remark.
     - `method=block block=RxC`: ranks the `R x C` blocks of the weight seen
       as `[N, K]` by their L2 (`criterion=l1`: L1) norm and zeroes the
       `round(sparsity * blocks)` weakest; R must divide N and C divide K.
@@ -265,7 +276,17 @@ def PrunePass : Pass<"effc-prune", "ModuleOp"> {
     otherwise stays a dense constant with zeros, the reason recorded in
     `effc.sparse_decision`; `compress=always` stores every pruned linear
     compressed, `compress=never` keeps all of them dense. An option out of
-    range or a shape that does not divide is an error.
+    range is an error; an op whose shape the method cannot take (2:4 on
+    K % 4 != 0, a block that does not divide the weight) stays dense with a
+    remark.
+
+    `calibration=<stats.json>` (magnitude, nm, block), the statistics
+    `effc-run --calibrate` writes: each pruned op (linear or ungrouped
+    convolution, anywhere in the model) is compensated with the Gram matrix
+    of the inputs the calibration run observed at it (its input rows, or a
+    convolution's im2col patches), recorded beside the JSON, by the OBS
+    update below; an op without one (a grouped convolution) stays
+    uncompensated with a remark.
 
     `calibration=<x.npy>` (magnitude, nm, block): after the masks are
     chosen, the kept weights of each pruned `effc.linear` are updated from
@@ -339,9 +360,10 @@ def PrunePass : Pass<"effc-prune", "ModuleOp"> {
            "Skip the first and the last prunable op (same as "
            "exclude=first,last)">,
     Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
-           "A .npy of calibration inputs [..., K] for the function's first "
-           "argument: one-shot OBS compensation of the kept weights of "
-           "pruned effc.linear chains (magnitude, nm, block)">,
+           "Statistics JSON written by effc-run --calibrate (OBS "
+           "compensation of every pruned op from the recorded Hessians), or "
+           "a .npy of inputs [..., K] for the function's first argument "
+           "(OBS along the effc.linear chain that starts there)">,
     Option<"compress", "compress", "::mlir::effc::PruneCompress",
            /*default=*/"::mlir::effc::PruneCompress::automatic",
            "auto | always | never: store pruned effc.linear weights as "

@@ -13,8 +13,8 @@
 // CHECK: effc-run: calibrated 2 op(s) of @mlp on 5 sample(s) -> {{.*}}.json
 // RUN: effc-run %s --entry mlp --calibrate %t/all.npz --calibration-out %t/b.json | FileCheck %s
 // RUN: %python %s.py %t/all.npz %t/a.json %t/b.json | FileCheck %s --check-prefix=STATS
-// STATS: OK fc0 min/max hist rows mean
-// STATS: OK fc1 min/max hist rows mean
+// STATS: OK fc0 min/max hist rows mean gram
+// STATS: OK fc1 min/max hist rows mean gram
 // STATS: OK npy == npz
 
 // RUN: not effc-run %s --entry mlp --calibrate %t/all.npz 2>&1 | FileCheck %s --check-prefix=NOOUT

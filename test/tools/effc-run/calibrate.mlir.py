@@ -1,5 +1,6 @@
 """Checks effc-run --calibrate statistics against NumPy (see calibrate.mlir)."""
 import json
+import os
 import sys
 
 import numpy as np
@@ -26,6 +27,11 @@ for name, act in (("fc0", fc0), ("fc1", fc1)):
     flat = act.reshape(-1, act.shape[-1])
     assert all(any(np.allclose(r, f, rtol=1e-6) for f in flat) for r in rows)
     assert np.allclose(s["mean"], flat.mean(axis=0), rtol=1e-5, atol=1e-6)
-    print(f"OK {name} min/max hist rows mean")
-assert a["ops"] == b["ops"]
+    # The Gram matrix of the input rows, beside the JSON (OBS's Hessian).
+    gram = np.load(os.path.join(os.path.dirname(sys.argv[2]), s["gram"]))
+    assert s["gram_rows"] == flat.shape[0]
+    assert np.allclose(gram, flat.T @ flat, rtol=1e-5, atol=1e-6), name
+    print(f"OK {name} min/max hist rows mean gram")
+strip = lambda ops: {k: {f: v for f, v in o.items() if f != "gram"} for k, o in ops.items()}
+assert strip(a["ops"]) == strip(b["ops"])
 print("OK npy == npz")
