@@ -37,9 +37,9 @@ logging.getLogger().setLevel(logging.ERROR)
 
 # ===----------------------------------------------------------------------=== #
 # effc recipes: (id, label, pipeline template, needs)
-#   {stats}: effc-run --calibrate's statistics JSON (float model, same rows)
-#   {calib0}: the first argument's calibration rows (.npy), for the OBS
-#             (SparseGPT-style) compensation of --effc-prune
+#   {stats}: effc-run --calibrate's statistics JSON (float model, same rows);
+#            it also carries each op's input Gram matrix, which the OBS
+#            (SparseGPT-style) compensation of --effc-prune solves with
 # ===----------------------------------------------------------------------=== #
 
 I8_DYN = ("effc-assign-precision{weights=i8 activations=i8 granularity=channel},"
@@ -51,7 +51,7 @@ RECIPES = [
      "effc-raise,effc-assign-precision{weights=i8 activations=i8 "
      "granularity=channel calibration={stats}},effc-quantize"),
     ("int8_24", "effc int8 + 2:4 (comp.)",
-     "effc-raise,effc-prune{method=nm n=2 m=4 calibration={calib0} "
+     "effc-raise,effc-prune{method=nm n=2 m=4 calibration={stats} "
      "compress=never}," + I8_DYN + ",effc-sparsify{force=1}"),
     ("int4_g128", "effc int4 g128 weight-only",
      "effc-raise,effc-assign-precision{weights=i4 activations=f32 "
@@ -61,10 +61,10 @@ RECIPES = [
      "granularity=block group-size=128},effc-quantize"),
     ("mag50", "effc 50% magnitude (comp.)",
      "effc-raise,effc-prune{method=magnitude sparsity=0.5 "
-     "calibration={calib0} compress=always}"),
+     "calibration={stats} compress=always}"),
     ("mag90", "effc 90% magnitude (comp.)",
      "effc-raise,effc-prune{method=magnitude sparsity=0.9 "
-     "calibration={calib0} compress=always}"),
+     "calibration={stats} compress=always}"),
 ]
 RECIPE_IDS = [r[0] for r in RECIPES]
 ORDER = ["digits_mlp", "digits_cnn", "minilm", "gpt_block", "mobilenet_v2",
@@ -190,7 +190,7 @@ def effc_rows(a, name, d, meta, ref, labels, form, recipes, log, torch_bytes):
     os.makedirs(work, exist_ok=True)
     stats = os.path.join(work, "stats.json")
     stats_err = None
-    if "int8_static" in recipes:
+    if any(r in recipes for r in ("int8_static", "int8_24", "mag50", "mag90")):
         ok, dt, err = run([os.path.join(a.bin, "effc-run"), mlir, "--entry", "main",
                            "--pipeline", "effc-raise", "--calibrate",
                            os.path.join(d, "calib.npz"), "--calibration-out", stats],
@@ -211,8 +211,8 @@ def effc_rows(a, name, d, meta, ref, labels, form, recipes, log, torch_bytes):
         show(row)
         # The compensated recipe failed on its calibration: the row stays,
         # and the same pruning without compensation is recorded beside it.
-        if not row["ok"] and "{calib0}" in template and "calibration" in row["error"]:
-            nocomp = template.replace(" calibration={calib0}", "")
+        if not row["ok"] and "calibration={stats}" in template and "calibration" in row["error"]:
+            nocomp = template.replace(" calibration={stats}", "")
             [extra] = effc_recipe(a, name, meta, ref, labels, form, work, mlir,
                                   inputs, stats, d, rid + "_nocomp",
                                   label.replace("(comp.)", "(no comp.)"), nocomp,
