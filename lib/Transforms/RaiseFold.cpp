@@ -147,7 +147,15 @@ std::optional<double> raise::evalBody(Block &body,
     else if (isa<arith::IndexCastOp, arith::ExtSIOp, arith::ExtUIOp,
                  arith::SIToFPOp, arith::UIToFPOp>(op))
       r = args[0];
-    else if (isa<arith::AddIOp>(op))
+    else if (auto trunc = dyn_cast<arith::TruncIOp>(op)) {
+      // Wraps to the narrower width, as trunci does.
+      unsigned w = trunc.getType().getIntOrFloatBitWidth();
+      if (w == 0 || w >= 64)
+        return std::nullopt;
+      APInt v(64, (uint64_t)(int64_t)args[0], /*isSigned=*/true);
+      r = w == 1 ? (double)v.trunc(1).getZExtValue()
+                 : (double)v.trunc(w).getSExtValue();
+    } else if (isa<arith::AddIOp>(op))
       r = args[0] + args[1];
     else if (isa<arith::SubIOp>(op))
       r = args[0] - args[1];

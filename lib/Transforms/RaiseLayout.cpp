@@ -18,6 +18,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 
@@ -551,6 +552,64 @@ struct SplitHeadCollapse : OpRewritePattern<tensor::CollapseShapeOp> {
   }
 };
 
+/// linalg.reduce (how tosa-to-linalg writes reduce_sum / reduce_max) and
+/// linalg.broadcast feeding elementwise ops -> the equivalent generics,
+/// the one form the softmax, norm and epilogue matchers read.
+struct GeneralizeReduce : OpRewritePattern<linalg::ReduceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::ReduceOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics() || op->getNumResults() != 1)
+      return failure();
+    return linalg::generalizeNamedOp(rewriter, op);
+  }
+};
+
+/// An elementwise generic on expand_shape(x) (unit dims added to per-row
+/// values, as tosa-to-linalg writes softmax's 1 / rowsum) -> the generic on
+/// x, expanded after: per-row values stay rank-lower until they are
+/// broadcast, the form the softmax matcher reads.
+struct SinkExpandThroughElementwise : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp g,
+                                PatternRewriter &rewriter) const override {
+    if (!g.hasPureTensorSemantics() || g.getNumDpsInputs() != 1 ||
+        g->getNumResults() != 1 || g.getNumLoops() != g.getNumParallelLoops() ||
+        !llvm::all_of(g.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isIdentity(); }) ||
+        !g.getMatchingBlockArgument(g.getDpsInitOperand(0)).use_empty())
+      return failure();
+    auto expand = g.getDpsInputs()[0].getDefiningOp<tensor::ExpandShapeOp>();
+    if (!expand || !g.getRegion().front().getOps<linalg::IndexOp>().empty())
+      return failure();
+    auto srcTy = cast<RankedTensorType>(expand.getSrc().getType());
+    auto resTy = cast<RankedTensorType>(g.getResult(0).getType());
+    if (!srcTy.hasStaticShape() ||
+        srcTy.getNumElements() != resTy.getNumElements())
+      return failure();
+    // Only the keepdim of per-row values (a trailing unit dim added); an
+    // expand that splits heads, or one after an effc op (the reshape folds
+    // of raise move those), stays.
+    if (resTy.getRank() != srcTy.getRank() + 1 || resTy.getShape().back() != 1)
+      return failure();
+    Location loc = g.getLoc();
+    auto newTy =
+        RankedTensorType::get(srcTy.getShape(), resTy.getElementType());
+    unsigned n = srcTy.getRank();
+    SmallVector<AffineMap> maps(
+        2, AffineMap::getMultiDimIdentityMap(n, g.getContext()));
+    auto newG = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{newTy}, ValueRange{expand.getSrc()},
+        ValueRange{buildEmpty(rewriter, loc, newTy)}, maps,
+        SmallVector<utils::IteratorType>(n, utils::IteratorType::parallel));
+    rewriter.inlineRegionBefore(g.getRegion(), newG.getRegion(),
+                                newG.getRegion().begin());
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+        g, resTy, newG.getResult(0), expand.getReassociationIndices());
+    return success();
+  }
+};
+
 /// A reduction that keeps the reduced dim as a unit dim in its result
 /// (`outs(tensor<..x1>)` read through `(.., 0)`, torch-mlir's keepdim
 /// softmax sums) -> the reduction into the rank-lower tensor and an
@@ -614,9 +673,11 @@ struct KeepDimReductionToExpand : OpRewritePattern<linalg::GenericOp> {
 } // namespace
 
 void raise::populateRaiseLayoutPatterns(RewritePatternSet &patterns) {
-  patterns.add<RaiseConvNchwFchw, RaiseConvNhwcFhwc, RaiseDepthwiseNchwChw,
-               RaiseConvNgchwGfchw, AbsorbPadIntoConv, UncollapseBatchMatmul,
-               SplitHeadCollapse, ComposeTransposes, KeepDimReductionToExpand,
-               UnitTransposeToReshape, SinkTransposeThroughPad,
-               PropagateTransposeThroughGeneric>(patterns.getContext());
+  patterns
+      .add<RaiseConvNchwFchw, RaiseConvNhwcFhwc, RaiseDepthwiseNchwChw,
+           RaiseConvNgchwGfchw, AbsorbPadIntoConv, UncollapseBatchMatmul,
+           SplitHeadCollapse, GeneralizeReduce, SinkExpandThroughElementwise,
+           ComposeTransposes, KeepDimReductionToExpand, UnitTransposeToReshape,
+           SinkTransposeThroughPad, PropagateTransposeThroughGeneric>(
+          patterns.getContext());
 }
