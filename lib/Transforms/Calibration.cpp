@@ -1,6 +1,8 @@
 //===- Calibration.cpp - activation statistics for quantization -*- C++ -*-===//
 
 #include "effc/Transforms/Calibration.h"
+
+#include "Lapack.h"
 #include "effc/Dialect/EffcOps.h"
 #include "effc/Support/Npy.h"
 
@@ -108,17 +110,11 @@ void ActivationStats::observeGram(const float *data, int64_t numRows,
   }
   if (gramK != k)
     return;
-  for (int64_t r = 0; r < numRows; ++r) {
-    const float *x = data + r * k;
-    for (int64_t i = 0; i < k; ++i) {
-      double xi = x[i];
-      if (xi == 0.0)
-        continue;
-      double *row = &gram[i * k];
-      for (int64_t j = i; j < k; ++j)
-        row[j] += xi * x[j];
-    }
-  }
+  // gram += X^T X with BLAS: x (row-major [numRows, k]) is the column-major
+  // X^T, as in obsHessian.
+  std::vector<double> x(data, data + numRows * k);
+  blasGemm(false, true, k, k, numRows, 1.0, x.data(), k, x.data(), k, 1.0,
+           gram.data(), k);
   gramRows += numRows;
 }
 
@@ -128,10 +124,6 @@ void ActivationStats::finish() {
     for (double &m : mean)
       m /= rowsSeen;
   }
-  // observeGram fills the upper triangle.
-  for (int64_t i = 0; i < gramK; ++i)
-    for (int64_t j = 0; j < i; ++j)
-      gram[i * gramK + j] = gram[j * gramK + i];
 }
 
 //===----------------------------------------------------------------------===//
