@@ -138,7 +138,7 @@ struct AssignPrecisionPass
     // dynamic per 1 x tile (the K block of the weight scales).
     AffineParams params{1.0, 0};
     bool haveParams = false;
-    if (info.stats && isIntegerPrecision(ap)) {
+    if (info.stats && isIntegerPrecision(ap) && !dynamic) {
       c.range = chooseRange(*info.stats, method, percentile);
       params = int8Params(c.range->first, c.range->second);
       haveParams = true;
@@ -226,14 +226,36 @@ struct AssignPrecisionPass
       }
       stats = std::move(*read);
     }
+    auto isExcluded = [&](StringRef key) {
+      return llvm::any_of(exclude, [&](const std::string &pattern) {
+        return key.contains(pattern);
+      });
+    };
+
+    if (!(smooth >= 0 && smooth <= 1))
+      return fail("smooth must be in [0, 1], got " +
+                  formatNumber("%g", smooth));
+    if (smooth > 0) {
+      if (calibration.empty())
+        return fail("smooth needs calibration statistics (calibration=)");
+      if (!wantA || (*wantA != Precision::i8 && *wantA != Precision::f8e4m3))
+        return fail("smooth needs quantized activations (activations=i8 or "
+                    "f8e4m3): smoothing float activations changes nothing");
+      smoothActivations(module, stats, smooth,
+                        [&](Operation *op, StringRef key) {
+                          return !isExcluded(key) &&
+                                 !cast<WeightedOpInterface>(op)
+                                      .getWeight()
+                                      .getDefiningOp<quant::DequantizeCastOp>();
+                        });
+    }
 
     // Collect the ops.
     std::vector<OpInfo> infos;
     bool failedAny = false;
     forEachQuantizableOp(module, [&](Operation *op, StringRef key) {
-      for (const std::string &pattern : exclude)
-        if (key.contains(pattern))
-          return;
+      if (isExcluded(key))
+        return;
       OpInfo info;
       info.op = op;
       info.key = key.str();

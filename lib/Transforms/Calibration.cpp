@@ -76,13 +76,18 @@ void ActivationStats::startHistogram() {
   hist.assign(kBins, 0.0);
   rows.clear();
   mean.clear();
+  channelMin.clear();
+  channelMax.clear();
 }
 
 void ActivationStats::observeHistogram(const float *data, int64_t n,
                                        int64_t rowLen) {
   rowLength = rowLen;
-  if (mean.empty())
+  if (mean.empty()) {
     mean.assign(rowLen, 0.0);
+    channelMin.assign(rowLen, std::numeric_limits<double>::infinity());
+    channelMax.assign(rowLen, -std::numeric_limits<double>::infinity());
+  }
   double width = histMax > 0 ? histMax / kBins : 1.0;
   for (int64_t i = 0; i < n; ++i) {
     double v = data[i];
@@ -90,7 +95,10 @@ void ActivationStats::observeHistogram(const float *data, int64_t n,
       continue;
     int64_t bin = std::min<int64_t>(kBins - 1, int64_t(std::fabs(v) / width));
     hist[bin] += 1;
-    mean[i % rowLen] += v;
+    int64_t c = i % rowLen;
+    mean[c] += v;
+    channelMin[c] = std::min(channelMin[c], v);
+    channelMax[c] = std::max(channelMax[c], v);
   }
   // Keep rows spread over the samples: the first rows of each call until
   // the budget is spent.
@@ -157,6 +165,10 @@ llvm::Error mlir::effc::writeCalibrationStats(StringRef path,
           s.rows.data() + r * s.rowLength, s.rowLength)));
     o["rows"] = std::move(rows);
     o["mean"] = llvm::json::Array(s.mean);
+    if (!s.channelMin.empty()) {
+      o["channel_min"] = llvm::json::Array(s.channelMin);
+      o["channel_max"] = llvm::json::Array(s.channelMax);
+    }
     if (!s.gram.empty()) {
       // Beside the JSON: `<stats>.gram/<i>.npy`, named relative to it.
       std::string dir = (path + ".gram").str();
@@ -258,6 +270,12 @@ mlir::effc::readCalibrationStats(StringRef path) {
                                 int64_t(s.mean.size()) != s.rowLength))
       return bad("op '" + key.str() + "': \"mean\" must have " +
                  llvm::Twine(s.rowLength) + " numbers");
+    for (auto [name, vec] : {std::make_pair("channel_min", &s.channelMin),
+                             std::make_pair("channel_max", &s.channelMax)})
+      if (o->getArray(name) && (!readDoubles(o->getArray(name), *vec) ||
+                                int64_t(vec->size()) != s.rowLength))
+        return bad("op '" + key.str() + "': \"" + name + "\" must have " +
+                   llvm::Twine(s.rowLength) + " numbers");
     if (std::optional<StringRef> gram = o->getString("gram")) {
       SmallString<256> full(llvm::sys::path::parent_path(path));
       llvm::sys::path::append(full, *gram);

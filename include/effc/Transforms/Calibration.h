@@ -12,7 +12,10 @@
 //      "min": m, "max": M, "count": n, "hist_max": h,
 //      "hist": [2048 counts of |x| over [0, h]],
 //      "row_length": K, "rows": [[...K values...], ...],
-//      "mean": [...K values...]}}}
+//      "mean": [...K values...],
+//      "channel_min": [...K...], "channel_max": [...K...]}}}
+//   (channel_* are the per-K ranges activation smoothing reads; files
+//   written before they existed lack them.)
 //
 //===----------------------------------------------------------------------===//
 
@@ -60,6 +63,9 @@ struct ActivationStats {
   int64_t rowLength = 0;    // K: the reduction dim (last dim)
   std::vector<double> rows; // up to kMaxRows sample rows [R, K]
   std::vector<double> mean; // per-K mean over all rows
+  /// Per-K minimum and maximum over all rows (SmoothQuant's per-channel
+  /// activation ranges).
+  std::vector<double> channelMin, channelMax;
   /// The Gram matrix sum_rows x x^T [gramK, gramK] of the op's reduction
   /// rows (a linear op's input rows, a convolution's im2col patches) over
   /// all samples: the Hessian OBS / SparseGPT compensation solves with.
@@ -98,6 +104,16 @@ enum class RangeMethod { minmax, percentile, mse, entropy };
 /// (0, 100] is used by RangeMethod::percentile.
 std::pair<double, double> chooseRange(const ActivationStats &stats,
                                       RangeMethod method, double percentile);
+
+/// SmoothQuant activation smoothing with migration strength `alpha` in
+/// (0, 1] on every effc.linear that `filter(op, key)` accepts: the linears
+/// reading one activation x get per-channel factors s from x's calibrated
+/// channel ranges and their weights, x is replaced by x / s and the weights
+/// by W * s, and their statistics in `stats` are rewritten to describe
+/// x / s. Ops it cannot smooth get a remark. Returns the number smoothed.
+int64_t
+smoothActivations(ModuleOp module, CalibrationStats &stats, double alpha,
+                  llvm::function_ref<bool(Operation *, StringRef)> filter);
 
 } // namespace effc
 } // namespace mlir

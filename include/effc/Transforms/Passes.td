@@ -394,7 +394,9 @@ def AssignPrecisionPass : Pass<"effc-assign-precision", "ModuleOp"> {
     `mse` (the clip minimizing the expected squared error) or `entropy`
     (TensorRT's KL-divergence clip). Without calibration data, int8
     activations are quantized dynamically (symmetric, one scale per row,
-    or per 1 x G tile with group scales) at run time: that is the default.
+    or per 1 x G tile with group scales) at run time: that is the default,
+    and `dynamic=1` asks for it with calibration data too (used then for
+    smoothing and the sensitivities).
     `f32` (the default), `bf16` and `f16` activations give weight-only
     quantization; `f8e4m3` needs fp8 weights (dynamic 1 x bk tiles).
     `auto` pairs integer weights with int8 activations and fp8 with fp8.
@@ -408,6 +410,15 @@ def AssignPrecisionPass : Pass<"effc-assign-precision", "ModuleOp"> {
     weight, scales included, average at most B: greedy on the knapsack,
     each step taking the cheapest added noise per saved bit.
 
+    `smooth=alpha` (SmoothQuant, with `calibration=`) first migrates the
+    activations' outlier channels into the weights of the linears whose
+    activations are quantized: the linears reading one activation x get
+    factors `s_j = max|x_j|^alpha / max|W[:, j]|^(1 - alpha)` (the weight
+    maximum over all of them), x is multiplied by `1 / s` (one
+    elementwise `linalg.generic`) and each weight column by `s`. 0.5 is
+    the paper's choice for most models. A smoothed op's static range is
+    the min / max of its smoothed per-channel ranges.
+
     Before (`weights=i8 granularity=channel`):
     ```mlir
     %y = effc.linear %x, %w : tensor<8x64xf32>, tensor<32x64xf32> -> tensor<8x32xf32>
@@ -420,7 +431,8 @@ def AssignPrecisionPass : Pass<"effc-assign-precision", "ModuleOp"> {
     ```
     Errors: an unknown precision, granularity or method, a group size
     that does not divide K, `auto` without a budget, a budget below the
-    cheapest plan, an unreadable calibration file.
+    cheapest plan, an unreadable calibration file, `smooth` outside
+    [0, 1], without calibration or without quantized activations.
   }];
   let options = [
     Option<"weights", "weights", "::mlir::effc::PrecisionOption",
@@ -450,8 +462,16 @@ def AssignPrecisionPass : Pass<"effc-assign-precision", "ModuleOp"> {
            "Percentile of |x| kept by calibration-method=percentile">,
     ListOption<"exclude", "exclude", "std::string",
                "effc.name substrings of ops to leave in float">,
+    Option<"smooth", "smooth", "double", /*default=*/"0",
+           "SmoothQuant migration strength alpha in (0, 1] for linears "
+           "with quantized activations (0 = off; needs calibration)">,
+    Option<"dynamic", "dynamic", "bool", /*default=*/"false",
+           "Quantize int8 activations at run time even with calibration "
+           "(which then serves smoothing and sensitivities)">,
   ];
-  let dependentDialects = ["::mlir::effc::EffcDialect"];
+  let dependentDialects = ["::mlir::effc::EffcDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect"];
 }
 
 def QuantizePass : Pass<"effc-quantize", "ModuleOp"> {

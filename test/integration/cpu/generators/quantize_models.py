@@ -4,7 +4,9 @@
   quantize_models.py CASE DIR
 
 CASE is `mlp` (a 3-layer MLP, 256 -> 512 -> 256 -> 10, ReLU and GELU, as
-torch-mlir emits it; entry @forward) or `conv` (gen.py's depthwise-separable
+torch-mlir emits it; entry @forward), `outlier` (the same MLP whose input
+has four outlier channels 40x the others, as LayerNorm outputs of
+transformers have; SmoothQuant's case) or `conv` (gen.py's depthwise-separable
 conv block; entry @dw_s1).
 Writes into DIR: model.mlir, x.npy (the evaluation input),
 forward.expected.npy (the float result, computed in float64), and
@@ -22,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen  # noqa: E402
 
 
-def case_mlp(rng):
+def case_mlp(rng, outlier=4.0):
     batch, dims = 16, [256, 512, 256, 10]
     acts = ["relu", "gelu", None]
     m = gen.Model("A 3-layer MLP (256 -> 512 -> 256 -> 10, batch 16) as "
@@ -62,7 +64,7 @@ def case_mlp(rng):
     # activations have.
     def sample(shape):
         x = gen.randn(rng, shape) + 0.3
-        x[..., :4] *= 4.0
+        x[..., :4] *= outlier
         return gen.f32(x)
 
     return m.text(), sample, forward, (batch, dims[0])
@@ -81,9 +83,10 @@ def case_conv(rng):
 def main():
     case, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
-    rng = np.random.default_rng({"mlp": 41, "conv": 42}[case])
-    if case == "mlp":
-        text, sample, forward, shape = case_mlp(rng)
+    rng = np.random.default_rng({"mlp": 41, "outlier": 41, "conv": 42}[case])
+    if case in ("mlp", "outlier"):
+        text, sample, forward, shape = case_mlp(
+            rng, 40.0 if case == "outlier" else 4.0)
         x = sample(shape)
         calib = sample((8,) + shape)
         expected = forward(x)
