@@ -156,7 +156,17 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
     default:
       llvm_unreachable("methods are checked in parseOptions");
     }
-    if (!calibration.empty() && failed(compensatePruned(targets, calibration)))
+    ObsOptions obs;
+    obs.damp = damp;
+    // SparseGPT chooses N:M masks and per-layer magnitude ones; block and
+    // global masks stay as ranked, only their kept weights move.
+    if (config.method == PruneMethod::nm)
+      obs.sparseGpt = SparseGptPattern{config.groupKeep, config.groupSize, 0};
+    else if (config.method == PruneMethod::magnitude &&
+             scope == PruneScope::tensor)
+      obs.sparseGpt = SparseGptPattern{0, 0, config.fraction};
+    if (!calibration.empty() &&
+        failed(compensatePruned(targets, calibration, obs)))
       return signalPassFailure();
     for (PruneTarget &t : targets)
       writeBack(t);
@@ -196,6 +206,10 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
                                    "got "
                                 << formatNumber("%g", config.fraction);
     config.l1 = criterion == PruneCriterion::l1;
+    if (!(damp > 0 && damp <= 10))
+      return module.emitError() << "effc-prune: 'damp' must be in (0, 10], "
+                                   "got "
+                                << formatNumber("%g", damp);
     if (config.method == PruneMethod::nm) {
       config.groupKeep = n;
       config.groupSize = m;

@@ -18,6 +18,7 @@
 #include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -82,14 +83,38 @@ LogicalResult pruneHeads(AttentionOp att, const PruneConfig &config);
 // OBS compensation (PruneObs.cpp)
 //===----------------------------------------------------------------------===//
 
-/// Updates the kept weights of each pruned target from the calibration
-/// inputs in the .npy file `calibration` (see the pass description).
-LogicalResult compensatePruned(MutableArrayRef<PruneTarget> targets,
-                               StringRef calibration);
+/// The sparsity SparseGPT chooses masks for: `keep` of every `group`
+/// along K (N:M, keep > 0), else `fraction` of each block of columns.
+struct SparseGptPattern {
+  int64_t keep = 0, group = 0;
+  double fraction = 0;
+};
 
-/// The damped Hessian H = X^T X + 0.01 mean(diag) I [k, k] (row-major) of
-/// the row-major inputs x [samples, k].
-std::vector<double> obsHessian(ArrayRef<double> x, int64_t samples, int64_t k);
+/// How compensation runs: the relative damping of the Hessian and, when
+/// set, the pattern SparseGPT re-chooses the masks for as it compensates
+/// (else the masks already chosen stay and only the kept weights move).
+struct ObsOptions {
+  double damp = 0.01;
+  std::optional<SparseGptPattern> sparseGpt;
+};
+
+/// Updates the kept weights of each pruned target from the calibration
+/// (statistics JSON or a .npy of inputs, see the pass description); with
+/// `options.sparseGpt`, SparseGPT re-chooses each target's mask.
+LogicalResult compensatePruned(MutableArrayRef<PruneTarget> targets,
+                               StringRef calibration,
+                               const ObsOptions &options);
+
+/// The damped Hessian H = X^T X + relDamp mean(diag) I [k, k] (row-major)
+/// of the row-major inputs x [samples, k].
+std::vector<double> obsHessian(ArrayRef<double> x, int64_t samples, int64_t k,
+                               double relDamp = 0.01);
+
+/// SparseGPT's prune-and-compensate sweep of the row-major `w` [n, k] with
+/// the damped Hessian `h` [k, k]; false when `h` is not positive definite
+/// (w is then unchanged).
+bool sparseGpt(ArrayRef<double> h, std::vector<double> &w, int64_t n, int64_t k,
+               const SparseGptPattern &pattern);
 
 /// The OBS update of the row-major weights w [n, k] with the damped Hessian
 /// `h`: in each row with pruned nonzeros (`isPruned(r * k + c)`), the kept

@@ -25,6 +25,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <numeric>
 
 using namespace mlir;
 using namespace mlir::effc;
@@ -37,12 +38,14 @@ struct Matrix {
 };
 } // namespace
 
-/// Adds OBS's damping (1% of the mean diagonal) to a Gram matrix [k, k].
-static void dampHessian(std::vector<double> &h, int64_t k) {
+/// Adds OBS's damping (`relDamp` times the mean diagonal; SparseGPT's
+/// default is 1%) to a Gram matrix [k, k].
+static void dampHessian(std::vector<double> &h, int64_t k,
+                        double relDamp = 0.01) {
   double meanDiag = 0;
   for (int64_t i = 0; i < k; ++i)
     meanDiag += h[i * k + i];
-  double damp = 0.01 * meanDiag / double(k);
+  double damp = relDamp * meanDiag / double(k);
   if (!(damp > 0))
     damp = 1e-8;
   for (int64_t i = 0; i < k; ++i)
@@ -50,12 +53,12 @@ static void dampHessian(std::vector<double> &h, int64_t k) {
 }
 
 std::vector<double> mlir::effc::obsHessian(ArrayRef<double> x, int64_t samples,
-                                           int64_t k) {
+                                           int64_t k, double relDamp) {
   std::vector<double> h(k * k, 0.0);
   // H = X^T X: x (row-major [samples, k]) is the column-major X^T.
   blasGemm(false, true, k, k, samples, 1.0, x.data(), k, x.data(), k, 0.0,
            h.data(), k);
-  dampHessian(h, k);
+  dampHessian(h, k, relDamp);
   return h;
 }
 
@@ -111,6 +114,101 @@ mlir::effc::obsCompensate(ArrayRef<double> h, ArrayRef<double> w, int64_t n,
   return out;
 }
 
+/// SparseGPT (Frantar & Alistarh, 2023): sweeps the K columns of the
+/// row-major `w` [n, k] in order, a block of columns at a time. The mask
+/// follows the compensation instead of being fixed by magnitude: N:M
+/// prunes, per row at the start of each group of m, the m - keep weights
+/// of smallest OBS saliency w^2 / [U]_cc^2 (U the upper Cholesky factor of
+/// H^-1); unstructured prunes, at the start of each block, that fraction of
+/// the block's weights with the smallest saliency; both on the weights as
+/// the sweep has updated them. Each pruned weight's error is spread over
+/// the columns not yet visited (within the block directly, beyond it with
+/// one GEMM per block). `h` is damped; false when it (or its inverse) is
+/// not positive definite.
+bool mlir::effc::sparseGpt(ArrayRef<double> h, std::vector<double> &w,
+                           int64_t n, int64_t k, const SparseGptPattern &p) {
+  // H^-1 from H's Cholesky factor, then its own upper factor U
+  // (H^-1 = U^T U); both buffers are symmetric, so their row- and
+  // column-major views agree, and U[i][j] (j >= i) is u[i * k + j].
+  std::vector<double> l(h.begin(), h.end());
+  if (!lapackCholesky(k, l.data()))
+    return false;
+  std::vector<double> u(k * k, 0.0);
+  for (int64_t i = 0; i < k; ++i)
+    u[i * k + i] = 1.0;
+  lapackCholeskySolve(k, l.data(), u.data(), k);
+  if (!lapackCholesky(k, u.data()))
+    return false;
+  auto saliency = [&](double v, int64_t col) {
+    double d = u[col * k + col];
+    return v * v / (d * d);
+  };
+
+  bool nm = p.keep > 0;
+  int64_t m = nm ? p.group : 1;
+  const int64_t block = std::max<int64_t>(m, 128 / m * m);
+  std::vector<double> err, scores;
+  std::vector<char> mask; // [n, width]: 1 = pruned
+  SmallVector<int64_t> order(m);
+  SmallVector<double> score(m);
+  for (int64_t i1 = 0; i1 < k; i1 += block) {
+    int64_t i2 = std::min(i1 + block, k), width = i2 - i1;
+    err.assign(n * width, 0.0);
+    mask.assign(n * width, 0);
+    if (!nm) {
+      scores.resize(n * width);
+      for (int64_t r = 0; r < n; ++r)
+        for (int64_t c = i1; c < i2; ++c)
+          scores[r * width + c - i1] = saliency(w[r * k + c], c);
+      int64_t count = std::llround(p.fraction * double(n * width));
+      for (int64_t i : selectWeakest(scores, count))
+        mask[i] = 1;
+    }
+    for (int64_t r = 0; r < n; ++r) {
+      double *row = &w[r * k];
+      double *e = &err[r * width];
+      char *pruned = &mask[r * width];
+      for (int64_t c = i1; c < i2; ++c) {
+        if (nm && (c - i1) % m == 0) {
+          // The group's mask, on the weights as updated so far; ties keep
+          // the lower index.
+          for (int64_t j = 0; j < m; ++j)
+            score[j] = saliency(row[c + j], c + j);
+          std::iota(order.begin(), order.end(), 0);
+          std::stable_sort(
+              order.begin(), order.end(),
+              [&](int64_t a, int64_t b) { return score[a] > score[b]; });
+          for (int64_t j = p.keep; j < m; ++j)
+            pruned[c - i1 + order[j]] = 1;
+        }
+        if (!pruned[c - i1])
+          continue;
+        double q = row[c] / u[c * k + c];
+        e[c - i1] = q;
+        // Spread over the block's later columns; the pruned weight itself
+        // becomes exactly zero.
+        for (int64_t t = c + 1; t < i2; ++t)
+          row[t] -= q * u[c * k + t];
+        row[c] = 0.0;
+      }
+    }
+    if (i2 < k) {
+      // w[:, i2:] -= err @ U[i1:i2, i2:], column-major: w^T[i2:, :] -=
+      // U[i1:i2, i2:]^T err^T.
+      blasGemm(false, false, k - i2, n, width, -1.0, &u[i1 * k + i2], k,
+               err.data(), width, 1.0, &w[i2], k);
+    }
+  }
+  return true;
+}
+
+/// Writes `w` (zeros where pruned) into the target's raw buffer and values.
+static void storeValues(PruneTarget &t, std::vector<double> w) {
+  auto format = *getFloatFormat(t.type.getElementType());
+  t.raw = fromDouble(w, format);
+  t.values = std::move(w);
+}
+
 /// Compensates one target with the damped Hessian `h` [K, K]; `w` is its
 /// weight on return (kept entries updated, pruned ones zero).
 static void compensateWithHessian(PruneTarget &t, ArrayRef<double> h,
@@ -134,10 +232,30 @@ static void compensateWithHessian(PruneTarget &t, ArrayRef<double> h,
       std::memcpy(&t.raw[i * bytes], &updated[i * bytes], bytes);
 }
 
+/// Prunes-and-compensates (SparseGPT chooses the mask) or compensates
+/// (the mask already chosen) one target with the damped Hessian `h`; `w`
+/// is its weight on return.
+static void compensateWithHessian(PruneTarget &t, ArrayRef<double> h,
+                                  const ObsOptions &options,
+                                  std::vector<double> &w) {
+  if (options.sparseGpt) {
+    w = t.values;
+    if (sparseGpt(h, w, t.rows, t.cols, *options.sparseGpt)) {
+      storeValues(t, w);
+      return;
+    }
+    t.op->emitRemark() << "prune: the Hessian is not positive definite; the "
+                          "magnitude mask is compensated instead";
+  }
+  compensateWithHessian(t, h, w);
+}
+
 /// Compensates one target from its inputs `x` [S, K].
 static void compensateTarget(PruneTarget &t, const Matrix &x,
+                             const ObsOptions &options,
                              std::vector<double> &w) {
-  compensateWithHessian(t, obsHessian(x.data, x.rows, t.cols), w);
+  std::vector<double> h = obsHessian(x.data, x.rows, t.cols, options.damp);
+  compensateWithHessian(t, h, options, w);
 }
 
 /// `calibration=<stats>.json` (from `effc-run --calibrate`): each target is
@@ -146,7 +264,8 @@ static void compensateTarget(PruneTarget &t, const Matrix &x,
 /// norms, attention); a target without one stays uncompensated with a
 /// remark.
 static LogicalResult compensateFromStats(MutableArrayRef<PruneTarget> targets,
-                                         StringRef calibration) {
+                                         StringRef calibration,
+                                         const ObsOptions &options) {
   auto module = targets.front().op->getParentOfType<ModuleOp>();
   llvm::Expected<CalibrationStats> stats = readCalibrationStats(calibration);
   if (!stats)
@@ -179,9 +298,9 @@ static LogicalResult compensateFromStats(MutableArrayRef<PruneTarget> targets,
       return t.op->emitOpError() << "prune: calibration: the Hessian of '"
                                  << key << "' is for K = " << it->second.gramK
                                  << ", the weight has K = " << t.cols;
-    dampHessian(*h, t.cols);
+    dampHessian(*h, t.cols, options.damp);
     std::vector<double> w;
-    compensateWithHessian(t, *h, w);
+    compensateWithHessian(t, *h, options, w);
     t.values = std::move(w);
   }
   return success();
@@ -191,11 +310,12 @@ static LogicalResult compensateFromStats(MutableArrayRef<PruneTarget> targets,
 /// evaluated in order, each layer compensated before its output feeds the
 /// next.
 LogicalResult mlir::effc::compensatePruned(MutableArrayRef<PruneTarget> targets,
-                                           StringRef calibration) {
+                                           StringRef calibration,
+                                           const ObsOptions &options) {
   if (targets.empty())
     return success();
   if (calibration.ends_with(".json"))
-    return compensateFromStats(targets, calibration);
+    return compensateFromStats(targets, calibration, options);
   Operation *first = targets.front().op;
   auto fn = first->getParentOfType<FunctionOpInterface>();
   if (!fn || fn.getNumArguments() == 0)
@@ -251,7 +371,7 @@ LogicalResult mlir::effc::compensatePruned(MutableArrayRef<PruneTarget> targets,
     if ((int64_t)w.size() != n * k)
       return WalkResult::advance();
     if (t)
-      compensateTarget(*t, x, w);
+      compensateTarget(*t, x, options, w);
     // The op's output with the (compensated) weights feeds the next op.
     std::vector<double> bias(n, 0.0);
     if (Value b = op.getBias()) {

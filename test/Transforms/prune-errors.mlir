@@ -3,6 +3,7 @@
 // RUN: not effc-opt %s --effc-prune="method=nm n=4 m=4" -o /dev/null 2>&1 | FileCheck %s --check-prefix=N-GE-M
 // RUN: not effc-opt %s --effc-prune="method=nm n=0 m=4" -o /dev/null 2>&1 | FileCheck %s --check-prefix=N-ZERO
 // RUN: not effc-opt %s --effc-prune="method=magnitude sparsity=1.5" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SPARSITY
+// RUN: not effc-opt %s --effc-prune="method=nm damp=0" -o /dev/null 2>&1 | FileCheck %s --check-prefix=DAMP
 // RUN: not effc-opt %s --effc-prune="method=magnitude sparsity=-0.1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NEG-SPARSITY
 // RUN: not effc-opt %s --effc-prune="method=random" -o /dev/null 2>&1 | FileCheck %s --check-prefix=METHOD
 // RUN: not effc-opt %s --effc-prune="method=block block=2by2" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BLOCK-SYNTAX
@@ -18,6 +19,7 @@
 // N-GE-M: error: effc-prune: nm needs 0 < n < m, got n = 4, m = 4
 // N-ZERO: error: effc-prune: nm needs 0 < n < m, got n = 0, m = 4
 // SPARSITY: error: effc-prune: 'sparsity' must be in [0, 1), got 1.5
+// DAMP: error: effc-prune: 'damp' must be in (0, 10], got 0
 // NEG-SPARSITY: error: effc-prune: 'sparsity' must be in [0, 1), got -0.1
 // METHOD: for the --method option: Cannot find option named 'random'!
 // METHOD: error:

@@ -288,11 +288,20 @@ def PrunePass : Pass<"effc-prune", "ModuleOp"> {
     update below; an op without one (a grouped convolution) stays
     uncompensated with a remark.
 
+    With `method=nm` and calibration, the masks are SparseGPT's (Frantar &
+    Alistarh, 2023) rather than magnitude's: the columns of each weight
+    are swept in order, each group of m loses, per row, the weights of
+    smallest saliency `w^2 / [U]_cc^2` (U the upper Cholesky factor of
+    H^-1) as the sweep has updated them, and each pruned weight's error is
+    spread over the columns not yet visited. `damp` (default 0.01) is the
+    damping added to H, relative to its mean diagonal; a few calibration
+    rows against a wide K (a rank-deficient H) want more (0.1).
+
     `calibration=<x.npy>` (magnitude, nm, block): after the masks are
     chosen, the kept weights of each pruned `effc.linear` are updated from
     the activations that reach it (OBS / SparseGPT-style second-order
     compensation, solved exactly per output row): with `X` the layer's
-    inputs and `H = X^T X + 0.01 mean(diag) I`, row `w` gets
+    inputs and `H = X^T X + damp mean(diag) I`, row `w` gets
     `w_S += H_SS^-1 H_SP w_P` on its kept set S, pruned set P, which
     minimizes `|X (w' - w)|` with the mask fixed. The inputs come from
     evaluating, in C++ on the constant weights, the chain of `effc.linear`
@@ -364,6 +373,9 @@ def PrunePass : Pass<"effc-prune", "ModuleOp"> {
            "compensation of every pruned op from the recorded Hessians), or "
            "a .npy of inputs [..., K] for the function's first argument "
            "(OBS along the effc.linear chain that starts there)">,
+    Option<"damp", "damp", "double", /*default=*/"0.01",
+           "Damping of the compensation's Hessian, relative to its mean "
+           "diagonal (SparseGPT's percdamp)">,
     Option<"compress", "compress", "::mlir::effc::PruneCompress",
            /*default=*/"::mlir::effc::PruneCompress::automatic",
            "auto | always | never: store pruned effc.linear weights as "
