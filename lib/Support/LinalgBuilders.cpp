@@ -2,6 +2,8 @@
 
 #include "effc/Support/LinalgBuilders.h"
 
+#include "effc/Dialect/EffcOps.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -190,6 +192,43 @@ Value mlir::effc::buildIm2Col(OpBuilder &b, Location loc, Value input,
   return tensor::CollapseShapeOp::create(
       b, loc, RankedTensorType::get({n * oh * ow, kh * kw * c}, elt), patches,
       ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+}
+
+Value mlir::effc::buildConvAsLinear(OpBuilder &b, Conv2DOp op, Value weight,
+                                    LinearOp *linear) {
+  Location loc = op.getLoc();
+  auto inTy = op.getInput().getType();
+  auto wTy = op.getWeight().getType();
+  auto outTy = op.getType();
+  Type elt = inTy.getElementType();
+  int64_t n = outTy.getDimSize(0), oh = outTy.getDimSize(1),
+          ow = outTy.getDimSize(2), f = outTy.getDimSize(3);
+  int64_t kh = wTy.getDimSize(1), kw = wTy.getDimSize(2), c = wTy.getDimSize(3);
+  ArrayRef<int64_t> pad = op.getPadding(), st = op.getStrides(),
+                    dil = op.getDilations();
+  auto rowsTy = RankedTensorType::get({n * oh * ow, kh * kw * c}, elt);
+  bool pointwise = kh == 1 && kw == 1 && st[0] == 1 && st[1] == 1 &&
+                   llvm::all_of(pad, [](int64_t p) { return p == 0; });
+  Value rows;
+  if (pointwise) {
+    rows = tensor::CollapseShapeOp::create(
+        b, loc, rowsTy, op.getInput(),
+        ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+  } else {
+    Value zero =
+        arith::ConstantOp::create(b, loc, elt, b.getFloatAttr(elt, 0.0));
+    Value input = buildPadNHWC(b, loc, op.getInput(), pad, zero);
+    rows = buildIm2Col(b, loc, input, {n, oh, ow}, kh, kw, st, dil);
+  }
+  auto lin = LinearOp::create(
+      b, loc, RankedTensorType::get({n * oh * ow, f}, outTy.getElementType()),
+      rows, weight, op.getBias(), op.getActivationAttr(), op.getClampMinAttr(),
+      op.getClampMaxAttr());
+  if (linear)
+    *linear = lin;
+  return tensor::ExpandShapeOp::create(
+      b, loc, outTy, lin.getResult(),
+      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
 }
 
 Value mlir::effc::buildPadNHWC(OpBuilder &b, Location loc, Value input,

@@ -88,21 +88,32 @@ struct AssignPrecisionPass
     };
     if (p == Precision::f32 || p == Precision::bf16 || p == Precision::f16)
       return success();
-    bool conv = isa<Conv2DOp>(info.op);
+    // Grouped convolutions (depthwise) have no linear form; dense ones are
+    // quantized as their im2col linear where the plan needs it.
+    auto conv = dyn_cast<Conv2DOp>(info.op);
+    bool grouped = conv && conv.getGroups() != 1;
     bool batched =
         cast<WeightedOpInterface>(info.op).getWeightShape().size() == 3;
     if (batched)
       return fail("batched [B, N, K] weights are stored in bf16 / f16 only "
                   "(the quantized ops take [N, K] weights)");
-    if (conv && (g == Granularity::group || g == Granularity::block))
+    if (grouped && (g == Granularity::group || g == Granularity::block))
       return fail(Twine("granularity '") + stringifyGranularity(g) +
-                  "' needs an effc.linear with a [N, K] weight");
+                  "' needs an effc.linear or a dense convolution (this one "
+                  "has groups = " +
+                  Twine(conv.getGroups()) + ")");
     ArrayRef<int64_t> shape =
         cast<WeightedOpInterface>(info.op).getWeightShape();
-    if (p == Precision::i4 && !shape.empty() && shape.back() % 2 != 0)
+    // A dense convolution with group / block scales is quantized as its
+    // im2col linear, packed along K.
+    int64_t packed = shape.empty() ? 0 : shape.back();
+    if (conv && !grouped &&
+        (g == Granularity::group || g == Granularity::block))
+      packed = info.k;
+    if (p == Precision::i4 && packed % 2 != 0)
       return fail("int4 weights are packed two to a byte along the last "
                   "dim, which is odd here (" +
-                  Twine(shape.back()) + ")");
+                  Twine(packed) + ")");
     if (g == Granularity::group && info.k % groupSize != 0)
       return fail("group-size " + Twine(groupSize) +
                   " does not divide K = " + Twine(info.k));
@@ -329,11 +340,12 @@ struct AssignPrecisionPass
           }
         }
         Precision ap = pairedActivations(p, wantA);
-        if (isa<Conv2DOp>(info.op) && ap == Precision::f8e4m3) {
+        auto conv = dyn_cast<Conv2DOp>(info.op);
+        if (conv && conv.getGroups() != 1 && ap == Precision::f8e4m3) {
           if (!isAuto)
             info.op->emitRemark()
                 << "effc-assign-precision: fp8 activations are block-scaled "
-                   "per linear layer; this convolution keeps float "
+                   "over a dense K; this grouped convolution keeps float "
                    "activations with fp8 weights";
           ap = Precision::f32;
         }

@@ -232,6 +232,12 @@ struct OpQuantizer {
     if (wp == Precision::bf16 || wp == Precision::f16)
       return halfWeights(wp);
 
+    // A dense convolution whose plan needs what only the linear ops carry
+    // (dynamic int8 or fp8 activations, group or block scales) becomes
+    // im2col + effc.linear here, as the CPU lowering would make it anyway.
+    if (auto c = dyn_cast<Conv2DOp>(op);
+        c && c.getGroups() == 1 && needsLinearForm(wp, ap, g))
+      convertConvToLinear(c);
     bool conv = isa<Conv2DOp>(op);
     bool int4 = wp == Precision::i4;
     if (int4 && weightShape().back() % 2 != 0)
@@ -289,6 +295,34 @@ struct OpQuantizer {
           b, loc, RankedTensorType::get({n, k}, b.getI8Type()), codes);
     Value ws = f32Constant(b, loc, {n / blk.rows, k / blk.cols}, q.scales);
     return blockScaled(w8, ws, b.getI8Type(), *biasVals, hasBias);
+  }
+
+  /// Whether a dense convolution with this plan must be quantized as its
+  /// im2col linear.
+  bool needsLinearForm(Precision wp, Precision ap, Granularity g) {
+    if (g == Granularity::group || g == Granularity::block)
+      return true;
+    if (ap == Precision::f8e4m3)
+      return true;
+    return wp != Precision::f8e4m3 && isIntegerPrecision(ap) &&
+           !plan.getInputMin();
+  }
+
+  /// Replaces the convolution `c` by im2col + effc.linear (same plan and
+  /// name), which the rest of the rewrite then quantizes.
+  void convertConvToLinear(Conv2DOp c) {
+    auto wTy = c.getWeight().getType();
+    Value w2 = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({n, k}, wTy.getElementType()),
+        c.getWeight(), ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
+    LinearOp lin;
+    Value out = buildConvAsLinear(b, c, w2, &lin);
+    for (NamedAttribute attr : c->getDiscardableAttrs())
+      lin->setAttr(attr.getName(), attr.getValue());
+    c.getResult().replaceAllUsesWith(out);
+    c.erase();
+    op = lin;
+    b.setInsertionPoint(lin);
   }
 
   /// Carries the op's name and sparsity decisions (discardable effc.*
@@ -418,9 +452,10 @@ struct OpQuantizer {
         !plan.getInputMin()) {
       if (isIntegerPrecision(ap) && !plan.getInputMin())
         op->emitWarning() << "effc-quantize: int8 activations of a "
-                             "convolution need a calibrated range (dynamic "
-                             "quantization covers effc.linear only); "
-                             "quantizing its weights only";
+                             "grouped convolution need a calibrated range "
+                             "(dynamic quantization covers effc.linear and "
+                             "dense convolutions); quantizing its weights "
+                             "only";
       Value codes;
       if (wp == Precision::f8e4m3)
         codes = rawConstant(

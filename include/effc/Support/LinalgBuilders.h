@@ -18,6 +18,8 @@
 
 namespace mlir {
 namespace effc {
+class Conv2DOp;
+class LinearOp;
 
 /// `tensor.empty` of a static type.
 Value buildEmpty(OpBuilder &b, Location loc, RankedTensorType type);
@@ -64,6 +66,15 @@ Value buildPadNHWC(OpBuilder &b, Location loc, Value input,
 Value buildIm2Col(OpBuilder &b, Location loc, Value input,
                   ArrayRef<int64_t> outNHW, int64_t kh, int64_t kw,
                   ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations);
+
+/// A dense (groups = 1) effc.conv2d as im2col + effc.linear reading
+/// `weight` [F, KH*KW*C] (the OHWI weight read flat): a 1x1 unit-stride
+/// unpadded convolution reads its input collapsed to [N*H*W, C], others
+/// the patches of `buildIm2Col` of the padded input. The linear carries the
+/// conv's bias and activation; returns its result expanded back to the
+/// conv's NHWC type, and the linear in `linear` when given. Static shapes.
+Value buildConvAsLinear(OpBuilder &b, Conv2DOp op, Value weight,
+                        LinearOp *linear = nullptr);
 
 /// A constant with its dims permuted (`result dim i = input dim perm[i]`),
 /// moving raw bytes, never APFloat: how weights change layout at compile

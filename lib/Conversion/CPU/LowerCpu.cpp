@@ -134,28 +134,13 @@ struct ConvToIm2ColLinear : OpRewritePattern<Conv2DOp> {
     if (op.getGroups() != 1 || !inTy.hasStaticShape() ||
         !wTy.hasStaticShape() || !outTy.hasStaticShape())
       return failure();
-    Location loc = op.getLoc();
-    Type elt = inTy.getElementType();
-    int64_t n = outTy.getDimSize(0), oh = outTy.getDimSize(1),
-            ow = outTy.getDimSize(2), f = outTy.getDimSize(3);
-    int64_t kh = wTy.getDimSize(1), kw = wTy.getDimSize(2),
-            c = wTy.getDimSize(3);
-    ArrayRef<int64_t> pad = op.getPadding(), st = op.getStrides(),
-                      dil = op.getDilations();
-    Value input =
-        buildPadNHWC(rewriter, loc, op.getInput(), pad,
-                     arith::ConstantOp::create(
-                         rewriter, loc, elt, rewriter.getFloatAttr(elt, 0.0)));
-    Value p2 = buildIm2Col(rewriter, loc, input, {n, oh, ow}, kh, kw, st, dil);
+    auto w2Ty = RankedTensorType::get(
+        {wTy.getDimSize(0), wTy.getNumElements() / wTy.getDimSize(0)},
+        wTy.getElementType());
     Value w2 = tensor::CollapseShapeOp::create(
-        rewriter, loc, RankedTensorType::get({f, kh * kw * c}, elt),
-        op.getWeight(), ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
-    Value y = LinearOp::create(rewriter, loc,
-                               RankedTensorType::get({n * oh * ow, f}, elt), p2,
-                               w2, op.getBias(), op.getActivationAttr(),
-                               op.getClampMinAttr(), op.getClampMaxAttr());
-    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
-        op, outTy, y, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+        rewriter, op.getLoc(), w2Ty, op.getWeight(),
+        ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}});
+    rewriter.replaceOp(op, buildConvAsLinear(rewriter, op, w2));
     return success();
   }
 };
