@@ -66,6 +66,8 @@ eval: build $(MODELS_DIR)/.exported
 	$(EVAL_PY) scripts/models/eval.py --models-dir $(MODELS_DIR) --bin $(BUILD)/bin \
 	  --work $(MODELS_DIR)/eval --results bench/results $(EVAL_ARGS) \
 	  --command "make eval$(if $(EVAL_ARGS), EVAL_ARGS='$(EVAL_ARGS)')"
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(EVAL_PY) scripts/models/sparsegpt_reference.py \
+	  --out bench/results/sparsegpt_reference.md
 
 docs: build
 	ninja -C $(BUILD) mlir-doc
