@@ -7,6 +7,7 @@
 #include "effc/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
@@ -21,15 +22,43 @@
 using namespace mlir;
 using namespace mlir::effc;
 
-/// True when only llvm-dialect ops (and the module) remain.
-static bool isLLVMDialectOnly(ModuleOp module) {
+/// True when the module is already lowered: only ops of the dialects that
+/// translate to LLVM IR directly remain (llvm, and omp for the parallel
+/// loops --effc-cpu-pipeline emits). Lowering such a module again would
+/// replace the CPU it was lowered for by the host's.
+static bool isLowered(ModuleOp module) {
   bool only = true;
   module.walk([&](Operation *op) {
     if (op != module.getOperation() &&
-        !isa<LLVM::LLVMDialect>(op->getDialect()))
+        !isa<LLVM::LLVMDialect, omp::OpenMPDialect>(op->getDialect()))
       only = false;
   });
   return only;
+}
+
+/// Gives every defined function without a `target-cpu` / `target-features`
+/// the ones recorded on the module's functions (by effc-lower-cpu): the
+/// functions OpenMP outlines the parallel loops into carry none, and would
+/// otherwise be compiled for a generic CPU (and fail to select the
+/// VNNI / AMX intrinsics they hold).
+static void propagateTargetAttrs(llvm::Module &module) {
+  std::string cpu, features;
+  for (llvm::Function &f : module) {
+    if (f.isDeclaration())
+      continue;
+    if (cpu.empty() && f.hasFnAttribute("target-cpu"))
+      cpu = f.getFnAttribute("target-cpu").getValueAsString().str();
+    if (features.empty() && f.hasFnAttribute("target-features"))
+      features = f.getFnAttribute("target-features").getValueAsString().str();
+  }
+  for (llvm::Function &f : module) {
+    if (f.isDeclaration())
+      continue;
+    if (!cpu.empty() && !f.hasFnAttribute("target-cpu"))
+      f.addFnAttr("target-cpu", cpu);
+    if (!features.empty() && !f.hasFnAttribute("target-features"))
+      f.addFnAttr("target-features", features);
+  }
 }
 
 static std::unique_ptr<llvm::TargetMachine>
@@ -44,13 +73,12 @@ createTargetMachine(llvm::Module &module, std::string &error) {
   if (!target)
     return nullptr;
   // The CPU and features are per function (set by effc-lower-cpu); the
-  // first defined function's values become the machine's defaults.
+  // first ones recorded become the machine's defaults.
   std::string cpu = "generic", features;
   for (llvm::Function &f : module) {
-    if (f.isDeclaration())
+    if (f.isDeclaration() || !f.hasFnAttribute("target-cpu"))
       continue;
-    if (f.hasFnAttribute("target-cpu"))
-      cpu = f.getFnAttribute("target-cpu").getValueAsString().str();
+    cpu = f.getFnAttribute("target-cpu").getValueAsString().str();
     if (f.hasFnAttribute("target-features"))
       features = f.getFnAttribute("target-features").getValueAsString().str();
     break;
@@ -66,7 +94,7 @@ createTargetMachine(llvm::Module &module, std::string &error) {
 
 std::unique_ptr<llvm::Module>
 mlir::effc::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context) {
-  if (!isLLVMDialectOnly(module)) {
+  if (!isLowered(module)) {
     PassManager pm(module.getContext());
     buildCpuPipeline(pm, CpuPipelineOptions());
     if (failed(pm.run(module)))
@@ -76,6 +104,7 @@ mlir::effc::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context) {
       translateModuleToLLVMIR(module, context);
   if (!llvmModule)
     return nullptr;
+  propagateTargetAttrs(*llvmModule);
   std::string error;
   if (auto tm = createTargetMachine(*llvmModule, error)) {
     llvmModule->setTargetTriple(tm->getTargetTriple());
