@@ -104,10 +104,14 @@ struct LowRankPass : effc::impl::LowRankPassBase<LowRankPass> {
     int64_t small = std::min(n, k);
     // The largest rank that still saves: R (N + K) < N K.
     int64_t maxSaving = (n * k - 1) / (n + k);
-    if (fixedRank > small)
-      return op.emitOpError() << "low-rank: rank " << fixedRank
-                              << " exceeds min(N, K) = " << small << " of the ["
-                              << n << ", " << k << "] weight";
+    // A rank beyond this layer's (a narrow layer in a model of wide ones)
+    // skips the layer like any rank that would not shrink it.
+    if (fixedRank > small) {
+      op.emitRemark() << "low-rank: not factored: rank " << fixedRank
+                      << " exceeds min(N, K) = " << small << " of the [" << n
+                      << ", " << k << "] weight";
+      return success();
+    }
     if (fixedRank > maxSaving) {
       op.emitRemark() << "low-rank: not factored: rank " << fixedRank
                       << " (N = " << n << ", K = " << k

@@ -168,7 +168,8 @@ def LowRankPass : Pass<"effc-low-rank", "ModuleOp"> {
     when that reduces FLOPs and bytes (R * (N + K) < N * K). `rank=R` fixes
     the rank; `energy=e` picks the smallest rank keeping a fraction e of the
     squared singular values. Each rewrite reports the relative Frobenius
-    error as a remark.
+    error as a remark; a layer no rank (or not the fixed rank, as on a
+    layer narrower than it) would shrink is left alone with a remark.
   }];
   let options = [
     Option<"rank", "rank", "int64_t", /*default=*/"0",
