@@ -264,7 +264,9 @@ struct AssignPrecisionPass
     // Collect the ops.
     std::vector<OpInfo> infos;
     bool failedAny = false;
+    int64_t numOps = 0;
     forEachQuantizableOp(module, [&](Operation *op, StringRef key) {
+      ++numOps;
       if (isExcluded(key))
         return;
       OpInfo info;
@@ -290,6 +292,12 @@ struct AssignPrecisionPass
     });
     if (failedAny)
       return signalPassFailure();
+    // Not a silent no-op: say why nothing is planned.
+    if (numOps == 0)
+      mlir::emitWarning(loc)
+          << "effc-assign-precision: no effc.linear or effc.conv2d to plan "
+             "(run --effc-raise first; `--effc-raise remarks=1` says why a "
+             "contraction stays, e.g. a dynamic shape)";
 
     // Candidates per op.
     SmallVector<Precision> choices;

@@ -21,6 +21,7 @@
 #include "effc/Transforms/Sparsify.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -89,6 +90,14 @@ std::vector<double> mlir::effc::constantValues(Value v) {
 
 namespace {
 
+/// Where module-level diagnostics point: the first function (a module
+/// parsed from a split input file has no location of its own).
+Location firstFunctionLoc(ModuleOp module) {
+  for (auto func : module.getOps<func::FuncOp>())
+    return func.getLoc();
+  return module.getLoc();
+}
+
 struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
   using Base::Base;
 
@@ -120,6 +129,18 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
     });
     if (failedAny)
       return signalPassFailure();
+    // Not a silent no-op: say why nothing is pruned.
+    if (targets.empty() && !module
+                                .walk([](Operation *op) {
+                                  return isa<LinearOp, Conv2DOp>(op)
+                                             ? WalkResult::interrupt()
+                                             : WalkResult::advance();
+                                })
+                                .wasInterrupted())
+      mlir::emitWarning(firstFunctionLoc(module))
+          << "effc-prune: no effc.linear or effc.conv2d to prune (run "
+             "--effc-raise first; `--effc-raise remarks=1` says why a "
+             "contraction stays, e.g. a dynamic shape)";
     dropExcluded(targets);
     // A layer the method cannot take (the first conv of a CNN has
     // K = 3x3x3 = 27, no multiple of 4) stays dense with a remark, as
