@@ -48,12 +48,15 @@ linalg::LinalgOp elementwiseProducer(Value v) {
   return op;
 }
 
-/// A value that is the same in every element: a splat constant or a fill.
+/// A value that is the same in every element: a splat constant or a fill
+/// of a static shape.
 bool isUniform(Value v) {
   DenseElementsAttr dense;
   if (matchPattern(v, m_Constant(&dense)))
     return dense.isSplat();
-  return v.getDefiningOp<linalg::FillOp>() != nullptr;
+  auto fill = v.getDefiningOp<linalg::FillOp>();
+  return fill && fill.hasPureTensorSemantics() &&
+         cast<RankedTensorType>(v.getType()).hasStaticShape();
 }
 
 /// The subset of `wanted` (dims of `v`'s shape) along which `v` provably

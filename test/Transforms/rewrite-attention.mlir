@@ -926,6 +926,73 @@ func.func @mask_materialized_over_heads(%q: tensor<2x2x4x8xf32>, %k: tensor<2x2x
 
 // -----
 
+#q4 = affine_map<(b, h, i, j, d) -> (b, h, i, d)>
+#k4 = affine_map<(b, h, i, j, d) -> (b, h, j, d)>
+#s4 = affine_map<(b, h, i, j, d) -> (b, h, i, j)>
+#p4 = affine_map<(b, h, i, e, j) -> (b, h, i, j)>
+#v4 = affine_map<(b, h, i, e, j) -> (b, h, j, e)>
+#o4 = affine_map<(b, h, i, e, j) -> (b, h, i, e)>
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#keys4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, 0, d3)>
+#heads4 = affine_map<(d0, d1, d2, d3) -> (d0, 0, d2, d3)>
+
+// Tests that a mask which reads the query index (linalg.index 2, here a
+// padding mask that also hides keys after the query) keeps its query rows:
+// only dims the mask provably does not vary along are narrowed.
+
+// CHECK-LABEL: func.func @mask_reads_query_index
+// CHECK: %[[M:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<2x1x4x4xf32>)
+// CHECK: linalg.index 2
+// CHECK: effc.attention %{{.+}}, %{{.+}}, %{{.+}} mask(%[[M]] : tensor<2x1x4x4xf32>) {mask = #effc.mask<explicit>, scale = 1.250000e-01 : f32}
+func.func @mask_reads_query_index(%q: tensor<2x2x4x8xf32>, %k: tensor<2x2x4x8xf32>,
+                                  %v: tensor<2x2x4x8xf32>, %keep: tensor<2x1x1x4xf32>) -> tensor<2x2x4x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %me = tensor.empty() : tensor<2x1x4x4xf32>
+  %mask = linalg.generic {indexing_maps = [#keys4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%keep : tensor<2x1x1x4xf32>) outs(%me : tensor<2x1x4x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %i = linalg.index 2 : index
+    %j = linalg.index 3 : index
+    %late = arith.cmpi ugt, %j, %i : index
+    %min = arith.constant -3.40282347E+38 : f32
+    %t = arith.select %late, %min, %a : f32
+    linalg.yield %t : f32
+  } -> tensor<2x1x4x4xf32>
+  %se = tensor.empty() : tensor<2x2x4x4xf32>
+  %sinit = linalg.fill ins(%zero : f32) outs(%se : tensor<2x2x4x4xf32>) -> tensor<2x2x4x4xf32>
+  %s = linalg.generic {indexing_maps = [#q4, #k4, #s4],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%q, %k : tensor<2x2x4x8xf32>, tensor<2x2x4x8xf32>) outs(%sinit : tensor<2x2x4x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %t = arith.addf %m, %acc : f32
+    linalg.yield %t : f32
+  } -> tensor<2x2x4x4xf32>
+  %masked = linalg.generic {indexing_maps = [#id4, #heads4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%s, %mask : tensor<2x2x4x4xf32>, tensor<2x1x4x4xf32>) outs(%se : tensor<2x2x4x4xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %c = arith.constant 0.125 : f32
+    %x = arith.mulf %a, %c : f32
+    %t = arith.addf %x, %m : f32
+    linalg.yield %t : f32
+  } -> tensor<2x2x4x4xf32>
+  %p = linalg.softmax dimension(3) ins(%masked : tensor<2x2x4x4xf32>)
+                                    outs(%se : tensor<2x2x4x4xf32>) -> tensor<2x2x4x4xf32>
+  %oe = tensor.empty() : tensor<2x2x4x8xf32>
+  %oinit = linalg.fill ins(%zero : f32) outs(%oe : tensor<2x2x4x8xf32>) -> tensor<2x2x4x8xf32>
+  %out = linalg.generic {indexing_maps = [#p4, #v4, #o4],
+                         iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%p, %v : tensor<2x2x4x4xf32>, tensor<2x2x4x8xf32>) outs(%oinit : tensor<2x2x4x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %t = arith.addf %m, %acc : f32
+    linalg.yield %t : f32
+  } -> tensor<2x2x4x8xf32>
+  return %out : tensor<2x2x4x8xf32>
+}
+
+// -----
+
 //--- variants.mlir
 
 // Tests that the variants impose their mask on a recognized attention
