@@ -492,8 +492,9 @@ std::optional<MaskChoice> chooseMask(const ScoreChain &chain, int64_t rank,
   auto mTy = dyn_cast<RankedTensorType>(chain.mask.getType());
   if (!mTy || mTy.getElementType() != elt || !mTy.hasStaticShape())
     return std::nullopt;
-  // The mask must be [Sq, Skv] or of the scores' rank with broadcast
-  // (size-1) or matching leading dims, read in that order.
+  // The mask must be [Sq, Skv] or of the scores' rank, read in that order,
+  // each dim but the last matching the scores' or broadcast (size 1, read
+  // at 0).
   AffineMap map = chain.maskMap;
   MLIRContext *ctx = map.getContext();
   int64_t mr = map.getNumResults();
@@ -504,13 +505,17 @@ std::optional<MaskChoice> chooseMask(const ScoreChain &chain, int64_t rank,
     int64_t loop = rank - mr + t;
     if (e == getAffineDimExpr(loop, ctx))
       continue;
+    // Every dim but the keys' may broadcast: [B, 1, 1, Skv] padding masks.
     auto cst = dyn_cast<AffineConstantExpr>(e);
-    if (t + 2 < mr && cst && cst.getValue() == 0 && mTy.getDimSize(t) == 1)
+    if (t + 1 < mr && cst && cst.getValue() == 0 && mTy.getDimSize(t) == 1)
       continue;
     return std::nullopt;
   }
+  // A constant is checked for causality only when it has its own row per
+  // query (a broadcast row cannot be causal unless it masks nothing).
   DenseElementsAttr dense;
-  if (matchPattern(chain.mask, m_Constant(&dense)) &&
+  if (map.getResult(mr - 2) == getAffineDimExpr(rank - 2, ctx) &&
+      matchPattern(chain.mask, m_Constant(&dense)) &&
       isCausalConstant(dense, chain.beta)) {
     choice.kind = MaskKind::causal;
     return choice;
@@ -821,6 +826,15 @@ struct RewriteAttentionPass
     populateRewriteAttentionPatterns(patterns);
     if (failed(applyPatternsGreedily(module, std::move(patterns)))) {
       module.emitError("effc-rewrite-attention: rewriting did not converge");
+      return signalPassFailure();
+    }
+    // Broadcast masks are narrowed once every attention is fused, so that
+    // the layers that share a mask share its narrowed copy too.
+    RewritePatternSet maskPatterns(&getContext());
+    populateNarrowAttentionMaskPatterns(maskPatterns);
+    if (failed(applyPatternsGreedily(module, std::move(maskPatterns)))) {
+      module.emitError("effc-rewrite-attention: mask narrowing did not "
+                       "converge");
       return signalPassFailure();
     }
 

@@ -474,14 +474,16 @@ LogicalResult AttentionOp::verify() {
     int64_t mr = m.getRank();
     if (mr != 2 && mr != r)
       return emitOpError("mask must have rank 2 or ") << r;
-    if (!compatible(ms[mr - 2], qs[r - 2]) ||
-        !compatible(ms[mr - 1], ks[r - 2]))
-      return emitOpError("mask must end in [Sq, Skv] = [")
-             << qs[r - 2] << ", " << ks[r - 2] << "], got " << shapeStr(ms);
-    for (int64_t i = 0; i + 2 < mr; ++i)
-      if (ms[i] != 1 && !compatible(ms[i], qs[i]))
+    if (!compatible(ms[mr - 1], ks[r - 2]))
+      return emitOpError("mask must end in Skv = ")
+             << ks[r - 2] << ", got " << shapeStr(ms);
+    // Every other dim broadcasts (1) or matches the scores' [..., Hq, Sq].
+    for (int64_t i = 0; i + 1 < mr; ++i) {
+      int64_t scoresDim = qs[r - mr + i];
+      if (ms[i] != 1 && !compatible(ms[i], scoresDim))
         return emitOpError("mask dim ")
-               << i << " must be 1 or " << qs[i] << ", got " << ms[i];
+               << i << " must be 1 or " << scoresDim << ", got " << ms[i];
+    }
   } else if (maskVal) {
     return emitOpError("a mask operand needs mask 'explicit'");
   }

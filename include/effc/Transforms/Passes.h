@@ -27,8 +27,8 @@ void populateRaisePatterns(RewritePatternSet &patterns);
 void addTosaToLinalgLowering(OpPassManager &pm);
 
 /// Patterns of `--effc-rewrite-attention` without a variant: attention
-/// written as contractions + softmax to effc.attention, and the absorption
-/// of multi-head-latent K/V projections.
+/// written as contractions + softmax to effc.attention, the absorption of
+/// multi-head-latent K/V projections and grouped-query heads recovered.
 void populateRewriteAttentionPatterns(RewritePatternSet &patterns);
 
 /// The multi-head-latent part: K/V up-projections of a latent cache absorbed
@@ -38,6 +38,13 @@ void populateAbsorbLatentProjectionsPatterns(RewritePatternSet &patterns);
 /// effc.attention whose K and V are repeat_kv copies of fewer heads reads
 /// the KV heads directly (grouped-query attention).
 void populateRecoverGqaPatterns(RewritePatternSet &patterns);
+
+/// effc.attention whose explicit mask repeats along some of its non-key dims
+/// (a padding mask materialized over the query rows) reads the mask
+/// computed with size 1 along them. `--effc-rewrite-attention` applies it
+/// after fusion, so that every attention sharing a mask is rewritten at
+/// once.
+void populateNarrowAttentionMaskPatterns(RewritePatternSet &patterns);
 
 #define GEN_PASS_REGISTRATION
 #include "effc/Transforms/Passes.h.inc"

@@ -96,12 +96,17 @@ def RewriteAttentionPass : Pass<"effc-rewrite-attention", "ModuleOp"> {
       `linalg.mul` / `linalg.div` by a splat constant or a `linalg.fill`, on
       the scores, on Q or on K before the matmul; all are multiplied into
       `scale` (always set explicitly, as f32; 1.0 when there is none).
-    - An optional additive mask `[Sq, Skv]` or of the scores' rank (leading
-      dims broadcast with size 1): a constant that is 0 where key
-      `j <= i + Skv - Sq` and -inf or <= -1e4 elsewhere becomes
-      `mask = causal`; a splat zero is dropped; any other value becomes
-      `mask = explicit` with the mask operand. The scale and mask may share
-      one generic (`x * c + m`).
+    - An optional additive mask `[Sq, Skv]` or of the scores' rank (every
+      dim but Skv may broadcast with size 1, e.g. a `[B, 1, 1, Skv]`
+      padding mask): a constant that is 0 where key `j <= i + Skv - Sq` and
+      -inf or <= -1e4 elsewhere becomes `mask = causal`; a splat zero is
+      dropped; any other value becomes `mask = explicit` with the mask
+      operand. The scale and mask may share one generic (`x * c + m`).
+      An explicit mask that elementwise linalg ops build by broadcasting
+      along some of its non-key dims (Hugging Face's padding mask,
+      `[B, 1, Sq, Skv]` from the `[B, Skv]` attention_mask) is re-built
+      with size 1 along those dims, and the attention reads the smaller
+      mask.
     - Softmax over the last dim: `linalg.softmax`, or decomposed as a max
       reduction (generic or `linalg.reduce`; optional), subtract and exp
       (fused or separate), a sum reduction and a divide or a multiply by

@@ -68,7 +68,7 @@ struct FlashAttention : OpRewritePattern<AttentionOp> {
     int64_t G = Hq / Hkv;
     Value mask = op.getMaskValues();
     if (mask) {
-      // An explicit mask as [B or 1, Hq or 1, Sq, Skv].
+      // An explicit mask as [B or 1, Hq or 1, Sq or 1, Skv].
       mask = to4(mask);
     }
     int64_t Br = tileFor(Sq, 64), Bc = tileFor(Skv, 64);
@@ -197,17 +197,22 @@ struct FlashAttention : OpRewritePattern<AttentionOp> {
           SmallVector<Value> ins = {s};
           SmallVector<AffineMap> inMaps = {id2};
           if (mask) {
+            // Size-1 (broadcast) mask dims are read at index 0; a mask
+            // broadcast over the query rows is one [Bc] row for the tile.
             auto mTy = cast<RankedTensorType>(mask.getType());
             Value mb = mTy.getDimSize(0) == 1 ? idx(0) : bi;
             Value mh = mTy.getDimSize(1) == 1 ? idx(0) : hi;
-            SmallVector<OpFoldResult> off = {mb, mh, i0, j0};
+            bool rowBroadcast = mTy.getDimSize(2) == 1;
+            SmallVector<OpFoldResult> off = {mb, mh, rowBroadcast ? idx(0) : i0,
+                                             j0};
             SmallVector<OpFoldResult> sz = {
-                b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(Br),
-                b.getIndexAttr(Bc)};
+                b.getIndexAttr(1), b.getIndexAttr(1),
+                b.getIndexAttr(rowBroadcast ? 1 : Br), b.getIndexAttr(Bc)};
             SmallVector<OpFoldResult> st(4, b.getIndexAttr(1));
-            ins.push_back(
-                tensor::ExtractSliceOp::create(b, l, sTy, mask, off, sz, st));
-            inMaps.push_back(id2);
+            auto tileTy = rowBroadcast ? RankedTensorType::get({Bc}, elt) : sTy;
+            ins.push_back(tensor::ExtractSliceOp::create(b, l, tileTy, mask,
+                                                         off, sz, st));
+            inMaps.push_back(rowBroadcast ? AffineMap::get(2, 0, d1) : id2);
           }
           inMaps.push_back(id2);
           Value scaled =

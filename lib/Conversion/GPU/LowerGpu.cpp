@@ -634,12 +634,13 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     auto qTy = cast<RankedTensorType>(op.getQuery().getType());
     auto kTy = cast<RankedTensorType>(op.getKey().getType());
     auto vTy = cast<RankedTensorType>(op.getValue().getType());
+    Value mask = op.getMaskValues();
     if (!floatMmaKind(qTy.getElementType()) ||
         kTy.getElementType() != qTy.getElementType() ||
-        vTy.getElementType() != qTy.getElementType() || op.getMaskValues() ||
-        op.getBlockLayout() ||
-        (op.getMask() != MaskKind::none && op.getMask() != MaskKind::causal) ||
-        !qTy.hasStaticShape() || !kTy.hasStaticShape() || !vTy.hasStaticShape())
+        vTy.getElementType() != qTy.getElementType() || op.getBlockLayout() ||
+        op.getMask() == MaskKind::window || !qTy.hasStaticShape() ||
+        !kTy.hasStaticShape() || !vTy.hasStaticShape() ||
+        (mask && !cast<RankedTensorType>(mask.getType()).hasStaticShape()))
       return failure();
     int64_t r = qTy.getRank();
     AttentionSpec spec;
@@ -654,6 +655,17 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
         qTy.getNumElements() / (spec.heads * spec.queries * spec.headDim);
     spec.scale = op.getScaleOrDefault();
     spec.causal = op.getMask() == MaskKind::causal;
+    if (mask) {
+      // As [Mb, Mh, Msq, Skv], size-1 dims broadcast (a rank-2 mask is
+      // [1, 1, Msq, Skv]).
+      ArrayRef<int64_t> ms = cast<RankedTensorType>(mask.getType()).getShape();
+      SmallVector<int64_t> m4(4 - ms.size(), 1);
+      llvm::append_range(m4, ms);
+      spec.mask = true;
+      spec.maskBatch = m4[0];
+      spec.maskHeads = m4[1];
+      spec.maskRows = m4[2];
+    }
     if (!checkAttentionSpec(spec).empty())
       return failure();
     OpBuilder b(op);
@@ -668,10 +680,17 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     int64_t bh = spec.batch * spec.heads, bkv = spec.batch * spec.kvHeads;
     KernelLaunch k = buildAttentionKernel(b, loc, getKernelModule(),
                                           kernelName("attention"), spec);
+    SmallVector<Value> operands = {as3D(op.getQuery(), bh),
+                                   as3D(op.getKey(), bkv),
+                                   as3D(op.getValue(), bkv)};
+    if (mask)
+      operands.push_back(
+          buildReshape(b, loc, mask,
+                       RankedTensorType::get({spec.maskBatch * spec.maskHeads,
+                                              spec.maskRows, spec.keys},
+                                             spec.elementType)));
     Value o =
-        launchOnDevice(b, loc, k,
-                       {as3D(op.getQuery(), bh), as3D(op.getKey(), bkv),
-                        as3D(op.getValue(), bkv)},
+        launchOnDevice(b, loc, k, operands,
                        RankedTensorType::get({bh, spec.queries, spec.valueDim},
                                              spec.elementType));
     op.replaceAllUsesWith(buildReshape(b, loc, o, op.getType()));

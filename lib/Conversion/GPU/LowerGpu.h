@@ -167,12 +167,17 @@ struct AttentionSpec {
   int64_t queries = 0, keys = 0, headDim = 0, valueDim = 0;
   double scale = 1.0;
   bool causal = false;
+  /// An additive mask of shape [maskBatch, maskHeads, maskRows, keys], each
+  /// of the first three 1 (broadcast) or batch / heads / queries.
+  bool mask = false;
+  int64_t maskBatch = 1, maskHeads = 1, maskRows = 1;
 };
 
 std::string checkAttentionSpec(const AttentionSpec &spec);
 
 /// Builds the flash-attention kernel; arguments Q [B*H, Sq, D],
-/// K [B*Hkv, Skv, D], V [B*Hkv, Skv, Dv], O [B*H, Sq, Dv].
+/// K [B*Hkv, Skv, D], V [B*Hkv, Skv, Dv], with a mask the mask
+/// [maskBatch * maskHeads, maskRows, Skv], and O [B*H, Sq, Dv].
 KernelLaunch buildAttentionKernel(OpBuilder &builder, Location loc,
                                   gpu::GPUModuleOp module, StringRef name,
                                   const AttentionSpec &spec);

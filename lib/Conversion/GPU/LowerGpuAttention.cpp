@@ -35,6 +35,10 @@ std::string mlir::effc::checkAttentionSpec(const AttentionSpec &s) {
     return "query heads must be a multiple of key/value heads";
   if (s.queries <= 0 || s.keys <= 0)
     return "empty attention";
+  if (s.mask && ((s.maskBatch != 1 && s.maskBatch != s.batch) ||
+                 (s.maskHeads != 1 && s.maskHeads != s.heads) ||
+                 (s.maskRows != 1 && s.maskRows != s.queries)))
+    return "mask dims must be 1 or the scores' batch, heads and queries";
   return "";
 }
 
@@ -57,28 +61,45 @@ KernelLaunch mlir::effc::buildAttentionKernel(OpBuilder &builder, Location loc,
       MemRefType::get({kKeyTile, D + 8}, elt, MemRefLayoutAttrInterface(), wg);
   auto sVTy =
       MemRefType::get({Dv, kKeyTile + 8}, elt, MemRefLayoutAttrInterface(), wg);
-  SmallVector<Type> args = {
-      MemRefType::get({bh, Sq, D}, elt), MemRefType::get({bkv, Skv, D}, elt),
-      MemRefType::get({bkv, Skv, Dv}, elt), MemRefType::get({bh, Sq, Dv}, elt)};
+  SmallVector<Type> args = {MemRefType::get({bh, Sq, D}, elt),
+                            MemRefType::get({bkv, Skv, D}, elt),
+                            MemRefType::get({bkv, Skv, Dv}, elt)};
+  if (s.mask)
+    args.push_back(
+        MemRefType::get({s.maskBatch * s.maskHeads, s.maskRows, Skv}, elt));
+  args.push_back(MemRefType::get({bh, Sq, Dv}, elt));
   auto func = gpu::GPUFuncOp::create(b, name, b.getFunctionType(args, {}),
                                      TypeRange{sKTy, sVTy}, TypeRange{});
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
   alignWorkgroupBuffers(func);
   b.setInsertionPointToStart(&func.getBody().front());
   Value Q = func.getArgument(0), K = func.getArgument(1),
-        V = func.getArgument(2), O = func.getArgument(3);
+        V = func.getArgument(2), O = func.getArgument(args.size() - 1);
+  Value M = s.mask ? func.getArgument(3) : Value();
   Value sK = func.getWorkgroupAttributions()[0];
   Value sV = func.getWorkgroupAttributions()[1];
 
   Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
   Value lane = im.rem(tid, 32), warp = im.div(tid, 32);
   Value g = im.div(lane, 4), q = im.rem(lane, 4);
+  // Block y is (batch entry, query head) = (head / H, head % H).
   Value head = gpu::BlockIdOp::create(b, gpu::Dimension::y);
-  Value kvHead = im.add(im.mul(im.div(head, s.heads), s.kvHeads),
-                        im.div(im.rem(head, s.heads), group));
+  Value batchIdx = im.div(head, s.heads), headIdx = im.rem(head, s.heads);
+  Value kvHead = im.add(im.mul(batchIdx, s.kvHeads), im.div(headIdx, group));
   Value blockQ =
       im.mul(gpu::BlockIdOp::create(b, gpu::Dimension::x), kQueryTile);
   Value q0 = im.add(blockQ, im.mul(warp, 16));
+  // The mask's [maskBatch * maskHeads] slice this block reads; broadcast
+  // dims read index 0.
+  Value maskSlice;
+  if (s.mask) {
+    if (s.maskBatch == 1)
+      maskSlice = s.maskHeads == 1 ? im.c(0) : headIdx;
+    else if (s.maskHeads == 1)
+      maskSlice = batchIdx;
+    else
+      maskSlice = im.add(im.mul(batchIdx, s.maskHeads), headIdx);
+  }
 
   auto fragTy = VectorType::get({4, 2}, elt),
        bTy = VectorType::get({2, 2}, elt);
@@ -189,17 +210,34 @@ KernelLaunch mlir::effc::buildAttentionKernel(OpBuilder &builder, Location loc,
     // Scale and mask; scores[nt][i][j] for row g + 8i, key 8nt + 2q + j.
     Value scale = constF(s.scale);
     SmallVector<Value> scores(kKeyTile / 8 * 4);
+    // Additive mask values, read at clamped indices (keys past Skv are
+    // masked below; rows past Sq are not stored). A mask broadcast over
+    // the rows is read once for both of a thread's rows.
+    auto maskAt = [&](Value row, Value key) -> Value {
+      Value r = s.maskRows == 1 ? im.c(0) : im.min(row, Sq - 1);
+      Value m = memref::LoadOp::create(
+          b, M, ValueRange{maskSlice, r, im.min(key, Skv - 1)});
+      return arith::ExtFOp::create(b, f32, m);
+    };
     for (int64_t nt = 0; nt < kKeyTile / 8; ++nt)
-      for (int64_t i = 0; i < 2; ++i)
-        for (int64_t j = 0; j < 2; ++j) {
+      for (int64_t j = 0; j < 2; ++j) {
+        Value key = im.add(im.add(keyBase, nt * 8 + j), im.mul(q, 2));
+        Value rowMask;
+        if (s.mask && s.maskRows == 1)
+          rowMask = maskAt(Value(), key);
+        for (int64_t i = 0; i < 2; ++i) {
+          Value row;
+          if (s.causal || (s.mask && !rowMask))
+            row = im.add(im.add(q0, g), i * 8);
           Value v =
               vector::ExtractOp::create(b, sTiles[nt], ArrayRef<int64_t>{i, j});
           v = arith::MulFOp::create(b, v, scale);
-          Value key = im.add(im.add(keyBase, nt * 8 + j), im.mul(q, 2));
+          if (s.mask)
+            v = arith::AddFOp::create(b, v,
+                                      rowMask ? rowMask : maskAt(row, key));
           Value masked = arith::CmpIOp::create(b, arith::CmpIPredicate::uge,
                                                key, im.c(Skv));
           if (s.causal) {
-            Value row = im.add(im.add(q0, g), i * 8);
             // Key j is visible to row i iff j <= i + (Skv - Sq).
             Value late = arith::CmpIOp::create(
                 b, arith::CmpIPredicate::sgt, key,
@@ -209,6 +247,7 @@ KernelLaunch mlir::effc::buildAttentionKernel(OpBuilder &builder, Location loc,
           scores[nt * 4 + i * 2 + j] =
               arith::SelectOp::create(b, masked, negInf, v);
         }
+      }
     // Online softmax per row.
     SmallVector<Value> base(2), alpha(2), lNew(2);
     SmallVector<Value> probs(scores.size());

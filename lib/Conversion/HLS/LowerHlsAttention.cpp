@@ -2,7 +2,8 @@
 //
 // effc.attention as one streaming pass over the keys per query row with an
 // online softmax (running max and sum, a Dv-wide accumulator kept in
-// registers), so that no Sq x Skv score buffer exists on the FPGA.
+// registers), so that no Sq x Skv score buffer exists on the FPGA. An
+// explicit mask is read per (row, key) with its broadcast dims at index 0.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,9 +31,9 @@ LogicalResult FuncLowering::lowerAttention(AttentionOp op) {
                         "layers is not supported yet (its exp runs in "
                         "float)");
   MaskKind kind = op.getMask();
-  if (kind == MaskKind::additive || op.getBlockSize())
-    return op.emitError("effc-lower-hls: explicit masks and block-sparse "
-                        "layouts are not supported on the HLS path yet");
+  if (op.getBlockSize())
+    return op.emitError("effc-lower-hls: block-sparse layouts are not "
+                        "supported on the HLS path yet");
   Location loc = op.getLoc();
   int64_t rank = qTy.getRank();
   int64_t sq = qTy.getDimSize(rank - 2), d = qTy.getDimSize(rank - 1);
@@ -77,6 +78,21 @@ LogicalResult FuncLowering::lowerAttention(AttentionOp op) {
     all.push_back(c);
     return all;
   };
+  // The explicit mask, read at (lead..., i, j): a rank-2 mask reads the
+  // last two, and size-1 (broadcast) dims read index 0.
+  Value mask;
+  AffineMap maskMap;
+  if (kind == MaskKind::additive) {
+    mask = memOf(op.getMaskValues());
+    auto mTy = cast<MemRefType>(mask.getType());
+    int64_t mr = mTy.getRank();
+    SmallVector<AffineExpr> exprs;
+    for (int64_t dim = 0; dim < mr; ++dim)
+      exprs.push_back(mTy.getDimSize(dim) == 1
+                          ? getAffineConstantExpr(0, ctx)
+                          : getAffineDimExpr(rank - mr + dim, ctx));
+    maskMap = AffineMap::get(rank, 0, exprs, ctx);
+  }
   // The running output row, completely partitioned (Dv registers).
   auto accTy = MemRefType::get({dv}, f32);
   Value acc = memref::AllocOp::create(b, loc, accTy);
@@ -100,7 +116,7 @@ LogicalResult FuncLowering::lowerAttention(AttentionOp op) {
     b.setInsertionPointToStart(keys.getBody());
     Value j = keys.getInductionVar();
     Value m = keys.getRegionIterArgs()[0], l = keys.getRegionIterArgs()[1];
-    // One online-softmax step: s = scale * q.k, m' = max(m, s),
+    // One online-softmax step: s = scale * q.k (+ mask), m' = max(m, s),
     // l' = l * exp(m - m') + exp(s - m'), acc' = acc * exp(m - m') +
     // exp(s - m') * v.
     auto step = [&]() -> SmallVector<Value> {
@@ -124,11 +140,23 @@ LogicalResult FuncLowering::lowerAttention(AttentionOp op) {
       }
       Value sc =
           arith::MulFOp::create(b, loc, dot.getResult(0), fcst(loc, scale));
-      Value mn = arith::MaximumFOp::create(b, loc, m, sc);
+      if (mask)
+        sc = arith::AddFOp::create(
+            b, loc, sc,
+            affine::AffineLoadOp::create(b, loc, mask, maskMap,
+                                         withIvs(lead, i, j)));
+      Value mn = arith::MaximumFOp::create(b, loc, m, sc), base = mn;
+      if (mask) {
+        // A -inf mask can leave the running max at -inf: subtract 0 then,
+        // so that exp gives 0 instead of NaN.
+        Value none =
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, mn, ninf);
+        base = arith::SelectOp::create(b, loc, none, fcst(loc, 0.0), mn);
+      }
       Value corr =
-          math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, m, mn));
+          math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, m, base));
       Value pr =
-          math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, sc, mn));
+          math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, sc, base));
       Value ln = arith::AddFOp::create(
           b, loc, arith::MulFOp::create(b, loc, l, corr), pr);
       rowLoop([&](Value e) {

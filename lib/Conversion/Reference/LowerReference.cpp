@@ -259,25 +259,29 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     SmallVector<Value> maskIns = {scores};
     SmallVector<AffineMap> maskMaps = {id5};
     if (kind == MaskKind::additive) {
+      // Size-1 mask dims broadcast: they are read at index 0.
       Value mask = adaptor.getMaskValues();
       auto mTy = cast<RankedTensorType>(mask.getType());
+      AffineExpr zero = getAffineConstantExpr(0, ctx);
+      auto dimOrZero = [&](RankedTensorType t, unsigned dim, AffineExpr e) {
+        return t.getDimSize(dim) == 1 ? zero : e;
+      };
       if (mTy.getRank() == 2) {
-        maskMaps.push_back(mapOf(ctx, 5, {i5, j5}));
+        maskMaps.push_back(mapOf(ctx, 5, {dimOrZero(mTy, 0, i5), j5}));
       } else {
         Value m4 = buildLeadingUnitDims(rewriter, loc, 4, mask);
         auto m4Ty = cast<RankedTensorType>(m4.getType());
-        AffineExpr bExpr =
-            m4Ty.getDimSize(0) == 1 ? getAffineConstantExpr(0, ctx) : b5;
+        AffineExpr bExpr = dimOrZero(m4Ty, 0, b5);
+        AffineExpr iExpr = dimOrZero(m4Ty, 2, i5);
         if (m4Ty.getDimSize(1) == 1) {
-          maskMaps.push_back(
-              mapOf(ctx, 5, {bExpr, getAffineConstantExpr(0, ctx), i5, j5}));
+          maskMaps.push_back(mapOf(ctx, 5, {bExpr, zero, iExpr, j5}));
         } else {
-          auto m5Ty =
-              RankedTensorType::get({m4Ty.getDimSize(0), Hkv, G, Sq, Skv}, elt);
+          auto m5Ty = RankedTensorType::get(
+              {m4Ty.getDimSize(0), Hkv, G, m4Ty.getDimSize(2), Skv}, elt);
           m4 = tensor::ExpandShapeOp::create(
               rewriter, loc, m5Ty, m4,
               ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
-          maskMaps.push_back(mapOf(ctx, 5, {bExpr, h5, g5, i5, j5}));
+          maskMaps.push_back(mapOf(ctx, 5, {bExpr, h5, g5, iExpr, j5}));
         }
         mask = m4;
       }

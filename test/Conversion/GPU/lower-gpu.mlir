@@ -103,6 +103,49 @@ func.func @attention(%q: tensor<1x8x128x64xf16>, %k: tensor<1x2x128x64xf16>, %v:
 
 // -----
 
+// Tests that attention with a [B, 1, 1, Skv] padding mask becomes the flash
+// kernel with the mask as an extra [B, 1, Skv] argument: a block reads the
+// slice of its batch entry (head / H), row 0 for every query, keys clamped
+// to Skv - 1, and adds the mask to the scaled scores in f32.
+// CHECK-LABEL: func.func @attention_padding_mask
+// CHECK-SAME:    %[[M:[^:]+]]: tensor<2x1x1x100xf16>)
+// CHECK:         %[[M3:.+]] = tensor.collapse_shape %[[M]] {{\[}}[0], [1], [2, 3]] : tensor<2x1x1x100xf16> into tensor<2x1x100xf16>
+// CHECK:         %[[MB:.+]] = bufferization.to_buffer %[[M3]] read_only : tensor<2x1x100xf16> to memref<2x1x100xf16>
+// CHECK:         call @effc_launch_attention_0(%{{.+}}, %{{.+}}, %{{.+}}, %[[MB]], %{{.+}}) : (memref<8x100x64xf16>, memref<4x100x64xf16>, memref<4x100x64xf16>, memref<2x1x100xf16>, memref<8x100x64xf16>) -> ()
+// CHECK:       gpu.func @attention_0(%{{.+}}: memref<8x100x64xf16>, %{{.+}}: memref<4x100x64xf16>, %{{.+}}: memref<4x100x64xf16>, %[[MASK:.+]]: memref<2x1x100xf16>, %{{.+}}: memref<8x100x64xf16>)
+// CHECK:         %[[HEAD:.+]] = gpu.block_id  y
+// CHECK:         %[[BATCH:.+]] = arith.divui %[[HEAD]], %{{.+}} : index
+// CHECK:         scf.for
+// CHECK:           nvgpu.mma.sync
+// CHECK:           %[[KEY:.+]] = arith.minui %{{.+}}, %c99{{(_[0-9]+)?}} : index
+// CHECK-NEXT:      %[[MV:.+]] = memref.load %[[MASK]][%[[BATCH]], %c0{{(_[0-9]+)?}}, %[[KEY]]] : memref<2x1x100xf16>
+// CHECK:           %[[MF:.+]] = arith.extf %[[MV]] : f16 to f32
+// CHECK:           %[[S:.+]] = arith.mulf %{{.+}}, %{{.+}} : f32
+// CHECK:           arith.addf %[[S]], %[[MF]] : f32
+func.func @attention_padding_mask(%q: tensor<2x4x100x64xf16>, %k: tensor<2x2x100x64xf16>, %v: tensor<2x2x100x64xf16>, %m: tensor<2x1x1x100xf16>) -> tensor<2x4x100x64xf16> {
+  %o = effc.attention %q, %k, %v mask(%m : tensor<2x1x1x100xf16>) {mask = #effc.mask<explicit>}
+      : tensor<2x4x100x64xf16>, tensor<2x2x100x64xf16>, tensor<2x2x100x64xf16> -> tensor<2x4x100x64xf16>
+  return %o : tensor<2x4x100x64xf16>
+}
+
+// -----
+
+// Tests that a per-head mask with its own row per query ([1, H, Sq, Skv])
+// is read in the slice of the block's head (head % H).
+// CHECK-LABEL: func.func @attention_head_mask
+// CHECK:       gpu.func @attention_0(%{{.+}}: memref<4x64x32xbf16>, %{{.+}}: memref<4x64x32xbf16>, %{{.+}}: memref<4x64x32xbf16>, %[[MASK:.+]]: memref<4x64x64xbf16>, %{{.+}}: memref<4x64x32xbf16>)
+// CHECK:         %[[HEAD:.+]] = gpu.block_id  y
+// CHECK:         %[[H:.+]] = arith.remui %[[HEAD]], %{{.+}} : index
+// CHECK:         scf.for
+// CHECK:           memref.load %[[MASK]][%[[H]], %{{.+}}, %{{.+}}] : memref<4x64x64xbf16>
+func.func @attention_head_mask(%q: tensor<1x4x64x32xbf16>, %k: tensor<1x4x64x32xbf16>, %v: tensor<1x4x64x32xbf16>, %m: tensor<1x4x64x64xbf16>) -> tensor<1x4x64x32xbf16> {
+  %o = effc.attention %q, %k, %v mask(%m : tensor<1x4x64x64xbf16>) {mask = #effc.mask<explicit>}
+      : tensor<1x4x64x32xbf16>, tensor<1x4x64x32xbf16>, tensor<1x4x64x32xbf16> -> tensor<1x4x64x32xbf16>
+  return %o : tensor<1x4x64x32xbf16>
+}
+
+// -----
+
 // Tests that fp8 block-scaled linear (sm_90) issues the e4m3 mma.sync and
 // applies the per-128 block scales to each K tile's partial sums.
 // CHECK-LABEL: func.func @fp8

@@ -12,10 +12,10 @@ func.func @quantize(%x: tensor<4x8xf32>, %s: tensor<1x1xf32>) -> tensor<4x8xi8> 
 
 // -----
 
-// Tests that attention with an explicit mask is refused.
-func.func @masked(%q: tensor<4x8xf32>, %k: tensor<4x8xf32>, %v: tensor<4x8xf32>, %m: tensor<4x4xf32>) -> tensor<4x8xf32> {
-  // expected-error @+1 {{effc-lower-hls: explicit masks and block-sparse layouts are not supported on the HLS path yet}}
-  %o = effc.attention %q, %k, %v mask(%m : tensor<4x4xf32>) {mask = #effc.mask<explicit>} : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32> -> tensor<4x8xf32>
+// Tests that block-sparse attention is refused.
+func.func @block_sparse(%q: tensor<4x8xf32>, %k: tensor<4x8xf32>, %v: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{effc-lower-hls: block-sparse layouts are not supported on the HLS path yet}}
+  %o = effc.attention %q, %k, %v {block_size = array<i64: 2, 2>, block_layout = array<i1: true, false, true, true>} : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32> -> tensor<4x8xf32>
   return %o : tensor<4x8xf32>
 }
 

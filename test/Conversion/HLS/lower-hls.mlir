@@ -221,6 +221,35 @@ func.func @attn(%q: tensor<2x4x8xf32>, %k: tensor<1x4x8xf32>, %v: tensor<1x4x8xf
 
 // -----
 
+// Tests attention with a padding mask broadcast over the query rows
+// ([H, 1, Skv]): every key's score gets the mask value at (h, 0, j) added,
+// and a running max still at -inf (all keys so far masked by -inf) is
+// replaced by 0 before the exps.
+
+// CHECK-LABEL: func.func @attn_padding_mask(
+// CHECK-SAME: %[[Q:.+]]: memref<2x4x8xf32>, %[[K:.+]]: memref<1x6x8xf32>, %[[V:.+]]: memref<1x6x8xf32>, %[[MASK:.+]]: memref<2x1x6xf32>, %[[O:.+]]: memref<2x4x8xf32>)
+// CHECK: affine.for %[[H:.+]] = 0 to 2 {
+// CHECK: affine.for %[[I:.+]] = 0 to 4 {
+// CHECK: %[[NINF:.+]] = arith.constant 0xFF800000 : f32
+// CHECK: affine.for %[[J:.+]] = 0 to 6 iter_args(%[[M:.+]] = %{{.+}}, %[[L:.+]] = %{{.+}}) -> (f32, f32) {
+// CHECK-NOT: scf.if
+// CHECK: } {effc.hls.pipeline_ii = 1 : i64}
+// CHECK: %[[SC:.+]] = arith.mulf
+// CHECK: %[[MV:.+]] = affine.load %[[MASK]][%[[H]], 0, %[[J]]] : memref<2x1x6xf32>
+// CHECK: %[[S:.+]] = arith.addf %[[SC]], %[[MV]] : f32
+// CHECK: %[[MN:.+]] = arith.maximumf %[[M]], %[[S]] : f32
+// CHECK: %[[NONE:.+]] = arith.cmpf oeq, %[[MN]], %[[NINF]] : f32
+// CHECK: %[[BASE:.+]] = arith.select %[[NONE]], %{{.+}}, %[[MN]] : f32
+// CHECK: arith.subf %[[M]], %[[BASE]] : f32
+// CHECK: arith.subf %[[S]], %[[BASE]] : f32
+// CHECK: affine.yield %[[MN]], %{{.+}} : f32, f32
+func.func @attn_padding_mask(%q: tensor<2x4x8xf32>, %k: tensor<1x6x8xf32>, %v: tensor<1x6x8xf32>, %m: tensor<2x1x6xf32>) -> tensor<2x4x8xf32> {
+  %o = effc.attention %q, %k, %v mask(%m : tensor<2x1x6xf32>) {mask = #effc.mask<explicit>} : tensor<2x4x8xf32>, tensor<1x6x8xf32>, tensor<1x6x8xf32> -> tensor<2x4x8xf32>
+  return %o : tensor<2x4x8xf32>
+}
+
+// -----
+
 // Tests a quantized convolution: the OHWI weight becomes a [F, KH*KW*C]
 // ROM read at (f, r), the input is read at the position derived from r
 // under a padding guard, and the accumulator starts from the bias.

@@ -273,6 +273,55 @@ func.func @attention_explicit_mask(%q: tensor<2x8x16xf32>, %k: tensor<2x8x16xf32
 
 // -----
 
+// Tests that a [B, 1, 1, Skv] padding mask is read at index 0 along its
+// broadcast head and query-row dims.
+
+// CHECK-LABEL: func.func @attention_padding_mask
+// CHECK-SAME: %[[MASK:[^:]+]]: tensor<2x1x1x8xf32>)
+// CHECK: linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, 0, 0, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>]
+// CHECK-SAME: ins(%{{.+}}, %[[MASK]] : tensor<2x4x1x8x8xf32>, tensor<2x1x1x8xf32>)
+// CHECK-NEXT: ^bb0(%[[A:.+]]: f32, %[[MV:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT: %[[SC:.+]] = arith.mulf %[[A]], %{{.+}} : f32
+// CHECK-NEXT: arith.addf %[[SC]], %[[MV]] : f32
+func.func @attention_padding_mask(%q: tensor<2x4x8x16xf32>, %k: tensor<2x4x8x16xf32>, %v: tensor<2x4x8x16xf32>, %m: tensor<2x1x1x8xf32>) -> tensor<2x4x8x16xf32> {
+  %0 = effc.attention %q, %k, %v mask(%m : tensor<2x1x1x8xf32>) {mask = #effc.mask<explicit>}
+      : tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32> -> tensor<2x4x8x16xf32>
+  return %0 : tensor<2x4x8x16xf32>
+}
+
+// -----
+
+// Tests that a per-head mask broadcast over batch and query rows is split
+// into [1, Hkv, G, 1, Skv] for grouped-query heads and read at index 0 along
+// its broadcast dims.
+
+// CHECK-LABEL: func.func @attention_head_mask_gqa
+// CHECK-SAME: %[[MASK:[^:]+]]: tensor<1x4x1x8xf32>)
+// CHECK: %[[M5:.+]] = tensor.expand_shape %[[MASK]] {{\[}}[0], [1, 2], [3], [4]] output_shape [1, 2, 2, 1, 8] : tensor<1x4x1x8xf32> into tensor<1x2x2x1x8xf32>
+// CHECK: linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (0, d1, d2, 0, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>]
+// CHECK-SAME: ins(%{{.+}}, %[[M5]] : tensor<2x2x2x8x8xf32>, tensor<1x2x2x1x8xf32>)
+func.func @attention_head_mask_gqa(%q: tensor<2x4x8x16xf32>, %k: tensor<2x2x8x16xf32>, %v: tensor<2x2x8x16xf32>, %m: tensor<1x4x1x8xf32>) -> tensor<2x4x8x16xf32> {
+  %0 = effc.attention %q, %k, %v mask(%m : tensor<1x4x1x8xf32>) {mask = #effc.mask<explicit>}
+      : tensor<2x4x8x16xf32>, tensor<2x2x8x16xf32>, tensor<2x2x8x16xf32> -> tensor<2x4x8x16xf32>
+  return %0 : tensor<2x4x8x16xf32>
+}
+
+// -----
+
+// Tests that a rank-2 [1, Skv] mask is read at row 0 by every query.
+
+// CHECK-LABEL: func.func @attention_row_mask
+// CHECK-SAME: %[[MASK:[^:]+]]: tensor<1x8xf32>)
+// CHECK: linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (0, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>]
+// CHECK-SAME: ins(%{{.+}}, %[[MASK]] : tensor<1x2x1x8x8xf32>, tensor<1x8xf32>)
+func.func @attention_row_mask(%q: tensor<2x8x16xf32>, %k: tensor<2x8x16xf32>, %v: tensor<2x8x16xf32>, %m: tensor<1x8xf32>) -> tensor<2x8x16xf32> {
+  %0 = effc.attention %q, %k, %v mask(%m : tensor<1x8xf32>) {mask = #effc.mask<explicit>}
+      : tensor<2x8x16xf32>, tensor<2x8x16xf32>, tensor<2x8x16xf32> -> tensor<2x8x16xf32>
+  return %0 : tensor<2x8x16xf32>
+}
+
+// -----
+
 // Tests grouped-query attention with Hq = 4, Hkv = 2: query heads are
 // grouped as [B, Hkv, G = 2, Sq, D] and K and V are indexed by the
 // key/value head only, so query head h reads key/value head h / 2.

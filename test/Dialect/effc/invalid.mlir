@@ -426,10 +426,19 @@ func.func @f(%q: tensor<2x4x16x64xf32>, %k: tensor<2x4x16x64xf32>, %v: tensor<2x
 
 // -----
 
-// Tests that the explicit mask ends in [Sq, Skv].
+// Tests that the explicit mask ends in Skv.
 func.func @f(%q: tensor<4x16x64xf32>, %k: tensor<4x32x64xf32>, %v: tensor<4x32x64xf32>, %m: tensor<16x16xf32>) {
-  // expected-error @+1 {{mask must end in [Sq, Skv] = [16, 32], got [16, 16]}}
+  // expected-error @+1 {{mask must end in Skv = 32, got [16, 16]}}
   %o = effc.attention %q, %k, %v mask(%m : tensor<16x16xf32>) {mask = #effc.mask<explicit>} : tensor<4x16x64xf32>, tensor<4x32x64xf32>, tensor<4x32x64xf32> -> tensor<4x16x64xf32>
+  return
+}
+
+// -----
+
+// Tests that a broadcast mask still ends in Skv, not 1.
+func.func @f(%q: tensor<2x4x16x64xf32>, %k: tensor<2x4x32x64xf32>, %v: tensor<2x4x32x64xf32>, %m: tensor<2x1x1x1xf32>) {
+  // expected-error @+1 {{mask must end in Skv = 32, got [2, 1, 1, 1]}}
+  %o = effc.attention %q, %k, %v mask(%m : tensor<2x1x1x1xf32>) {mask = #effc.mask<explicit>} : tensor<2x4x16x64xf32>, tensor<2x4x32x64xf32>, tensor<2x4x32x64xf32> -> tensor<2x4x16x64xf32>
   return
 }
 
@@ -439,6 +448,24 @@ func.func @f(%q: tensor<4x16x64xf32>, %k: tensor<4x32x64xf32>, %v: tensor<4x32x6
 func.func @f(%q: tensor<2x4x16x64xf32>, %k: tensor<2x4x16x64xf32>, %v: tensor<2x4x16x64xf32>, %m: tensor<2x3x16x16xf32>) {
   // expected-error @+1 {{mask dim 1 must be 1 or 4, got 3}}
   %o = effc.attention %q, %k, %v mask(%m : tensor<2x3x16x16xf32>) {mask = #effc.mask<explicit>} : tensor<2x4x16x64xf32>, tensor<2x4x16x64xf32>, tensor<2x4x16x64xf32> -> tensor<2x4x16x64xf32>
+  return
+}
+
+// -----
+
+// Tests that the explicit mask's Sq dim is 1 or Sq.
+func.func @f(%q: tensor<2x4x16x64xf32>, %k: tensor<2x4x32x64xf32>, %v: tensor<2x4x32x64xf32>, %m: tensor<2x1x8x32xf32>) {
+  // expected-error @+1 {{mask dim 2 must be 1 or 16, got 8}}
+  %o = effc.attention %q, %k, %v mask(%m : tensor<2x1x8x32xf32>) {mask = #effc.mask<explicit>} : tensor<2x4x16x64xf32>, tensor<2x4x32x64xf32>, tensor<2x4x32x64xf32> -> tensor<2x4x16x64xf32>
+  return
+}
+
+// -----
+
+// Tests that a rank-2 explicit mask's first dim is 1 or Sq.
+func.func @f(%q: tensor<4x16x64xf32>, %k: tensor<4x32x64xf32>, %v: tensor<4x32x64xf32>, %m: tensor<4x32xf32>) {
+  // expected-error @+1 {{mask dim 0 must be 1 or 16, got 4}}
+  %o = effc.attention %q, %k, %v mask(%m : tensor<4x32xf32>) {mask = #effc.mask<explicit>} : tensor<4x16x64xf32>, tensor<4x32x64xf32>, tensor<4x32x64xf32> -> tensor<4x16x64xf32>
   return
 }
 

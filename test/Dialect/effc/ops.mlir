@@ -150,6 +150,22 @@ func.func @attention_explicit_mask(%q: tensor<2x8x16x64xf32>, %k: tensor<2x8x32x
 
 // -----
 
+// Tests that effc.attention with a mask broadcast over query rows (a
+// [B, 1, 1, Skv] padding mask, and a rank-2 [1, Skv] one) round-trips.
+// CHECK-LABEL: func.func @attention_padding_mask
+// CHECK-SAME: ([[Q:%.+]]: tensor<2x8x16x64xf32>, [[K:%.+]]: tensor<2x8x32x64xf32>, [[V:%.+]]: tensor<2x8x32x64xf32>, [[MP:%.+]]: tensor<2x1x1x32xf32>, [[MR:%.+]]: tensor<1x32xf32>)
+// CHECK: effc.attention [[Q]], [[K]], [[V]] mask([[MP]] : tensor<2x1x1x32xf32>) {mask = #effc.mask<explicit>} : tensor<2x8x16x64xf32>, tensor<2x8x32x64xf32>, tensor<2x8x32x64xf32> -> tensor<2x8x16x64xf32>
+// CHECK: effc.attention [[Q]], [[K]], [[V]] mask([[MR]] : tensor<1x32xf32>) {mask = #effc.mask<explicit>} : tensor<2x8x16x64xf32>, tensor<2x8x32x64xf32>, tensor<2x8x32x64xf32> -> tensor<2x8x16x64xf32>
+func.func @attention_padding_mask(%q: tensor<2x8x16x64xf32>, %k: tensor<2x8x32x64xf32>, %v: tensor<2x8x32x64xf32>, %mp: tensor<2x1x1x32xf32>, %mr: tensor<1x32xf32>) {
+  %0 = effc.attention %q, %k, %v mask(%mp : tensor<2x1x1x32xf32>) {mask = #effc.mask<explicit>}
+      : tensor<2x8x16x64xf32>, tensor<2x8x32x64xf32>, tensor<2x8x32x64xf32> -> tensor<2x8x16x64xf32>
+  %1 = effc.attention %q, %k, %v mask(%mr : tensor<1x32xf32>) {mask = #effc.mask<explicit>}
+      : tensor<2x8x16x64xf32>, tensor<2x8x32x64xf32>, tensor<2x8x32x64xf32> -> tensor<2x8x16x64xf32>
+  return
+}
+
+// -----
+
 // Tests that effc.quantize and effc.dequantize round-trip with group scales
 // and a zero point.
 // CHECK-LABEL: func.func @quantize_dequantize_zero_point

@@ -5,7 +5,8 @@
   gpu_ref.py check DIR OUT    prints PASS/FAIL comparing OUT.npy to expected
 
 Cases: gemm_f16 (bias + relu), sparse_f16 (2:4 constant weight),
-attention_f16 (causal, GQA), int8 (requantized, bit-exact); and, sized for
+attention_f16 (causal, GQA), attention_mask_f16 (a [B, 1, 1, Skv] padding
+mask, GQA), int8 (requantized, bit-exact); and, sized for
 the sm_90a wgmma/TMA kernel (at least one 128 x 128 tile, ragged edges),
 wgmma_f16 (bias + relu), wgmma_bf16, wgmma_int8 (bit-exact) and
 wgmma_fp8 (DeepSeek-V3 block scales: 1x128 input, 128x128 weight). The
@@ -116,6 +117,30 @@ def gen(case, d):
       : {t(h)}, {t(hkv)}, {t(hkv)} -> {t(h)}"""
         sig = f"%x: {t(h)}, %k: {t(hkv)}, %v: {t(hkv)}) -> {t(h)}"
         inputs = [q, kk, v]
+    elif case == "attention_mask_f16":
+        # A [B, 1, 1, Skv] padding mask: sequence b keeps its first
+        # lengths[b] keys, the others get finfo(f16).min.
+        b, h, hkv, s, dh = 2, 4, 2, 100, 64
+        q = rng.standard_normal((b, h, s, dh)).astype(np.float16)
+        kk = rng.standard_normal((b, hkv, s, dh)).astype(np.float16)
+        v = rng.standard_normal((b, hkv, s, dh)).astype(np.float16)
+        lengths = np.array([s, 37])
+        m = np.where(np.arange(s)[None, :] < lengths[:, None], 0,
+                     np.finfo(np.float16).min).astype(np.float16)
+        m = m.reshape(b, 1, 1, s)
+        kr = np.repeat(kk, h // hkv, axis=1).astype(np.float32)
+        vr = np.repeat(v, h // hkv, axis=1).astype(np.float32)
+        sc = q.astype(np.float32) @ kr.transpose(0, 1, 3, 2) / np.sqrt(dh)
+        sc = sc + m.astype(np.float32)
+        p = np.exp(sc - sc.max(-1, keepdims=True))
+        expected = ((p / p.sum(-1, keepdims=True)) @ vr).astype(np.float16)
+        t = lambda hh: f"tensor<{b}x{hh}x{s}x{dh}xf16>"
+        mt = f"tensor<{b}x1x1x{s}xf16>"
+        body = f"""
+  %y = effc.attention %x, %k, %v mask(%m : {mt}) {{mask = #effc.mask<explicit>}}
+      : {t(h)}, {t(hkv)}, {t(hkv)} -> {t(h)}"""
+        sig = f"%x: {t(h)}, %k: {t(hkv)}, %v: {t(hkv)}, %m: {mt}) -> {t(h)}"
+        inputs = [q, kk, v, m]
     elif case in ("int8", "wgmma_int8"):
         m, n, k = (256, 200, 384) if case == "wgmma_int8" else (64, 48, 128)
         zx, zy, mult, shift = -3, 5, 1518500250, 7

@@ -34,7 +34,8 @@ def LowerGpuPass : Pass<"effc-lower-gpu", "ModuleOp"> {
       compressed at compile time into values plus the 2-bit
       metadata `mma.sp` reads, computed as `Y^T = W X^T` with
       `nvgpu.mma.sp.sync` m16n8k32;
-    - `effc.attention` on f16 / bf16 (no mask or causal, GQA): a
+    - `effc.attention` on f16 / bf16 (no mask, causal, or an explicit
+      additive mask, read at index 0 along its broadcast dims; GQA): a
       flash-attention kernel, one block per (head, 64 queries), online
       softmax over 64-key tiles with `mma.sync` for both products.
     - `effc.block_scaled_linear` on f8E4M3FN (sm_89 and later): `mma.sync`

@@ -38,9 +38,10 @@ def LowerHlsPass : Pass<"effc-lower-hls", "ModuleOp"> {
     results; none / relu / clamp), `effc.attention` (float functions only:
     per query row one streaming pass over the keys with an online softmax
     — running max and sum, a Dv-wide accumulator, no Sq x Skv buffer;
-    masks none / causal / window, grouped-query heads), `quant.qcast`,
-    `quant.dcast`, `quant.scast`. Other ops (grouped weight scales, explicit
-    attention masks, block-sparse layouts, fp8) are an error on the op.
+    masks none / causal / window / explicit, the explicit mask read per
+    key with its broadcast dims at index 0; grouped-query heads),
+    `quant.qcast`, `quant.dcast`, `quant.scast`. Other ops (grouped weight
+    scales, block-sparse attention layouts, fp8) are an error on the op.
 
     Directive attributes (read by `--effc-hls-optimize` and
     `--emit-hls-cpp`) are effc dialect attributes under `effc.hls.`, each

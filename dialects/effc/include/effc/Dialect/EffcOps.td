@@ -142,9 +142,12 @@ def Effc_AttentionOp : Effc_Op<"attention",
     `scale` defaults to `1 / sqrt(D)`.
 
     `mask` selects masking (see `#effc.mask`): `window` needs a positive
-    `window`; `explicit` needs the `mask` operand, an additive float mask of
-    shape `[Sq, Skv]` or of the scores' full rank with each leading dim 1 or
-    equal to the scores' dim.
+    `window`; `explicit` needs the `mask` operand, an additive float mask
+    that broadcasts to the scores `[..., Hq, Sq, Skv]`: it has rank 2 (one
+    `[Sq, Skv]` mask for every batch and head) or the scores' full rank, its
+    last dim is `Skv`, and every other dim is 1 (broadcast) or equal to the
+    scores' dim. A padding mask is thus `[B, 1, 1, Skv]`: one row of key
+    biases per sequence, shared by all heads and query rows.
 
     Block-sparse attention (BigBird / Longformer layouts): `block_size =
     [bq, bk]` tiles the scores into `bq x bk` blocks and `block_layout`, a
@@ -153,11 +156,15 @@ def Effc_AttentionOp : Effc_Op<"attention",
     Backends skip inactive blocks entirely. A query row that sees no key at
     all (possible only with such layouts) produces zeros.
 
-    Example:
+    Examples:
     ```mlir
     %o = effc.attention %q, %k, %v {mask = #effc.mask<causal>}
         : tensor<1x8x128x64xf32>, tensor<1x2x128x64xf32>, tensor<1x2x128x64xf32>
         -> tensor<1x8x128x64xf32>
+    %p = effc.attention %q, %k, %v mask(%pad : tensor<16x1x1x32xf32>)
+        {mask = #effc.mask<explicit>}
+        : tensor<16x12x32x32xf32>, tensor<16x12x32x32xf32>,
+          tensor<16x12x32x32xf32> -> tensor<16x12x32x32xf32>
     ```
   }];
   let arguments = (ins
