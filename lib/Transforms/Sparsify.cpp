@@ -543,6 +543,15 @@ struct SparsifyPass : effc::impl::SparsifyPassBase<SparsifyPass> {
     module.walk([&](Operation *op) {
       if (isa<LinearOp, QuantizedLinearOp>(op))
         linears.push_back(op);
+      // Not silently: the block-scaled ops (dynamic int8, fp8) have no
+      // sparse form yet.
+      if (isa<BlockScaledLinearOp>(op))
+        op->setDiscardableAttr(
+            EffcDialect::kSparseDecisionAttrName,
+            StringAttr::get(op->getContext(),
+                            "dense: block-scaled linears (dynamic int8, fp8) "
+                            "have no sparse kernel; static int8 "
+                            "(calibration=) has one"));
     });
     for (Operation *op : linears)
       if (failed(sparsifyLinear(op, opts)))

@@ -57,9 +57,13 @@ RECIPES = [
     ("int8_static", "effc int8 static + SmoothQuant",
      "effc-raise,effc-assign-precision{weights=i8 activations=i8 "
      "granularity=channel calibration={stats} smooth=0.5},effc-quantize"),
+    # Static int8: the sparse int8 kernels take int8 activations with static
+    # scales (the block-scaled dynamic form has no sparse kernel yet).
     ("int8_24", "effc int8 + 2:4 (comp.)",
      "effc-raise,effc-prune{method=nm n=2 m=4 calibration={stats} "
-     "damp=0.1 compress=never}," + I8_DYN + ",effc-sparsify{force=1}"),
+     "damp=0.1 compress=never},effc-assign-precision{weights=i8 "
+     "activations=i8 granularity=channel calibration={stats} smooth=0.5},"
+     "effc-quantize,effc-sparsify{force=1}"),
     ("int4_g128", "effc int4 g128 weight-only",
      "effc-raise,effc-assign-precision{weights=i4 activations=f32 "
      "granularity=group group-size=128},effc-quantize"),
