@@ -783,20 +783,54 @@ struct DropImpossibleMaskedRowGuard : OpRewritePattern<linalg::GenericOp> {
                       m_One()))
       return failure();
     auto cmp = red.getDpsInputs()[0].getDefiningOp<linalg::GenericOp>();
-    if (!cmp || cmp.getNumDpsInputs() != 1)
+    if (!cmp || cmp.getNumDpsInputs() < 1 || cmp.getNumDpsInputs() > 2)
       return failure();
     auto cmpf = dyn_cast<arith::CmpFOp>(
         cast<linalg::YieldOp>(cmp.getRegion().front().getTerminator())
             .getOperand(0)
             .getDefiningOp());
-    FloatAttr bound;
     if (!cmpf || cmpf.getPredicate() != arith::CmpFPredicate::OEQ ||
-        !matchPattern(cmpf.getRhs(), m_Constant(&bound)) ||
-        !bound.getValue().isInfinity() || !bound.getValue().isNegative() ||
-        !hasFiniteEntryPerRow(cmp.getDpsInputs()[0]))
+        !isNegativeInfinity(cmp, cmpf.getRhs()))
+      return failure();
+    // The scores, possibly widened in the body.
+    Value lhs = cmpf.getLhs();
+    if (auto ext = lhs.getDefiningOp<arith::ExtFOp>())
+      lhs = ext.getIn();
+    if (lhs != cmp.getRegion().front().getArgument(0))
+      return failure();
+    // TOSA's form compares in f64 after an elementwise extf.
+    Value scores = cmp.getDpsInputs()[0];
+    if (auto ext = scores.getDefiningOp<linalg::GenericOp>();
+        ext && ext.getNumDpsInputs() == 1 &&
+        ext.getRegion().front().getOperations().size() == 2 &&
+        isa<arith::ExtFOp>(ext.getRegion().front().front()) &&
+        llvm::all_of(ext.getIndexingMapsArray(),
+                     [](AffineMap m) { return m.isIdentity(); }))
+      scores = ext.getDpsInputs()[0];
+    if (!hasFiniteEntryPerRow(scores))
       return failure();
     rewriter.replaceOp(g, g.getDpsInputs()[2]);
     return success();
+  }
+
+  /// `v` in `cmp`'s body is -inf: an arith.constant, or the block argument
+  /// of a constant input that is -inf everywhere (TOSA's broadcast scalar).
+  static bool isNegativeInfinity(linalg::GenericOp cmp, Value v) {
+    auto isNegInf = [](const APFloat &f) {
+      return f.isInfinity() && f.isNegative();
+    };
+    FloatAttr bound;
+    if (matchPattern(v, m_Constant(&bound)))
+      return isNegInf(bound.getValue());
+    auto arg = dyn_cast<BlockArgument>(v);
+    if (!arg || arg.getOwner() != &cmp.getRegion().front() ||
+        arg.getArgNumber() >= cmp.getNumDpsInputs())
+      return false;
+    DenseElementsAttr c;
+    if (!matchPattern(cmp.getDpsInputs()[arg.getArgNumber()], m_Constant(&c)) ||
+        !isa<FloatType>(c.getElementType()))
+      return false;
+    return llvm::all_of(c.getValues<APFloat>(), isNegInf);
   }
 };
 
