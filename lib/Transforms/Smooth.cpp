@@ -109,12 +109,31 @@ int64_t mlir::effc::smoothActivations(
         for (int64_t j = 0; j < k; ++j)
           wMax[j] = std::max(wMax[j], std::fabs(m.weight[r * k + j]));
     }
-    std::vector<double> s(k, 1.0);
+    // Live channels take the paper's factor. The others are set relative
+    // to them, never to an absolute constant (a randomly initialized CNN's
+    // features are 1e-9 in size): a channel the calibration saw only at 0
+    // (ReLU-dead) gets the smallest live factor, so its weight column
+    // shrinks like the others and does not set the row's int8 scale alone;
+    // a channel whose weights are all 0 is scaled to the widest smoothed
+    // live range, so it does not set the token's scale alone.
+    std::vector<double> s(k, 0.0);
+    double minLive = 0, maxSmoothed = 0;
     for (int64_t j = 0; j < k; ++j) {
       if (aMax[j] <= 0 || wMax[j] <= 0)
-        continue; // a dead channel: nothing to migrate
-      s[j] = std::clamp(std::pow(aMax[j], alpha) / std::pow(wMax[j], 1 - alpha),
-                        1e-5, 1e5);
+        continue;
+      s[j] = std::pow(aMax[j], alpha) / std::pow(wMax[j], 1 - alpha);
+      minLive = minLive == 0 ? s[j] : std::min(minLive, s[j]);
+      maxSmoothed = std::max(maxSmoothed, aMax[j] / s[j]);
+    }
+    for (int64_t j = 0; j < k; ++j) {
+      if (s[j] > 0 && std::isfinite(s[j]))
+        continue;
+      if (minLive == 0)
+        s[j] = 1.0; // nothing live: leave the channel alone
+      else if (aMax[j] <= 0)
+        s[j] = minLive;
+      else
+        s[j] = aMax[j] / maxSmoothed;
     }
 
     // x / s, right after x is defined.

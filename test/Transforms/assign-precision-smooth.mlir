@@ -9,7 +9,8 @@
 // Tests SmoothQuant smoothing: the two linears reading %x share one factor
 // per input channel, s_j = sqrt(max|x_j|) / sqrt(max|W[:, j]|) over both
 // weights: channel ranges 8, 1, 2, 0 and weight column maxima 2, 1, 0.5, 1
-// give s = [2, 1, 2, 1] (the dead channel 3 keeps 1). %x is multiplied by
+// give s = [2, 1, 2, 1] (the dead channel 3 takes the smallest live factor,
+// 1). %x is multiplied by
 // 1 / s once, each weight column by s, and the static range is the
 // smoothed channels' min / max: [-4, 4] instead of [-8, 8].
 
