@@ -21,6 +21,7 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/SmallBitVector.h"
 
 using namespace mlir;
 using namespace mlir::effc;
@@ -552,6 +553,132 @@ struct SplitHeadCollapse : OpRewritePattern<tensor::CollapseShapeOp> {
   }
 };
 
+/// A copy / broadcast generic whose result is only collapsed, with unit
+/// dims the collapses merge away (TOSA's tile writes repeat_kv as a 10-D
+/// [1, 1, 1, Hkv, rep, 1, 1, S, 1, D] broadcast) -> the same broadcast over
+/// the dims the collapses keep (each group's first and non-unit dims),
+/// collapsed the same way: [B, Hkv, rep, S, D],
+/// torch-mlir's linalg form of repeat_kv. An input expand_shape adding
+/// unit dims the map reads at 0 is folded too.
+struct DropUnitDimsOfCollapsedBroadcast : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp g,
+                                PatternRewriter &rewriter) const override {
+    if (!g.hasPureTensorSemantics() || g.getNumDpsInputs() != 1 ||
+        g->getNumResults() != 1 || g.getNumLoops() != g.getNumParallelLoops())
+      return failure();
+    Block &body = g.getRegion().front();
+    if (body.getOperations().size() != 1 ||
+        body.getTerminator()->getOperand(0) != body.getArgument(0))
+      return failure();
+    auto outTy = cast<RankedTensorType>(g->getResult(0).getType());
+    AffineMap inMap = g.getIndexingMapsArray()[0];
+    if (!outTy.hasStaticShape() || !g.getIndexingMapsArray()[1].isIdentity() ||
+        g->getResult(0).use_empty())
+      return failure();
+    SmallVector<tensor::CollapseShapeOp> users;
+    for (Operation *u : g->getResult(0).getUsers()) {
+      auto c = dyn_cast<tensor::CollapseShapeOp>(u);
+      if (!c)
+        return failure();
+      users.push_back(c);
+    }
+    int64_t rank = outTy.getRank();
+    ArrayRef<int64_t> shape = outTy.getShape();
+    llvm::SmallBitVector kept(rank);
+    // Each group keeps its first dim (the batch dim of a [B*H, S, D]
+    // collapse stays) and its non-unit dims.
+    for (tensor::CollapseShapeOp c : users)
+      for (const ReassociationIndices &group : c.getReassociationIndices()) {
+        kept.set(group.front());
+        for (int64_t d : group)
+          if (shape[d] != 1)
+            kept.set(d);
+      }
+    if (kept.all())
+      return failure();
+    // The new loop index of each kept dim.
+    SmallVector<int64_t> newIndex(rank, -1);
+    SmallVector<int64_t> newShape;
+    for (int64_t d = 0; d < rank; ++d)
+      if (kept.test(d)) {
+        newIndex[d] = newShape.size();
+        newShape.push_back(shape[d]);
+      }
+    MLIRContext *ctx = g.getContext();
+    Value input = g.getDpsInputs()[0];
+    auto inTy = cast<RankedTensorType>(input.getType());
+    // Input results over dropped (unit) dims read index 0.
+    SmallVector<AffineExpr> inExprs;
+    for (AffineExpr e : inMap.getResults()) {
+      auto dim = dyn_cast<AffineDimExpr>(e);
+      if (!dim) {
+        auto cst = dyn_cast<AffineConstantExpr>(e);
+        if (!cst || cst.getValue() != 0)
+          return failure();
+        inExprs.push_back(e);
+        continue;
+      }
+      int64_t ni = newIndex[dim.getPosition()];
+      inExprs.push_back(ni < 0 ? getAffineConstantExpr(0, ctx)
+                               : getAffineDimExpr(ni, ctx));
+    }
+    // An expand_shape that only added unit dims read at 0 folds away.
+    if (auto expand = input.getDefiningOp<tensor::ExpandShapeOp>()) {
+      SmallVector<AffineExpr> srcExprs;
+      bool ok = true;
+      for (const ReassociationIndices &group :
+           expand.getReassociationIndices()) {
+        int64_t nonUnit = -1;
+        for (int64_t i : group) {
+          bool zero = isa<AffineConstantExpr>(inExprs[i]);
+          if (inTy.getDimSize(i) != 1 || !zero) {
+            if (nonUnit >= 0)
+              ok = false;
+            nonUnit = i;
+          }
+        }
+        srcExprs.push_back(inExprs[nonUnit >= 0 ? nonUnit : group.front()]);
+      }
+      if (ok) {
+        input = expand.getSrc();
+        inExprs = srcExprs;
+      }
+    }
+    int64_t newRank = newShape.size();
+    auto newTy = RankedTensorType::get(newShape, outTy.getElementType());
+    Location loc = g.getLoc();
+    auto ng = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{newTy}, ValueRange{input},
+        ValueRange{buildEmpty(rewriter, loc, newTy)},
+        {AffineMap::get(newRank, 0, inExprs, ctx),
+         AffineMap::getMultiDimIdentityMap(newRank, ctx)},
+        SmallVector<utils::IteratorType>(newRank,
+                                         utils::IteratorType::parallel),
+        [](OpBuilder &b, Location l, ValueRange args) {
+          linalg::YieldOp::create(b, l, args[0]);
+        });
+    for (tensor::CollapseShapeOp c : users) {
+      SmallVector<ReassociationIndices> reassoc;
+      for (const ReassociationIndices &group : c.getReassociationIndices()) {
+        ReassociationIndices ng;
+        for (int64_t d : group)
+          if (kept.test(d))
+            ng.push_back(newIndex[d]);
+        reassoc.push_back(ng);
+      }
+      rewriter.setInsertionPoint(c);
+      if (newRank == c.getType().getRank())
+        rewriter.replaceOp(c, ng.getResult(0));
+      else
+        rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+            c, c.getType(), ng.getResult(0), reassoc);
+    }
+    rewriter.eraseOp(g);
+    return success();
+  }
+};
+
 /// linalg.reduce (how tosa-to-linalg writes reduce_sum / reduce_max) and
 /// linalg.broadcast feeding elementwise ops -> the equivalent generics,
 /// the one form the softmax, norm and epilogue matchers read.
@@ -676,8 +803,9 @@ void raise::populateRaiseLayoutPatterns(RewritePatternSet &patterns) {
   patterns
       .add<RaiseConvNchwFchw, RaiseConvNhwcFhwc, RaiseDepthwiseNchwChw,
            RaiseConvNgchwGfchw, AbsorbPadIntoConv, UncollapseBatchMatmul,
-           SplitHeadCollapse, GeneralizeReduce, SinkExpandThroughElementwise,
-           ComposeTransposes, KeepDimReductionToExpand, UnitTransposeToReshape,
+           SplitHeadCollapse, DropUnitDimsOfCollapsedBroadcast,
+           GeneralizeReduce, SinkExpandThroughElementwise, ComposeTransposes,
+           KeepDimReductionToExpand, UnitTransposeToReshape,
            SinkTransposeThroughPad, PropagateTransposeThroughGeneric>(
           patterns.getContext());
 }

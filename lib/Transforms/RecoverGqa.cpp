@@ -53,10 +53,21 @@ std::optional<std::pair<Value, int64_t>> matchRepeatKv(Value v) {
     d.push_back(getAffineDimExpr(i, ctx));
   if (body.getOperations().size() != 1 ||
       yield.getOperand(0) != body.getArgument(0) ||
-      g.getIndexingMapsArray()[0] !=
-          AffineMap::get(5, 0, {d[0], d[1], d[3], d[4]}, ctx) ||
       !g.getIndexingMapsArray()[1].isIdentity())
     return std::nullopt;
+  // x reads (d0, d1, d3, d4); a unit dim may be read at 0 instead.
+  AffineMap in = g.getIndexingMapsArray()[0];
+  unsigned expected[] = {0, 1, 3, 4};
+  if (in.getNumResults() != 4)
+    return std::nullopt;
+  for (unsigned i = 0; i < 4; ++i) {
+    AffineExpr e = in.getResult(i);
+    bool unitZero = srcTy.getDimSize(expected[i]) == 1 &&
+                    isa<AffineConstantExpr>(e) &&
+                    cast<AffineConstantExpr>(e).getValue() == 0;
+    if (e != d[expected[i]] && !unitZero)
+      return std::nullopt;
+  }
   return std::make_pair(g.getDpsInputs()[0], rep);
 }
 
