@@ -237,9 +237,20 @@ struct AssignPrecisionPass
       }
       stats = std::move(*read);
     }
-    auto isExcluded = [&](StringRef key) {
+    // exclude= as in --effc-prune: keys, name / location substrings, and
+    // the first / last quantizable op.
+    Operation *firstOp = nullptr, *lastOp = nullptr;
+    forEachQuantizableOp(module, [&](Operation *op, StringRef) {
+      if (!firstOp)
+        firstOp = op;
+      lastOp = op;
+    });
+    auto isExcluded = [&](Operation *op, StringRef key) {
       return llvm::any_of(exclude, [&](const std::string &pattern) {
-        return key.contains(pattern);
+        StringRef p = StringRef(pattern).trim();
+        return (p == "first" && op == firstOp) ||
+               (p == "last" && op == lastOp) ||
+               matchesExcludePattern(p, op, key);
       });
     };
 
@@ -254,7 +265,7 @@ struct AssignPrecisionPass
                     "f8e4m3): smoothing float activations changes nothing");
       smoothActivations(module, stats, smooth,
                         [&](Operation *op, StringRef key) {
-                          return !isExcluded(key) &&
+                          return !isExcluded(op, key) &&
                                  !cast<WeightedOpInterface>(op)
                                       .getWeight()
                                       .getDefiningOp<quant::DequantizeCastOp>();
@@ -267,7 +278,7 @@ struct AssignPrecisionPass
     int64_t numOps = 0;
     forEachQuantizableOp(module, [&](Operation *op, StringRef key) {
       ++numOps;
-      if (isExcluded(key))
+      if (isExcluded(op, key))
         return;
       OpInfo info;
       info.op = op;

@@ -52,6 +52,17 @@ void mlir::effc::forEachQuantizableOp(
     forEachQuantizableOp(func, fn);
 }
 
+bool mlir::effc::matchesExcludePattern(StringRef pattern, Operation *op,
+                                       StringRef key) {
+  pattern = pattern.trim();
+  if (pattern.empty() || pattern == "first" || pattern == "last")
+    return false;
+  if (pattern.contains('#'))
+    return key == pattern;
+  return key.contains(pattern) ||
+         StringRef(getOpNameOrLocation(op)).contains(pattern);
+}
+
 //===----------------------------------------------------------------------===//
 // Observation
 //===----------------------------------------------------------------------===//

@@ -17,6 +17,7 @@
 
 #include "effc/Dialect/EffcOps.h"
 #include "effc/Support/WeightData.h"
+#include "effc/Transforms/Calibration.h"
 #include "effc/Transforms/Passes.h"
 #include "effc/Transforms/Sparsify.h"
 
@@ -286,7 +287,7 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
       StringRef p = StringRef(pattern).trim();
       if (!p.empty() && p != "first" && p != "last" &&
           StringRef(getOpNameOrLocation(op)).contains(p))
-        return true;
+        return true; // attention ops have no quantizable-op key
     }
     return false;
   }
@@ -294,6 +295,10 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
   void dropExcluded(SmallVectorImpl<PruneTarget> &targets) {
     if ((exclude.empty() && !excludeFirstLast) || targets.empty())
       return;
+    DenseMap<Operation *, std::string> keys;
+    forEachQuantizableOp(
+        targets.front().op->getParentOfType<ModuleOp>(),
+        [&](Operation *op, StringRef key) { keys[op] = key.str(); });
     SmallVector<bool> drop(targets.size(), false);
     if (excludeFirstLast)
       drop.front() = drop.back() = true;
@@ -305,7 +310,7 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
         drop.back() = true;
       } else if (!p.empty()) {
         for (auto [i, t] : llvm::enumerate(targets))
-          if (StringRef(getOpNameOrLocation(t.op)).contains(p))
+          if (matchesExcludePattern(p, t.op, keys.lookup(t.op)))
             drop[i] = true;
       }
     }

@@ -52,6 +52,14 @@ void forEachQuantizableOp(func::FuncOp func,
 void forEachQuantizableOp(ModuleOp module,
                           llvm::function_ref<void(Operation *, StringRef)> fn);
 
+/// The one meaning of the compression passes' `exclude=` patterns: whether
+/// `pattern` selects the quantizable op `op` whose key (see
+/// forEachQuantizableOp) is `key`. A pattern with a '#' is a key and
+/// matches it exactly (`main/linear#1` is not `main/linear#10`); any other
+/// matches a substring of the key or of the op's location. `first` and
+/// `last` (the first / last op in order) are handled by the callers.
+bool matchesExcludePattern(StringRef pattern, Operation *op, StringRef key);
+
 /// Statistics of one activation tensor.
 struct ActivationStats {
   static constexpr int kBins = 2048;

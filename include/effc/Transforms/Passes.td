@@ -270,8 +270,11 @@ def PrunePass : Pass<"effc-prune", "ModuleOp"> {
       and the attention shrink to the kept heads. Other forms, grouped-
       query attention and removing every head are errors.
 
-    `exclude` skips ops whose `name` / `effc.name` string attribute (else
-    location) contains one of the listed substrings; `first` / `last` (or
+    `exclude` skips ops as `--effc-assign-precision` does: a pattern with
+    a `#` is an op key (`main/linear#1`: the function, the op kind and its
+    index among that kind, or the op's `effc.name` / `name`; the keys of
+    the calibration statistics) and matches it exactly; any other pattern
+    matches a substring of the key, name or location; `first` / `last` (or
     `exclude-first-last=true`) skip the first / last prunable op. Weights
     that are not constants are left alone with a remark. The op records
     the decision and the achieved fraction of zeros as
@@ -368,8 +371,8 @@ def PrunePass : Pass<"effc-prune", "ModuleOp"> {
                clEnumValN(::mlir::effc::PruneScope::global, "global",
                           "across all weights"))}]>,
     ListOption<"exclude", "exclude", "std::string",
-               "Op-name substrings to skip; 'first' / 'last': the first / "
-               "last prunable op">,
+               "Ops to skip: an op key ('main/linear#1', exact), a "
+               "substring of a key, name or location, 'first' / 'last'">,
     Option<"excludeFirstLast", "exclude-first-last", "bool",
            /*default=*/"false",
            "Skip the first and the last prunable op (same as "
@@ -399,8 +402,8 @@ def AssignPrecisionPass : Pass<"effc-assign-precision", "ModuleOp"> {
   let summary = "Choose each op's weight and activation precision";
   let description = [{
     Writes an `effc.precision_plan` on every `effc.linear` / `effc.conv2d`
-    with a constant float weight (ops whose `effc.name` contains an
-    `exclude` substring are skipped). The plan holds the precisions, the
+    with a constant float weight (ops `exclude` selects, with the meaning
+    it has in `--effc-prune`, are skipped). The plan holds the precisions, the
     scale granularity (`tensor`, `channel`, `group` of `group-size` along
     K, or `block`: `group-size` x `group-size` weight blocks with 1 x
     `group-size` activation tiles, DeepSeek-V3's fp8 scheme), the
@@ -479,7 +482,8 @@ def AssignPrecisionPass : Pass<"effc-assign-precision", "ModuleOp"> {
     Option<"percentile", "percentile", "double", /*default=*/"99.99",
            "Percentile of |x| kept by calibration-method=percentile">,
     ListOption<"exclude", "exclude", "std::string",
-               "effc.name substrings of ops to leave in float">,
+               "Ops to leave in float: an op key ('main/linear#1', exact), a "
+               "substring of a key, name or location, 'first' / 'last'">,
     Option<"smooth", "smooth", "double", /*default=*/"0",
            "SmoothQuant migration strength alpha in (0, 1] for linears "
            "with quantized activations (0 = off; needs calibration)">,
