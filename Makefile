@@ -9,7 +9,7 @@ export CCACHE_NOHASHDIR ?= 1
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all bootstrap configure build demo test check unit bench eval docs format format-check clean
+.PHONY: all bootstrap configure build demo test check unit bench eval docs format format-check clean fuzz
 
 all: build
 
@@ -34,6 +34,19 @@ test: build
 
 bench: build
 	@bash bench/run.sh $(BUILD)
+
+# Longer mutation fuzzing than make test's smoke run (scripts/fuzz.py):
+# every seed file under test/, FUZZ_COUNT cases, failing inputs kept in
+# $(BUILD)/fuzz. FUZZ_SEED picks another deterministic sequence.
+FUZZ_COUNT ?= 2000
+FUZZ_SEED ?= 1
+fuzz: build
+	python3 scripts/fuzz.py --bin $(BUILD)/bin --seed $(FUZZ_SEED) \
+	  --count $(FUZZ_COUNT) --keep $(BUILD)/fuzz \
+	  --pipeline "--effc-raise --effc-rewrite-attention --effc-prune=method=nm --effc-assign-precision=weights=i8 --effc-quantize" \
+	  --pipeline "--effc-raise --effc-cpu-pipeline" \
+	  --pipeline "--effc-raise --effc-gpu-pipeline" \
+	  $$(find test/Transforms test/models/frontend test/integration -name '*.mlir' | sort)
 
 # The real-model suite (scripts/models/): exports the models with torch-mlir
 # and to ONNX, runs every compression recipe through effc and ONNX Runtime's

@@ -193,6 +193,11 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
     }
     OpPassManager front("builtin.module");
     front.addPass(createLowerReferencePass());
+    // Elementwise ops on whole tensors (a math.tanh between two layers)
+    // become linalg.generic first: the polynomial approximations below
+    // rewrite scalar and vector math only, and on a tensor op they left
+    // invalid IR that convert-elementwise-to-linalg then looped on.
+    front.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
     front.addPass(createCanonicalizerPass());
     front.addPass(createCSEPass());
     if (failed(runPipeline(front, module)))
