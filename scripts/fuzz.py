@@ -23,6 +23,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 
 INTERNAL = re.compile(r"LLVM ERROR|Assertion .* failed|PLEASE submit a bug "
                       r"report|Stack dump|UNREACHABLE executed|"
@@ -100,10 +101,15 @@ def main():
             text = mutate(text, rng)
         for pipe in pipelines:
             runs += 1
-            cmd = [tool, "-", "-o", os.devnull] + shlex.split(pipe)
+            # A file, as users pass input: a buffer read from stdin lets
+            # libMLIR's lexer read past its end after a syntax error.
+            with tempfile.NamedTemporaryFile("w", suffix=".mlir",
+                                             delete=False) as f:
+                f.write(text)
+            cmd = [tool, f.name, "-o", os.devnull] + shlex.split(pipe)
             try:
-                r = subprocess.run(cmd, input=text, capture_output=True,
-                                   text=True, timeout=a.timeout)
+                r = subprocess.run(cmd, capture_output=True, text=True,
+                                   timeout=a.timeout)
                 err = r.stderr
                 bad = None
                 if r.returncode < 0:
@@ -117,6 +123,8 @@ def main():
             except subprocess.TimeoutExpired:
                 bad = f"hang (> {a.timeout:g} s)"
                 err = ""
+            finally:
+                os.unlink(f.name)
             if bad:
                 failures += 1
                 where = ""
@@ -126,7 +134,7 @@ def main():
                     with open(where, "w") as f:
                         f.write(text)
                 print(f"FAIL case {case} ({os.path.basename(name)}): {bad}: "
-                      f"effc-opt {where or '-'} {pipe}", flush=True)
+                      f"effc-opt {where or '<input>'} {pipe}", flush=True)
     print(f"fuzz: {runs} runs on {a.count} mutated inputs, {failures} "
           f"failure(s)")
     sys.exit(1 if failures else 0)
