@@ -36,21 +36,27 @@ static bool isLowered(ModuleOp module) {
   return only;
 }
 
-/// Gives every defined function without a `target-cpu` / `target-features`
-/// the ones recorded on the module's functions (by effc-lower-cpu): the
-/// functions OpenMP outlines the parallel loops into carry none, and would
-/// otherwise be compiled for a generic CPU (and fail to select the
-/// VNNI / AMX intrinsics they hold).
-static void propagateTargetAttrs(llvm::Module &module) {
-  std::string cpu, features;
-  for (llvm::Function &f : module) {
-    if (f.isDeclaration())
+/// The CPU and features effc-lower-cpu recorded on the module's functions
+/// (the first defined function carrying them), empty when none did.
+static std::pair<std::string, std::string>
+recordedTarget(const llvm::Module &module) {
+  for (const llvm::Function &f : module) {
+    if (f.isDeclaration() || !f.hasFnAttribute("target-cpu"))
       continue;
-    if (cpu.empty() && f.hasFnAttribute("target-cpu"))
-      cpu = f.getFnAttribute("target-cpu").getValueAsString().str();
-    if (features.empty() && f.hasFnAttribute("target-features"))
+    std::string features;
+    if (f.hasFnAttribute("target-features"))
       features = f.getFnAttribute("target-features").getValueAsString().str();
+    return {f.getFnAttribute("target-cpu").getValueAsString().str(), features};
   }
+  return {};
+}
+
+/// Gives every defined function without a `target-cpu` / `target-features`
+/// the recorded ones: the functions OpenMP outlines the parallel loops into
+/// carry none, and would otherwise be compiled for a generic CPU (and fail
+/// to select the VNNI / AMX intrinsics they hold).
+static void propagateTargetAttrs(llvm::Module &module) {
+  auto [cpu, features] = recordedTarget(module);
   for (llvm::Function &f : module) {
     if (f.isDeclaration())
       continue;
@@ -73,16 +79,10 @@ createTargetMachine(llvm::Module &module, std::string &error) {
   if (!target)
     return nullptr;
   // The CPU and features are per function (set by effc-lower-cpu); the
-  // first ones recorded become the machine's defaults.
-  std::string cpu = "generic", features;
-  for (llvm::Function &f : module) {
-    if (f.isDeclaration() || !f.hasFnAttribute("target-cpu"))
-      continue;
-    cpu = f.getFnAttribute("target-cpu").getValueAsString().str();
-    if (f.hasFnAttribute("target-features"))
-      features = f.getFnAttribute("target-features").getValueAsString().str();
-    break;
-  }
+  // recorded ones become the machine's defaults.
+  auto [cpu, features] = recordedTarget(module);
+  if (cpu.empty())
+    cpu = "generic";
   llvm::TargetOptions options;
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
       triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt,

@@ -124,20 +124,17 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
 
     SmallVector<PruneTarget> targets;
     bool failedAny = false;
+    int64_t numOps = 0;
     module.walk([&](Operation *op) {
-      if (isa<LinearOp, Conv2DOp>(op))
-        failedAny |= failed(collect(op, targets));
+      if (!isa<LinearOp, Conv2DOp>(op))
+        return;
+      ++numOps;
+      failedAny |= failed(collect(op, targets));
     });
     if (failedAny)
       return signalPassFailure();
     // Not a silent no-op: say why nothing is pruned.
-    if (targets.empty() && !module
-                                .walk([](Operation *op) {
-                                  return isa<LinearOp, Conv2DOp>(op)
-                                             ? WalkResult::interrupt()
-                                             : WalkResult::advance();
-                                })
-                                .wasInterrupted())
+    if (numOps == 0)
       mlir::emitWarning(firstFunctionLoc(module))
           << "effc-prune: no effc.linear or effc.conv2d to prune (run "
              "--effc-raise first; `--effc-raise remarks=1` says why a "

@@ -202,13 +202,6 @@ bool mlir::effc::sparseGpt(ArrayRef<double> h, std::vector<double> &w,
   return true;
 }
 
-/// Writes `w` (zeros where pruned) into the target's raw buffer and values.
-static void storeValues(PruneTarget &t, std::vector<double> w) {
-  auto format = *getFloatFormat(t.type.getElementType());
-  t.raw = fromDouble(w, format);
-  t.values = std::move(w);
-}
-
 /// Compensates one target with the damped Hessian `h` [K, K]; `w` is its
 /// weight on return (kept entries updated, pruned ones zero).
 static void compensateWithHessian(PruneTarget &t, ArrayRef<double> h,
@@ -234,14 +227,14 @@ static void compensateWithHessian(PruneTarget &t, ArrayRef<double> h,
 
 /// Prunes-and-compensates (SparseGPT chooses the mask) or compensates
 /// (the mask already chosen) one target with the damped Hessian `h`; `w`
-/// is its weight on return.
-static void compensateWithHessian(PruneTarget &t, ArrayRef<double> h,
-                                  const ObsOptions &options,
-                                  std::vector<double> &w) {
+/// is its weight on return, also written to its raw buffer.
+static void pruneOrCompensate(PruneTarget &t, ArrayRef<double> h,
+                              const ObsOptions &options,
+                              std::vector<double> &w) {
   if (options.sparseGpt) {
     w = t.values;
     if (sparseGpt(h, w, t.rows, t.cols, *options.sparseGpt)) {
-      storeValues(t, w);
+      t.raw = fromDouble(w, *getFloatFormat(t.type.getElementType()));
       return;
     }
     t.op->emitRemark() << "prune: the Hessian is not positive definite; the "
@@ -255,7 +248,7 @@ static void compensateTarget(PruneTarget &t, const Matrix &x,
                              const ObsOptions &options,
                              std::vector<double> &w) {
   std::vector<double> h = obsHessian(x.data, x.rows, t.cols, options.damp);
-  compensateWithHessian(t, h, options, w);
+  pruneOrCompensate(t, h, options, w);
 }
 
 /// `calibration=<stats>.json` (from `effc-run --calibrate`): each target is
@@ -300,7 +293,7 @@ static LogicalResult compensateFromStats(MutableArrayRef<PruneTarget> targets,
                                  << ", the weight has K = " << t.cols;
     dampHessian(*h, t.cols, options.damp);
     std::vector<double> w;
-    compensateWithHessian(t, *h, options, w);
+    pruneOrCompensate(t, *h, options, w);
     t.values = std::move(w);
   }
   return success();

@@ -661,11 +661,11 @@ struct DropUnitDimsOfCollapsedBroadcast : OpRewritePattern<linalg::GenericOp> {
     for (tensor::CollapseShapeOp c : users) {
       SmallVector<ReassociationIndices> reassoc;
       for (const ReassociationIndices &group : c.getReassociationIndices()) {
-        ReassociationIndices ng;
+        ReassociationIndices keptGroup;
         for (int64_t d : group)
           if (kept.test(d))
-            ng.push_back(newIndex[d]);
-        reassoc.push_back(ng);
+            keptGroup.push_back(newIndex[d]);
+        reassoc.push_back(keptGroup);
       }
       rewriter.setInsertionPoint(c);
       if (newRank == c.getType().getRank())
