@@ -107,9 +107,14 @@ void mlir::effc::addCpuLLVMLowering(OpPassManager &pm) {
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.x86Vector = true;
   vectorToLLVM.amx = true;
-  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
+  // Row sums (layernorm, softmax, pooling) as a tree of vector adds rather
+  // than one lane after the other: faster and no less accurate.
+  vectorToLLVM.reassociateFPReductions = true;
+  // Math first: libm calls for vector math (acosh on a vectorized row)
+  // unroll into vector.extract / from_elements, which vector-to-llvm lowers.
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());

@@ -163,6 +163,7 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
     Base::getDependentDialects(registry);
     OpPassManager pm("builtin.module");
     pm.addPass(createLowerReferencePass());
+    pm.addPass(createLowerCpuElementwisePass());
     buildBackend(pm, CpuTarget());
     pm.getDependentDialects(registry);
     // The int8 kernels emit AMX tile ops on CPUs that have AMX.
@@ -216,6 +217,7 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
       return signalPassFailure();
 
     OpPassManager back("builtin.module");
+    back.addPass(createLowerCpuElementwisePass());
     buildBackend(back, *target);
     if (failed(runPipeline(back, module)) ||
         failed(finalizeCpuQuantKernels(module)))

@@ -105,6 +105,54 @@ def LowerCpuMatmulPass : Pass<"effc-lower-cpu-matmul", "ModuleOp"> {
   ];
 }
 
+def LowerCpuElementwisePass
+    : Pass<"effc-lower-cpu-elementwise", "ModuleOp"> {
+  let summary = "Fuse, thread and vectorize the linalg.generic ops on tensors";
+  let description = [{
+    What a frontend writes around its GEMMs (layernorm, RMSNorm, GELU,
+    SiLU, residual adds, masks, casts: hundreds of `linalg.generic` ops in a
+    transformer) otherwise becomes scalar loops on one thread. This pass
+    works on tensors, on every `linalg.generic` with static shapes at
+    function level (kernel bodies are left alone):
+
+    1. elementwise producers are fused into their only consumer when the
+       consumer reads each produced element once (a permutation map), so
+       a chain is one pass over memory and nothing is recomputed;
+    2. each generic is tiled into rows: every parallel loop but the
+       innermost becomes a dimension of an `scf.forall` (threads) when the
+       op has at least `min-parallel-elements` iterations, and the innermost
+       loop and every reduction stay whole in the tile;
+    3. the tile is vectorized (`vector.transfer_read`, arithmetic on
+       vectors, `vector.multi_reduction` lowered to `vector.reduction` when
+       it reduces the innermost loop and to elementwise vector arithmetic
+       otherwise).
+
+    A generic whose tile would exceed `max-vector-elements` or that the
+    vectorizer cannot take stays as it was (scalar loops later).
+
+    Before:
+    ```mlir
+    %s = linalg.generic {iterator_types = ["parallel", "reduction"]}
+        ins(%x : tensor<512x384xf32>) outs(%acc : tensor<512xf32>) {...}
+    ```
+    After: `scf.forall (%i) in (512)` around `vector.transfer_read` of
+    `vector<1x384xf32>` and `vector.reduction <add>`.
+  }];
+  let options = [
+    Option<"minParallelElements", "min-parallel-elements", "int64_t",
+           /*default=*/"16384",
+           "Iteration count from which a generic is split over threads">,
+    Option<"maxVectorElements", "max-vector-elements", "int64_t",
+           /*default=*/"4096",
+           "Largest tile (iterations) vectorized as one vector computation">,
+  ];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::arith::ArithDialect"
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // Calling convention
 //===----------------------------------------------------------------------===//
