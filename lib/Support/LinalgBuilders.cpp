@@ -24,6 +24,14 @@ Value mlir::effc::buildEmpty(OpBuilder &b, Location loc,
 }
 
 static Value scalarConstant(OpBuilder &b, Location loc, Type t, double v) {
+  // A splat for vectors: activations also apply to a kernel's accumulators.
+  if (auto vt = dyn_cast<VectorType>(t)) {
+    Type e = vt.getElementType();
+    TypedAttr s = isa<FloatType>(e)
+                      ? TypedAttr(b.getFloatAttr(e, v))
+                      : TypedAttr(b.getIntegerAttr(e, (int64_t)v));
+    return arith::ConstantOp::create(b, loc, vt, SplatElementsAttr::get(vt, s));
+  }
   if (auto ft = dyn_cast<FloatType>(t))
     return arith::ConstantOp::create(b, loc, t, b.getFloatAttr(ft, v));
   return arith::ConstantOp::create(b, loc, t, b.getIntegerAttr(t, (int64_t)v));

@@ -151,6 +151,7 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
   /// Everything after the tensor-level preparation.
   void buildBackend(OpPassManager &pm, const CpuTarget &target) const {
     addCpuBufferization(pm);
+    pm.addPass(createLowerCpuCopiesPass());
     LowerCpuMatmulPassOptions mm;
     mm.vectorWidth = target.f32Lanes;
     pm.addPass(createLowerCpuMatmulPass(mm));
@@ -182,6 +183,7 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
       RewritePatternSet convPatterns(&getContext());
       convPatterns.add<ConvToIm2ColLinear>(&getContext());
       populateLowerCpuAttentionPatterns(convPatterns);
+      populateLowerCpuDepthwisePatterns(convPatterns, target->f32Lanes);
       populateLowerCpuQuantPatterns(convPatterns, *target);
       populateLowerCpuSparsePatterns(convPatterns);
       // No folding before quant.qcast / quant.dcast are lowered: upstream

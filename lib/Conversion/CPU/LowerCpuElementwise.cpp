@@ -209,12 +209,24 @@ struct LowerCpuElementwisePass
     if (failed(applyPatternsGreedily(module, std::move(fusion))))
       return signalPassFailure();
 
+    // A zero fill that CSE shared between several GEMMs' destinations
+    // would be copied once per GEMM by bufferization: one fill per user.
+    IRRewriter rewriter(ctx);
+    module.walk([&](linalg::FillOp fill) {
+      if (!isTopLevel(fill) || !fill.hasPureTensorSemantics())
+        return;
+      for (OpOperand &use :
+           llvm::make_early_inc_range(llvm::drop_begin(fill->getUses()))) {
+        rewriter.setInsertionPoint(use.getOwner());
+        use.set(rewriter.clone(*fill)->getResult(0));
+      }
+    });
+
     SmallVector<linalg::GenericOp> generics;
     module.walk([&](linalg::GenericOp op) {
       if (isTopLevel(op))
         generics.push_back(op);
     });
-    IRRewriter rewriter(ctx);
     for (linalg::GenericOp op : generics)
       (void)lowerGeneric(rewriter, op, minParallelElements, maxVectorElements);
 

@@ -32,6 +32,12 @@ namespace effc {
 /// Sq x Skv buffer) on tensors; used by `--effc-lower-cpu`.
 void populateLowerCpuAttentionPatterns(RewritePatternSet &patterns);
 
+/// Depthwise f32 effc.conv2d (groups = channels, multiplier 1) as a
+/// threaded, register-blocked vector kernel on tensors with `f32Lanes`
+/// channels per vector (LowerCpuDepthwise.cpp), for --effc-lower-cpu.
+void populateLowerCpuDepthwisePatterns(RewritePatternSet &patterns,
+                                       int64_t f32Lanes);
+
 /// effc.sparse_linear with f32 values as vectorized, threaded CSR / BSR /
 /// N:M kernels on tensors (LowerCpuSparse.cpp), for --effc-lower-cpu.
 void populateLowerCpuSparsePatterns(RewritePatternSet &patterns);

@@ -153,6 +153,38 @@ def LowerCpuElementwisePass
   ];
 }
 
+def LowerCpuCopiesPass : Pass<"effc-lower-cpu-copies", "ModuleOp"> {
+  let summary = "Strided memref.copy as threaded vector row copies";
+  let description = [{
+    Bufferization writes padding (a convolution's `tensor.pad`) and slice
+    insertion as `memref.copy` into a strided subview, which the memref
+    lowering turns into a call of the runtime's generic element-by-element
+    `memrefCopy`. This pass rewrites every function-level copy with static
+    shapes whose innermost dimension is contiguous on both sides, unless
+    both sides are contiguous as a whole (those stay a `memcpy`), into
+    loops over the outer dimensions (`scf.parallel` when the copy has at
+    least `min-parallel-elements` elements) that move one innermost row per
+    iteration as a vector.
+
+    Before:
+    ```mlir
+    memref.copy %a, %sub : memref<2x48x48x32xf32>
+        to memref<2x48x48x32xf32, strided<[80000, 1600, 32, 1], offset: 1632>>
+    ```
+    After: `scf.parallel (%n, %h, %w)` around `vector.transfer_read` /
+    `vector.transfer_write` of `vector<32xf32>`.
+  }];
+  let options = [
+    Option<"minParallelElements", "min-parallel-elements", "int64_t",
+           /*default=*/"16384",
+           "Elements from which a copy is split over threads">,
+  ];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"
+  ];
+}
+
 //===----------------------------------------------------------------------===//
 // Calling convention
 //===----------------------------------------------------------------------===//
