@@ -203,6 +203,9 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
     front.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
     front.addPass(createCanonicalizerPass());
     front.addPass(createCSEPass());
+    // Fused, threaded, vectorized generics, before the approximations
+    // below so that the math they vectorize is approximated too.
+    front.addPass(createLowerCpuElementwisePass());
     if (failed(runPipeline(front, module)))
       return signalPassFailure();
 
@@ -219,7 +222,6 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
       return signalPassFailure();
 
     OpPassManager back("builtin.module");
-    back.addPass(createLowerCpuElementwisePass());
     buildBackend(back, *target);
     if (failed(runPipeline(back, module)) ||
         failed(finalizeCpuQuantKernels(module)))

@@ -87,6 +87,9 @@ bool hasContiguousRows(linalg::GenericOp op) {
 LogicalResult lowerGeneric(RewriterBase &rewriter, linalg::GenericOp op,
                            int64_t minParallelElements,
                            int64_t maxVectorElements) {
+  // A generic inside a kernel's loops (flash attention's online softmax)
+  // already runs on the kernel's threads: rows and vectors only.
+  bool mayThread = isTopLevel(op);
   if (!op.hasPureTensorSemantics())
     return failure();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -116,7 +119,7 @@ LogicalResult lowerGeneric(RewriterBase &rewriter, linalg::GenericOp op,
                       (rowElements == innerSize || innerSize >= 8);
 
   Operation *target = op;
-  bool threaded = rows > 1 && elements >= minParallelElements;
+  bool threaded = mayThread && rows > 1 && elements >= minParallelElements;
   if (!threaded && !vectorizable)
     return failure();
   if (rows > 1) {
@@ -200,8 +203,12 @@ struct LowerCpuElementwisePass
       return signalPassFailure();
 
     RewritePatternSet fusion(ctx);
-    // x ** 3 (GELU's tanh form) as multiplications: a vector fpowi has no
-    // LLVM lowering.
+    // x ** 3 (GELU's tanh form) and x ** 2.0 (RMSNorm, once its splat
+    // exponent is folded into the body) as multiplications: vector powers
+    // otherwise become one libm call per lane, and fpowi has no vector
+    // lowering at all. (Upstream's general powf expansion, exp(y log x),
+    // is NaN for a negative base, so other powers stay libm calls.)
+    populateMathAlgebraicSimplificationPatterns(fusion);
     math::populateExpansionPatterns(fusion, {"fpowi"});
     linalg::populateElementwiseOpsFusionPatterns(fusion, fuseWithoutRecompute);
     linalg::GenericOp::getCanonicalizationPatterns(fusion, ctx);
@@ -223,10 +230,7 @@ struct LowerCpuElementwisePass
     });
 
     SmallVector<linalg::GenericOp> generics;
-    module.walk([&](linalg::GenericOp op) {
-      if (isTopLevel(op))
-        generics.push_back(op);
-    });
+    module.walk([&](linalg::GenericOp op) { generics.push_back(op); });
     for (linalg::GenericOp op : generics)
       (void)lowerGeneric(rewriter, op, minParallelElements, maxVectorElements);
 

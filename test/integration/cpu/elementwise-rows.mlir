@@ -5,10 +5,11 @@
 // inputs: a layernorm (row reductions, broadcast statistics, rsqrt), a
 // softmax over the last dim (max and sum), a masked mean over tokens (a
 // reduction over an outer dimension, i1 masks kept scalar), the tanh GELU
-// (x ** 3 as math.fpowi), a transposing copy (strided rows) and acosh (a
-// libm call per lane).
+// (x ** 3 as math.fpowi), a transposing copy (strided rows), acosh (a
+// libm call per lane) and x ** 2.0 of negative x (RMSNorm's powf, folded
+// to a multiply; exp(2 log x) would be NaN).
 
-// CHECK-COUNT-6: effc-run: output {{[0-5]}} max_abs_err={{[0-9.e+-]+}} sqnr_db={{inf|1[0-9][0-9](\.[0-9]*)?}}{{$}}
+// CHECK-COUNT-7: effc-run: output {{[0-6]}} max_abs_err={{[0-9.e+-]+}} sqnr_db={{inf|1[0-9][0-9](\.[0-9]*)?}}{{$}}
 
 #id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 #row = affine_map<(d0, d1, d2) -> (d0, d1)>
@@ -20,7 +21,8 @@
 func.func @f(%x: tensor<8x32x384xf32>, %g: tensor<384xf32>, %ids: tensor<8x32xi64>,
              %y: tensor<64x48xf32>)
     -> (tensor<8x32x384xf32>, tensor<8x32x384xf32>, tensor<8x384xf32>,
-        tensor<8x32x384xf32>, tensor<48x64xf32>, tensor<64x48xf32>) {
+        tensor<8x32x384xf32>, tensor<48x64xf32>, tensor<64x48xf32>,
+        tensor<8x32x384xf32>) {
   %zero = arith.constant 0.0 : f32
   %ninf = arith.constant -3.4e38 : f32
   %n = arith.constant 384.0 : f32
@@ -146,7 +148,15 @@ func.func @f(%x: tensor<8x32x384xf32>, %g: tensor<384xf32>, %ids: tensor<8x32xi6
       %u = math.acosh %t : f32
       linalg.yield %u : f32
   } -> tensor<64x48xf32>
-  return %ln, %sm, %pooled, %gelu, %tr, %ac
+  %two = arith.constant dense<2.0> : tensor<8x32x384xf32>
+  %sq = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x, %two : tensor<8x32x384xf32>, tensor<8x32x384xf32>) outs(%e3 : tensor<8x32x384xf32>) {
+    ^bb0(%a: f32, %p: f32, %o: f32):
+      %r = math.powf %a, %p : f32
+      linalg.yield %r : f32
+  } -> tensor<8x32x384xf32>
+  return %ln, %sm, %pooled, %gelu, %tr, %ac, %sq
       : tensor<8x32x384xf32>, tensor<8x32x384xf32>, tensor<8x384xf32>,
-        tensor<8x32x384xf32>, tensor<48x64xf32>, tensor<64x48xf32>
+        tensor<8x32x384xf32>, tensor<48x64xf32>, tensor<64x48xf32>,
+        tensor<8x32x384xf32>
 }

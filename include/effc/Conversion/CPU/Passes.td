@@ -112,12 +112,14 @@ def LowerCpuElementwisePass
     What a frontend writes around its GEMMs (layernorm, RMSNorm, GELU,
     SiLU, residual adds, masks, casts: hundreds of `linalg.generic` ops in a
     transformer) otherwise becomes scalar loops on one thread. This pass
-    works on tensors, on every `linalg.generic` with static shapes at
-    function level (kernel bodies are left alone):
+    works on tensors, on every `linalg.generic` with static shapes (inside
+    a kernel's loops, such as flash attention's online softmax, only steps
+    2's rows and 3 apply: the kernel owns the threads):
 
     1. elementwise producers are fused into their only consumer when the
        consumer reads each produced element once (a permutation map), so
-       a chain is one pass over memory and nothing is recomputed;
+       a chain is one pass over memory and nothing is recomputed; powers
+       with constant exponents become multiplications;
     2. each generic is tiled into rows: every parallel loop but the
        innermost becomes a dimension of an `scf.forall` (threads) when the
        op has at least `min-parallel-elements` iterations, and the innermost
