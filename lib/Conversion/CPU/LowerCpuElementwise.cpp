@@ -217,17 +217,49 @@ struct LowerCpuElementwisePass
       return signalPassFailure();
 
     // A zero fill that CSE shared between several GEMMs' destinations
-    // would be copied once per GEMM by bufferization: one fill per user.
+    // would be copied once per GEMM by bufferization: one fill per user,
+    // right before it (where the GEMM kernel finds and drops a zero fill
+    // of its destination instead of running it).
     IRRewriter rewriter(ctx);
+    SmallVector<linalg::FillOp> shared;
     module.walk([&](linalg::FillOp fill) {
-      if (!isTopLevel(fill) || !fill.hasPureTensorSemantics())
-        return;
-      for (OpOperand &use :
-           llvm::make_early_inc_range(llvm::drop_begin(fill->getUses()))) {
-        rewriter.setInsertionPoint(use.getOwner());
+      if (isTopLevel(fill) && fill.hasPureTensorSemantics())
+        shared.push_back(fill);
+    });
+    for (linalg::FillOp fill : shared) {
+      for (OpOperand &use : llvm::make_early_inc_range(fill->getUses())) {
+        Operation *user = use.getOwner();
+        if (user->getBlock() != fill->getBlock() ||
+            (fill->hasOneUse() && fill->getNextNode() == user))
+          continue;
+        rewriter.setInsertionPoint(user);
         use.set(rewriter.clone(*fill)->getResult(0));
       }
+      if (fill->use_empty())
+        rewriter.eraseOp(fill);
+    }
+
+    // Padding (before a convolution) as a fill and a slice insertion, and
+    // fills that are not a GEMM's zero destination (the GEMM kernels
+    // recognize those) as generics: both then get threads and vectors
+    // below instead of a scalar loop over the whole buffer.
+    RewritePatternSet pads(ctx);
+    linalg::populateDecomposePadPatterns(pads);
+    if (failed(applyPatternsGreedily(module, std::move(pads))))
+      return signalPassFailure();
+    SmallVector<linalg::FillOp> fills;
+    module.walk([&](linalg::FillOp fill) {
+      if (isTopLevel(fill) && fill.hasPureTensorSemantics() &&
+          llvm::none_of(fill->getUsers(), [](Operation *user) {
+            auto linalgOp = dyn_cast<linalg::LinalgOp>(user);
+            return linalgOp && linalg::isaContractionOpInterface(linalgOp);
+          }))
+        fills.push_back(fill);
     });
+    for (linalg::FillOp fill : fills) {
+      rewriter.setInsertionPoint(fill);
+      (void)linalg::generalizeNamedOp(rewriter, fill);
+    }
 
     SmallVector<linalg::GenericOp> generics;
     module.walk([&](linalg::GenericOp op) { generics.push_back(op); });

@@ -144,3 +144,31 @@ func.func @transpose(%x: tensor<512x256xf32>) -> tensor<256x512xf32> {
   } -> tensor<256x512xf32>
   return %r : tensor<256x512xf32>
 }
+
+// -----
+
+// Padding becomes a threaded, vectorized fill and a slice insertion; a zero
+// fill shared by two GEMMs (CSE) gets one copy right before each, where the
+// GEMM kernel finds and drops it.
+
+// CHECK-LABEL: func.func @pad_and_gemm_fills
+// CHECK:         scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) in (2, 34, 34)
+// CHECK:           vector.transfer_write {{.*}} : vector<64xf32>
+// CHECK:         tensor.insert_slice %{{.*}} into %{{.*}}[0, 1, 1, 0] [2, 32, 32, 64]
+// CHECK:         %[[F1:.*]] = linalg.fill
+// CHECK-NEXT:    linalg.matmul {{.*}} outs(%[[F1]] :
+// CHECK:         %[[F2:.*]] = linalg.fill
+// CHECK-NEXT:    linalg.matmul {{.*}} outs(%[[F2]] :
+func.func @pad_and_gemm_fills(%x: tensor<2x32x32x64xf32>, %a: tensor<64x64xf32>, %b: tensor<64x64xf32>)
+    -> (tensor<2x34x34x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %p = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<2x32x32x64xf32> to tensor<2x34x34x64xf32>
+  %e = tensor.empty() : tensor<64x64xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<64x64xf32>) -> tensor<64x64xf32>
+  %m1 = linalg.matmul ins(%a, %b : tensor<64x64xf32>, tensor<64x64xf32>) outs(%z : tensor<64x64xf32>) -> tensor<64x64xf32>
+  %m2 = linalg.matmul ins(%m1, %b : tensor<64x64xf32>, tensor<64x64xf32>) outs(%z : tensor<64x64xf32>) -> tensor<64x64xf32>
+  return %p, %m1, %m2 : tensor<2x34x34x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>
+}
