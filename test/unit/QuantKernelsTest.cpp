@@ -616,14 +616,17 @@ void runBlockScaled(int64_t m, int64_t n, int64_t k, int64_t bn, int64_t bk,
 void runBlockScaledCases(const std::string &features, unsigned seed) {
   std::mt19937 rng(seed);
   // {M, N, K, bn, bk, bits}: M = 1, N and K off the tile sizes, bn = 1, N
-  // and 128, per-channel (bk = K) and per-group activations; bk = 6 is not
-  // a whole number of 4-byte words and takes the reference loops.
+  // and 128, per-channel (bk = K) and per-group activations; bk = 6 of
+  // K = 12 is not a whole number of 4-byte words and takes the reference
+  // loops; one block of K = 9 or 27 (a first convolution's patches) is
+  // zero-padded to a multiple of 4 in the kernel.
   const int64_t cases[][6] = {
       {1, 40, 96, 1, 32, 8},       {1, 33, 64, 33, 64, 8},
       {5, 17, 48, 17, 16, 8},      {9, 50, 200, 25, 8, 8},
       {13, 256, 256, 128, 128, 8}, {3, 100, 1000, 100, 8, 8},
       {70, 40, 128, 8, 32, 8},     {7, 40, 128, 40, 32, 4},
-      {4, 10, 12, 5, 6, 8}};
+      {4, 10, 12, 5, 6, 8},        {37, 16, 9, 1, 9, 8},
+      {20, 24, 27, 24, 27, 8}};
   for (auto &c : cases)
     runBlockScaled(c[0], c[1], c[2], c[3], c[4], (int)c[5], features, rng);
 }

@@ -151,10 +151,11 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
   /// Everything after the tensor-level preparation.
   void buildBackend(OpPassManager &pm, const CpuTarget &target) const {
     addCpuBufferization(pm);
-    pm.addPass(createLowerCpuCopiesPass());
     LowerCpuMatmulPassOptions mm;
     mm.vectorWidth = target.f32Lanes;
     pm.addPass(createLowerCpuMatmulPass(mm));
+    // After the GEMM kernels, which drop the zero fills of their outputs.
+    pm.addPass(createLowerCpuCopiesPass());
     pm.addPass(createCanonicalizerPass());
     pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
     addCpuLLVMLowering(pm);

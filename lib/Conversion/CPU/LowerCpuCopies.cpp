@@ -2,7 +2,8 @@
 //
 // memref.copy into or out of a strided subview (padding, slice insertion)
 // as threaded loops of vector row copies instead of the runtime's generic
-// element-by-element memrefCopy.
+// element-by-element memrefCopy, and buffer fills (a kernel's own zeroed
+// scratch) as vector row stores instead of scalar loops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,6 +11,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -91,6 +93,56 @@ bool lowerCopy(IRRewriter &rewriter, memref::CopyOp copy,
   return true;
 }
 
+/// Rewrites a fill of a buffer (what a kernel allocates and zeroes for
+/// itself after bufferization) as vector row stores; returns false when it
+/// stays.
+bool lowerFill(IRRewriter &rewriter, linalg::FillOp fill,
+               int64_t minParallelElements) {
+  if (!fill.hasPureBufferSemantics() || !isa<func::FuncOp>(fill->getParentOp()))
+    return false;
+  auto dstTy = dyn_cast<MemRefType>(fill.getOutputs()[0].getType());
+  if (!dstTy || !dstTy.hasStaticShape() || dstTy.getRank() < 1 ||
+      !hasUnitInnerStride(dstTy))
+    return false;
+  Type elt = dstTy.getElementType();
+  if (!elt.isIntOrFloat() || elt.getIntOrFloatBitWidth() % 8)
+    return false;
+  int64_t row = dstTy.getShape().back();
+  if (row > kMaxRow || row == 0)
+    return false;
+
+  Location loc = fill.getLoc();
+  rewriter.setInsertionPoint(fill);
+  auto idx = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(rewriter, loc, v);
+  };
+  auto vecTy = VectorType::get({row}, elt);
+  Value splat =
+      vector::BroadcastOp::create(rewriter, loc, vecTy, fill.getInputs()[0]);
+  Value dst = fill.getOutputs()[0];
+  SmallVector<Value> lbs, ubs, steps;
+  for (int64_t d : dstTy.getShape().drop_back()) {
+    lbs.push_back(idx(0));
+    ubs.push_back(idx(d));
+    steps.push_back(idx(1));
+  }
+  auto body = [&](OpBuilder &b, Location l, ValueRange ivs) {
+    SmallVector<Value> at(ivs.begin(), ivs.end());
+    at.push_back(idx(0));
+    vector::TransferWriteOp::create(b, l, splat, dst, at, ArrayRef<bool>{true});
+  };
+  if (lbs.empty())
+    body(rewriter, loc, {});
+  else if (dstTy.getNumElements() >= minParallelElements)
+    scf::ParallelOp::create(rewriter, loc, lbs, ubs, steps, body);
+  else
+    scf::buildLoopNest(
+        rewriter, loc, lbs, ubs, steps,
+        [&](OpBuilder &b, Location l, ValueRange ivs) { body(b, l, ivs); });
+  rewriter.eraseOp(fill);
+  return true;
+}
+
 struct LowerCpuCopiesPass
     : effc::impl::LowerCpuCopiesPassBase<LowerCpuCopiesPass> {
   using Base::Base;
@@ -100,6 +152,10 @@ struct LowerCpuCopiesPass
     IRRewriter rewriter(&getContext());
     for (memref::CopyOp copy : copies)
       (void)lowerCopy(rewriter, copy, minParallelElements);
+    SmallVector<linalg::FillOp> fills;
+    getOperation().walk([&](linalg::FillOp op) { fills.push_back(op); });
+    for (linalg::FillOp fill : fills)
+      (void)lowerFill(rewriter, fill, minParallelElements);
   }
 };
 

@@ -111,15 +111,27 @@ struct BlockScaledLinearInt8 : CpuKernelPattern<BlockScaledLinearOp> {
       return failure();
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
     int64_t bn = op.getBlock()[0], bk = op.getBlock()[1];
-    if (bk % 4)
+    // The kernel reads 4 consecutive k per 32-bit lane. One K block (per-
+    // channel weights with per-token activations: int8 dynamic) of another
+    // length, such as a first convolution's 3x3x1 or 3x3x3 patches, is
+    // zero-padded to a multiple of 4 (a zero weight adds nothing, also
+    // after the u8 shift); several such blocks are left to the reference.
+    int64_t kp = llvm::alignTo(k, 4);
+    if (bk % 4 && bk != k)
       return failure();
     std::optional<std::vector<int8_t>> w = getConstI8(op.getWeight(), n, k);
     if (!w)
       return failure();
     int64_t m = inTy.getNumElements() / k, nkb = k / bk;
-    Int8Plan p = makeInt8Plan(target, threads, m, n, k);
+    if (kp != k) {
+      std::vector<int8_t> padded(n * kp, 0);
+      for (int64_t c = 0; c < n; ++c)
+        std::copy_n(w->begin() + c * k, k, padded.begin() + c * kp);
+      w = std::move(padded);
+    }
+    Int8Plan p = makeInt8Plan(target, threads, m, n, kp);
     p.amx = false;
-    p.bk = bk;
+    p.bk = kp == k ? bk : kp;
     int64_t np = p.panels() * p.nr();
     // off[b, n] = -128 * (sum of the block's weights): the u8 shift.
     std::vector<int32_t> off(nkb * np, 0);
@@ -127,7 +139,7 @@ struct BlockScaledLinearInt8 : CpuKernelPattern<BlockScaledLinearOp> {
       for (int64_t c = 0; c < n; ++c) {
         int32_t colsum = 0;
         for (int64_t j = 0; j < bk; ++j)
-          colsum += (*w)[c * k + b * bk + j];
+          colsum += (*w)[c * kp + b * bk + j];
         off[b * np + c] = -128 * colsum;
       }
     std::vector<int8_t> packed = packVnni(*w, p);
@@ -137,10 +149,22 @@ struct BlockScaledLinearInt8 : CpuKernelPattern<BlockScaledLinearOp> {
                              rewriter.getI8Type(), rawOf(packed));
     Value offBuf = constBuffer(rewriter, loc, {nkb, np}, rewriter.getI32Type(),
                                rawOf(off));
-    Value x = readBuffer(
-        rewriter, loc,
+    Value x2 =
         buildReshape(rewriter, loc, op.getInput(),
-                     RankedTensorType::get({m, k}, rewriter.getI8Type())));
+                     RankedTensorType::get({m, k}, rewriter.getI8Type()));
+    if (kp != k) {
+      Value zero = arith::ConstantOp::create(rewriter, loc,
+                                             rewriter.getI8IntegerAttr(0));
+      x2 = tensor::PadOp::create(
+          rewriter, loc, RankedTensorType::get({m, kp}, rewriter.getI8Type()),
+          x2,
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
+                                 rewriter.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
+                                 rewriter.getIndexAttr(kp - k)},
+          zero);
+    }
+    Value x = readBuffer(rewriter, loc, x2);
     Value xs = readBuffer(rewriter, loc,
                           buildReshape(rewriter, loc, op.getInputScale(),
                                        RankedTensorType::get({m, nkb}, f32)));

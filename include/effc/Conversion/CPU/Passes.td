@@ -156,7 +156,7 @@ def LowerCpuElementwisePass
 }
 
 def LowerCpuCopiesPass : Pass<"effc-lower-cpu-copies", "ModuleOp"> {
-  let summary = "Strided memref.copy as threaded vector row copies";
+  let summary = "Strided memref.copy and buffer fills as threaded vector rows";
   let description = [{
     Bufferization writes padding (a convolution's `tensor.pad`) and slice
     insertion as `memref.copy` into a strided subview, which the memref
@@ -166,7 +166,9 @@ def LowerCpuCopiesPass : Pass<"effc-lower-cpu-copies", "ModuleOp"> {
     both sides are contiguous as a whole (those stay a `memcpy`), into
     loops over the outer dimensions (`scf.parallel` when the copy has at
     least `min-parallel-elements` elements) that move one innermost row per
-    iteration as a vector.
+    iteration as a vector. A `linalg.fill` of a buffer (a kernel's own
+    zeroed scratch, after bufferization) becomes vector row stores the same
+    way.
 
     Before:
     ```mlir
