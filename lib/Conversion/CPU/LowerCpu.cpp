@@ -204,9 +204,6 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
     front.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
     front.addPass(createCanonicalizerPass());
     front.addPass(createCSEPass());
-    // Fused, threaded, vectorized generics, before the approximations
-    // below so that the math they vectorize is approximated too.
-    front.addPass(createLowerCpuElementwisePass());
     if (failed(runPipeline(front, module)))
       return signalPassFailure();
 
@@ -223,6 +220,9 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
       return signalPassFailure();
 
     OpPassManager back("builtin.module");
+    // Fused, threaded, vectorized generics, once the transposes above have
+    // cancelled (the pass turns the remaining ones into generics).
+    back.addPass(createLowerCpuElementwisePass());
     buildBackend(back, *target);
     if (failed(runPipeline(back, module)) ||
         failed(finalizeCpuQuantKernels(module)))

@@ -202,6 +202,23 @@ struct LowerCpuElementwisePass
     if (failed(applyPatternsGreedily(module, std::move(unitDims))))
       return signalPassFailure();
 
+    // Data movement and elementwise named ops (an NCHW input's transpose,
+    // broadcasts, copies) as generics: they fuse and get threads below.
+    SmallVector<linalg::LinalgOp> named;
+    module.walk([&](linalg::LinalgOp op) {
+      if (isTopLevel(op) && op.hasPureTensorSemantics() &&
+          isa<linalg::TransposeOp, linalg::BroadcastOp, linalg::CopyOp,
+              linalg::MapOp, linalg::ElementwiseOp>(op.getOperation()))
+        named.push_back(op);
+    });
+    {
+      IRRewriter rewriter(ctx);
+      for (linalg::LinalgOp op : named) {
+        rewriter.setInsertionPoint(op);
+        (void)linalg::generalizeNamedOp(rewriter, op);
+      }
+    }
+
     RewritePatternSet fusion(ctx);
     // x ** 3 (GELU's tanh form) and x ** 2.0 (RMSNorm, once its splat
     // exponent is folded into the body) as multiplications: vector powers

@@ -116,6 +116,11 @@ def LowerCpuElementwisePass
     a kernel's loops, such as flash attention's online softmax, only steps
     2's rows and 3 apply: the kernel owns the threads):
 
+    0. unit dimensions are dropped; `tensor.pad` becomes a fill and a
+       slice insertion; fills that are not a GEMM's destination,
+       transposes, broadcasts, copies and maps become generics; a zero
+       fill CSE shared between GEMMs is cloned right before each of them
+       (the GEMM kernel drops it);
     1. elementwise producers are fused into their only consumer when the
        consumer reads each produced element once (a permutation map), so
        a chain is one pass over memory and nothing is recomputed; powers
