@@ -32,9 +32,6 @@ demo: build
 test: build
 	ninja -C $(BUILD) -j $(JOBS) check-effc
 
-bench: build
-	@bash bench/run.sh $(BUILD)
-
 # Longer mutation fuzzing than make test's smoke run (scripts/fuzz.py):
 # every seed file under test/, FUZZ_COUNT cases, failing inputs kept in
 # $(BUILD)/fuzz. FUZZ_SEED picks another deterministic sequence.
@@ -64,7 +61,7 @@ EVAL_PY := $(EVAL_VENV)/bin/python
 EVAL_DEPS := $(EVAL_VENV)/.installed
 endif
 EVAL_ARGS ?=
-MODELS_DIR := $(BUILD)/models
+MODELS_DIR ?= $(BUILD)/models
 
 $(EVAL_VENV)/.installed: scripts/eval-requirements.txt
 	python3 -m venv --system-site-packages $(EVAL_VENV)
@@ -81,6 +78,15 @@ eval: build $(MODELS_DIR)/.exported
 	  --command "make eval$(if $(EVAL_ARGS), EVAL_ARGS='$(EVAL_ARGS)')"
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(EVAL_PY) scripts/models/sparsegpt_reference.py \
 	  --out bench/results/sparsegpt_reference.md
+
+# bench/run.sh: GEMM, attention, sparse, quant and models (BENCH=<part> runs
+# one). The models part (end-to-end latency against PyTorch and ONNX Runtime,
+# bench/models/run.sh) runs make eval's Python on make eval's exported
+# models: it first runs `make $(MODELS_DIR)/.exported` (the rules above, so
+# the venv and the export are made or refreshed as for eval; EVAL_PYTHON and
+# MODELS_DIR apply the same way). A failure there fails only that part.
+bench: build
+	@EVAL_PYTHON=$(EVAL_PYTHON) MODELS_DIR=$(MODELS_DIR) bash bench/run.sh $(BUILD)
 
 docs: build
 	ninja -C $(BUILD) mlir-doc

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# effc benchmarks on this CPU: f32 GEMM, effc vs. OpenBLAS (cblas_sgemm), and
-# f32 attention, naive vs. flash (bench/attention/run.sh).
+# effc benchmarks on this CPU: f32 GEMM, effc vs. OpenBLAS (cblas_sgemm),
+# f32 attention, naive vs. flash (bench/attention/run.sh), sparse and
+# quantized kernels (bench/sparse/, bench/quant/) and end-to-end model latency
+# against PyTorch and ONNX Runtime (bench/models/run.sh).
 #
-# usage: [BENCH=gemm|attention|sparse|quant|all] bash bench/run.sh [BUILD_DIR]
+# usage: [BENCH=gemm|attention|sparse|quant|models|all] bash bench/run.sh [BUILD_DIR]
 #        (make bench calls it with $(BUILD); BENCH defaults to all)
 #
-# The GEMM part is below; the attention part is bench/attention/run.sh (its
+# The GEMM part is below; the other parts are bench/<part>/run.sh (their
 # knobs and outputs are described there and in bench/README.md). With
-# BENCH=all both run, GEMM first, and the exit status is non-zero if either
+# BENCH=all all run, GEMM first, and the exit status is non-zero if any
 # part failed.
 #
 # GEMM part:
@@ -54,6 +56,7 @@ case "$BENCH" in
   attention) exec bash bench/attention/run.sh "$BUILD" ;;
   sparse) exec bash bench/sparse/run.sh "$BUILD" ;;
   quant) exec bash bench/quant/run.sh "$BUILD" ;;
+  models) exec bash bench/models/run.sh "$BUILD" ;;
   all)
     BENCH=gemm bash bench/run.sh "$BUILD"
     gemm_status=$?
@@ -63,15 +66,18 @@ case "$BENCH" in
     sparse_status=$?
     BENCH=quant bash bench/run.sh "$BUILD"
     quant_status=$?
+    BENCH=models bash bench/run.sh "$BUILD"
+    models_status=$?
     [ $quant_status -eq 0 ] || echo "bench/run.sh: the quant part failed (exit $quant_status)" >&2
+    [ $models_status -eq 0 ] || echo "bench/run.sh: the models part failed (exit $models_status)" >&2
     [ $gemm_status -eq 0 ] || echo "bench/run.sh: the GEMM part failed (exit $gemm_status)" >&2
     [ $attention_status -eq 0 ] || echo "bench/run.sh: the attention part failed (exit $attention_status)" >&2
     [ $sparse_status -eq 0 ] || echo "bench/run.sh: the sparse part failed (exit $sparse_status)" >&2
     [ $gemm_status -eq 0 ] && [ $attention_status -eq 0 ] && [ $sparse_status -eq 0 ] &&
-      [ $quant_status -eq 0 ]
+      [ $quant_status -eq 0 ] && [ $models_status -eq 0 ]
     exit $?
     ;;
-  *) die "BENCH must be gemm, attention, sparse, quant or all (got '$BENCH')" ;;
+  *) die "BENCH must be gemm, attention, sparse, quant, models or all (got '$BENCH')" ;;
 esac
 [ -x "$EFFC_RUN" ] || die "$EFFC_RUN not found; build first (make build)"
 [ -x "$PYTHON" ] || die "$PYTHON not found"

@@ -304,22 +304,58 @@ def onnx_bytes(path):
     return total
 
 
-def ort_run(path, meta, inputs):
+# Like for like: the layers effc quantizes (linear / conv weights), not ORT's
+# other quantizable ops (Gather embeddings, LayerNorm, Add, ...).
+ORT_QUANT_OPS = ["MatMul", "Gemm", "Conv"]
+
+
+def ort_session(path, threads=2, inter_op_threads=None):
+    """A CPU InferenceSession with `threads` intra-op threads."""
     import onnxruntime as ort
 
     so = ort.SessionOptions()
-    so.intra_op_num_threads = 2
-    s = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
-    names = [i.name for i in s.get_inputs()]
-    feed = {n: x for n, x in zip(meta["input_names"], inputs) if n in names}
-    return s.run(None, feed)[0]
+    so.intra_op_num_threads = threads
+    if inter_op_threads is not None:
+        so.inter_op_num_threads = inter_op_threads
+    return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+
+
+def ort_feed(session, meta, inputs):
+    """The inputs by name (the ONNX export drops unused arguments)."""
+    names = [i.name for i in session.get_inputs()]
+    return {n: x for n, x in zip(meta["input_names"], inputs) if n in names}
+
+
+def ort_run(path, meta, inputs):
+    s = ort_session(path)
+    return s.run(None, ort_feed(s, meta, inputs))[0]
+
+
+def ort_preprocess(src, pre, log):
+    """quant_pre_process (shape inference + graph optimization) into `pre`;
+    returns the path to quantize (`src` itself when pre-processing fails)."""
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    try:
+        quant_pre_process(src, pre, skip_symbolic_shape=True)
+    except Exception as e:  # noqa: BLE001 - pre-processing is optional
+        log.write(f"quant_pre_process failed ({e}); quantizing the export\n")
+        return src
+    return pre
+
+
+def ort_quantize_dynamic(pre, out):
+    """ORT int8 dynamic: per-channel int8 weights, int8 activations
+    quantized at run time, on ORT_QUANT_OPS only."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(pre, out, op_types_to_quantize=ORT_QUANT_OPS,
+                     weight_type=QuantType.QInt8, per_channel=True)
 
 
 def ort_rows(a, name, d, meta, ref, labels, log):
     from onnxruntime.quantization import (CalibrationDataReader, QuantFormat,
-                                          QuantType, quantize_dynamic,
-                                          quantize_static)
-    from onnxruntime.quantization.shape_inference import quant_pre_process
+                                          QuantType, quantize_static)
 
     inputs = [np.load(os.path.join(d, f"input{i}.npy"))
               for i in range(len(meta["input_names"]))]
@@ -344,20 +380,11 @@ def ort_rows(a, name, d, meta, ref, labels, log):
         def get_next(self):
             return next(self.it, None)
 
-    pre = os.path.join(work, "pre.onnx")
-    try:
-        quant_pre_process(src, pre, skip_symbolic_shape=True)
-    except Exception as e:  # noqa: BLE001 - pre-processing is optional
-        log.write(f"quant_pre_process failed ({e}); quantizing the export\n")
-        pre = src
-
-    # Like for like: the layers effc quantizes (linear / conv weights), not
-    # ORT's other quantizable ops (Gather embeddings, LayerNorm, Add, ...).
-    ops = ["MatMul", "Gemm", "Conv"]
+    pre = ort_preprocess(src, os.path.join(work, "pre.onnx"), log)
+    ops = ORT_QUANT_OPS
 
     def dyn(out):
-        quantize_dynamic(pre, out, op_types_to_quantize=ops,
-                         weight_type=QuantType.QInt8, per_channel=True)
+        ort_quantize_dynamic(pre, out)
 
     def static(out):
         import onnxruntime as ort
