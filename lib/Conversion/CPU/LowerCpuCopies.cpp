@@ -41,54 +41,72 @@ bool hasUnitInnerStride(MemRefType t) {
          !strides.empty() && strides.back() == 1;
 }
 
-/// Rewrites `copy` as row copies; returns false when it stays.
+/// The vector type of one innermost row of `t`, when `t` can be moved in
+/// such rows: static, byte-sized elements, unit innermost stride, a row of
+/// at most kMaxRow elements.
+std::optional<VectorType> rowVectorType(MemRefType t) {
+  if (!t || !t.hasStaticShape() || t.getRank() < 1 || !hasUnitInnerStride(t))
+    return std::nullopt;
+  Type elt = t.getElementType();
+  int64_t row = t.getShape().back();
+  if (!elt.isIntOrFloat() || elt.getIntOrFloatBitWidth() % 8 || row == 0 ||
+      row > kMaxRow)
+    return std::nullopt;
+  return VectorType::get({row}, elt);
+}
+
+/// Emits `rowBody(builder, loc, index of the row's first element)` for
+/// every innermost row of `shape`: in an scf.parallel over the outer
+/// dimensions when there are at least `minParallelElements` elements, else
+/// in a loop nest.
+void emitRows(IRRewriter &rewriter, Location loc, ArrayRef<int64_t> shape,
+              int64_t minParallelElements,
+              function_ref<void(OpBuilder &, Location, ValueRange)> rowBody) {
+  auto idx = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(rewriter, loc, v);
+  };
+  Value zero = idx(0);
+  SmallVector<Value> lbs, ubs, steps;
+  for (int64_t d : shape.drop_back()) {
+    lbs.push_back(zero);
+    ubs.push_back(idx(d));
+    steps.push_back(idx(1));
+  }
+  auto body = [&](OpBuilder &b, Location l, ValueRange ivs) {
+    SmallVector<Value> at(ivs.begin(), ivs.end());
+    at.push_back(zero);
+    rowBody(b, l, at);
+  };
+  if (lbs.empty())
+    body(rewriter, loc, {});
+  else if (ShapedType::getNumElements(shape) >= minParallelElements)
+    scf::ParallelOp::create(rewriter, loc, lbs, ubs, steps, body);
+  else
+    scf::buildLoopNest(rewriter, loc, lbs, ubs, steps, body);
+}
+
+/// Rewrites `copy` as row copies unless both sides are contiguous (a
+/// memcpy); returns false when it stays.
 bool lowerCopy(IRRewriter &rewriter, memref::CopyOp copy,
                int64_t minParallelElements) {
   auto srcTy = dyn_cast<MemRefType>(copy.getSource().getType());
   auto dstTy = dyn_cast<MemRefType>(copy.getTarget().getType());
-  if (!srcTy || !dstTy || !srcTy.hasStaticShape() || srcTy.getRank() < 2 ||
-      !isa<func::FuncOp>(copy->getParentOp()))
+  if (!srcTy || !dstTy || srcTy.getRank() < 2 ||
+      !isa<func::FuncOp>(copy->getParentOp()) ||
+      (srcTy.getLayout().isIdentity() && dstTy.getLayout().isIdentity()))
     return false;
-  if (srcTy.getLayout().isIdentity() && dstTy.getLayout().isIdentity())
+  std::optional<VectorType> vecTy = rowVectorType(srcTy);
+  if (!vecTy || !rowVectorType(dstTy))
     return false;
-  if (!hasUnitInnerStride(srcTy) || !hasUnitInnerStride(dstTy))
-    return false;
-  Type elt = srcTy.getElementType();
-  if (!elt.isIntOrFloat() || elt.getIntOrFloatBitWidth() % 8)
-    return false;
-  int64_t row = srcTy.getShape().back();
-  if (row > kMaxRow || row == 0)
-    return false;
-
-  Location loc = copy.getLoc();
   rewriter.setInsertionPoint(copy);
-  auto idx = [&](int64_t v) -> Value {
-    return arith::ConstantIndexOp::create(rewriter, loc, v);
-  };
-  ArrayRef<int64_t> shape = srcTy.getShape().drop_back();
-  SmallVector<Value> lbs, ubs, steps;
-  for (int64_t d : shape) {
-    lbs.push_back(idx(0));
-    ubs.push_back(idx(d));
-    steps.push_back(idx(1));
-  }
-  auto vecTy = VectorType::get({row}, elt);
-  auto body = [&](OpBuilder &b, Location l, ValueRange ivs) {
-    SmallVector<Value> at(ivs.begin(), ivs.end());
-    at.push_back(idx(0));
-    Value v = vector::TransferReadOp::create(b, l, vecTy, copy.getSource(), at,
-                                             /*padding=*/std::nullopt,
+  emitRows(rewriter, copy.getLoc(), srcTy.getShape(), minParallelElements,
+           [&](OpBuilder &b, Location l, ValueRange at) {
+             Value v = vector::TransferReadOp::create(
+                 b, l, *vecTy, copy.getSource(), at,
+                 /*padding=*/std::nullopt, ArrayRef<bool>{true});
+             vector::TransferWriteOp::create(b, l, v, copy.getTarget(), at,
                                              ArrayRef<bool>{true});
-    vector::TransferWriteOp::create(b, l, v, copy.getTarget(), at,
-                                    ArrayRef<bool>{true});
-  };
-  if (srcTy.getNumElements() >= minParallelElements) {
-    scf::ParallelOp::create(rewriter, loc, lbs, ubs, steps, body);
-  } else {
-    scf::buildLoopNest(
-        rewriter, loc, lbs, ubs, steps,
-        [&](OpBuilder &b, Location l, ValueRange ivs) { body(b, l, ivs); });
-  }
+           });
   rewriter.eraseOp(copy);
   return true;
 }
@@ -100,45 +118,19 @@ bool lowerFill(IRRewriter &rewriter, linalg::FillOp fill,
                int64_t minParallelElements) {
   if (!fill.hasPureBufferSemantics() || !isa<func::FuncOp>(fill->getParentOp()))
     return false;
-  auto dstTy = dyn_cast<MemRefType>(fill.getOutputs()[0].getType());
-  if (!dstTy || !dstTy.hasStaticShape() || dstTy.getRank() < 1 ||
-      !hasUnitInnerStride(dstTy))
-    return false;
-  Type elt = dstTy.getElementType();
-  if (!elt.isIntOrFloat() || elt.getIntOrFloatBitWidth() % 8)
-    return false;
-  int64_t row = dstTy.getShape().back();
-  if (row > kMaxRow || row == 0)
-    return false;
-
-  Location loc = fill.getLoc();
-  rewriter.setInsertionPoint(fill);
-  auto idx = [&](int64_t v) -> Value {
-    return arith::ConstantIndexOp::create(rewriter, loc, v);
-  };
-  auto vecTy = VectorType::get({row}, elt);
-  Value splat =
-      vector::BroadcastOp::create(rewriter, loc, vecTy, fill.getInputs()[0]);
   Value dst = fill.getOutputs()[0];
-  SmallVector<Value> lbs, ubs, steps;
-  for (int64_t d : dstTy.getShape().drop_back()) {
-    lbs.push_back(idx(0));
-    ubs.push_back(idx(d));
-    steps.push_back(idx(1));
-  }
-  auto body = [&](OpBuilder &b, Location l, ValueRange ivs) {
-    SmallVector<Value> at(ivs.begin(), ivs.end());
-    at.push_back(idx(0));
-    vector::TransferWriteOp::create(b, l, splat, dst, at, ArrayRef<bool>{true});
-  };
-  if (lbs.empty())
-    body(rewriter, loc, {});
-  else if (dstTy.getNumElements() >= minParallelElements)
-    scf::ParallelOp::create(rewriter, loc, lbs, ubs, steps, body);
-  else
-    scf::buildLoopNest(
-        rewriter, loc, lbs, ubs, steps,
-        [&](OpBuilder &b, Location l, ValueRange ivs) { body(b, l, ivs); });
+  auto dstTy = dyn_cast<MemRefType>(dst.getType());
+  std::optional<VectorType> vecTy = rowVectorType(dstTy);
+  if (!vecTy)
+    return false;
+  rewriter.setInsertionPoint(fill);
+  Value splat = vector::BroadcastOp::create(rewriter, fill.getLoc(), *vecTy,
+                                            fill.getInputs()[0]);
+  emitRows(rewriter, fill.getLoc(), dstTy.getShape(), minParallelElements,
+           [&](OpBuilder &b, Location l, ValueRange at) {
+             vector::TransferWriteOp::create(b, l, splat, dst, at,
+                                             ArrayRef<bool>{true});
+           });
   rewriter.eraseOp(fill);
   return true;
 }
@@ -147,15 +139,19 @@ struct LowerCpuCopiesPass
     : effc::impl::LowerCpuCopiesPassBase<LowerCpuCopiesPass> {
   using Base::Base;
   void runOnOperation() override {
-    SmallVector<memref::CopyOp> copies;
-    getOperation().walk([&](memref::CopyOp op) { copies.push_back(op); });
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      if (isa<memref::CopyOp, linalg::FillOp>(op))
+        ops.push_back(op);
+    });
     IRRewriter rewriter(&getContext());
-    for (memref::CopyOp copy : copies)
-      (void)lowerCopy(rewriter, copy, minParallelElements);
-    SmallVector<linalg::FillOp> fills;
-    getOperation().walk([&](linalg::FillOp op) { fills.push_back(op); });
-    for (linalg::FillOp fill : fills)
-      (void)lowerFill(rewriter, fill, minParallelElements);
+    for (Operation *op : ops) {
+      if (auto copy = dyn_cast<memref::CopyOp>(op))
+        (void)lowerCopy(rewriter, copy, minParallelElements);
+      else
+        (void)lowerFill(rewriter, cast<linalg::FillOp>(op),
+                        minParallelElements);
+    }
   }
 };
 

@@ -202,8 +202,16 @@ struct LowerCpuElementwisePass
     if (failed(applyPatternsGreedily(module, std::move(unitDims))))
       return signalPassFailure();
 
+    // Padding (before a convolution) as a fill and a slice insertion: the
+    // fill gets threads and vectors below, the insertion is a row copy.
+    RewritePatternSet pads(ctx);
+    linalg::populateDecomposePadPatterns(pads);
+    if (failed(applyPatternsGreedily(module, std::move(pads))))
+      return signalPassFailure();
+
     // Data movement and elementwise named ops (an NCHW input's transpose,
     // broadcasts, copies) as generics: they fuse and get threads below.
+    IRRewriter rewriter(ctx);
     SmallVector<linalg::LinalgOp> named;
     module.walk([&](linalg::LinalgOp op) {
       if (isTopLevel(op) && op.hasPureTensorSemantics() &&
@@ -211,12 +219,9 @@ struct LowerCpuElementwisePass
               linalg::MapOp, linalg::ElementwiseOp>(op.getOperation()))
         named.push_back(op);
     });
-    {
-      IRRewriter rewriter(ctx);
-      for (linalg::LinalgOp op : named) {
-        rewriter.setInsertionPoint(op);
-        (void)linalg::generalizeNamedOp(rewriter, op);
-      }
+    for (linalg::LinalgOp op : named) {
+      rewriter.setInsertionPoint(op);
+      (void)linalg::generalizeNamedOp(rewriter, op);
     }
 
     RewritePatternSet fusion(ctx);
@@ -237,7 +242,6 @@ struct LowerCpuElementwisePass
     // would be copied once per GEMM by bufferization: one fill per user,
     // right before it (where the GEMM kernel finds and drops a zero fill
     // of its destination instead of running it).
-    IRRewriter rewriter(ctx);
     SmallVector<linalg::FillOp> shared;
     module.walk([&](linalg::FillOp fill) {
       if (isTopLevel(fill) && fill.hasPureTensorSemantics())
@@ -256,14 +260,8 @@ struct LowerCpuElementwisePass
         rewriter.eraseOp(fill);
     }
 
-    // Padding (before a convolution) as a fill and a slice insertion, and
-    // fills that are not a GEMM's zero destination (the GEMM kernels
-    // recognize those) as generics: both then get threads and vectors
-    // below instead of a scalar loop over the whole buffer.
-    RewritePatternSet pads(ctx);
-    linalg::populateDecomposePadPatterns(pads);
-    if (failed(applyPatternsGreedily(module, std::move(pads))))
-      return signalPassFailure();
+    // Fills that are not a GEMM's zero destination as generics: threads
+    // and vectors below instead of a scalar loop over the whole buffer.
     SmallVector<linalg::FillOp> fills;
     module.walk([&](linalg::FillOp fill) {
       if (isTopLevel(fill) && fill.hasPureTensorSemantics() &&
