@@ -257,6 +257,20 @@ Value mlir::effc::buildPadNHWC(OpBuilder &b, Location loc, Value input,
   return tensor::PadOp::create(b, loc, padTy, input, lo, hi, value);
 }
 
+Value mlir::effc::buildZeroPadHigh(OpBuilder &b, Location loc, Value input,
+                                   ArrayRef<int64_t> shape) {
+  auto ty = cast<RankedTensorType>(input.getType());
+  if (ty.getShape() == shape)
+    return input;
+  Type elt = ty.getElementType();
+  Value zero = arith::ConstantOp::create(b, loc, elt, b.getZeroAttr(elt));
+  SmallVector<OpFoldResult> lo(shape.size(), b.getIndexAttr(0)), hi;
+  for (auto [want, have] : llvm::zip_equal(shape, ty.getShape()))
+    hi.push_back(b.getIndexAttr(want - have));
+  return tensor::PadOp::create(b, loc, RankedTensorType::get(shape, elt), input,
+                               lo, hi, zero);
+}
+
 /// Permutes the dims of a constant's raw data (no APFloat round trips).
 DenseElementsAttr mlir::effc::permuteConstant(DenseElementsAttr attr,
                                               ArrayRef<int64_t> perm) {

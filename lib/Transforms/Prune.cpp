@@ -326,14 +326,6 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
                          << " is not a multiple of m = " << config.groupSize;
       return failure();
     }
-    if (config.method == PruneMethod::block &&
-        (t.matrixRows % config.blockRows != 0 ||
-         t.cols % config.blockCols != 0)) {
-      t.op->emitRemark() << "prune: not pruned: block " << config.blockRows
-                         << "x" << config.blockCols << " does not divide the ["
-                         << t.matrixRows << ", " << t.cols << "] weight";
-      return failure();
-    }
     return success();
   }
 
@@ -369,28 +361,38 @@ struct PrunePass : effc::impl::PrunePassBase<PrunePass> {
         scores[i] = rankable(std::fabs(double(t.values[i])));
       return scores;
     }
-    int64_t br = t.rows / config.blockRows, bc = t.cols / config.blockCols;
+    // Blocks at the end of a dim the block does not divide are partial;
+    // their norm is scaled to a whole block's element count (l1: the sum,
+    // l2: the sum of squares), so they rank by their weights' size, not by
+    // how many they hold.
+    int64_t br = llvm::divideCeil(t.rows, config.blockRows);
+    int64_t bc = llvm::divideCeil(t.cols, config.blockCols);
     std::vector<double> scores(br * bc, 0.0);
+    std::vector<int64_t> counts(br * bc, 0);
     bool l1 = config.l1;
     for (int64_t r = 0; r < t.rows; ++r)
       for (int64_t c = 0; c < t.cols; ++c) {
         double v = t.values[r * t.cols + c];
-        scores[(r / config.blockRows) * bc + c / config.blockCols] +=
-            l1 ? std::fabs(v) : v * v;
+        int64_t unit = (r / config.blockRows) * bc + c / config.blockCols;
+        scores[unit] += l1 ? std::fabs(v) : v * v;
+        ++counts[unit];
       }
-    for (double &s : scores)
+    double whole = double(config.blockRows * config.blockCols);
+    for (auto [s, n] : llvm::zip_equal(scores, counts)) {
+      s *= whole / double(n);
       s = rankable(l1 ? s : std::sqrt(s));
+    }
     return scores;
   }
 
   void zeroUnit(PruneTarget &t, int64_t unit) {
     if (config.method == PruneMethod::magnitude)
       return zero(t, unit);
-    int64_t bc = t.cols / config.blockCols;
+    int64_t bc = llvm::divideCeil(t.cols, config.blockCols);
     int64_t r0 = (unit / bc) * config.blockRows,
             c0 = (unit % bc) * config.blockCols;
-    for (int64_t r = r0; r < r0 + config.blockRows; ++r)
-      for (int64_t c = c0; c < c0 + config.blockCols; ++c)
+    for (int64_t r = r0; r < std::min(t.rows, r0 + config.blockRows); ++r)
+      for (int64_t c = c0; c < std::min(t.cols, c0 + config.blockCols); ++c)
         zero(t, r * t.cols + c);
   }
 

@@ -3,6 +3,8 @@
 #include "effc/Transforms/QuantMath.h"
 #include "effc/Support/WeightData.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -76,21 +78,24 @@ QuantizedWeights mlir::effc::quantizeWeights(ArrayRef<double> w, int64_t n,
   }
   out.block = getScaleBlock(g, groupSize, n, k);
   int64_t br = out.block.rows, bc = out.block.cols;
-  int64_t nb = n / br, kb = k / bc;
+  // The last block along a dim the block does not divide is partial.
+  int64_t nb = llvm::divideCeil(n, br), kb = llvm::divideCeil(k, bc);
   double qmax = precisionMax(p);
   out.codes.resize(n * k);
   out.scales.resize(nb * kb);
   for (int64_t bi = 0; bi < nb; ++bi)
     for (int64_t bj = 0; bj < kb; ++bj) {
+      int64_t r0 = bi * br, r1 = std::min(n, r0 + br);
+      int64_t c0 = bj * bc, c1 = std::min(k, c0 + bc);
       double amax = 0;
-      for (int64_t r = bi * br; r < (bi + 1) * br; ++r)
-        for (int64_t c = bj * bc; c < (bj + 1) * bc; ++c)
+      for (int64_t r = r0; r < r1; ++r)
+        for (int64_t c = c0; c < c1; ++c)
           amax = std::max(amax, std::fabs(w[r * k + c]));
       // Stored as f32: quantize with the scale the kernels will read.
       float s = amax > 0 ? float(amax / qmax) : 1.0f;
       out.scales[bi * kb + bj] = s;
-      for (int64_t r = bi * br; r < (bi + 1) * br; ++r)
-        for (int64_t c = bj * bc; c < (bj + 1) * bc; ++c) {
+      for (int64_t r = r0; r < r1; ++r)
+        for (int64_t c = c0; c < c1; ++c) {
           int64_t i = r * k + c;
           if (p == Precision::f8e4m3) {
             uint8_t code = encodeF8E4M3FN(w[i] / double(s));

@@ -216,7 +216,10 @@ struct OpQuantizer {
     Granularity g = plan.getGranularity();
     q = quantizeWeights(w, n, k, wp, g, plan.getGroupSize());
     ScaleBlock blk = q.block;
-    if (!q.scales.empty() && (n % blk.rows || k % blk.cols))
+    // Block scales (fp8 / int8 block-scaled) take partial edge blocks; the
+    // sub-channel !quant.uniform types of group scales need whole groups.
+    if (!q.scales.empty() && g != Granularity::block &&
+        (n % blk.rows || k % blk.cols))
       return op->emitError("effc-quantize: scale block ")
              << blk.rows << "x" << blk.cols << " does not divide the [" << n
              << ", " << k << "] weight";
@@ -252,7 +255,10 @@ struct OpQuantizer {
       Value wq = rawConstant(
           b, loc, RankedTensorType::get({n, k}, b.getType<Float8E4M3FNType>()),
           ArrayRef<char>((const char *)q.codes.data(), q.codes.size()));
-      Value ws = f32Constant(b, loc, {n / blk.rows, k / blk.cols}, q.scales);
+      Value ws = f32Constant(
+          b, loc,
+          {llvm::divideCeil(n, blk.rows), llvm::divideCeil(k, blk.cols)},
+          q.scales);
       if (ap == Precision::f8e4m3)
         return blockScaled(wq, ws, b.getType<Float8E4M3FNType>(), *biasVals,
                            hasBias);
@@ -293,7 +299,9 @@ struct OpQuantizer {
     if (int4)
       w8 = arith::ExtSIOp::create(
           b, loc, RankedTensorType::get({n, k}, b.getI8Type()), codes);
-    Value ws = f32Constant(b, loc, {n / blk.rows, k / blk.cols}, q.scales);
+    Value ws = f32Constant(
+        b, loc, {llvm::divideCeil(n, blk.rows), llvm::divideCeil(k, blk.cols)},
+        q.scales);
     return blockScaled(w8, ws, b.getI8Type(), *biasVals, hasBias);
   }
 
@@ -353,7 +361,7 @@ struct OpQuantizer {
     SmallVector<int64_t> block(inTy.getRank(), 1);
     block.back() = bk;
     SmallVector<int64_t> scaleShape(inTy.getShape());
-    scaleShape.back() = k / bk;
+    scaleShape.back() = llvm::divideCeil(k, bk);
     auto dq = DynamicQuantizeOp::create(
         b, loc,
         TypeRange{inTy.clone(actElt),

@@ -1,5 +1,4 @@
 // RUN: effc-opt %s -split-input-file --effc-prune="method=nm n=2 m=4" --verify-diagnostics -o /dev/null
-// RUN: effc-opt %s -split-input-file --effc-prune="method=block block=3x2" 2>&1 | FileCheck %s --check-prefix=BLOCK
 // RUN: not effc-opt %s --effc-prune="method=nm n=4 m=4" -o /dev/null 2>&1 | FileCheck %s --check-prefix=N-GE-M
 // RUN: not effc-opt %s --effc-prune="method=nm n=0 m=4" -o /dev/null 2>&1 | FileCheck %s --check-prefix=N-ZERO
 // RUN: not effc-opt %s --effc-prune="method=magnitude sparsity=1.5" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SPARSITY
@@ -50,20 +49,6 @@ func.func @conv_k_not_multiple(%x: tensor<1x5x5x3xf32>) -> tensor<1x3x3x4xf32> {
   // expected-remark @+1 {{prune: not pruned: the reduction size K = 27 is not a multiple of m = 4}}
   %y = effc.conv2d %x, %w : tensor<1x5x5x3xf32>, tensor<4x3x3x3xf32> -> tensor<1x3x3x4xf32>
   return %y : tensor<1x3x3x4xf32>
-}
-
-// -----
-
-// Tests that a block shape that does not divide the [N, K] weight (3 does
-// not divide N = 4) skips the op with a remark and leaves its weight.
-
-// BLOCK: remark: prune: not pruned: block 3x2 does not divide the [4, 8] weight
-// BLOCK: func.func @block_not_dividing
-// BLOCK: arith.constant dense<1.000000e+00> : tensor<4x8xf32>
-func.func @block_not_dividing(%x: tensor<2x8xf32>) -> tensor<2x4xf32> {
-  %w = arith.constant dense<1.0> : tensor<4x8xf32>
-  %y = effc.linear %x, %w : tensor<2x8xf32>, tensor<4x8xf32> -> tensor<2x4xf32>
-  return %y : tensor<2x4xf32>
 }
 
 // -----

@@ -6,6 +6,7 @@
 // RUN: effc-opt %s -split-input-file --effc-prune="method=magnitude sparsity=0.5 exclude=first,last compress=never" 2>/dev/null | FileCheck %s --check-prefix=EXCL
 // RUN: effc-opt %s -split-input-file --effc-prune="method=magnitude sparsity=0.5 exclude=fc2 compress=never" 2>/dev/null | FileCheck %s --check-prefix=EXCL-NAME
 // RUN: effc-opt %s -split-input-file --effc-prune="method=nm n=2 m=4 compress=never" -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
+// RUN: effc-opt %s -split-input-file --effc-prune="method=block block=3x2 sparsity=0.25 compress=never" 2>/dev/null | FileCheck %s --check-prefix=BLOCK-EDGE
 
 // Tests that 2:4 keeps the two largest |w| of each group of four along K,
 // ties (0.5, 0.5, 0.5, 0.5 and 0, 0, 0, 1) going to the lower index, and
@@ -168,3 +169,21 @@ func.func @exclude(%x: tensor<2x4xf32>, %wa: tensor<4x4xf32>) -> (tensor<2x4xf32
 }
 
 // REMARK: remark: prune: not pruned: the weight is not a constant
+
+// -----
+
+// Tests that blocks at the edge of a weight the block shape does not divide
+// (3x2 blocks over [4, 8]: the last block row is 1 high) are pruned too,
+// ranked by their norm scaled to a whole block: the partial blocks of 1.2
+// outrank the whole blocks of 0.8 (raw L2 norms 1.70 against 1.96 would
+// have ranked them lower), so 25% sparsity (2 of 8 blocks) zeroes the two
+// 0.8 blocks.
+
+// BLOCK-EDGE-LABEL: func.func @block_edge
+// BLOCK-EDGE: arith.constant dense<{{\[}}[0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 2.000000e+00, 2.000000e+00, 2.000000e+00, 2.000000e+00], [0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 2.000000e+00, 2.000000e+00, 2.000000e+00, 2.000000e+00], [0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 2.000000e+00, 2.000000e+00, 2.000000e+00, 2.000000e+00], [1.200000e+00, 1.200000e+00, 1.200000e+00, 1.200000e+00, 2.000000e+00, 2.000000e+00, 2.000000e+00, 2.000000e+00]]> : tensor<4x8xf32>
+// BLOCK-EDGE: effc.sparsity_plan = #effc.sparsity_plan<method = block, sparsity = 3.750000e-01 : f64, block_rows = 3, block_cols = 2>
+func.func @block_edge(%x: tensor<2x8xf32>) -> tensor<2x4xf32> {
+  %w = arith.constant dense<[[0.8, 0.8, 0.8, 0.8, 2.0, 2.0, 2.0, 2.0], [0.8, 0.8, 0.8, 0.8, 2.0, 2.0, 2.0, 2.0], [0.8, 0.8, 0.8, 0.8, 2.0, 2.0, 2.0, 2.0], [1.2, 1.2, 1.2, 1.2, 2.0, 2.0, 2.0, 2.0]]> : tensor<4x8xf32>
+  %y = effc.linear %x, %w : tensor<2x8xf32>, tensor<4x8xf32> -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}

@@ -561,7 +561,9 @@ void AttentionOp::getCanonicalizationPatterns(RewritePatternSet &results,
 // Quantize / dequantize
 //===----------------------------------------------------------------------===//
 
-/// Checks `scale_shape[i] * block[i] == data_shape[i]` and the zero point.
+/// Checks `scale_shape[i] == ceil(data_shape[i] / block[i])` (the last block
+/// along a dim may be partial, as in DeepSeek-V3's kernels) and the zero
+/// point.
 static LogicalResult verifyBlockScales(Operation *op, RankedTensorType data,
                                        RankedTensorType scale, Value zeroPoint,
                                        ArrayRef<int64_t> block,
@@ -578,12 +580,11 @@ static LogicalResult verifyBlockScales(Operation *op, RankedTensorType data,
     int64_t d = data.getDimSize(i), s = scale.getDimSize(i);
     if (ShapedType::isDynamic(d))
       continue;
-    if (d % block[i] != 0)
-      return op->emitOpError("block size ")
-             << block[i] << " does not divide dim " << i << " (" << d << ")";
-    if (!compatible(s, d / block[i]))
+    int64_t blocks = llvm::divideCeil(d, block[i]);
+    if (!compatible(s, blocks))
       return op->emitOpError("scale dim ")
-             << i << " is " << s << ", expected " << d / block[i];
+             << i << " is " << s << ", expected ceil(" << d << " / " << block[i]
+             << ") = " << blocks;
   }
   if (zeroPoint) {
     auto z = cast<RankedTensorType>(zeroPoint.getType());
@@ -746,26 +747,24 @@ LogicalResult BlockScaledLinearOp::verify() {
     return failure();
   int64_t n = w.getDimSize(0), k = w.getDimSize(1);
   int64_t bn = block[0], bk = block[1];
-  if (!ShapedType::isDynamic(k) && k % bk != 0)
-    return emitOpError("block size ") << bk << " does not divide K = " << k;
-  if (!ShapedType::isDynamic(n) && n % bn != 0)
-    return emitOpError("block size ") << bn << " does not divide N = " << n;
-  // Block counts of dynamic dims are dynamic too.
-  int64_t nb = ShapedType::isDynamic(n) ? ShapedType::kDynamic : n / bn;
-  int64_t kb = ShapedType::isDynamic(k) ? ShapedType::kDynamic : k / bk;
+  // Edge blocks may be partial; block counts of dynamic dims are dynamic.
+  int64_t nb =
+      ShapedType::isDynamic(n) ? ShapedType::kDynamic : llvm::divideCeil(n, bn);
+  int64_t kb =
+      ShapedType::isDynamic(k) ? ShapedType::kDynamic : llvm::divideCeil(k, bk);
   if (ws.getRank() != 2 || !compatible(ws.getDimSize(0), nb) ||
       !compatible(ws.getDimSize(1), kb))
-    return emitOpError("weight scale must be [N / bn, K / bk] = ")
+    return emitOpError("weight scale must be [ceil(N / bn), ceil(K / bk)] = ")
            << shapeStr({nb, kb}) << ", got " << shapeStr(ws.getShape());
   auto inShape = in.getShape();
   if (xs.getRank() != in.getRank())
     return emitOpError("input scale must have the input's rank");
   for (int64_t i = 0; i + 1 < in.getRank(); ++i)
     if (!compatible(xs.getDimSize(i), inShape[i]))
-      return emitOpError("input scale must be [..., K / bk], got ")
+      return emitOpError("input scale must be [..., ceil(K / bk)], got ")
              << shapeStr(xs.getShape());
   if (!compatible(xs.getShape().back(), kb))
-    return emitOpError("input scale must be [..., K / bk], got ")
+    return emitOpError("input scale must be [..., ceil(K / bk)], got ")
            << shapeStr(xs.getShape());
   return success();
 }

@@ -60,6 +60,12 @@ Value buildReshape(OpBuilder &b, Location loc, Value v, RankedTensorType type);
 Value buildPadNHWC(OpBuilder &b, Location loc, Value input,
                    ArrayRef<int64_t> padding, Value value);
 
+/// Pads `input` with zeros (+0 of its element type: integer, float or fp8)
+/// at the high end of each dim up to `shape`; returns `input` when it
+/// already has that shape. Used to round a dim up to whole blocks.
+Value buildZeroPadHigh(OpBuilder &b, Location loc, Value input,
+                       ArrayRef<int64_t> shape);
+
 /// The im2col patches of a padded NHWC `input` for a KH x KW window with
 /// `strides` / `dilations` producing an N x OH x OW output, as
 /// [N*OH*OW, KH*KW*C] (the layout of an OHWI weight read as [F, KH*KW*C]).

@@ -249,7 +249,9 @@ def PrunePass : Pass<"effc-prune", "ModuleOp"> {
       of m (a CNN's first conv, K = 3x3x3) is left dense with a remark.
     - `method=block block=RxC`: ranks the `R x C` blocks of the weight seen
       as `[N, K]` by their L2 (`criterion=l1`: L1) norm and zeroes the
-      `round(sparsity * blocks)` weakest; R must divide N and C divide K.
+      `round(sparsity * blocks)` weakest. Where R does not divide N or C
+      does not divide K, the last blocks are partial and rank by their norm
+      scaled to a whole block's size.
     - `method=channel`: removes the `round(sparsity * N)` output channels
       (rows of a linear's `[N, K]` weight, filters of a convolution) with
       the smallest L2 (`criterion=l1`: L1) norm, ops in program order, each
@@ -286,8 +288,7 @@ def PrunePass : Pass<"effc-prune", "ModuleOp"> {
     `effc.sparse_decision`; `compress=always` stores every pruned linear
     compressed, `compress=never` keeps all of them dense. An option out of
     range is an error; an op whose shape the method cannot take (2:4 on
-    K % 4 != 0, a block that does not divide the weight) stays dense with a
-    remark.
+    K % 4 != 0) stays dense with a remark.
 
     `calibration=<stats.json>` (magnitude, nm, block), the statistics
     `effc-run --calibrate` writes: each pruned op (linear or ungrouped

@@ -111,18 +111,20 @@ struct BlockScaledLinearInt8 : CpuKernelPattern<BlockScaledLinearOp> {
       return failure();
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
     int64_t bn = op.getBlock()[0], bk = op.getBlock()[1];
-    // The kernel reads 4 consecutive k per 32-bit lane. One K block (per-
-    // channel weights with per-token activations: int8 dynamic) of another
-    // length, such as a first convolution's 3x3x1 or 3x3x3 patches, is
-    // zero-padded to a multiple of 4 (a zero weight adds nothing, also
-    // after the u8 shift); several such blocks are left to the reference.
-    int64_t kp = llvm::alignTo(k, 4);
-    if (bk % 4 && bk != k)
+    // The kernel reads 4 consecutive k per 32-bit lane. K is zero-padded
+    // (a zero weight adds nothing, also after the u8 shift) to whole
+    // blocks; one K block (per-channel weights with per-token activations:
+    // int8 dynamic) of another length, such as a first convolution's 3x3x1
+    // or 3x3x3 patches, to a multiple of 4. Several blocks of a length that
+    // is not a multiple of 4 are left to the reference.
+    int64_t nkb = llvm::divideCeil(k, bk);
+    if (nkb > 1 && bk % 4)
       return failure();
+    int64_t kp = nkb == 1 ? llvm::alignTo(k, 4) : nkb * bk;
     std::optional<std::vector<int8_t>> w = getConstI8(op.getWeight(), n, k);
     if (!w)
       return failure();
-    int64_t m = inTy.getNumElements() / k, nkb = k / bk;
+    int64_t m = inTy.getNumElements() / k;
     if (kp != k) {
       std::vector<int8_t> padded(n * kp, 0);
       for (int64_t c = 0; c < n; ++c)
@@ -131,15 +133,15 @@ struct BlockScaledLinearInt8 : CpuKernelPattern<BlockScaledLinearOp> {
     }
     Int8Plan p = makeInt8Plan(target, threads, m, n, kp);
     p.amx = false;
-    p.bk = kp == k ? bk : kp;
+    p.bk = nkb == 1 ? kp : bk;
     int64_t np = p.panels() * p.nr();
     // off[b, n] = -128 * (sum of the block's weights): the u8 shift.
     std::vector<int32_t> off(nkb * np, 0);
     for (int64_t b = 0; b < nkb; ++b)
       for (int64_t c = 0; c < n; ++c) {
         int32_t colsum = 0;
-        for (int64_t j = 0; j < bk; ++j)
-          colsum += (*w)[c * kp + b * bk + j];
+        for (int64_t j = 0; j < p.bk; ++j)
+          colsum += (*w)[c * kp + b * p.bk + j];
         off[b * np + c] = -128 * colsum;
       }
     std::vector<int8_t> packed = packVnni(*w, p);
@@ -152,19 +154,8 @@ struct BlockScaledLinearInt8 : CpuKernelPattern<BlockScaledLinearOp> {
     Value x2 =
         buildReshape(rewriter, loc, op.getInput(),
                      RankedTensorType::get({m, k}, rewriter.getI8Type()));
-    if (kp != k) {
-      Value zero = arith::ConstantOp::create(rewriter, loc,
-                                             rewriter.getI8IntegerAttr(0));
-      x2 = tensor::PadOp::create(
-          rewriter, loc, RankedTensorType::get({m, kp}, rewriter.getI8Type()),
-          x2,
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
-                                 rewriter.getIndexAttr(0)},
-          ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
-                                 rewriter.getIndexAttr(kp - k)},
-          zero);
-    }
-    Value x = readBuffer(rewriter, loc, x2);
+    Value x =
+        readBuffer(rewriter, loc, buildZeroPadHigh(rewriter, loc, x2, {m, kp}));
     Value xs = readBuffer(rewriter, loc,
                           buildReshape(rewriter, loc, op.getInputScale(),
                                        RankedTensorType::get({m, nkb}, f32)));
@@ -328,26 +319,31 @@ struct BlockScaledLinearFp8 : CpuKernelPattern<BlockScaledLinearOp> {
     std::vector<char> raw = getRawBytes(attr, n * k, 1);
     if (raw.empty())
       return failure();
-    int64_t m = inTy.getNumElements() / k, nkb = k / bk;
+    // A partial last K block is zero-padded to a whole one in both
+    // operands, as the reference does (same sums in the same order).
+    int64_t m = inTy.getNumElements() / k, nkb = llvm::divideCeil(k, bk);
+    int64_t kp = nkb * bk;
     int64_t vl = target.avx512 ? 16 : 8, mr = target.avx512 ? 4 : 2;
     int64_t nr = vl * Fp8BlockEmitter::nv, panels = llvm::divideCeil(n, nr);
     int64_t np = panels * nr;
     // packed[p, k, c] = w[p * NR + c, k], +0.0 (byte 0) in the padding.
-    std::vector<char> packed(panels * k * nr, 0);
+    std::vector<char> packed(panels * kp * nr, 0);
     for (int64_t c = 0; c < n; ++c)
       for (int64_t j = 0; j < k; ++j)
-        packed[((c / nr) * k + j) * nr + c % nr] = raw[c * k + j];
+        packed[((c / nr) * kp + j) * nr + c % nr] = raw[c * k + j];
     Location loc = op.getLoc();
     Type f32 = rewriter.getF32Type();
-    Value wBuf = constBuffer(rewriter, loc, {panels, k, nr},
+    Value wBuf = constBuffer(rewriter, loc, {panels, kp, nr},
                              rewriter.getI8Type(), packed);
-    Value xq =
+    Value xq = buildZeroPadHigh(
+        rewriter, loc,
         buildReshape(rewriter, loc, op.getInput(),
-                     RankedTensorType::get({m, k}, inTy.getElementType()));
+                     RankedTensorType::get({m, k}, inTy.getElementType())),
+        {m, kp});
     Value x =
         readBuffer(rewriter, loc,
                    arith::ExtFOp::create(
-                       rewriter, loc, RankedTensorType::get({m, k}, f32), xq));
+                       rewriter, loc, RankedTensorType::get({m, kp}, f32), xq));
     Value xs = readBuffer(rewriter, loc,
                           buildReshape(rewriter, loc, op.getInputScale(),
                                        RankedTensorType::get({m, nkb}, f32)));
@@ -356,7 +352,7 @@ struct BlockScaledLinearFp8 : CpuKernelPattern<BlockScaledLinearOp> {
     Value out =
         memref::AllocOp::create(rewriter, loc, MemRefType::get({m, n}, outElt),
                                 rewriter.getI64IntegerAttr(64));
-    Fp8BlockEmitter(lb, m, n, k, bk, vl, mr, hostThreads(threads), x, wBuf, xs,
+    Fp8BlockEmitter(lb, m, n, kp, bk, vl, mr, hostThreads(threads), x, wBuf, xs,
                     wsx, out)
         .emit();
     Value y = bufferization::ToTensorOp::create(

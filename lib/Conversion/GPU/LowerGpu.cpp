@@ -614,7 +614,7 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
       return failure();
     OpBuilder b(op);
     Location loc = op.getLoc();
-    int64_t kb = k / block[1];
+    int64_t kb = llvm::divideCeil(k, block[1]);
     SmallVector<Value> operands = {
         as2D(b, loc, op.getInput(), k), op.getWeight(),
         as2D(b, loc, op.getInputScale(), kb), op.getWeightScale()};

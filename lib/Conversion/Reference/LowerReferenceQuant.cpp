@@ -113,17 +113,20 @@ struct LowerDynamicQuantize : OpConversionPattern<DynamicQuantizeOp> {
     MLIRContext *ctx = getContext();
     int64_t r = inTy.getRank();
     ArrayRef<int64_t> block = op.getBlock();
-    // [d0, d1, ...] -> [d0 / b0, b0, d1 / b1, b1, ...], reduce the odd dims.
-    SmallVector<int64_t> split;
+    // [d0, d1, ...] -> [ceil(d0 / b0), b0, ...], reduce the odd dims. A
+    // partial last block is padded with zeros, which leave max|x| alone.
+    SmallVector<int64_t> split, padded;
     SmallVector<ReassociationIndices> reassoc;
     for (int64_t i = 0; i < r; ++i) {
-      split.push_back(inTy.getDimSize(i) / block[i]);
+      int64_t blocks = llvm::divideCeil(inTy.getDimSize(i), block[i]);
+      padded.push_back(blocks * block[i]);
+      split.push_back(blocks);
       split.push_back(block[i]);
       reassoc.push_back({2 * i, 2 * i + 1});
     }
     Value x = tensor::ExpandShapeOp::create(
         rewriter, loc, RankedTensorType::get(split, inTy.getElementType()),
-        adaptor.getInput(), reassoc);
+        buildZeroPadHigh(rewriter, loc, adaptor.getInput(), padded), reassoc);
     auto scaleTy = op.getScale().getType();
     SmallVector<AffineExpr> outExprs;
     SmallVector<IteratorType> iters;
@@ -542,21 +545,27 @@ struct LowerBlockScaledLinear : OpConversionPattern<BlockScaledLinearOp> {
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
     int64_t m = inTy.getNumElements() / k;
     int64_t bn = op.getBlock()[0], bk = op.getBlock()[1];
-    Value x =
+    // A partial last K block is padded with zeros in both operands (a zero
+    // product leaves each partial sum as it is).
+    int64_t kb = llvm::divideCeil(k, bk);
+    Value x = buildZeroPadHigh(
+        rewriter, loc,
         buildReshape(rewriter, loc, adaptor.getInput(),
-                     RankedTensorType::get({m, k}, inTy.getElementType()));
+                     RankedTensorType::get({m, k}, inTy.getElementType())),
+        {m, kb * bk});
+    Value w =
+        buildZeroPadHigh(rewriter, loc, adaptor.getWeight(), {n, kb * bk});
     Value xs =
         buildReshape(rewriter, loc, adaptor.getInputScale(),
-                     RankedTensorType::get({m, k / bk}, rewriter.getF32Type()));
+                     RankedTensorType::get({m, kb}, rewriter.getF32Type()));
     // Per K block: partial[m, n, kb] = sum_j x[m, kb, j] * w[n, kb, j],
     // exact in i32 for i8 operands and in f32 for fp8; then
     // acc[m, n] = sum_kb partial * xs[m, kb] * ws[n / bn, kb].
     Type qElt = inTy.getElementType();
     bool isInt = isa<IntegerType>(qElt);
     Type partElt = isInt ? (Type)rewriter.getI32Type() : rewriter.getF32Type();
-    int64_t kb = k / bk;
     Value partial = blockedDot(
-        rewriter, loc, x, adaptor.getWeight(), m, n, kb, bk, partElt,
+        rewriter, loc, x, w, m, n, kb, bk, partElt,
         [&](OpBuilder &b, Location l, Value xe, Value we) -> Value {
           if (isInt)
             return arith::MulIOp::create(b, l, toI32(b, l, xe),

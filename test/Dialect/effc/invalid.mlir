@@ -543,10 +543,10 @@ func.func @f(%x: tensor<4x256xf32>, %s: tensor<8xf32>) {
 
 // -----
 
-// Tests that block sizes divide the data dims.
-func.func @f(%x: tensor<4x200xf32>, %s: tensor<4x2xf32>) {
-  // expected-error @+1 {{block size 128 does not divide dim 1 (200)}}
-  %y = effc.quantize %x, %s {block = array<i64: 1, 128>} : tensor<4x200xf32>, tensor<4x2xf32> -> tensor<4x200xi8>
+// Tests that a partial last block still has its own scale.
+func.func @f(%x: tensor<4x200xf32>, %s: tensor<4x1xf32>) {
+  // expected-error @+1 {{scale dim 1 is 1, expected ceil(200 / 128) = 2}}
+  %y = effc.quantize %x, %s {block = array<i64: 1, 128>} : tensor<4x200xf32>, tensor<4x1xf32> -> tensor<4x200xi8>
   return
 }
 
@@ -554,7 +554,7 @@ func.func @f(%x: tensor<4x200xf32>, %s: tensor<4x2xf32>) {
 
 // Tests that scale dims are data dims over block sizes.
 func.func @f(%x: tensor<4x256xf32>, %s: tensor<4x4xf32>) {
-  // expected-error @+1 {{scale dim 1 is 4, expected 2}}
+  // expected-error @+1 {{scale dim 1 is 4, expected ceil(256 / 128) = 2}}
   %y = effc.quantize %x, %s {block = array<i64: 1, 128>} : tensor<4x256xf32>, tensor<4x4xf32> -> tensor<4x256xi8>
   return
 }
@@ -608,7 +608,7 @@ func.func @f(%x: tensor<4x256xi8>, %s: tensor<4x2xf32>) {
 
 // Tests that effc.dequantize checks its block scales.
 func.func @f(%x: tensor<4x256xi8>, %s: tensor<4x1xf32>) {
-  // expected-error @+1 {{scale dim 1 is 1, expected 2}}
+  // expected-error @+1 {{scale dim 1 is 1, expected ceil(256 / 128) = 2}}
   %y = effc.dequantize %x, %s {block = array<i64: 1, 128>} : tensor<4x256xi8>, tensor<4x1xf32> -> tensor<4x256xf32>
   return
 }
@@ -644,7 +644,7 @@ func.func @f(%x: tensor<4x256xf32>) {
 
 // Tests that effc.dynamic_quantize's scale result follows the blocks.
 func.func @f(%x: tensor<4x256xf32>) {
-  // expected-error @+1 {{scale dim 1 is 1, expected 2}}
+  // expected-error @+1 {{scale dim 1 is 1, expected ceil(256 / 128) = 2}}
   %q, %s = effc.dynamic_quantize %x {block = array<i64: 1, 128>} : tensor<4x256xf32> -> tensor<4x256xi8>, tensor<4x1xf32>
   return
 }
@@ -1037,27 +1037,27 @@ func.func @f(%xq: tensor<4x256xf8E4M3FN>, %xs: tensor<4x2xf32>, %wq: tensor<1x25
 
 // -----
 
-// Tests that bk divides K.
-func.func @f(%xq: tensor<4x200xf8E4M3FN>, %xs: tensor<4x2xf32>, %wq: tensor<256x200xf8E4M3FN>, %ws: tensor<2x2xf32>) {
-  // expected-error @+1 {{block size 128 does not divide K = 200}}
-  %y = effc.block_scaled_linear %xq, %xs, %wq, %ws {block = array<i64: 128, 128>} : tensor<4x200xf8E4M3FN>, tensor<4x2xf32>, tensor<256x200xf8E4M3FN>, tensor<2x2xf32> -> tensor<4x256xbf16>
+// Tests that a partial last K block has its own scale column.
+func.func @f(%xq: tensor<4x200xf8E4M3FN>, %xs: tensor<4x2xf32>, %wq: tensor<256x200xf8E4M3FN>, %ws: tensor<2x1xf32>) {
+  // expected-error @+1 {{weight scale must be [ceil(N / bn), ceil(K / bk)] = [2, 2], got [2, 1]}}
+  %y = effc.block_scaled_linear %xq, %xs, %wq, %ws {block = array<i64: 128, 128>} : tensor<4x200xf8E4M3FN>, tensor<4x2xf32>, tensor<256x200xf8E4M3FN>, tensor<2x1xf32> -> tensor<4x256xbf16>
   return
 }
 
 // -----
 
-// Tests that bn divides N.
-func.func @f(%xq: tensor<4x256xf8E4M3FN>, %xs: tensor<4x2xf32>, %wq: tensor<200x256xf8E4M3FN>, %ws: tensor<2x2xf32>) {
-  // expected-error @+1 {{block size 128 does not divide N = 200}}
-  %y = effc.block_scaled_linear %xq, %xs, %wq, %ws {block = array<i64: 128, 128>} : tensor<4x256xf8E4M3FN>, tensor<4x2xf32>, tensor<200x256xf8E4M3FN>, tensor<2x2xf32> -> tensor<4x200xbf16>
+// Tests that a partial last N block has its own scale row.
+func.func @f(%xq: tensor<4x256xf8E4M3FN>, %xs: tensor<4x2xf32>, %wq: tensor<200x256xf8E4M3FN>, %ws: tensor<1x2xf32>) {
+  // expected-error @+1 {{weight scale must be [ceil(N / bn), ceil(K / bk)] = [2, 2], got [1, 2]}}
+  %y = effc.block_scaled_linear %xq, %xs, %wq, %ws {block = array<i64: 128, 128>} : tensor<4x256xf8E4M3FN>, tensor<4x2xf32>, tensor<200x256xf8E4M3FN>, tensor<1x2xf32> -> tensor<4x200xbf16>
   return
 }
 
 // -----
 
-// Tests that the weight scale is [N / bn, K / bk].
+// Tests that the weight scale is [ceil(N / bn), ceil(K / bk)].
 func.func @f(%xq: tensor<4x256xf8E4M3FN>, %xs: tensor<4x2xf32>, %wq: tensor<256x256xf8E4M3FN>, %ws: tensor<2x1xf32>) {
-  // expected-error @+1 {{weight scale must be [N / bn, K / bk] = [2, 2], got [2, 1]}}
+  // expected-error @+1 {{weight scale must be [ceil(N / bn), ceil(K / bk)] = [2, 2], got [2, 1]}}
   %y = effc.block_scaled_linear %xq, %xs, %wq, %ws {block = array<i64: 128, 128>} : tensor<4x256xf8E4M3FN>, tensor<4x2xf32>, tensor<256x256xf8E4M3FN>, tensor<2x1xf32> -> tensor<4x256xbf16>
   return
 }
@@ -1075,16 +1075,16 @@ func.func @f(%xq: tensor<4x256xf8E4M3FN>, %xs: tensor<2xf32>, %wq: tensor<256x25
 
 // Tests that the input scale keeps the input's leading dims.
 func.func @f(%xq: tensor<4x256xf8E4M3FN>, %xs: tensor<3x2xf32>, %wq: tensor<256x256xf8E4M3FN>, %ws: tensor<2x2xf32>) {
-  // expected-error @+1 {{input scale must be [..., K / bk], got [3, 2]}}
+  // expected-error @+1 {{input scale must be [..., ceil(K / bk)], got [3, 2]}}
   %y = effc.block_scaled_linear %xq, %xs, %wq, %ws {block = array<i64: 128, 128>} : tensor<4x256xf8E4M3FN>, tensor<3x2xf32>, tensor<256x256xf8E4M3FN>, tensor<2x2xf32> -> tensor<4x256xbf16>
   return
 }
 
 // -----
 
-// Tests that the input scale's last dim is K / bk.
+// Tests that the input scale's last dim is ceil(K / bk).
 func.func @f(%xq: tensor<4x256xf8E4M3FN>, %xs: tensor<4x1xf32>, %wq: tensor<256x256xf8E4M3FN>, %ws: tensor<2x2xf32>) {
-  // expected-error @+1 {{input scale must be [..., K / bk], got [4, 1]}}
+  // expected-error @+1 {{input scale must be [..., ceil(K / bk)], got [4, 1]}}
   %y = effc.block_scaled_linear %xq, %xs, %wq, %ws {block = array<i64: 128, 128>} : tensor<4x256xf8E4M3FN>, tensor<4x1xf32>, tensor<256x256xf8E4M3FN>, tensor<2x2xf32> -> tensor<4x256xbf16>
   return
 }

@@ -6,7 +6,8 @@
 CASE is `mlp` (a 3-layer MLP, 256 -> 512 -> 256 -> 10, ReLU and GELU, as
 torch-mlir emits it; entry @forward), `outlier` (the same MLP whose input
 has four outlier channels 40x the others, as LayerNorm outputs of
-transformers have; SmoothQuant's case) or `conv` (gen.py's depthwise-separable
+transformers have; SmoothQuant's case), `odd` (the MLP with widths no
+block size divides, 200 -> 72 -> 130 -> 10: partial edge blocks) or `conv` (gen.py's depthwise-separable
 conv block; entry @dw_s1).
 Writes into DIR: model.mlir, x.npy (the evaluation input),
 forward.expected.npy (the float result, computed in float64), and
@@ -24,11 +25,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen  # noqa: E402
 
 
-def case_mlp(rng, outlier=4.0):
-    batch, dims = 16, [256, 512, 256, 10]
+def case_mlp(rng, outlier=4.0, dims=(256, 512, 256, 10)):
+    batch = 16
     acts = ["relu", "gelu", None]
-    m = gen.Model("A 3-layer MLP (256 -> 512 -> 256 -> 10, batch 16) as "
-                  "torch-mlir emits it, for the quantization tests.")
+    m = gen.Model(f"A 3-layer MLP ({' -> '.join(map(str, dims))}, batch "
+                  f"{batch}) as torch-mlir emits it, for the quantization "
+                  "tests.")
     m.map("id2", "affine_map<(d0, d1) -> (d0, d1)>")
     m.map("row", "affine_map<(d0, d1) -> (d1)>")
     m.emit(f"  func.func @forward(%x: {gen.tensor((batch, dims[0]))}) -> "
@@ -83,10 +85,12 @@ def case_conv(rng):
 def main():
     case, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
-    rng = np.random.default_rng({"mlp": 41, "outlier": 41, "conv": 42}[case])
-    if case in ("mlp", "outlier"):
+    rng = np.random.default_rng(
+        {"mlp": 41, "outlier": 41, "odd": 43, "conv": 42}[case])
+    if case in ("mlp", "outlier", "odd"):
         text, sample, forward, shape = case_mlp(
-            rng, 40.0 if case == "outlier" else 4.0)
+            rng, 40.0 if case == "outlier" else 4.0,
+            (200, 72, 130, 10) if case == "odd" else (256, 512, 256, 10))
         x = sample(shape)
         calib = sample((8,) + shape)
         expected = forward(x)

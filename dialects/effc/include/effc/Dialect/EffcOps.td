@@ -212,8 +212,9 @@ def Effc_QuantizeOp : Effc_Op<"quantize", [Pure]> {
   let description = [{
     `output = saturate(round_half_even(input / scale) + zero_point)` where
     each element reads the scale (and zero point) of its block: the scale
-    tensor has the input's rank and `scale_shape[i] * block[i] ==
-    input_shape[i]`. This covers per-tensor, per-channel, per-group and
+    tensor has the input's rank and `scale_shape[i] == ceil(input_shape[i] /
+    block[i])`: a block at the end of a dim that `block[i]` does not divide
+    is partial, as in DeepSeek-V3's kernels. This covers per-tensor, per-channel, per-group and
     DeepSeek-V3 style block scales whose values are data (computed at run
     time or stored as a constant). Quantization with compile-time scales
     uses the upstream `quant.qcast` and `!quant.uniform` types instead.
@@ -413,9 +414,11 @@ def Effc_BlockScaledLinearOp : Effc_Op<"block_scaled_linear", [Pure,
     `output[m, n] = sum_k xq[m, k] * xs[m, k / bk] * wq[n, k] *
     ws[n / bn, k / bk]`, accumulated per K block (in f32 for f8E4M3FN, exactly in
     i32 for i8) and scaled per block, as DeepSeek-V3's fp8 GEMM does: the input has 1 x `bk` tiles and
-    the weight `bn x bk` blocks (`block = [bn, bk]`, 128x128 there). The
-    quantized operands are f8E4M3FN or i8; scales are f32. The input may
-    have leading batch dims.
+    the weight `bn x bk` blocks (`block = [bn, bk]`, 128x128 there). Scales
+    are `[..., ceil(K / bk)]` and `[ceil(N / bn), ceil(K / bk)]`: blocks at
+    the end of N or K may be partial (a 1024 x 1000 weight has 8 x 8 blocks,
+    the last column of blocks 104 wide). The quantized operands are
+    f8E4M3FN or i8; scales are f32. The input may have leading batch dims.
 
     Example:
     ```mlir
