@@ -9,7 +9,7 @@ export CCACHE_NOHASHDIR ?= 1
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all bootstrap configure build demo test check unit bench eval docs format format-check clean fuzz
+.PHONY: all bootstrap configure build demo test check unit bench eval docs format format-check clean fuzz matrix
 
 all: build
 
@@ -31,6 +31,12 @@ demo: build
 # tests through lit) and prints lit's own pass/fail counts.
 test: build
 	ninja -C $(BUILD) -j $(JOBS) check-effc
+
+# Rewrites the README's precision x target matrix from a run of
+# scripts/precision_matrix.py (test/integration/precision-matrix.test
+# fails while the README's copy differs from what the build does).
+matrix: build
+	python3 scripts/precision_matrix.py --build $(BUILD) --out $(BUILD)/matrix --readme README.md --update
 
 # Longer mutation fuzzing than make test's smoke run (scripts/fuzz.py):
 # every seed file under test/, FUZZ_COUNT cases, failing inputs kept in
