@@ -2,6 +2,7 @@
 
 #include "effc/Support/WeightData.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
 
@@ -93,4 +94,22 @@ mlir::effc::getConstantFloatValues(Value weight) {
   if (raw.empty())
     return std::nullopt;
   return toDouble(raw, *format);
+}
+
+void mlir::effc::materializeResourceConstants(Operation *root) {
+  root->walk([](arith::ConstantOp op) {
+    auto res = dyn_cast<DenseResourceElementsAttr>(op.getValue());
+    if (!res)
+      return;
+    auto type = cast<ShapedType>(res.getType());
+    Type elt = type.getElementType();
+    if (!elt.isIntOrFloat() || elt.getIntOrFloatBitWidth() % 8 != 0 ||
+        !type.hasStaticShape())
+      return;
+    std::vector<char> raw = getRawBytes(res, type.getNumElements(),
+                                        elt.getIntOrFloatBitWidth() / 8);
+    if (raw.empty())
+      return; // the blob was elided: leave it
+    op.setValueAttr(DenseElementsAttr::getFromRawBuffer(type, raw));
+  });
 }

@@ -10,6 +10,7 @@
 
 #include "effc/Dialect/EffcOps.h"
 #include "effc/Support/LinalgBuilders.h"
+#include "effc/Support/WeightData.h"
 #include "effc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

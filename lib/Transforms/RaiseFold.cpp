@@ -262,24 +262,6 @@ raise::recognizeActivation(function_ref<std::optional<double>(double)> f) {
 // Constants
 //===----------------------------------------------------------------------===//
 
-void raise::materializeResourceConstants(Operation *root) {
-  root->walk([](arith::ConstantOp op) {
-    auto res = dyn_cast<DenseResourceElementsAttr>(op.getValue());
-    if (!res)
-      return;
-    auto type = cast<ShapedType>(res.getType());
-    Type elt = type.getElementType();
-    if (!elt.isIntOrFloat() || elt.getIntOrFloatBitWidth() % 8 != 0 ||
-        !type.hasStaticShape())
-      return;
-    std::vector<char> raw = getRawBytes(res, type.getNumElements(),
-                                        elt.getIntOrFloatBitWidth() / 8);
-    if (raw.empty())
-      return; // the blob was elided: leave it
-    op.setValueAttr(DenseElementsAttr::getFromRawBuffer(type, raw));
-  });
-}
-
 namespace {
 
 /// The values of a float or integer (<= 64 bits, i1 as 0 / 1) constant,

@@ -74,10 +74,6 @@ void populateRaiseLayoutPatterns(RewritePatternSet &patterns);
 /// per-output-channel affine ops (batch norm) folded into effc ops.
 void populateRaiseFoldPatterns(RewritePatternSet &patterns);
 
-/// Rewrites every dense_resource float constant that feeds compute as a
-/// dense constant, so weights fold and lower as literals.
-void materializeResourceConstants(Operation *root);
-
 } // namespace raise
 } // namespace effc
 } // namespace mlir

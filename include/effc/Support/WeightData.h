@@ -31,6 +31,12 @@ namespace effc {
 std::vector<char> getRawBytes(Attribute attr, int64_t numElements,
                               unsigned bytes);
 
+/// Rewrites every statically shaped dense_resource constant of byte-sized
+/// integers or floats under `root` as a dense constant (elided blobs stay),
+/// so weights fold and are prepared at compile time as literals are:
+/// torch-mlir and the ONNX importer write weights as resources.
+void materializeResourceConstants(Operation *root);
+
 /// The values of a statically shaped constant f64 / f32 / f16 / bf16
 /// weight, widened to double in row-major order; nullopt when `weight` is
 /// not such a constant or its data is not available.

@@ -12,6 +12,7 @@
 #include "effc/Conversion/Reference/Passes.h"
 #include "effc/Dialect/EffcOps.h"
 #include "effc/Support/LinalgBuilders.h"
+#include "effc/Support/WeightData.h"
 
 #include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -180,6 +181,9 @@ struct LowerCpuPass : effc::impl::LowerCpuPassBase<LowerCpuPass> {
                          << targetFeatures << "'";
       return signalPassFailure();
     }
+    // Weights written as dense_resource blobs (torch-mlir, ONNX) are
+    // prepacked at compile time like literals, not re-laid-out per call.
+    materializeResourceConstants(module);
     {
       RewritePatternSet convPatterns(&getContext());
       convPatterns.add<ConvToIm2ColLinear>(&getContext());
