@@ -20,6 +20,7 @@ config.test_exec_root = os.path.join(config.effc_obj_root, "test")
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%effc_src_root", config.effc_src_root))
 config.substitutions.append(("%effc_obj_root", config.effc_obj_root))
+config.substitutions.append(("%llvm_lib_dir", config.llvm_lib_dir))
 config.substitutions.append(("%python", config.python_executable))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
@@ -34,6 +35,7 @@ tools = [
     "effc-import-onnx",
     ToolSubst("effc-translate", unresolved="ignore"),
     ToolSubst("effc-run", unresolved="ignore"),
+    ToolSubst("effc-compile", unresolved="ignore"),
     ToolSubst("effc-unittests", unresolved="ignore"),
     ToolSubst("effc-quant-kernel-tests", unresolved="ignore"),
 ]
@@ -91,9 +93,12 @@ _ptxas = shutil.which("ptxas") or (
 if _ptxas:
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", _ptxas))
-# A host C++ compiler, for the executed HLS C-simulation tests.
+# A host C++ compiler, for the executed HLS C-simulation tests, and a C
+# compiler for the programs that link effc-compile's libraries.
 if shutil.which("g++"):
     config.available_features.add("gxx")
+if shutil.which("cc"):
+    config.available_features.add("cc")
 if os.path.exists("/dev/nvidia0"):
     config.available_features.add("cuda-device")
 try:

@@ -79,12 +79,13 @@ FailureOr<EntrySignature> mlir::effc::getEntrySignature(func::FuncOp func) {
       return emitError(func.getLoc())
              << what << " #" << index << " of @" << func.getSymName()
              << " has type " << type
-             << "; effc-run runs functions on statically "
-                "shaped tensors";
+             << "; entry points take statically shaped tensors (dynamic "
+                "dimensions are not supported by effc-run and effc-compile "
+                "yet)";
     if (shaped.getRank() > kMaxJitRank)
       return emitError(func.getLoc())
              << what << " #" << index << " of @" << func.getSymName()
-             << " has rank " << shaped.getRank() << "; the JIT passes ranks "
+             << " has rank " << shaped.getRank() << "; entry points take ranks "
              << "up to " << kMaxJitRank;
     std::optional<NpyDType> dtype = getNpyDTypeFor(shaped.getElementType());
     if (!dtype)
