@@ -1,4 +1,5 @@
-//===- embed.cpp - effc's C++ API in a host program ------------------------===//
+//===- embed.cpp - effc's C++ API in a host program
+//------------------------===//
 //
 //   embed MODEL.mlir [PIPELINE]
 //
@@ -33,10 +34,10 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "usage: embed MODEL.mlir [PIPELINE]\n");
     return 2;
   }
-  std::string pipeline =
-      argc > 2 ? argv[2]
-               : "effc-raise,effc-assign-precision{weights=i8 "
-                 "activations=i8},effc-quantize";
+  std::string pipeline = argc > 2
+                             ? argv[2]
+                             : "effc-raise,effc-assign-precision{weights=i8 "
+                               "activations=i8},effc-quantize";
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
 
