@@ -76,6 +76,12 @@ MLIR_CAPI_EXPORTED int64_t effcJitGetDim(EffcJit jit, bool result,
                                          intptr_t index, intptr_t dim);
 MLIR_CAPI_EXPORTED intptr_t effcJitGetElementSize(EffcJit jit, bool result,
                                                   intptr_t index);
+/* The element type as NumPy names it: "float32", "float64", "float16",
+   "bool", "int8" ... "uint64"; "bfloat16" for bf16 (passed as its 16-bit
+   patterns). Empty for an index out of range. */
+MLIR_CAPI_EXPORTED MlirStringRef effcJitGetElementType(EffcJit jit,
+                                                       bool result,
+                                                       intptr_t index);
 
 /* Calls the entry: `inputs[i]` points at input i's row-major data, and
    result i is written to `outputs[i]` (caller-allocated, its full size).

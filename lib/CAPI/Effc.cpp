@@ -154,6 +154,55 @@ intptr_t effcJitGetElementSize(EffcJit jit, bool result, intptr_t index) {
   return t ? (intptr_t)getNpyDTypeSize(t->dtype) : -1;
 }
 
+MlirStringRef effcJitGetElementType(EffcJit jit, bool result, intptr_t index) {
+  const TensorSpec *t = spec(jit, result, index);
+  if (!t)
+    return mlirStringRefCreate("", 0);
+  const char *name = "";
+  switch (t->dtype) {
+  case NpyDType::Bool:
+    name = "bool";
+    break;
+  case NpyDType::I8:
+    name = "int8";
+    break;
+  case NpyDType::U8:
+    name = "uint8";
+    break;
+  case NpyDType::I16:
+    name = "int16";
+    break;
+  case NpyDType::U16:
+    name = "uint16";
+    break;
+  case NpyDType::I32:
+    name = "int32";
+    break;
+  case NpyDType::U32:
+    name = "uint32";
+    break;
+  case NpyDType::I64:
+    name = "int64";
+    break;
+  case NpyDType::U64:
+    name = "uint64";
+    break;
+  case NpyDType::F16:
+    name = "float16";
+    break;
+  case NpyDType::BF16:
+    name = "bfloat16";
+    break;
+  case NpyDType::F32:
+    name = "float32";
+    break;
+  case NpyDType::F64:
+    name = "float64";
+    break;
+  }
+  return mlirStringRefCreateFromCString(name);
+}
+
 MlirLogicalResult effcJitInvoke(EffcJit jit, const void *const *inputs,
                                 void *const *outputs) {
   Jit *j = unwrapJit(jit);
