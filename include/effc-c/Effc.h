@@ -52,6 +52,16 @@ MLIR_CAPI_EXPORTED MlirLogicalResult effcCompileToObject(MlirModule module,
                                                          MlirStringRef cpu,
                                                          MlirStringRef path);
 
+/* effc-compile as a call: compiles the module's public functions for `cpu`
+   ("host" or empty: this machine's) into `outputPath`, a shared library
+   (.so), object (.o) or archive (.a) with one C function per entry,
+   effc_<name>_<entry> (`name` empty: from the file name), and writes the C
+   header to `headerPath` (empty: none). */
+MLIR_CAPI_EXPORTED MlirLogicalResult
+effcCompileToLibrary(MlirModule module, MlirStringRef outputPath,
+                     MlirStringRef name, MlirStringRef cpu,
+                     MlirStringRef headerPath);
+
 /* A function of a module compiled for this CPU by the JIT. */
 typedef struct EffcJit {
   void *ptr;

@@ -10,6 +10,7 @@
 
 #include "effc/InitAll.h"
 #include "effc/Pipelines/Pipelines.h"
+#include "effc/Runtime/AotLibrary.h"
 #include "effc/Runtime/JitRunner.h"
 #include "effc/Target/LLVMIR.h"
 
@@ -107,6 +108,20 @@ MlirLogicalResult effcCompileToObject(MlirModule module, MlirStringRef cpu,
     return mlirLogicalResultFailure();
   }
   return wrap(emitObjectFile(*llvmModule, os, m.getLoc()));
+}
+
+MlirLogicalResult effcCompileToLibrary(MlirModule module,
+                                       MlirStringRef outputPath,
+                                       MlirStringRef name, MlirStringRef cpu,
+                                       MlirStringRef headerPath) {
+  initNative();
+  AotOptions options;
+  options.name = std::string(name.data, name.length);
+  std::string cpuName(cpu.data, cpu.length);
+  options.cpu = cpuName.empty() ? "host" : cpuName;
+  options.headerPath = std::string(headerPath.data, headerPath.length);
+  return wrap(compileToLibrary(
+      unwrap(module), StringRef(outputPath.data, outputPath.length), options));
 }
 
 EffcJit effcJitCreate(MlirModule module, MlirStringRef entry) {

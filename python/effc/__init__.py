@@ -20,7 +20,8 @@ import tempfile
 
 import numpy as np
 
-__all__ = ["EffcError", "Function", "compile", "compress"]
+__all__ = ["EffcError", "Function", "compile", "compile_library",
+           "compress"]
 
 
 class EffcError(RuntimeError):
@@ -66,6 +67,7 @@ def _load():
     fn("effcRegisterAllDialects", None, H)
     fn("effcRegisterAllPasses", None)
     fn("effcRunPipeline", _LogicalResult, H, S)
+    fn("effcCompileToLibrary", _LogicalResult, H, S, S, S, S)
     fn("effcJitCreate", H, H, S)
     fn("effcJitDestroy", None, H)
     fn("effcJitGetNumInputs", ctypes.c_ssize_t, H)
@@ -227,6 +229,22 @@ def compile(mlir_text, pipeline="effc-raise", target="cpu", entry="main"):
     if not jit.ptr:
         ctx.fail(f"compiling @{entry} failed")
     return Function(ctx, module, jit, entry)
+
+
+def compile_library(mlir_text, output, pipeline="effc-raise", cpu="host",
+                    header="", name=""):
+    """effc-compile from Python: the module's public functions, after
+    `pipeline`, compiled for `cpu` into `output` (.so, .o or .a) with one C
+    function per entry, effc_<name>_<entry>, and its C header at `header`."""
+    ctx = _Context()
+    module = ctx.parse(mlir_text)
+    if pipeline:
+        ctx.run(module, pipeline)
+    refs = [_ref(v) for v in (output, name, cpu, header)]
+    ok = _lib.effcCompileToLibrary(module, *[r for r, _ in refs])
+    _lib.mlirModuleDestroy(module)
+    if not ok:
+        ctx.fail(f"compiling {output} failed")
 
 
 def compress(mlir_text, pipeline):
