@@ -73,7 +73,8 @@ int main(int argc, char **argv) {
   EffcJit jit = effcJitCreate(module, mlirStringRefCreateFromCString("main"));
   if (effcJitIsNull(jit))
     return 5;
-  int64_t m = effcJitGetDim(jit, false, 0, 0), k = effcJitGetDim(jit, false, 0, 1);
+  int64_t m = effcJitGetDim(jit, false, 0, 0),
+          k = effcJitGetDim(jit, false, 0, 1);
   int64_t n = effcJitGetDim(jit, true, 0, 1);
   float *x = malloc(sizeof(float) * m * k), *y = malloc(sizeof(float) * m * n);
   for (int64_t i = 0; i < m * k; ++i)

@@ -1,4 +1,4 @@
-/*===- effc-c/Effc.h - effc's C API --------------------------------*- C -*-===*\
+/*===- effc-c/Effc.h - effc's C API -----------------------------*- C -*-===*\
 |*                                                                            *|
 |* The C API of effc, in the style of the MLIR C API (mlir-c/IR.h): it takes  *|
 |* and returns MLIR's opaque handles, reports every problem as an MLIR        *|
@@ -57,10 +57,9 @@ MLIR_CAPI_EXPORTED MlirLogicalResult effcCompileToObject(MlirModule module,
    (.so), object (.o) or archive (.a) with one C function per entry,
    effc_<name>_<entry> (`name` empty: from the file name), and writes the C
    header to `headerPath` (empty: none). */
-MLIR_CAPI_EXPORTED MlirLogicalResult
-effcCompileToLibrary(MlirModule module, MlirStringRef outputPath,
-                     MlirStringRef name, MlirStringRef cpu,
-                     MlirStringRef headerPath);
+MLIR_CAPI_EXPORTED MlirLogicalResult effcCompileToLibrary(
+    MlirModule module, MlirStringRef outputPath, MlirStringRef name,
+    MlirStringRef cpu, MlirStringRef headerPath);
 
 /* A function of a module compiled for this CPU by the JIT. */
 typedef struct EffcJit {
@@ -89,15 +88,15 @@ MLIR_CAPI_EXPORTED intptr_t effcJitGetElementSize(EffcJit jit, bool result,
 /* The element type as NumPy names it: "float32", "float64", "float16",
    "bool", "int8" ... "uint64"; "bfloat16" for bf16 (passed as its 16-bit
    patterns). Empty for an index out of range. */
-MLIR_CAPI_EXPORTED MlirStringRef effcJitGetElementType(EffcJit jit,
-                                                       bool result,
+MLIR_CAPI_EXPORTED MlirStringRef effcJitGetElementType(EffcJit jit, bool result,
                                                        intptr_t index);
 
 /* Calls the entry: `inputs[i]` points at input i's row-major data, and
    result i is written to `outputs[i]` (caller-allocated, its full size).
    Inputs are not modified. Fails (with a diagnostic) if the call does. */
-MLIR_CAPI_EXPORTED MlirLogicalResult
-effcJitInvoke(EffcJit jit, const void *const *inputs, void *const *outputs);
+MLIR_CAPI_EXPORTED MlirLogicalResult effcJitInvoke(EffcJit jit,
+                                                   const void *const *inputs,
+                                                   void *const *outputs);
 
 #ifdef __cplusplus
 }
