@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "CpuGemm.h"
+#include "CpuQuantKernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -35,7 +36,8 @@ class GemmEmitter {
 public:
   GemmEmitter(OpBuilder &b, Location loc, const GemmPlan &p, Value a,
               Value bMat, Value c, const QuantizedB *quantB)
-      : b(b), loc(loc), p(p), a(a), bMat(bMat), c(c), quantB(quantB) {
+      : b(b), loc(loc), lb(b, loc), p(p), a(a), bMat(bMat), c(c),
+        quantB(quantB) {
     f32 = b.getF32Type();
     vecTy = VectorType::get({p.vl}, f32);
     maskTy = VectorType::get({p.vl}, b.getI1Type());
@@ -51,9 +53,9 @@ public:
     }
     auto body = [&](Value t) {
       // Panels [p0, p1) belong to chunk t.
-      Value np = idx(numPanels), ch = idx(chunks);
-      Value p0 = div(mul(t, np), ch);
-      Value p1 = div(mul(add(t, idx(1)), np), ch);
+      Value np = lb.idx(numPanels), ch = lb.idx(chunks);
+      Value p0 = lb.div(lb.mul(t, np), ch);
+      Value p1 = lb.div(lb.mul(lb.add(t, lb.idx(1)), np), ch);
       if (p.pack)
         emitPack(packed, p0, p1);
       int64_t mFull = p.m / p.mr * p.mr;
@@ -65,10 +67,10 @@ public:
     if (chunks == 1) {
       // One chunk (a single thread, or a GEMM already inside a parallel
       // loop): no parallel region.
-      body(idx(0));
+      body(lb.idx(0));
     } else {
-      auto par =
-          scf::ParallelOp::create(b, loc, {idx(0)}, {idx(chunks)}, {idx(1)});
+      auto par = scf::ParallelOp::create(b, loc, {lb.idx(0)}, {lb.idx(chunks)},
+                                         {lb.idx(1)});
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(par.getBody());
       body(par.getInductionVars()[0]);
@@ -78,19 +80,12 @@ public:
   }
 
 private:
-  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
-  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
-  Value div(Value x, Value y) { return arith::DivUIOp::create(b, loc, x, y); }
-  Value min(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
-  Value max(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
-
   /// Lanes of vector `v` of the panel starting at column `n0` that lie
   /// inside N.
   Value laneMask(Value n0, int64_t v) {
-    Value col = add(n0, idx(v * p.vl));
-    Value cnt = max(idx(0), min(idx(p.vl), sub(idx(p.n), col)));
+    Value col = lb.add(n0, lb.idx(v * p.vl));
+    Value cnt =
+        lb.max(lb.idx(0), lb.min(lb.idx(p.vl), lb.sub(lb.idx(p.n), col)));
     return vector::CreateMaskOp::create(b, loc, maskTy, ValueRange{cnt});
   }
 
@@ -99,29 +94,22 @@ private:
                                      DenseElementsAttr::get(vecTy, 0.0f));
   }
 
-  template <typename Fn> void forLoop(Value lb, Value ub, Value step, Fn body) {
-    auto loop = scf::ForOp::create(b, loc, lb, ub, step);
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(loop.getBody());
-    body(loop.getInductionVar());
-  }
-
   /// packed[jp, k, :] = B[k, jp * NR : jp * NR + NR], zero beyond N.
   void emitPack(Value packed, Value p0, Value p1) {
     if (quantB)
       return emitQuantizedPack(packed, p0, p1);
-    forLoop(p0, p1, idx(1), [&](Value jp) {
-      Value n0 = mul(jp, idx(p.nr));
+    lb.forLoop(p0, p1, lb.idx(1), [&](Value jp) {
+      Value n0 = lb.mul(jp, lb.idx(p.nr));
       SmallVector<Value> masks;
       for (int64_t v = 0; v < p.nr / p.vl; ++v)
         masks.push_back(laneMask(n0, v));
-      forLoop(idx(0), idx(p.k), idx(1), [&](Value k) {
+      lb.forLoop(lb.idx(0), lb.idx(p.k), lb.idx(1), [&](Value k) {
         for (int64_t v = 0; v < p.nr / p.vl; ++v) {
-          Value col = add(n0, idx(v * p.vl));
+          Value col = lb.add(n0, lb.idx(v * p.vl));
           Value vals = vector::MaskedLoadOp::create(
               b, loc, vecTy, bMat, ValueRange{k, col}, masks[v], zeroVec());
           vector::StoreOp::create(b, loc, vals, packed,
-                                  ValueRange{jp, k, idx(v * p.vl)});
+                                  ValueRange{jp, k, lb.idx(v * p.vl)});
         }
       });
     });
@@ -145,15 +133,15 @@ private:
     int64_t gs = quantB->groupSize;
     // int4: two K rows per byte row, so groups hold whole byte rows.
     int64_t step = quantB->bits == 4 ? 2 : 1;
-    forLoop(p0, p1, idx(1), [&](Value jp) {
-      Value n0 = mul(jp, idx(p.nr));
-      forLoop(idx(0), idx(p.k), idx(step), [&](Value k) {
-        Value g = div(k, idx(gs));
+    lb.forLoop(p0, p1, lb.idx(1), [&](Value jp) {
+      Value n0 = lb.mul(jp, lb.idx(p.nr));
+      lb.forLoop(lb.idx(0), lb.idx(p.k), lb.idx(step), [&](Value k) {
+        Value g = lb.div(k, lb.idx(gs));
         for (int64_t v = 0; v < p.nr / p.vl; ++v) {
-          Value col = add(n0, idx(v * p.vl));
+          Value col = lb.add(n0, lb.idx(v * p.vl));
           Value scale = vector::LoadOp::create(b, loc, vecTy, quantB->scales,
                                                ValueRange{g, col});
-          Value lane = idx(v * p.vl);
+          Value lane = lb.idx(v * p.vl);
           if (quantB->bits == 8) {
             Value codes = vector::LoadOp::create(b, loc, bytesTy, quantB->codes,
                                                  ValueRange{k, col});
@@ -163,8 +151,9 @@ private:
             continue;
           }
           // Widened to i32 first: x86 has no 8-bit vector shifts.
-          Value bytes = vector::LoadOp::create(b, loc, bytesTy, quantB->codes,
-                                               ValueRange{div(k, idx(2)), col});
+          Value bytes =
+              vector::LoadOp::create(b, loc, bytesTy, quantB->codes,
+                                     ValueRange{lb.div(k, lb.idx(2)), col});
           Value ints = arith::ExtSIOp::create(b, loc, intTy, bytes);
           // Low nibble (row k) and high nibble (row k + 1), sign-extended.
           Value lo = arith::ShRSIOp::create(
@@ -174,7 +163,7 @@ private:
           vector::StoreOp::create(b, loc, toFloat(lo, scale), packed,
                                   ValueRange{jp, k, lane});
           vector::StoreOp::create(b, loc, toFloat(hi, scale), packed,
-                                  ValueRange{jp, add(k, idx(1)), lane});
+                                  ValueRange{jp, lb.add(k, lb.idx(1)), lane});
         }
       });
     });
@@ -192,30 +181,30 @@ private:
       packedA = memref::AllocOp::create(
           b, loc, MemRefType::get({mc / rows, p.kc, rows}, f32),
           b.getI64IntegerAttr(64));
-    forLoop(idx(rowBegin), idx(rowEnd), idx(mc), [&](Value mc0) {
-      Value mcEnd = min(add(mc0, idx(mc)), idx(rowEnd));
-      forLoop(idx(0), idx(p.k), idx(p.kc), [&](Value kc0) {
-        Value kcEnd = min(add(kc0, idx(p.kc)), idx(p.k));
+    lb.forLoop(lb.idx(rowBegin), lb.idx(rowEnd), lb.idx(mc), [&](Value mc0) {
+      Value mcEnd = lb.min(lb.add(mc0, lb.idx(mc)), lb.idx(rowEnd));
+      lb.forLoop(lb.idx(0), lb.idx(p.k), lb.idx(p.kc), [&](Value kc0) {
+        Value kcEnd = lb.min(lb.add(kc0, lb.idx(p.kc)), lb.idx(p.k));
         if (p.pack)
-          forLoop(mc0, mcEnd, idx(rows), [&](Value i0) {
-            Value tile = div(sub(i0, mc0), idx(rows));
-            forLoop(kc0, kcEnd, idx(1), [&](Value k) {
-              Value kk = sub(k, kc0);
+          lb.forLoop(mc0, mcEnd, lb.idx(rows), [&](Value i0) {
+            Value tile = lb.div(lb.sub(i0, mc0), lb.idx(rows));
+            lb.forLoop(kc0, kcEnd, lb.idx(1), [&](Value k) {
+              Value kk = lb.sub(k, kc0);
               for (int64_t r = 0; r < rows; ++r) {
                 Value v = memref::LoadOp::create(
-                    b, loc, a, ValueRange{add(i0, idx(r)), k});
+                    b, loc, a, ValueRange{lb.add(i0, lb.idx(r)), k});
                 memref::StoreOp::create(b, loc, v, packedA,
-                                        ValueRange{tile, kk, idx(r)});
+                                        ValueRange{tile, kk, lb.idx(r)});
               }
             });
           });
-        forLoop(p0, p1, idx(1), [&](Value jp) {
-          Value n0 = mul(jp, idx(p.nr));
+        lb.forLoop(p0, p1, lb.idx(1), [&](Value jp) {
+          Value n0 = lb.mul(jp, lb.idx(p.nr));
           SmallVector<Value> masks;
           for (int64_t v = 0; v < p.nr / p.vl; ++v)
             masks.push_back(laneMask(n0, v));
-          forLoop(mc0, mcEnd, idx(rows), [&](Value i0) {
-            Value tile = div(sub(i0, mc0), idx(rows));
+          lb.forLoop(mc0, mcEnd, lb.idx(rows), [&](Value i0) {
+            Value tile = lb.div(lb.sub(i0, mc0), lb.idx(rows));
             emitTile(packed, packedA, tile, rows, i0, jp, n0, kc0, kcEnd,
                      masks);
           });
@@ -231,9 +220,9 @@ private:
     int64_t nv = p.nr / p.vl;
     SmallVector<Value> rowIdx, colIdx;
     for (int64_t r = 0; r < rows; ++r)
-      rowIdx.push_back(add(i0, idx(r)));
+      rowIdx.push_back(lb.add(i0, lb.idx(r)));
     for (int64_t v = 0; v < nv; ++v)
-      colIdx.push_back(add(n0, idx(v * p.vl)));
+      colIdx.push_back(lb.add(n0, lb.idx(v * p.vl)));
     auto loadC = [&](OpBuilder &lb, Location l) {
       SmallVector<Value> vals;
       Value zero = arith::ConstantOp::create(
@@ -249,8 +238,8 @@ private:
     if (p.zeroInit) {
       // The matmul's zero fill was dropped: the first K block starts from
       // zero accumulators, later ones continue from C.
-      Value first =
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k0, idx(0));
+      Value first = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, k0,
+                                          lb.idx(0));
       auto ifOp = scf::IfOp::create(
           b, loc, first,
           [&](OpBuilder &tb, Location l) {
@@ -266,7 +255,7 @@ private:
       acc = loadC(b, loc);
     }
     auto loop = scf::ForOp::create(
-        b, loc, k0, k1, idx(1), acc,
+        b, loc, k0, k1, lb.idx(1), acc,
         [&](OpBuilder &nb, Location nl, Value k, ValueRange iter) {
           SmallVector<Value> bv;
           for (int64_t v = 0; v < nv; ++v) {
@@ -307,6 +296,7 @@ private:
 
   OpBuilder &b;
   Location loc;
+  cpuquant::LoopBuilder lb;
   const GemmPlan &p;
   Value a, bMat, c;
   const QuantizedB *quantB;
