@@ -9,7 +9,7 @@ export CCACHE_NOHASHDIR ?= 1
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all bootstrap configure build demo test check unit bench eval docs format format-check clean fuzz matrix
+.PHONY: all bootstrap configure build demo test check unit bench eval docs format format-check clean fuzz matrix sanitize
 
 all: build
 
@@ -31,6 +31,23 @@ demo: build
 # tests through lit) and prints lit's own pass/fail counts.
 test: build
 	ninja -C $(BUILD) -j $(JOBS) check-effc
+
+# AddressSanitizer + UndefinedBehaviorSanitizer build of effc's tools in
+# $(SAN_BUILD), then the lit suites that drive them on IR (dialect, passes,
+# lowerings, targets, the importer, the tools and the fuzz smoke run) under
+# it: any report fails the run. .ci/run runs it after make test.
+SAN_BUILD ?= build-san
+SAN_SUITES = Dialect Transforms Conversion Target Frontend tools
+sanitize: bootstrap
+	@if [ ! -f $(SAN_BUILD)/build.ninja ]; then \
+	  cmake -G Ninja -S . -B $(SAN_BUILD) $(CMAKE_FLAGS) \
+	    -DEFFC_SANITIZE=address,undefined; \
+	fi
+	ninja -C $(SAN_BUILD) -j $(JOBS) effc-opt effc-translate effc-run \
+	  effc-import-onnx effc-compile
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  /usr/lib/llvm-22/bin/lit -q $(addprefix $(SAN_BUILD)/test/,$(SAN_SUITES))
 
 # Rewrites the README's precision x target matrix from a run of
 # scripts/precision_matrix.py (test/integration/precision-matrix.test

@@ -255,10 +255,10 @@ struct OpQuantizer {
       Value wq = rawConstant(
           b, loc, RankedTensorType::get({n, k}, b.getType<Float8E4M3FNType>()),
           ArrayRef<char>((const char *)q.codes.data(), q.codes.size()));
-      Value ws = f32Constant(
-          b, loc,
-          {llvm::divideCeil(n, blk.rows), llvm::divideCeil(k, blk.cols)},
-          q.scales);
+      Value ws = f32Constant(b, loc,
+                             {llvm::divideCeilSigned(n, blk.rows),
+                              llvm::divideCeilSigned(k, blk.cols)},
+                             q.scales);
       if (ap == Precision::f8e4m3)
         return blockScaled(wq, ws, b.getType<Float8E4M3FNType>(), *biasVals,
                            hasBias);
@@ -299,9 +299,10 @@ struct OpQuantizer {
     if (int4)
       w8 = arith::ExtSIOp::create(
           b, loc, RankedTensorType::get({n, k}, b.getI8Type()), codes);
-    Value ws = f32Constant(
-        b, loc, {llvm::divideCeil(n, blk.rows), llvm::divideCeil(k, blk.cols)},
-        q.scales);
+    Value ws = f32Constant(b, loc,
+                           {llvm::divideCeilSigned(n, blk.rows),
+                            llvm::divideCeilSigned(k, blk.cols)},
+                           q.scales);
     return blockScaled(w8, ws, b.getI8Type(), *biasVals, hasBias);
   }
 

@@ -65,7 +65,7 @@ struct DepthwiseConv : OpRewritePattern<Conv2DOp> {
         !outTy.hasStaticShape())
       return failure();
     int64_t c = inTy.getDimSize(3);
-    if (op.getGroups() != c || wTy.getDimSize(0) != c ||
+    if ((int64_t)op.getGroups() != c || wTy.getDimSize(0) != c ||
         wTy.getDimSize(3) != 1 || outTy.getDimSize(3) != c)
       return failure();
     Type f32 = rewriter.getF32Type();
