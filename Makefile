@@ -35,7 +35,7 @@ test: build
 # AddressSanitizer + UndefinedBehaviorSanitizer build of effc's tools in
 # $(SAN_BUILD), then the lit suites that drive them on IR (dialect, passes,
 # lowerings, targets, the importer, the tools and the fuzz smoke run) under
-# it: any report fails the run. .ci/run runs it after make test.
+# it: any report fails the run.
 SAN_BUILD ?= build-san
 SAN_SUITES = Dialect Transforms Conversion Target Frontend tools
 sanitize: bootstrap
