@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "LowerHls.h"
+#include "effc/Target/HlsCpp.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -110,8 +111,12 @@ LogicalResult FuncLowering::run() {
   fixedMode = floatCompute;
 
   OpBuilder mb(src);
+  // Named by top-name: the new function takes it once the old one is gone,
+  // so ROM names are made from it already.
+  StringRef name = opts.topName.empty() ? src.getSymName() : opts.topName;
   dst = func::FuncOp::create(mb, src.getLoc(), src.getSymName(),
                              FunctionType::get(ctx, argTypes, {}));
+  topSymbol = name.str();
   dst.setVisibility(src.getVisibility());
   Block *entry = dst.addEntryBlock();
   b.setInsertionPointToStart(entry);
@@ -212,6 +217,37 @@ struct LowerHlsPass : effc::impl::LowerHlsPassBase<LowerHlsPass> {
     }
     SymbolTable symbols(module);
     SmallVector<func::FuncOp> funcs(module.getOps<func::FuncOp>());
+    if (!topName.empty()) {
+      // The named top function: one function to lower, a C identifier
+      // that C++ and the testbench leave free.
+      SmallVector<func::FuncOp> defined;
+      for (func::FuncOp f : funcs)
+        if (!f.isExternal())
+          defined.push_back(f);
+      if (defined.size() != 1) {
+        module.emitError("effc-lower-hls: top-name names the top function, "
+                         "but the module has ")
+            << defined.size() << " functions with a body (expected one)";
+        return signalPassFailure();
+      }
+      bool identifier = (llvm::isAlpha(topName[0]) || topName[0] == '_') &&
+                        llvm::all_of(topName, [](char c) {
+                          return llvm::isAlnum(c) || c == '_';
+                        });
+      if (!identifier || isReservedHlsCppName(topName)) {
+        module.emitError("effc-lower-hls: top-name '")
+            << topName
+            << "' is not a legal C++ top function name (a C identifier that "
+               "is not a C++ keyword, main, a name reserved to the "
+               "implementation or one the emitted code defines)";
+        return signalPassFailure();
+      }
+      if (topName != defined.front().getSymName() && symbols.lookup(topName)) {
+        module.emitError("effc-lower-hls: top-name '")
+            << topName << "' is already a symbol of the module";
+        return signalPassFailure();
+      }
+    }
     LowerHlsPassOptions opts;
     opts.targetIi = targetIi;
     opts.axiBytes = axiBytes;
@@ -219,20 +255,24 @@ struct LowerHlsPass : effc::impl::LowerHlsPassBase<LowerHlsPass> {
     opts.fixedInt = fixedInt;
     opts.sparseMinZeroFraction = sparseMinZeroFraction;
     opts.dataflow = dataflow;
+    opts.topName = topName;
+    SmallVector<func::FuncOp> lowered;
     for (func::FuncOp f : funcs) {
       if (f.isExternal())
         continue;
       FuncLowering lowering(f, opts, symbols);
       if (failed(lowering.run()))
         return signalPassFailure();
+      lowered.push_back(lowering.lowered());
     }
-    // The tensor functions are replaced by their memref forms; the new
-    // function was created right before the old one, which goes now.
-    for (func::FuncOp f : funcs) {
-      if (f.isExternal())
-        continue;
-      f.erase();
-    }
+    // The tensor functions are replaced by their memref forms (created
+    // before them); top-name renames the one function once the old one is
+    // gone.
+    for (func::FuncOp f : funcs)
+      if (!f.isExternal())
+        f.erase();
+    if (!topName.empty())
+      lowered.front().setSymName(topName);
   }
 };
 

@@ -82,6 +82,8 @@ public:
       : src(src), opts(opts), symbols(symbols), b(src.getContext()) {}
 
   LogicalResult run();
+  /// The function on memrefs that run() built.
+  func::FuncOp lowered() const { return dst; }
 
 private:
   // Small builders.
@@ -183,6 +185,7 @@ private:
   SymbolTable &symbols;
   OpBuilder b;
   func::FuncOp dst;
+  std::string topSymbol;               // dst's final name (top-name or src's)
   DenseMap<Value, Value> mem;          // tensor -> memref
   DenseMap<Value, Value> resultBuffer; // tensor -> output argument
   int layerCount = 0;

@@ -131,7 +131,7 @@ Value FuncLowering::rom(Location loc, StringRef base, DenseElementsAttr attr) {
   auto type = MemRefType::get(attr.getType().getShape(),
                               attr.getType().getElementType());
   OpBuilder mb(src);
-  std::string name = (src.getSymName() + "_" + base).str();
+  std::string name = topSymbol + "_" + base.str();
   auto global = memref::GlobalOp::create(
       mb, loc, mb.getStringAttr(name), mb.getStringAttr("private"),
       TypeAttr::get(type), attr, mb.getUnitAttr(), IntegerAttr());

@@ -1,7 +1,15 @@
 // RUN: effc-opt %s --effc-lower-hls -split-input-file -verify-diagnostics
 // RUN: not effc-opt %s --effc-lower-hls="fixed-width=8 fixed-int=8" -split-input-file 2>&1 | FileCheck %s --check-prefix=FORMAT
 
+// RUN: not effc-opt %s --effc-lower-hls="top-name=main" -split-input-file 2>&1 | FileCheck %s --check-prefix=TOPMAIN
+// RUN: not effc-opt %s --effc-lower-hls="top-name=2fast" -split-input-file 2>&1 | FileCheck %s --check-prefix=TOPIDENT
+// RUN: not effc-opt %s --effc-lower-hls="top-name=readNpy" -split-input-file 2>&1 | FileCheck %s --check-prefix=TOPTB
+
 // FORMAT: error: effc-lower-hls: the fixed-point format needs 0 < fixed-int < fixed-width <= 31
+// Tests that top-name must be a legal, free C++ function name.
+// TOPMAIN: error: effc-lower-hls: top-name 'main' is not a legal C++ top function name
+// TOPIDENT: error: effc-lower-hls: top-name '2fast' is not a legal C++ top function name
+// TOPTB: error: effc-lower-hls: top-name 'readNpy' is not a legal C++ top function name
 
 // Tests that an op the HLS path does not lower yet is an error on it.
 func.func @quantize(%x: tensor<4x8xf32>, %s: tensor<1x1xf32>) -> tensor<4x8xi8> {

@@ -43,6 +43,12 @@ def LowerHlsPass : Pass<"effc-lower-hls", "ModuleOp"> {
     `quant.qcast`, `quant.dcast`, `quant.scast`. Other ops (grouped weight
     scales, block-sparse attention layouts, fp8) are an error on the op.
 
+    The top function's C++ name is legal whatever the MLIR function is
+    called: `top-name` renames it (a C identifier that is not a C++
+    keyword, `main` or a name of the testbench), otherwise a name that C++
+    reserves gets `_top` appended (`@main` -> `main_top`), so the
+    testbench's own `main` never collides.
+
     Directive attributes (read by `--effc-hls-optimize` and
     `--emit-hls-cpp`) are effc dialect attributes under `effc.hls.`, each
     verified by the dialect (its value and the op it sits on):
@@ -100,6 +106,10 @@ def LowerHlsPass : Pass<"effc-lower-hls", "ModuleOp"> {
            "per-row non-zeros (zeros never multiplied)">,
     Option<"dataflow", "dataflow", "bool", /*default=*/"true",
            "Mark functions of several layers for DATAFLOW">,
+    Option<"topName", "top-name", "std::string", /*default=*/"\"\"",
+           "C++ name of the top function (the module must then have one "
+           "function); empty: the MLIR name, with `_top` appended when it "
+           "is not a legal C++ function name (`@main` -> `main_top`)">,
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect", "::mlir::memref::MemRefDialect",
