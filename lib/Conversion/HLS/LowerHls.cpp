@@ -19,6 +19,7 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include "llvm/ADT/STLExtras.h"
 
@@ -135,8 +136,15 @@ LogicalResult FuncLowering::run() {
 
   for (Operation &op : body.without_terminator()) {
     LogicalResult r = success();
-    if (isa<arith::ConstantOp, UnpackInt4Op>(op)) {
+    if (isa<arith::ConstantOp, UnpackInt4Op, tensor::EmptyOp>(op)) {
       continue; // read by the layers that use it as a weight
+    } else if (isa<arith::ExtFOp, arith::TruncFOp>(op) &&
+               succeeded(readConstant(op.getResult(0)))) {
+      continue; // a weight plan's widened constant, read as a weight
+    } else if (isa<arith::ExtFOp, arith::TruncFOp>(op)) {
+      r = lowerFloatCast(&op);
+    } else if (auto gen = dyn_cast<linalg::GenericOp>(op)) {
+      r = lowerGeneric(gen);
     } else if (auto sc = dyn_cast<quant::StorageCastOp>(op)) {
       if (Value m = memOf(sc.getInput()))
         mem[sc.getResult()] = m;

@@ -16,6 +16,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/Builders.h"
@@ -176,6 +177,11 @@ private:
   template <typename OpT> LogicalResult lowerQuantizedLinear(OpT op);
   LogicalResult lowerQuantizeCast(quant::QuantizeCastOp op);
   LogicalResult lowerDequantizeCast(quant::DequantizeCastOp op);
+
+  // Elementwise layers and float casts (LowerHlsElementwise.cpp).
+  LogicalResult lowerGeneric(linalg::GenericOp op);
+  /// arith.extf / arith.truncf of a computed tensor.
+  LogicalResult lowerFloatCast(Operation *op);
 
   // Attention (LowerHlsAttention.cpp).
   LogicalResult lowerAttention(AttentionOp op);

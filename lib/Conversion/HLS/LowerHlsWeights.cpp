@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "LowerHls.h"
+#include "effc/Support/WeightData.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -66,6 +67,18 @@ FailureOr<ConstData> mlir::effc::hls::readConstant(Value v) {
     v = sc.getInput();
   if (auto unpack = v.getDefiningOp<UnpackInt4Op>())
     return readUnpackedInt4(unpack);
+  // A precision plan's f16 / bf16 weight widened to f32: exact in double.
+  if (auto e = v.getDefiningOp<arith::ExtFOp>()) {
+    auto type = dyn_cast<RankedTensorType>(e.getType());
+    std::optional<std::vector<double>> vals = getConstantFloatValues(e.getIn());
+    if (!type || !type.getElementType().isF32() || !vals)
+      return failure();
+    ConstData d;
+    d.shape.assign(type.getShape().begin(), type.getShape().end());
+    d.elem = type.getElementType();
+    d.floats = std::move(*vals);
+    return d;
+  }
   Attribute attr;
   if (!matchPattern(v, m_Constant(&attr)))
     return failure();
