@@ -100,6 +100,12 @@ LogicalResult FuncLowering::run() {
   src.walk([&](Operation *op) {
     if (isa<LinearOp, Conv2DOp>(op))
       floatCompute = true;
+    if (auto sp = dyn_cast<SparseLinearOp>(op)) {
+      if (isa<quant::QuantizedType>(sp.getInput().getType().getElementType()))
+        quantized = true;
+      else
+        floatCompute = true;
+    }
     if (isa<QuantizedLinearOp, QuantizedConv2DOp, quant::QuantizeCastOp,
             quant::DequantizeCastOp>(op))
       quantized = true;
@@ -153,6 +159,14 @@ LogicalResult FuncLowering::run() {
       r = lowerLinear(lin);
     } else if (auto conv = dyn_cast<Conv2DOp>(op)) {
       r = lowerLinear(conv);
+    } else if (auto sp = dyn_cast<SparseLinearOp>(op)) {
+      if (isa<quant::QuantizedType>(sp.getInput().getType().getElementType()))
+        r = sp.emitError("effc-lower-hls: quantized effc.sparse_linear is not "
+                         "supported on the HLS path yet; an int8 weight's "
+                         "zeros are skipped when it stays an "
+                         "effc.quantized_linear (sparse-min-zero-fraction)");
+      else
+        r = lowerLinear(sp);
     } else if (auto ql = dyn_cast<QuantizedLinearOp>(op)) {
       r = lowerQuantizedLinear(ql);
     } else if (auto qconv = dyn_cast<QuantizedConv2DOp>(op)) {

@@ -132,8 +132,13 @@ private:
                 Type elem, ArrayRef<int64_t> values);
   Value romFloats(Location loc, StringRef base, ArrayRef<int64_t> shape,
                   ArrayRef<float> values);
+  /// How a layer stores `w`: dense, or its non-zeros per row when enough
+  /// of it is zero or it comes compressed (`compressed`).
   FailureOr<WeightLayout> weightLayout(Operation *op, const ConstData &w,
-                                       StringRef name);
+                                       StringRef name, bool compressed = false);
+  /// The dense [N, K] weight of an effc.sparse_linear, decoded from its
+  /// CSR, BSR or N:M storage.
+  FailureOr<ConstData> decodeSparseWeight(SparseLinearOp op);
   /// Checks the ranks of a linear (2, 2) or convolution (4, 4) and reads
   /// its weight as a [rows, K] matrix.
   FailureOr<ConstData> readLayerWeight(WeightedOpInterface op, bool isConv);
@@ -171,7 +176,7 @@ private:
   /// Emits the layer's loop nest into `out`.
   void buildLayer(WeightedOpInterface op, bool isConv, StringRef name,
                   const WeightLayout &w, Value out, const Body &body);
-  /// effc.linear and effc.conv2d.
+  /// effc.linear, effc.conv2d and float effc.sparse_linear.
   template <typename OpT> LogicalResult lowerLinear(OpT op);
   /// effc.quantized_linear and effc.quantized_conv2d.
   template <typename OpT> LogicalResult lowerQuantizedLinear(OpT op);

@@ -231,6 +231,7 @@ static bool supportedActivation(Activation act) {
 
 template <typename OpT> LogicalResult FuncLowering::lowerLinear(OpT op) {
   constexpr bool isConv = std::is_same<OpT, Conv2DOp>::value;
+  constexpr bool isSparse = std::is_same<OpT, SparseLinearOp>::value;
   auto inTy = op.getInput().getType();
   if (!inTy.getElementType().isF32())
     return op.emitError("effc-lower-hls: float layers must be f32 (mapped to "
@@ -239,18 +240,23 @@ template <typename OpT> LogicalResult FuncLowering::lowerLinear(OpT op) {
     return op.emitError("effc-lower-hls: activation ")
            << stringifyActivation(op.getActivation())
            << " is not supported on the HLS path (none, relu, clamp)";
-  FailureOr<ConstData> w = readLayerWeight(op, isConv);
+  FailureOr<ConstData> w = failure();
+  if constexpr (isSparse)
+    w = decodeSparseWeight(op);
+  else
+    w = readLayerWeight(op, isConv);
   if (failed(w))
     return failure();
   Location loc = op.getLoc();
   std::string name = layerName(op);
-  FailureOr<WeightLayout> layout = weightLayout(op, *w, name);
+  // A compressed weight streams its non-zeros whatever their fraction.
+  FailureOr<WeightLayout> layout = weightLayout(op, *w, name, isSparse);
   if (failed(layout))
     return failure();
   Value bias;
   if (op.getBias()) {
     FailureOr<ConstData> bd = readConstant(op.getBias());
-    if (failed(bd))
+    if (failed(bd) || !bd->isFloat())
       return op.emitError("effc-lower-hls: the bias must be a constant");
     std::vector<float> f(bd->floats.begin(), bd->floats.end());
     bias = romFloats(loc, name + "_b", bd->shape, f);
@@ -445,6 +451,7 @@ LogicalResult FuncLowering::lowerQuantizedLinear(OpT op) {
 
 template LogicalResult FuncLowering::lowerLinear(LinearOp);
 template LogicalResult FuncLowering::lowerLinear(Conv2DOp);
+template LogicalResult FuncLowering::lowerLinear(SparseLinearOp);
 template LogicalResult FuncLowering::lowerQuantizedLinear(QuantizedLinearOp);
 template LogicalResult FuncLowering::lowerQuantizedLinear(QuantizedConv2DOp);
 
