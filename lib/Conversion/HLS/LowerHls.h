@@ -153,6 +153,9 @@ private:
     std::function<Value(Value x, Value w)> mulAdd; // returns the product
     std::function<Value(Value acc, Value p)> add;
     std::function<Value(Value acc, Value n)> finish;
+    /// Optional: turns the loaded weight into the multiplied value, given
+    /// its row and (index) column (a weight-only layer's dequantization).
+    std::function<Value(Value w, Value row, Value col)> prepW;
   };
   /// How a layer reads its input: the value at output position `ivs` and
   /// reduction column `col` (an index), and when that position is valid
@@ -180,6 +183,9 @@ private:
   template <typename OpT> LogicalResult lowerLinear(OpT op);
   /// effc.quantized_linear and effc.quantized_conv2d.
   template <typename OpT> LogicalResult lowerQuantizedLinear(OpT op);
+  /// effc.quantized_linear with a float input: the integer weight
+  /// dequantized on the fly (per-tensor, per-channel or grouped scales).
+  LogicalResult lowerWeightOnlyLinear(QuantizedLinearOp op);
   LogicalResult lowerQuantizeCast(quant::QuantizeCastOp op);
   LogicalResult lowerDequantizeCast(quant::DequantizeCastOp op);
 
