@@ -81,6 +81,8 @@ LogicalResult Emitter::emitArith(Operation *op) {
   if (auto a = dyn_cast<math::AbsFOp>(op)) {
     std::string x = name(a.getOperand());
     std::string t = valueType(a.getResult());
+    if (!fixed())
+      return convert("std::fabs(" + x + ")");
     return convert(x + " < 0 ? " + t + "(-" + x + ") : " + t + "(" + x + ")");
   }
   // A float widened (f16 / bf16 values are exact in a float and in the
@@ -345,6 +347,13 @@ LogicalResult Emitter::emitIf(scf::IfOp op) {
 LogicalResult Emitter::emitOp(Operation *op) {
   if (auto c = dyn_cast<arith::ConstantOp>(op))
     return emitConstant(c);
+  if (auto ap = dyn_cast<affine::AffineApplyOp>(op)) {
+    // "[expr]" of the one-result map, without its brackets.
+    std::string idx = affineIndex(ap.getAffineMap(), ap.getMapOperands());
+    os << "int " << fresh(ap) << " = " << idx.substr(1, idx.size() - 2)
+       << ";\n";
+    return success();
+  }
   if (auto ld = dyn_cast<affine::AffineLoadOp>(op)) {
     os << decl(ld) << " = " << name(ld.getMemRef())
        << affineIndex(ld.getAffineMap(), ld.getMapOperands()) << ";\n";

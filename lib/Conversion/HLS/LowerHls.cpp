@@ -107,7 +107,8 @@ LogicalResult FuncLowering::run() {
         floatCompute = true;
     }
     if (isa<QuantizedLinearOp, QuantizedConv2DOp, quant::QuantizeCastOp,
-            quant::DequantizeCastOp>(op))
+            quant::DequantizeCastOp, DynamicQuantizeOp, BlockScaledLinearOp>(
+            op))
       quantized = true;
   });
   if (floatCompute && quantized)
@@ -149,6 +150,10 @@ LogicalResult FuncLowering::run() {
       continue; // a weight plan's widened constant, read as a weight
     } else if (isa<arith::ExtFOp, arith::TruncFOp>(op)) {
       r = lowerFloatCast(&op);
+    } else if (auto dq = dyn_cast<DynamicQuantizeOp>(op)) {
+      r = lowerDynamicQuantize(dq);
+    } else if (auto bs = dyn_cast<BlockScaledLinearOp>(op)) {
+      r = lowerBlockScaledLinear(bs);
     } else if (auto gen = dyn_cast<linalg::GenericOp>(op)) {
       r = lowerGeneric(gen);
     } else if (auto sc = dyn_cast<quant::StorageCastOp>(op)) {

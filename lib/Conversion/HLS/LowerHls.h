@@ -194,6 +194,10 @@ private:
   /// arith.extf / arith.truncf of a computed tensor.
   LogicalResult lowerFloatCast(Operation *op);
 
+  // Dynamic int8 (LowerHlsDynamic.cpp).
+  LogicalResult lowerDynamicQuantize(DynamicQuantizeOp op);
+  LogicalResult lowerBlockScaledLinear(BlockScaledLinearOp op);
+
   // Attention (LowerHlsAttention.cpp).
   LogicalResult lowerAttention(AttentionOp op);
 

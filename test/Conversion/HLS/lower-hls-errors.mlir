@@ -119,3 +119,12 @@ func.func @truncf(%x: tensor<4x8xf32>) -> tensor<4x8xf16> {
   %h = arith.truncf %x : tensor<4x8xf32> to tensor<4x8xf16>
   return %h : tensor<4x8xf16>
 }
+
+// -----
+
+// Tests that fp8 dynamic blocks are refused with the reason.
+func.func @fp8(%x: tensor<2x8xf32>) -> (tensor<2x8xf8E4M3FN>, tensor<2x1xf32>) {
+  // expected-error @+1 {{effc-lower-hls: 'f8E4M3FN' blocks are not supported on the HLS path}}
+  %q, %s = effc.dynamic_quantize %x {block = array<i64: 1, 8>} : tensor<2x8xf32> -> tensor<2x8xf8E4M3FN>, tensor<2x1xf32>
+  return %q, %s : tensor<2x8xf8E4M3FN>, tensor<2x1xf32>
+}
