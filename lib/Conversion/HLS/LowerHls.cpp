@@ -154,6 +154,8 @@ LogicalResult FuncLowering::run() {
       r = lowerDynamicQuantize(dq);
     } else if (auto bs = dyn_cast<BlockScaledLinearOp>(op)) {
       r = lowerBlockScaledLinear(bs);
+    } else if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op)) {
+      r = lowerReshape(&op);
     } else if (auto gen = dyn_cast<linalg::GenericOp>(op)) {
       r = lowerGeneric(gen);
     } else if (auto sc = dyn_cast<quant::StorageCastOp>(op)) {

@@ -193,6 +193,8 @@ private:
   LogicalResult lowerGeneric(linalg::GenericOp op);
   /// arith.extf / arith.truncf of a computed tensor.
   LogicalResult lowerFloatCast(Operation *op);
+  /// tensor.expand_shape / tensor.collapse_shape: a copy in the new shape.
+  LogicalResult lowerReshape(Operation *op);
 
   // Dynamic int8 (LowerHlsDynamic.cpp).
   LogicalResult lowerDynamicQuantize(DynamicQuantizeOp op);

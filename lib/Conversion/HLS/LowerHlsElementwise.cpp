@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 
 using namespace mlir;
@@ -153,6 +154,54 @@ LogicalResult FuncLowering::lowerFloatCast(Operation *op) {
       v = arith::ExtFOp::create(b, loc, t, v);
     else
       v = arith::TruncFOp::create(b, loc, t, v);
+    affine::AffineStoreOp::create(b, loc, v, out, iv);
+  });
+  mem[op->getResult(0)] = out;
+  return success();
+}
+
+LogicalResult FuncLowering::lowerReshape(Operation *op) {
+  auto inTy = cast<RankedTensorType>(op->getOperand(0).getType());
+  auto outTy = cast<RankedTensorType>(op->getResult(0).getType());
+  if (!inTy.hasStaticShape() || !outTy.hasStaticShape())
+    return op->emitError("effc-lower-hls: reshapes must be static");
+  Value in = memOf(op->getOperand(0));
+  if (!in)
+    return op->emitError("effc-lower-hls: the operand of ")
+           << op->getName() << " must be a computed tensor (constants are "
+           << "read only as layer weights)";
+  // Both shapes are row-major views of the same elements: an input dim
+  // folded into an output dim is its (floordiv, mod) digit; an input dim
+  // split into output dims is their row-major combination.
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineExpr> inIdx;
+  if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op)) {
+    for (auto [d, group] :
+         llvm::enumerate(collapse.getReassociationIndices())) {
+      int64_t stride = 1;
+      for (int64_t k : group)
+        stride *= inTy.getDimSize(k);
+      for (auto [i, k] : llvm::enumerate(group)) {
+        stride /= inTy.getDimSize(k);
+        AffineExpr e = getAffineDimExpr(d, ctx).floorDiv(stride);
+        inIdx.push_back(i == 0 ? e : e % inTy.getDimSize(k));
+      }
+    }
+  } else {
+    auto expand = cast<tensor::ExpandShapeOp>(op);
+    for (const ReassociationIndices &group : expand.getReassociationIndices()) {
+      AffineExpr e = getAffineConstantExpr(0, ctx);
+      for (int64_t k : group)
+        e = e * outTy.getDimSize(k) + getAffineDimExpr(k, ctx);
+      inIdx.push_back(e);
+    }
+  }
+  AffineMap map = AffineMap::get(outTy.getRank(), 0, inIdx, ctx);
+  MemRefType mt = memTypeOf(outTy);
+  Value out = bufferFor(op->getResult(0), mt);
+  Location loc = op->getLoc();
+  elementwise(loc, layerName(op), mt, [&](ValueRange iv) {
+    Value v = affine::AffineLoadOp::create(b, loc, in, map, iv);
     affine::AffineStoreOp::create(b, loc, v, out, iv);
   });
   mem[op->getResult(0)] = out;
