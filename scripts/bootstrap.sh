@@ -52,3 +52,16 @@ if ! "$PY" -c "import numpy" 2>/dev/null; then
   echo "bootstrap: installing numpy for $PY"
   "$PY" -m pip install --quiet numpy
 fi
+
+# The Xilinx ap_types headers (Apache-2.0), which Vitis HLS compiles the
+# emitted C++ against: the hls4ml wheel ships them. Installed without its
+# dependencies into .deps/ (not the system Python); the HLS tests that
+# compile against them (lit feature ap-types) are skipped when absent.
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+AP_TYPES="$ROOT/.deps/hls4ml/hls4ml/templates/vivado/ap_types"
+if [ ! -f "$AP_TYPES/ap_fixed.h" ]; then
+  echo "bootstrap: installing the ap_types headers (pip install --no-deps hls4ml) into .deps/hls4ml"
+  if ! "$PY" -m pip install --quiet --no-deps --target "$ROOT/.deps/hls4ml" hls4ml; then
+    echo "bootstrap: warning: hls4ml could not be installed; the tests against the Xilinx ap_types headers will be skipped" >&2
+  fi
+fi

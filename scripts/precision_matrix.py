@@ -163,6 +163,12 @@ def sqnr(ref, out):
 
 
 def ap_types_dir():
+    # Where scripts/bootstrap.sh installs the hls4ml wheel's copy.
+    src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    local = os.path.join(src, ".deps", "hls4ml", "hls4ml", "templates",
+                         "vivado", "ap_types")
+    if os.path.isfile(os.path.join(local, "ap_int.h")):
+        return local
     env = os.environ.get("EFFC_AP_TYPES")
     if env:
         return env if os.path.isfile(os.path.join(env, "ap_int.h")) else None

@@ -99,6 +99,14 @@ if shutil.which("g++"):
     config.available_features.add("gxx")
 if shutil.which("cc"):
     config.available_features.add("cc")
+# The Xilinx ap_types headers from the hls4ml wheel (scripts/bootstrap.sh
+# installs them under .deps/): the HLS C++ must give the same bits with
+# them as with effc's own include/effc/hls.
+_ap_types = os.path.join(config.effc_src_root, ".deps", "hls4ml", "hls4ml",
+                         "templates", "vivado", "ap_types")
+if os.path.exists(os.path.join(_ap_types, "ap_fixed.h")):
+    config.available_features.add("ap-types")
+    config.substitutions.append(("%ap_types_include", _ap_types))
 if os.path.exists("/dev/nvidia0"):
     config.available_features.add("cuda-device")
 try:

@@ -16,6 +16,7 @@ void mlir::effc::buildHlsPipeline(OpPassManager &pm,
   lower.fixedWidth = options.fixedWidth;
   lower.fixedInt = options.fixedInt;
   lower.axiBytes = options.axiBytes;
+  lower.topName = options.topName;
   pm.addPass(createLowerHlsPass(lower));
   // Loop-invariant constants stay where the lowering put them: the emitted
   // C++ reads best that way, and HLS hoists them itself.

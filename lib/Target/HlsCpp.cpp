@@ -125,7 +125,8 @@ LogicalResult Emitter::emitTop() {
       return f.emitError("emit-hls-cpp: parameters must be static memrefs; "
                          "run --effc-lower-hls first");
   }
-  os << "void " << sanitize(f.getSymName()) << "(" << signature() << ") {\n";
+  os << "void " << hlsCppTopName(f.getSymName()) << "(" << signature()
+     << ") {\n";
   os.indent();
   for (unsigned i = 0; i < f.getNumArguments(); ++i)
     os << "#pragma HLS INTERFACE mode=ap_memory port=" << paramNames[i] << "\n";
@@ -184,6 +185,16 @@ LogicalResult mlir::effc::emitHlsCpp(ModuleOp module, raw_ostream &out) {
         "synthesize with Vitis HLS.\n"
         "#include <cmath>\n\n#include \"ap_fixed.h\"\n"
         "#include \"ap_int.h\"\n\n";
+  llvm::StringMap<func::FuncOp> cppNames;
+  for (func::FuncOp f : tops) {
+    auto [it, inserted] =
+        cppNames.try_emplace(hlsCppTopName(f.getSymName()), f);
+    if (!inserted)
+      return f.emitError("emit-hls-cpp: the top functions @")
+             << it->second.getSymName() << " and @" << f.getSymName()
+             << " have the same C++ name '" << it->first()
+             << "'; rename one (--effc-lower-hls=\"top-name=...\")";
+  }
   bool typedefsDone = false;
   for (func::FuncOp f : tops) {
     Emitter e(f, os);

@@ -70,14 +70,14 @@ private:
     }
     if (isa<IndexType>(t))
       return "int";
-    if (t.isF32())
+    if (isa<FloatType>(t))
       return fixed() ? "acc_t" : "float";
     return "<unsupported>";
   }
   /// The C++ type of an SSA value: fixed-point loads and constants keep the
   /// data format, computed values the accumulator format.
   std::string valueType(Value v) const {
-    if (fixed() && v.getType().isF32() && v.getDefiningOp() &&
+    if (fixed() && isa<FloatType>(v.getType()) && v.getDefiningOp() &&
         isa<affine::AffineLoadOp, memref::LoadOp, arith::ConstantOp>(
             v.getDefiningOp()))
       return "data_t";

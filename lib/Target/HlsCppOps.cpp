@@ -72,10 +72,31 @@ LogicalResult Emitter::emitArith(Operation *op) {
     return bin("<<");
   if (isa<arith::ShRSIOp>(op))
     return bin(">>");
-  if (isa<arith::MaxSIOp, arith::MaximumFOp>(op))
+  if (isa<arith::MaxSIOp, arith::MaximumFOp, arith::MaxNumFOp>(op))
     return pick(">");
-  if (isa<arith::MinSIOp, arith::MinimumFOp>(op))
+  if (isa<arith::MinSIOp, arith::MinimumFOp, arith::MinNumFOp>(op))
     return pick("<");
+  if (auto n = dyn_cast<arith::NegFOp>(op))
+    return convert("-" + name(n.getOperand()));
+  if (auto a = dyn_cast<math::AbsFOp>(op)) {
+    std::string x = name(a.getOperand());
+    std::string t = valueType(a.getResult());
+    if (!fixed())
+      return convert("std::fabs(" + x + ")");
+    return convert(x + " < 0 ? " + t + "(-" + x + ") : " + t + "(" + x + ")");
+  }
+  // A float widened (f16 / bf16 values are exact in a float and in the
+  // function's fixed format stand for themselves), or narrowed in a
+  // fixed-point function, where every float has the one format.
+  if (auto e = dyn_cast<arith::ExtFOp>(op))
+    return convert(name(e.getIn()));
+  if (auto t = dyn_cast<arith::TruncFOp>(op)) {
+    if (!fixed())
+      return op->emitError("emit-hls-cpp: arith.truncf in a float function "
+                           "needs half-precision rounding, which is not "
+                           "emitted");
+    return convert(name(t.getIn()));
+  }
   if (isa<arith::ExtSIOp, arith::TruncIOp, arith::IndexCastOp>(op))
     return convert(name(op->getOperand(0)));
   if (auto e = dyn_cast<arith::ExtUIOp>(op))
@@ -326,6 +347,13 @@ LogicalResult Emitter::emitIf(scf::IfOp op) {
 LogicalResult Emitter::emitOp(Operation *op) {
   if (auto c = dyn_cast<arith::ConstantOp>(op))
     return emitConstant(c);
+  if (auto ap = dyn_cast<affine::AffineApplyOp>(op)) {
+    // "[expr]" of the one-result map, without its brackets.
+    std::string idx = affineIndex(ap.getAffineMap(), ap.getMapOperands());
+    os << "int " << fresh(ap) << " = " << idx.substr(1, idx.size() - 2)
+       << ";\n";
+    return success();
+  }
   if (auto ld = dyn_cast<affine::AffineLoadOp>(op)) {
     os << decl(ld) << " = " << name(ld.getMemRef())
        << affineIndex(ld.getAffineMap(), ld.getMapOperands()) << ";\n";

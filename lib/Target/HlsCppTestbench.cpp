@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "HlsCppEmitter.h"
+#include "effc/Target/HlsCpp.h"
 
 #include <string>
 
@@ -165,7 +166,7 @@ LogicalResult mlir::effc::hlscpp::emitTestbench(func::FuncOp f,
       f->getAttrOfType<IntegerAttr>(EffcDialect::kHlsNumInputsAttrName);
   int64_t nIn = numIn ? numIn.getInt() : 0;
   int64_t nArgs = f.getNumArguments();
-  std::string top = sanitize(f.getSymName());
+  std::string top = hlsCppTopName(f.getSymName());
   os << "// C-simulation testbench for " << top
      << ", written by effc-translate --emit-hls-testbench.\n"
      << "// Usage: " << top << "_tb";

@@ -122,6 +122,11 @@ struct HlsPipelineOptions : public PassPipelineOptions<HlsPipelineOptions> {
       *this, "axi-bytes",
       llvm::cl::desc("Weights above this many bytes become AXI ports"),
       llvm::cl::init(262144)};
+  PassOptions::Option<std::string> topName{
+      *this, "top-name",
+      llvm::cl::desc("C++ name of the top function (empty: the MLIR name, "
+                     "`_top` appended where C++ reserves it)"),
+      llvm::cl::init("")};
 };
 
 /// effc ops on tensors -> `--effc-lower-hls` affine loops with directives

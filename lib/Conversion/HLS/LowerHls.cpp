@@ -15,9 +15,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "LowerHls.h"
+#include "effc/Target/HlsCpp.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include "llvm/ADT/STLExtras.h"
 
@@ -98,8 +100,15 @@ LogicalResult FuncLowering::run() {
   src.walk([&](Operation *op) {
     if (isa<LinearOp, Conv2DOp>(op))
       floatCompute = true;
+    if (auto sp = dyn_cast<SparseLinearOp>(op)) {
+      if (isa<quant::QuantizedType>(sp.getInput().getType().getElementType()))
+        quantized = true;
+      else
+        floatCompute = true;
+    }
     if (isa<QuantizedLinearOp, QuantizedConv2DOp, quant::QuantizeCastOp,
-            quant::DequantizeCastOp>(op))
+            quant::DequantizeCastOp, DynamicQuantizeOp, BlockScaledLinearOp>(
+            op))
       quantized = true;
   });
   if (floatCompute && quantized)
@@ -110,8 +119,12 @@ LogicalResult FuncLowering::run() {
   fixedMode = floatCompute;
 
   OpBuilder mb(src);
+  // Named by top-name: the new function takes it once the old one is gone,
+  // so ROM names are made from it already.
+  StringRef name = opts.topName.empty() ? src.getSymName() : opts.topName;
   dst = func::FuncOp::create(mb, src.getLoc(), src.getSymName(),
                              FunctionType::get(ctx, argTypes, {}));
+  topSymbol = name.str();
   dst.setVisibility(src.getVisibility());
   Block *entry = dst.addEntryBlock();
   b.setInsertionPointToStart(entry);
@@ -130,8 +143,21 @@ LogicalResult FuncLowering::run() {
 
   for (Operation &op : body.without_terminator()) {
     LogicalResult r = success();
-    if (isa<arith::ConstantOp, UnpackInt4Op>(op)) {
+    if (isa<arith::ConstantOp, UnpackInt4Op, tensor::EmptyOp>(op)) {
       continue; // read by the layers that use it as a weight
+    } else if (isa<arith::ExtFOp, arith::TruncFOp>(op) &&
+               succeeded(readConstant(op.getResult(0)))) {
+      continue; // a weight plan's widened constant, read as a weight
+    } else if (isa<arith::ExtFOp, arith::TruncFOp>(op)) {
+      r = lowerFloatCast(&op);
+    } else if (auto dq = dyn_cast<DynamicQuantizeOp>(op)) {
+      r = lowerDynamicQuantize(dq);
+    } else if (auto bs = dyn_cast<BlockScaledLinearOp>(op)) {
+      r = lowerBlockScaledLinear(bs);
+    } else if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op)) {
+      r = lowerReshape(&op);
+    } else if (auto gen = dyn_cast<linalg::GenericOp>(op)) {
+      r = lowerGeneric(gen);
     } else if (auto sc = dyn_cast<quant::StorageCastOp>(op)) {
       if (Value m = memOf(sc.getInput()))
         mem[sc.getResult()] = m;
@@ -140,6 +166,14 @@ LogicalResult FuncLowering::run() {
       r = lowerLinear(lin);
     } else if (auto conv = dyn_cast<Conv2DOp>(op)) {
       r = lowerLinear(conv);
+    } else if (auto sp = dyn_cast<SparseLinearOp>(op)) {
+      if (isa<quant::QuantizedType>(sp.getInput().getType().getElementType()))
+        r = sp.emitError("effc-lower-hls: quantized effc.sparse_linear is not "
+                         "supported on the HLS path yet; an int8 weight's "
+                         "zeros are skipped when it stays an "
+                         "effc.quantized_linear (sparse-min-zero-fraction)");
+      else
+        r = lowerLinear(sp);
     } else if (auto ql = dyn_cast<QuantizedLinearOp>(op)) {
       r = lowerQuantizedLinear(ql);
     } else if (auto qconv = dyn_cast<QuantizedConv2DOp>(op)) {
@@ -212,6 +246,37 @@ struct LowerHlsPass : effc::impl::LowerHlsPassBase<LowerHlsPass> {
     }
     SymbolTable symbols(module);
     SmallVector<func::FuncOp> funcs(module.getOps<func::FuncOp>());
+    if (!topName.empty()) {
+      // The named top function: one function to lower, a C identifier
+      // that C++ and the testbench leave free.
+      SmallVector<func::FuncOp> defined;
+      for (func::FuncOp f : funcs)
+        if (!f.isExternal())
+          defined.push_back(f);
+      if (defined.size() != 1) {
+        module.emitError("effc-lower-hls: top-name names the top function, "
+                         "but the module has ")
+            << defined.size() << " functions with a body (expected one)";
+        return signalPassFailure();
+      }
+      bool identifier = (llvm::isAlpha(topName[0]) || topName[0] == '_') &&
+                        llvm::all_of(topName, [](char c) {
+                          return llvm::isAlnum(c) || c == '_';
+                        });
+      if (!identifier || isReservedHlsCppName(topName)) {
+        module.emitError("effc-lower-hls: top-name '")
+            << topName
+            << "' is not a legal C++ top function name (a C identifier that "
+               "is not a C++ keyword, main, a name reserved to the "
+               "implementation or one the emitted code defines)";
+        return signalPassFailure();
+      }
+      if (topName != defined.front().getSymName() && symbols.lookup(topName)) {
+        module.emitError("effc-lower-hls: top-name '")
+            << topName << "' is already a symbol of the module";
+        return signalPassFailure();
+      }
+    }
     LowerHlsPassOptions opts;
     opts.targetIi = targetIi;
     opts.axiBytes = axiBytes;
@@ -219,20 +284,24 @@ struct LowerHlsPass : effc::impl::LowerHlsPassBase<LowerHlsPass> {
     opts.fixedInt = fixedInt;
     opts.sparseMinZeroFraction = sparseMinZeroFraction;
     opts.dataflow = dataflow;
+    opts.topName = topName;
+    SmallVector<func::FuncOp> lowered;
     for (func::FuncOp f : funcs) {
       if (f.isExternal())
         continue;
       FuncLowering lowering(f, opts, symbols);
       if (failed(lowering.run()))
         return signalPassFailure();
+      lowered.push_back(lowering.lowered());
     }
-    // The tensor functions are replaced by their memref forms; the new
-    // function was created right before the old one, which goes now.
-    for (func::FuncOp f : funcs) {
-      if (f.isExternal())
-        continue;
-      f.erase();
-    }
+    // The tensor functions are replaced by their memref forms (created
+    // before them); top-name renames the one function once the old one is
+    // gone.
+    for (func::FuncOp f : funcs)
+      if (!f.isExternal())
+        f.erase();
+    if (!topName.empty())
+      lowered.front().setSymName(topName);
   }
 };
 

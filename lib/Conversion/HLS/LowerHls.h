@@ -16,6 +16,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/Builders.h"
@@ -82,6 +83,8 @@ public:
       : src(src), opts(opts), symbols(symbols), b(src.getContext()) {}
 
   LogicalResult run();
+  /// The function on memrefs that run() built.
+  func::FuncOp lowered() const { return dst; }
 
 private:
   // Small builders.
@@ -129,8 +132,13 @@ private:
                 Type elem, ArrayRef<int64_t> values);
   Value romFloats(Location loc, StringRef base, ArrayRef<int64_t> shape,
                   ArrayRef<float> values);
+  /// How a layer stores `w`: dense, or its non-zeros per row when enough
+  /// of it is zero or it comes compressed (`compressed`).
   FailureOr<WeightLayout> weightLayout(Operation *op, const ConstData &w,
-                                       StringRef name);
+                                       StringRef name, bool compressed = false);
+  /// The dense [N, K] weight of an effc.sparse_linear, decoded from its
+  /// CSR, BSR or N:M storage.
+  FailureOr<ConstData> decodeSparseWeight(SparseLinearOp op);
   /// Checks the ranks of a linear (2, 2) or convolution (4, 4) and reads
   /// its weight as a [rows, K] matrix.
   FailureOr<ConstData> readLayerWeight(WeightedOpInterface op, bool isConv);
@@ -145,6 +153,9 @@ private:
     std::function<Value(Value x, Value w)> mulAdd; // returns the product
     std::function<Value(Value acc, Value p)> add;
     std::function<Value(Value acc, Value n)> finish;
+    /// Optional: turns the loaded weight into the multiplied value, given
+    /// its row and (index) column (a weight-only layer's dequantization).
+    std::function<Value(Value w, Value row, Value col)> prepW;
   };
   /// How a layer reads its input: the value at output position `ivs` and
   /// reduction column `col` (an index), and when that position is valid
@@ -168,12 +179,26 @@ private:
   /// Emits the layer's loop nest into `out`.
   void buildLayer(WeightedOpInterface op, bool isConv, StringRef name,
                   const WeightLayout &w, Value out, const Body &body);
-  /// effc.linear and effc.conv2d.
+  /// effc.linear, effc.conv2d and float effc.sparse_linear.
   template <typename OpT> LogicalResult lowerLinear(OpT op);
   /// effc.quantized_linear and effc.quantized_conv2d.
   template <typename OpT> LogicalResult lowerQuantizedLinear(OpT op);
+  /// effc.quantized_linear with a float input: the integer weight
+  /// dequantized on the fly (per-tensor, per-channel or grouped scales).
+  LogicalResult lowerWeightOnlyLinear(QuantizedLinearOp op);
   LogicalResult lowerQuantizeCast(quant::QuantizeCastOp op);
   LogicalResult lowerDequantizeCast(quant::DequantizeCastOp op);
+
+  // Elementwise layers and float casts (LowerHlsElementwise.cpp).
+  LogicalResult lowerGeneric(linalg::GenericOp op);
+  /// arith.extf / arith.truncf of a computed tensor.
+  LogicalResult lowerFloatCast(Operation *op);
+  /// tensor.expand_shape / tensor.collapse_shape: a copy in the new shape.
+  LogicalResult lowerReshape(Operation *op);
+
+  // Dynamic int8 (LowerHlsDynamic.cpp).
+  LogicalResult lowerDynamicQuantize(DynamicQuantizeOp op);
+  LogicalResult lowerBlockScaledLinear(BlockScaledLinearOp op);
 
   // Attention (LowerHlsAttention.cpp).
   LogicalResult lowerAttention(AttentionOp op);
@@ -183,6 +208,7 @@ private:
   SymbolTable &symbols;
   OpBuilder b;
   func::FuncOp dst;
+  std::string topSymbol;               // dst's final name (top-name or src's)
   DenseMap<Value, Value> mem;          // tensor -> memref
   DenseMap<Value, Value> resultBuffer; // tensor -> output argument
   int layerCount = 0;

@@ -75,6 +75,8 @@ void FuncLowering::buildReduction(Location loc, StringRef name,
       Value xv = x.load(ivs, col, !w.sparse);
       Value wv = affine::AffineLoadOp::create(
           b, loc, w.sparse ? w.values : w.dense, ValueRange{row, k});
+      if (body.prepW)
+        wv = body.prepW(wv, row, col);
       return body.add(acc, body.mulAdd(xv, wv));
     };
     Value next;
@@ -231,6 +233,7 @@ static bool supportedActivation(Activation act) {
 
 template <typename OpT> LogicalResult FuncLowering::lowerLinear(OpT op) {
   constexpr bool isConv = std::is_same<OpT, Conv2DOp>::value;
+  constexpr bool isSparse = std::is_same<OpT, SparseLinearOp>::value;
   auto inTy = op.getInput().getType();
   if (!inTy.getElementType().isF32())
     return op.emitError("effc-lower-hls: float layers must be f32 (mapped to "
@@ -239,18 +242,23 @@ template <typename OpT> LogicalResult FuncLowering::lowerLinear(OpT op) {
     return op.emitError("effc-lower-hls: activation ")
            << stringifyActivation(op.getActivation())
            << " is not supported on the HLS path (none, relu, clamp)";
-  FailureOr<ConstData> w = readLayerWeight(op, isConv);
+  FailureOr<ConstData> w = failure();
+  if constexpr (isSparse)
+    w = decodeSparseWeight(op);
+  else
+    w = readLayerWeight(op, isConv);
   if (failed(w))
     return failure();
   Location loc = op.getLoc();
   std::string name = layerName(op);
-  FailureOr<WeightLayout> layout = weightLayout(op, *w, name);
+  // A compressed weight streams its non-zeros whatever their fraction.
+  FailureOr<WeightLayout> layout = weightLayout(op, *w, name, isSparse);
   if (failed(layout))
     return failure();
   Value bias;
   if (op.getBias()) {
     FailureOr<ConstData> bd = readConstant(op.getBias());
-    if (failed(bd))
+    if (failed(bd) || !bd->isFloat())
       return op.emitError("effc-lower-hls: the bias must be a constant");
     std::vector<float> f(bd->floats.begin(), bd->floats.end());
     bias = romFloats(loc, name + "_b", bd->shape, f);
@@ -284,10 +292,14 @@ LogicalResult FuncLowering::lowerQuantizedLinear(OpT op) {
   auto inTy = op.getInput().getType();
   auto wTy = op.getWeight().getType();
   auto outTy = op.getType();
+  if constexpr (!isConv)
+    if (inTy.getElementType().isF32())
+      return lowerWeightOnlyLinear(op);
   auto xq = dyn_cast<quant::UniformQuantizedType>(inTy.getElementType());
   if (!xq)
-    return op.emitError("effc-lower-hls: weight-only quantized layers (float "
-                        "input) are not supported on the HLS path yet");
+    return op.emitError("effc-lower-hls: the input of a quantized layer must "
+                        "be per-tensor !quant.uniform (or f32 for a "
+                        "weight-only linear)");
   auto wElem = wTy.getElementType();
   SmallVector<double> wScales;
   int64_t n = wTy.getDimSize(0), k = wTy.getNumElements() / n;
@@ -443,8 +455,102 @@ LogicalResult FuncLowering::lowerQuantizedLinear(OpT op) {
   return success();
 }
 
+LogicalResult FuncLowering::lowerWeightOnlyLinear(QuantizedLinearOp op) {
+  auto wTy = op.getWeight().getType();
+  int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
+  // Scales as [N, G]: one group (per tensor / channel) or K / G groups.
+  Type wElem = wTy.getElementType();
+  int64_t groups = 1;
+  std::vector<float> scales;
+  if (auto u = dyn_cast<quant::UniformQuantizedType>(wElem)) {
+    scales.assign(n, float(u.getScale()));
+  } else if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(wElem)) {
+    if (pa.getQuantizedDimension() != 0)
+      return op.emitError("effc-lower-hls: per-axis weight scales must run "
+                          "along the output channels (dim 0)");
+    for (double s : pa.getScales())
+      scales.push_back(float(s));
+  } else if (auto sc = dyn_cast<quant::UniformQuantizedSubChannelType>(wElem)) {
+    DenseElementsAttr st = sc.getScales();
+    auto shape = st.getType().getShape();
+    if (shape.size() != 2 || shape[0] != n || k % shape[1] != 0 ||
+        !st.getElementType().isF32())
+      return op.emitError("effc-lower-hls: grouped weight scales must be an "
+                          "f32 [N, K / G] table");
+    groups = shape[1];
+    for (float s : st.getValues<float>())
+      scales.push_back(s);
+  } else {
+    return op.emitError("effc-lower-hls: unsupported weight type ") << wElem;
+  }
+  if (int64_t(scales.size()) != n * groups)
+    return op.emitError("effc-lower-hls: one weight scale per output channel "
+                        "(and group) expected");
+  if (!supportedActivation(op.getActivation()))
+    return op.emitError("effc-lower-hls: activation ")
+           << stringifyActivation(op.getActivation())
+           << " is not supported on the HLS path (none, relu, clamp)";
+  if (!op.getType().getElementType().isF32())
+    return op.emitError("effc-lower-hls: a weight-only layer's result must "
+                        "be f32");
+  FailureOr<ConstData> w = readLayerWeight(op, /*isConv=*/false);
+  if (failed(w))
+    return failure();
+  if (w->isFloat())
+    return op.emitError("effc-lower-hls: the weight must be an integer "
+                        "constant (quant.scast of arith.constant)");
+  Location loc = op.getLoc();
+  std::string name = layerName(op);
+  FailureOr<WeightLayout> layout = weightLayout(op, *w, name);
+  if (failed(layout))
+    return failure();
+  Value bias;
+  if (op.getBias()) {
+    FailureOr<ConstData> bd = readConstant(op.getBias());
+    if (failed(bd) || !bd->isFloat())
+      return op.emitError("effc-lower-hls: the bias must be an f32 constant");
+    std::vector<float> f(bd->floats.begin(), bd->floats.end());
+    bias = romFloats(loc, name + "_b", bd->shape, f);
+  }
+  int64_t groupSize = k / groups;
+  Value scaleRom = romFloats(loc, name + "_scale", {n, groups}, scales);
+  Value out = bufferFor(op.getResult(), memTypeOf(op.getType()));
+  Body body;
+  body.accType = b.getF32Type();
+  body.init = [&](Value row) -> Value {
+    if (!bias)
+      return fcst(loc, 0.0);
+    return affine::AffineLoadOp::create(b, loc, bias, ValueRange{row});
+  };
+  // The reference's dequantization: f32(q) * scale[n][col / G], in f32.
+  body.prepW = [&](Value q, Value row, Value col) -> Value {
+    Value g = groups == 1
+                  ? cst(loc, b.getIndexType(), 0)
+                  : arith::DivSIOp::create(
+                        b, loc, col, cst(loc, b.getIndexType(), groupSize))
+                        .getResult();
+    Value s = memref::LoadOp::create(b, loc, scaleRom, ValueRange{row, g});
+    Value f = arith::SIToFPOp::create(b, loc, b.getF32Type(), q);
+    return arith::MulFOp::create(b, loc, f, s);
+  };
+  body.mulAdd = [&](Value x, Value wv) -> Value {
+    return arith::MulFOp::create(b, loc, x, wv);
+  };
+  body.add = [&](Value acc, Value p) -> Value {
+    return arith::AddFOp::create(b, loc, acc, p);
+  };
+  body.finish = [&](Value acc, Value) -> Value {
+    return floatActivation(b, loc, acc, op.getActivation(), op.getClampMin(),
+                           op.getClampMax());
+  };
+  buildLayer(op, /*isConv=*/false, name, *layout, out, body);
+  mem[op.getResult()] = out;
+  return success();
+}
+
 template LogicalResult FuncLowering::lowerLinear(LinearOp);
 template LogicalResult FuncLowering::lowerLinear(Conv2DOp);
+template LogicalResult FuncLowering::lowerLinear(SparseLinearOp);
 template LogicalResult FuncLowering::lowerQuantizedLinear(QuantizedLinearOp);
 template LogicalResult FuncLowering::lowerQuantizedLinear(QuantizedConv2DOp);
 

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "LowerHls.h"
+#include "effc/Support/WeightData.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -66,6 +67,18 @@ FailureOr<ConstData> mlir::effc::hls::readConstant(Value v) {
     v = sc.getInput();
   if (auto unpack = v.getDefiningOp<UnpackInt4Op>())
     return readUnpackedInt4(unpack);
+  // A precision plan's f16 / bf16 weight widened to f32: exact in double.
+  if (auto e = v.getDefiningOp<arith::ExtFOp>()) {
+    auto type = dyn_cast<RankedTensorType>(e.getType());
+    std::optional<std::vector<double>> vals = getConstantFloatValues(e.getIn());
+    if (!type || !type.getElementType().isF32() || !vals)
+      return failure();
+    ConstData d;
+    d.shape.assign(type.getShape().begin(), type.getShape().end());
+    d.elem = type.getElementType();
+    d.floats = std::move(*vals);
+    return d;
+  }
   Attribute attr;
   if (!matchPattern(v, m_Constant(&attr)))
     return failure();
@@ -131,7 +144,7 @@ Value FuncLowering::rom(Location loc, StringRef base, DenseElementsAttr attr) {
   auto type = MemRefType::get(attr.getType().getShape(),
                               attr.getType().getElementType());
   OpBuilder mb(src);
-  std::string name = (src.getSymName() + "_" + base).str();
+  std::string name = topSymbol + "_" + base.str();
   auto global = memref::GlobalOp::create(
       mb, loc, mb.getStringAttr(name), mb.getStringAttr("private"),
       TypeAttr::get(type), attr, mb.getUnitAttr(), IntegerAttr());
@@ -162,8 +175,10 @@ Value FuncLowering::romFloats(Location loc, StringRef base,
   return rom(loc, base, DenseElementsAttr::get(type, values));
 }
 
-FailureOr<WeightLayout>
-FuncLowering::weightLayout(Operation *op, const ConstData &w, StringRef name) {
+FailureOr<WeightLayout> FuncLowering::weightLayout(Operation *op,
+                                                   const ConstData &w,
+                                                   StringRef name,
+                                                   bool compressed) {
   Location loc = op->getLoc();
   WeightLayout l;
   int64_t n = w.shape[0], k = w.shape[1];
@@ -176,7 +191,8 @@ FuncLowering::weightLayout(Operation *op, const ConstData &w, StringRef name) {
       else
         ++zeros;
   double zeroFraction = double(zeros) / double(n * k);
-  bool sparse = zeros > 0 && zeroFraction >= opts.sparseMinZeroFraction;
+  bool sparse =
+      zeros > 0 && (compressed || zeroFraction >= opts.sparseMinZeroFraction);
   if (!sparse) {
     l.rowLen = k;
     if (w.isFloat()) {
@@ -235,5 +251,95 @@ FailureOr<ConstData> FuncLowering::readLayerWeight(WeightedOpInterface op,
   // the same order.
   int64_t rows = w->shape[0];
   w->shape = {rows, w->size() / rows};
+  return w;
+}
+
+FailureOr<ConstData> FuncLowering::decodeSparseWeight(SparseLinearOp op) {
+  ArrayRef<int64_t> shape = op.getWeightShape();
+  if (shape.size() != 2)
+    return op.emitError("effc-lower-hls: weight_shape must be [N, K]");
+  int64_t n = shape[0], k = shape[1];
+  FailureOr<ConstData> vals = readConstant(op.getValues());
+  FailureOr<ConstData> idx = readConstant(op.getIndices());
+  if (failed(vals) || failed(idx) || !vals->isFloat() || idx->isFloat())
+    return op.emitError("effc-lower-hls: the values and indices of an "
+                        "effc.sparse_linear must be constants");
+  FailureOr<ConstData> offs = failure();
+  if (op.getOffsets()) {
+    offs = readConstant(op.getOffsets());
+    if (failed(offs) || offs->isFloat())
+      return op.emitError("effc-lower-hls: the offsets of an "
+                          "effc.sparse_linear must be a constant");
+  }
+  ConstData w;
+  w.shape = {n, k};
+  w.elem = b.getF32Type();
+  w.floats.assign(n * k, 0.0);
+  auto bad = [&]() {
+    return op.emitError("effc-lower-hls: the compressed weight does not "
+                        "fit its encoding and weight_shape");
+  };
+  auto set = [&](int64_t r, int64_t c, double v) {
+    if (r < 0 || r >= n || c < 0 || c >= k)
+      return false;
+    w.floats[r * k + c] = v;
+    return true;
+  };
+  SparseEncodingAttr enc = op.getEncoding();
+  switch (enc.getFormat()) {
+  case SparseFormat::csr: {
+    if (failed(offs) || offs->size() != n + 1)
+      return bad();
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t e = offs->ints[r]; e < offs->ints[r + 1]; ++e)
+        if (e < 0 || e >= vals->size() || e >= idx->size() ||
+            !set(r, idx->ints[e], vals->floats[e]))
+          return bad();
+    break;
+  }
+  case SparseFormat::bsr: {
+    int64_t br = enc.getBlockRows(), bc = enc.getBlockCols();
+    if (failed(offs) || br <= 0 || bc <= 0 || n % br ||
+        offs->size() != n / br + 1)
+      return bad();
+    for (int64_t brow = 0; brow < n / br; ++brow)
+      for (int64_t e = offs->ints[brow]; e < offs->ints[brow + 1]; ++e) {
+        if (e < 0 || e >= idx->size() || (e + 1) * br * bc > vals->size())
+          return bad();
+        for (int64_t i = 0; i < br; ++i)
+          for (int64_t j = 0; j < bc; ++j)
+            if (!set(brow * br + i, idx->ints[e] * bc + j,
+                     vals->floats[(e * br + i) * bc + j]))
+              return bad();
+      }
+    break;
+  }
+  case SparseFormat::nm: {
+    int64_t keep = enc.getN(), m = enc.getM();
+    if (keep <= 0 || m <= 0 || vals->shape.size() != 2 || vals->shape[0] != n ||
+        idx->shape.size() != 2)
+      return bad();
+    int64_t per = vals->shape[1];
+    bool packed = cast<IntegerType>(idx->elem).getWidth() == 16;
+    for (int64_t r = 0; r < n; ++r)
+      for (int64_t j = 0; j < per; ++j) {
+        int64_t pos;
+        if (packed) {
+          if (j / 8 >= idx->shape[1])
+            return bad();
+          int64_t word = idx->ints[r * idx->shape[1] + j / 8] & 0xffff;
+          pos = (word >> (2 * (j % 8))) & 3;
+        } else {
+          if (j >= idx->shape[1])
+            return bad();
+          pos = idx->ints[r * idx->shape[1] + j];
+        }
+        if (pos < 0 || pos >= m ||
+            !set(r, (j / keep) * m + pos, vals->floats[r * per + j]))
+          return bad();
+      }
+    break;
+  }
+  }
   return w;
 }

@@ -1,7 +1,15 @@
 // RUN: effc-opt %s --effc-lower-hls -split-input-file -verify-diagnostics
 // RUN: not effc-opt %s --effc-lower-hls="fixed-width=8 fixed-int=8" -split-input-file 2>&1 | FileCheck %s --check-prefix=FORMAT
 
+// RUN: not effc-opt %s --effc-lower-hls="top-name=main" -split-input-file 2>&1 | FileCheck %s --check-prefix=TOPMAIN
+// RUN: not effc-opt %s --effc-lower-hls="top-name=2fast" -split-input-file 2>&1 | FileCheck %s --check-prefix=TOPIDENT
+// RUN: not effc-opt %s --effc-lower-hls="top-name=readNpy" -split-input-file 2>&1 | FileCheck %s --check-prefix=TOPTB
+
 // FORMAT: error: effc-lower-hls: the fixed-point format needs 0 < fixed-int < fixed-width <= 31
+// Tests that top-name must be a legal, free C++ function name.
+// TOPMAIN: error: effc-lower-hls: top-name 'main' is not a legal C++ top function name
+// TOPIDENT: error: effc-lower-hls: top-name '2fast' is not a legal C++ top function name
+// TOPTB: error: effc-lower-hls: top-name 'readNpy' is not a legal C++ top function name
 
 // Tests that an op the HLS path does not lower yet is an error on it.
 func.func @quantize(%x: tensor<4x8xf32>, %s: tensor<1x1xf32>) -> tensor<4x8xi8> {
@@ -57,4 +65,66 @@ func.func @mixed(%x: tensor<2x4xf32>) -> tensor<2x4xi8> {
 // expected-error @+1 {{effc-lower-hls: arguments must be static tensors}}
 func.func @dynamic(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   return %x : tensor<?x4xf32>
+}
+
+// -----
+
+// Tests that a reduction written as a linalg.generic is refused (layers
+// come as effc ops).
+func.func @row_sum(%x: tensor<4x8xf32>) -> tensor<4xf32> {
+  %e = tensor.empty() : tensor<4xf32>
+  // expected-error @+1 {{effc-lower-hls: only elementwise (all-parallel) linalg.generic ops are supported on the HLS path}}
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<4x8xf32>) outs(%e : tensor<4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %t = arith.addf %a, %o : f32
+    linalg.yield %t : f32
+  } -> tensor<4xf32>
+  return %s : tensor<4xf32>
+}
+
+// -----
+
+// Tests that a generic reading its uninitialized output is refused.
+func.func @reads_empty(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %e = tensor.empty() : tensor<4x8xf32>
+  // expected-error @+1 {{effc-lower-hls: the linalg.generic reads its output's initial value, which has none here (tensor.empty)}}
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %t = arith.addf %a, %o : f32
+    linalg.yield %t : f32
+  } -> tensor<4x8xf32>
+  return %s : tensor<4x8xf32>
+}
+
+// -----
+
+// Tests that a body op without an HLS C++ form is an error on it.
+func.func @tanh(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %e = tensor.empty() : tensor<4x8xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    // expected-error @+1 {{effc-lower-hls: math.tanh in a linalg.generic is not supported on the HLS path}}
+    %t = math.tanh %a : f32
+    linalg.yield %t : f32
+  } -> tensor<4x8xf32>
+  return %s : tensor<4x8xf32>
+}
+
+// -----
+
+// Tests that rounding a computed float to f16 in a float (not fixed-point)
+// function is refused: the C++ has no half type to round with.
+func.func @truncf(%x: tensor<4x8xf32>) -> tensor<4x8xf16> {
+  // expected-error @+1 {{effc-lower-hls: arith.truncf of a computed tensor ('f32' to 'f16') needs half-precision rounding}}
+  %h = arith.truncf %x : tensor<4x8xf32> to tensor<4x8xf16>
+  return %h : tensor<4x8xf16>
+}
+
+// -----
+
+// Tests that fp8 dynamic blocks are refused with the reason.
+func.func @fp8(%x: tensor<2x8xf32>) -> (tensor<2x8xf8E4M3FN>, tensor<2x1xf32>) {
+  // expected-error @+1 {{effc-lower-hls: 'f8E4M3FN' blocks are not supported on the HLS path}}
+  %q, %s = effc.dynamic_quantize %x {block = array<i64: 1, 8>} : tensor<2x8xf32> -> tensor<2x8xf8E4M3FN>, tensor<2x1xf32>
+  return %q, %s : tensor<2x8xf8E4M3FN>, tensor<2x1xf32>
 }

@@ -40,8 +40,25 @@ def LowerHlsPass : Pass<"effc-lower-hls", "ModuleOp"> {
     — running max and sum, a Dv-wide accumulator, no Sq x Skv buffer;
     masks none / causal / window / explicit, the explicit mask read per
     key with its broadcast dims at index 0; grouped-query heads),
-    `quant.qcast`, `quant.dcast`, `quant.scast`. Other ops (grouped weight
-    scales, block-sparse attention layouts, fp8) are an error on the op.
+    `quant.qcast`, `quant.dcast`, `quant.scast`; weight-only
+    `effc.quantized_linear` (float input: integer weight ROMs dequantized
+    on the fly as `f32(q) * scale[n][k / G]`, per-tensor, per-channel or
+    grouped scales); `effc.dynamic_quantize` and `effc.block_scaled_linear`
+    (int8: per-row absmax, scale and rounding in hardware, exact integer
+    block sums rescaled in f32 in the reference's order); float
+    `effc.sparse_linear` (CSR, BSR, N:M decoded to per-row non-zeros);
+    all-parallel `linalg.generic` (one pipelined loop nest, operands read
+    through their indexing maps, constant operands as ROMs);
+    `tensor.expand_shape` / `tensor.collapse_shape` (a copy in the new
+    shape); `arith.extf` of an f16 / bf16 weight plan (read as the weight).
+    Other ops (block-sparse attention layouts, fp8 blocks, quantized
+    `effc.sparse_linear`) are an error on the op that says why.
+
+    The top function's C++ name is legal whatever the MLIR function is
+    called: `top-name` renames it (a C identifier that is not a C++
+    keyword, `main` or a name of the testbench), otherwise a name that C++
+    reserves gets `_top` appended (`@main` -> `main_top`), so the
+    testbench's own `main` never collides.
 
     Directive attributes (read by `--effc-hls-optimize` and
     `--emit-hls-cpp`) are effc dialect attributes under `effc.hls.`, each
@@ -100,6 +117,10 @@ def LowerHlsPass : Pass<"effc-lower-hls", "ModuleOp"> {
            "per-row non-zeros (zeros never multiplied)">,
     Option<"dataflow", "dataflow", "bool", /*default=*/"true",
            "Mark functions of several layers for DATAFLOW">,
+    Option<"topName", "top-name", "std::string", /*default=*/"\"\"",
+           "C++ name of the top function (the module must then have one "
+           "function); empty: the MLIR name, with `_top` appended when it "
+           "is not a legal C++ function name (`@main` -> `main_top`)">,
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect", "::mlir::memref::MemRefDialect",
