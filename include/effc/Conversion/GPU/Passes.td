@@ -58,7 +58,9 @@ def LowerGpuPass : Pass<"effc-lower-gpu", "ModuleOp"> {
     Each op becomes a call to a launch stub on memrefs (operands, output),
     which `--effc-lower-gpu-launch` defines after bufferization (device
     buffers, copies, `gpu.launch_func`). Ops (or shapes) with no kernel stay
-    as they are and run on the host after `--effc-lower-reference`.
+    as they are and run on the host after `--effc-lower-reference`; with
+    `remarks` (the default) each of them gets a remark that names the op and
+    says why it has no kernel, so nothing falls to the host silently.
 
     Before:
     ```mlir
@@ -78,6 +80,9 @@ def LowerGpuPass : Pass<"effc-lower-gpu", "ModuleOp"> {
            "Target GPU: sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a (adds the "
            "wgmma/TMA GEMM), sm_100, sm_101, sm_103, sm_120, sm_121; fp8 "
            "needs sm_89 or later">,
+    Option<"remarks", "remarks", "bool", /*default=*/"true",
+           "Emit a remark for every effc or linalg op that gets no GPU kernel "
+           "and runs on the host through the reference lowering">,
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::nvgpu::NVGPUDialect",
