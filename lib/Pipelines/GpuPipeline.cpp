@@ -51,6 +51,7 @@ void mlir::effc::buildGpuPipeline(OpPassManager &pm,
   LowerGpuPassOptions lowerOptions;
   lowerOptions.chip = options.chip;
   lowerOptions.remarks = options.remarks;
+  lowerOptions.f32Math = options.f32Math;
   pm.addPass(createLowerGpuPass(lowerOptions));
   // What has no kernel runs on the host (effc-lower-gpu remarks on it).
   pm.addPass(createLowerQuantCastsPass());

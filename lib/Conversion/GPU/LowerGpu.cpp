@@ -407,9 +407,13 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     auto wTy = op.getWeight().getType();
     auto outTy = op.getType();
     std::optional<MmaKind> kind = floatMmaKind(inTy.getElementType());
-    if (!kind)
+    if (inTy.getElementType().isF32() && wTy.getElementType().isF32())
+      kind = f32Math == "tf32" ? MmaKind::TF32 : MmaKind::F32;
+    if (!kind || wTy.getElementType() != inTy.getElementType())
       return noKernel("no GPU kernel for " + typeName(inTy.getElementType()) +
-                      " inputs (the tensor-core kernels take f16 and bf16)");
+                      " inputs with " + typeName(wTy.getElementType()) +
+                      " weights (the GEMM kernels take f32, f16 and bf16 "
+                      "with weights of the same type)");
     if (wTy.getRank() != 2 || !inTy.hasStaticShape() || !wTy.hasStaticShape())
       return noKernel("the GPU kernels need static shapes and a 2-D weight");
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
@@ -456,8 +460,11 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     if (op.getBias())
       operands.push_back(op.getBias());
     out2D = RankedTensorType::get({m, n}, spec.outType);
-    Value y = emitGemm(b, loc, spec.sparse ? "linear_2of4" : "linear", spec,
-                       operands, out2D);
+    StringRef base = spec.sparse                  ? "linear_2of4"
+                     : spec.kind == MmaKind::TF32 ? "linear_tf32"
+                     : spec.kind == MmaKind::F32  ? "linear_f32"
+                                                  : "linear";
+    Value y = emitGemm(b, loc, base, spec, operands, out2D);
     op.replaceAllUsesWith(buildReshape(b, loc, y, outTy));
     op.erase();
     return success();
@@ -789,6 +796,11 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
           << "effc-lower-gpu: unsupported chip '" << chip
           << "' (expected one of sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a, "
              "sm_100, sm_101, sm_103, sm_120, sm_121)";
+      return signalPassFailure();
+    }
+    if (f32Math != "ffma" && f32Math != "tf32") {
+      getOperation().emitError() << "effc-lower-gpu: unknown f32-math '"
+                                 << f32Math << "' (expected ffma or tf32)";
       return signalPassFailure();
     }
     SmallVector<Operation *> ops;
