@@ -264,6 +264,11 @@ class Matrix:
         rc, ptx, err2 = run([self.tool("effc-translate"), "--effc-to-ptx"],
                             stdin=low.encode())
         if rc:
+            host = sorted(set(re.findall(
+                r"remark: [^\n]*'((?:effc|linalg|tosa)\.\w+)' runs on the "
+                r"host", err)))
+            if host and "no GPU kernels" in err2:
+                return "host (with a remark): " + ", ".join(host)
             return first_error(err2)
         if ".entry" not in ptx:
             return "no GPU kernel: every op stays on the host"
@@ -274,8 +279,9 @@ class Matrix:
                            os.path.join(d, f"{chip}.cubin")])
         if rc:
             return "ptxas: " + first_error(err3)
-        host = sorted(set(re.findall(r"remark: .*?host[^\n]*?'?(effc\.\w+|"
-                                     r"linalg\.\w+)", err)))
+        host = sorted(set(re.findall(
+            r"remark: [^\n]*'((?:effc|linalg|tosa)\.\w+)' runs on the host",
+            err)))
         if host:
             return "host: " + ", ".join(host)
         return "works"

@@ -14,8 +14,10 @@
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -48,12 +50,18 @@ void mlir::effc::buildGpuPipeline(OpPassManager &pm,
   pm.addPass(createRaisePass());
   LowerGpuPassOptions lowerOptions;
   lowerOptions.chip = options.chip;
+  lowerOptions.remarks = options.remarks;
+  lowerOptions.f32Math = options.f32Math;
   pm.addPass(createLowerGpuPass(lowerOptions));
-  // What has no kernel runs on the host.
+  // What has no kernel runs on the host (effc-lower-gpu remarks on it).
+  pm.addPass(createLowerQuantCastsPass());
   pm.addPass(createLowerReferencePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   addCpuBufferization(pm);
+  // The host remainder's linalg ops (reference lowerings of the ops without
+  // a kernel) as loops: gpu-to-llvm cannot convert structured ops.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerGpuLaunchPass());
   addGpuDeviceLowering(pm);
   // Host: device allocations, copies and launches become mgpu* calls.

@@ -84,6 +84,16 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
       llvm::cl::values(
           clEnumValN(GpuBinaryFormat::isa, "isa", "PTX"),
           clEnumValN(GpuBinaryFormat::bin, "bin", "cubin (from ptxas)"))};
+  PassOptions::Option<std::string> f32Math{
+      *this, "f32-math",
+      llvm::cl::desc("f32 GEMMs: ffma (exact f32) or tf32 (tensor cores, "
+                     "operands rounded to tf32)"),
+      llvm::cl::init("ffma")};
+  PassOptions::Option<bool> remarks{
+      *this, "remarks",
+      llvm::cl::desc("Remark on every op that gets no GPU kernel and runs on "
+                     "the host through the reference lowering"),
+      llvm::cl::init(true)};
 };
 
 /// effc + upstream ops on tensors -> `--effc-lower-gpu` kernels (compiled

@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
@@ -243,6 +244,14 @@ template <typename OpTy> void setActivation(GemmSpec &spec, OpTy op) {
     spec.clampMax = hi.getValue();
 }
 
+/// `t` as users write it (f32, i8, !quant.uniform<...>).
+std::string typeName(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << t;
+  return s;
+}
+
 std::optional<MmaKind> floatMmaKind(Type t) {
   if (t.isF16())
     return MmaKind::F16;
@@ -333,6 +342,43 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     return kernels;
   }
 
+  /// Why the last lowering attempt found no kernel (empty: no reason known).
+  std::string reason;
+
+  /// Records why `op` has no kernel and fails.
+  LogicalResult noKernel(const Twine &why) {
+    reason = why.str();
+    return failure();
+  }
+
+  /// One remark per op that stays on the host: the effc ops without a
+  /// kernel (with the reason) and the upstream compute ops --effc-raise
+  /// left (linalg other than fills and copies, tosa), which run through
+  /// the reference path's loops.
+  void remarkHostOps(const llvm::DenseMap<Operation *, std::string> &why) {
+    getOperation().walk([&](Operation *op) {
+      if (op->getParentOfType<gpu::GPUModuleOp>())
+        return WalkResult::skip();
+      StringRef ns = op->getDialect() ? op->getDialect()->getNamespace() : "";
+      bool compute =
+          ns == "effc" || ns == "tosa" ||
+          (ns == "linalg" &&
+           !isa<linalg::FillOp, linalg::CopyOp, linalg::YieldOp>(op));
+      if (!compute)
+        return WalkResult::advance();
+      auto it = why.find(op);
+      std::string because =
+          it != why.end() ? it->second
+          : ns == "effc"  ? "effc-lower-gpu has no kernel for this op"
+                          : "only effc ops run in GPU kernels (--effc-raise "
+                            "did not raise it)";
+      op->emitRemark() << "effc-lower-gpu: '" << op->getName()
+                       << "' runs on the host (reference lowering): "
+                       << because;
+      return WalkResult::skip();
+    });
+  }
+
   std::string kernelName(StringRef base) {
     return (base + "_" + Twine(counter++)).str();
   }
@@ -361,9 +407,15 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     auto wTy = op.getWeight().getType();
     auto outTy = op.getType();
     std::optional<MmaKind> kind = floatMmaKind(inTy.getElementType());
-    if (!kind || wTy.getRank() != 2 || !inTy.hasStaticShape() ||
-        !wTy.hasStaticShape())
-      return failure();
+    if (inTy.getElementType().isF32() && wTy.getElementType().isF32())
+      kind = f32Math == "tf32" ? MmaKind::TF32 : MmaKind::F32;
+    if (!kind || wTy.getElementType() != inTy.getElementType())
+      return noKernel("no GPU kernel for " + typeName(inTy.getElementType()) +
+                      " inputs with " + typeName(wTy.getElementType()) +
+                      " weights (the GEMM kernels take f32, f16 and bf16 "
+                      "with weights of the same type)");
+    if (wTy.getRank() != 2 || !inTy.hasStaticShape() || !wTy.hasStaticShape())
+      return noKernel("the GPU kernels need static shapes and a 2-D weight");
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
     int64_t m = inTy.getNumElements() / k;
     OpBuilder b(op);
@@ -403,13 +455,16 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
       operands.push_back(x);
       operands.push_back(op.getWeight());
     }
-    if (!checkGemmSpec(spec).empty())
-      return failure();
+    if (std::string why = checkGemmSpec(spec); !why.empty())
+      return noKernel(why);
     if (op.getBias())
       operands.push_back(op.getBias());
     out2D = RankedTensorType::get({m, n}, spec.outType);
-    Value y = emitGemm(b, loc, spec.sparse ? "linear_2of4" : "linear", spec,
-                       operands, out2D);
+    StringRef base = spec.sparse                  ? "linear_2of4"
+                     : spec.kind == MmaKind::TF32 ? "linear_tf32"
+                     : spec.kind == MmaKind::F32  ? "linear_f32"
+                                                  : "linear";
+    Value y = emitGemm(b, loc, base, spec, operands, out2D);
     op.replaceAllUsesWith(buildReshape(b, loc, y, outTy));
     op.erase();
     return success();
@@ -423,14 +478,23 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     std::optional<MmaKind> kind = floatMmaKind(valTy.getElementType());
     ArrayRef<int64_t> wShape = op.getWeightShape();
     if (enc.getFormat() != SparseFormat::nm || enc.getN() != 2 ||
-        enc.getM() != 4 || !kind || wShape.size() != 2 ||
-        inTy.getElementType() != valTy.getElementType() ||
-        !inTy.hasStaticShape())
-      return failure();
+        enc.getM() != 4)
+      return noKernel("no GPU kernel for the " +
+                      stringifySparseFormat(enc.getFormat()).str() +
+                      " layout (mma.sp takes 2:4)");
+    if (!kind || inTy.getElementType() != valTy.getElementType())
+      return noKernel("no 2:4 GPU kernel for " +
+                      typeName(inTy.getElementType()) + " inputs with " +
+                      typeName(valTy.getElementType()) +
+                      " values (mma.sp takes f16)");
+    if (wShape.size() != 2 || !inTy.hasStaticShape())
+      return noKernel("the GPU kernels need static shapes and a 2-D weight");
     int64_t n = wShape[0], k = wShape[1], m = inTy.getNumElements() / k;
     std::vector<char> idx = constantBytes(op.getIndices());
-    if (idx.empty() || k % 32)
-      return failure();
+    if (idx.empty())
+      return noKernel("the 2:4 positions are not a constant");
+    if (k % 32)
+      return noKernel("2:4 sparse kernels need K to be a multiple of 32");
     // Packed 2-bit positions (the i16 form of #effc.sparse_encoding) are
     // the mma.sp metadata already; unpacked here so both forms are checked
     // (ascending, in range) the same way.
@@ -442,7 +506,7 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     }
     std::optional<std::vector<int16_t>> meta = metadataFromIndices(idx, n, k);
     if (!meta)
-      return failure();
+      return noKernel("the 2:4 positions are not ascending pairs in 0..3");
     OpBuilder b(op);
     Location loc = op.getLoc();
     GemmSpec spec;
@@ -479,30 +543,38 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     auto outTy = op.getType();
     auto xq = dyn_cast<quant::UniformQuantizedType>(inTy.getElementType());
     auto scast = op.getWeight().getDefiningOp<quant::StorageCastOp>();
-    if (!xq || xq.getStorageTypeIntegralWidth() != 8 || !xq.isSigned() ||
-        !scast || wTy.getRank() != 2 || !inTy.hasStaticShape())
-      return failure();
+    if (!xq)
+      return noKernel("no GPU kernel for " + typeName(inTy.getElementType()) +
+                      " inputs with quantized weights (the int8 kernel "
+                      "takes int8-quantized activations)");
+    if (xq.getStorageTypeIntegralWidth() != 8 || !xq.isSigned())
+      return noKernel("the int8 kernel takes signed 8-bit activations");
+    if (wTy.getRank() != 2 || !inTy.hasStaticShape())
+      return noKernel("the GPU kernels need static shapes and a 2-D weight");
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
     int64_t m = inTy.getNumElements() / k;
-    std::vector<char> w = constantBytes(scast.getInput());
+    std::vector<char> w =
+        scast ? constantBytes(scast.getInput()) : std::vector<char>();
     if (w.empty() || !cast<RankedTensorType>(scast.getInput().getType())
                           .getElementType()
                           .isInteger(8))
-      return failure();
+      return noKernel("the int8 kernel takes a constant signed 8-bit weight");
     // Weight scales: per tensor or per output channel, symmetric.
     SmallVector<double> ws;
     Type wElt = wTy.getElementType();
     if (auto pt = dyn_cast<quant::UniformQuantizedType>(wElt)) {
       if (pt.getZeroPoint() != 0)
-        return failure();
+        return noKernel("the int8 kernel takes symmetric weights");
       ws.assign(n, pt.getScale());
     } else if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(wElt)) {
       if (pa.getQuantizedDimension() != 0 ||
           llvm::any_of(pa.getZeroPoints(), [](int64_t z) { return z != 0; }))
-        return failure();
+        return noKernel("the int8 kernel takes symmetric per-output-channel "
+                        "weights");
       ws.assign(pa.getScales().begin(), pa.getScales().end());
     } else {
-      return failure();
+      return noKernel("the int8 kernel takes per-tensor or per-channel "
+                      "weight scales");
     }
     // The input zero point folded into the bias: sum_k (x - zx) w =
     // sum_k x w - zx * sum_k w.
@@ -510,7 +582,7 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     if (Value bv = op.getBias()) {
       std::vector<char> raw = constantBytes(bv);
       if (raw.empty())
-        return failure();
+        return noKernel("the int8 kernel takes a constant bias");
       std::memcpy(bias.data(), raw.data(), 4 * n);
     }
     int64_t zx = xq.getZeroPoint();
@@ -562,7 +634,8 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
       if (!perChannelSize(op.getMultiplier()) ||
           !perChannelSize(op.getShift()) ||
           yq.getStorageTypeIntegralWidth() != 8 || !yq.isSigned())
-        return failure();
+        return noKernel("the requantizing int8 kernel takes signed 8-bit "
+                        "outputs with per-tensor or per-channel multipliers");
       spec.epilogue = GemmEpilogue::Requant;
       // The activation in the integer domain, as the reference lowering.
       spec.range =
@@ -571,11 +644,12 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
       operands.push_back(perChannel(op.getMultiplier()));
       operands.push_back(perChannel(op.getShift()));
     } else {
-      return failure();
+      return noKernel("no int8 GPU kernel for " + typeName(outElt) +
+                      " outputs");
     }
     spec.outType = storedElt;
-    if (!checkGemmSpec(spec).empty())
-      return failure();
+    if (std::string why = checkGemmSpec(spec); !why.empty())
+      return noKernel(why);
     Value y = emitGemm(b, loc, "quantized_linear", spec, operands,
                        RankedTensorType::get({m, n}, storedElt));
     if (storedElt != outElt)
@@ -596,9 +670,16 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     auto outTy = cast<RankedTensorType>(op.getType());
     ArrayRef<int64_t> block = op.getBlock();
     if (!isa<Float8E4M3FNType>(inTy.getElementType()) ||
-        !isa<Float8E4M3FNType>(wTy.getElementType()) || wTy.getRank() != 2 ||
-        block.size() != 2 || smVersion() < 89 || !inTy.hasStaticShape())
-      return failure();
+        !isa<Float8E4M3FNType>(wTy.getElementType()))
+      return noKernel("no block-scaled GPU kernel for " +
+                      typeName(inTy.getElementType()) + " x " +
+                      typeName(wTy.getElementType()) +
+                      " (the fp8 kernel takes f8E4M3FN)");
+    if (smVersion() < 89)
+      return noKernel("fp8 mma.sync needs sm_89 or later (chip is " + chip +
+                      ")");
+    if (wTy.getRank() != 2 || block.size() != 2 || !inTy.hasStaticShape())
+      return noKernel("the GPU kernels need static shapes and a 2-D weight");
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
     int64_t m = inTy.getNumElements() / k;
     GemmSpec spec;
@@ -610,8 +691,10 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     spec.scaleBlockC = block[0];
     spec.scaleBlockK = block[1];
     spec.outType = outTy.getElementType();
-    if (!checkGemmSpec(spec).empty() || !isa<FloatType>(spec.outType))
-      return failure();
+    if (std::string why = checkGemmSpec(spec); !why.empty())
+      return noKernel(why);
+    if (!isa<FloatType>(spec.outType))
+      return noKernel("the fp8 kernel writes float outputs");
     OpBuilder b(op);
     Location loc = op.getLoc();
     int64_t kb = llvm::divideCeil(k, block[1]);
@@ -637,11 +720,19 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     Value mask = op.getMaskValues();
     if (!floatMmaKind(qTy.getElementType()) ||
         kTy.getElementType() != qTy.getElementType() ||
-        vTy.getElementType() != qTy.getElementType() || op.getBlockLayout() ||
-        op.getMask() == MaskKind::window || !qTy.hasStaticShape() ||
-        !kTy.hasStaticShape() || !vTy.hasStaticShape() ||
+        vTy.getElementType() != qTy.getElementType())
+      return noKernel("no attention kernel for " +
+                      typeName(qTy.getElementType()) +
+                      " (the flash-attention kernel takes f16 and bf16 "
+                      "query, key and value)");
+    if (op.getBlockLayout())
+      return noKernel("no GPU kernel for block-sparse attention");
+    if (op.getMask() == MaskKind::window)
+      return noKernel("no GPU kernel for window attention");
+    if (!qTy.hasStaticShape() || !kTy.hasStaticShape() ||
+        !vTy.hasStaticShape() ||
         (mask && !cast<RankedTensorType>(mask.getType()).hasStaticShape()))
-      return failure();
+      return noKernel("the GPU kernels need static shapes");
     int64_t r = qTy.getRank();
     AttentionSpec spec;
     spec.elementType = qTy.getElementType();
@@ -666,8 +757,8 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
       spec.maskHeads = m4[1];
       spec.maskRows = m4[2];
     }
-    if (!checkAttentionSpec(spec).empty())
-      return failure();
+    if (std::string why = checkAttentionSpec(spec); !why.empty())
+      return noKernel(why);
     OpBuilder b(op);
     Location loc = op.getLoc();
     auto as3D = [&](Value v, int64_t bh) {
@@ -707,23 +798,40 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
              "sm_100, sm_101, sm_103, sm_120, sm_121)";
       return signalPassFailure();
     }
+    if (f32Math != "ffma" && f32Math != "tf32") {
+      getOperation().emitError() << "effc-lower-gpu: unknown f32-math '"
+                                 << f32Math << "' (expected ffma or tf32)";
+      return signalPassFailure();
+    }
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (isa<LinearOp, SparseLinearOp, QuantizedLinearOp, BlockScaledLinearOp,
               AttentionOp>(op))
         ops.push_back(op);
     });
+    // Why each op without a kernel has none, for its remark.
+    llvm::DenseMap<Operation *, std::string> hostReasons;
     for (Operation *op : ops) {
       // Ops without a kernel stay for the host (reference) lowering.
-      (void)llvm::TypeSwitch<Operation *, LogicalResult>(op)
-          .Case([&](LinearOp o) { return lowerLinear(o); })
-          .Case([&](SparseLinearOp o) { return lowerSparseLinear(o); })
-          .Case([&](QuantizedLinearOp o) { return lowerQuantizedLinear(o); })
-          .Case(
-              [&](BlockScaledLinearOp o) { return lowerBlockScaledLinear(o); })
-          .Case([&](AttentionOp o) { return lowerAttention(o); })
-          .Default([](Operation *) { return failure(); });
+      reason.clear();
+      LogicalResult lowered =
+          llvm::TypeSwitch<Operation *, LogicalResult>(op)
+              .Case([&](LinearOp o) { return lowerLinear(o); })
+              .Case([&](SparseLinearOp o) { return lowerSparseLinear(o); })
+              .Case(
+                  [&](QuantizedLinearOp o) { return lowerQuantizedLinear(o); })
+              .Case([&](BlockScaledLinearOp o) {
+                return lowerBlockScaledLinear(o);
+              })
+              .Case([&](AttentionOp o) { return lowerAttention(o); })
+              .Default([](Operation *) { return failure(); });
+      if (failed(lowered))
+        hostReasons[op] = reason.empty() ? "no kernel for its operand types "
+                                           "and shapes"
+                                         : reason;
     }
+    if (remarks)
+      remarkHostOps(hostReasons);
     if (kernels)
       kernels.setTargetsAttr(ArrayAttr::get(
           &getContext(), {makeTarget(("+ptx" + Twine(ptxVersion())).str())}));

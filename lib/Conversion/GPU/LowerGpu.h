@@ -60,8 +60,12 @@ constexpr llvm::StringLiteral kTensorMapArgAttr = "effc.tensor_map";
 constexpr int64_t kGemmTile = 64;
 constexpr int64_t kGemmThreads = 128;
 
-/// The tensor-core instruction family a GEMM kernel issues.
-enum class MmaKind { F16, BF16, I8, F8E4M3 };
+/// The tensor-core instruction family a GEMM kernel issues. The f32 kinds
+/// read f32 operands: TF32 on `mma.sync` m16n8k8 (operands rounded to
+/// tf32, f32 accumulation), F32 with exact f32 FFMAs on the same tiles
+/// and fragment layout (no tensor cores, the numerics of a CUDA-core
+/// SGEMM).
+enum class MmaKind { F16, BF16, I8, F8E4M3, TF32, F32 };
 
 /// What happens to the accumulators before they are stored.
 enum class GemmEpilogue {

@@ -31,6 +31,8 @@ namespace {
 
 /// K consumed by one MMA instruction (logical K for sparse).
 int64_t mmaK(const GemmSpec &s) {
+  if (getMmaElementBytes(s.kind) == 4)
+    return 8;
   return s.sparse || getMmaElementBytes(s.kind) == 1 ? 32 : 16;
 }
 
@@ -49,9 +51,23 @@ FragTypes fragTypes(MLIRContext *ctx, const GemmSpec &s) {
           VectorType::get({bRegs, perReg}, elt), VectorType::get({2, 2}, acc)};
 }
 
-/// A warp MMA: nvgpu mma.sync (f16/i8) and mma.sp.sync (2:4); the bf16 and
-/// e4m3 mma.sync, which the nvgpu-to-nvvm lowering does not handle, as
-/// inline PTX on the same register fragments.
+/// `v` (f32) rounded to the nearest tf32 (ties away from zero), as the
+/// 32-bit register mma.sync's .tf32 operands read; mma.sync itself would
+/// only drop the low mantissa bits.
+Value roundToTf32(ImplicitLocOpBuilder &b, Value v) {
+  MLIRContext *ctx = b.getContext();
+  auto asmOp = LLVM::InlineAsmOp::create(
+      b, b.getI32Type(), ValueRange{v}, "cvt.rna.tf32.f32 $0, $1;", "=r,f",
+      /*has_side_effects=*/false, /*is_align_stack=*/false,
+      LLVM::TailCallKind::None,
+      LLVM::AsmDialectAttr::get(ctx, LLVM::AsmDialect::AD_ATT),
+      /*operand_attrs=*/ArrayAttr());
+  return asmOp.getResult(0);
+}
+
+/// A warp MMA: nvgpu mma.sync (f16/i8) and mma.sp.sync (2:4); the bf16,
+/// e4m3 and tf32 mma.sync, which the nvgpu-to-nvvm lowering does not
+/// handle, as inline PTX on the same register fragments.
 Value buildMma(ImplicitLocOpBuilder &b, const GemmSpec &s, Value a, Value q,
                Value acc, Value meta) {
   if (s.sparse)
@@ -64,6 +80,11 @@ Value buildMma(ImplicitLocOpBuilder &b, const GemmSpec &s, Value a, Value q,
   SmallVector<Value> operands;
   auto regs = [&](Value frag, int64_t n) {
     for (int64_t i = 0; i < n; ++i) {
+      if (s.kind == MmaKind::TF32) {
+        operands.push_back(roundToTf32(
+            b, vector::ExtractOp::create(b, frag, ArrayRef<int64_t>{i, 0})));
+        continue;
+      }
       Value row = vector::ExtractOp::create(b, frag, ArrayRef<int64_t>{i});
       Value word = vector::BitCastOp::create(b, VectorType::get({1}, i32), row);
       operands.push_back(
@@ -81,6 +102,9 @@ Value buildMma(ImplicitLocOpBuilder &b, const GemmSpec &s, Value a, Value q,
       b, resTy, operands,
       s.kind == MmaKind::BF16
           ? "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 "
+            "{$0,$1,$2,$3}, {$4,$5,$6,$7}, {$8,$9}, {$10,$11,$12,$13};"
+      : s.kind == MmaKind::TF32
+          ? "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "
             "{$0,$1,$2,$3}, {$4,$5,$6,$7}, {$8,$9}, {$10,$11,$12,$13};"
           : "mma.sync.aligned.m16n8k32.row.col.f32.e4m3.e4m3.f32 "
             "{$0,$1,$2,$3}, {$4,$5,$6,$7}, {$8,$9}, {$10,$11,$12,$13};",
@@ -116,6 +140,8 @@ Value loadFragment(ImplicitLocOpBuilder &b, VectorType type, Value smem,
 } // namespace
 
 int64_t mlir::effc::getMmaElementBytes(MmaKind kind) {
+  if (kind == MmaKind::TF32 || kind == MmaKind::F32)
+    return 4;
   return kind == MmaKind::F16 || kind == MmaKind::BF16 ? 2 : 1;
 }
 
@@ -129,6 +155,9 @@ Type mlir::effc::getMmaElementType(MLIRContext *ctx, MmaKind kind) {
     return IntegerType::get(ctx, 8);
   case MmaKind::F8E4M3:
     return Float8E4M3FNType::get(ctx);
+  case MmaKind::TF32:
+  case MmaKind::F32:
+    return Float32Type::get(ctx);
   }
   llvm_unreachable("mma kind");
 }
@@ -328,8 +357,45 @@ KernelLaunch mlir::effc::buildGemmKernel(OpBuilder &builder, Location loc,
     return nvgpu::DeviceAsyncCreateGroupOp::create(b, tokens).getResult();
   };
 
+  // Exact f32: each thread computes its own accumulator elements (the
+  // mma.sync C layout: rows g and g + 8, columns 2q and 2q + 1 of each
+  // 16 x 8 tile) with FFMAs in K order, reading the operand rows from the
+  // shared tiles as vectors.
+  auto computeTileFfma = [&](Value stage, SmallVector<Value> accs) {
+    auto kTy = VectorType::get({tileK}, elt);
+    auto loadRow = [&](Value smem, Value row) {
+      return vector::LoadOp::create(b, kTy, smem,
+                                    ValueRange{stage, row, im.c(0)})
+          .getResult();
+    };
+    for (int64_t mt = 0; mt < 2; ++mt) {
+      Value prow[2];
+      for (int64_t i = 0; i < 2; ++i)
+        prow[i] = loadRow(sP, im.add(im.add(wr, mt * 16 + i * 8), g));
+      for (int64_t nt = 0; nt < 4; ++nt) {
+        Value qrow[2];
+        for (int64_t j = 0; j < 2; ++j)
+          qrow[j] = loadRow(sQ, im.add(im.add(wc, nt * 8 + j), im.mul(q, 2)));
+        Value &acc = accs[mt * 4 + nt];
+        for (int64_t i = 0; i < 2; ++i)
+          for (int64_t j = 0; j < 2; ++j) {
+            Value v =
+                vector::ExtractOp::create(b, acc, ArrayRef<int64_t>{i, j});
+            for (int64_t k = 0; k < tileK; ++k)
+              v = math::FmaOp::create(
+                  b, vector::ExtractOp::create(b, prow[i], k),
+                  vector::ExtractOp::create(b, qrow[j], k), v);
+            acc = vector::InsertOp::create(b, v, acc, ArrayRef<int64_t>{i, j});
+          }
+      }
+    }
+    return accs;
+  };
+
   // One K tile of MMAs from `stage` into the warp's 2 x 4 accumulators.
   auto computeTile = [&](Value stage, Value kt, SmallVector<Value> accs) {
+    if (s.kind == MmaKind::F32)
+      return computeTileFfma(stage, accs);
     for (int64_t ks = 0; ks < tileK / kStep; ++ks) {
       int64_t pCol = ks * (s.sparse ? kStep / 2 : kStep), qCol = ks * kStep;
       int64_t pw = frag.a.getDimSize(1), qw = frag.b.getDimSize(1);

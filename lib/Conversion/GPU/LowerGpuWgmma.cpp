@@ -64,6 +64,9 @@ NVVM::WGMMATypes wgmmaType(MmaKind kind) {
     return NVVM::WGMMATypes::s8;
   case MmaKind::F8E4M3:
     return NVVM::WGMMATypes::e4m3;
+  case MmaKind::TF32:
+  case MmaKind::F32:
+    break;
   }
   llvm_unreachable("mma kind");
 }

@@ -160,14 +160,16 @@ func.func @fp8(%xq: tensor<64x256xf8E4M3FN>, %xs: tensor<64x2xf32>, %wq: tensor<
 
 // -----
 
-// Tests that an op with no GPU kernel (an f32 linear) is left for the host.
-// CHECK-LABEL: func.func @f32_stays
-// CHECK:         effc.linear
-// CHECK-NOT:     call @effc_launch
-func.func @f32_stays(%x: tensor<4x8xf32>, %w: tensor<16x8xf32>) -> tensor<4x16xf32> {
+// Tests that an f32 linear runs on the exact-f32 (FFMA) GEMM kernel by
+// default (ops without a kernel: gpu-host-remarks.mlir).
+// CHECK-LABEL: func.func @f32_linear
+// CHECK:         call @effc_launch_linear_f32_
+// CHECK-NOT:     effc.linear
+func.func @f32_linear(%x: tensor<4x8xf32>, %w: tensor<16x8xf32>) -> tensor<4x16xf32> {
   %y = effc.linear %x, %w : tensor<4x8xf32>, tensor<16x8xf32> -> tensor<4x16xf32>
   return %y : tensor<4x16xf32>
 }
+
 
 // -----
 

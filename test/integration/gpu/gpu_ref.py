@@ -4,7 +4,7 @@
   gpu_ref.py gen CASE DIR     writes DIR/model.mlir, DIR/in*.npy, DIR/expected.npy
   gpu_ref.py check DIR OUT    prints PASS/FAIL comparing OUT.npy to expected
 
-Cases: gemm_f16 (bias + relu), sparse_f16 (2:4 constant weight),
+Cases: gemm_f16 (bias + relu), gemm_f32 (exact FFMA kernel, ragged), sparse_f16 (2:4 constant weight),
 attention_f16 (causal, GQA), attention_mask_f16 (a [B, 1, 1, Skv] padding
 mask, GQA), int8 (requantized, bit-exact); and, sized for
 the sm_90a wgmma/TMA kernel (at least one 128 x 128 tile, ragged edges),
@@ -63,6 +63,21 @@ def gen(case, d):
       : tensor<{m}x{k}xf16>, tensor<{n}x{k}xf16>, tensor<{n}xf16> -> tensor<{m}x{n}xf16>"""
         sig = f"%x: tensor<{m}x{k}xf16>) -> tensor<{m}x{n}xf16>"
         inputs, expected = [x], y.astype(np.float16)
+    elif case == "gemm_f32":
+        # Ragged M, N and K (a multiple of 4, not of the 16-wide K tile).
+        m, n, k = 100, 72, 132
+        x = rng.standard_normal((m, k)).astype(np.float32)
+        w = rng.standard_normal((n, k)).astype(np.float32)
+        b = rng.standard_normal(n).astype(np.float32)
+        y = np.maximum(x.astype(np.float64) @ w.astype(np.float64).T + b, 0)
+        body = f"""
+  %w = arith.constant {mlir_dense(w, 'f32')}
+  %bf = arith.constant {mlir_dense(b, 'f32')}
+  %y = effc.linear %x, %w bias %bf {{activation = #effc.activation<relu>}}
+      : tensor<{m}x{k}xf32>, tensor<{n}x{k}xf32>, tensor<{n}xf32> -> tensor<{m}x{n}xf32>"""
+        sig = f"%x: tensor<{m}x{k}xf32>) -> tensor<{m}x{n}xf32>"
+        # Exact f32 FFMAs: f32 rounding only.
+        inputs, expected, tol = [x], y.astype(np.float32), 1e-5
     elif case == "wgmma_bf16":
         m, n, k = 256, 384, 256
         xb = to_bf16_bits(rng.standard_normal((m, k)))

@@ -22,6 +22,11 @@ def LowerGpuPass : Pass<"effc-lower-gpu", "ModuleOp"> {
     - `effc.linear` on f16 / bf16: `mma.sync` m16n8k16 (`nvgpu.mma.sync`
       for f16; inline PTX for bf16, which nvgpu's lowering rejects), f32
       accumulation, bias and activation fused in the epilogue;
+    - `effc.linear` on f32, by `f32-math`: `ffma` (the default) computes
+      each accumulator with exact f32 FFMAs on the same tiles and
+      epilogue; `tf32` uses `mma.sync` m16n8k8 `.tf32` with the operands
+      rounded to tf32 (`cvt.rna`) and f32 accumulation, as cuBLAS does
+      when TF32 is allowed;
     - `effc.quantized_linear` (per-tensor i8 input, per-tensor or
       per-channel i8 constant weight): `nvgpu.mma.sync` m16n8k32 on i8 with
       i32 accumulation; the input zero point is folded into the bias at
@@ -58,7 +63,9 @@ def LowerGpuPass : Pass<"effc-lower-gpu", "ModuleOp"> {
     Each op becomes a call to a launch stub on memrefs (operands, output),
     which `--effc-lower-gpu-launch` defines after bufferization (device
     buffers, copies, `gpu.launch_func`). Ops (or shapes) with no kernel stay
-    as they are and run on the host after `--effc-lower-reference`.
+    as they are and run on the host after `--effc-lower-reference`; with
+    `remarks` (the default) each of them gets a remark that names the op and
+    says why it has no kernel, so nothing falls to the host silently.
 
     Before:
     ```mlir
@@ -78,6 +85,14 @@ def LowerGpuPass : Pass<"effc-lower-gpu", "ModuleOp"> {
            "Target GPU: sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a (adds the "
            "wgmma/TMA GEMM), sm_100, sm_101, sm_103, sm_120, sm_121; fp8 "
            "needs sm_89 or later">,
+    Option<"f32Math", "f32-math", "std::string", /*default=*/"\"ffma\"",
+           "f32 effc.linear: ffma (exact f32 FFMAs on the GEMM tiles, the "
+           "numerics of an f32 SGEMM) or tf32 (mma.sync m16n8k8 on operands "
+           "rounded to tf32, f32 accumulation: faster, ~1e-3 relative "
+           "error)">,
+    Option<"remarks", "remarks", "bool", /*default=*/"true",
+           "Emit a remark for every effc or linalg op that gets no GPU kernel "
+           "and runs on the host through the reference lowering">,
   ];
   let dependentDialects = [
     "::mlir::gpu::GPUDialect", "::mlir::nvgpu::NVGPUDialect",
