@@ -154,6 +154,13 @@ def first_error(text):
     return "failed: " + (lines[-1][:80] if lines else "no output")
 
 
+def host_ops(err):
+    """The ops --effc-gpu-pipeline's remarks say stay on the host."""
+    return sorted(set(re.findall(
+        r"remark: [^\n]*'((?:effc|linalg|tosa)\.\w+)' runs on the host",
+        err)))
+
+
 def sqnr(ref, out):
     ref = ref.astype(np.float64)
     out = out.astype(np.float64)
@@ -264,9 +271,7 @@ class Matrix:
         rc, ptx, err2 = run([self.tool("effc-translate"), "--effc-to-ptx"],
                             stdin=low.encode())
         if rc:
-            host = sorted(set(re.findall(
-                r"remark: [^\n]*'((?:effc|linalg|tosa)\.\w+)' runs on the "
-                r"host", err)))
+            host = host_ops(err)
             if host and "no GPU kernels" in err2:
                 return "host (with a remark): " + ", ".join(host)
             return first_error(err2)
@@ -279,9 +284,7 @@ class Matrix:
                            os.path.join(d, f"{chip}.cubin")])
         if rc:
             return "ptxas: " + first_error(err3)
-        host = sorted(set(re.findall(
-            r"remark: [^\n]*'((?:effc|linalg|tosa)\.\w+)' runs on the host",
-            err)))
+        host = host_ops(err)
         if host:
             return "host: " + ", ".join(host)
         return "works"

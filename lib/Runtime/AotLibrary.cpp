@@ -97,8 +97,7 @@ struct Entry {
 /// `Name` upper-cased for macros.
 std::string upper(StringRef s) { return s.upper(); }
 
-std::string paramName(const Entry &e, bool input, size_t i) {
-  (void)e;
+std::string paramName(bool input, size_t i) {
   return (input ? "in" : "out") + std::to_string(i);
 }
 
@@ -108,11 +107,11 @@ std::string prototype(StringRef prefix, const Entry &e) {
   SmallVector<std::string> params;
   for (auto [i, t] : llvm::enumerate(e.signature.inputs))
     params.push_back("const " + cType(t.elementType) + " *" +
-                     paramName(e, true, i) + ", const int64_t *" +
-                     paramName(e, true, i) + "_shape");
+                     paramName(true, i) + ", const int64_t *" +
+                     paramName(true, i) + "_shape");
   for (auto [i, t] : llvm::enumerate(e.signature.results))
-    params.push_back(cType(t.elementType) + " *" + paramName(e, false, i) +
-                     ", const int64_t *" + paramName(e, false, i) + "_shape");
+    params.push_back(cType(t.elementType) + " *" + paramName(false, i) +
+                     ", const int64_t *" + paramName(false, i) + "_shape");
   if (params.empty())
     params.push_back("void");
   return s + llvm::join(params, ", ") + ")";
@@ -149,10 +148,10 @@ std::string makeHeader(StringRef prefix, StringRef macro, ArrayRef<Entry> list,
        << "(caller-allocated,\n   row-major). A *_shape may be NULL, else "
        << "it must hold the shape below.\n";
     for (auto [i, t] : llvm::enumerate(e.signature.inputs))
-      os << "     " << paramName(e, true, i) << ":  " << typeName(t.elementType)
+      os << "     " << paramName(true, i) << ":  " << typeName(t.elementType)
          << " " << shapeList(t.shape) << "\n";
     for (auto [i, t] : llvm::enumerate(e.signature.results))
-      os << "     " << paramName(e, false, i) << ": " << typeName(t.elementType)
+      os << "     " << paramName(false, i) << ": " << typeName(t.elementType)
          << " " << shapeList(t.shape) << "\n";
     os << "   Returns " << macro << "_OK or " << macro << "_ERROR_SHAPE. */\n"
        << prototype(prefix, e) << ";\n";
@@ -219,6 +218,15 @@ std::string makeWrapper(StringRef prefix, StringRef macro, StringRef header,
      << "void " << prefix << "_teardown(void) { omp_pause_resource_all(1); "
      << "}\n\n";
 
+  // `p_shape`, when given, must be the compiled shape.
+  auto shapeCheck = [&](const std::string &p, const TensorSpec &t) {
+    size_t r = t.shape.size();
+    os << "  static const int64_t " << p << "_want[" << std::max<size_t>(r, 1)
+       << "] = " << shapeList(t.shape.empty() ? ArrayRef<int64_t>{0} : t.shape)
+       << ";\n"
+       << "  if (!shape_ok(" << p << "_shape, " << p << "_want, " << r
+       << ")) return " << macro << "_ERROR_SHAPE;\n";
+  };
   for (const Entry &e : list) {
     std::string impl = prefix.str() + "_" + sanitize(e.name) + "_impl";
     size_t nres = e.signature.results.size();
@@ -245,14 +253,10 @@ std::string makeWrapper(StringRef prefix, StringRef macro, StringRef header,
        << ");\n\n"
        << prototype(prefix, e) << " {\n";
     for (auto [i, t] : llvm::enumerate(e.signature.inputs)) {
-      std::string p = paramName(e, true, i);
+      std::string p = paramName(true, i);
       size_t r = t.shape.size();
-      os << "  static const int64_t " << p << "_want[" << std::max<size_t>(r, 1)
-         << "] = "
-         << shapeList(t.shape.empty() ? ArrayRef<int64_t>{0} : t.shape) << ";\n"
-         << "  if (!shape_ok(" << p << "_shape, " << p << "_want, " << r
-         << ")) return " << macro << "_ERROR_SHAPE;\n"
-         << "  effc_desc" << r << " " << p << "_d = {(void *)" << p
+      shapeCheck(p, t);
+      os << "  effc_desc" << r << " " << p << "_d = {(void *)" << p
          << ", (void *)" << p << ", 0";
       if (r) {
         os << ", " << shapeList(t.shape) << ", {";
@@ -270,28 +274,21 @@ std::string makeWrapper(StringRef prefix, StringRef macro, StringRef header,
       }
       os << "};\n";
     }
-    for (auto [i, t] : llvm::enumerate(e.signature.results)) {
-      std::string p = paramName(e, false, i);
-      size_t r = t.shape.size();
-      os << "  static const int64_t " << p << "_want[" << std::max<size_t>(r, 1)
-         << "] = "
-         << shapeList(t.shape.empty() ? ArrayRef<int64_t>{0} : t.shape) << ";\n"
-         << "  if (!shape_ok(" << p << "_shape, " << p << "_want, " << r
-         << ")) return " << macro << "_ERROR_SHAPE;\n";
-    }
+    for (auto [i, t] : llvm::enumerate(e.signature.results))
+      shapeCheck(paramName(false, i), t);
     if (nres)
       os << "  " << resTy << " res;\n";
     SmallVector<std::string> args;
     if (nres)
       args.push_back("&res");
     for (size_t i = 0; i < e.signature.inputs.size(); ++i)
-      args.push_back("&" + paramName(e, true, i) + "_d");
+      args.push_back("&" + paramName(true, i) + "_d");
     os << "  " << impl << "(" << llvm::join(args, ", ") << ");\n";
     // Copy each result out; free what the model allocated, once, unless it
     // is an input or a constant global.
     for (auto [i, t] : llvm::enumerate(e.signature.results)) {
       std::string d = nres == 1 ? "res" : "res.r" + std::to_string(i);
-      std::string p = paramName(e, false, i);
+      std::string p = paramName(false, i);
       os << "  memcpy(" << p << ", (char *)" << d << ".aligned + " << d
          << ".offset * sizeof(*" << p << "), " << t.getNumElements()
          << " * sizeof(*" << p << "));\n";
@@ -300,7 +297,7 @@ std::string makeWrapper(StringRef prefix, StringRef macro, StringRef header,
       std::string d = nres == 1 ? "res" : "res.r" + std::to_string(i);
       os << "  if (" << d << ".allocated != EFFC_GLOBAL_MARK";
       for (size_t j = 0; j < e.signature.inputs.size(); ++j)
-        os << " && " << d << ".allocated != (void *)" << paramName(e, true, j);
+        os << " && " << d << ".allocated != (void *)" << paramName(true, j);
       for (size_t j = 0; j < i; ++j)
         os << " && " << d << ".allocated != res.r" << j << ".allocated";
       os << ") free(" << d << ".allocated);\n";

@@ -240,11 +240,9 @@ struct QuantizedLinearWeightOnly : CpuKernelPattern<QuantizedLinearOp> {
   /// once a panel is reused by enough rows (at 512 x 1024 x 1024 it ran
   /// 1.06x slower than f32, int4 1.09x).
   LogicalResult rewriteAsGemm(QuantizedLinearOp op, const ConstWeight &cw,
-                              int64_t m, PatternRewriter &rewriter) const {
+                              GemmPlan plan, PatternRewriter &rewriter) const {
     Location loc = op.getLoc();
-    int64_t vl = target.avx512 ? 16 : 8;
-    GemmPlan plan = planF32Gemm(m, cw.n, cw.k, vl, hostThreads(threads));
-    plan.pack = true;
+    int64_t m = plan.m;
     plan.zeroInit = true;
     plan.freeScratch = false;
     int64_t np = llvm::divideCeil(cw.n, plan.nr) * plan.nr;
@@ -286,9 +284,11 @@ struct QuantizedLinearWeightOnly : CpuKernelPattern<QuantizedLinearOp> {
       return failure();
     int64_t m = inTy.getNumElements() / cw->k;
     // Any activation: the GEMM path applies it as an elementwise pass.
-    int64_t gemmRows = 4 * (target.avx512 ? 8 : 6);
-    if (m >= gemmRows && (cw->bits == 8 || (cw->k / cw->groups) % 2 == 0))
-      return rewriteAsGemm(op, *cw, m, rewriter);
+    // From as many rows as make the f32 GEMM pack its B panels.
+    GemmPlan plan = planF32Gemm(m, cw->n, cw->k, target.avx512 ? 16 : 8,
+                                hostThreads(threads));
+    if (plan.pack && (cw->bits == 8 || (cw->k / cw->groups) % 2 == 0))
+      return rewriteAsGemm(op, *cw, plan, rewriter);
     Activation act = op.getActivation();
     if (act != Activation::none && act != Activation::relu &&
         act != Activation::clamp)

@@ -226,9 +226,25 @@ static Value floatActivation(OpBuilder &b, Location loc, Value v,
   return v;
 }
 
-static bool supportedActivation(Activation act) {
-  return act == Activation::none || act == Activation::relu ||
-         act == Activation::clamp;
+/// The activations the HLS layers apply: none, relu and clamp.
+static LogicalResult checkActivation(Operation *op, Activation act) {
+  if (act == Activation::none || act == Activation::relu ||
+      act == Activation::clamp)
+    return success();
+  return op->emitError("effc-lower-hls: activation ")
+         << stringifyActivation(act)
+         << " is not supported on the HLS path (none, relu, clamp)";
+}
+
+/// The integer weight of a quantized layer (quant.scast of a constant).
+static FailureOr<ConstData> requireIntegerWeight(Operation *op,
+                                                 FailureOr<ConstData> w) {
+  if (failed(w))
+    return failure();
+  if (w->isFloat())
+    return op->emitError("effc-lower-hls: the weight must be an integer "
+                         "constant (quant.scast of arith.constant)");
+  return w;
 }
 
 template <typename OpT> LogicalResult FuncLowering::lowerLinear(OpT op) {
@@ -238,10 +254,8 @@ template <typename OpT> LogicalResult FuncLowering::lowerLinear(OpT op) {
   if (!inTy.getElementType().isF32())
     return op.emitError("effc-lower-hls: float layers must be f32 (mapped to "
                         "ap_fixed)");
-  if (!supportedActivation(op.getActivation()))
-    return op.emitError("effc-lower-hls: activation ")
-           << stringifyActivation(op.getActivation())
-           << " is not supported on the HLS path (none, relu, clamp)";
+  if (failed(checkActivation(op, op.getActivation())))
+    return failure();
   FailureOr<ConstData> w = failure();
   if constexpr (isSparse)
     w = decodeSparseWeight(op);
@@ -310,16 +324,12 @@ LogicalResult FuncLowering::lowerQuantizedLinear(OpT op) {
   else
     return op.emitError("effc-lower-hls: grouped (sub-channel) weight scales "
                         "are not supported on the HLS path yet");
-  if (!supportedActivation(op.getActivation()))
-    return op.emitError("effc-lower-hls: activation ")
-           << stringifyActivation(op.getActivation())
-           << " is not supported on the HLS path (none, relu, clamp)";
-  FailureOr<ConstData> w = readLayerWeight(op, isConv);
+  if (failed(checkActivation(op, op.getActivation())))
+    return failure();
+  FailureOr<ConstData> w =
+      requireIntegerWeight(op, readLayerWeight(op, isConv));
   if (failed(w))
     return failure();
-  if (w->isFloat())
-    return op.emitError("effc-lower-hls: the weight must be an integer "
-                        "constant (quant.scast of arith.constant)");
   Location loc = op.getLoc();
   std::string name = layerName(op);
   FailureOr<WeightLayout> layout = weightLayout(op, *w, name);
@@ -486,19 +496,15 @@ LogicalResult FuncLowering::lowerWeightOnlyLinear(QuantizedLinearOp op) {
   if (int64_t(scales.size()) != n * groups)
     return op.emitError("effc-lower-hls: one weight scale per output channel "
                         "(and group) expected");
-  if (!supportedActivation(op.getActivation()))
-    return op.emitError("effc-lower-hls: activation ")
-           << stringifyActivation(op.getActivation())
-           << " is not supported on the HLS path (none, relu, clamp)";
+  if (failed(checkActivation(op, op.getActivation())))
+    return failure();
   if (!op.getType().getElementType().isF32())
     return op.emitError("effc-lower-hls: a weight-only layer's result must "
                         "be f32");
-  FailureOr<ConstData> w = readLayerWeight(op, /*isConv=*/false);
+  FailureOr<ConstData> w =
+      requireIntegerWeight(op, readLayerWeight(op, /*isConv=*/false));
   if (failed(w))
     return failure();
-  if (w->isFloat())
-    return op.emitError("effc-lower-hls: the weight must be an integer "
-                        "constant (quant.scast of arith.constant)");
   Location loc = op.getLoc();
   std::string name = layerName(op);
   FailureOr<WeightLayout> layout = weightLayout(op, *w, name);
