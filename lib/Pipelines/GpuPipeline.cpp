@@ -62,6 +62,10 @@ void mlir::effc::buildGpuPipeline(OpPassManager &pm,
   // The host remainder's linalg ops (reference lowerings of the ops without
   // a kernel) as loops: gpu-to-llvm cannot convert structured ops.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  // The host's loops become branches before gpu-to-llvm, whose control-flow
+  // patterns split a loop body holding a cf.assert (torch-mlir's index
+  // checks on a gather) into blocks an scf.for cannot hold.
+  pm.addNestedPass<func::FuncOp>(createSCFToControlFlowPass());
   pm.addPass(createLowerGpuLaunchPass());
   addGpuDeviceLowering(pm);
   // Host: device allocations, copies and launches become mgpu* calls.
