@@ -23,6 +23,16 @@ Value mlir::effc::buildEmpty(OpBuilder &b, Location loc,
                                  type.getElementType());
 }
 
+Value mlir::effc::buildEmptyLike(OpBuilder &b, Location loc, Value like,
+                                 Type elt) {
+  auto type = cast<RankedTensorType>(like.getType());
+  if (type.hasStaticShape())
+    return tensor::EmptyOp::create(b, loc, type.getShape(),
+                                   elt ? elt : type.getElementType());
+  return tensor::EmptyOp::create(b, loc, tensor::getMixedSizes(b, loc, like),
+                                 elt ? elt : type.getElementType());
+}
+
 static Value scalarConstant(OpBuilder &b, Location loc, Type t, double v) {
   // A splat for vectors: activations also apply to a kernel's accumulators.
   if (auto vt = dyn_cast<VectorType>(t)) {
@@ -131,8 +141,8 @@ Value mlir::effc::buildBiasActivation(OpBuilder &b, Location loc, Value acc,
   maps.push_back(id);
   SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
   auto generic = linalg::GenericOp::create(
-      b, loc, type, ins, ValueRange{buildEmpty(b, loc, type)}, maps, iters,
-      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+      b, loc, type, ins, ValueRange{buildEmptyLike(b, loc, acc, outElt)}, maps,
+      iters, [&](OpBuilder &nb, Location nloc, ValueRange args) {
         Value v = args[0];
         if (bias) {
           Value c = args[1];

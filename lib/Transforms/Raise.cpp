@@ -109,12 +109,12 @@ Value raise::permute(PatternRewriter &rewriter, Location loc, Value v,
     }
   }
   auto type = cast<RankedTensorType>(v.getType());
-  SmallVector<int64_t> shape;
+  SmallVector<OpFoldResult> sizes;
   for (int64_t p : perm)
-    shape.push_back(type.getDimSize(p));
-  auto outTy = RankedTensorType::get(shape, type.getElementType());
-  return linalg::TransposeOp::create(rewriter, loc, v,
-                                     buildEmpty(rewriter, loc, outTy), perm)
+    sizes.push_back(tensor::getMixedSize(rewriter, loc, v, p));
+  Value init =
+      tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
+  return linalg::TransposeOp::create(rewriter, loc, v, init, perm)
       .getResult()[0];
 }
 
@@ -128,6 +128,27 @@ Value stripTranspose(Value v, ArrayRef<int64_t> perm) {
   return {};
 }
 
+/// If `v` is a 2-D tensor broadcast along a new leading batch dim by a
+/// copying linalg.generic (torch-mlir's nn.Linear on a rank-3 input with a
+/// dynamic batch: batch_matmul(x, broadcast(W^T))), returns the 2-D tensor.
+Value stripBatchBroadcast(Value v) {
+  auto g = v.getDefiningOp<linalg::GenericOp>();
+  if (!g || g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
+      g.getNumLoops() != 3 || g.getNumParallelLoops() != 3)
+    return {};
+  auto yield = cast<linalg::YieldOp>(g.getRegion().front().getTerminator());
+  if (yield.getValues().size() != 1 ||
+      yield.getValues()[0] != g.getRegion().front().getArgument(0))
+    return {};
+  MLIRContext *ctx = g.getContext();
+  AffineMap in = AffineMap::get(
+      3, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(2, ctx)}, ctx);
+  auto maps = g.getIndexingMapsArray();
+  if (maps[0] != in || !maps[1].isIdentity())
+    return {};
+  return g.getDpsInputs()[0];
+}
+
 } // namespace
 
 bool raise::isZeroInit(Value init) {
@@ -137,8 +158,16 @@ bool raise::isZeroInit(Value init) {
 }
 
 bool raise::isFloatTensor(Value v) {
+  // Dynamic dims are allowed: a server's batch and sequence lengths. A
+  // weight's dims are static wherever it matters (isWeightSource, the
+  // effc ops' verifiers).
   auto t = dyn_cast<RankedTensorType>(v.getType());
-  return t && isa<FloatType>(t.getElementType()) && t.hasStaticShape();
+  return t && isa<FloatType>(t.getElementType());
+}
+
+bool raise::isStaticFloatTensor(Value v) {
+  return isFloatTensor(v) &&
+         cast<RankedTensorType>(v.getType()).hasStaticShape();
 }
 
 namespace {
@@ -195,6 +224,12 @@ std::optional<MatmulLayout> classifyMaps(ArrayRef<AffineMap> maps,
 LogicalResult raiseMatmul(PatternRewriter &rewriter, Operation *op, Value a,
                           Value b, MatmulLayout layout, bool batched) {
   Location loc = op->getLoc();
+  // A weight broadcast over a (dynamic) batch is a plain 2-D weight.
+  if (batched && !layout.transA && !layout.transB)
+    if (Value w = stripBatchBroadcast(b); w && isWeightSource(w)) {
+      batched = false;
+      b = w;
+    }
   SmallVector<int64_t> swap =
       batched ? SmallVector<int64_t>{0, 2, 1} : SmallVector<int64_t>{1, 0};
   // The weight effc wants is [(B,) N, K].
@@ -210,6 +245,10 @@ LogicalResult raiseMatmul(PatternRewriter &rewriter, Operation *op, Value a,
   } else {
     return failure();
   }
+  // Only activations take dynamic (batch, sequence) dims: effc ops keep a
+  // weight's N and K static.
+  if (!cast<RankedTensorType>(weight.getType()).hasStaticShape())
+    return failure();
   Value input = layout.transA ? permute(rewriter, loc, a, swap) : a;
   auto resTy = cast<RankedTensorType>(op->getResult(0).getType());
   // A batch of one (TOSA's matmul is always batched: torch-mlir writes every
@@ -327,7 +366,7 @@ struct RaiseConvNhwcHwcf : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
   LogicalResult matchAndRewrite(linalg::Conv2DNhwcHwcfOp op,
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureTensorSemantics() ||
-        !llvm::all_of(op->getOperands(), isFloatTensor) ||
+        !llvm::all_of(op->getOperands(), isStaticFloatTensor) ||
         !isZeroInit(op.getOutputs()[0]) || !isWeightSource(op.getInputs()[1]))
       return failure();
     SmallVector<int64_t> padding;
@@ -349,7 +388,7 @@ struct RaiseDepthwiseNhwcHwc
   LogicalResult matchAndRewrite(linalg::DepthwiseConv2DNhwcHwcOp op,
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureTensorSemantics() ||
-        !llvm::all_of(op->getOperands(), isFloatTensor) ||
+        !llvm::all_of(op->getOperands(), isStaticFloatTensor) ||
         !isZeroInit(op.getOutputs()[0]) || !isWeightSource(op.getInputs()[1]))
       return failure();
     SmallVector<int64_t> padding;
@@ -393,8 +432,9 @@ struct RaiseTosaConv2D : OpRewritePattern<tosa::Conv2DOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tosa::Conv2DOp op,
                                 PatternRewriter &rewriter) const override {
-    if (!isFloatTensor(op.getInput()) || !isFloatTensor(op.getWeight()) ||
-        !isFloatTensor(op.getOutput()) || !isZeroZp(op.getInputZp()) ||
+    if (!isStaticFloatTensor(op.getInput()) ||
+        !isStaticFloatTensor(op.getWeight()) ||
+        !isStaticFloatTensor(op.getOutput()) || !isZeroZp(op.getInputZp()) ||
         !isZeroZp(op.getWeightZp()) || !isWeightSource(op.getWeight()))
       return failure();
     Type elt = getElementTypeOrSelf(op.getInput().getType());
@@ -419,8 +459,9 @@ struct RaiseTosaDepthwise : OpRewritePattern<tosa::DepthwiseConv2DOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(tosa::DepthwiseConv2DOp op,
                                 PatternRewriter &rewriter) const override {
-    if (!isFloatTensor(op.getInput()) || !isFloatTensor(op.getWeight()) ||
-        !isFloatTensor(op.getOutput()) || !isZeroZp(op.getInputZp()) ||
+    if (!isStaticFloatTensor(op.getInput()) ||
+        !isStaticFloatTensor(op.getWeight()) ||
+        !isStaticFloatTensor(op.getOutput()) || !isZeroZp(op.getInputZp()) ||
         !isZeroZp(op.getWeightZp()) || !isWeightSource(op.getWeight()))
       return failure();
     Type elt = getElementTypeOrSelf(op.getInput().getType());
@@ -803,13 +844,13 @@ struct RaisePass : effc::impl::RaisePassBase<RaisePass> {
   static std::string whyNotRaised(Operation *op) {
     auto floatStatic = [](Value v) {
       auto t = dyn_cast<RankedTensorType>(v.getType());
-      return t && t.hasStaticShape() && isa<FloatType>(t.getElementType());
+      return t && isa<FloatType>(t.getElementType());
     };
-    for (Value v : op->getOperands()) {
-      auto t = dyn_cast<RankedTensorType>(v.getType());
-      if (t && !t.hasStaticShape())
-        return "a tensor has a dynamic shape";
-    }
+    // Activations may have dynamic batch / sequence dims; a weight may not.
+    if (op->getNumOperands() > 1)
+      if (auto t = dyn_cast<RankedTensorType>(op->getOperand(1).getType());
+          t && !t.hasStaticShape() && isWeightSource(op->getOperand(1)))
+        return "the weight operand has a dynamic shape";
     if (!llvm::all_of(op->getOperands(), [&](Value v) {
           return !isa<RankedTensorType>(v.getType()) || floatStatic(v) ||
                  !isa<TensorType>(v.getType());

@@ -37,6 +37,9 @@ bool isZeroInit(Value init);
 
 /// A statically shaped float tensor.
 bool isFloatTensor(Value v);
+/// A float tensor with a static shape (what the layout rewrites and the
+/// convolution raises take).
+bool isStaticFloatTensor(Value v);
 
 /// Absorbs a zero `tensor.pad` of the dims `hDim` and `hDim + 1` (H and W)
 /// into `padding` = [top, bottom, left, right]; other dims must be

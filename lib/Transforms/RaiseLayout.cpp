@@ -87,7 +87,7 @@ Value initBias(Value init, unsigned channelDim) {
 /// of one element type, a zero or bias init and a weight effc can take.
 template <typename OpTy> bool isRaisableConv(OpTy op, unsigned channelDim = 1) {
   return op.hasPureTensorSemantics() &&
-         llvm::all_of(op->getOperands(), isFloatTensor) &&
+         llvm::all_of(op->getOperands(), isStaticFloatTensor) &&
          (isZeroInit(op.getOutputs()[0]) ||
           initBias(op.getOutputs()[0], channelDim)) &&
          isWeightSource(op.getInputs()[1]) &&
@@ -349,8 +349,10 @@ struct PropagateTransposeThroughGeneric : OpRewritePattern<linalg::GenericOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(linalg::GenericOp g,
                                 PatternRewriter &rewriter) const override {
+    // Static shapes only: the permuted init is built from the type.
     if (!g.hasPureTensorSemantics() || g->getNumResults() != 1 ||
-        g.getNumDpsInits() != 1)
+        g.getNumDpsInits() != 1 ||
+        !cast<RankedTensorType>(g.getResult(0).getType()).hasStaticShape())
       return failure();
     unsigned n = g.getNumLoops();
     auto maps = g.getIndexingMapsArray();
@@ -466,7 +468,7 @@ struct UncollapseBatchMatmul : OpRewritePattern<linalg::BatchMatmulOp> {
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureTensorSemantics() || !op->hasOneUse() ||
         !isZeroInit(op.getOutputs()[0]) ||
-        !llvm::all_of(op->getOperands(), isFloatTensor))
+        !llvm::all_of(op->getOperands(), isStaticFloatTensor))
       return failure();
     auto isDefaultMaps = [&] {
       MLIRContext *ctx = op.getContext();

@@ -23,6 +23,9 @@ class LinearOp;
 
 /// `tensor.empty` of a static type.
 Value buildEmpty(OpBuilder &b, Location loc, RankedTensorType type);
+/// `tensor.empty` with `like`'s shape, dynamic dims included (read with
+/// tensor.dim), and element type `elt` (`like`'s when null).
+Value buildEmptyLike(OpBuilder &b, Location loc, Value like, Type elt = Type());
 
 /// A tensor of `type` filled with `value` (a float or integer constant).
 Value buildFilled(OpBuilder &b, Location loc, RankedTensorType type,
