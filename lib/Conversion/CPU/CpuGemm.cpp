@@ -44,10 +44,47 @@ public:
   }
 
   void emit() {
+    if (!ShapedType::isDynamic(p.m)) {
+      pack = p.pack;
+      emitWithPacking(lb.idx(p.m));
+      return;
+    }
+    // A runtime M (a server's batch x sequence): the same kernels, with the
+    // packing decision planF32Gemm makes for a static M taken at run time
+    // (a quantized B is always packed: that is where it is widened).
+    Value m = memref::DimOp::create(b, loc, a, 0);
+    if (quantB || !p.pack) {
+      pack = quantB != nullptr;
+      emitWithPacking(m);
+      return;
+    }
+    Value big = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::sge, m,
+        lb.idx(planF32Gemm(1, p.n, p.k, p.vl, p.threads).packMinRows()));
+    scf::IfOp::create(
+        b, loc, big,
+        [&](OpBuilder &tb, Location l) {
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPoint(scf::YieldOp::create(tb, l));
+          pack = true;
+          emitWithPacking(m);
+        },
+        [&](OpBuilder &eb, Location l) {
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPoint(scf::YieldOp::create(eb, l));
+          pack = false;
+          emitWithPacking(m);
+        });
+  }
+
+private:
+  /// The GEMM over `m` rows (a constant or a runtime value) with packing
+  /// on or off (`pack`).
+  void emitWithPacking(Value m) {
     int64_t numPanels = llvm::divideCeil(p.n, p.nr);
     int64_t chunks = std::max<int64_t>(1, std::min(p.threads, numPanels));
     Value packed;
-    if (p.pack) {
+    if (pack) {
       auto packTy = MemRefType::get({numPanels, p.k, p.nr}, f32);
       packed = memref::AllocOp::create(b, loc, packTy, b.getI64IntegerAttr(64));
     }
@@ -56,13 +93,35 @@ public:
       Value np = lb.idx(numPanels), ch = lb.idx(chunks);
       Value p0 = lb.div(lb.mul(t, np), ch);
       Value p1 = lb.div(lb.mul(lb.add(t, lb.idx(1)), np), ch);
-      if (p.pack)
+      if (pack)
         emitPack(packed, p0, p1);
-      int64_t mFull = p.m / p.mr * p.mr;
-      if (mFull > 0)
-        emitBlocks(packed, p0, p1, /*rows=*/p.mr, 0, mFull);
-      if (mFull < p.m)
-        emitBlocks(packed, p0, p1, /*rows=*/p.m - mFull, mFull, p.m);
+      if (!ShapedType::isDynamic(p.m)) {
+        int64_t mFull = p.m / p.mr * p.mr;
+        if (mFull > 0)
+          emitBlocks(packed, p0, p1, /*rows=*/p.mr, lb.idx(0), lb.idx(mFull));
+        if (mFull < p.m)
+          emitBlocks(packed, p0, p1, /*rows=*/p.m - mFull, lb.idx(mFull), m);
+        return;
+      }
+      // Whole MR-row tiles, then the remainder (fewer than MR rows) with
+      // the tile of its exact height, picked by a switch.
+      Value mFull = lb.mul(lb.div(m, lb.idx(p.mr)), lb.idx(p.mr));
+      emitBlocks(packed, p0, p1, /*rows=*/p.mr, lb.idx(0), mFull);
+      SmallVector<int64_t> cases = llvm::to_vector(llvm::seq<int64_t>(1, p.mr));
+      auto sw = scf::IndexSwitchOp::create(
+          b, loc, TypeRange{}, lb.sub(m, mFull), cases, cases.size());
+      for (auto [i, rows] : llvm::enumerate(cases)) {
+        Block &blk = sw.getCaseRegions()[i].emplaceBlock();
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(&blk);
+        auto yield = scf::YieldOp::create(b, loc);
+        b.setInsertionPoint(yield);
+        emitBlocks(packed, p0, p1, rows, mFull, m);
+      }
+      Block &def = sw.getDefaultRegion().emplaceBlock();
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(&def);
+      scf::YieldOp::create(b, loc);
     };
     if (chunks == 1) {
       // One chunk (a single thread, or a GEMM already inside a parallel
@@ -75,11 +134,10 @@ public:
       b.setInsertionPointToStart(par.getBody());
       body(par.getInductionVars()[0]);
     }
-    if (p.pack && p.freeScratch)
+    if (pack && p.freeScratch)
       memref::DeallocOp::create(b, loc, packed);
   }
 
-private:
   /// Lanes of vector `v` of the panel starting at column `n0` that lie
   /// inside N.
   Value laneMask(Value n0, int64_t v) {
@@ -171,21 +229,21 @@ private:
 
   /// Rows [rowBegin, rowEnd) in register tiles of `rows` rows.
   void emitBlocks(Value packed, Value p0, Value p1, int64_t rows,
-                  int64_t rowBegin, int64_t rowEnd) {
+                  Value rowBegin, Value rowEnd) {
     int64_t mc = std::max(p.mc / rows * rows, rows);
     // A tiles are packed k-major ([tile][k][row]) so the register tile's
     // broadcasts read consecutive addresses instead of `rows` rows that are
     // a multiple of 4 KiB apart (and fight over the same L1 sets).
     Value packedA;
-    if (p.pack)
+    if (pack)
       packedA = memref::AllocOp::create(
           b, loc, MemRefType::get({mc / rows, p.kc, rows}, f32),
           b.getI64IntegerAttr(64));
-    lb.forLoop(lb.idx(rowBegin), lb.idx(rowEnd), lb.idx(mc), [&](Value mc0) {
-      Value mcEnd = lb.min(lb.add(mc0, lb.idx(mc)), lb.idx(rowEnd));
+    lb.forLoop(rowBegin, rowEnd, lb.idx(mc), [&](Value mc0) {
+      Value mcEnd = lb.min(lb.add(mc0, lb.idx(mc)), rowEnd);
       lb.forLoop(lb.idx(0), lb.idx(p.k), lb.idx(p.kc), [&](Value kc0) {
         Value kcEnd = lb.min(lb.add(kc0, lb.idx(p.kc)), lb.idx(p.k));
-        if (p.pack)
+        if (pack)
           lb.forLoop(mc0, mcEnd, lb.idx(rows), [&](Value i0) {
             Value tile = lb.div(lb.sub(i0, mc0), lb.idx(rows));
             lb.forLoop(kc0, kcEnd, lb.idx(1), [&](Value k) {
@@ -211,7 +269,7 @@ private:
         });
       });
     });
-    if (p.pack && p.freeScratch)
+    if (pack && p.freeScratch)
       memref::DeallocOp::create(b, loc, packedA);
   }
 
@@ -259,7 +317,7 @@ private:
         [&](OpBuilder &nb, Location nl, Value k, ValueRange iter) {
           SmallVector<Value> bv;
           for (int64_t v = 0; v < nv; ++v) {
-            if (p.pack)
+            if (pack)
               bv.push_back(vector::LoadOp::create(
                   nb, nl, vecTy, packed,
                   ValueRange{
@@ -273,7 +331,7 @@ private:
           SmallVector<Value> next;
           for (int64_t r = 0; r < rows; ++r) {
             Value av =
-                p.pack
+                pack
                     ? memref::LoadOp::create(
                           nb, nl, packedA,
                           ValueRange{tile, arith::SubIOp::create(nb, nl, k, k0),
@@ -300,6 +358,7 @@ private:
   const GemmPlan &p;
   Value a, bMat, c;
   const QuantizedB *quantB;
+  bool pack = false; // B (and A) panels packed in this emission
   Type f32;
   VectorType vecTy, maskTy;
 };
@@ -322,7 +381,8 @@ GemmPlan mlir::effc::planF32Gemm(int64_t m, int64_t n, int64_t k, int64_t vl,
   plan.threads = threads;
   // Packing costs one pass over A and B; it pays once B is reused by
   // enough rows of A.
-  plan.pack = plan.m >= 4 * plan.mr;
+  // (A runtime M keeps `pack` on: the kernel decides when it runs.)
+  plan.pack = ShapedType::isDynamic(m) || plan.m >= plan.packMinRows();
   plan.zeroInit = false;
   return plan;
 }

@@ -13,19 +13,24 @@
 #define EFFC_LIB_CONVERSION_CPU_CPUGEMM_H
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
 
 namespace mlir {
 namespace effc {
 
 struct GemmPlan {
-  int64_t m, n, k;
+  int64_t m, n, k; // m may be ShapedType::kDynamic: read from A at run time
+  /// Packing costs one pass over A and B; it pays once B is reused by
+  /// this many rows of A (a runtime M decides at run time).
+  int64_t packMinRows() const { return 4 * mr; }
   int64_t vl;      // f32 lanes per vector
   int64_t nr;      // columns per panel (a multiple of vl)
   int64_t mr;      // rows per register tile
   int64_t kc;      // K block
   int64_t mc;      // M block (a multiple of mr)
   int64_t threads; // parallel chunks of panels
-  bool pack;       // pack B panels into a contiguous buffer
+  bool pack;       // pack B panels into a contiguous buffer (for a runtime
+                   // M: decide at run time from packMinRows; off: never)
   bool zeroInit;   // C starts as zeros: the first K block skips loading it
   // Frees its packing buffers; off before bufferization, where the
   // deallocation pass frees them (and rejects existing deallocs).

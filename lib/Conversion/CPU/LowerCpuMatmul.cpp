@@ -34,11 +34,16 @@ using namespace mlir::effc;
 
 namespace {
 
-/// A memref the kernel can read with vector loads along its last dim.
-bool isVectorizable(Value v) {
+/// A memref the kernel can read with vector loads along its last dim;
+/// with `dynamicRows`, its first dim (M of A and C) may be dynamic.
+bool isVectorizable(Value v, bool dynamicRows = false) {
   auto ty = dyn_cast<MemRefType>(v.getType());
-  return ty && ty.hasStaticShape() && ty.getElementType().isF32() &&
-         ty.isLastDimUnitStride();
+  if (!ty || !ty.getElementType().isF32() || !ty.isLastDimUnitStride())
+    return false;
+  ArrayRef<int64_t> shape = ty.getShape();
+  if (dynamicRows && !shape.empty())
+    shape = shape.drop_front();
+  return llvm::none_of(shape, ShapedType::isDynamic);
 }
 
 struct LowerCpuMatmulPass
@@ -98,8 +103,12 @@ struct LowerCpuMatmulPass
                           : std::max(1u, std::thread::hardware_concurrency());
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) {
+      // M may be a runtime size (dynamic batch / sequence); K and N are
+      // the weight's.
       if (op.hasPureBufferSemantics() && !op.hasUserDefinedMaps() &&
-          llvm::all_of(op->getOperands(), isVectorizable))
+          isVectorizable(op.getInputs()[0], /*dynamicRows=*/true) &&
+          isVectorizable(op.getInputs()[1]) &&
+          isVectorizable(op.getOutputs()[0], /*dynamicRows=*/true))
         matmuls.push_back(op);
     });
     for (linalg::MatmulOp op : matmuls) {
@@ -114,7 +123,8 @@ struct LowerCpuMatmulPass
     SmallVector<linalg::BatchMatmulOp> batched;
     getOperation().walk([&](linalg::BatchMatmulOp op) {
       if (op.hasPureBufferSemantics() && !op.hasUserDefinedMaps() &&
-          llvm::all_of(op->getOperands(), isVectorizable))
+          llvm::all_of(op->getOperands(),
+                       [](Value v) { return isVectorizable(v); }))
         batched.push_back(op);
     });
     for (linalg::BatchMatmulOp op : batched) {
