@@ -95,33 +95,9 @@ private:
       Value p1 = lb.div(lb.mul(lb.add(t, lb.idx(1)), np), ch);
       if (pack)
         emitPack(packed, p0, p1);
-      if (!ShapedType::isDynamic(p.m)) {
-        int64_t mFull = p.m / p.mr * p.mr;
-        if (mFull > 0)
-          emitBlocks(packed, p0, p1, /*rows=*/p.mr, lb.idx(0), lb.idx(mFull));
-        if (mFull < p.m)
-          emitBlocks(packed, p0, p1, /*rows=*/p.m - mFull, lb.idx(mFull), m);
-        return;
-      }
-      // Whole MR-row tiles, then the remainder (fewer than MR rows) with
-      // the tile of its exact height, picked by a switch.
-      Value mFull = lb.mul(lb.div(m, lb.idx(p.mr)), lb.idx(p.mr));
-      emitBlocks(packed, p0, p1, /*rows=*/p.mr, lb.idx(0), mFull);
-      SmallVector<int64_t> cases = llvm::to_vector(llvm::seq<int64_t>(1, p.mr));
-      auto sw = scf::IndexSwitchOp::create(
-          b, loc, TypeRange{}, lb.sub(m, mFull), cases, cases.size());
-      for (auto [i, rows] : llvm::enumerate(cases)) {
-        Block &blk = sw.getCaseRegions()[i].emplaceBlock();
-        OpBuilder::InsertionGuard g(b);
-        b.setInsertionPointToStart(&blk);
-        auto yield = scf::YieldOp::create(b, loc);
-        b.setInsertionPoint(yield);
-        emitBlocks(packed, p0, p1, rows, mFull, m);
-      }
-      Block &def = sw.getDefaultRegion().emplaceBlock();
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(&def);
-      scf::YieldOp::create(b, loc);
+      lb.rowTiles(p.m, m, p.mr, [&](int64_t rows, Value begin, Value end) {
+        emitBlocks(packed, p0, p1, rows, begin, end);
+      });
     };
     if (chunks == 1) {
       // One chunk (a single thread, or a GEMM already inside a parallel

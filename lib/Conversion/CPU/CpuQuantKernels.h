@@ -60,6 +60,24 @@ Value readBuffer(OpBuilder &b, Location loc, Value t);
 /// A quantized tensor's storage integers (quant.scast).
 Value storageOf(OpBuilder &b, Location loc, Value v);
 
+/// The rows a linear layer's kernel sees in an [..., K] input: the product
+/// of the leading dims, or ShapedType::kDynamic when one is a runtime size.
+int64_t rowCount(RankedTensorType inputType);
+
+/// An [..., K] tensor as the kernel's [M, K] rows (a collapse_shape, which
+/// also takes dynamic leading dims).
+Value collapseToRows(OpBuilder &b, Location loc, Value t);
+
+/// The kernel's [M, N] result back in the op's [..., N] type `outTy`; the
+/// dynamic leading dims are those of `input` (the op's [..., K] input).
+Value expandRows(OpBuilder &b, Location loc, Value y, RankedTensorType outTy,
+                 Value input);
+
+/// A 64-byte aligned memref [m, n] of `elt`; a dynamic `m` is the row
+/// count of `rowsOf` (an [M, ...] memref).
+Value allocRows(OpBuilder &b, Location loc, Value rowsOf, int64_t m, int64_t n,
+                Type elt);
+
 /// `threads`, or the host's hardware threads when it is 0.
 int64_t hostThreads(int64_t threads);
 
@@ -98,6 +116,37 @@ public:
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(par.getBody());
     body(par.getInductionVars()[0]);
+  }
+
+  /// Runs `tiles(rows, begin, end)` over rows [0, m) of a kernel whose
+  /// register tile is `mr` rows high: whole tiles on [0, m - m % mr), then
+  /// the remainder with a tile of its exact height. `m` is a constant
+  /// (`staticM`, everything decided here) or ShapedType::kDynamic with the
+  /// runtime count in `dynM`: then the remainder's height picks one of the
+  /// mr - 1 shorter tiles through an scf.index_switch.
+  template <typename Fn>
+  void rowTiles(int64_t staticM, Value dynM, int64_t mr, Fn tiles) {
+    if (!ShapedType::isDynamic(staticM)) {
+      int64_t mFull = staticM / mr * mr;
+      if (mFull > 0)
+        tiles(mr, idx(0), idx(mFull));
+      if (mFull < staticM)
+        tiles(staticM - mFull, idx(mFull), idx(staticM));
+      return;
+    }
+    Value mFull = mul(div(dynM, idx(mr)), idx(mr));
+    tiles(mr, idx(0), mFull);
+    SmallVector<int64_t> cases = llvm::to_vector(llvm::seq<int64_t>(1, mr));
+    auto sw = scf::IndexSwitchOp::create(b, loc, TypeRange{}, sub(dynM, mFull),
+                                         cases, cases.size());
+    OpBuilder::InsertionGuard g(b);
+    for (auto [i, rows] : llvm::enumerate(cases)) {
+      b.setInsertionPointToStart(&sw.getCaseRegions()[i].emplaceBlock());
+      b.setInsertionPoint(scf::YieldOp::create(b, loc));
+      tiles(rows, mFull, dynM);
+    }
+    b.setInsertionPointToStart(&sw.getDefaultRegion().emplaceBlock());
+    scf::YieldOp::create(b, loc);
   }
 
   /// Mask of the lanes of a `vl`-lane vector at column `col` below `limit`.

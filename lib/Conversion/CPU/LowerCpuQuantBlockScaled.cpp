@@ -59,13 +59,18 @@ std::optional<std::vector<int8_t>> getConstI8(Value w, int64_t n, int64_t k) {
   return std::vector<int8_t>(raw.begin(), raw.end());
 }
 
-/// Static shapes and an f32 / f16 / bf16 result: what the block-scaled
-/// kernels take.
-bool blockScaledFits(BlockScaledLinearOp op) {
+/// A static weight, static trailing (K, N) dims and an f32 / f16 / bf16
+/// result: what the block-scaled kernels take. `dynamicRows` admits
+/// runtime leading dims (batch, sequence).
+bool blockScaledFits(BlockScaledLinearOp op, bool dynamicRows) {
   Type outElt = op.getType().getElementType();
-  return op.getInput().getType().hasStaticShape() &&
+  auto staticTail = [&](RankedTensorType t) {
+    return dynamicRows ? !ShapedType::isDynamic(t.getShape().back())
+                       : t.hasStaticShape();
+  };
+  return staticTail(op.getInput().getType()) &&
          op.getWeight().getType().hasStaticShape() &&
-         op.getType().hasStaticShape() &&
+         staticTail(op.getType()) &&
          (outElt.isF32() || outElt.isF16() || outElt.isBF16());
 }
 
@@ -107,7 +112,8 @@ struct BlockScaledLinearInt8 : CpuKernelPattern<BlockScaledLinearOp> {
     auto wTy = op.getWeight().getType();
     auto outTy = op.getType();
     Type outElt = outTy.getElementType();
-    if (!inTy.getElementType().isInteger(8) || !blockScaledFits(op))
+    if (!inTy.getElementType().isInteger(8) ||
+        !blockScaledFits(op, /*dynamicRows=*/true))
       return failure();
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
     int64_t bn = op.getBlock()[0], bk = op.getBlock()[1];
@@ -124,7 +130,10 @@ struct BlockScaledLinearInt8 : CpuKernelPattern<BlockScaledLinearOp> {
     std::optional<std::vector<int8_t>> w = getConstI8(op.getWeight(), n, k);
     if (!w)
       return failure();
-    int64_t m = inTy.getNumElements() / k;
+    int64_t m = rowCount(inTy);
+    // Zero-padding K of a runtime row count is left to the reference.
+    if (kp != k && ShapedType::isDynamic(m))
+      return failure();
     if (kp != k) {
       std::vector<int8_t> padded(n * kp, 0);
       for (int64_t c = 0; c < n; ++c)
@@ -151,28 +160,24 @@ struct BlockScaledLinearInt8 : CpuKernelPattern<BlockScaledLinearOp> {
                              rewriter.getI8Type(), rawOf(packed));
     Value offBuf = constBuffer(rewriter, loc, {nkb, np}, rewriter.getI32Type(),
                                rawOf(off));
-    Value x2 =
-        buildReshape(rewriter, loc, op.getInput(),
-                     RankedTensorType::get({m, k}, rewriter.getI8Type()));
-    Value x =
-        readBuffer(rewriter, loc, buildZeroPadHigh(rewriter, loc, x2, {m, kp}));
+    Value x2 = collapseToRows(rewriter, loc, op.getInput());
+    if (kp != k)
+      x2 = buildZeroPadHigh(rewriter, loc, x2, {m, kp});
+    Value x = readBuffer(rewriter, loc, x2);
     Value xs = readBuffer(rewriter, loc,
-                          buildReshape(rewriter, loc, op.getInputScale(),
-                                       RankedTensorType::get({m, nkb}, f32)));
+                          collapseToRows(rewriter, loc, op.getInputScale()));
     LoopBuilder lb(rewriter, loc);
     Value wsx = expandWeightScales(lb, op.getWeightScale(), n, np, bn);
     Int8Epilogue e;
     e.kind = Int8Epilogue::Float;
     e.outElt = outElt;
-    Value out =
-        memref::AllocOp::create(rewriter, loc, MemRefType::get({m, n}, outElt),
-                                rewriter.getI64IntegerAttr(64));
+    Value out = allocRows(rewriter, loc, x, m, n, outElt);
     Value aux[] = {xs, wsx};
     emitInt8Gemm(lb, p, e, x, wBuf, offBuf, aux, out);
     Value y = bufferization::ToTensorOp::create(
         rewriter, loc, RankedTensorType::get({m, n}, outElt), out,
         /*restrict=*/true, /*writable=*/true);
-    rewriter.replaceOp(op, buildReshape(rewriter, loc, y, outTy));
+    rewriter.replaceOp(op, expandRows(rewriter, loc, y, outTy, op.getInput()));
     return success();
   }
 };
@@ -309,7 +314,8 @@ struct BlockScaledLinearFp8 : CpuKernelPattern<BlockScaledLinearOp> {
     auto wTy = op.getWeight().getType();
     auto outTy = op.getType();
     Type outElt = outTy.getElementType();
-    if (!isa<Float8E4M3FNType>(inTy.getElementType()) || !blockScaledFits(op))
+    if (!isa<Float8E4M3FNType>(inTy.getElementType()) ||
+        !blockScaledFits(op, /*dynamicRows=*/false))
       return failure();
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
     int64_t bn = op.getBlock()[0], bk = op.getBlock()[1];

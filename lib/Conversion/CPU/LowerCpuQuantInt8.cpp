@@ -57,8 +57,10 @@ Int8Plan mlir::effc::cpuquant::makeInt8Plan(const CpuTarget &target,
   p.mr = target.avx512 ? 8 : 4;
   p.threads = hostThreads(threads);
   // AMX pays from one full 16-row tile on; decode shapes (M < 16) stay on
-  // VNNI, whose broadcast rows waste nothing.
-  p.amx = target.amxInt8 && target.avx512 && m >= 16 && k <= 16384;
+  // VNNI, whose broadcast rows waste nothing. A runtime M stays on VNNI
+  // too (the AMX loops pad M to whole tiles at compile time).
+  p.amx = target.amxInt8 && target.avx512 && !ShapedType::isDynamic(m) &&
+          m >= 16 && k <= 16384;
   return p;
 }
 
@@ -81,10 +83,19 @@ public:
   void emit() {
     // Activations as u8 (x xor 0x80 = x + 128), K padded with zeros to a
     // multiple of 64 bytes per row.
+    // A runtime M (dynamic batch / sequence) is read from x; the AMX path
+    // takes static M only (makeInt8Plan).
+    assert((!p.amx || !ShapedType::isDynamic(p.m)) && "AMX needs a static M");
+    mRows = ShapedType::isDynamic(p.m) ? memref::DimOp::create(b, loc, x, 0)
+                                       : lb.idx(p.m);
     auto xaTy = p.amx
                     ? MemRefType::get({p.mAlloc(), p.kwa() * 4}, b.getI8Type())
                     : MemRefType::get({p.m, p.kwa()}, i32);
-    Value xa = memref::AllocOp::create(b, loc, xaTy, b.getI64IntegerAttr(64));
+    SmallVector<Value> dynSizes;
+    if (ShapedType::isDynamic(p.m))
+      dynSizes.push_back(mRows);
+    Value xa = memref::AllocOp::create(b, loc, xaTy, dynSizes,
+                                       b.getI64IntegerAttr(64));
     emitPackA(xa);
     if (p.amx) {
       emitAmx(xa);
@@ -93,11 +104,9 @@ public:
     int64_t chunks = std::max<int64_t>(1, std::min(p.threads, p.panels()));
     lb.parallel(chunks, [&](Value t) {
       auto [p0, p1] = panelRange(lb, t, p.panels(), chunks);
-      int64_t mFull = p.m / p.mr * p.mr;
-      if (mFull > 0)
-        emitBlocks(xa, p0, p1, p.mr, 0, mFull);
-      if (mFull < p.m)
-        emitBlocks(xa, p0, p1, p.m - mFull, mFull, p.m);
+      lb.rowTiles(p.m, mRows, p.mr, [&](int64_t rows, Value begin, Value end) {
+        emitBlocks(xa, p0, p1, rows, begin, end);
+      });
     });
     // No dealloc: the buffer deallocation pipeline frees `xa`.
   }
@@ -106,7 +115,7 @@ private:
   void emitPackA(Value xa) {
     auto v64 = VectorType::get({64}, b.getI8Type());
     Value sign = lb.splat(v64, b.getI8IntegerAttr(-128));
-    lb.forLoop(lb.idx(0), lb.idx(p.m), lb.idx(1), [&](Value m) {
+    lb.forLoop(lb.idx(0), mRows, lb.idx(1), [&](Value m) {
       lb.forLoop(lb.idx(0), lb.idx(p.kwa() / 16), lb.idx(1), [&](Value kb) {
         Value k0 = lb.mul(kb, lb.idx(64));
         Value mask = lb.laneMask(k0, 64, p.k);
@@ -200,11 +209,11 @@ private:
     });
   }
 
-  void emitBlocks(Value xa, Value p0, Value p1, int64_t rows, int64_t rowBegin,
-                  int64_t rowEnd) {
+  void emitBlocks(Value xa, Value p0, Value p1, int64_t rows, Value rowBegin,
+                  Value rowEnd) {
     int64_t mc = std::max(p.mc / rows * rows, rows);
-    lb.forLoop(lb.idx(rowBegin), lb.idx(rowEnd), lb.idx(mc), [&](Value mc0) {
-      Value mcEnd = lb.min(lb.add(mc0, lb.idx(mc)), lb.idx(rowEnd));
+    lb.forLoop(rowBegin, rowEnd, lb.idx(mc), [&](Value mc0) {
+      Value mcEnd = lb.min(lb.add(mc0, lb.idx(mc)), rowEnd);
       lb.forLoop(p0, p1, lb.idx(1), [&](Value jp) {
         lb.forLoop(mc0, mcEnd, lb.idx(rows),
                    [&](Value i0) { emitTile(xa, rows, i0, jp); });
@@ -408,6 +417,7 @@ private:
   Value x, w, off;
   SmallVector<Value> aux;
   Value out;
+  Value mRows; // M as an index value (a constant or read from x)
   Type i32;
   VectorType vecTy, bytesTy;
 };
@@ -429,7 +439,9 @@ std::optional<Int8Spec> matchInt8(OpTy op, Builder &b) {
   auto outTy = cast<RankedTensorType>(op.getType());
   Int8Spec s;
   s.xq = dyn_cast<quant::UniformQuantizedType>(inTy.getElementType());
-  if (!s.xq || !inTy.hasStaticShape() || !outTy.hasStaticShape() ||
+  // Leading (batch, sequence) dims may be runtime sizes; K and N may not.
+  if (!s.xq || ShapedType::isDynamic(inTy.getShape().back()) ||
+      ShapedType::isDynamic(outTy.getShape().back()) ||
       !s.xq.getStorageType().isSignlessInteger(8))
     return std::nullopt;
   std::optional<ConstWeight> cw = getConstWeight(op.getWeight());
@@ -479,11 +491,19 @@ std::optional<Int8Spec> matchInt8(OpTy op, Builder &b) {
 
 /// The [M, N] result in the op's storage (i32, float or i8) reshaped to
 /// `outTy`, with a quant.scast for a requantized result.
+/// `input` (the op's [..., K] input) gives the dynamic leading dims of a
+/// linear layer's result.
 Value finishInt8(PatternRewriter &rewriter, Location loc, Value y,
-                 const Int8Spec &s, RankedTensorType outTy) {
+                 const Int8Spec &s, RankedTensorType outTy,
+                 Value input = Value()) {
+  auto reshape = [&](RankedTensorType type) {
+    if (type.hasStaticShape())
+      return buildReshape(rewriter, loc, y, type);
+    return expandRows(rewriter, loc, y, type, input);
+  };
   if (!s.yq)
-    return buildReshape(rewriter, loc, y, outTy);
-  y = buildReshape(rewriter, loc, y, outTy.clone(s.yq.getStorageType()));
+    return reshape(outTy);
+  y = reshape(outTy.clone(s.yq.getStorageType()));
   return quant::StorageCastOp::create(rewriter, loc, outTy, y);
 }
 
@@ -505,17 +525,17 @@ struct QuantizedLinearInt8 : CpuKernelPattern<QuantizedLinearOp> {
     if (!s)
       return failure();
     int64_t n = s->w.n, k = s->w.k;
-    int64_t m = op.getInput().getType().getNumElements() / k;
+    int64_t m = rowCount(op.getInput().getType());
     Int8Plan p = makeInt8Plan(target, threads, m, n, k);
     Location loc = op.getLoc();
     Value x =
-        buildReshape(rewriter, loc, storageOf(rewriter, loc, op.getInput()),
-                     RankedTensorType::get({m, k}, rewriter.getI8Type()));
+        collapseToRows(rewriter, loc, storageOf(rewriter, loc, op.getInput()));
     Value y = emitInt8Linear(rewriter, loc, p, s->e, x, s->w.values, s->bias,
                              s->xq.getZeroPoint(), s->w.scales,
                              (float)s->xq.getScale(), op.getMultiplier(),
                              op.getShift());
-    rewriter.replaceOp(op, finishInt8(rewriter, loc, y, *s, op.getType()));
+    rewriter.replaceOp(
+        op, finishInt8(rewriter, loc, y, *s, op.getType(), op.getInput()));
     return success();
   }
 };
@@ -569,9 +589,7 @@ Value emitInt8Linear(PatternRewriter &rewriter, Location loc, const Int8Plan &p,
     aux.push_back(constBuffer(rewriter, loc, {np}, i64, rawOf(total)));
   }
   Value xBuf = readBuffer(rewriter, loc, x);
-  auto outTy = MemRefType::get({p.m, n}, e.outElt);
-  Value out = memref::AllocOp::create(rewriter, loc, outTy,
-                                      rewriter.getI64IntegerAttr(64));
+  Value out = allocRows(rewriter, loc, xBuf, p.m, n, e.outElt);
   LoopBuilder lb(rewriter, loc);
   Int8GemmEmitter(lb, p, e, xBuf, wBuf, offBuf, aux, out).emit();
   return bufferization::ToTensorOp::create(
@@ -593,7 +611,8 @@ struct QuantizedConvIm2Col : CpuKernelPattern<QuantizedConv2DOp> {
                                 PatternRewriter &rewriter) const override {
     auto wTy = op.getWeight().getType();
     auto outTy = op.getType();
-    if (op.getGroups() != 1 || !wTy.hasStaticShape())
+    if (op.getGroups() != 1 || !wTy.hasStaticShape() ||
+        !op.getInput().getType().hasStaticShape() || !outTy.hasStaticShape())
       return failure();
     std::optional<Int8Spec> s = matchInt8(op, rewriter);
     if (!s)
