@@ -783,8 +783,16 @@ struct RaisePass : effc::impl::RaisePassBase<RaisePass> {
     // blobs; as dense literals they fold (transposes, reshapes, batch norm)
     // and lower without a copy per call.
     materializeResourceConstants(getOperation());
+    // Dynamic batch / sequence dims: torch-mlir's size guards fold first.
+    if (hasDynamicTensors(getOperation())) {
+      OpPassManager cleanup(getOperation()->getName().getStringRef());
+      buildDynamicShapeCleanup(cleanup);
+      if (failed(runPipeline(cleanup, getOperation())))
+        return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
     populateRaisePatterns(patterns);
+    populateRaiseDynamicPatterns(patterns);
     FrozenRewritePatternSet frozen(std::move(patterns));
     if (failed(sweep(frozen)))
       return signalPassFailure();

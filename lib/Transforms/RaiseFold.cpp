@@ -36,6 +36,99 @@ using namespace mlir::effc::raise;
 // Scalar evaluation
 //===----------------------------------------------------------------------===//
 
+std::optional<double> raise::evalTensorAt(Value v, ArrayRef<int64_t> idx,
+                                          unsigned depth) {
+  if (depth > 32)
+    return std::nullopt;
+  DenseElementsAttr dense;
+  if (matchPattern(v, m_Constant(&dense))) {
+    auto type = cast<ShapedType>(dense.getType());
+    int64_t lin = 0;
+    if (!dense.isSplat()) {
+      if (!type.hasStaticShape())
+        return std::nullopt;
+      for (auto [d, i] : llvm::enumerate(idx)) {
+        if (i < 0 || i >= type.getDimSize(d))
+          return std::nullopt;
+        lin = lin * type.getDimSize(d) + i;
+      }
+    }
+    Type elt = type.getElementType();
+    if (isa<FloatType>(elt))
+      return dense.getValues<APFloat>()[lin].convertToDouble();
+    if (elt.isInteger(1))
+      return (double)dense.getValues<bool>()[lin];
+    if (isa<IntegerType>(elt))
+      return (double)dense.getValues<APInt>()[lin].getSExtValue();
+    return std::nullopt;
+  }
+  if (auto fill = v.getDefiningOp<linalg::FillOp>()) {
+    llvm::DenseMap<Value, double> env;
+    FloatAttr f;
+    IntegerAttr n;
+    if (matchPattern(fill.getInputs()[0], m_Constant(&f)))
+      return f.getValueAsDouble();
+    if (matchPattern(fill.getInputs()[0], m_Constant(&n)))
+      return (double)n.getValue().getSExtValue();
+    return std::nullopt;
+  }
+  if (auto cast = v.getDefiningOp<tensor::CastOp>())
+    return evalTensorAt(cast.getSource(), idx, depth + 1);
+  // Reshapes that only add or drop unit dims: each group has at most one
+  // dim that is not a static 1.
+  auto unitGroups =
+      [](ArrayRef<ReassociationIndices> groups,
+         RankedTensorType expanded) -> std::optional<SmallVector<int64_t>> {
+    SmallVector<int64_t> pick;
+    for (const ReassociationIndices &g : groups) {
+      int64_t nonUnit = -1;
+      for (int64_t d : g)
+        if (expanded.getDimSize(d) != 1) {
+          if (nonUnit >= 0)
+            return std::nullopt;
+          nonUnit = d;
+        }
+      pick.push_back(nonUnit >= 0 ? nonUnit : g.front());
+    }
+    return pick;
+  };
+  if (auto expand = v.getDefiningOp<tensor::ExpandShapeOp>()) {
+    auto pick =
+        unitGroups(expand.getReassociationIndices(), expand.getResultType());
+    if (!pick)
+      return std::nullopt;
+    SmallVector<int64_t> src;
+    for (int64_t d : *pick)
+      src.push_back(idx[d]);
+    return evalTensorAt(expand.getSrc(), src, depth + 1);
+  }
+  if (auto collapse = v.getDefiningOp<tensor::CollapseShapeOp>()) {
+    auto pick =
+        unitGroups(collapse.getReassociationIndices(), collapse.getSrcType());
+    if (!pick)
+      return std::nullopt;
+    SmallVector<int64_t> src(collapse.getSrcType().getRank(), 0);
+    for (auto [g, d] : llvm::enumerate(*pick))
+      src[d] = idx[g];
+    return evalTensorAt(collapse.getSrc(), src, depth + 1);
+  }
+  auto g = v.getDefiningOp<linalg::GenericOp>();
+  if (!g || g->getNumResults() != 1 ||
+      g.getNumLoops() != g.getNumParallelLoops() ||
+      !g.getMatchingIndexingMap(g.getDpsInitOperand(0)).isIdentity())
+    return std::nullopt;
+  llvm::DenseMap<Value, double> env;
+  Block &body = g.getRegion().front();
+  for (OpOperand *in : g.getDpsInputOperands()) {
+    SmallVector<int64_t> at = g.getMatchingIndexingMap(in).compose(idx);
+    std::optional<double> x = evalTensorAt(in->get(), at, depth + 1);
+    if (!x)
+      return std::nullopt;
+    env[body.getArgument(in->getOperandNumber())] = *x;
+  }
+  return evalBody(body, env, idx);
+}
+
 std::optional<double> raise::evalBody(Block &body,
                                       llvm::DenseMap<Value, double> &env,
                                       ArrayRef<int64_t> loopIndex) {
@@ -694,10 +787,16 @@ struct DropUnusedGenericResult : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
-/// True when no row (last dim) of `s` can be all -inf: `s` is `x + c` with
-/// `c` a constant whose every row, as `s` reads it, has a finite entry
-/// (a causal or padding mask with one visible key at least), and x finite.
+/// True when no row (last dim) of `s` can be all -inf: `s` is unmasked
+/// scores (a contraction), or `x + c` with `c` a constant whose every row,
+/// as `s` reads it, has a finite entry (a causal or padding mask with one
+/// visible key at least), and x finite.
 bool hasFiniteEntryPerRow(Value s) {
+  // Unmasked scores: Q x K^T of finite values (the assumption made for x
+  // below too) has no -inf.
+  if (auto l = s.getDefiningOp<linalg::LinalgOp>();
+      l && linalg::isaContractionOpInterface(l))
+    return true;
   auto g = s.getDefiningOp<linalg::GenericOp>();
   if (!g || g.getNumDpsInputs() != 2 || g->getNumResults() != 1)
     return false;
@@ -709,9 +808,35 @@ bool hasFiniteEntryPerRow(Value s) {
   for (OpOperand *in : g.getDpsInputOperands()) {
     DenseElementsAttr c;
     AffineMap m = g.getMatchingIndexingMap(in);
-    if (!matchPattern(in->get(), m_Constant(&c)) || m.getNumResults() == 0 ||
+    if (m.getNumResults() == 0 ||
         m.getResults().back() != getAffineDimExpr(n - 1, g.getContext()))
       continue;
+    auto mTy = cast<RankedTensorType>(in->get().getType());
+    if (!matchPattern(in->get(), m_Constant(&c))) {
+      // A mask computed at run time for dynamic lengths: sampled rows
+      // (leading rows and rows far down a long sequence) each have a
+      // finite entry among the sampled keys.
+      if (mTy.hasStaticShape() || mTy.getRank() < 2)
+        continue;
+      int64_t mr = mTy.getRank();
+      SmallVector<int64_t> rows = {0, 1, 2, 3, 4, 5, 6, 7, 1000, 4095};
+      bool evaluated = true, allFinite = true;
+      for (int64_t i : rows) {
+        bool finite = false;
+        for (int64_t j : rows) {
+          SmallVector<int64_t> at(mr, 0);
+          at[mr - 2] = i;
+          at[mr - 1] = j;
+          std::optional<double> x = evalTensorAt(in->get(), at);
+          evaluated &= x.has_value();
+          finite |= x && std::isfinite(*x);
+        }
+        allFinite &= finite;
+      }
+      if (!evaluated)
+        continue; // not a mask (the scores themselves)
+      return allFinite;
+    }
     auto vals = getConstantFloatValues(in->get());
     if (!vals)
       return false;

@@ -14,6 +14,7 @@
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/Value.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/DenseMap.h"
 
 #include <optional>
@@ -35,11 +36,28 @@ Value permute(PatternRewriter &rewriter, Location loc, Value v,
 /// True when `init` is all zeros (a fill with 0 or a zero constant).
 bool isZeroInit(Value init);
 
-/// A statically shaped float tensor.
+/// A float tensor (dynamic dims allowed).
 bool isFloatTensor(Value v);
 /// A float tensor with a static shape (what the layout rewrites and the
 /// convolution raises take).
 bool isStaticFloatTensor(Value v);
+
+/// True when any op under `root` has a tensor operand or result with a
+/// dynamic dim.
+bool hasDynamicTensors(Operation *root);
+
+/// What runs before the raise patterns on a model with dynamic dims
+/// (RaiseDynamic.cpp): integer range optimization, canonicalization, CSE.
+void buildDynamicShapeCleanup(OpPassManager &pm);
+
+/// True when dim `i` of tensor `a` and dim `j` of tensor `b` are provably
+/// the same size: equal static sizes, or the same runtime size traced
+/// through the ops that define them (RaiseDynamic.cpp).
+bool sameDim(Value a, int64_t i, Value b, int64_t j);
+
+/// torch-mlir's dynamic-shape guards back to structured ops
+/// (RaiseDynamic.cpp).
+void populateRaiseDynamicPatterns(RewritePatternSet &patterns);
 
 /// Absorbs a zero `tensor.pad` of the dims `hDim` and `hDim + 1` (H and W)
 /// into `padding` = [top, bottom, left, right]; other dims must be
@@ -59,6 +77,14 @@ Value createConv(PatternRewriter &rewriter, Location loc, Type resultType,
 /// `linalg.index d` reads `loopIndex[d]`.
 std::optional<double> evalBody(Block &body, llvm::DenseMap<Value, double> &env,
                                ArrayRef<int64_t> loopIndex = {});
+
+/// Element `idx` of `v`, a tensor computed at run time from indices and
+/// constants only (torch-mlir's causal mask for dynamic lengths: iotas, a
+/// subtraction, a comparison, a select between 0 and -inf), by evaluating
+/// its elementwise producers (generics, unit-dim reshapes, fills,
+/// constants); nullopt for anything else.
+std::optional<double> evalTensorAt(Value v, ArrayRef<int64_t> idx,
+                                   unsigned depth = 0);
 
 /// Recognizes the activation `f` computes (sampled, so it does not matter
 /// how a frontend spelled it): (kind, clamp lo, clamp hi).

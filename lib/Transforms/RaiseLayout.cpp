@@ -468,7 +468,7 @@ struct UncollapseBatchMatmul : OpRewritePattern<linalg::BatchMatmulOp> {
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureTensorSemantics() || !op->hasOneUse() ||
         !isZeroInit(op.getOutputs()[0]) ||
-        !llvm::all_of(op->getOperands(), isStaticFloatTensor))
+        !llvm::all_of(op->getOperands(), isFloatTensor))
       return failure();
     auto isDefaultMaps = [&] {
       MLIRContext *ctx = op.getContext();
@@ -493,11 +493,14 @@ struct UncollapseBatchMatmul : OpRewritePattern<linalg::BatchMatmulOp> {
     auto outTy = cast<RankedTensorType>(expand.getType());
     if (!leadingSplit(ca.getReassociationIndices()) ||
         !leadingSplit(cb.getReassociationIndices()) ||
-        !leadingSplit(expand.getReassociationIndices()) ||
-        aTy.getShape().take_front(2) != outTy.getShape().take_front(2) ||
-        bTy.getShape().take_front(2) != outTy.getShape().take_front(2) ||
-        !outTy.hasStaticShape())
+        !leadingSplit(expand.getReassociationIndices()))
       return failure();
+    // The same [B, H] split on both operands and the result (dynamic dims:
+    // the same runtime sizes).
+    for (int64_t d = 0; d < 2; ++d)
+      if (!sameDim(ca.getSrc(), d, expand.getResult(), d) ||
+          !sameDim(cb.getSrc(), d, expand.getResult(), d))
+        return failure();
     MLIRContext *ctx = op.getContext();
     SmallVector<AffineExpr> d;
     for (unsigned i = 0; i < 5; ++i)
@@ -510,7 +513,23 @@ struct UncollapseBatchMatmul : OpRewritePattern<linalg::BatchMatmulOp> {
     SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
     iters.push_back(utils::IteratorType::reduction);
     Location loc = op.getLoc();
-    Value init = buildFilled(rewriter, loc, outTy, 0.0);
+    // At the expand: its output sizes (runtime values of a dynamic
+    // reshape) may be defined after the batch_matmul.
+    rewriter.setInsertionPoint(expand);
+    Value init;
+    if (outTy.hasStaticShape()) {
+      init = buildFilled(rewriter, loc, outTy, 0.0);
+    } else {
+      Value empty = tensor::EmptyOp::create(
+          rewriter, loc, expand.getMixedOutputShape(), outTy.getElementType());
+      init =
+          linalg::FillOp::create(
+              rewriter, loc,
+              ValueRange{arith::ConstantOp::create(
+                  rewriter, loc, rewriter.getZeroAttr(outTy.getElementType()))},
+              ValueRange{empty})
+              .getResult(0);
+    }
     auto g = linalg::GenericOp::create(
         rewriter, loc, TypeRange{outTy}, ValueRange{ca.getSrc(), cb.getSrc()},
         ValueRange{init}, maps, iters,
@@ -754,8 +773,6 @@ struct KeepDimReductionToExpand : OpRewritePattern<linalg::GenericOp> {
     AffineMap outMap = g.getMatchingIndexingMap(g.getDpsInitOperand(0));
     Value init = g.getDpsInits()[0];
     auto initTy = cast<RankedTensorType>(init.getType());
-    if (!initTy.hasStaticShape())
-      return failure();
     SmallVector<AffineExpr> kept;
     SmallVector<int64_t> shape;
     SmallVector<ReassociationIndices> reassoc;
@@ -793,8 +810,15 @@ struct KeepDimReductionToExpand : OpRewritePattern<linalg::GenericOp> {
                                           maps, g.getIteratorTypesArray());
     rewriter.inlineRegionBefore(g.getRegion(), newG.getRegion(),
                                 newG.getRegion().begin());
+    if (initTy.hasStaticShape()) {
+      rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
+          g, initTy, newG.getResult(0), reassoc);
+      return success();
+    }
+    // Dynamic (batch, sequence) dims: the expand takes the init's sizes.
     rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
-        g, initTy, newG.getResult(0), reassoc);
+        g, initTy, newG.getResult(0), reassoc,
+        tensor::getMixedSizes(rewriter, loc, init));
     return success();
   }
 };

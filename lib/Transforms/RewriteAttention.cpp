@@ -11,6 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RaiseImpl.h"
+
 #include "effc/Dialect/EffcOps.h"
 #include "effc/Support/LinalgBuilders.h"
 #include "effc/Transforms/Passes.h"
@@ -47,9 +49,12 @@ namespace {
 /// exp() of such a shifted score is 0 in every float type effc supports.
 constexpr double kMaskedBelow = -1.0e4;
 
-bool isStaticFloatTensor(Value v) {
+/// A float tensor; batch and sequence dims may be dynamic (a server's
+/// runtime sizes), head dims are checked static by effc.attention's
+/// verifier.
+bool isFloatTensor(Value v) {
   auto t = dyn_cast<RankedTensorType>(v.getType());
-  return t && isa<FloatType>(t.getElementType()) && t.hasStaticShape();
+  return t && isa<FloatType>(t.getElementType());
 }
 
 bool hasNUses(Value v, unsigned n) {
@@ -178,12 +183,12 @@ Value materialize(PatternRewriter &rewriter, Location loc, const Layout &l) {
   if (isIdentityPerm(l.perm))
     return l.base;
   auto type = cast<RankedTensorType>(l.base.getType());
-  SmallVector<int64_t> shape;
+  SmallVector<OpFoldResult> sizes;
   for (int64_t p : l.perm)
-    shape.push_back(type.getDimSize(p));
-  auto outTy = RankedTensorType::get(shape, type.getElementType());
-  return linalg::TransposeOp::create(rewriter, loc, l.base,
-                                     buildEmpty(rewriter, loc, outTy), l.perm)
+    sizes.push_back(tensor::getMixedSize(rewriter, loc, l.base, p));
+  Value init =
+      tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
+  return linalg::TransposeOp::create(rewriter, loc, l.base, init, l.perm)
       .getResult()[0];
 }
 
@@ -205,7 +210,7 @@ std::optional<Contraction> matchContraction(Value v) {
   if (!op || !op.hasPureTensorSemantics() || op->getNumResults() != 1 ||
       op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
       !linalg::isaContractionOpInterface(op) ||
-      !llvm::all_of(op->getOperands(), isStaticFloatTensor) ||
+      !llvm::all_of(op->getOperands(), isFloatTensor) ||
       !isZeroInit(op.getDpsInits()[0]))
     return std::nullopt;
   Type elt = getElementTypeOrSelf(v.getType());
@@ -479,6 +484,34 @@ bool isCausalConstant(DenseElementsAttr attr, double beta) {
   return true;
 }
 
+/// True when `mask`, a runtime [.., S, S] tensor (both of its last dims the
+/// same size) that `map` reads in the scores' order, is effc's causal mask
+/// times `beta`: checked by evaluating it on leading rows and on rows far
+/// down a long sequence.
+bool isCausalByEvaluation(Value mask, double beta) {
+  auto mTy = cast<RankedTensorType>(mask.getType());
+  int64_t mr = mTy.getRank();
+  if (mr < 2 || beta <= 0.0 || !raise::sameDim(mask, mr - 2, mask, mr - 1))
+    return false;
+  for (int64_t d = 0; d + 2 < mr; ++d)
+    if (mTy.getDimSize(d) != 1)
+      return false;
+  SmallVector<int64_t> rows = {0, 1, 2, 3, 4, 5, 6, 7, 1000, 1001, 4095};
+  for (int64_t i : rows)
+    for (int64_t j : rows) {
+      SmallVector<int64_t> idx(mr, 0);
+      idx[mr - 2] = i;
+      idx[mr - 1] = j;
+      std::optional<double> val = raise::evalTensorAt(mask, idx);
+      if (!val)
+        return false;
+      double x = *val * beta;
+      if (j <= i ? x != 0.0 : !(x <= kMaskedBelow))
+        return false;
+    }
+  return true;
+}
+
 /// Chooses the mask kind for `beta * mask` read through `map` by scores of
 /// rank `rank`; nullopt when effc.attention cannot express it.
 std::optional<MaskChoice> chooseMask(const ScoreChain &chain, int64_t rank,
@@ -490,7 +523,7 @@ std::optional<MaskChoice> chooseMask(const ScoreChain &chain, int64_t rank,
   if (splat && *splat * chain.beta == 0.0)
     return choice; // adds zero: no mask
   auto mTy = dyn_cast<RankedTensorType>(chain.mask.getType());
-  if (!mTy || mTy.getElementType() != elt || !mTy.hasStaticShape())
+  if (!mTy || mTy.getElementType() != elt)
     return std::nullopt;
   // The mask must be [Sq, Skv] or of the scores' rank, read in that order,
   // each dim but the last matching the scores' or broadcast (size 1, read
@@ -517,6 +550,12 @@ std::optional<MaskChoice> chooseMask(const ScoreChain &chain, int64_t rank,
   if (map.getResult(mr - 2) == getAffineDimExpr(rank - 2, ctx) &&
       matchPattern(chain.mask, m_Constant(&dense)) &&
       isCausalConstant(dense, chain.beta)) {
+    choice.kind = MaskKind::causal;
+    return choice;
+  }
+  // A mask computed at run time for dynamic lengths.
+  if (map.getResult(mr - 2) == getAffineDimExpr(rank - 2, ctx) &&
+      !mTy.hasStaticShape() && isCausalByEvaluation(chain.mask, chain.beta)) {
     choice.kind = MaskKind::causal;
     return choice;
   }

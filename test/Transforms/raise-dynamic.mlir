@@ -1,33 +1,47 @@
 // RUN: effc-opt --effc-raise %S/../models/frontend/mlp_dyn.linalg.mlir | FileCheck %s --check-prefix=MLP
 // RUN: effc-opt --effc-raise %S/../models/frontend/gpt_block_dyn.linalg.mlir | FileCheck %s --check-prefix=GPT
-// RUN: effc-opt --effc-raise %S/../models/frontend/gpt_block_dyn.linalg.mlir | FileCheck %s --check-prefix=GPT-BMM
+// RUN: effc-opt --effc-raise --effc-rewrite-attention %S/../models/frontend/gpt_block_dyn.linalg.mlir | FileCheck %s --check-prefix=ATT-GPT
+// RUN: effc-opt --effc-raise --effc-rewrite-attention %S/../models/frontend/encoder_dyn.linalg.mlir | FileCheck %s --check-prefix=ATT-ENC
 // RUN: effc-opt --effc-raise %S/../models/frontend/encoder_dyn.linalg.mlir | FileCheck %s --check-prefix=ENC
 // RUN: effc-opt --effc-raise --effc-assign-precision="weights=i8 activations=i8" --effc-quantize %S/../models/frontend/mlp_dyn.linalg.mlir | FileCheck %s --check-prefix=I8
 // RUN: effc-opt --effc-raise --effc-assign-precision="weights=i4 granularity=group group-size=32" --effc-quantize %S/../models/frontend/mlp_dyn.linalg.mlir | FileCheck %s --check-prefix=I4
 // RUN: effc-opt %s --effc-raise | FileCheck %s
 
-// Tests that contractions with dynamic batch / sequence dims, as torch.export
-// writes them (`dynamic_shapes`), are raised to effc ops whose leading dims
-// stay dynamic, with bias and activation folded, and that quantization keeps
-// them dynamic (per-row activation scales over a dynamic M).
+// Tests that models with dynamic batch / sequence dims, as torch.export
+// writes them (`dynamic_shapes`), raise like static ones: contractions to
+// effc ops whose leading dims stay dynamic, with bias and activation
+// folded, attention (with a causal mask computed at run time) to
+// effc.attention, and that quantization keeps the dims dynamic (per-row
+// activation scales over a dynamic M).
 
 // MLP-LABEL: func.func @main(%arg0: tensor<?x32xf32>) -> tensor<?x16xf32>
 // MLP: effc.linear %arg0, %{{.*}} bias %{{.*}} {activation = #effc.activation<gelu>} : tensor<?x32xf32>, tensor<64x32xf32>, tensor<64xf32> -> tensor<?x64xf32>
 // MLP: effc.linear %{{.*}} bias %{{.*}} : tensor<?x64xf32>, tensor<16x64xf32>, tensor<16xf32> -> tensor<?x16xf32>
 // MLP-NOT: linalg.matmul
 
-// The qkv, proj (a batch_matmul against the weight broadcast over the
-// dynamic batch), fc and out projections; attention's two batch_matmuls
-// multiply activations and stay for --effc-rewrite-attention.
-// GPT: effc.linear {{.*}} : tensor<?x32xf32>, tensor<96x32xf32>, tensor<96xf32> -> tensor<?x96xf32>
-// (Its bias add follows a shape-tensor tensor.reshape and stays a generic.)
-// GPT: effc.linear {{.*}} : tensor<?x?x32xf32>, tensor<32x32xf32> -> tensor<?x?x32xf32>
-// GPT: effc.linear {{.*}} : tensor<?x32xf32>, tensor<128x32xf32>, tensor<128xf32> -> tensor<?x128xf32>
-// GPT: effc.linear {{.*}} : tensor<?x128xf32>, tensor<32x128xf32>, tensor<32xf32> -> tensor<?x32xf32>
-// GPT-BMM-COUNT-2: linalg.batch_matmul
-// GPT-BMM-NOT: linalg.batch_matmul
+// Every projection, with bias and GELU folded, on [B, S, K] activations
+// (the fixtures keep aten.linear whole: docs/torch-mlir-dynamic-view.md);
+// the attention matmuls multiply activations and stay for
+// --effc-rewrite-attention.
+// GPT: effc.linear {{.*}} bias {{.*}} : tensor<?x?x32xf32>, tensor<96x32xf32>, tensor<96xf32> -> tensor<?x?x96xf32>
+// GPT: effc.linear {{.*}} bias {{.*}} : tensor<?x?x32xf32>, tensor<32x32xf32>, tensor<32xf32> -> tensor<?x?x32xf32>
+// GPT: effc.linear {{.*}} bias {{.*}} {activation = #effc.activation<gelu>} : tensor<?x?x32xf32>, tensor<128x32xf32>, tensor<128xf32> -> tensor<?x?x128xf32>
+// GPT: effc.linear {{.*}} bias {{.*}} : tensor<?x?x128xf32>, tensor<32x128xf32>, tensor<32xf32> -> tensor<?x?x32xf32>
+// torch-mlir's dynamic-shape guards are gone: no shape-tensor reshape, no
+// broadcast through tensor.extract, no cf.assert.
+// GPT-NOT: tensor.reshape
+// GPT-NOT: tensor.extract {{.*}}[
+// GPT-NOT: cf.assert
 
-// ENC-COUNT-4: effc.linear {{.*}} -> tensor<?x
+// The attention: a causal mask computed at run time from the dynamic S is
+// recognized as causal, the fully-masked-row guard dropped.
+// ATT-GPT: effc.attention {{.*}} {mask = #effc.mask<causal>, scale = 2.500000e-01 : f32} : tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32> -> tensor<?x2x?x16xf32>
+// ATT-GPT-NOT: linalg.batch_matmul
+// ATT-GPT-NOT: math.exp
+// ATT-ENC: effc.attention {{.*}} {scale = 2.500000e-01 : f32} : tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32>, tensor<?x2x?x16xf32> -> tensor<?x2x?x16xf32>
+// ATT-ENC-NOT: math.exp
+
+// ENC-COUNT-4: effc.linear {{.*}} -> tensor<?x?x
 // ENC-NOT: linalg.matmul
 
 // I8: %[[Q:.*]], %[[S:.*]] = effc.dynamic_quantize %arg0 {block = array<i64: 1, 32>} : tensor<?x32xf32> -> tensor<?x32xi8>, tensor<?x1xf32>

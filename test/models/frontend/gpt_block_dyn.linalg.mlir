@@ -2,10 +2,10 @@
 #map = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 #map1 = affine_map<(d0, d1, d2) -> (d0, d1, 0)>
 #map2 = affine_map<(d0, d1, d2) -> (d2)>
-#map3 = affine_map<(d0, d1) -> (d0, d1)>
-#map4 = affine_map<(d0, d1) -> (d1)>
-#map5 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
-#map6 = affine_map<(d0, d1) -> ()>
+#map3 = affine_map<(d0, d1, d2) -> (d1, d2)>
+#map4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#map5 = affine_map<(d0, d1) -> ()>
+#map6 = affine_map<(d0, d1) -> (d0, d1)>
 #map7 = affine_map<(d0) -> (d0)>
 #map8 = affine_map<(d0, d1) -> (0, d1)>
 #map9 = affine_map<(d0, d1) -> (d0, 0)>
@@ -13,10 +13,8 @@
 #map11 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
 #map12 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>
 #map13 = affine_map<(d0, d1, d2, d3) -> ()>
-#map14 = affine_map<(d0, d1, d2) -> (d1, d2)>
 module {
   func.func @main(%arg0: tensor<?x?x32xf32>) -> tensor<?x?x32xf32> {
-    %c96_i64 = arith.constant 96 : i64
     %c32_i64 = arith.constant 32 : i64
     %c2_i64 = arith.constant 2 : i64
     %c1_i64 = arith.constant 1 : i64
@@ -28,7 +26,6 @@ module {
     %c16_i64 = arith.constant 16 : i64
     %cst_1 = arith.constant 0xFF800000 : f32
     %true = arith.constant true
-    %c128_i64 = arith.constant 128 : i64
     %cst_2 = arith.constant 1.000000e+00 : f32
     %cst_3 = arith.constant 5.000000e-01 : f32
     %cst_4 = arith.constant dense<0.000000e+00> : tensor<f32>
@@ -58,654 +55,596 @@ module {
     %2 = tensor.empty(%dim, %dim_24) : tensor<?x?x32xf64>
     %3 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%arg0 : tensor<?x?x32xf32>) outs(%2 : tensor<?x?x32xf64>) {
     ^bb0(%in: f32, %out: f64):
-      %256 = arith.extf %in : f32 to f64
-      linalg.yield %256 : f64
+      %223 = arith.extf %in : f32 to f64
+      linalg.yield %223 : f64
     } -> tensor<?x?x32xf64>
     %4 = tensor.empty(%dim, %dim_24) : tensor<?x?x1xf64>
     %5 = linalg.fill ins(%cst : f64) outs(%4 : tensor<?x?x1xf64>) -> tensor<?x?x1xf64>
     %6 = linalg.generic {indexing_maps = [#map, #map1], iterator_types = ["parallel", "parallel", "reduction"]} ins(%3 : tensor<?x?x32xf64>) outs(%5 : tensor<?x?x1xf64>) {
     ^bb0(%in: f64, %out: f64):
-      %256 = arith.addf %in, %out : f64
-      linalg.yield %256 : f64
+      %223 = arith.addf %in, %out : f64
+      linalg.yield %223 : f64
     } -> tensor<?x?x1xf64>
     %7 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%6 : tensor<?x?x1xf64>) outs(%4 : tensor<?x?x1xf64>) {
     ^bb0(%in: f64, %out: f64):
-      %256 = arith.divf %in, %cst_21 : f64
-      linalg.yield %256 : f64
+      %223 = arith.divf %in, %cst_21 : f64
+      linalg.yield %223 : f64
     } -> tensor<?x?x1xf64>
     %8 = linalg.generic {indexing_maps = [#map, #map1, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%3, %7 : tensor<?x?x32xf64>, tensor<?x?x1xf64>) outs(%2 : tensor<?x?x32xf64>) {
-    ^bb0(%in: f64, %in_63: f64, %out: f64):
-      %256 = arith.subf %in, %in_63 : f64
-      linalg.yield %256 : f64
+    ^bb0(%in: f64, %in_51: f64, %out: f64):
+      %223 = arith.subf %in, %in_51 : f64
+      linalg.yield %223 : f64
     } -> tensor<?x?x32xf64>
     %9 = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%8, %8 : tensor<?x?x32xf64>, tensor<?x?x32xf64>) outs(%2 : tensor<?x?x32xf64>) {
-    ^bb0(%in: f64, %in_63: f64, %out: f64):
-      %256 = arith.mulf %in, %in_63 : f64
-      linalg.yield %256 : f64
+    ^bb0(%in: f64, %in_51: f64, %out: f64):
+      %223 = arith.mulf %in, %in_51 : f64
+      linalg.yield %223 : f64
     } -> tensor<?x?x32xf64>
     %10 = linalg.generic {indexing_maps = [#map, #map1], iterator_types = ["parallel", "parallel", "reduction"]} ins(%9 : tensor<?x?x32xf64>) outs(%5 : tensor<?x?x1xf64>) {
     ^bb0(%in: f64, %out: f64):
-      %256 = arith.addf %in, %out : f64
-      linalg.yield %256 : f64
+      %223 = arith.addf %in, %out : f64
+      linalg.yield %223 : f64
     } -> tensor<?x?x1xf64>
     %11 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%10 : tensor<?x?x1xf64>) outs(%4 : tensor<?x?x1xf64>) {
     ^bb0(%in: f64, %out: f64):
-      %256 = arith.divf %in, %cst_21 : f64
-      linalg.yield %256 : f64
+      %223 = arith.divf %in, %cst_21 : f64
+      linalg.yield %223 : f64
     } -> tensor<?x?x1xf64>
     %12 = tensor.empty(%dim, %dim_24) : tensor<?x?x1xf32>
     %13 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%11 : tensor<?x?x1xf64>) outs(%12 : tensor<?x?x1xf32>) {
     ^bb0(%in: f64, %out: f32):
-      %256 = arith.truncf %in : f64 to f32
-      linalg.yield %256 : f32
+      %223 = arith.truncf %in : f64 to f32
+      linalg.yield %223 : f32
     } -> tensor<?x?x1xf32>
     %14 = linalg.fill ins(%cst_0 : f32) outs(%12 : tensor<?x?x1xf32>) -> tensor<?x?x1xf32>
     %15 = linalg.generic {indexing_maps = [#map, #map1], iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0 : tensor<?x?x32xf32>) outs(%14 : tensor<?x?x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %256 = arith.addf %in, %out : f32
-      linalg.yield %256 : f32
+      %223 = arith.addf %in, %out : f32
+      linalg.yield %223 : f32
     } -> tensor<?x?x1xf32>
     %16 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%15 : tensor<?x?x1xf32>) outs(%12 : tensor<?x?x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %256 = arith.divf %in, %cst_22 : f32
-      linalg.yield %256 : f32
+      %223 = arith.divf %in, %cst_22 : f32
+      linalg.yield %223 : f32
     } -> tensor<?x?x1xf32>
     %17 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%13 : tensor<?x?x1xf32>) outs(%12 : tensor<?x?x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %256 = arith.truncf %cst_20 : f64 to f32
-      %257 = arith.addf %in, %256 : f32
-      linalg.yield %257 : f32
+      %223 = arith.truncf %cst_20 : f64 to f32
+      %224 = arith.addf %in, %223 : f32
+      linalg.yield %224 : f32
     } -> tensor<?x?x1xf32>
     %18 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%17 : tensor<?x?x1xf32>) outs(%12 : tensor<?x?x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %256 = math.rsqrt %in : f32
-      linalg.yield %256 : f32
+      %223 = math.rsqrt %in : f32
+      linalg.yield %223 : f32
     } -> tensor<?x?x1xf32>
     %19 = tensor.empty(%dim, %dim_24) : tensor<?x?x32xf32>
     %20 = linalg.generic {indexing_maps = [#map, #map1, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%arg0, %16 : tensor<?x?x32xf32>, tensor<?x?x1xf32>) outs(%19 : tensor<?x?x32xf32>) {
-    ^bb0(%in: f32, %in_63: f32, %out: f32):
-      %256 = arith.subf %in, %in_63 : f32
-      linalg.yield %256 : f32
+    ^bb0(%in: f32, %in_51: f32, %out: f32):
+      %223 = arith.subf %in, %in_51 : f32
+      linalg.yield %223 : f32
     } -> tensor<?x?x32xf32>
-    %21 = tensor.empty(%dim) : tensor<?x1x32xf32>
-    %22 = linalg.generic {indexing_maps = [#map, #map1, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%20, %18 : tensor<?x?x32xf32>, tensor<?x?x1xf32>) outs(%21 : tensor<?x1x32xf32>) {
-    ^bb0(%in: f32, %in_63: f32, %out: f32):
-      %256 = arith.mulf %in, %in_63 : f32
-      linalg.yield %256 : f32
-    } -> tensor<?x1x32xf32>
-    %23 = linalg.generic {indexing_maps = [#map, #map2, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%22, %cst_19 : tensor<?x1x32xf32>, tensor<32xf32>) outs(%21 : tensor<?x1x32xf32>) {
-    ^bb0(%in: f32, %in_63: f32, %out: f32):
-      %256 = arith.mulf %in, %in_63 : f32
-      linalg.yield %256 : f32
-    } -> tensor<?x1x32xf32>
-    %24 = linalg.generic {indexing_maps = [#map, #map2, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%23, %cst_18 : tensor<?x1x32xf32>, tensor<32xf32>) outs(%21 : tensor<?x1x32xf32>) {
-    ^bb0(%in: f32, %in_63: f32, %out: f32):
-      %256 = arith.addf %in, %in_63 : f32
-      linalg.yield %256 : f32
-    } -> tensor<?x1x32xf32>
-    %collapsed = tensor.collapse_shape %24 [[0], [1, 2]] : tensor<?x1x32xf32> into tensor<?x32xf32>
-    %25 = tensor.empty() : tensor<32x96xf32>
-    %transposed = linalg.transpose ins(%cst_17 : tensor<96x32xf32>) outs(%25 : tensor<32x96xf32>) permutation = [1, 0] 
-    %26 = tensor.empty(%dim) : tensor<?x96xf32>
-    %27 = linalg.fill ins(%cst_0 : f32) outs(%26 : tensor<?x96xf32>) -> tensor<?x96xf32>
-    %28 = linalg.matmul ins(%collapsed, %transposed : tensor<?x32xf32>, tensor<32x96xf32>) outs(%27 : tensor<?x96xf32>) -> tensor<?x96xf32>
-    %29 = linalg.generic {indexing_maps = [#map3, #map4, #map3], iterator_types = ["parallel", "parallel"]} ins(%28, %cst_16 : tensor<?x96xf32>, tensor<96xf32>) outs(%26 : tensor<?x96xf32>) {
-    ^bb0(%in: f32, %in_63: f32, %out: f32):
-      %256 = arith.addf %in, %in_63 : f32
-      linalg.yield %256 : f32
-    } -> tensor<?x96xf32>
-    %30 = arith.cmpi slt, %0, %c0_i64 : i64
-    %31 = arith.select %30, %c1_i64, %0 : i64
-    %32 = arith.extui %30 : i1 to i64
-    %33 = arith.muli %31, %1 : i64
-    %34 = arith.addi %32, %c1_i64 : i64
-    %35 = arith.cmpi slt, %1, %c0_i64 : i64
-    %36 = arith.select %35, %31, %33 : i64
-    %37 = arith.select %35, %34, %32 : i64
-    %38 = arith.muli %36, %c96_i64 : i64
-    %39 = arith.cmpi sle, %37, %c1_i64 : i64
-    cf.assert %39, "must have at most one inferred (negative) dimension"
-    %40 = arith.muli %0, %c96_i64 : i64
-    %41 = arith.divsi %40, %38 : i64
-    %42 = arith.select %30, %41, %0 : i64
-    %43 = arith.select %35, %41, %1 : i64
-    %from_elements = tensor.from_elements %42, %43, %c96_i64 : tensor<3xi64>
-    %reshape = tensor.reshape %29(%from_elements) : (tensor<?x96xf32>, tensor<3xi64>) -> tensor<?x?x96xf32>
-    %44 = arith.index_cast %42 : i64 to index
-    %45 = arith.index_cast %43 : i64 to index
-    %extracted_slice = tensor.extract_slice %reshape[0, 0, 0] [%44, %45, 32] [1, 1, 1] : tensor<?x?x96xf32> to tensor<?x?x32xf32>
-    %extracted_slice_25 = tensor.extract_slice %reshape[0, 0, 32] [%44, %45, 32] [1, 1, 1] : tensor<?x?x96xf32> to tensor<?x?x32xf32>
-    %extracted_slice_26 = tensor.extract_slice %reshape[0, 0, 64] [%44, %45, 32] [1, 1, 1] : tensor<?x?x96xf32> to tensor<?x?x32xf32>
-    %46 = arith.muli %36, %c32_i64 : i64
-    cf.assert %39, "must have at most one inferred (negative) dimension"
-    %47 = arith.muli %42, %43 : i64
-    %48 = arith.muli %47, %c32_i64 : i64
-    %49 = arith.divsi %48, %46 : i64
-    %50 = arith.select %30, %49, %0 : i64
-    %51 = arith.select %35, %49, %1 : i64
-    %from_elements_27 = tensor.from_elements %50, %51, %c2_i64, %c16_i64 : tensor<4xi64>
-    %reshape_28 = tensor.reshape %extracted_slice(%from_elements_27) : (tensor<?x?x32xf32>, tensor<4xi64>) -> tensor<?x?x2x16xf32>
-    %52 = arith.index_cast %50 : i64 to index
-    %53 = arith.index_cast %51 : i64 to index
-    %54 = tensor.empty(%52, %53) : tensor<?x2x?x16xf32>
-    %transposed_29 = linalg.transpose ins(%reshape_28 : tensor<?x?x2x16xf32>) outs(%54 : tensor<?x2x?x16xf32>) permutation = [0, 2, 1, 3] 
-    cf.assert %39, "must have at most one inferred (negative) dimension"
-    %reshape_30 = tensor.reshape %extracted_slice_25(%from_elements_27) : (tensor<?x?x32xf32>, tensor<4xi64>) -> tensor<?x?x2x16xf32>
-    cf.assert %39, "must have at most one inferred (negative) dimension"
-    %reshape_31 = tensor.reshape %extracted_slice_26(%from_elements_27) : (tensor<?x?x32xf32>, tensor<4xi64>) -> tensor<?x?x2x16xf32>
-    %transposed_32 = linalg.transpose ins(%reshape_31 : tensor<?x?x2x16xf32>) outs(%54 : tensor<?x2x?x16xf32>) permutation = [0, 2, 1, 3] 
-    %55 = linalg.generic {indexing_maps = [#map5, #map5], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%transposed_29 : tensor<?x2x?x16xf32>) outs(%54 : tensor<?x2x?x16xf32>) {
+    %21 = linalg.generic {indexing_maps = [#map, #map1, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%20, %18 : tensor<?x?x32xf32>, tensor<?x?x1xf32>) outs(%19 : tensor<?x?x32xf32>) {
+    ^bb0(%in: f32, %in_51: f32, %out: f32):
+      %223 = arith.mulf %in, %in_51 : f32
+      linalg.yield %223 : f32
+    } -> tensor<?x?x32xf32>
+    %22 = linalg.generic {indexing_maps = [#map, #map2, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%21, %cst_19 : tensor<?x?x32xf32>, tensor<32xf32>) outs(%19 : tensor<?x?x32xf32>) {
+    ^bb0(%in: f32, %in_51: f32, %out: f32):
+      %223 = arith.mulf %in, %in_51 : f32
+      linalg.yield %223 : f32
+    } -> tensor<?x?x32xf32>
+    %23 = linalg.generic {indexing_maps = [#map, #map2, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%22, %cst_18 : tensor<?x?x32xf32>, tensor<32xf32>) outs(%19 : tensor<?x?x32xf32>) {
+    ^bb0(%in: f32, %in_51: f32, %out: f32):
+      %223 = arith.addf %in, %in_51 : f32
+      linalg.yield %223 : f32
+    } -> tensor<?x?x32xf32>
+    %24 = tensor.empty() : tensor<32x96xf32>
+    %transposed = linalg.transpose ins(%cst_17 : tensor<96x32xf32>) outs(%24 : tensor<32x96xf32>) permutation = [1, 0] 
+    %25 = arith.cmpi sge, %0, %c0_i64 : i64
+    cf.assert %25, "negative values not allowed in new dimensions"
+    %26 = tensor.empty(%dim) : tensor<?x32x96xf32>
+    %27 = linalg.generic {indexing_maps = [#map3, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%transposed : tensor<32x96xf32>) outs(%26 : tensor<?x32x96xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %256 = arith.mulf %in, %cst_3 : f32
-      linalg.yield %256 : f32
+      linalg.yield %in : f32
+    } -> tensor<?x32x96xf32>
+    %28 = tensor.empty(%dim, %dim_24) : tensor<?x?x96xf32>
+    %29 = linalg.fill ins(%cst_0 : f32) outs(%28 : tensor<?x?x96xf32>) -> tensor<?x?x96xf32>
+    %30 = linalg.batch_matmul ins(%23, %27 : tensor<?x?x32xf32>, tensor<?x32x96xf32>) outs(%29 : tensor<?x?x96xf32>) -> tensor<?x?x96xf32>
+    %31 = linalg.generic {indexing_maps = [#map, #map2, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%30, %cst_16 : tensor<?x?x96xf32>, tensor<96xf32>) outs(%28 : tensor<?x?x96xf32>) {
+    ^bb0(%in: f32, %in_51: f32, %out: f32):
+      %223 = arith.addf %in, %in_51 : f32
+      linalg.yield %223 : f32
+    } -> tensor<?x?x96xf32>
+    %extracted_slice = tensor.extract_slice %31[0, 0, 0] [%dim, %dim_24, 32] [1, 1, 1] : tensor<?x?x96xf32> to tensor<?x?x32xf32>
+    %extracted_slice_25 = tensor.extract_slice %31[0, 0, 32] [%dim, %dim_24, 32] [1, 1, 1] : tensor<?x?x96xf32> to tensor<?x?x32xf32>
+    %extracted_slice_26 = tensor.extract_slice %31[0, 0, 64] [%dim, %dim_24, 32] [1, 1, 1] : tensor<?x?x96xf32> to tensor<?x?x32xf32>
+    %32 = arith.cmpi slt, %0, %c0_i64 : i64
+    %33 = arith.select %32, %c1_i64, %0 : i64
+    %34 = arith.extui %32 : i1 to i64
+    %35 = arith.muli %33, %1 : i64
+    %36 = arith.addi %34, %c1_i64 : i64
+    %37 = arith.cmpi slt, %1, %c0_i64 : i64
+    %38 = arith.select %37, %33, %35 : i64
+    %39 = arith.select %37, %36, %34 : i64
+    %40 = arith.muli %38, %c32_i64 : i64
+    %41 = arith.cmpi sle, %39, %c1_i64 : i64
+    cf.assert %41, "must have at most one inferred (negative) dimension"
+    %42 = arith.muli %0, %1 : i64
+    %43 = arith.muli %42, %c32_i64 : i64
+    %44 = arith.divsi %43, %40 : i64
+    %45 = arith.select %32, %44, %0 : i64
+    %46 = arith.select %37, %44, %1 : i64
+    %from_elements = tensor.from_elements %45, %46, %c2_i64, %c16_i64 : tensor<4xi64>
+    %reshape = tensor.reshape %extracted_slice(%from_elements) : (tensor<?x?x32xf32>, tensor<4xi64>) -> tensor<?x?x2x16xf32>
+    %47 = arith.index_cast %45 : i64 to index
+    %48 = arith.index_cast %46 : i64 to index
+    %49 = tensor.empty(%47, %48) : tensor<?x2x?x16xf32>
+    %transposed_27 = linalg.transpose ins(%reshape : tensor<?x?x2x16xf32>) outs(%49 : tensor<?x2x?x16xf32>) permutation = [0, 2, 1, 3] 
+    cf.assert %41, "must have at most one inferred (negative) dimension"
+    %reshape_28 = tensor.reshape %extracted_slice_25(%from_elements) : (tensor<?x?x32xf32>, tensor<4xi64>) -> tensor<?x?x2x16xf32>
+    cf.assert %41, "must have at most one inferred (negative) dimension"
+    %reshape_29 = tensor.reshape %extracted_slice_26(%from_elements) : (tensor<?x?x32xf32>, tensor<4xi64>) -> tensor<?x?x2x16xf32>
+    %transposed_30 = linalg.transpose ins(%reshape_29 : tensor<?x?x2x16xf32>) outs(%49 : tensor<?x2x?x16xf32>) permutation = [0, 2, 1, 3] 
+    %50 = linalg.generic {indexing_maps = [#map4, #map4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%transposed_27 : tensor<?x2x?x16xf32>) outs(%49 : tensor<?x2x?x16xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      %223 = arith.mulf %in, %cst_3 : f32
+      linalg.yield %223 : f32
     } -> tensor<?x2x?x16xf32>
-    %56 = arith.cmpi sge, %1, %c0_i64 : i64
-    cf.assert %56, "negative values not allowed in new dimensions"
-    cf.assert %56, "negative values not allowed in new dimensions"
-    %57 = tensor.empty(%dim_24, %dim_24) : tensor<?x?xi1>
-    %58 = linalg.generic {indexing_maps = [#map6, #map3], iterator_types = ["parallel", "parallel"]} ins(%cst_6 : tensor<i1>) outs(%57 : tensor<?x?xi1>) {
+    %51 = arith.cmpi sge, %1, %c0_i64 : i64
+    cf.assert %51, "negative values not allowed in new dimensions"
+    cf.assert %51, "negative values not allowed in new dimensions"
+    %52 = tensor.empty(%dim_24, %dim_24) : tensor<?x?xi1>
+    %53 = linalg.generic {indexing_maps = [#map5, #map6], iterator_types = ["parallel", "parallel"]} ins(%cst_6 : tensor<i1>) outs(%52 : tensor<?x?xi1>) {
     ^bb0(%in: i1, %out: i1):
       linalg.yield %in : i1
     } -> tensor<?x?xi1>
-    %59 = tensor.empty(%dim_24) : tensor<?xi64>
-    %60 = linalg.generic {indexing_maps = [#map7], iterator_types = ["parallel"]} outs(%59 : tensor<?xi64>) {
+    %54 = tensor.empty(%dim_24) : tensor<?xi64>
+    %55 = linalg.generic {indexing_maps = [#map7], iterator_types = ["parallel"]} outs(%54 : tensor<?xi64>) {
     ^bb0(%out: i64):
-      %256 = linalg.index 0 : index
-      %257 = arith.index_cast %256 : index to i64
-      linalg.yield %257 : i64
+      %223 = linalg.index 0 : index
+      %224 = arith.index_cast %223 : index to i64
+      linalg.yield %224 : i64
     } -> tensor<?xi64>
-    %expanded = tensor.expand_shape %60 [[0, 1]] output_shape [1, %dim_24] : tensor<?xi64> into tensor<1x?xi64>
-    %expanded_33 = tensor.expand_shape %60 [[0, 1]] output_shape [%dim_24, 1] : tensor<?xi64> into tensor<?x1xi64>
-    %61 = tensor.empty(%dim_24, %dim_24) : tensor<?x?xi64>
-    %62 = linalg.generic {indexing_maps = [#map8, #map9, #map3], iterator_types = ["parallel", "parallel"]} ins(%expanded, %expanded_33 : tensor<1x?xi64>, tensor<?x1xi64>) outs(%61 : tensor<?x?xi64>) {
-    ^bb0(%in: i64, %in_63: i64, %out: i64):
-      %256 = arith.subi %in, %in_63 : i64
-      linalg.yield %256 : i64
+    %expanded = tensor.expand_shape %55 [[0, 1]] output_shape [1, %dim_24] : tensor<?xi64> into tensor<1x?xi64>
+    %expanded_31 = tensor.expand_shape %55 [[0, 1]] output_shape [%dim_24, 1] : tensor<?xi64> into tensor<?x1xi64>
+    %56 = tensor.empty(%dim_24, %dim_24) : tensor<?x?xi64>
+    %57 = linalg.generic {indexing_maps = [#map8, #map9, #map6], iterator_types = ["parallel", "parallel"]} ins(%expanded, %expanded_31 : tensor<1x?xi64>, tensor<?x1xi64>) outs(%56 : tensor<?x?xi64>) {
+    ^bb0(%in: i64, %in_51: i64, %out: i64):
+      %223 = arith.subi %in, %in_51 : i64
+      linalg.yield %223 : i64
     } -> tensor<?x?xi64>
-    %63 = tensor.empty(%dim_24, %dim_24) : tensor<?x?xi1>
-    %64 = linalg.generic {indexing_maps = [#map3, #map3], iterator_types = ["parallel", "parallel"]} ins(%62 : tensor<?x?xi64>) outs(%63 : tensor<?x?xi1>) {
+    %58 = tensor.empty(%dim_24, %dim_24) : tensor<?x?xi1>
+    %59 = linalg.generic {indexing_maps = [#map6, #map6], iterator_types = ["parallel", "parallel"]} ins(%57 : tensor<?x?xi64>) outs(%58 : tensor<?x?xi1>) {
     ^bb0(%in: i64, %out: i1):
-      %256 = arith.cmpi sle, %in, %c0_i64 : i64
-      linalg.yield %256 : i1
+      %223 = arith.cmpi sle, %in, %c0_i64 : i64
+      linalg.yield %223 : i1
     } -> tensor<?x?xi1>
     cf.assert %true, "mismatched size for broadcast"
     cf.assert %true, "mismatched size for broadcast"
-    %65 = linalg.generic {indexing_maps = [#map3, #map3, #map3], iterator_types = ["parallel", "parallel"]} ins(%64, %58 : tensor<?x?xi1>, tensor<?x?xi1>) outs(%63 : tensor<?x?xi1>) {
-    ^bb0(%in: i1, %in_63: i1, %out: i1):
-      %256 = arith.andi %in, %in_63 : i1
-      linalg.yield %256 : i1
+    %60 = linalg.generic {indexing_maps = [#map6, #map6, #map6], iterator_types = ["parallel", "parallel"]} ins(%59, %53 : tensor<?x?xi1>, tensor<?x?xi1>) outs(%58 : tensor<?x?xi1>) {
+    ^bb0(%in: i1, %in_51: i1, %out: i1):
+      %223 = arith.andi %in, %in_51 : i1
+      linalg.yield %223 : i1
     } -> tensor<?x?xi1>
-    %66 = tensor.empty(%dim_24, %dim_24) : tensor<?x?xf32>
-    %67 = linalg.generic {indexing_maps = [#map3, #map6, #map6, #map3], iterator_types = ["parallel", "parallel"]} ins(%65, %cst_4, %cst_5 : tensor<?x?xi1>, tensor<f32>, tensor<f32>) outs(%66 : tensor<?x?xf32>) {
-    ^bb0(%in: i1, %in_63: f32, %in_64: f32, %out: f32):
-      %256 = arith.select %in, %in_63, %in_64 : f32
-      linalg.yield %256 : f32
+    %61 = tensor.empty(%dim_24, %dim_24) : tensor<?x?xf32>
+    %62 = linalg.generic {indexing_maps = [#map6, #map5, #map5, #map6], iterator_types = ["parallel", "parallel"]} ins(%60, %cst_4, %cst_5 : tensor<?x?xi1>, tensor<f32>, tensor<f32>) outs(%61 : tensor<?x?xf32>) {
+    ^bb0(%in: i1, %in_51: f32, %in_52: f32, %out: f32):
+      %223 = arith.select %in, %in_51, %in_52 : f32
+      linalg.yield %223 : f32
     } -> tensor<?x?xf32>
-    %68 = tensor.empty(%52, %53) : tensor<?x2x16x?xf32>
-    %transposed_34 = linalg.transpose ins(%reshape_30 : tensor<?x?x2x16xf32>) outs(%68 : tensor<?x2x16x?xf32>) permutation = [0, 2, 3, 1] 
-    %69 = linalg.generic {indexing_maps = [#map5, #map5], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%transposed_34 : tensor<?x2x16x?xf32>) outs(%68 : tensor<?x2x16x?xf32>) {
+    %63 = tensor.empty(%47, %48) : tensor<?x2x16x?xf32>
+    %transposed_32 = linalg.transpose ins(%reshape_28 : tensor<?x?x2x16xf32>) outs(%63 : tensor<?x2x16x?xf32>) permutation = [0, 2, 3, 1] 
+    %64 = linalg.generic {indexing_maps = [#map4, #map4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%transposed_32 : tensor<?x2x16x?xf32>) outs(%63 : tensor<?x2x16x?xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %256 = arith.mulf %in, %cst_3 : f32
-      linalg.yield %256 : f32
+      %223 = arith.mulf %in, %cst_3 : f32
+      linalg.yield %223 : f32
     } -> tensor<?x2x16x?xf32>
-    %70 = arith.muli %0, %c2_i64 : i64
-    %71 = arith.cmpi sge, %0, %c0_i64 : i64
-    cf.assert %71, "unimplemented: dynamic negative broadcast sizes"
-    %72 = arith.cmpi sge, %1, %c0_i64 : i64
-    cf.assert %72, "unimplemented: dynamic negative broadcast sizes"
-    %73 = tensor.empty(%dim, %dim_24) : tensor<?x2x?x16xf32>
-    %74 = linalg.generic {indexing_maps = [#map5], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} outs(%73 : tensor<?x2x?x16xf32>) {
+    %65 = arith.muli %0, %c2_i64 : i64
+    %66 = arith.cmpi sge, %0, %c0_i64 : i64
+    cf.assert %66, "unimplemented: dynamic negative broadcast sizes"
+    %67 = arith.cmpi sge, %1, %c0_i64 : i64
+    cf.assert %67, "unimplemented: dynamic negative broadcast sizes"
+    %68 = tensor.empty(%dim, %dim_24) : tensor<?x2x?x16xf32>
+    %69 = linalg.generic {indexing_maps = [#map4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} outs(%68 : tensor<?x2x?x16xf32>) {
     ^bb0(%out: f32):
-      %256 = linalg.index 0 : index
-      %257 = linalg.index 1 : index
-      %258 = linalg.index 2 : index
-      %259 = linalg.index 3 : index
-      %260 = arith.cmpi eq, %52, %c1 : index
-      %261 = arith.select %260, %c0, %256 : index
-      %262 = arith.cmpi eq, %53, %c1 : index
-      %263 = arith.select %262, %c0, %258 : index
-      %extracted = tensor.extract %55[%261, %257, %263, %259] : tensor<?x2x?x16xf32>
+      %223 = linalg.index 0 : index
+      %224 = linalg.index 1 : index
+      %225 = linalg.index 2 : index
+      %226 = linalg.index 3 : index
+      %227 = arith.cmpi eq, %47, %c1 : index
+      %228 = arith.select %227, %c0, %223 : index
+      %229 = arith.cmpi eq, %48, %c1 : index
+      %230 = arith.select %229, %c0, %225 : index
+      %extracted = tensor.extract %50[%228, %224, %230, %226] : tensor<?x2x?x16xf32>
       linalg.yield %extracted : f32
     } -> tensor<?x2x?x16xf32>
-    %75 = arith.cmpi slt, %70, %c0_i64 : i64
-    %76 = arith.select %75, %c1_i64, %70 : i64
-    %77 = arith.extui %75 : i1 to i64
-    %78 = arith.muli %76, %1 : i64
-    %79 = arith.addi %77, %c1_i64 : i64
-    %80 = arith.select %35, %76, %78 : i64
-    %81 = arith.select %35, %79, %77 : i64
-    %82 = arith.muli %80, %c16_i64 : i64
-    %83 = arith.cmpi sle, %81, %c1_i64 : i64
-    cf.assert %83, "must have at most one inferred (negative) dimension"
-    %84 = arith.muli %70, %1 : i64
-    %85 = arith.muli %84, %c16_i64 : i64
-    %86 = arith.divsi %85, %82 : i64
-    %87 = arith.select %75, %86, %70 : i64
-    %88 = arith.select %35, %86, %1 : i64
-    %from_elements_35 = tensor.from_elements %87, %88, %c16_i64 : tensor<3xi64>
-    %reshape_36 = tensor.reshape %74(%from_elements_35) : (tensor<?x2x?x16xf32>, tensor<3xi64>) -> tensor<?x?x16xf32>
-    cf.assert %71, "unimplemented: dynamic negative broadcast sizes"
-    cf.assert %72, "unimplemented: dynamic negative broadcast sizes"
-    %89 = tensor.empty(%dim, %dim_24) : tensor<?x2x16x?xf32>
-    %90 = linalg.generic {indexing_maps = [#map5], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} outs(%89 : tensor<?x2x16x?xf32>) {
+    %70 = arith.cmpi slt, %65, %c0_i64 : i64
+    %71 = arith.select %70, %c1_i64, %65 : i64
+    %72 = arith.extui %70 : i1 to i64
+    %73 = arith.muli %71, %1 : i64
+    %74 = arith.addi %72, %c1_i64 : i64
+    %75 = arith.select %37, %71, %73 : i64
+    %76 = arith.select %37, %74, %72 : i64
+    %77 = arith.muli %75, %c16_i64 : i64
+    %78 = arith.cmpi sle, %76, %c1_i64 : i64
+    cf.assert %78, "must have at most one inferred (negative) dimension"
+    %79 = arith.muli %65, %1 : i64
+    %80 = arith.muli %79, %c16_i64 : i64
+    %81 = arith.divsi %80, %77 : i64
+    %82 = arith.select %70, %81, %65 : i64
+    %83 = arith.select %37, %81, %1 : i64
+    %from_elements_33 = tensor.from_elements %82, %83, %c16_i64 : tensor<3xi64>
+    %reshape_34 = tensor.reshape %69(%from_elements_33) : (tensor<?x2x?x16xf32>, tensor<3xi64>) -> tensor<?x?x16xf32>
+    cf.assert %66, "unimplemented: dynamic negative broadcast sizes"
+    cf.assert %67, "unimplemented: dynamic negative broadcast sizes"
+    %84 = tensor.empty(%dim, %dim_24) : tensor<?x2x16x?xf32>
+    %85 = linalg.generic {indexing_maps = [#map4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} outs(%84 : tensor<?x2x16x?xf32>) {
     ^bb0(%out: f32):
-      %256 = linalg.index 0 : index
-      %257 = linalg.index 1 : index
-      %258 = linalg.index 2 : index
-      %259 = linalg.index 3 : index
-      %260 = arith.cmpi eq, %52, %c1 : index
-      %261 = arith.select %260, %c0, %256 : index
-      %262 = arith.cmpi eq, %53, %c1 : index
-      %263 = arith.select %262, %c0, %259 : index
-      %extracted = tensor.extract %69[%261, %257, %258, %263] : tensor<?x2x16x?xf32>
+      %223 = linalg.index 0 : index
+      %224 = linalg.index 1 : index
+      %225 = linalg.index 2 : index
+      %226 = linalg.index 3 : index
+      %227 = arith.cmpi eq, %47, %c1 : index
+      %228 = arith.select %227, %c0, %223 : index
+      %229 = arith.cmpi eq, %48, %c1 : index
+      %230 = arith.select %229, %c0, %226 : index
+      %extracted = tensor.extract %64[%228, %224, %225, %230] : tensor<?x2x16x?xf32>
       linalg.yield %extracted : f32
     } -> tensor<?x2x16x?xf32>
-    %91 = arith.muli %76, %c16_i64 : i64
-    %92 = arith.muli %91, %1 : i64
-    %93 = arith.select %35, %91, %92 : i64
-    cf.assert %83, "must have at most one inferred (negative) dimension"
-    %94 = arith.muli %0, %c32_i64 : i64
-    %95 = arith.muli %94, %1 : i64
-    %96 = arith.divsi %95, %93 : i64
-    %97 = arith.select %75, %96, %70 : i64
-    %98 = arith.select %35, %96, %1 : i64
-    %from_elements_37 = tensor.from_elements %97, %c16_i64, %98 : tensor<3xi64>
-    %reshape_38 = tensor.reshape %90(%from_elements_37) : (tensor<?x2x16x?xf32>, tensor<3xi64>) -> tensor<?x16x?xf32>
-    %99 = arith.index_cast %87 : i64 to index
-    %100 = arith.index_cast %88 : i64 to index
-    %101 = arith.index_cast %98 : i64 to index
-    %102 = arith.cmpi eq, %87, %97 : i64
-    cf.assert %102, "mismatching contracting dimension"
-    %103 = tensor.empty(%99, %100, %101) : tensor<?x?x?xf32>
-    %104 = linalg.fill ins(%cst_0 : f32) outs(%103 : tensor<?x?x?xf32>) -> tensor<?x?x?xf32>
-    %105 = linalg.batch_matmul ins(%reshape_36, %reshape_38 : tensor<?x?x16xf32>, tensor<?x16x?xf32>) outs(%104 : tensor<?x?x?xf32>) -> tensor<?x?x?xf32>
-    %106 = arith.muli %31, %c2_i64 : i64
-    %107 = arith.muli %106, %1 : i64
-    %108 = arith.select %35, %106, %107 : i64
-    %109 = arith.muli %108, %1 : i64
-    %110 = arith.addi %37, %c1_i64 : i64
-    %111 = arith.select %35, %106, %109 : i64
-    %112 = arith.select %35, %110, %32 : i64
-    %113 = arith.cmpi sle, %112, %c1_i64 : i64
-    cf.assert %113, "must have at most one inferred (negative) dimension"
-    %114 = arith.muli %87, %88 : i64
-    %115 = arith.muli %114, %98 : i64
-    %116 = arith.divsi %115, %111 : i64
-    %117 = arith.select %30, %116, %0 : i64
-    %118 = arith.select %35, %116, %1 : i64
-    %from_elements_39 = tensor.from_elements %117, %c2_i64, %118, %118 : tensor<4xi64>
-    %reshape_40 = tensor.reshape %105(%from_elements_39) : (tensor<?x?x?xf32>, tensor<4xi64>) -> tensor<?x2x?x?xf32>
-    %119 = arith.index_cast %117 : i64 to index
-    %120 = arith.index_cast %118 : i64 to index
-    %121 = arith.cmpi eq, %120, %dim_24 : index
-    cf.assert %121, "mismatched size for broadcast"
-    cf.assert %121, "mismatched size for broadcast"
-    %122 = tensor.empty(%119, %120, %120) : tensor<?x2x?x?xf32>
-    %123 = linalg.generic {indexing_maps = [#map5, #map10, #map5], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%reshape_40, %67 : tensor<?x2x?x?xf32>, tensor<?x?xf32>) outs(%122 : tensor<?x2x?x?xf32>) {
-    ^bb0(%in: f32, %in_63: f32, %out: f32):
-      %256 = arith.addf %in, %in_63 : f32
-      linalg.yield %256 : f32
+    %86 = arith.muli %71, %c16_i64 : i64
+    %87 = arith.muli %86, %1 : i64
+    %88 = arith.select %37, %86, %87 : i64
+    cf.assert %78, "must have at most one inferred (negative) dimension"
+    %89 = arith.muli %0, %c32_i64 : i64
+    %90 = arith.muli %89, %1 : i64
+    %91 = arith.divsi %90, %88 : i64
+    %92 = arith.select %70, %91, %65 : i64
+    %93 = arith.select %37, %91, %1 : i64
+    %from_elements_35 = tensor.from_elements %92, %c16_i64, %93 : tensor<3xi64>
+    %reshape_36 = tensor.reshape %85(%from_elements_35) : (tensor<?x2x16x?xf32>, tensor<3xi64>) -> tensor<?x16x?xf32>
+    %94 = arith.index_cast %82 : i64 to index
+    %95 = arith.index_cast %83 : i64 to index
+    %96 = arith.index_cast %93 : i64 to index
+    %97 = arith.cmpi eq, %82, %92 : i64
+    cf.assert %97, "mismatching contracting dimension"
+    %98 = tensor.empty(%94, %95, %96) : tensor<?x?x?xf32>
+    %99 = linalg.fill ins(%cst_0 : f32) outs(%98 : tensor<?x?x?xf32>) -> tensor<?x?x?xf32>
+    %100 = linalg.batch_matmul ins(%reshape_34, %reshape_36 : tensor<?x?x16xf32>, tensor<?x16x?xf32>) outs(%99 : tensor<?x?x?xf32>) -> tensor<?x?x?xf32>
+    %101 = arith.muli %33, %c2_i64 : i64
+    %102 = arith.muli %101, %1 : i64
+    %103 = arith.select %37, %101, %102 : i64
+    %104 = arith.muli %103, %1 : i64
+    %105 = arith.addi %39, %c1_i64 : i64
+    %106 = arith.select %37, %101, %104 : i64
+    %107 = arith.select %37, %105, %34 : i64
+    %108 = arith.cmpi sle, %107, %c1_i64 : i64
+    cf.assert %108, "must have at most one inferred (negative) dimension"
+    %109 = arith.muli %82, %83 : i64
+    %110 = arith.muli %109, %93 : i64
+    %111 = arith.divsi %110, %106 : i64
+    %112 = arith.select %32, %111, %0 : i64
+    %113 = arith.select %37, %111, %1 : i64
+    %from_elements_37 = tensor.from_elements %112, %c2_i64, %113, %113 : tensor<4xi64>
+    %reshape_38 = tensor.reshape %100(%from_elements_37) : (tensor<?x?x?xf32>, tensor<4xi64>) -> tensor<?x2x?x?xf32>
+    %114 = arith.index_cast %112 : i64 to index
+    %115 = arith.index_cast %113 : i64 to index
+    %116 = arith.cmpi eq, %115, %dim_24 : index
+    cf.assert %116, "mismatched size for broadcast"
+    cf.assert %116, "mismatched size for broadcast"
+    %117 = tensor.empty(%114, %115, %115) : tensor<?x2x?x?xf32>
+    %118 = linalg.generic {indexing_maps = [#map4, #map10, #map4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%reshape_38, %62 : tensor<?x2x?x?xf32>, tensor<?x?xf32>) outs(%117 : tensor<?x2x?x?xf32>) {
+    ^bb0(%in: f32, %in_51: f32, %out: f32):
+      %223 = arith.addf %in, %in_51 : f32
+      linalg.yield %223 : f32
     } -> tensor<?x2x?x?xf32>
-    %124 = tensor.empty(%119, %120) : tensor<?x2x?xi64>
-    %125 = linalg.fill ins(%c0_i64 : i64) outs(%124 : tensor<?x2x?xi64>) -> tensor<?x2x?xi64>
-    %126 = tensor.empty(%119, %120) : tensor<?x2x?xf32>
-    %127 = linalg.fill ins(%cst_1 : f32) outs(%126 : tensor<?x2x?xf32>) -> tensor<?x2x?xf32>
-    %128:2 = linalg.generic {indexing_maps = [#map5, #map11, #map11], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%123 : tensor<?x2x?x?xf32>) outs(%127, %125 : tensor<?x2x?xf32>, tensor<?x2x?xi64>) {
-    ^bb0(%in: f32, %out: f32, %out_63: i64):
-      %256 = linalg.index 3 : index
-      %257 = arith.index_cast %256 : index to i64
-      %258 = arith.maximumf %in, %out : f32
-      %259 = arith.cmpf ogt, %in, %out : f32
-      %260 = arith.select %259, %257, %out_63 : i64
-      linalg.yield %258, %260 : f32, i64
+    %119 = tensor.empty(%114, %115) : tensor<?x2x?xi64>
+    %120 = linalg.fill ins(%c0_i64 : i64) outs(%119 : tensor<?x2x?xi64>) -> tensor<?x2x?xi64>
+    %121 = tensor.empty(%114, %115) : tensor<?x2x?xf32>
+    %122 = linalg.fill ins(%cst_1 : f32) outs(%121 : tensor<?x2x?xf32>) -> tensor<?x2x?xf32>
+    %123:2 = linalg.generic {indexing_maps = [#map4, #map11, #map11], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%118 : tensor<?x2x?x?xf32>) outs(%122, %120 : tensor<?x2x?xf32>, tensor<?x2x?xi64>) {
+    ^bb0(%in: f32, %out: f32, %out_51: i64):
+      %223 = linalg.index 3 : index
+      %224 = arith.index_cast %223 : index to i64
+      %225 = arith.maximumf %in, %out : f32
+      %226 = arith.cmpf ogt, %in, %out : f32
+      %227 = arith.select %226, %224, %out_51 : i64
+      linalg.yield %225, %227 : f32, i64
     } -> (tensor<?x2x?xf32>, tensor<?x2x?xi64>)
-    %expanded_41 = tensor.expand_shape %128#0 [[0], [1], [2, 3]] output_shape [%119, 2, %120, 1] : tensor<?x2x?xf32> into tensor<?x2x?x1xf32>
-    %129 = linalg.generic {indexing_maps = [#map5, #map12, #map5], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%123, %expanded_41 : tensor<?x2x?x?xf32>, tensor<?x2x?x1xf32>) outs(%122 : tensor<?x2x?x?xf32>) {
-    ^bb0(%in: f32, %in_63: f32, %out: f32):
-      %256 = arith.subf %in, %in_63 : f32
-      linalg.yield %256 : f32
+    %expanded_39 = tensor.expand_shape %123#0 [[0], [1], [2, 3]] output_shape [%114, 2, %115, 1] : tensor<?x2x?xf32> into tensor<?x2x?x1xf32>
+    %124 = linalg.generic {indexing_maps = [#map4, #map12, #map4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%118, %expanded_39 : tensor<?x2x?x?xf32>, tensor<?x2x?x1xf32>) outs(%117 : tensor<?x2x?x?xf32>) {
+    ^bb0(%in: f32, %in_51: f32, %out: f32):
+      %223 = arith.subf %in, %in_51 : f32
+      linalg.yield %223 : f32
     } -> tensor<?x2x?x?xf32>
-    %130 = linalg.generic {indexing_maps = [#map5, #map5], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%129 : tensor<?x2x?x?xf32>) outs(%122 : tensor<?x2x?x?xf32>) {
+    %125 = linalg.generic {indexing_maps = [#map4, #map4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%124 : tensor<?x2x?x?xf32>) outs(%117 : tensor<?x2x?x?xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %256 = math.exp %in : f32
-      linalg.yield %256 : f32
+      %223 = math.exp %in : f32
+      linalg.yield %223 : f32
     } -> tensor<?x2x?x?xf32>
-    %131 = tensor.empty(%119, %120) : tensor<?x2x?x1xf32>
-    %132 = linalg.fill ins(%cst_0 : f32) outs(%131 : tensor<?x2x?x1xf32>) -> tensor<?x2x?x1xf32>
-    %133 = linalg.generic {indexing_maps = [#map5, #map12], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%130 : tensor<?x2x?x?xf32>) outs(%132 : tensor<?x2x?x1xf32>) {
+    %126 = tensor.empty(%114, %115) : tensor<?x2x?x1xf32>
+    %127 = linalg.fill ins(%cst_0 : f32) outs(%126 : tensor<?x2x?x1xf32>) -> tensor<?x2x?x1xf32>
+    %128 = linalg.generic {indexing_maps = [#map4, #map12], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%125 : tensor<?x2x?x?xf32>) outs(%127 : tensor<?x2x?x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %256 = arith.addf %in, %out : f32
-      linalg.yield %256 : f32
+      %223 = arith.addf %in, %out : f32
+      linalg.yield %223 : f32
     } -> tensor<?x2x?x1xf32>
-    %134 = linalg.generic {indexing_maps = [#map5, #map12, #map5], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%130, %133 : tensor<?x2x?x?xf32>, tensor<?x2x?x1xf32>) outs(%122 : tensor<?x2x?x?xf32>) {
-    ^bb0(%in: f32, %in_63: f32, %out: f32):
-      %256 = arith.divf %in, %in_63 : f32
-      linalg.yield %256 : f32
+    %129 = linalg.generic {indexing_maps = [#map4, #map12, #map4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%125, %128 : tensor<?x2x?x?xf32>, tensor<?x2x?x1xf32>) outs(%117 : tensor<?x2x?x?xf32>) {
+    ^bb0(%in: f32, %in_51: f32, %out: f32):
+      %223 = arith.divf %in, %in_51 : f32
+      linalg.yield %223 : f32
     } -> tensor<?x2x?x?xf32>
-    %135 = tensor.empty(%119, %120, %120) : tensor<?x2x?x?xi1>
-    %136 = linalg.generic {indexing_maps = [#map5, #map5], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%123 : tensor<?x2x?x?xf32>) outs(%135 : tensor<?x2x?x?xi1>) {
+    %130 = tensor.empty(%114, %115, %115) : tensor<?x2x?x?xi1>
+    %131 = linalg.generic {indexing_maps = [#map4, #map4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%118 : tensor<?x2x?x?xf32>) outs(%130 : tensor<?x2x?x?xi1>) {
     ^bb0(%in: f32, %out: i1):
-      %256 = arith.extf %in : f32 to f64
-      %257 = arith.cmpf oeq, %256, %cst_15 : f64
-      linalg.yield %257 : i1
+      %223 = arith.extf %in : f32 to f64
+      %224 = arith.cmpf oeq, %223, %cst_15 : f64
+      linalg.yield %224 : i1
     } -> tensor<?x2x?x?xi1>
-    %137 = tensor.empty(%119, %120) : tensor<?x2x?x1xi1>
-    %138 = linalg.fill ins(%true : i1) outs(%137 : tensor<?x2x?x1xi1>) -> tensor<?x2x?x1xi1>
-    %139 = linalg.generic {indexing_maps = [#map5, #map12], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%136 : tensor<?x2x?x?xi1>) outs(%138 : tensor<?x2x?x1xi1>) {
+    %132 = tensor.empty(%114, %115) : tensor<?x2x?x1xi1>
+    %133 = linalg.fill ins(%true : i1) outs(%132 : tensor<?x2x?x1xi1>) -> tensor<?x2x?x1xi1>
+    %134 = linalg.generic {indexing_maps = [#map4, #map12], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%131 : tensor<?x2x?x?xi1>) outs(%133 : tensor<?x2x?x1xi1>) {
     ^bb0(%in: i1, %out: i1):
-      %256 = arith.andi %in, %out : i1
-      linalg.yield %256 : i1
+      %223 = arith.andi %in, %out : i1
+      linalg.yield %223 : i1
     } -> tensor<?x2x?x1xi1>
-    %140 = arith.cmpi sge, %117, %c0_i64 : i64
-    cf.assert %140, "negative values not allowed in new dimensions"
-    %141 = arith.index_cast %117 : i64 to index
-    %142 = arith.cmpi sge, %118, %c0_i64 : i64
-    cf.assert %142, "negative values not allowed in new dimensions"
-    %143 = arith.index_cast %118 : i64 to index
-    cf.assert %142, "negative values not allowed in new dimensions"
-    %144 = tensor.empty(%141, %143, %143) : tensor<?x2x?x?xf32>
-    %145 = linalg.generic {indexing_maps = [#map13, #map5], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%cst_4 : tensor<f32>) outs(%144 : tensor<?x2x?x?xf32>) {
+    %135 = arith.cmpi sge, %112, %c0_i64 : i64
+    cf.assert %135, "negative values not allowed in new dimensions"
+    %136 = arith.index_cast %112 : i64 to index
+    %137 = arith.cmpi sge, %113, %c0_i64 : i64
+    cf.assert %137, "negative values not allowed in new dimensions"
+    %138 = arith.index_cast %113 : i64 to index
+    cf.assert %137, "negative values not allowed in new dimensions"
+    %139 = tensor.empty(%136, %138, %138) : tensor<?x2x?x?xf32>
+    %140 = linalg.generic {indexing_maps = [#map13, #map4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%cst_4 : tensor<f32>) outs(%139 : tensor<?x2x?x?xf32>) {
     ^bb0(%in: f32, %out: f32):
       linalg.yield %in : f32
     } -> tensor<?x2x?x?xf32>
-    %146 = arith.cmpi eq, %119, %141 : index
-    cf.assert %146, "mismatched size for broadcast"
-    %147 = arith.cmpi eq, %120, %143 : index
-    cf.assert %147, "mismatched size for broadcast"
-    %148 = arith.cmpi eq, %143, %120 : index
-    cf.assert %148, "mismatched size for broadcast"
-    %149 = tensor.empty(%119, %120, %143) : tensor<?x2x?x?xf32>
-    %150 = linalg.generic {indexing_maps = [#map12, #map5, #map5, #map5], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%139, %145, %134 : tensor<?x2x?x1xi1>, tensor<?x2x?x?xf32>, tensor<?x2x?x?xf32>) outs(%149 : tensor<?x2x?x?xf32>) {
-    ^bb0(%in: i1, %in_63: f32, %in_64: f32, %out: f32):
-      %256 = arith.select %in, %in_63, %in_64 : f32
-      linalg.yield %256 : f32
+    %141 = arith.cmpi eq, %114, %136 : index
+    cf.assert %141, "mismatched size for broadcast"
+    %142 = arith.cmpi eq, %115, %138 : index
+    cf.assert %142, "mismatched size for broadcast"
+    %143 = arith.cmpi eq, %138, %115 : index
+    cf.assert %143, "mismatched size for broadcast"
+    %144 = tensor.empty(%114, %115, %138) : tensor<?x2x?x?xf32>
+    %145 = linalg.generic {indexing_maps = [#map12, #map4, #map4, #map4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%134, %140, %129 : tensor<?x2x?x1xi1>, tensor<?x2x?x?xf32>, tensor<?x2x?x?xf32>) outs(%144 : tensor<?x2x?x?xf32>) {
+    ^bb0(%in: i1, %in_51: f32, %in_52: f32, %out: f32):
+      %223 = arith.select %in, %in_51, %in_52 : f32
+      linalg.yield %223 : f32
     } -> tensor<?x2x?x?xf32>
-    cf.assert %71, "unimplemented: dynamic negative broadcast sizes"
-    cf.assert %72, "unimplemented: dynamic negative broadcast sizes"
-    cf.assert %72, "unimplemented: dynamic negative broadcast sizes"
-    %151 = tensor.empty(%dim, %dim_24, %dim_24) : tensor<?x2x?x?xf32>
-    %152 = linalg.generic {indexing_maps = [#map5], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} outs(%151 : tensor<?x2x?x?xf32>) {
+    cf.assert %66, "unimplemented: dynamic negative broadcast sizes"
+    cf.assert %67, "unimplemented: dynamic negative broadcast sizes"
+    cf.assert %67, "unimplemented: dynamic negative broadcast sizes"
+    %146 = tensor.empty(%dim, %dim_24, %dim_24) : tensor<?x2x?x?xf32>
+    %147 = linalg.generic {indexing_maps = [#map4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} outs(%146 : tensor<?x2x?x?xf32>) {
     ^bb0(%out: f32):
-      %256 = linalg.index 0 : index
-      %257 = linalg.index 1 : index
-      %258 = linalg.index 2 : index
-      %259 = linalg.index 3 : index
-      %260 = arith.cmpi eq, %119, %c1 : index
-      %261 = arith.select %260, %c0, %256 : index
-      %262 = arith.cmpi eq, %120, %c1 : index
-      %263 = arith.select %262, %c0, %258 : index
-      %264 = arith.cmpi eq, %143, %c1 : index
-      %265 = arith.select %264, %c0, %259 : index
-      %extracted = tensor.extract %150[%261, %257, %263, %265] : tensor<?x2x?x?xf32>
+      %223 = linalg.index 0 : index
+      %224 = linalg.index 1 : index
+      %225 = linalg.index 2 : index
+      %226 = linalg.index 3 : index
+      %227 = arith.cmpi eq, %114, %c1 : index
+      %228 = arith.select %227, %c0, %223 : index
+      %229 = arith.cmpi eq, %115, %c1 : index
+      %230 = arith.select %229, %c0, %225 : index
+      %231 = arith.cmpi eq, %138, %c1 : index
+      %232 = arith.select %231, %c0, %226 : index
+      %extracted = tensor.extract %145[%228, %224, %230, %232] : tensor<?x2x?x?xf32>
       linalg.yield %extracted : f32
     } -> tensor<?x2x?x?xf32>
-    %153 = arith.muli %80, %1 : i64
-    %154 = arith.addi %81, %c1_i64 : i64
-    %155 = arith.select %35, %76, %153 : i64
-    %156 = arith.select %35, %154, %77 : i64
-    %157 = arith.cmpi sle, %156, %c1_i64 : i64
-    cf.assert %157, "must have at most one inferred (negative) dimension"
-    %158 = arith.muli %84, %1 : i64
-    %159 = arith.divsi %158, %155 : i64
-    %160 = arith.select %75, %159, %70 : i64
-    %161 = arith.select %35, %159, %1 : i64
-    %from_elements_42 = tensor.from_elements %160, %161, %161 : tensor<3xi64>
-    %reshape_43 = tensor.reshape %152(%from_elements_42) : (tensor<?x2x?x?xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>
-    cf.assert %71, "unimplemented: dynamic negative broadcast sizes"
-    cf.assert %72, "unimplemented: dynamic negative broadcast sizes"
-    %162 = linalg.generic {indexing_maps = [#map5], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} outs(%73 : tensor<?x2x?x16xf32>) {
+    %148 = arith.muli %75, %1 : i64
+    %149 = arith.addi %76, %c1_i64 : i64
+    %150 = arith.select %37, %71, %148 : i64
+    %151 = arith.select %37, %149, %72 : i64
+    %152 = arith.cmpi sle, %151, %c1_i64 : i64
+    cf.assert %152, "must have at most one inferred (negative) dimension"
+    %153 = arith.muli %79, %1 : i64
+    %154 = arith.divsi %153, %150 : i64
+    %155 = arith.select %70, %154, %65 : i64
+    %156 = arith.select %37, %154, %1 : i64
+    %from_elements_40 = tensor.from_elements %155, %156, %156 : tensor<3xi64>
+    %reshape_41 = tensor.reshape %147(%from_elements_40) : (tensor<?x2x?x?xf32>, tensor<3xi64>) -> tensor<?x?x?xf32>
+    cf.assert %66, "unimplemented: dynamic negative broadcast sizes"
+    cf.assert %67, "unimplemented: dynamic negative broadcast sizes"
+    %157 = linalg.generic {indexing_maps = [#map4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} outs(%68 : tensor<?x2x?x16xf32>) {
     ^bb0(%out: f32):
-      %256 = linalg.index 0 : index
-      %257 = linalg.index 1 : index
-      %258 = linalg.index 2 : index
-      %259 = linalg.index 3 : index
-      %260 = arith.cmpi eq, %52, %c1 : index
-      %261 = arith.select %260, %c0, %256 : index
-      %262 = arith.cmpi eq, %53, %c1 : index
-      %263 = arith.select %262, %c0, %258 : index
-      %extracted = tensor.extract %transposed_32[%261, %257, %263, %259] : tensor<?x2x?x16xf32>
+      %223 = linalg.index 0 : index
+      %224 = linalg.index 1 : index
+      %225 = linalg.index 2 : index
+      %226 = linalg.index 3 : index
+      %227 = arith.cmpi eq, %47, %c1 : index
+      %228 = arith.select %227, %c0, %223 : index
+      %229 = arith.cmpi eq, %48, %c1 : index
+      %230 = arith.select %229, %c0, %225 : index
+      %extracted = tensor.extract %transposed_30[%228, %224, %230, %226] : tensor<?x2x?x16xf32>
       linalg.yield %extracted : f32
     } -> tensor<?x2x?x16xf32>
-    cf.assert %83, "must have at most one inferred (negative) dimension"
-    %reshape_44 = tensor.reshape %162(%from_elements_35) : (tensor<?x2x?x16xf32>, tensor<3xi64>) -> tensor<?x?x16xf32>
-    %163 = arith.index_cast %160 : i64 to index
-    %164 = arith.index_cast %161 : i64 to index
-    %165 = arith.cmpi eq, %160, %87 : i64
-    cf.assert %165, "mismatching contracting dimension"
-    %166 = arith.cmpi eq, %161, %88 : i64
-    cf.assert %166, "mismatching contracting dimension"
-    %167 = tensor.empty(%163, %164) : tensor<?x?x16xf32>
-    %168 = linalg.fill ins(%cst_0 : f32) outs(%167 : tensor<?x?x16xf32>) -> tensor<?x?x16xf32>
-    %169 = linalg.batch_matmul ins(%reshape_43, %reshape_44 : tensor<?x?x?xf32>, tensor<?x?x16xf32>) outs(%168 : tensor<?x?x16xf32>) -> tensor<?x?x16xf32>
-    %170 = arith.muli %108, %c16_i64 : i64
-    cf.assert %39, "must have at most one inferred (negative) dimension"
-    %171 = arith.muli %160, %161 : i64
-    %172 = arith.muli %171, %c16_i64 : i64
-    %173 = arith.divsi %172, %170 : i64
-    %174 = arith.select %30, %173, %0 : i64
-    %175 = arith.select %35, %173, %1 : i64
-    %from_elements_45 = tensor.from_elements %174, %c2_i64, %175, %c16_i64 : tensor<4xi64>
-    %reshape_46 = tensor.reshape %169(%from_elements_45) : (tensor<?x?x16xf32>, tensor<4xi64>) -> tensor<?x2x?x16xf32>
-    %176 = arith.index_cast %174 : i64 to index
-    %177 = arith.index_cast %175 : i64 to index
-    %178 = tensor.empty(%176, %177) : tensor<?x?x2x16xf32>
-    %transposed_47 = linalg.transpose ins(%reshape_46 : tensor<?x2x?x16xf32>) outs(%178 : tensor<?x?x2x16xf32>) permutation = [0, 2, 1, 3] 
-    cf.assert %39, "must have at most one inferred (negative) dimension"
-    %179 = arith.muli %174, %175 : i64
-    %180 = arith.muli %179, %c32_i64 : i64
-    %181 = arith.divsi %180, %46 : i64
-    %182 = arith.select %30, %181, %0 : i64
-    %183 = arith.select %35, %181, %1 : i64
-    %from_elements_48 = tensor.from_elements %182, %183, %c32_i64 : tensor<3xi64>
-    %reshape_49 = tensor.reshape %transposed_47(%from_elements_48) : (tensor<?x?x2x16xf32>, tensor<3xi64>) -> tensor<?x?x32xf32>
-    %184 = tensor.empty() : tensor<32x32xf32>
-    %transposed_50 = linalg.transpose ins(%cst_14 : tensor<32x32xf32>) outs(%184 : tensor<32x32xf32>) permutation = [1, 0] 
-    cf.assert %71, "unimplemented: dynamic negative broadcast sizes"
-    cf.assert %72, "unimplemented: dynamic negative broadcast sizes"
-    %185 = tensor.empty(%dim, %dim_24) : tensor<?x?x32xf32>
-    %186 = linalg.generic {indexing_maps = [#map], iterator_types = ["parallel", "parallel", "parallel"]} outs(%185 : tensor<?x?x32xf32>) {
-    ^bb0(%out: f32):
-      %256 = linalg.index 0 : index
-      %257 = linalg.index 1 : index
-      %258 = linalg.index 2 : index
-      %259 = arith.index_cast %182 : i64 to index
-      %260 = arith.cmpi eq, %259, %c1 : index
-      %261 = arith.select %260, %c0, %256 : index
-      %262 = arith.index_cast %183 : i64 to index
-      %263 = arith.cmpi eq, %262, %c1 : index
-      %264 = arith.select %263, %c0, %257 : index
-      %extracted = tensor.extract %reshape_49[%261, %264, %258] : tensor<?x?x32xf32>
-      linalg.yield %extracted : f32
-    } -> tensor<?x?x32xf32>
-    cf.assert %39, "must have at most one inferred (negative) dimension"
-    %187 = arith.muli %0, %1 : i64
-    %188 = arith.muli %187, %c32_i64 : i64
-    %189 = arith.divsi %188, %46 : i64
-    %190 = arith.select %30, %189, %0 : i64
-    %191 = arith.select %35, %189, %1 : i64
-    %from_elements_51 = tensor.from_elements %190, %191, %c32_i64 : tensor<3xi64>
-    %reshape_52 = tensor.reshape %186(%from_elements_51) : (tensor<?x?x32xf32>, tensor<3xi64>) -> tensor<?x?x32xf32>
-    cf.assert %71, "negative values not allowed in new dimensions"
-    %192 = tensor.empty(%dim) : tensor<?x32x32xf32>
-    %193 = linalg.generic {indexing_maps = [#map14, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%transposed_50 : tensor<32x32xf32>) outs(%192 : tensor<?x32x32xf32>) {
+    cf.assert %78, "must have at most one inferred (negative) dimension"
+    %reshape_42 = tensor.reshape %157(%from_elements_33) : (tensor<?x2x?x16xf32>, tensor<3xi64>) -> tensor<?x?x16xf32>
+    %158 = arith.index_cast %155 : i64 to index
+    %159 = arith.index_cast %156 : i64 to index
+    %160 = arith.cmpi eq, %155, %82 : i64
+    cf.assert %160, "mismatching contracting dimension"
+    %161 = arith.cmpi eq, %156, %83 : i64
+    cf.assert %161, "mismatching contracting dimension"
+    %162 = tensor.empty(%158, %159) : tensor<?x?x16xf32>
+    %163 = linalg.fill ins(%cst_0 : f32) outs(%162 : tensor<?x?x16xf32>) -> tensor<?x?x16xf32>
+    %164 = linalg.batch_matmul ins(%reshape_41, %reshape_42 : tensor<?x?x?xf32>, tensor<?x?x16xf32>) outs(%163 : tensor<?x?x16xf32>) -> tensor<?x?x16xf32>
+    %165 = arith.muli %103, %c16_i64 : i64
+    cf.assert %41, "must have at most one inferred (negative) dimension"
+    %166 = arith.muli %155, %156 : i64
+    %167 = arith.muli %166, %c16_i64 : i64
+    %168 = arith.divsi %167, %165 : i64
+    %169 = arith.select %32, %168, %0 : i64
+    %170 = arith.select %37, %168, %1 : i64
+    %from_elements_43 = tensor.from_elements %169, %c2_i64, %170, %c16_i64 : tensor<4xi64>
+    %reshape_44 = tensor.reshape %164(%from_elements_43) : (tensor<?x?x16xf32>, tensor<4xi64>) -> tensor<?x2x?x16xf32>
+    %171 = arith.index_cast %169 : i64 to index
+    %172 = arith.index_cast %170 : i64 to index
+    %173 = tensor.empty(%171, %172) : tensor<?x?x2x16xf32>
+    %transposed_45 = linalg.transpose ins(%reshape_44 : tensor<?x2x?x16xf32>) outs(%173 : tensor<?x?x2x16xf32>) permutation = [0, 2, 1, 3] 
+    cf.assert %41, "must have at most one inferred (negative) dimension"
+    %174 = arith.muli %169, %170 : i64
+    %175 = arith.muli %174, %c32_i64 : i64
+    %176 = arith.divsi %175, %40 : i64
+    %177 = arith.select %32, %176, %0 : i64
+    %178 = arith.select %37, %176, %1 : i64
+    %from_elements_46 = tensor.from_elements %177, %178, %c32_i64 : tensor<3xi64>
+    %reshape_47 = tensor.reshape %transposed_45(%from_elements_46) : (tensor<?x?x2x16xf32>, tensor<3xi64>) -> tensor<?x?x32xf32>
+    %179 = tensor.empty() : tensor<32x32xf32>
+    %transposed_48 = linalg.transpose ins(%cst_14 : tensor<32x32xf32>) outs(%179 : tensor<32x32xf32>) permutation = [1, 0] 
+    %180 = arith.index_cast %177 : i64 to index
+    %181 = arith.index_cast %178 : i64 to index
+    %182 = arith.cmpi sge, %177, %c0_i64 : i64
+    cf.assert %182, "negative values not allowed in new dimensions"
+    %183 = tensor.empty(%180) : tensor<?x32x32xf32>
+    %184 = linalg.generic {indexing_maps = [#map3, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%transposed_48 : tensor<32x32xf32>) outs(%183 : tensor<?x32x32xf32>) {
     ^bb0(%in: f32, %out: f32):
       linalg.yield %in : f32
     } -> tensor<?x32x32xf32>
-    %194 = arith.index_cast %190 : i64 to index
-    %195 = arith.index_cast %191 : i64 to index
-    %196 = arith.cmpi eq, %190, %0 : i64
-    cf.assert %196, "mismatching contracting dimension"
-    %197 = tensor.empty(%194, %195) : tensor<?x?x32xf32>
-    %198 = linalg.fill ins(%cst_0 : f32) outs(%197 : tensor<?x?x32xf32>) -> tensor<?x?x32xf32>
-    %199 = linalg.batch_matmul ins(%reshape_52, %193 : tensor<?x?x32xf32>, tensor<?x32x32xf32>) outs(%198 : tensor<?x?x32xf32>) -> tensor<?x?x32xf32>
-    cf.assert %39, "must have at most one inferred (negative) dimension"
-    %200 = arith.muli %190, %191 : i64
-    %201 = arith.muli %200, %c32_i64 : i64
-    %202 = arith.divsi %201, %46 : i64
-    %203 = arith.select %30, %202, %0 : i64
-    %204 = arith.select %35, %202, %1 : i64
-    %from_elements_53 = tensor.from_elements %203, %204, %c32_i64 : tensor<3xi64>
-    %reshape_54 = tensor.reshape %199(%from_elements_53) : (tensor<?x?x32xf32>, tensor<3xi64>) -> tensor<?x?x32xf32>
-    %205 = arith.index_cast %203 : i64 to index
-    %206 = arith.index_cast %204 : i64 to index
-    %207 = tensor.empty(%205, %206) : tensor<?x?x32xf32>
-    %208 = linalg.generic {indexing_maps = [#map, #map2, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%reshape_54, %cst_13 : tensor<?x?x32xf32>, tensor<32xf32>) outs(%207 : tensor<?x?x32xf32>) {
-    ^bb0(%in: f32, %in_63: f32, %out: f32):
-      %256 = arith.addf %in, %in_63 : f32
-      linalg.yield %256 : f32
+    %185 = tensor.empty(%180, %181) : tensor<?x?x32xf32>
+    %186 = linalg.fill ins(%cst_0 : f32) outs(%185 : tensor<?x?x32xf32>) -> tensor<?x?x32xf32>
+    %187 = linalg.batch_matmul ins(%reshape_47, %184 : tensor<?x?x32xf32>, tensor<?x32x32xf32>) outs(%186 : tensor<?x?x32xf32>) -> tensor<?x?x32xf32>
+    %188 = linalg.generic {indexing_maps = [#map, #map2, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%187, %cst_13 : tensor<?x?x32xf32>, tensor<32xf32>) outs(%185 : tensor<?x?x32xf32>) {
+    ^bb0(%in: f32, %in_51: f32, %out: f32):
+      %223 = arith.addf %in, %in_51 : f32
+      linalg.yield %223 : f32
     } -> tensor<?x?x32xf32>
-    %209 = arith.cmpi eq, %dim, %205 : index
-    cf.assert %209, "mismatched size for broadcast"
-    %210 = arith.cmpi eq, %dim_24, %206 : index
-    cf.assert %210, "mismatched size for broadcast"
-    %211 = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%arg0, %208 : tensor<?x?x32xf32>, tensor<?x?x32xf32>) outs(%19 : tensor<?x?x32xf32>) {
-    ^bb0(%in: f32, %in_63: f32, %out: f32):
-      %256 = arith.addf %in, %in_63 : f32
-      linalg.yield %256 : f32
+    %189 = arith.cmpi eq, %dim, %180 : index
+    cf.assert %189, "mismatched size for broadcast"
+    %190 = arith.cmpi eq, %dim_24, %181 : index
+    cf.assert %190, "mismatched size for broadcast"
+    %191 = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%arg0, %188 : tensor<?x?x32xf32>, tensor<?x?x32xf32>) outs(%19 : tensor<?x?x32xf32>) {
+    ^bb0(%in: f32, %in_51: f32, %out: f32):
+      %223 = arith.addf %in, %in_51 : f32
+      linalg.yield %223 : f32
     } -> tensor<?x?x32xf32>
-    %212 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%211 : tensor<?x?x32xf32>) outs(%2 : tensor<?x?x32xf64>) {
+    %192 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%191 : tensor<?x?x32xf32>) outs(%2 : tensor<?x?x32xf64>) {
     ^bb0(%in: f32, %out: f64):
-      %256 = arith.extf %in : f32 to f64
-      linalg.yield %256 : f64
+      %223 = arith.extf %in : f32 to f64
+      linalg.yield %223 : f64
     } -> tensor<?x?x32xf64>
-    %213 = linalg.generic {indexing_maps = [#map, #map1], iterator_types = ["parallel", "parallel", "reduction"]} ins(%212 : tensor<?x?x32xf64>) outs(%5 : tensor<?x?x1xf64>) {
+    %193 = linalg.generic {indexing_maps = [#map, #map1], iterator_types = ["parallel", "parallel", "reduction"]} ins(%192 : tensor<?x?x32xf64>) outs(%5 : tensor<?x?x1xf64>) {
     ^bb0(%in: f64, %out: f64):
-      %256 = arith.addf %in, %out : f64
-      linalg.yield %256 : f64
+      %223 = arith.addf %in, %out : f64
+      linalg.yield %223 : f64
     } -> tensor<?x?x1xf64>
-    %214 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%213 : tensor<?x?x1xf64>) outs(%4 : tensor<?x?x1xf64>) {
+    %194 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%193 : tensor<?x?x1xf64>) outs(%4 : tensor<?x?x1xf64>) {
     ^bb0(%in: f64, %out: f64):
-      %256 = arith.divf %in, %cst_21 : f64
-      linalg.yield %256 : f64
+      %223 = arith.divf %in, %cst_21 : f64
+      linalg.yield %223 : f64
     } -> tensor<?x?x1xf64>
-    %215 = linalg.generic {indexing_maps = [#map, #map1, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%212, %214 : tensor<?x?x32xf64>, tensor<?x?x1xf64>) outs(%2 : tensor<?x?x32xf64>) {
-    ^bb0(%in: f64, %in_63: f64, %out: f64):
-      %256 = arith.subf %in, %in_63 : f64
-      linalg.yield %256 : f64
+    %195 = linalg.generic {indexing_maps = [#map, #map1, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%192, %194 : tensor<?x?x32xf64>, tensor<?x?x1xf64>) outs(%2 : tensor<?x?x32xf64>) {
+    ^bb0(%in: f64, %in_51: f64, %out: f64):
+      %223 = arith.subf %in, %in_51 : f64
+      linalg.yield %223 : f64
     } -> tensor<?x?x32xf64>
-    %216 = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%215, %215 : tensor<?x?x32xf64>, tensor<?x?x32xf64>) outs(%2 : tensor<?x?x32xf64>) {
-    ^bb0(%in: f64, %in_63: f64, %out: f64):
-      %256 = arith.mulf %in, %in_63 : f64
-      linalg.yield %256 : f64
+    %196 = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%195, %195 : tensor<?x?x32xf64>, tensor<?x?x32xf64>) outs(%2 : tensor<?x?x32xf64>) {
+    ^bb0(%in: f64, %in_51: f64, %out: f64):
+      %223 = arith.mulf %in, %in_51 : f64
+      linalg.yield %223 : f64
     } -> tensor<?x?x32xf64>
-    %217 = linalg.generic {indexing_maps = [#map, #map1], iterator_types = ["parallel", "parallel", "reduction"]} ins(%216 : tensor<?x?x32xf64>) outs(%5 : tensor<?x?x1xf64>) {
+    %197 = linalg.generic {indexing_maps = [#map, #map1], iterator_types = ["parallel", "parallel", "reduction"]} ins(%196 : tensor<?x?x32xf64>) outs(%5 : tensor<?x?x1xf64>) {
     ^bb0(%in: f64, %out: f64):
-      %256 = arith.addf %in, %out : f64
-      linalg.yield %256 : f64
+      %223 = arith.addf %in, %out : f64
+      linalg.yield %223 : f64
     } -> tensor<?x?x1xf64>
-    %218 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%217 : tensor<?x?x1xf64>) outs(%4 : tensor<?x?x1xf64>) {
+    %198 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%197 : tensor<?x?x1xf64>) outs(%4 : tensor<?x?x1xf64>) {
     ^bb0(%in: f64, %out: f64):
-      %256 = arith.divf %in, %cst_21 : f64
-      linalg.yield %256 : f64
+      %223 = arith.divf %in, %cst_21 : f64
+      linalg.yield %223 : f64
     } -> tensor<?x?x1xf64>
-    %219 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%218 : tensor<?x?x1xf64>) outs(%12 : tensor<?x?x1xf32>) {
+    %199 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%198 : tensor<?x?x1xf64>) outs(%12 : tensor<?x?x1xf32>) {
     ^bb0(%in: f64, %out: f32):
-      %256 = arith.truncf %in : f64 to f32
-      linalg.yield %256 : f32
+      %223 = arith.truncf %in : f64 to f32
+      linalg.yield %223 : f32
     } -> tensor<?x?x1xf32>
-    %220 = linalg.generic {indexing_maps = [#map, #map1], iterator_types = ["parallel", "parallel", "reduction"]} ins(%211 : tensor<?x?x32xf32>) outs(%14 : tensor<?x?x1xf32>) {
+    %200 = linalg.generic {indexing_maps = [#map, #map1], iterator_types = ["parallel", "parallel", "reduction"]} ins(%191 : tensor<?x?x32xf32>) outs(%14 : tensor<?x?x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %256 = arith.addf %in, %out : f32
-      linalg.yield %256 : f32
+      %223 = arith.addf %in, %out : f32
+      linalg.yield %223 : f32
     } -> tensor<?x?x1xf32>
-    %221 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%220 : tensor<?x?x1xf32>) outs(%12 : tensor<?x?x1xf32>) {
+    %201 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%200 : tensor<?x?x1xf32>) outs(%12 : tensor<?x?x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %256 = arith.divf %in, %cst_22 : f32
-      linalg.yield %256 : f32
+      %223 = arith.divf %in, %cst_22 : f32
+      linalg.yield %223 : f32
     } -> tensor<?x?x1xf32>
-    %222 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%219 : tensor<?x?x1xf32>) outs(%12 : tensor<?x?x1xf32>) {
+    %202 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%199 : tensor<?x?x1xf32>) outs(%12 : tensor<?x?x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %256 = arith.truncf %cst_20 : f64 to f32
-      %257 = arith.addf %in, %256 : f32
-      linalg.yield %257 : f32
+      %223 = arith.truncf %cst_20 : f64 to f32
+      %224 = arith.addf %in, %223 : f32
+      linalg.yield %224 : f32
     } -> tensor<?x?x1xf32>
-    %223 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%222 : tensor<?x?x1xf32>) outs(%12 : tensor<?x?x1xf32>) {
+    %203 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%202 : tensor<?x?x1xf32>) outs(%12 : tensor<?x?x1xf32>) {
     ^bb0(%in: f32, %out: f32):
-      %256 = math.rsqrt %in : f32
-      linalg.yield %256 : f32
+      %223 = math.rsqrt %in : f32
+      linalg.yield %223 : f32
     } -> tensor<?x?x1xf32>
-    %224 = linalg.generic {indexing_maps = [#map, #map1, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%211, %221 : tensor<?x?x32xf32>, tensor<?x?x1xf32>) outs(%19 : tensor<?x?x32xf32>) {
-    ^bb0(%in: f32, %in_63: f32, %out: f32):
-      %256 = arith.subf %in, %in_63 : f32
-      linalg.yield %256 : f32
+    %204 = linalg.generic {indexing_maps = [#map, #map1, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%191, %201 : tensor<?x?x32xf32>, tensor<?x?x1xf32>) outs(%19 : tensor<?x?x32xf32>) {
+    ^bb0(%in: f32, %in_51: f32, %out: f32):
+      %223 = arith.subf %in, %in_51 : f32
+      linalg.yield %223 : f32
     } -> tensor<?x?x32xf32>
-    %225 = linalg.generic {indexing_maps = [#map, #map1, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%224, %223 : tensor<?x?x32xf32>, tensor<?x?x1xf32>) outs(%21 : tensor<?x1x32xf32>) {
-    ^bb0(%in: f32, %in_63: f32, %out: f32):
-      %256 = arith.mulf %in, %in_63 : f32
-      linalg.yield %256 : f32
-    } -> tensor<?x1x32xf32>
-    %226 = linalg.generic {indexing_maps = [#map, #map2, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%225, %cst_12 : tensor<?x1x32xf32>, tensor<32xf32>) outs(%21 : tensor<?x1x32xf32>) {
-    ^bb0(%in: f32, %in_63: f32, %out: f32):
-      %256 = arith.mulf %in, %in_63 : f32
-      linalg.yield %256 : f32
-    } -> tensor<?x1x32xf32>
-    %227 = linalg.generic {indexing_maps = [#map, #map2, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%226, %cst_11 : tensor<?x1x32xf32>, tensor<32xf32>) outs(%21 : tensor<?x1x32xf32>) {
-    ^bb0(%in: f32, %in_63: f32, %out: f32):
-      %256 = arith.addf %in, %in_63 : f32
-      linalg.yield %256 : f32
-    } -> tensor<?x1x32xf32>
-    %collapsed_55 = tensor.collapse_shape %227 [[0], [1, 2]] : tensor<?x1x32xf32> into tensor<?x32xf32>
-    %228 = tensor.empty() : tensor<32x128xf32>
-    %transposed_56 = linalg.transpose ins(%cst_10 : tensor<128x32xf32>) outs(%228 : tensor<32x128xf32>) permutation = [1, 0] 
-    %229 = tensor.empty(%dim) : tensor<?x128xf32>
-    %230 = linalg.fill ins(%cst_0 : f32) outs(%229 : tensor<?x128xf32>) -> tensor<?x128xf32>
-    %231 = linalg.matmul ins(%collapsed_55, %transposed_56 : tensor<?x32xf32>, tensor<32x128xf32>) outs(%230 : tensor<?x128xf32>) -> tensor<?x128xf32>
-    %232 = linalg.generic {indexing_maps = [#map3, #map4, #map3], iterator_types = ["parallel", "parallel"]} ins(%231, %cst_9 : tensor<?x128xf32>, tensor<128xf32>) outs(%229 : tensor<?x128xf32>) {
-    ^bb0(%in: f32, %in_63: f32, %out: f32):
-      %256 = arith.addf %in, %in_63 : f32
-      linalg.yield %256 : f32
-    } -> tensor<?x128xf32>
-    %233 = arith.muli %36, %c128_i64 : i64
-    cf.assert %39, "must have at most one inferred (negative) dimension"
-    %234 = arith.muli %0, %c128_i64 : i64
-    %235 = arith.divsi %234, %233 : i64
-    %236 = arith.select %30, %235, %0 : i64
-    %237 = arith.select %35, %235, %1 : i64
-    %from_elements_57 = tensor.from_elements %236, %237, %c128_i64 : tensor<3xi64>
-    %reshape_58 = tensor.reshape %232(%from_elements_57) : (tensor<?x128xf32>, tensor<3xi64>) -> tensor<?x?x128xf32>
-    %238 = arith.index_cast %236 : i64 to index
-    %239 = tensor.empty(%238) : tensor<?x1x128xf32>
-    %cast = tensor.cast %reshape_58 : tensor<?x?x128xf32> to tensor<?x1x128xf32>
-    %240 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%cast : tensor<?x1x128xf32>) outs(%239 : tensor<?x1x128xf32>) {
-    ^bb0(%in: f32, %out: f32):
-      %256 = arith.divf %in, %cst_23 : f32
-      %257 = math.erf %256 : f32
-      %258 = arith.addf %257, %cst_2 : f32
-      %259 = arith.mulf %258, %cst_3 : f32
-      %260 = arith.mulf %in, %259 : f32
-      linalg.yield %260 : f32
-    } -> tensor<?x1x128xf32>
-    %collapsed_59 = tensor.collapse_shape %240 [[0], [1, 2]] : tensor<?x1x128xf32> into tensor<?x128xf32>
-    %241 = tensor.empty() : tensor<128x32xf32>
-    %transposed_60 = linalg.transpose ins(%cst_8 : tensor<32x128xf32>) outs(%241 : tensor<128x32xf32>) permutation = [1, 0] 
-    %242 = arith.index_cast %236 : i64 to index
-    %243 = tensor.empty(%242) : tensor<?x32xf32>
-    %244 = linalg.fill ins(%cst_0 : f32) outs(%243 : tensor<?x32xf32>) -> tensor<?x32xf32>
-    %245 = linalg.matmul ins(%collapsed_59, %transposed_60 : tensor<?x128xf32>, tensor<128x32xf32>) outs(%244 : tensor<?x32xf32>) -> tensor<?x32xf32>
-    %246 = linalg.generic {indexing_maps = [#map3, #map4, #map3], iterator_types = ["parallel", "parallel"]} ins(%245, %cst_7 : tensor<?x32xf32>, tensor<32xf32>) outs(%243 : tensor<?x32xf32>) {
-    ^bb0(%in: f32, %in_63: f32, %out: f32):
-      %256 = arith.addf %in, %in_63 : f32
-      linalg.yield %256 : f32
-    } -> tensor<?x32xf32>
-    cf.assert %39, "must have at most one inferred (negative) dimension"
-    %247 = arith.muli %236, %c32_i64 : i64
-    %248 = arith.divsi %247, %46 : i64
-    %249 = arith.select %30, %248, %0 : i64
-    %250 = arith.select %35, %248, %1 : i64
-    %from_elements_61 = tensor.from_elements %249, %250, %c32_i64 : tensor<3xi64>
-    %reshape_62 = tensor.reshape %246(%from_elements_61) : (tensor<?x32xf32>, tensor<3xi64>) -> tensor<?x?x32xf32>
-    %251 = arith.index_cast %249 : i64 to index
-    %252 = arith.cmpi eq, %dim, %251 : index
-    cf.assert %252, "mismatched size for broadcast"
-    %253 = arith.index_cast %250 : i64 to index
-    %254 = arith.cmpi eq, %dim_24, %253 : index
-    cf.assert %254, "mismatched size for broadcast"
-    %255 = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%211, %reshape_62 : tensor<?x?x32xf32>, tensor<?x?x32xf32>) outs(%19 : tensor<?x?x32xf32>) {
-    ^bb0(%in: f32, %in_63: f32, %out: f32):
-      %256 = arith.addf %in, %in_63 : f32
-      linalg.yield %256 : f32
+    %205 = linalg.generic {indexing_maps = [#map, #map1, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%204, %203 : tensor<?x?x32xf32>, tensor<?x?x1xf32>) outs(%19 : tensor<?x?x32xf32>) {
+    ^bb0(%in: f32, %in_51: f32, %out: f32):
+      %223 = arith.mulf %in, %in_51 : f32
+      linalg.yield %223 : f32
     } -> tensor<?x?x32xf32>
-    return %255 : tensor<?x?x32xf32>
+    %206 = linalg.generic {indexing_maps = [#map, #map2, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%205, %cst_12 : tensor<?x?x32xf32>, tensor<32xf32>) outs(%19 : tensor<?x?x32xf32>) {
+    ^bb0(%in: f32, %in_51: f32, %out: f32):
+      %223 = arith.mulf %in, %in_51 : f32
+      linalg.yield %223 : f32
+    } -> tensor<?x?x32xf32>
+    %207 = linalg.generic {indexing_maps = [#map, #map2, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%206, %cst_11 : tensor<?x?x32xf32>, tensor<32xf32>) outs(%19 : tensor<?x?x32xf32>) {
+    ^bb0(%in: f32, %in_51: f32, %out: f32):
+      %223 = arith.addf %in, %in_51 : f32
+      linalg.yield %223 : f32
+    } -> tensor<?x?x32xf32>
+    %208 = tensor.empty() : tensor<32x128xf32>
+    %transposed_49 = linalg.transpose ins(%cst_10 : tensor<128x32xf32>) outs(%208 : tensor<32x128xf32>) permutation = [1, 0] 
+    cf.assert %25, "negative values not allowed in new dimensions"
+    %209 = tensor.empty(%dim) : tensor<?x32x128xf32>
+    %210 = linalg.generic {indexing_maps = [#map3, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%transposed_49 : tensor<32x128xf32>) outs(%209 : tensor<?x32x128xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      linalg.yield %in : f32
+    } -> tensor<?x32x128xf32>
+    %211 = tensor.empty(%dim, %dim_24) : tensor<?x?x128xf32>
+    %212 = linalg.fill ins(%cst_0 : f32) outs(%211 : tensor<?x?x128xf32>) -> tensor<?x?x128xf32>
+    %213 = linalg.batch_matmul ins(%207, %210 : tensor<?x?x32xf32>, tensor<?x32x128xf32>) outs(%212 : tensor<?x?x128xf32>) -> tensor<?x?x128xf32>
+    %214 = linalg.generic {indexing_maps = [#map, #map2, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%213, %cst_9 : tensor<?x?x128xf32>, tensor<128xf32>) outs(%211 : tensor<?x?x128xf32>) {
+    ^bb0(%in: f32, %in_51: f32, %out: f32):
+      %223 = arith.addf %in, %in_51 : f32
+      linalg.yield %223 : f32
+    } -> tensor<?x?x128xf32>
+    %215 = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%214 : tensor<?x?x128xf32>) outs(%211 : tensor<?x?x128xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      %223 = arith.divf %in, %cst_23 : f32
+      %224 = math.erf %223 : f32
+      %225 = arith.addf %224, %cst_2 : f32
+      %226 = arith.mulf %225, %cst_3 : f32
+      %227 = arith.mulf %in, %226 : f32
+      linalg.yield %227 : f32
+    } -> tensor<?x?x128xf32>
+    %216 = tensor.empty() : tensor<128x32xf32>
+    %transposed_50 = linalg.transpose ins(%cst_8 : tensor<32x128xf32>) outs(%216 : tensor<128x32xf32>) permutation = [1, 0] 
+    cf.assert %25, "negative values not allowed in new dimensions"
+    %217 = tensor.empty(%dim) : tensor<?x128x32xf32>
+    %218 = linalg.generic {indexing_maps = [#map3, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%transposed_50 : tensor<128x32xf32>) outs(%217 : tensor<?x128x32xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      linalg.yield %in : f32
+    } -> tensor<?x128x32xf32>
+    %219 = linalg.fill ins(%cst_0 : f32) outs(%19 : tensor<?x?x32xf32>) -> tensor<?x?x32xf32>
+    %220 = linalg.batch_matmul ins(%215, %218 : tensor<?x?x128xf32>, tensor<?x128x32xf32>) outs(%219 : tensor<?x?x32xf32>) -> tensor<?x?x32xf32>
+    %221 = linalg.generic {indexing_maps = [#map, #map2, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%220, %cst_7 : tensor<?x?x32xf32>, tensor<32xf32>) outs(%19 : tensor<?x?x32xf32>) {
+    ^bb0(%in: f32, %in_51: f32, %out: f32):
+      %223 = arith.addf %in, %in_51 : f32
+      linalg.yield %223 : f32
+    } -> tensor<?x?x32xf32>
+    %222 = linalg.generic {indexing_maps = [#map, #map, #map], iterator_types = ["parallel", "parallel", "parallel"]} ins(%191, %221 : tensor<?x?x32xf32>, tensor<?x?x32xf32>) outs(%19 : tensor<?x?x32xf32>) {
+    ^bb0(%in: f32, %in_51: f32, %out: f32):
+      %223 = arith.addf %in, %in_51 : f32
+      linalg.yield %223 : f32
+    } -> tensor<?x?x32xf32>
+    return %222 : tensor<?x?x32xf32>
   }
 }
 
