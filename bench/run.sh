@@ -57,6 +57,7 @@ case "$BENCH" in
   sparse) exec bash bench/sparse/run.sh "$BUILD" ;;
   quant) exec bash bench/quant/run.sh "$BUILD" ;;
   models) exec bash bench/models/run.sh "$BUILD" ;;
+  dynamic) exec bash bench/dynamic/run.sh "$BUILD" ;;
   all)
     BENCH=gemm bash bench/run.sh "$BUILD"
     gemm_status=$?
@@ -68,16 +69,19 @@ case "$BENCH" in
     quant_status=$?
     BENCH=models bash bench/run.sh "$BUILD"
     models_status=$?
+    BENCH=dynamic bash bench/run.sh "$BUILD"
+    dynamic_status=$?
+    [ $dynamic_status -eq 0 ] || echo "bench/run.sh: the dynamic part failed (exit $dynamic_status)" >&2
     [ $quant_status -eq 0 ] || echo "bench/run.sh: the quant part failed (exit $quant_status)" >&2
     [ $models_status -eq 0 ] || echo "bench/run.sh: the models part failed (exit $models_status)" >&2
     [ $gemm_status -eq 0 ] || echo "bench/run.sh: the GEMM part failed (exit $gemm_status)" >&2
     [ $attention_status -eq 0 ] || echo "bench/run.sh: the attention part failed (exit $attention_status)" >&2
     [ $sparse_status -eq 0 ] || echo "bench/run.sh: the sparse part failed (exit $sparse_status)" >&2
     [ $gemm_status -eq 0 ] && [ $attention_status -eq 0 ] && [ $sparse_status -eq 0 ] &&
-      [ $quant_status -eq 0 ] && [ $models_status -eq 0 ]
+      [ $quant_status -eq 0 ] && [ $models_status -eq 0 ] && [ $dynamic_status -eq 0 ]
     exit $?
     ;;
-  *) die "BENCH must be gemm, attention, sparse, quant, models or all (got '$BENCH')" ;;
+  *) die "BENCH must be gemm, attention, sparse, quant, models, dynamic or all (got '$BENCH')" ;;
 esac
 [ -x "$EFFC_RUN" ] || die "$EFFC_RUN not found; build first (make build)"
 [ -x "$PYTHON" ] || die "$PYTHON not found"

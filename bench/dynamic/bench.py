@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""Dynamic vs static shapes (issue 20): the same layer compiled once with a
+runtime row count M (`tensor<?xK>`, as a server's batch x sequence reaches
+it) against the layer compiled for exactly that M, on the same machine, in
+alternating rounds; the ratio dynamic / static must stay within 1.10.
+
+Each dynamic measurement runs one compiled function `@dyn` (called with
+`no_inline` from a static entry, so effc-run feeds it the size) and each
+static one the same op with static types. Kinds: f32 GEMM (linalg.matmul
+with the weight as an argument) and dynamic int8 (effc.block_scaled_linear
+with per-row activation scales and a constant int8 weight).
+
+  bench.py EFFC_RUN OUT_DIR [--rounds R] [--threads T] [--ms MIN_MS]
+
+Writes OUT_DIR/dynamic.json and prints a Markdown table.
+"""
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+N, K = 1024, 1024
+ROWS = (1, 8, 100, 512, 2048)
+
+
+def f32_module(m, dynamic):
+    t = "?" if dynamic else str(m)
+    fn = "dyn" if dynamic else "main"
+    body = [
+        f"  func.func {'private ' if dynamic else ''}@{fn}(%x: tensor<{t}x{K}xf32>, %w: tensor<{K}x{N}xf32>) -> tensor<{t}x{N}xf32> {{",
+        "    %c0 = arith.constant 0 : index",
+        f"    %m = tensor.dim %x, %c0 : tensor<{t}x{K}xf32>",
+        f"    %e = tensor.empty({'%m' if dynamic else ''}) : tensor<{t}x{N}xf32>",
+        "    %z = arith.constant 0.0 : f32",
+        f"    %f = linalg.fill ins(%z : f32) outs(%e : tensor<{t}x{N}xf32>) -> tensor<{t}x{N}xf32>",
+        f"    %y = linalg.matmul ins(%x, %w : tensor<{t}x{K}xf32>, tensor<{K}x{N}xf32>) outs(%f : tensor<{t}x{N}xf32>) -> tensor<{t}x{N}xf32>",
+        f"    return %y : tensor<{t}x{N}xf32>", "  }"]
+    if dynamic:
+        body += [
+            f"  func.func @main(%x: tensor<{m}x{K}xf32>, %w: tensor<{K}x{N}xf32>) -> tensor<{m}x{N}xf32> {{",
+            f"    %d = tensor.cast %x : tensor<{m}x{K}xf32> to tensor<?x{K}xf32>",
+            f"    %y = func.call @dyn(%d, %w) {{no_inline}} : (tensor<?x{K}xf32>, tensor<{K}x{N}xf32>) -> tensor<?x{N}xf32>",
+            f"    %s = tensor.cast %y : tensor<?x{N}xf32> to tensor<{m}x{N}xf32>",
+            f"    return %s : tensor<{m}x{N}xf32>", "  }"]
+    return "module {\n" + "\n".join(body) + "\n}\n"
+
+
+def int8_module(m, dynamic, wbytes, wscale):
+    t = "?" if dynamic else str(m)
+    fn = "dyn" if dynamic else "main"
+    body = [
+        f"  func.func {'private ' if dynamic else ''}@{fn}(%x: tensor<{t}x{K}xi8>, %xs: tensor<{t}x1xf32>) -> tensor<{t}x{N}xf32> {{",
+        f"    %w = arith.constant dense<\"0x{wbytes}\"> : tensor<{N}x{K}xi8>",
+        f"    %ws = arith.constant dense<{wscale}> : tensor<{N}x1xf32>",
+        f"    %y = effc.block_scaled_linear %x, %xs, %w, %ws {{block = array<i64: 1, {K}>}} : tensor<{t}x{K}xi8>, tensor<{t}x1xf32>, tensor<{N}x{K}xi8>, tensor<{N}x1xf32> -> tensor<{t}x{N}xf32>",
+        f"    return %y : tensor<{t}x{N}xf32>", "  }"]
+    if dynamic:
+        body += [
+            f"  func.func @main(%x: tensor<{m}x{K}xi8>, %xs: tensor<{m}x1xf32>) -> tensor<{m}x{N}xf32> {{",
+            f"    %dx = tensor.cast %x : tensor<{m}x{K}xi8> to tensor<?x{K}xi8>",
+            f"    %ds = tensor.cast %xs : tensor<{m}x1xf32> to tensor<?x1xf32>",
+            f"    %y = func.call @dyn(%dx, %ds) {{no_inline}} : (tensor<?x{K}xi8>, tensor<?x1xf32>) -> tensor<?x{N}xf32>",
+            f"    %s = tensor.cast %y : tensor<?x{N}xf32> to tensor<{m}x{N}xf32>",
+            f"    return %s : tensor<{m}x{N}xf32>", "  }"]
+    return "module {\n" + "\n".join(body) + "\n}\n"
+
+
+def run(effc_run, path, iters, threads):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    cmd = [effc_run, path, "--entry", "main", "--bench", str(iters)]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                         timeout=600)
+    if out.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{out.stderr[-2000:]}")
+    med = re.search(r"median_ms=([0-9.]+)", out.stdout + out.stderr)
+    if not med:
+        raise RuntimeError(f"no timing in: {out.stdout[-500:]}")
+    return float(med.group(1)), " ".join(cmd)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("effc_run")
+    ap.add_argument("out")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    rng = np.random.default_rng(0)
+    wbytes = rng.integers(-127, 128, (N, K)).astype(np.int8).tobytes().hex()
+    rows = []
+    for kind in ("f32", "int8"):
+        for m in ROWS:
+            paths = {}
+            for dyn in (False, True):
+                text = (f32_module(m, dyn) if kind == "f32"
+                        else int8_module(m, dyn, wbytes, 0.01))
+                p = os.path.join(args.out, f"{kind}_m{m}_{'dyn' if dyn else 'static'}.mlir")
+                with open(p, "w") as f:
+                    f.write(text)
+                paths[dyn] = p
+            flops = 2.0 * m * N * K
+            iters = max(5, min(200, int(2e9 / flops)))
+            times = {False: [], True: []}
+            cmds = {}
+            for _ in range(args.rounds):
+                for dyn in (False, True):
+                    ms, cmd = run(args.effc_run, paths[dyn], iters, args.threads)
+                    times[dyn].append(ms)
+                    cmds[dyn] = cmd
+            s, d = statistics.median(times[False]), statistics.median(times[True])
+            rows.append({"kind": kind, "M": m, "N": N, "K": K,
+                         "threads": args.threads, "static_ms": s,
+                         "dynamic_ms": d, "ratio": d / s,
+                         "static_cmd": cmds[False], "dynamic_cmd": cmds[True]})
+            print(f"{kind} M={m}: static {s:.4f} ms dynamic {d:.4f} ms "
+                  f"ratio {d / s:.3f}", file=sys.stderr)
+    cpu = ""
+    try:
+        cpu = next(l.split(":", 1)[1].strip()
+                   for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.processor()
+    res = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+           "cpu": cpu, "rounds": args.rounds, "rows": rows}
+    with open(os.path.join(args.out, "dynamic.json"), "w") as f:
+        json.dump(res, f, indent=1)
+    print(f"CPU: {cpu}; {args.threads} thread(s); median of {args.rounds} "
+          f"alternating rounds, each effc-run's median over its iterations.\n")
+    print("| kind | M x N x K | static ms | dynamic ms | dynamic / static |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['kind']} | {r['M']}x{N}x{K} | {r['static_ms']:.4f} | "
+              f"{r['dynamic_ms']:.4f} | {r['ratio']:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
