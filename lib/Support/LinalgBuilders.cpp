@@ -275,8 +275,9 @@ Value mlir::effc::buildZeroPadHigh(OpBuilder &b, Location loc, Value input,
   Type elt = ty.getElementType();
   Value zero = arith::ConstantOp::create(b, loc, elt, b.getZeroAttr(elt));
   SmallVector<OpFoldResult> lo(shape.size(), b.getIndexAttr(0)), hi;
+  // A dynamic dim (kDynamic in `shape`) is not padded.
   for (auto [want, have] : llvm::zip_equal(shape, ty.getShape()))
-    hi.push_back(b.getIndexAttr(want - have));
+    hi.push_back(b.getIndexAttr(ShapedType::isDynamic(want) ? 0 : want - have));
   return tensor::PadOp::create(b, loc, RankedTensorType::get(shape, elt), input,
                                lo, hi, zero);
 }
@@ -336,4 +337,48 @@ Value mlir::effc::buildTransposeLast2(OpBuilder &b, Location loc, Value v) {
   auto outTy = RankedTensorType::get(shape, type.getElementType());
   return linalg::TransposeOp::create(b, loc, v, buildEmpty(b, loc, outTy), perm)
       .getResult()[0];
+}
+
+int64_t mlir::effc::getRowCount(RankedTensorType inputType) {
+  int64_t m = 1;
+  for (int64_t d : inputType.getShape().drop_back()) {
+    if (ShapedType::isDynamic(d))
+      return ShapedType::kDynamic;
+    m *= d;
+  }
+  return m;
+}
+
+Value mlir::effc::buildCollapseToRows(OpBuilder &b, Location loc, Value t) {
+  auto type = cast<RankedTensorType>(t.getType());
+  int64_t rank = type.getRank();
+  if (rank == 2)
+    return t;
+  if (rank == 1)
+    return tensor::ExpandShapeOp::create(
+        b, loc,
+        RankedTensorType::get({1, type.getDimSize(0)}, type.getElementType()),
+        t, ArrayRef<ReassociationIndices>{{0, 1}});
+  ReassociationIndices lead = llvm::to_vector(llvm::seq<int64_t>(0, rank - 1));
+  return tensor::CollapseShapeOp::create(
+      b, loc, t, ArrayRef<ReassociationIndices>{lead, {rank - 1}});
+}
+
+Value mlir::effc::buildExpandRows(OpBuilder &b, Location loc, Value y,
+                                  RankedTensorType outTy, Value input) {
+  auto yTy = cast<RankedTensorType>(y.getType());
+  int64_t rank = outTy.getRank();
+  if (rank == 2)
+    return y.getType() == outTy ? y : tensor::CastOp::create(b, loc, outTy, y);
+  if (rank == 1)
+    return tensor::CollapseShapeOp::create(
+        b, loc, y, ArrayRef<ReassociationIndices>{{0, 1}});
+  if (yTy.hasStaticShape() && outTy.hasStaticShape())
+    return buildReshape(b, loc, y, outTy);
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, input);
+  sizes.back() = b.getIndexAttr(outTy.getShape().back());
+  ReassociationIndices lead = llvm::to_vector(llvm::seq<int64_t>(0, rank - 1));
+  return tensor::ExpandShapeOp::create(
+      b, loc, outTy, y, ArrayRef<ReassociationIndices>{lead, {rank - 1}},
+      sizes);
 }

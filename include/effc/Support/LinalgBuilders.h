@@ -58,14 +58,25 @@ Value buildBiasActivation(OpBuilder &b, Location loc, Value acc, Value bias,
 /// reshape is one.
 Value buildReshape(OpBuilder &b, Location loc, Value v, RankedTensorType type);
 
+/// The rows a linear layer sees in an [..., K] input: the product of the
+/// leading dims, or ShapedType::kDynamic when one is a runtime size.
+int64_t getRowCount(RankedTensorType inputType);
+/// An [..., K] tensor as [M, K] rows (a collapse_shape, which also takes
+/// dynamic leading dims; a 1-D input becomes one row).
+Value buildCollapseToRows(OpBuilder &b, Location loc, Value t);
+/// An [M, N] result back in a linear op's [..., N] type `outTy`; the
+/// dynamic leading dims are those of `input` (the op's [..., K] input).
+Value buildExpandRows(OpBuilder &b, Location loc, Value y,
+                      RankedTensorType outTy, Value input);
 /// Pads an NHWC tensor's H and W with the scalar `value` by `padding` =
 /// [top, bottom, left, right]; returns `input` when nothing is padded.
 Value buildPadNHWC(OpBuilder &b, Location loc, Value input,
                    ArrayRef<int64_t> padding, Value value);
 
 /// Pads `input` with zeros (+0 of its element type: integer, float or fp8)
-/// at the high end of each dim up to `shape`; returns `input` when it
-/// already has that shape. Used to round a dim up to whole blocks.
+/// at the high end of each dim up to `shape` (a kDynamic entry: a dynamic
+/// dim, not padded); returns `input` when it already has that shape. Used
+/// to round a dim up to whole blocks.
 Value buildZeroPadHigh(OpBuilder &b, Location loc, Value input,
                        ArrayRef<int64_t> shape);
 

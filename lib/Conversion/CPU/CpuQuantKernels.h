@@ -60,19 +60,6 @@ Value readBuffer(OpBuilder &b, Location loc, Value t);
 /// A quantized tensor's storage integers (quant.scast).
 Value storageOf(OpBuilder &b, Location loc, Value v);
 
-/// The rows a linear layer's kernel sees in an [..., K] input: the product
-/// of the leading dims, or ShapedType::kDynamic when one is a runtime size.
-int64_t rowCount(RankedTensorType inputType);
-
-/// An [..., K] tensor as the kernel's [M, K] rows (a collapse_shape, which
-/// also takes dynamic leading dims).
-Value collapseToRows(OpBuilder &b, Location loc, Value t);
-
-/// The kernel's [M, N] result back in the op's [..., N] type `outTy`; the
-/// dynamic leading dims are those of `input` (the op's [..., K] input).
-Value expandRows(OpBuilder &b, Location loc, Value y, RankedTensorType outTy,
-                 Value input);
-
 /// A 64-byte aligned memref [m, n] of `elt`; a dynamic `m` is the row
 /// count of `rowsOf` (an [M, ...] memref).
 Value allocRows(OpBuilder &b, Location loc, Value rowsOf, int64_t m, int64_t n,

@@ -175,51 +175,6 @@ Value mlir::effc::cpuquant::readBuffer(OpBuilder &b, Location loc, Value t) {
       /*read_only=*/true);
 }
 
-int64_t mlir::effc::cpuquant::rowCount(RankedTensorType inputType) {
-  int64_t m = 1;
-  for (int64_t d : inputType.getShape().drop_back()) {
-    if (ShapedType::isDynamic(d))
-      return ShapedType::kDynamic;
-    m *= d;
-  }
-  return m;
-}
-
-Value mlir::effc::cpuquant::collapseToRows(OpBuilder &b, Location loc,
-                                           Value t) {
-  auto type = cast<RankedTensorType>(t.getType());
-  int64_t rank = type.getRank();
-  if (rank == 2)
-    return t;
-  if (rank == 1)
-    return tensor::ExpandShapeOp::create(
-        b, loc,
-        RankedTensorType::get({1, type.getDimSize(0)}, type.getElementType()),
-        t, ArrayRef<ReassociationIndices>{{0, 1}});
-  ReassociationIndices lead = llvm::to_vector(llvm::seq<int64_t>(0, rank - 1));
-  return tensor::CollapseShapeOp::create(
-      b, loc, t, ArrayRef<ReassociationIndices>{lead, {rank - 1}});
-}
-
-Value mlir::effc::cpuquant::expandRows(OpBuilder &b, Location loc, Value y,
-                                       RankedTensorType outTy, Value input) {
-  auto yTy = cast<RankedTensorType>(y.getType());
-  int64_t rank = outTy.getRank();
-  if (rank == 2)
-    return y.getType() == outTy ? y : tensor::CastOp::create(b, loc, outTy, y);
-  if (rank == 1)
-    return tensor::CollapseShapeOp::create(
-        b, loc, y, ArrayRef<ReassociationIndices>{{0, 1}});
-  if (yTy.hasStaticShape() && outTy.hasStaticShape())
-    return buildReshape(b, loc, y, outTy);
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, input);
-  sizes.back() = b.getIndexAttr(outTy.getShape().back());
-  ReassociationIndices lead = llvm::to_vector(llvm::seq<int64_t>(0, rank - 1));
-  return tensor::ExpandShapeOp::create(
-      b, loc, outTy, y, ArrayRef<ReassociationIndices>{lead, {rank - 1}},
-      sizes);
-}
-
 Value mlir::effc::cpuquant::allocRows(OpBuilder &b, Location loc, Value rowsOf,
                                       int64_t m, int64_t n, Type elt) {
   SmallVector<Value> dyn;

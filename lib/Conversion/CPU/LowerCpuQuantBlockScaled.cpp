@@ -130,7 +130,7 @@ struct BlockScaledLinearInt8 : CpuKernelPattern<BlockScaledLinearOp> {
     std::optional<std::vector<int8_t>> w = getConstI8(op.getWeight(), n, k);
     if (!w)
       return failure();
-    int64_t m = rowCount(inTy);
+    int64_t m = getRowCount(inTy);
     // Zero-padding K of a runtime row count is left to the reference.
     if (kp != k && ShapedType::isDynamic(m))
       return failure();
@@ -160,12 +160,12 @@ struct BlockScaledLinearInt8 : CpuKernelPattern<BlockScaledLinearOp> {
                              rewriter.getI8Type(), rawOf(packed));
     Value offBuf = constBuffer(rewriter, loc, {nkb, np}, rewriter.getI32Type(),
                                rawOf(off));
-    Value x2 = collapseToRows(rewriter, loc, op.getInput());
+    Value x2 = buildCollapseToRows(rewriter, loc, op.getInput());
     if (kp != k)
       x2 = buildZeroPadHigh(rewriter, loc, x2, {m, kp});
     Value x = readBuffer(rewriter, loc, x2);
-    Value xs = readBuffer(rewriter, loc,
-                          collapseToRows(rewriter, loc, op.getInputScale()));
+    Value xs = readBuffer(
+        rewriter, loc, buildCollapseToRows(rewriter, loc, op.getInputScale()));
     LoopBuilder lb(rewriter, loc);
     Value wsx = expandWeightScales(lb, op.getWeightScale(), n, np, bn);
     Int8Epilogue e;
@@ -177,7 +177,8 @@ struct BlockScaledLinearInt8 : CpuKernelPattern<BlockScaledLinearOp> {
     Value y = bufferization::ToTensorOp::create(
         rewriter, loc, RankedTensorType::get({m, n}, outElt), out,
         /*restrict=*/true, /*writable=*/true);
-    rewriter.replaceOp(op, expandRows(rewriter, loc, y, outTy, op.getInput()));
+    rewriter.replaceOp(op,
+                       buildExpandRows(rewriter, loc, y, outTy, op.getInput()));
     return success();
   }
 };
@@ -206,13 +207,19 @@ public:
     int64_t chunks = std::max<int64_t>(1, std::min(threads, panels()));
     lb.parallel(chunks, [&](Value t) {
       auto [p0, p1] = panelRange(lb, t, panels(), chunks);
+      // A runtime M (dynamic batch / sequence) is x's row count.
+      Value mRows = ShapedType::isDynamic(m)
+                        ? memref::DimOp::create(b, loc, x, 0).getResult()
+                        : lb.idx(m);
       lb.forLoop(p0, p1, lb.idx(1), [&](Value jp) {
-        int64_t mFull = m / mr * mr;
-        if (mFull > 0)
-          lb.forLoop(lb.idx(0), lb.idx(mFull), lb.idx(mr),
+        lb.rowTiles(m, mRows, mr, [&](int64_t rows, Value begin, Value end) {
+          if (rows < mr) {
+            emitTile(rows, begin, jp); // the remainder: one tile
+            return;
+          }
+          lb.forLoop(begin, end, lb.idx(mr),
                      [&](Value i0) { emitTile(mr, i0, jp); });
-        if (mFull < m)
-          emitTile(m - mFull, lb.idx(mFull), jp);
+        });
       });
     });
   }
@@ -315,7 +322,7 @@ struct BlockScaledLinearFp8 : CpuKernelPattern<BlockScaledLinearOp> {
     auto outTy = op.getType();
     Type outElt = outTy.getElementType();
     if (!isa<Float8E4M3FNType>(inTy.getElementType()) ||
-        !blockScaledFits(op, /*dynamicRows=*/false))
+        !blockScaledFits(op, /*dynamicRows=*/true))
       return failure();
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
     int64_t bn = op.getBlock()[0], bk = op.getBlock()[1];
@@ -327,7 +334,7 @@ struct BlockScaledLinearFp8 : CpuKernelPattern<BlockScaledLinearOp> {
       return failure();
     // A partial last K block is zero-padded to a whole one in both
     // operands, as the reference does (same sums in the same order).
-    int64_t m = inTy.getNumElements() / k, nkb = llvm::divideCeil(k, bk);
+    int64_t m = getRowCount(inTy), nkb = llvm::divideCeil(k, bk);
     int64_t kp = nkb * bk;
     int64_t vl = target.avx512 ? 16 : 8, mr = target.avx512 ? 4 : 2;
     int64_t nr = vl * Fp8BlockEmitter::nv, panels = llvm::divideCeil(n, nr);
@@ -342,29 +349,25 @@ struct BlockScaledLinearFp8 : CpuKernelPattern<BlockScaledLinearOp> {
     Value wBuf = constBuffer(rewriter, loc, {panels, kp, nr},
                              rewriter.getI8Type(), packed);
     Value xq = buildZeroPadHigh(
-        rewriter, loc,
-        buildReshape(rewriter, loc, op.getInput(),
-                     RankedTensorType::get({m, k}, inTy.getElementType())),
+        rewriter, loc, buildCollapseToRows(rewriter, loc, op.getInput()),
         {m, kp});
     Value x =
         readBuffer(rewriter, loc,
                    arith::ExtFOp::create(
                        rewriter, loc, RankedTensorType::get({m, kp}, f32), xq));
-    Value xs = readBuffer(rewriter, loc,
-                          buildReshape(rewriter, loc, op.getInputScale(),
-                                       RankedTensorType::get({m, nkb}, f32)));
+    Value xs = readBuffer(
+        rewriter, loc, buildCollapseToRows(rewriter, loc, op.getInputScale()));
     LoopBuilder lb(rewriter, loc);
     Value wsx = expandWeightScales(lb, op.getWeightScale(), n, np, bn);
-    Value out =
-        memref::AllocOp::create(rewriter, loc, MemRefType::get({m, n}, outElt),
-                                rewriter.getI64IntegerAttr(64));
+    Value out = allocRows(rewriter, loc, x, m, n, outElt);
     Fp8BlockEmitter(lb, m, n, kp, bk, vl, mr, hostThreads(threads), x, wBuf, xs,
                     wsx, out)
         .emit();
     Value y = bufferization::ToTensorOp::create(
         rewriter, loc, RankedTensorType::get({m, n}, outElt), out,
         /*restrict=*/true, /*writable=*/true);
-    rewriter.replaceOp(op, buildReshape(rewriter, loc, y, outTy));
+    rewriter.replaceOp(op,
+                       buildExpandRows(rewriter, loc, y, outTy, op.getInput()));
     return success();
   }
 };

@@ -499,7 +499,7 @@ Value finishInt8(PatternRewriter &rewriter, Location loc, Value y,
   auto reshape = [&](RankedTensorType type) {
     if (type.hasStaticShape())
       return buildReshape(rewriter, loc, y, type);
-    return expandRows(rewriter, loc, y, type, input);
+    return buildExpandRows(rewriter, loc, y, type, input);
   };
   if (!s.yq)
     return reshape(outTy);
@@ -525,11 +525,11 @@ struct QuantizedLinearInt8 : CpuKernelPattern<QuantizedLinearOp> {
     if (!s)
       return failure();
     int64_t n = s->w.n, k = s->w.k;
-    int64_t m = rowCount(op.getInput().getType());
+    int64_t m = getRowCount(op.getInput().getType());
     Int8Plan p = makeInt8Plan(target, threads, m, n, k);
     Location loc = op.getLoc();
-    Value x =
-        collapseToRows(rewriter, loc, storageOf(rewriter, loc, op.getInput()));
+    Value x = buildCollapseToRows(rewriter, loc,
+                                  storageOf(rewriter, loc, op.getInput()));
     Value y = emitInt8Linear(rewriter, loc, p, s->e, x, s->w.values, s->bias,
                              s->xq.getZeroPoint(), s->w.scales,
                              (float)s->xq.getScale(), op.getMultiplier(),

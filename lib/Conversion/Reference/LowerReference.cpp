@@ -50,6 +50,13 @@ bool hasDynamicShape(Operation *op) {
       });
 }
 
+/// The ops whose lowerings take dynamic leading (batch, sequence) dims.
+bool lowersDynamicShapes(Operation *op) {
+  if (auto linear = dyn_cast<LinearOp>(op))
+    return linear.getWeight().getType().getRank() == 2;
+  return isa<DynamicQuantizeOp>(op);
+}
+
 LogicalResult requireStatic(Operation *op, PatternRewriter &rewriter) {
   if (hasDynamicShape(op)) {
     op->emitError("dynamic shapes are not supported by effc lowerings yet");
@@ -67,7 +74,10 @@ struct LowerLinear : OpConversionPattern<LinearOp> {
   LogicalResult
   matchAndRewrite(LinearOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStatic(op, rewriter)))
+    // Dynamic leading (batch, sequence) dims are lowered below; a weight's
+    // dims are static (the verifier).
+    if (op.getWeight().getType().getRank() != 2 &&
+        failed(requireStatic(op, rewriter)))
       return failure();
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
@@ -103,18 +113,30 @@ struct LowerLinear : OpConversionPattern<LinearOp> {
       rewriter.replaceOp(op, acc);
       return success();
     }
-    // [..., K] x [N, K]: flatten the leading dims into M.
-    int64_t k = wTy.getDimSize(1), n = wTy.getDimSize(0);
-    int64_t m = inTy.getNumElements() / k;
-    auto in2Ty = RankedTensorType::get({m, k}, elt);
+    // [..., K] x [N, K]: flatten the leading dims into M (a runtime size
+    // when one of them is dynamic).
+    int64_t n = wTy.getDimSize(0);
+    int64_t m = getRowCount(inTy);
+    Value in2 = buildCollapseToRows(rewriter, loc, adaptor.getInput());
     auto out2Ty = RankedTensorType::get({m, n}, accElt);
-    Value in2 = buildReshape(rewriter, loc, adaptor.getInput(), in2Ty);
     AffineExpr dm, dn, dk;
     bindDims(ctx, dm, dn, dk);
     SmallVector<Attribute> maps = {AffineMapAttr::get(mapOf(ctx, 3, {dm, dk})),
                                    AffineMapAttr::get(mapOf(ctx, 3, {dn, dk})),
                                    AffineMapAttr::get(mapOf(ctx, 3, {dm, dn}))};
-    Value init = buildFilled(rewriter, loc, out2Ty, 0.0);
+    Value init;
+    if (!ShapedType::isDynamic(m)) {
+      init = buildFilled(rewriter, loc, out2Ty, 0.0);
+    } else {
+      Value rows = tensor::DimOp::create(rewriter, loc, in2, 0);
+      Value empty = tensor::EmptyOp::create(rewriter, loc, out2Ty, rows);
+      init = linalg::FillOp::create(
+                 rewriter, loc,
+                 ValueRange{arith::ConstantOp::create(
+                     rewriter, loc, rewriter.getZeroAttr(accElt))},
+                 ValueRange{empty})
+                 .getResult(0);
+    }
     acc = linalg::MatmulOp::create(
               rewriter, loc, TypeRange{out2Ty},
               ValueRange{in2, adaptor.getWeight()}, ValueRange{init},
@@ -124,7 +146,8 @@ struct LowerLinear : OpConversionPattern<LinearOp> {
     acc = buildBiasActivation(rewriter, loc, acc, adaptor.getBias(), 1,
                               op.getActivation(), op.getClampMin(),
                               op.getClampMax(), elt);
-    rewriter.replaceOp(op, buildReshape(rewriter, loc, acc, outTy));
+    rewriter.replaceOp(
+        op, buildExpandRows(rewriter, loc, acc, outTy, adaptor.getInput()));
     return success();
   }
 };
@@ -460,8 +483,21 @@ struct LowerReferencePass
     // of the conversion's generic "failed to legalize" on top of it.
     bool dynamic = false;
     getOperation().walk([&](Operation *op) {
-      if (isa_and_nonnull<EffcDialect>(op->getDialect()) &&
-          hasDynamicShape(op)) {
+      if (!isa_and_nonnull<EffcDialect>(op->getDialect()) ||
+          !hasDynamicShape(op))
+        return;
+      if (auto dq = dyn_cast<DynamicQuantizeOp>(op)) {
+        auto inTy = dq.getInput().getType();
+        for (int64_t i = 0; i < inTy.getRank(); ++i)
+          if (inTy.isDynamicDim(i) && dq.getBlock()[i] != 1) {
+            dq.emitError("dynamic dim #")
+                << i << " needs a block size of 1 along it, got "
+                << dq.getBlock()[i];
+            dynamic = true;
+            return;
+          }
+      }
+      if (!lowersDynamicShapes(op)) {
         op->emitError("dynamic shapes are not supported by effc lowerings yet");
         dynamic = true;
       }

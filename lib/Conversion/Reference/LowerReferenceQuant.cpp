@@ -106,27 +106,42 @@ struct LowerDynamicQuantize : OpConversionPattern<DynamicQuantizeOp> {
   matchAndRewrite(DynamicQuantizeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto inTy = op.getInput().getType();
-    if (!inTy.hasStaticShape())
-      return op.emitError(
-          "dynamic shapes are not supported by effc lowerings yet");
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
     int64_t r = inTy.getRank();
     ArrayRef<int64_t> block = op.getBlock();
+    // Dynamic (batch, sequence) dims take blocks of one row (per-token
+    // scales, DeepSeek-V3's 1 x 128 activation tiles): LowerReferencePass
+    // reports other blocks along them.
+    for (int64_t i = 0; i < r; ++i)
+      if (inTy.isDynamicDim(i) && block[i] != 1)
+        return failure();
     // [d0, d1, ...] -> [ceil(d0 / b0), b0, ...], reduce the odd dims. A
     // partial last block is padded with zeros, which leave max|x| alone.
     SmallVector<int64_t> split, padded;
+    SmallVector<OpFoldResult> splitSizes;
     SmallVector<ReassociationIndices> reassoc;
     for (int64_t i = 0; i < r; ++i) {
-      int64_t blocks = llvm::divideCeil(inTy.getDimSize(i), block[i]);
-      padded.push_back(blocks * block[i]);
-      split.push_back(blocks);
-      split.push_back(block[i]);
+      if (inTy.isDynamicDim(i)) {
+        padded.push_back(ShapedType::kDynamic);
+        split.append({ShapedType::kDynamic, 1});
+        splitSizes.push_back(
+            tensor::getMixedSize(rewriter, loc, adaptor.getInput(), i));
+        splitSizes.push_back(rewriter.getIndexAttr(1));
+      } else {
+        int64_t blocks = llvm::divideCeil(inTy.getDimSize(i), block[i]);
+        padded.push_back(blocks * block[i]);
+        split.push_back(blocks);
+        split.push_back(block[i]);
+        splitSizes.push_back(rewriter.getIndexAttr(blocks));
+        splitSizes.push_back(rewriter.getIndexAttr(block[i]));
+      }
       reassoc.push_back({2 * i, 2 * i + 1});
     }
     Value x = tensor::ExpandShapeOp::create(
         rewriter, loc, RankedTensorType::get(split, inTy.getElementType()),
-        buildZeroPadHigh(rewriter, loc, adaptor.getInput(), padded), reassoc);
+        buildZeroPadHigh(rewriter, loc, adaptor.getInput(), padded), reassoc,
+        splitSizes);
     auto scaleTy = op.getScale().getType();
     SmallVector<AffineExpr> outExprs;
     SmallVector<IteratorType> iters;
@@ -137,10 +152,17 @@ struct LowerDynamicQuantize : OpConversionPattern<DynamicQuantizeOp> {
     }
     auto absTy =
         RankedTensorType::get(scaleTy.getShape(), rewriter.getF32Type());
+    SmallVector<OpFoldResult> absSizes;
+    for (int64_t i = 0; i < r; ++i)
+      absSizes.push_back(splitSizes[2 * i]);
+    Value absInit = linalg::FillOp::create(
+                        rewriter, loc, ValueRange{f32c(rewriter, loc, 0.0)},
+                        ValueRange{tensor::EmptyOp::create(
+                            rewriter, loc, absSizes, rewriter.getF32Type())})
+                        .getResult(0);
     Value absmax =
         linalg::GenericOp::create(
-            rewriter, loc, absTy, ValueRange{x},
-            ValueRange{buildFilled(rewriter, loc, absTy, 0.0)},
+            rewriter, loc, absTy, ValueRange{x}, ValueRange{absInit},
             {AffineMap::getMultiDimIdentityMap(2 * r, ctx),
              AffineMap::get(2 * r, 0, outExprs, ctx)},
             iters,

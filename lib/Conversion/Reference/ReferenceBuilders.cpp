@@ -115,9 +115,22 @@ Value mlir::effc::reference::elementwise(
   maps.push_back(
       AffineMap::getMultiDimIdentityMap(outTy.getRank(), b.getContext()));
   SmallVector<IteratorType> iters(outTy.getRank(), IteratorType::parallel);
+  // Dynamic (batch, sequence) dims of the result are those of an input read
+  // through the identity.
+  Value init;
+  if (outTy.hasStaticShape()) {
+    init = buildEmpty(b, loc, outTy);
+  } else {
+    for (auto [in, map] : llvm::zip(ins, inMaps))
+      if (map.isIdentity() &&
+          cast<RankedTensorType>(in.getType()).getRank() == outTy.getRank()) {
+        init = buildEmptyLike(b, loc, in, outTy.getElementType());
+        break;
+      }
+    assert(init && "a dynamic elementwise result needs an identity input");
+  }
   return linalg::GenericOp::create(
-             b, loc, outTy, ins, ValueRange{buildEmpty(b, loc, outTy)}, maps,
-             iters,
+             b, loc, outTy, ins, ValueRange{init}, maps, iters,
              [&](OpBuilder &nb, Location nl, ValueRange args) {
                linalg::YieldOp::create(nb, nl, fn(nb, nl, args));
              })
