@@ -100,6 +100,9 @@ void mlir::effc::addCpuLLVMLowering(OpPassManager &pm) {
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToOpenMPPass());
   pm.addPass(createConvertVectorToSCFPass());
+  // MLIR 22's expand-strided-metadata crashes on dynamic expands it
+  // cannot take (dynamic batch and sequence).
+  pm.addPass(createLowerDynamicExpandShapePass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());

@@ -11,6 +11,7 @@
 #include "effc/Support/LinalgBuilders.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
@@ -54,6 +55,13 @@ bool hasDynamicShape(Operation *op) {
 bool lowersDynamicShapes(Operation *op) {
   if (auto linear = dyn_cast<LinearOp>(op))
     return linear.getWeight().getType().getRank() == 2;
+  // 4-D [B, H, S, D] attention (what --effc-rewrite-attention makes of
+  // torch-mlir's); a block-sparse layout needs static lengths.
+  if (auto attn = dyn_cast<AttentionOp>(op))
+    return !attn.getBlockSize() &&
+           llvm::all_of(attn->getOperands(), [](Value v) {
+             return cast<RankedTensorType>(v.getType()).getRank() == 4;
+           });
   return isa<DynamicQuantizeOp>(op);
 }
 
@@ -228,7 +236,9 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
   LogicalResult
   matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStatic(op, rewriter)))
+    // Dynamic batch and sequence lengths: 4-D operands without a block
+    // layout (lowersDynamicShapes).
+    if (!lowersDynamicShapes(op) && failed(requireStatic(op, rewriter)))
       return failure();
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
@@ -245,17 +255,36 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     int64_t Hkv = kTy.getDimSize(1), Skv = kTy.getDimSize(2),
             Dv = vTy.getDimSize(3);
     int64_t G = Hq / Hkv;
+    // Sizes that may be runtime values (B, Sq, Skv).
+    OpFoldResult bSz = tensor::getMixedSize(rewriter, loc, q, 0),
+                 sqSz = tensor::getMixedSize(rewriter, loc, q, 2),
+                 skvSz = tensor::getMixedSize(rewriter, loc, k, 2);
+    auto idxAttr = [&](int64_t c) -> OpFoldResult {
+      return rewriter.getIndexAttr(c);
+    };
+    auto filled = [&](ArrayRef<OpFoldResult> sizes, double value) {
+      Value e = tensor::EmptyOp::create(rewriter, loc, sizes, elt);
+      Value c = arith::ConstantOp::create(rewriter, loc, elt,
+                                          rewriter.getFloatAttr(elt, value));
+      return linalg::FillOp::create(rewriter, loc, ValueRange{c}, ValueRange{e})
+          .getResult(0);
+    };
+    SmallVector<OpFoldResult> s5Sizes = {bSz, idxAttr(Hkv), idxAttr(G), sqSz,
+                                         skvSz};
+    SmallVector<OpFoldResult> r4Sizes = {bSz, idxAttr(Hkv), idxAttr(G), sqSz};
     // Query heads grouped by the key/value head they read: [B, Hkv, G, Sq, D].
     auto q5Ty = RankedTensorType::get({B, Hkv, G, Sq, D}, elt);
     Value q5 = tensor::ExpandShapeOp::create(
         rewriter, loc, q5Ty, q,
-        ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
+        ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}, {4}},
+        SmallVector<OpFoldResult>{bSz, idxAttr(Hkv), idxAttr(G), sqSz,
+                                  idxAttr(D)});
 
     // Loop dims (b, h, g, i, j, d).
     AffineExpr b, h, g, i, j, d;
     bindDims(ctx, b, h, g, i, j, d);
     auto sTy = RankedTensorType::get({B, Hkv, G, Sq, Skv}, elt);
-    Value sInit = buildFilled(rewriter, loc, sTy, 0.0);
+    Value sInit = filled(s5Sizes, 0.0);
     Value scores =
         linalg::GenericOp::create(
             rewriter, loc, sTy, ValueRange{q5, k}, ValueRange{sInit},
@@ -278,7 +307,14 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     SmallVector<IteratorType> par5(5, IteratorType::parallel);
     double scale = op.getScaleOrDefault();
     MaskKind kind = op.getMask();
-    int64_t offset = Skv - Sq, window = op.getWindow().value_or(0);
+    int64_t window = op.getWindow().value_or(0);
+    // Key j is visible from query i iff j <= i + (Skv - Sq): a runtime
+    // offset when a length is dynamic.
+    Value offset = arith::SubIOp::create(
+                       rewriter, loc,
+                       getValueOrCreateConstantIndexOp(rewriter, loc, skvSz),
+                       getValueOrCreateConstantIndexOp(rewriter, loc, sqSz))
+                       .getResult();
     SmallVector<Value> maskIns = {scores};
     SmallVector<AffineMap> maskMaps = {id5};
     if (kind == MaskKind::additive) {
@@ -299,11 +335,17 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
         if (m4Ty.getDimSize(1) == 1) {
           maskMaps.push_back(mapOf(ctx, 5, {bExpr, zero, iExpr, j5}));
         } else {
-          auto m5Ty = RankedTensorType::get(
-              {m4Ty.getDimSize(0), Hkv, G, m4Ty.getDimSize(2), Skv}, elt);
+          auto m5Ty =
+              RankedTensorType::get({m4Ty.getDimSize(0), Hkv, G,
+                                     m4Ty.getDimSize(2), m4Ty.getDimSize(3)},
+                                    elt);
           m4 = tensor::ExpandShapeOp::create(
               rewriter, loc, m5Ty, m4,
-              ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
+              ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}, {4}},
+              SmallVector<OpFoldResult>{
+                  tensor::getMixedSize(rewriter, loc, m4, 0), idxAttr(Hkv),
+                  idxAttr(G), tensor::getMixedSize(rewriter, loc, m4, 2),
+                  tensor::getMixedSize(rewriter, loc, m4, 3)});
           maskMaps.push_back(mapOf(ctx, 5, {bExpr, h5, g5, iExpr, j5}));
         }
         mask = m4;
@@ -328,7 +370,8 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     Value masked =
         linalg::GenericOp::create(
             rewriter, loc, sTy, maskIns,
-            ValueRange{buildEmpty(rewriter, loc, sTy)}, maskMaps, par5,
+            ValueRange{tensor::EmptyOp::create(rewriter, loc, s5Sizes, elt)},
+            maskMaps, par5,
             [&](OpBuilder &nb, Location nl, ValueRange a) {
               Value s = arith::MulFOp::create(
                   nb, nl, a[0],
@@ -341,8 +384,7 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
                 // for a window, j > i + offset - window).
                 Value qi = linalg::IndexOp::create(nb, nl, 3);
                 Value kj = linalg::IndexOp::create(nb, nl, 4);
-                Value last = arith::AddIOp::create(
-                    nb, nl, qi, arith::ConstantIndexOp::create(nb, nl, offset));
+                Value last = arith::AddIOp::create(nb, nl, qi, offset);
                 Value visible = arith::CmpIOp::create(
                     nb, nl, arith::CmpIPredicate::sle, kj, last);
                 if (kind == MaskKind::window) {
@@ -376,8 +418,7 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     SmallVector<IteratorType> redIters = {
         IteratorType::parallel, IteratorType::parallel, IteratorType::parallel,
         IteratorType::parallel, IteratorType::reduction};
-    Value maxInit = buildFilled(rewriter, loc, rTy,
-                                -std::numeric_limits<double>::infinity());
+    Value maxInit = filled(r4Sizes, -std::numeric_limits<double>::infinity());
     Value rowMax = buildGeneric(
         rewriter, loc, rTy, ValueRange{masked}, maxInit, {id5, red}, redIters,
         [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
@@ -386,7 +427,8 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     Value expd =
         linalg::GenericOp::create(
             rewriter, loc, sTy, ValueRange{masked, rowMax},
-            ValueRange{buildEmpty(rewriter, loc, sTy)}, {id5, red, id5}, par5,
+            ValueRange{tensor::EmptyOp::create(rewriter, loc, s5Sizes, elt)},
+            {id5, red, id5}, par5,
             [&](OpBuilder &nb, Location nl, ValueRange a) {
               // A row that sees no key has max -inf: subtract 0 instead so
               // its exps are 0 (and its output 0) rather than NaN.
@@ -406,7 +448,7 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
                   nb, nl, math::ExpOp::create(nb, nl, diff).getResult());
             })
             .getResult(0);
-    Value sumInit = buildFilled(rewriter, loc, rTy, 0.0);
+    Value sumInit = filled(r4Sizes, 0.0);
     Value rowSum = buildGeneric(
         rewriter, loc, rTy, ValueRange{expd}, sumInit, {id5, red}, redIters,
         [](OpBuilder &nb, Location nl, ValueRange a) -> Value {
@@ -415,7 +457,8 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     Value probs =
         linalg::GenericOp::create(
             rewriter, loc, sTy, ValueRange{expd, rowSum},
-            ValueRange{buildEmpty(rewriter, loc, sTy)}, {id5, red, id5}, par5,
+            ValueRange{tensor::EmptyOp::create(rewriter, loc, s5Sizes, elt)},
+            {id5, red, id5}, par5,
             [&](OpBuilder &nb, Location nl, ValueRange a) {
               linalg::YieldOp::create(
                   nb, nl,
@@ -436,7 +479,8 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
     AffineExpr e;
     bindDims(ctx, b, h, g, i, e, j);
     auto o5Ty = RankedTensorType::get({B, Hkv, G, Sq, Dv}, elt);
-    Value oInit = buildFilled(rewriter, loc, o5Ty, 0.0);
+    Value oInit =
+        filled({bSz, idxAttr(Hkv), idxAttr(G), sqSz, idxAttr(Dv)}, 0.0);
     Value out5 =
         linalg::GenericOp::create(
             rewriter, loc, o5Ty, ValueRange{probs, v}, ValueRange{oInit},
@@ -451,7 +495,12 @@ struct LowerAttention : OpConversionPattern<AttentionOp> {
                   nb, nl, arith::AddFOp::create(nb, nl, a[2], p).getResult());
             })
             .getResult(0);
-    rewriter.replaceOp(op, buildReshape(rewriter, loc, out5, outTy));
+    if (outTy.hasStaticShape()) {
+      rewriter.replaceOp(op, buildReshape(rewriter, loc, out5, outTy));
+      return success();
+    }
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+        op, outTy, out5, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
     return success();
   }
 };

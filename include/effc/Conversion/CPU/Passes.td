@@ -71,6 +71,35 @@ def ExpandFp8Pass : Pass<"effc-expand-fp8"> {
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def LowerDynamicExpandShapePass : Pass<"effc-lower-dynamic-expand-shape"> {
+  let summary = "memref.expand_shape splitting a runtime size into several "
+                "runtime sizes as a reinterpret_cast";
+  let description = [{
+    `expand-strided-metadata` in MLIR 22 crashes on a `memref.expand_shape`
+    that splits one dynamic dim into several dynamic dims, as the [M, N]
+    result of a linear layer reshaped back to [B, S, N] is with dynamic batch
+    and sequence (docs/upstream-bugs.md has the reproducer). On a contiguous
+    (identity layout) source such an expand is only new sizes and strides,
+    so this pass writes it as that `memref.reinterpret_cast` (strides the
+    suffix products of the output sizes). Other expands are left alone. The
+    CPU and GPU pipelines run it before `expand-strided-metadata`.
+
+    Before:
+    ```mlir
+    %e = memref.expand_shape %m [[0, 1], [2]] output_shape [%b, %s, 96]
+        : memref<?x96xf32> into memref<?x?x96xf32>
+    ```
+    After:
+    ```mlir
+    %st = arith.muli %s, %c96 : index
+    %e = memref.reinterpret_cast %m to offset: [0], sizes: [%b, %s, 96],
+        strides: [%st, 96, 1] : memref<?x96xf32> to memref<?x?x96xf32>
+    ```
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 def LowerCpuMatmulPass : Pass<"effc-lower-cpu-matmul", "ModuleOp"> {
   let summary = "Bufferized f32 matmuls to packed, vectorized, threaded loops";
   let description = [{
