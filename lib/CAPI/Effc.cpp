@@ -128,6 +128,11 @@ EffcJit effcJitCreate(MlirModule module, MlirStringRef entry) {
   initNative();
   ModuleOp m = unwrap(module);
   std::string name(entry.data, entry.length);
+  // effcJitInvoke passes plain pointers of the signature's shapes: the
+  // entry must be statically shaped (checked before compiling).
+  if (auto f = m.lookupSymbol<func::FuncOp>(name);
+      f && !f.isExternal() && failed(getEntrySignature(f)))
+    return EffcJit{nullptr};
   auto runner = JitRunner::create(m, name, JitOptions());
   if (!runner) {
     emitError(m.getLoc()) << "effc: cannot compile @" << name << ": "

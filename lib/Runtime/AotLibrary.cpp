@@ -81,10 +81,14 @@ std::string typeName(Type t) {
   return s;
 }
 
+/// `{2, -1, 32}`: -1 for a dynamic dim.
 std::string shapeList(ArrayRef<int64_t> shape) {
   return "{" +
-         llvm::join(llvm::map_range(
-                        shape, [](int64_t d) { return std::to_string(d); }),
+         llvm::join(llvm::map_range(shape,
+                                    [](int64_t d) {
+                                      return std::to_string(
+                                          ShapedType::isDynamic(d) ? -1 : d);
+                                    }),
                     ", ") +
          "}";
 }
@@ -146,7 +150,9 @@ std::string makeHeader(StringRef prefix, StringRef macro, ArrayRef<Entry> list,
   for (const Entry &e : list) {
     os << "/* @" << e.name << ": inputs are read only, outputs written "
        << "(caller-allocated,\n   row-major). A *_shape may be NULL, else "
-       << "it must hold the shape below.\n";
+       << "it must hold the shape below;\n   -1 is a dynamic dim: its "
+       << "*_shape is required and gives the size (an\n   output's must be "
+       << "the size the model computes).\n";
     for (auto [i, t] : llvm::enumerate(e.signature.inputs))
       os << "     " << paramName(true, i) << ":  " << typeName(t.elementType)
          << " " << shapeList(t.shape) << "\n";
@@ -199,11 +205,14 @@ std::string makeWrapper(StringRef prefix, StringRef macro, StringRef header,
   os << "\n/* Results the model returns from a constant global carry this "
         "allocated\n   pointer (memref.get_global) and are never freed. */\n"
      << "#define EFFC_GLOBAL_MARK ((void *)0xdeadbeef)\n\n"
+     << "/* want[i] < 0: a dynamic dim, whose size `given` must hold. */\n"
      << "static int shape_ok(const int64_t *given, const int64_t *want, int "
         "rank) {\n"
-     << "  if (!given) return 1;\n"
-     << "  for (int i = 0; i < rank; ++i) if (given[i] != want[i]) return "
-        "0;\n"
+     << "  for (int i = 0; i < rank; ++i) {\n"
+     << "    if (!given) { if (want[i] < 0) return 0; continue; }\n"
+     << "    if (given[i] < 0 || (want[i] >= 0 && given[i] != want[i])) "
+        "return 0;\n"
+     << "  }\n"
      << "  return 1;\n}\n\n";
   bool amx = target.amxInt8 || target.amxBf16;
   os << "int " << prefix << "_init(int num_threads) {\n"
@@ -256,6 +265,15 @@ std::string makeWrapper(StringRef prefix, StringRef macro, StringRef header,
       std::string p = paramName(true, i);
       size_t r = t.shape.size();
       shapeCheck(p, t);
+      if (t.isDynamic()) {
+        // Sizes from the caller's shape, strides row-major.
+        os << "  effc_desc" << r << " " << p << "_d = {(void *)" << p
+           << ", (void *)" << p << ", 0};\n"
+           << "  { int64_t s = 1; for (int d = " << r - 1 << "; d >= 0; --d) { "
+           << p << "_d.sizes[d] = " << p << "_shape[d]; " << p
+           << "_d.strides[d] = s; s *= " << p << "_shape[d]; } }\n";
+        continue;
+      }
       os << "  effc_desc" << r << " " << p << "_d = {(void *)" << p
          << ", (void *)" << p << ", 0";
       if (r) {
@@ -286,12 +304,26 @@ std::string makeWrapper(StringRef prefix, StringRef macro, StringRef header,
     os << "  " << impl << "(" << llvm::join(args, ", ") << ");\n";
     // Copy each result out; free what the model allocated, once, unless it
     // is an input or a constant global.
+    // A dynamic result must come back with the size the caller gave.
+    bool dynamicResults = llvm::any_of(
+        e.signature.results, [](const TensorSpec &t) { return t.isDynamic(); });
+    if (dynamicResults)
+      os << "  int bad = 0;\n";
     for (auto [i, t] : llvm::enumerate(e.signature.results)) {
       std::string d = nres == 1 ? "res" : "res.r" + std::to_string(i);
       std::string p = paramName(false, i);
-      os << "  memcpy(" << p << ", (char *)" << d << ".aligned + " << d
-         << ".offset * sizeof(*" << p << "), " << t.getNumElements()
-         << " * sizeof(*" << p << "));\n";
+      if (!t.isDynamic()) {
+        os << "  memcpy(" << p << ", (char *)" << d << ".aligned + " << d
+           << ".offset * sizeof(*" << p << "), " << t.getNumElements()
+           << " * sizeof(*" << p << "));\n";
+        continue;
+      }
+      os << "  { int64_t n = 1; for (int k = 0; k < " << t.shape.size()
+         << "; ++k) { if (" << d << ".sizes[k] != " << p
+         << "_shape[k]) bad = 1; n *= " << d << ".sizes[k]; }\n"
+         << "    if (!bad) memcpy(" << p << ", (char *)" << d << ".aligned + "
+         << d << ".offset * sizeof(*" << p << "), n * sizeof(*" << p
+         << ")); }\n";
     }
     for (auto [i, t] : llvm::enumerate(e.signature.results)) {
       std::string d = nres == 1 ? "res" : "res.r" + std::to_string(i);
@@ -302,7 +334,11 @@ std::string makeWrapper(StringRef prefix, StringRef macro, StringRef header,
         os << " && " << d << ".allocated != res.r" << j << ".allocated";
       os << ") free(" << d << ".allocated);\n";
     }
-    os << "  return " << macro << "_OK;\n}\n\n";
+    if (dynamicResults)
+      os << "  return bad ? " << macro << "_ERROR_SHAPE : " << macro
+         << "_OK;\n}\n\n";
+    else
+      os << "  return " << macro << "_OK;\n}\n\n";
   }
   return c;
 }
@@ -372,7 +408,7 @@ LogicalResult mlir::effc::compileToLibrary(ModuleOp module,
     auto f = module.lookupSymbol<func::FuncOp>(n);
     if (!f || f.isExternal())
       return fail(options.sourceName + ": no function @" + n + " with a body");
-    FailureOr<EntrySignature> sig = getEntrySignature(f);
+    FailureOr<EntrySignature> sig = getEntrySignature(f, /*allowDynamic=*/true);
     if (failed(sig))
       return failure();
     for (auto *specs : {&sig->inputs, &sig->results})

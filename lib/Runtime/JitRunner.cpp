@@ -60,6 +60,19 @@ static std::string typeToString(Type type) {
 // The entry signature
 //===----------------------------------------------------------------------===//
 
+bool TensorSpec::isDynamic() const {
+  return llvm::any_of(shape, ShapedType::isDynamic);
+}
+
+bool TensorSpec::matches(ArrayRef<int64_t> other) const {
+  if (other.size() != shape.size())
+    return false;
+  for (auto [want, have] : llvm::zip_equal(shape, other))
+    if (!ShapedType::isDynamic(want) && want != have)
+      return false;
+  return true;
+}
+
 int64_t TensorSpec::getNumElements() const {
   int64_t n = 1;
   for (int64_t d : shape)
@@ -67,7 +80,8 @@ int64_t TensorSpec::getNumElements() const {
   return n;
 }
 
-FailureOr<EntrySignature> mlir::effc::getEntrySignature(func::FuncOp func) {
+FailureOr<EntrySignature> mlir::effc::getEntrySignature(func::FuncOp func,
+                                                        bool allowDynamic) {
   EntrySignature signature;
   auto convert = [&](Type type, StringRef what, unsigned index,
                      SmallVectorImpl<TensorSpec> &specs) -> LogicalResult {
@@ -75,13 +89,13 @@ FailureOr<EntrySignature> mlir::effc::getEntrySignature(func::FuncOp func) {
     bool ok = shaped && (isa<RankedTensorType>(type) ||
                          (isa<MemRefType>(type) &&
                           cast<MemRefType>(type).getLayout().isIdentity()));
-    if (!ok || !shaped.hasStaticShape())
+    if (!ok || (!allowDynamic && !shaped.hasStaticShape()))
       return emitError(func.getLoc())
              << what << " #" << index << " of @" << func.getSymName()
              << " has type " << type
-             << "; entry points take statically shaped tensors (dynamic "
-                "dimensions are not supported by effc-run and effc-compile "
-                "yet)";
+             << (ok ? "; dynamic dims are taken by effc-run, not yet by "
+                      "calibration, effc-compile's ABI or the C API"
+                    : "; entry points take ranked tensors");
     if (shaped.getRank() > kMaxJitRank)
       return emitError(func.getLoc())
              << what << " #" << index << " of @" << func.getSymName()
@@ -100,7 +114,8 @@ FailureOr<EntrySignature> mlir::effc::getEntrySignature(func::FuncOp func) {
     int64_t numElements = 1;
     bool tooLarge = false;
     for (int64_t dim : shaped.getShape())
-      tooLarge |= llvm::MulOverflow(numElements, dim, numElements);
+      if (!ShapedType::isDynamic(dim))
+        tooLarge |= llvm::MulOverflow(numElements, dim, numElements);
     if (tooLarge ||
         numElements > kMaxBytes / static_cast<int64_t>(getNpyDTypeSize(*dtype)))
       return emitError(func.getLoc())
@@ -186,11 +201,16 @@ static NpyArray makeRandomArray(const TensorSpec &spec, std::mt19937_64 &rng) {
 }
 
 SmallVector<NpyArray>
-mlir::effc::makeRandomInputs(const EntrySignature &signature, uint64_t seed) {
+mlir::effc::makeRandomInputs(const EntrySignature &signature, uint64_t seed,
+                             int64_t dynamicSize) {
   std::mt19937_64 rng(seed);
   SmallVector<NpyArray> inputs;
-  for (const TensorSpec &spec : signature.inputs)
+  for (TensorSpec spec : signature.inputs) {
+    for (int64_t &d : spec.shape)
+      if (ShapedType::isDynamic(d))
+        d = dynamicSize;
     inputs.push_back(makeRandomArray(spec, rng));
+  }
   return inputs;
 }
 
@@ -301,14 +321,15 @@ static llvm::Expected<NpyArray> copyOut(const DynamicMemRefType<char> &view,
   unsigned rank = spec.shape.size();
   ArrayRef<int64_t> sizes(view.sizes, rank);
   ArrayRef<int64_t> strides(view.strides, rank);
-  if (sizes != ArrayRef<int64_t>(spec.shape))
+  if (!spec.matches(sizes))
     return makeError(
         "result #" + llvm::Twine(index) + " came back with shape [" +
         llvm::join(
             llvm::map_range(sizes, [](int64_t s) { return std::to_string(s); }),
             ", ") +
         "], expected " + typeToString(spec.type));
-  NpyArray array(spec.dtype, spec.shape);
+  // Dynamic dims take the sizes the callee returned.
+  NpyArray array(spec.dtype, SmallVector<int64_t>(sizes));
   int64_t numElements = array.getNumElements();
   if (numElements == 0)
     return array;
@@ -433,7 +454,8 @@ JitRunner::create(ModuleOp module, StringRef entry, const JitOptions &options) {
   if (!func || func.isExternal())
     return makeError(options.moduleName + ": no function @" + entry +
                      (func ? " with a body" : "") + " to run");
-  FailureOr<EntrySignature> signature = getEntrySignature(func);
+  FailureOr<EntrySignature> signature =
+      getEntrySignature(func, /*allowDynamic=*/true);
   if (failed(signature))
     return makeError("@" + entry +
                      " takes or returns values the JIT cannot pass");
@@ -528,6 +550,11 @@ JitRunner::createLowered(ModuleOp module, StringRef entry,
   runner->packed = *packed;
 
   for (const TensorSpec &spec : sig.inputs) {
+    // A dynamic input gets a buffer of each run's size.
+    if (spec.isDynamic()) {
+      runner->inputBuffers.push_back(nullptr);
+      continue;
+    }
     auto buffer = Buffer::allocate(spec);
     if (!buffer)
       return buffer.takeError();
@@ -535,6 +562,10 @@ JitRunner::createLowered(ModuleOp module, StringRef entry,
   }
   if (runner->resultsAsOutParams)
     for (const TensorSpec &spec : sig.results) {
+      if (spec.isDynamic())
+        return makeError(what + " lowering of @" + entry +
+                         " passes a result with dynamic dims as an "
+                         "out-parameter, whose size the caller cannot know");
       auto buffer = Buffer::allocate(spec);
       if (!buffer)
         return buffer.takeError();
@@ -555,19 +586,37 @@ llvm::Error JitRunner::run(ArrayRef<NpyArray> inputs,
                      llvm::Twine(signature.inputs.size()) +
                      " argument(s), but " + llvm::Twine(inputs.size()) +
                      " array(s) were given");
-  for (auto [i, input, spec] : llvm::enumerate(inputs, signature.inputs))
-    if (ArrayRef<int64_t>(input.shape) != ArrayRef<int64_t>(spec.shape) ||
+  // Buffers of this run's sizes for the dynamic inputs.
+  SmallVector<std::unique_ptr<Buffer>> runBuffers;
+  SmallVector<Buffer *> buffers;
+  for (auto [i, input, spec] : llvm::enumerate(inputs, signature.inputs)) {
+    if (!spec.matches(input.shape) ||
         !(input.dtype == spec.dtype ||
-          isNpyDTypeCompatible(input.dtype, spec.elementType)) ||
-        input.getNumBytes() != inputBuffers[i]->size)
+          isNpyDTypeCompatible(input.dtype, spec.elementType)))
       return makeError("input #" + llvm::Twine(i) + " is a " +
                        input.getTypeString() + " array, but argument #" +
                        llvm::Twine(i) + " of @" + entry + " is " +
                        typeToString(spec.type));
+    Buffer *buffer = inputBuffers[i].get();
+    if (!buffer) {
+      TensorSpec sized = spec;
+      sized.shape.assign(input.shape.begin(), input.shape.end());
+      auto fresh = Buffer::allocate(sized);
+      if (!fresh)
+        return fresh.takeError();
+      runBuffers.push_back(std::move(*fresh));
+      buffer = runBuffers.back().get();
+    }
+    if (input.getNumBytes() != buffer->size)
+      return makeError("input #" + llvm::Twine(i) + " has " +
+                       llvm::Twine(input.getNumBytes()) + " bytes, expected " +
+                       llvm::Twine(buffer->size));
+    buffers.push_back(buffer);
+  }
 
   llvm::DenseSet<const void *> runnerOwned;
   SmallVector<void *> descriptors;
-  for (auto [buffer, input] : llvm::zip_equal(inputBuffers, inputs)) {
+  for (auto [buffer, input] : llvm::zip_equal(buffers, inputs)) {
     std::memcpy(buffer->data.get(), input.data.data(), buffer->size);
     descriptors.push_back(buffer->descriptor.get());
     runnerOwned.insert(buffer->data.get());

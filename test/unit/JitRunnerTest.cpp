@@ -123,4 +123,61 @@ TEST_F(JitRunnerTest, RandomInputsAreSeeded) {
   EXPECT_NE(a[0].data, c[0].data);
 }
 
+// One compiled function with a dynamic batch and sequence runs on arrays of
+// any matching shape: a linear layer raised from linalg.matmul on the CPU's
+// dynamic-M GEMM, each call's result shaped like its input.
+const char *kDynamicModule = R"(
+func.func @lin(%x: tensor<?x?x4xf32>) -> tensor<?x?x2xf32> {
+  %w = arith.constant dense<[[1.0, 2.0], [0.0, 1.0], [-1.0, 0.5], [2.0, 0.0]]> : tensor<4x2xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %b = tensor.dim %x, %c0 : tensor<?x?x4xf32>
+  %s = tensor.dim %x, %c1 : tensor<?x?x4xf32>
+  %rows = tensor.collapse_shape %x [[0, 1], [2]] : tensor<?x?x4xf32> into tensor<?x4xf32>
+  %m = tensor.dim %rows, %c0 : tensor<?x4xf32>
+  %e = tensor.empty(%m) : tensor<?x2xf32>
+  %z = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<?x2xf32>) -> tensor<?x2xf32>
+  %y = linalg.matmul ins(%rows, %w : tensor<?x4xf32>, tensor<4x2xf32>) outs(%f : tensor<?x2xf32>) -> tensor<?x2xf32>
+  %r = tensor.expand_shape %y [[0, 1], [2]] output_shape [%b, %s, 2] : tensor<?x2xf32> into tensor<?x?x2xf32>
+  return %r : tensor<?x?x2xf32>
+}
+)";
+
+TEST_F(JitRunnerTest, DynamicShapesOneCompile) {
+  OwningOpRef<ModuleOp> dyn =
+      parseSourceString<ModuleOp>(kDynamicModule, ParserConfig(context.get()));
+  ASSERT_TRUE(dyn);
+  auto runner = JitRunner::create(*dyn, "lin", JitOptions());
+  ASSERT_TRUE(bool(runner)) << llvm::toString(runner.takeError());
+  EXPECT_EQ(
+      (*runner)->getSignature().inputs[0].shape,
+      SmallVector<int64_t>({ShapedType::kDynamic, ShapedType::kDynamic, 4}));
+  const float w[4][2] = {{1, 2}, {0, 1}, {-1, 0.5f}, {2, 0}};
+  for (auto [b, s] : {std::pair<int64_t, int64_t>{1, 1}, {2, 3}, {3, 17}}) {
+    NpyArray x(NpyDType::F32, {b, s, 4});
+    std::vector<float> xv(b * s * 4);
+    for (size_t i = 0; i < xv.size(); ++i)
+      xv[i] = 0.25f * float(i % 7) - 0.5f;
+    std::memcpy(x.data.data(), xv.data(), 4 * xv.size());
+    llvm::Expected<JitResult> result = (*runner)->run({x});
+    ASSERT_TRUE(bool(result)) << llvm::toString(result.takeError());
+    const NpyArray &y = result->outputs[0];
+    ASSERT_EQ(y.shape, SmallVector<int64_t>({b, s, 2}));
+    for (int64_t r = 0; r < b * s; ++r)
+      for (int n = 0; n < 2; ++n) {
+        float want = 0;
+        for (int k = 0; k < 4; ++k)
+          want += xv[r * 4 + k] * w[k][n];
+        EXPECT_FLOAT_EQ(y.getAsDouble(r * 2 + n), want);
+      }
+  }
+  // A static dim that does not match is an error naming the argument.
+  NpyArray wrong(NpyDType::F32, {2, 3, 5});
+  llvm::Error error = (*runner)->run({wrong}, nullptr);
+  EXPECT_EQ(llvm::toString(std::move(error)),
+            "input #0 is a 2x3x5xf32 array, but argument #0 of @lin is "
+            "tensor<?x?x4xf32>");
+}
+
 } // namespace

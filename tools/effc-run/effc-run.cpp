@@ -125,6 +125,12 @@ static cl::opt<uint64_t> randomSeed("seed",
                                     cl::desc("Seed of the random inputs"),
                                     cl::init(0), cl::cat(runCategory));
 
+static cl::opt<int64_t> dynamicSize(
+    "dynamic-size",
+    cl::desc("Size of every dynamic dim of the random inputs (without "
+             "--input; with --input the arrays' sizes are used)"),
+    cl::init(1), cl::cat(runCategory));
+
 //===----------------------------------------------------------------------===//
 // Diagnostics
 //===----------------------------------------------------------------------===//
@@ -163,7 +169,11 @@ static std::string typeToString(Type type) {
 static LogicalResult readInputs(const EntrySignature &signature,
                                 SmallVectorImpl<NpyArray> &inputs) {
   if (inputFiles.empty()) {
-    inputs = makeRandomInputs(signature, randomSeed);
+    inputs = makeRandomInputs(signature, randomSeed, dynamicSize);
+    if (llvm::any_of(signature.inputs,
+                     [](const TensorSpec &t) { return t.isDynamic(); }))
+      llvm::errs() << "effc-run: note: random inputs take size " << dynamicSize
+                   << " for each dynamic dim (--dynamic-size)\n";
     return success();
   }
   if (inputFiles.size() != signature.inputs.size()) {
@@ -179,7 +189,7 @@ static LogicalResult readInputs(const EntrySignature &signature,
       return failure();
     }
     if (!isNpyDTypeCompatible(array->dtype, spec.elementType) ||
-        ArrayRef<int64_t>(array->shape) != ArrayRef<int64_t>(spec.shape)) {
+        !spec.matches(array->shape)) {
       fail("input #" + llvm::Twine(i) + ": '" + path + "' holds a " +
            array->getTypeString() + " array, but argument #" + llvm::Twine(i) +
            " of @" + entryName + " is " + typeToString(spec.type));
@@ -264,6 +274,9 @@ static LogicalResult addUserPipeline(PassManager &pm) {
 }
 
 static int runMain() {
+  if (dynamicSize < 1 || dynamicSize > (int64_t(1) << 20))
+    return fail("--dynamic-size must be in [1, 2^20], got " +
+                llvm::Twine(dynamicSize));
   JitOptions options;
   options.moduleName = inputFilename;
   options.gpuChip = gpuChip;
@@ -312,7 +325,8 @@ static int runMain() {
                      ? std::string(" (the module defines none)")
                      : " (defined: " + llvm::join(names, ", ") + ")"));
   }
-  FailureOr<EntrySignature> signature = getEntrySignature(entry);
+  FailureOr<EntrySignature> signature =
+      getEntrySignature(entry, /*allowDynamic=*/true);
   if (failed(signature))
     return 1;
 
@@ -340,7 +354,8 @@ static int runMain() {
     if (failed(pm.run(*module)))
       return fail("--pipeline failed on " + inputFilename);
     if (auto lowered = module->lookupSymbol<func::FuncOp>(entryName)) {
-      FailureOr<EntrySignature> after = getEntrySignature(lowered);
+      FailureOr<EntrySignature> after =
+          getEntrySignature(lowered, /*allowDynamic=*/true);
       if (failed(after))
         return 1;
       if (!(*after == *signature))

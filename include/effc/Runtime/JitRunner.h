@@ -68,6 +68,10 @@ struct TensorSpec {
   /// The type as written in the function, for messages.
   Type type;
 
+  /// ShapedType::kDynamic in `shape` is a dynamic dim: any size matches.
+  bool isDynamic() const;
+  /// True when `shape` has this spec's rank and its static sizes.
+  bool matches(ArrayRef<int64_t> shape) const;
   int64_t getNumElements() const;
   bool operator==(const TensorSpec &other) const {
     return shape == other.shape && elementType == other.elementType;
@@ -89,17 +93,21 @@ struct EntrySignature {
 constexpr unsigned kMaxJitRank = 8;
 
 /// The signature of `func`. An argument or result that the JIT cannot pass
-/// (dynamic shape, no .npy element type, too large, rank above kMaxJitRank)
-/// is reported as a diagnostic on `func`, so that it carries the location of
-/// the function, and the result is failure.
-FailureOr<EntrySignature> getEntrySignature(func::FuncOp func);
+/// (a dynamic dim unless `allowDynamic`, no .npy element type, too large,
+/// rank above kMaxJitRank) is reported as a diagnostic on `func`, so that
+/// it carries the location of the function, and the result is failure.
+/// The JIT runner takes dynamic dims (each run passes its arrays' sizes);
+/// effc-compile's ABI and the C API take static shapes.
+FailureOr<EntrySignature> getEntrySignature(func::FuncOp func,
+                                            bool allowDynamic = false);
 
 /// Seeded random inputs for `signature`, the same on every standard library
 /// (no std::*_distribution): floats uniform in [-1, 1), signed integers in
 /// [-8, 8], unsigned ones in [0, 15], booleans 0 or 1. Small integers keep
 /// integer accumulations exact.
+/// A dynamic dim gets `dynamicSize`.
 SmallVector<NpyArray> makeRandomInputs(const EntrySignature &signature,
-                                       uint64_t seed);
+                                       uint64_t seed, int64_t dynamicSize = 1);
 
 //===----------------------------------------------------------------------===//
 // Set-up

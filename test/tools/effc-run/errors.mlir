@@ -27,7 +27,7 @@
 // ENTRY: error: {{.*}}errors.mlir: no function @nope to run (defined: @make, @scalar, @mm)
 
 // RUN: not effc-run %s --entry scalar 2>&1 | FileCheck %s --check-prefix=SCALAR
-// SCALAR: errors.mlir:{{[0-9]+}}:1: error: argument #0 of @scalar has type 'f32'; entry points take statically shaped tensors (dynamic dimensions are not supported by effc-run and effc-compile yet)
+// SCALAR: errors.mlir:{{[0-9]+}}:1: error: argument #0 of @scalar has type 'f32'; entry points take ranked tensors
 
 // RUN: not effc-run %s --entry mm --output %t.1.npy,%t.2.npy 2>&1 | FileCheck %s --check-prefix=OUTPUTS
 // OUTPUTS: error: @mm returns 1 result(s), but 2 --output file(s) were given
