@@ -340,6 +340,8 @@ struct FlashAttention : OpRewritePattern<AttentionOp> {
                     bool causal =
                         kind == MaskKind::causal || kind == MaskKind::window;
                     if (causal || kPartial) {
+                      Value qi = arith::AddIOp::create(
+                          nb, nl, linalg::IndexOp::create(nb, nl, 0), i0);
                       Value kj = arith::AddIOp::create(
                           nb, nl, linalg::IndexOp::create(nb, nl, 1), j0);
                       Value vis;
@@ -347,8 +349,6 @@ struct FlashAttention : OpRewritePattern<AttentionOp> {
                       if (kPartial)
                         vis = arith::CmpIOp::create(
                             nb, nl, arith::CmpIPredicate::slt, kj, skvV);
-                      Value qi = arith::AddIOp::create(
-                          nb, nl, linalg::IndexOp::create(nb, nl, 0), i0);
                       Value lastK = arith::AddIOp::create(
                           nb, nl, qi,
                           offV ? offV
