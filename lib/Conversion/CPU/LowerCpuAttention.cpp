@@ -8,6 +8,12 @@
 // read their shared key/value head. The tile matmuls become linalg.matmul
 // and run on effc's GEMM kernels.
 //
+// Batch and sequence lengths may be dynamic (head counts and head dims stay
+// static): a dynamic length gets fixed 64-row tiles, its last tile is read
+// padded with zeros so the tile math keeps static shapes, padded keys are
+// masked to -inf, padded query rows are not written, and the causal / window
+// offset Skv - Sq is computed at run time.
+//
 //===----------------------------------------------------------------------===//
 
 #include "effc/Conversion/CPU/Passes.h"
