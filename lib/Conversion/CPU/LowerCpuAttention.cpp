@@ -8,6 +8,12 @@
 // read their shared key/value head. The tile matmuls become linalg.matmul
 // and run on effc's GEMM kernels.
 //
+// Batch and sequence lengths may be dynamic (head counts and head dims stay
+// static): a dynamic length gets fixed 64-row tiles, its last tile is read
+// padded with zeros so the tile math keeps static shapes, padded keys are
+// masked to -inf, padded query rows are not written, and the causal / window
+// offset Skv - Sq is computed at run time.
+//
 //===----------------------------------------------------------------------===//
 
 #include "effc/Conversion/CPU/Passes.h"
@@ -19,6 +25,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Utils/Utils.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <limits>
@@ -44,10 +51,30 @@ struct FlashAttention : OpRewritePattern<AttentionOp> {
 
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
+    // Batch and sequence dims may be dynamic; head counts and head dims stay
+    // static (they fix the tile shapes), and so do a mask's broadcast dims.
+    bool dyn = false;
     for (Type t :
          llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes()))
-      if (!cast<ShapedType>(t).hasStaticShape())
+      dyn |= !cast<ShapedType>(t).hasStaticShape();
+    if (dyn) {
+      // A block-sparse layout is tied to static lengths.
+      if (op.getBlockSize())
         return failure();
+      int64_t rank = op.getType().getRank();
+      for (Value x :
+           {op.getQuery(), op.getKey(), op.getValue(), op.getOutput()}) {
+        auto t = cast<RankedTensorType>(x.getType());
+        if (t.isDynamicDim(rank - 1) || (rank >= 3 && t.isDynamicDim(rank - 3)))
+          return failure();
+      }
+      if (Value mv = op.getMaskValues()) {
+        auto t = cast<RankedTensorType>(mv.getType());
+        for (int64_t i = 0; i + 2 < t.getRank(); ++i)
+          if (t.isDynamicDim(i))
+            return failure();
+      }
+    }
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
     auto outTy = op.getType();
@@ -61,8 +88,8 @@ struct FlashAttention : OpRewritePattern<AttentionOp> {
     auto qTy = cast<RankedTensorType>(q.getType());
     auto kTy = cast<RankedTensorType>(k.getType());
     auto vTy = cast<RankedTensorType>(v.getType());
-    int64_t B = qTy.getDimSize(0), Hq = qTy.getDimSize(1),
-            Sq = qTy.getDimSize(2), D = qTy.getDimSize(3);
+    int64_t Hq = qTy.getDimSize(1), Sq = qTy.getDimSize(2),
+            D = qTy.getDimSize(3);
     int64_t Hkv = kTy.getDimSize(1), Skv = kTy.getDimSize(2),
             Dv = vTy.getDimSize(3);
     int64_t G = Hq / Hkv;
@@ -71,7 +98,22 @@ struct FlashAttention : OpRewritePattern<AttentionOp> {
       // An explicit mask as [B or 1, Hq or 1, Sq or 1, Skv].
       mask = to4(mask);
     }
-    int64_t Br = tileFor(Sq, 64), Bc = tileFor(Skv, 64);
+    // Dynamic lengths get fixed tiles; the last query / key tile is then
+    // partial, read padded to the full tile (so the tile math stays static)
+    // with its out-of-range keys masked and out-of-range rows not written.
+    bool qPartial = ShapedType::isDynamic(Sq),
+         kPartial = ShapedType::isDynamic(Skv);
+    int64_t Br = qPartial ? 64 : tileFor(Sq, 64),
+            Bc = kPartial ? 64 : tileFor(Skv, 64);
+    auto dimOf = [&](Value t, int64_t i) -> OpFoldResult {
+      auto ty = cast<RankedTensorType>(t.getType());
+      if (!ty.isDynamicDim(i))
+        return rewriter.getIndexAttr(ty.getDimSize(i));
+      return tensor::DimOp::create(rewriter, loc, t, i).getResult();
+    };
+    OpFoldResult bOfr = dimOf(q, 0), sqOfr = dimOf(q, 2), skvOfr = dimOf(k, 2);
+    Value sqV = getValueOrCreateConstantIndexOp(rewriter, loc, sqOfr);
+    Value skvV = getValueOrCreateConstantIndexOp(rewriter, loc, skvOfr);
     // A block-sparse layout fixes the tiles: one tile per layout block, and
     // inactive blocks are skipped.
     auto blockSize = op.getBlockSize();
@@ -85,16 +127,28 @@ struct FlashAttention : OpRewritePattern<AttentionOp> {
           rewriter, loc, layoutTy,
           DenseElementsAttr::get(layoutTy, *op.getBlockLayout()));
     }
-    int64_t offset = Skv - Sq;
+    int64_t offset = (qPartial || kPartial) ? 0 : Skv - Sq;
+    // Skv - Sq at run time when either length is dynamic.
+    Value offV;
+    if (qPartial || kPartial)
+      offV = arith::SubIOp::create(rewriter, loc, skvV, sqV);
     MaskKind kind = op.getMask();
     int64_t window = op.getWindow().value_or(0);
     double scale = op.getScaleOrDefault();
 
-    auto out4Ty = RankedTensorType::get({B, Hq, Sq, Dv}, elt);
-    Value outInit = buildEmpty(rewriter, loc, out4Ty);
-    SmallVector<OpFoldResult> ubs = {rewriter.getIndexAttr(B),
-                                     rewriter.getIndexAttr(Hq),
-                                     rewriter.getIndexAttr(Sq / Br)};
+    Value outInit = tensor::EmptyOp::create(
+        rewriter, loc,
+        SmallVector<OpFoldResult>{bOfr, rewriter.getIndexAttr(Hq), sqOfr,
+                                  rewriter.getIndexAttr(Dv)},
+        elt);
+    OpFoldResult nQTiles =
+        qPartial ? OpFoldResult(
+                       arith::CeilDivUIOp::create(
+                           rewriter, loc, sqV,
+                           arith::ConstantIndexOp::create(rewriter, loc, Br))
+                           .getResult())
+                 : OpFoldResult(rewriter.getIndexAttr(Sq / Br));
+    SmallVector<OpFoldResult> ubs = {bOfr, rewriter.getIndexAttr(Hq), nQTiles};
     auto forall = scf::ForallOp::create(rewriter, loc, ubs, ValueRange{outInit},
                                         std::nullopt);
     OpBuilder::InsertionGuard guard(rewriter);
@@ -107,23 +161,69 @@ struct FlashAttention : OpRewritePattern<AttentionOp> {
     Value i0 = arith::MulIOp::create(rewriter, loc, ti, idx(Br));
     Value kvh = arith::DivUIOp::create(rewriter, loc, hi, idx(G));
 
-    // 4-D slice [1, 1, rows, cols] at (b, h, row0, 0), rank-reduced to 2-D.
-    auto slice2 = [&](OpBuilder &b, Location l, Value src, Value bIdx,
-                      Value hIdx, Value row0, int64_t rows, int64_t cols) {
-      SmallVector<OpFoldResult> off = {bIdx, hIdx, row0, b.getIndexAttr(0)};
-      SmallVector<OpFoldResult> sz = {b.getIndexAttr(1), b.getIndexAttr(1),
-                                      b.getIndexAttr(rows),
-                                      b.getIndexAttr(cols)};
-      SmallVector<OpFoldResult> st(4, b.getIndexAttr(1));
-      auto ty = RankedTensorType::get({rows, cols}, elt);
-      return tensor::ExtractSliceOp::create(b, l, ty, src, off, sz, st)
+    // Rows of a tile starting at `row0` that lie within `len`:
+    // min(tile, len - row0), only needed for a partial (dynamic) length.
+    auto validRows = [](OpBuilder &b, Location l, Value len, Value row0,
+                        int64_t tile) {
+      return arith::MinSIOp::create(b, l,
+                                    arith::SubIOp::create(b, l, len, row0),
+                                    arith::ConstantIndexOp::create(b, l, tile))
           .getResult();
     };
-    Value qTile = slice2(rewriter, loc, q, bi, hi, i0, Br, D);
+    // Pads a slice with dynamic dims up to the static tile type with zeros.
+    auto padTo = [&](OpBuilder &b, Location l, Value tile,
+                     RankedTensorType full) -> Value {
+      if (cast<RankedTensorType>(tile.getType()).hasStaticShape())
+        return tile;
+      Value zero = arith::ConstantOp::create(b, l, elt, b.getZeroAttr(elt));
+      return tensor::createPadHighOp(full, tile, zero, /*nofold=*/false, l, b)
+          .getResult();
+    };
+    // 4-D slice [1, 1, rows, cols] at (b, h, row0, 0), rank-reduced to 2-D;
+    // with `valid` (rows within the length) the slice is partial and padded
+    // to `rows`.
+    auto slice2 = [&](OpBuilder &b, Location l, Value src, Value bIdx,
+                      Value hIdx, Value row0, int64_t rows, int64_t cols,
+                      Value valid = Value()) {
+      OpFoldResult rowSz =
+          valid ? OpFoldResult(valid) : OpFoldResult(b.getIndexAttr(rows));
+      SmallVector<OpFoldResult> off = {bIdx, hIdx, row0, b.getIndexAttr(0)};
+      SmallVector<OpFoldResult> sz = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                      rowSz, b.getIndexAttr(cols)};
+      SmallVector<OpFoldResult> st(4, b.getIndexAttr(1));
+      auto ty = RankedTensorType::get(
+          {valid ? ShapedType::kDynamic : rows, cols}, elt);
+      Value t = tensor::ExtractSliceOp::create(b, l, ty, src, off, sz, st);
+      return padTo(b, l, t, RankedTensorType::get({rows, cols}, elt));
+    };
+    Value qValid = qPartial ? validRows(rewriter, loc, sqV, i0, Br) : Value();
+    Value qTile = slice2(rewriter, loc, q, bi, hi, i0, Br, D, qValid);
 
     // Key tiles that can be visible from query rows [i0, i0 + Br).
-    Value jBegin = idx(0), jEnd = idx(Skv);
-    if (kind == MaskKind::causal || kind == MaskKind::window) {
+    Value jBegin = idx(0), jEnd = skvV;
+    if (offV && (kind == MaskKind::causal || kind == MaskKind::window)) {
+      // The same bounds from the runtime offset; a negative bound (more
+      // queries than keys) clamps to 0.
+      Value last = arith::MaxSIOp::create(
+          rewriter, loc,
+          arith::AddIOp::create(
+              rewriter, loc, arith::AddIOp::create(rewriter, loc, i0, idx(Br)),
+              offV),
+          idx(0));
+      Value tiles = arith::CeilDivUIOp::create(rewriter, loc, last, idx(Bc));
+      jEnd = arith::MinUIOp::create(
+          rewriter, loc, arith::MulIOp::create(rewriter, loc, tiles, idx(Bc)),
+          skvV);
+      if (kind == MaskKind::window) {
+        Value first = arith::AddIOp::create(
+            rewriter, loc, arith::AddIOp::create(rewriter, loc, i0, offV),
+            idx(1 - window));
+        Value firstC = arith::MaxSIOp::create(rewriter, loc, first, idx(0));
+        jBegin = arith::MulIOp::create(
+            rewriter, loc,
+            arith::DivUIOp::create(rewriter, loc, firstC, idx(Bc)), idx(Bc));
+      }
+    } else if (kind == MaskKind::causal || kind == MaskKind::window) {
       // Last visible key of the tile's last row: i0 + Br - 1 + offset.
       Value last =
           arith::AddIOp::create(rewriter, loc, i0, idx(Br - 1 + offset + 1));
@@ -179,8 +279,10 @@ struct FlashAttention : OpRewritePattern<AttentionOp> {
             return arith::ConstantOp::create(b, l, elt, b.getFloatAttr(elt, x))
                 .getResult();
           };
-          Value kTile = slice2(b, l, k, bi, kvh, j0, Bc, D);
-          Value vTile = slice2(b, l, v, bi, kvh, j0, Bc, Dv);
+          Value kValid = kPartial ? validRows(b, l, skvV, j0, Bc) : Value();
+          Value kTile = slice2(b, l, k, bi, kvh, j0, Bc, D, kValid);
+          // Padded value rows are zeros, so masked keys add exactly 0.
+          Value vTile = slice2(b, l, v, bi, kvh, j0, Bc, Dv, kValid);
           // s = q k^T (k read as [Bc, D] through transposed maps).
           AffineExpr m, n, kk;
           bindDims(ctx, m, n, kk);
@@ -205,13 +307,28 @@ struct FlashAttention : OpRewritePattern<AttentionOp> {
             bool rowBroadcast = mTy.getDimSize(2) == 1;
             SmallVector<OpFoldResult> off = {mb, mh, rowBroadcast ? idx(0) : i0,
                                              j0};
-            SmallVector<OpFoldResult> sz = {
-                b.getIndexAttr(1), b.getIndexAttr(1),
-                b.getIndexAttr(rowBroadcast ? 1 : Br), b.getIndexAttr(Bc)};
+            bool rowPartial = qPartial && !rowBroadcast;
+            OpFoldResult rowSz =
+                rowPartial
+                    ? OpFoldResult(qValid)
+                    : OpFoldResult(b.getIndexAttr(rowBroadcast ? 1 : Br));
+            OpFoldResult colSz = kPartial ? OpFoldResult(kValid)
+                                          : OpFoldResult(b.getIndexAttr(Bc));
+            SmallVector<OpFoldResult> sz = {b.getIndexAttr(1),
+                                            b.getIndexAttr(1), rowSz, colSz};
             SmallVector<OpFoldResult> st(4, b.getIndexAttr(1));
-            auto tileTy = rowBroadcast ? RankedTensorType::get({Bc}, elt) : sTy;
-            ins.push_back(tensor::ExtractSliceOp::create(b, l, tileTy, mask,
-                                                         off, sz, st));
+            int64_t colDim = kPartial ? ShapedType::kDynamic : Bc;
+            auto tileTy =
+                rowBroadcast
+                    ? RankedTensorType::get({colDim}, elt)
+                    : RankedTensorType::get(
+                          {rowPartial ? ShapedType::kDynamic : Br, colDim},
+                          elt);
+            Value mTile =
+                tensor::ExtractSliceOp::create(b, l, tileTy, mask, off, sz, st);
+            ins.push_back(
+                padTo(b, l, mTile,
+                      rowBroadcast ? RankedTensorType::get({Bc}, elt) : sTy));
             inMaps.push_back(rowBroadcast ? AffineMap::get(2, 0, d1) : id2);
           }
           inMaps.push_back(id2);
@@ -226,16 +343,30 @@ struct FlashAttention : OpRewritePattern<AttentionOp> {
                                                   nb.getFloatAttr(elt, scale)));
                     if (mask)
                       x = arith::AddFOp::create(nb, nl, x, a[1]);
-                    if (kind == MaskKind::causal || kind == MaskKind::window) {
+                    bool causal =
+                        kind == MaskKind::causal || kind == MaskKind::window;
+                    if (causal || kPartial) {
                       Value qi = arith::AddIOp::create(
                           nb, nl, linalg::IndexOp::create(nb, nl, 0), i0);
                       Value kj = arith::AddIOp::create(
                           nb, nl, linalg::IndexOp::create(nb, nl, 1), j0);
+                      Value vis;
+                      // Keys of the padded tail of a partial tile.
+                      if (kPartial)
+                        vis = arith::CmpIOp::create(
+                            nb, nl, arith::CmpIPredicate::slt, kj, skvV);
                       Value lastK = arith::AddIOp::create(
                           nb, nl, qi,
-                          arith::ConstantIndexOp::create(nb, nl, offset));
-                      Value vis = arith::CmpIOp::create(
-                          nb, nl, arith::CmpIPredicate::sle, kj, lastK);
+                          offV ? offV
+                               : arith::ConstantIndexOp::create(nb, nl, offset)
+                                     .getResult());
+                      if (causal) {
+                        Value c = arith::CmpIOp::create(
+                            nb, nl, arith::CmpIPredicate::sle, kj, lastK);
+                        vis = vis ? arith::AndIOp::create(nb, nl, vis, c)
+                                        .getResult()
+                                  : c;
+                      }
                       if (kind == MaskKind::window) {
                         Value firstK = arith::SubIOp::create(
                             nb, nl, lastK,
@@ -335,11 +466,22 @@ struct FlashAttention : OpRewritePattern<AttentionOp> {
                                   .getResult());
                         })
                         .getResult(0);
+    if (qPartial) {
+      // Only the rows within Sq of the last tile are written.
+      SmallVector<OpFoldResult> o2(2, rewriter.getIndexAttr(0)),
+          s2 = {qValid, rewriter.getIndexAttr(Dv)},
+          st2(2, rewriter.getIndexAttr(1));
+      outTile = tensor::ExtractSliceOp::create(
+          rewriter, loc, RankedTensorType::get({ShapedType::kDynamic, Dv}, elt),
+          outTile, o2, s2, st2);
+    }
     rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
     SmallVector<OpFoldResult> off = {bi, hi, i0, rewriter.getIndexAttr(0)};
     SmallVector<OpFoldResult> sz = {
         rewriter.getIndexAttr(1), rewriter.getIndexAttr(1),
-        rewriter.getIndexAttr(Br), rewriter.getIndexAttr(Dv)};
+        qPartial ? OpFoldResult(qValid)
+                 : OpFoldResult(rewriter.getIndexAttr(Br)),
+        rewriter.getIndexAttr(Dv)};
     SmallVector<OpFoldResult> st(4, rewriter.getIndexAttr(1));
     tensor::ParallelInsertSliceOp::create(
         rewriter, loc, outTile, forall.getRegionIterArgs()[0], off, sz, st);
