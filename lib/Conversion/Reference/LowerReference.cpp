@@ -50,12 +50,34 @@ bool hasDynamicShape(Operation *op) {
       });
 }
 
+/// Ops whose reference lowering reads dynamic leading dims at runtime.
+bool supportsDynamicShapes(Operation *op) { return isa<LinearOp>(op); }
+
 LogicalResult requireStatic(Operation *op, PatternRewriter &rewriter) {
   if (hasDynamicShape(op)) {
     op->emitError("dynamic shapes are not supported by effc lowerings yet");
     return failure();
   }
   return success();
+}
+
+/// `rows` [M, N] (M the flattened leading dims of `input` [..., K]) as
+/// `outTy` [..., N]; dynamic leading dims are read from `input`.
+Value expandRows(OpBuilder &b, Location loc, Value rows, Value input,
+                 RankedTensorType outTy) {
+  if (outTy.hasStaticShape())
+    return buildReshape(b, loc, rows, outTy);
+  int64_t rank = outTy.getRank();
+  if (rank == 2)
+    return rows;
+  SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, loc, input);
+  shape.back() = b.getIndexAttr(outTy.getDimSize(rank - 1));
+  ReassociationIndices lead;
+  for (int64_t i = 0; i + 1 < rank; ++i)
+    lead.push_back(i);
+  return tensor::ExpandShapeOp::create(
+      b, loc, outTy, rows, ArrayRef<ReassociationIndices>{lead, {rank - 1}},
+      shape);
 }
 
 //===----------------------------------------------------------------------===//
@@ -67,8 +89,6 @@ struct LowerLinear : OpConversionPattern<LinearOp> {
   LogicalResult
   matchAndRewrite(LinearOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (failed(requireStatic(op, rewriter)))
-      return failure();
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
     auto inTy = op.getInput().getType();
@@ -79,9 +99,10 @@ struct LowerLinear : OpConversionPattern<LinearOp> {
     // do) and round once, after bias and activation.
     Type accElt =
         isa<Float16Type, BFloat16Type>(elt) ? Type(rewriter.getF32Type()) : elt;
+    Value input = adaptor.getInput();
     Value acc;
     if (wTy.getRank() == 3) {
-      // [B, M, K] x [B, N, K] -> [B, M, N]
+      // [B, M, K] x [B, N, K] -> [B, M, N]; B and M may be dynamic.
       AffineExpr b, m, n, k;
       bindDims(ctx, b, m, n, k);
       SmallVector<Attribute> maps = {
@@ -89,11 +110,12 @@ struct LowerLinear : OpConversionPattern<LinearOp> {
           AffineMapAttr::get(mapOf(ctx, 4, {b, n, k})),
           AffineMapAttr::get(mapOf(ctx, 4, {b, m, n}))};
       auto accTy = outTy.clone(accElt);
-      Value init = buildFilled(rewriter, loc, accTy, 0.0);
+      Value init =
+          buildFilled(rewriter, loc, accTy,
+                      buildDynamicDims(rewriter, loc, accTy, input), 0.0);
       acc = linalg::BatchMatmulOp::create(
                 rewriter, loc, TypeRange{accTy},
-                ValueRange{adaptor.getInput(), adaptor.getWeight()},
-                ValueRange{init},
+                ValueRange{input, adaptor.getWeight()}, ValueRange{init},
                 {rewriter.getNamedAttr("indexing_maps",
                                        rewriter.getArrayAttr(maps))})
                 .getResult(0);
@@ -103,18 +125,34 @@ struct LowerLinear : OpConversionPattern<LinearOp> {
       rewriter.replaceOp(op, acc);
       return success();
     }
-    // [..., K] x [N, K]: flatten the leading dims into M.
+    // [..., K] x [N, K]: flatten the leading dims into M (dynamic when any
+    // leading dim is).
     int64_t k = wTy.getDimSize(1), n = wTy.getDimSize(0);
-    int64_t m = inTy.getNumElements() / k;
-    auto in2Ty = RankedTensorType::get({m, k}, elt);
-    auto out2Ty = RankedTensorType::get({m, n}, accElt);
-    Value in2 = buildReshape(rewriter, loc, adaptor.getInput(), in2Ty);
+    int64_t rank = inTy.getRank();
+    Value in2;
+    if (inTy.hasStaticShape()) {
+      in2 = buildReshape(
+          rewriter, loc, input,
+          RankedTensorType::get({inTy.getNumElements() / k, k}, elt));
+    } else if (rank == 2) {
+      in2 = input;
+    } else {
+      ReassociationIndices lead;
+      for (int64_t i = 0; i + 1 < rank; ++i)
+        lead.push_back(i);
+      in2 = tensor::CollapseShapeOp::create(
+          rewriter, loc, input,
+          ArrayRef<ReassociationIndices>{lead, {rank - 1}});
+    }
+    auto in2Ty = cast<RankedTensorType>(in2.getType());
+    auto out2Ty = RankedTensorType::get({in2Ty.getDimSize(0), n}, accElt);
     AffineExpr dm, dn, dk;
     bindDims(ctx, dm, dn, dk);
     SmallVector<Attribute> maps = {AffineMapAttr::get(mapOf(ctx, 3, {dm, dk})),
                                    AffineMapAttr::get(mapOf(ctx, 3, {dn, dk})),
                                    AffineMapAttr::get(mapOf(ctx, 3, {dm, dn}))};
-    Value init = buildFilled(rewriter, loc, out2Ty, 0.0);
+    Value init = buildFilled(rewriter, loc, out2Ty,
+                             buildDynamicDims(rewriter, loc, out2Ty, in2), 0.0);
     acc = linalg::MatmulOp::create(
               rewriter, loc, TypeRange{out2Ty},
               ValueRange{in2, adaptor.getWeight()}, ValueRange{init},
@@ -124,7 +162,7 @@ struct LowerLinear : OpConversionPattern<LinearOp> {
     acc = buildBiasActivation(rewriter, loc, acc, adaptor.getBias(), 1,
                               op.getActivation(), op.getClampMin(),
                               op.getClampMax(), elt);
-    rewriter.replaceOp(op, buildReshape(rewriter, loc, acc, outTy));
+    rewriter.replaceOp(op, expandRows(rewriter, loc, acc, input, outTy));
     return success();
   }
 };
@@ -461,7 +499,7 @@ struct LowerReferencePass
     bool dynamic = false;
     getOperation().walk([&](Operation *op) {
       if (isa_and_nonnull<EffcDialect>(op->getDialect()) &&
-          hasDynamicShape(op)) {
+          !supportsDynamicShapes(op) && hasDynamicShape(op)) {
         op->emitError("dynamic shapes are not supported by effc lowerings yet");
         dynamic = true;
       }

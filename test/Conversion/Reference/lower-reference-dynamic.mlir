@@ -1,0 +1,54 @@
+// RUN: effc-opt %s --effc-lower-reference -split-input-file | FileCheck %s
+
+// Tests that effc.linear with a dynamic M sizes its accumulator from the
+// input's runtime M and keeps the bias and activation.
+
+// CHECK-LABEL: func.func @linear_dynamic_m
+// CHECK-SAME: ([[X:%.+]]: tensor<?x64xf32>, [[W:%.+]]: tensor<32x64xf32>, [[B:%.+]]: tensor<32xf32>)
+// CHECK: [[M:%.+]] = tensor.dim [[X]], %{{.+}} : tensor<?x64xf32>
+// CHECK: [[E:%.+]] = tensor.empty([[M]]) : tensor<?x32xf32>
+// CHECK: [[F:%.+]] = linalg.fill ins(%{{.+}} : f32) outs([[E]] : tensor<?x32xf32>)
+// CHECK: [[MM:%.+]] = linalg.matmul {{.*}} ins([[X]], [[W]] : tensor<?x64xf32>, tensor<32x64xf32>) outs([[F]] : tensor<?x32xf32>)
+// CHECK: linalg.generic {{.*}} ins([[MM]], [[B]] : tensor<?x32xf32>, tensor<32xf32>) outs(%{{.+}} : tensor<?x32xf32>)
+// CHECK: arith.maximumf
+// CHECK-NOT: effc.linear
+func.func @linear_dynamic_m(%x: tensor<?x64xf32>, %w: tensor<32x64xf32>, %b: tensor<32xf32>) -> tensor<?x32xf32> {
+  %0 = effc.linear %x, %w bias %b {activation = #effc.activation<relu>} : tensor<?x64xf32>, tensor<32x64xf32>, tensor<32xf32> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+// Tests that an N-D effc.linear with dynamic batch and sequence collapses
+// them into one dynamic M and expands the result with the input's dims.
+
+// CHECK-LABEL: func.func @linear_dynamic_batch_seq
+// CHECK-SAME: ([[X:%.+]]: tensor<?x?x64xf32>, [[W:%.+]]: tensor<32x64xf32>)
+// CHECK: [[C:%.+]] = tensor.collapse_shape [[X]] {{\[\[}}0, 1], [2]] : tensor<?x?x64xf32> into tensor<?x64xf32>
+// CHECK: [[M:%.+]] = tensor.dim [[C]], %{{.+}} : tensor<?x64xf32>
+// CHECK: tensor.empty([[M]]) : tensor<?x32xf32>
+// CHECK: [[MM:%.+]] = linalg.matmul {{.*}} ins([[C]], [[W]] : tensor<?x64xf32>, tensor<32x64xf32>)
+// CHECK-DAG: [[D0:%.+]] = tensor.dim [[X]], %{{.+}} : tensor<?x?x64xf32>
+// CHECK-DAG: [[D1:%.+]] = tensor.dim [[X]], %{{.+}} : tensor<?x?x64xf32>
+// CHECK: [[R:%.+]] = tensor.expand_shape [[MM]] {{\[\[}}0, 1], [2]] output_shape [[[D0]], [[D1]], 32] : tensor<?x32xf32> into tensor<?x?x32xf32>
+// CHECK: return [[R]]
+func.func @linear_dynamic_batch_seq(%x: tensor<?x?x64xf32>, %w: tensor<32x64xf32>) -> tensor<?x?x32xf32> {
+  %0 = effc.linear %x, %w : tensor<?x?x64xf32>, tensor<32x64xf32> -> tensor<?x?x32xf32>
+  return %0 : tensor<?x?x32xf32>
+}
+
+// -----
+
+// Tests that a batched effc.linear ([B, M, K] x [B, N, K]) with a dynamic M
+// sizes its batch_matmul accumulator from the input.
+
+// CHECK-LABEL: func.func @linear_batched_dynamic_m
+// CHECK-SAME: ([[X:%.+]]: tensor<2x?x64xf32>
+// CHECK: [[M:%.+]] = tensor.dim [[X]], %{{.+}} : tensor<2x?x64xf32>
+// CHECK: tensor.empty([[M]]) : tensor<2x?x32xf32>
+// CHECK: linalg.batch_matmul
+// CHECK-SAME: -> tensor<2x?x32xf32>
+func.func @linear_batched_dynamic_m(%x: tensor<2x?x64xf32>, %w: tensor<2x32x64xf32>) -> tensor<2x?x32xf32> {
+  %0 = effc.linear %x, %w : tensor<2x?x64xf32>, tensor<2x32x64xf32> -> tensor<2x?x32xf32>
+  return %0 : tensor<2x?x32xf32>
+}
