@@ -51,7 +51,9 @@ bool hasDynamicShape(Operation *op) {
 }
 
 /// Ops whose reference lowering reads dynamic leading dims at runtime.
-bool supportsDynamicShapes(Operation *op) { return isa<LinearOp>(op); }
+bool supportsDynamicShapes(Operation *op) {
+  return isa<LinearOp, QuantizeOp, DequantizeOp>(op);
+}
 
 LogicalResult requireStatic(Operation *op, PatternRewriter &rewriter) {
   if (hasDynamicShape(op)) {

@@ -40,9 +40,6 @@ struct LowerQuantize : OpConversionPattern<QuantizeOp> {
                   ConversionPatternRewriter &rewriter) const override {
     auto inTy = op.getInput().getType();
     auto outTy = op.getType();
-    if (!inTy.hasStaticShape())
-      return op.emitError(
-          "dynamic shapes are not supported by effc lowerings yet");
     MLIRContext *ctx = getContext();
     AffineMap sm = blockMap(ctx, op.getBlock(), inTy.getShape());
     SmallVector<Value> ins = {adaptor.getInput(), adaptor.getScale()};
@@ -71,9 +68,6 @@ struct LowerDequantize : OpConversionPattern<DequantizeOp> {
                   ConversionPatternRewriter &rewriter) const override {
     auto inTy = op.getInput().getType();
     auto outTy = op.getType();
-    if (!inTy.hasStaticShape())
-      return op.emitError(
-          "dynamic shapes are not supported by effc lowerings yet");
     MLIRContext *ctx = getContext();
     AffineMap sm = blockMap(ctx, op.getBlock(), inTy.getShape());
     SmallVector<Value> ins = {adaptor.getInput(), adaptor.getScale()};

@@ -115,9 +115,14 @@ Value mlir::effc::reference::elementwise(
   maps.push_back(
       AffineMap::getMultiDimIdentityMap(outTy.getRank(), b.getContext()));
   SmallVector<IteratorType> iters(outTy.getRank(), IteratorType::parallel);
+  // Dynamic (batch / sequence) dims of the result are those of the first
+  // input, which every caller reads with an identity map.
+  Value init = outTy.hasStaticShape()
+                   ? buildEmpty(b, loc, outTy)
+                   : buildEmpty(b, loc, outTy,
+                                buildDynamicDims(b, loc, outTy, ins.front()));
   return linalg::GenericOp::create(
-             b, loc, outTy, ins, ValueRange{buildEmpty(b, loc, outTy)}, maps,
-             iters,
+             b, loc, outTy, ins, ValueRange{init}, maps, iters,
              [&](OpBuilder &nb, Location nl, ValueRange args) {
                linalg::YieldOp::create(nb, nl, fn(nb, nl, args));
              })

@@ -52,3 +52,22 @@ func.func @linear_batched_dynamic_m(%x: tensor<2x?x64xf32>, %w: tensor<2x32x64xf
   %0 = effc.linear %x, %w : tensor<2x?x64xf32>, tensor<2x32x64xf32> -> tensor<2x?x32xf32>
   return %0 : tensor<2x?x32xf32>
 }
+
+// -----
+
+// Tests that effc.quantize / effc.dequantize over a dynamic M size their
+// results from the input's runtime M.
+
+// CHECK-LABEL: func.func @quantize_dynamic_m
+// CHECK-SAME: ([[X:%.+]]: tensor<?x256xf32>, [[S:%.+]]: tensor<?x2xf32>)
+// CHECK: [[M:%.+]] = tensor.dim [[X]], %{{.+}} : tensor<?x256xf32>
+// CHECK: [[E:%.+]] = tensor.empty([[M]]) : tensor<?x256xi8>
+// CHECK: [[Q:%.+]] = linalg.generic {{.*}} ins([[X]], [[S]] : tensor<?x256xf32>, tensor<?x2xf32>) outs([[E]] : tensor<?x256xi8>)
+// CHECK: [[M2:%.+]] = tensor.dim [[Q]], %{{.+}} : tensor<?x256xi8>
+// CHECK: tensor.empty([[M2]]) : tensor<?x256xf32>
+// CHECK-NOT: effc.
+func.func @quantize_dynamic_m(%x: tensor<?x256xf32>, %s: tensor<?x2xf32>) -> tensor<?x256xf32> {
+  %q = effc.quantize %x, %s {block = array<i64: 1, 128>} : tensor<?x256xf32>, tensor<?x2xf32> -> tensor<?x256xi8>
+  %d = effc.dequantize %q, %s {block = array<i64: 1, 128>} : tensor<?x256xi8>, tensor<?x2xf32> -> tensor<?x256xf32>
+  return %d : tensor<?x256xf32>
+}
