@@ -52,6 +52,14 @@ bool hasDynamicShape(Operation *op) {
 
 /// Ops whose reference lowering reads dynamic leading dims at runtime.
 bool supportsDynamicShapes(Operation *op) {
+  // dynamic_quantize splits a dynamic dim only into blocks of 1 (per row).
+  if (auto dq = dyn_cast<DynamicQuantizeOp>(op)) {
+    auto inTy = dq.getInput().getType();
+    for (int64_t i = 0; i < inTy.getRank(); ++i)
+      if (inTy.isDynamicDim(i) && dq.getBlock()[i] != 1)
+        return false;
+    return true;
+  }
   return isa<LinearOp, QuantizeOp, DequantizeOp>(op);
 }
 

@@ -100,27 +100,44 @@ struct LowerDynamicQuantize : OpConversionPattern<DynamicQuantizeOp> {
   matchAndRewrite(DynamicQuantizeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     auto inTy = op.getInput().getType();
-    if (!inTy.hasStaticShape())
-      return op.emitError(
-          "dynamic shapes are not supported by effc lowerings yet");
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
     int64_t r = inTy.getRank();
     ArrayRef<int64_t> block = op.getBlock();
+    // A dynamic dim (batch / sequence rows) takes one scale per element
+    // (block 1): other blockings of an unknown extent need runtime padding.
+    for (int64_t i = 0; i < r; ++i)
+      if (inTy.isDynamicDim(i) && block[i] != 1)
+        return op.emitError("a dynamic dim needs block size 1 in the "
+                            "reference lowering, got ")
+               << block[i] << " for dim " << i;
     // [d0, d1, ...] -> [ceil(d0 / b0), b0, ...], reduce the odd dims. A
     // partial last block is padded with zeros, which leave max|x| alone.
     SmallVector<int64_t> split, padded;
+    SmallVector<OpFoldResult> splitSizes;
     SmallVector<ReassociationIndices> reassoc;
     for (int64_t i = 0; i < r; ++i) {
+      reassoc.push_back({2 * i, 2 * i + 1});
+      split.push_back(block[i]);
+      if (inTy.isDynamicDim(i)) {
+        padded.push_back(ShapedType::kDynamic);
+        split.insert(split.end() - 1, ShapedType::kDynamic);
+        splitSizes.push_back(
+            tensor::DimOp::create(rewriter, loc, adaptor.getInput(), i)
+                .getResult());
+        splitSizes.push_back(rewriter.getIndexAttr(1));
+        continue;
+      }
       int64_t blocks = llvm::divideCeil(inTy.getDimSize(i), block[i]);
       padded.push_back(blocks * block[i]);
-      split.push_back(blocks);
-      split.push_back(block[i]);
-      reassoc.push_back({2 * i, 2 * i + 1});
+      split.insert(split.end() - 1, blocks);
+      splitSizes.push_back(rewriter.getIndexAttr(blocks));
+      splitSizes.push_back(rewriter.getIndexAttr(block[i]));
     }
     Value x = tensor::ExpandShapeOp::create(
         rewriter, loc, RankedTensorType::get(split, inTy.getElementType()),
-        buildZeroPadHigh(rewriter, loc, adaptor.getInput(), padded), reassoc);
+        buildZeroPadHigh(rewriter, loc, adaptor.getInput(), padded), reassoc,
+        splitSizes);
     auto scaleTy = op.getScale().getType();
     SmallVector<AffineExpr> outExprs;
     SmallVector<IteratorType> iters;
@@ -134,7 +151,10 @@ struct LowerDynamicQuantize : OpConversionPattern<DynamicQuantizeOp> {
     Value absmax =
         linalg::GenericOp::create(
             rewriter, loc, absTy, ValueRange{x},
-            ValueRange{buildFilled(rewriter, loc, absTy, 0.0)},
+            ValueRange{buildFilled(
+                rewriter, loc, absTy,
+                buildDynamicDims(rewriter, loc, absTy, adaptor.getInput()),
+                0.0)},
             {AffineMap::getMultiDimIdentityMap(2 * r, ctx),
              AffineMap::get(2 * r, 0, outExprs, ctx)},
             iters,

@@ -71,3 +71,20 @@ func.func @quantize_dynamic_m(%x: tensor<?x256xf32>, %s: tensor<?x2xf32>) -> ten
   %d = effc.dequantize %q, %s {block = array<i64: 1, 128>} : tensor<?x256xi8>, tensor<?x2xf32> -> tensor<?x256xf32>
   return %d : tensor<?x256xf32>
 }
+
+// -----
+
+// Tests that effc.dynamic_quantize with per-row scales over a dynamic M
+// splits the rows with the input's runtime M and sizes the scales by it.
+
+// CHECK-LABEL: func.func @dynamic_quantize_rows
+// CHECK-SAME: ([[X:%.+]]: tensor<?x64xf32>)
+// CHECK: [[M:%.+]] = tensor.dim [[X]], %{{.+}} : tensor<?x64xf32>
+// CHECK: tensor.expand_shape [[X]] {{\[\[}}0, 1], [2, 3]] output_shape {{\[}}[[M]], 1, 1, 64] : tensor<?x64xf32> into tensor<?x1x1x64xf32>
+// CHECK: tensor.empty(%{{.+}}) : tensor<?x1xf32>
+// CHECK: } -> tensor<?x64xi8>
+// CHECK-NOT: effc.
+func.func @dynamic_quantize_rows(%x: tensor<?x64xf32>) -> (tensor<?x64xi8>, tensor<?x1xf32>) {
+  %q, %s = effc.dynamic_quantize %x {block = array<i64: 1, 64>} : tensor<?x64xf32> -> tensor<?x64xi8>, tensor<?x1xf32>
+  return %q, %s : tensor<?x64xi8>, tensor<?x1xf32>
+}
