@@ -60,6 +60,10 @@ bool supportsDynamicShapes(Operation *op) {
         return false;
     return true;
   }
+  // Weight-only quantized linear: a dequantized weight and an effc.linear.
+  if (auto ql = dyn_cast<QuantizedLinearOp>(op))
+    return isa<FloatType>(ql.getInput().getType().getElementType()) &&
+           ql.getWeight().getType().hasStaticShape();
   return isa<LinearOp, QuantizeOp, DequantizeOp>(op);
 }
 

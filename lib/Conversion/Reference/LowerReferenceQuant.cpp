@@ -377,13 +377,15 @@ struct LowerQuantizedLinear : OpConversionPattern<QuantizedLinearOp> {
     auto inTy = op.getInput().getType();
     auto wTy = op.getWeight().getType();
     auto outTy = op.getType();
+    // Weight-only: the float input keeps its dynamic leading dims through
+    // the effc.linear it becomes.
+    if (isa<FloatType>(inTy.getElementType()) && wTy.hasStaticShape())
+      return lowerWeightOnly(op, adaptor, rewriter);
     if (!inTy.hasStaticShape() || !wTy.hasStaticShape())
       return op.emitError(
           "dynamic shapes are not supported by effc lowerings yet");
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
-    if (isa<FloatType>(inTy.getElementType()))
-      return lowerWeightOnly(op, adaptor, rewriter);
     auto xq = cast<quant::UniformQuantizedType>(inTy.getElementType());
     auto wq = cast<quant::QuantizedType>(wTy.getElementType());
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);

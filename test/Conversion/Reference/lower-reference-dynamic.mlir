@@ -88,3 +88,20 @@ func.func @dynamic_quantize_rows(%x: tensor<?x64xf32>) -> (tensor<?x64xi8>, tens
   %q, %s = effc.dynamic_quantize %x {block = array<i64: 1, 64>} : tensor<?x64xf32> -> tensor<?x64xi8>, tensor<?x1xf32>
   return %q, %s : tensor<?x64xi8>, tensor<?x1xf32>
 }
+
+// -----
+
+// Tests that a weight-only int4 (groups of 4 along K) effc.quantized_linear
+// over a dynamic M dequantizes the static weight and multiplies with the
+// dynamic input, sizing the result from the input's runtime M.
+
+// CHECK-LABEL: func.func @weight_only_int4_dynamic_m
+// CHECK-SAME: ([[X:%.+]]: tensor<?x8xf32>
+// CHECK: [[M:%.+]] = tensor.dim [[X]], %{{.+}} : tensor<?x8xf32>
+// CHECK: tensor.empty([[M]]) : tensor<?x4xf32>
+// CHECK: linalg.matmul {{.*}} ins([[X]], %{{.+}} : tensor<?x8xf32>, tensor<4x8xf32>) {{.*}} -> tensor<?x4xf32>
+// CHECK-NOT: effc.
+func.func @weight_only_int4_dynamic_m(%x: tensor<?x8xf32>, %w: tensor<4x8x!quant.uniform<i4<-7:7>:f32:{0:1, 1:4}, {{1.0, 2.0}, {0.5, 2.0}, {1.0, 0.25}, {1.0, 2.0}}>>) -> tensor<?x4xf32> {
+  %y = effc.quantized_linear %x, %w : tensor<?x8xf32>, tensor<4x8x!quant.uniform<i4<-7:7>:f32:{0:1, 1:4}, {{1.0, 2.0}, {0.5, 2.0}, {1.0, 0.25}, {1.0, 2.0}}>> -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
