@@ -54,6 +54,29 @@ Value mlir::effc::buildFilled(OpBuilder &b, Location loc, RankedTensorType type,
   return linalg::FillOp::create(b, loc, c, init).getResult(0);
 }
 
+SmallVector<Value> mlir::effc::buildDynamicDims(OpBuilder &b, Location loc,
+                                                RankedTensorType type,
+                                                Value like) {
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    if (type.isDynamicDim(i))
+      sizes.push_back(tensor::DimOp::create(b, loc, like, i));
+  return sizes;
+}
+
+Value mlir::effc::buildEmpty(OpBuilder &b, Location loc, RankedTensorType type,
+                             ValueRange dynSizes) {
+  return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType(),
+                                 dynSizes);
+}
+
+Value mlir::effc::buildFilled(OpBuilder &b, Location loc, RankedTensorType type,
+                              ValueRange dynSizes, double value) {
+  Value init = buildEmpty(b, loc, type, dynSizes);
+  Value c = scalarConstant(b, loc, type.getElementType(), value);
+  return linalg::FillOp::create(b, loc, c, init).getResult(0);
+}
+
 Value mlir::effc::buildGeneric(
     OpBuilder &b, Location loc, RankedTensorType outTy, ValueRange ins,
     Value init, ArrayRef<AffineMap> maps, ArrayRef<utils::IteratorType> iters,

@@ -311,6 +311,16 @@ verifyQuantizedResult(Operation *op, Type resultElt, int64_t channels,
 
 LogicalResult LinearOp::verify() {
   auto w = getWeight().getType().getShape();
+  // Only leading (batch / sequence) dims may be dynamic: every lowering
+  // tiles and packs the weight by its static N and K.
+  if (w.size() >= 2 && (ShapedType::isDynamic(w[w.size() - 2]) ||
+                        ShapedType::isDynamic(w.back())))
+    return emitOpError("weight dims N and K must be static, got ")
+           << shapeStr(w);
+  if (getOutput().getType().getRank() > 0 &&
+      getOutput().getType().isDynamicDim(getOutput().getType().getRank() - 1))
+    return emitOpError("result's last dim must be static (the weight's "
+                       "output channels)");
   if (failed(verifyLinearShapes(*this, getInput().getType().getShape(), w,
                                 getOutput().getType().getShape(),
                                 /*allowBatched=*/true)))

@@ -30,6 +30,17 @@ Value buildEmptyLike(OpBuilder &b, Location loc, Value like, Type elt = Type());
 /// A tensor of `type` filled with `value` (a float or integer constant).
 Value buildFilled(OpBuilder &b, Location loc, RankedTensorType type,
                   double value);
+/// The sizes of `type`'s dynamic dims (in order), each read with
+/// `tensor.dim` from the same dim of `like` (a tensor whose leading dims
+/// match, e.g. an op's input for its result).
+SmallVector<Value> buildDynamicDims(OpBuilder &b, Location loc,
+                                    RankedTensorType type, Value like);
+/// `tensor.empty` of `type` whose `?` dims take `dynSizes`, in order.
+Value buildEmpty(OpBuilder &b, Location loc, RankedTensorType type,
+                 ValueRange dynSizes);
+/// A tensor of `type` (its `?` dims sized by `dynSizes`) filled with `value`.
+Value buildFilled(OpBuilder &b, Location loc, RankedTensorType type,
+                  ValueRange dynSizes, double value);
 
 /// A linalg.generic over `ins` writing `init` (a fresh tensor.empty of
 /// `outTy` when null) whose body yields `body(args)`; `args` are the block

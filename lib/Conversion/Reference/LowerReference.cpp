@@ -62,7 +62,11 @@ bool lowersDynamicShapes(Operation *op) {
            llvm::all_of(attn->getOperands(), [](Value v) {
              return cast<RankedTensorType>(v.getType()).getRank() == 4;
            });
-  return isa<DynamicQuantizeOp>(op);
+  // Weight-only quantized linear: a dequantized weight and an effc.linear.
+  if (auto ql = dyn_cast<QuantizedLinearOp>(op))
+    return isa<FloatType>(ql.getInput().getType().getElementType()) &&
+           ql.getWeight().getType().hasStaticShape();
+  return isa<DynamicQuantizeOp, QuantizeOp, DequantizeOp>(op);
 }
 
 LogicalResult requireStatic(Operation *op, PatternRewriter &rewriter) {
@@ -71,6 +75,25 @@ LogicalResult requireStatic(Operation *op, PatternRewriter &rewriter) {
     return failure();
   }
   return success();
+}
+
+/// `rows` [M, N] (M the flattened leading dims of `input` [..., K]) as
+/// `outTy` [..., N]; dynamic leading dims are read from `input`.
+Value expandRows(OpBuilder &b, Location loc, Value rows, Value input,
+                 RankedTensorType outTy) {
+  if (outTy.hasStaticShape())
+    return buildReshape(b, loc, rows, outTy);
+  int64_t rank = outTy.getRank();
+  if (rank == 2)
+    return rows;
+  SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, loc, input);
+  shape.back() = b.getIndexAttr(outTy.getDimSize(rank - 1));
+  ReassociationIndices lead;
+  for (int64_t i = 0; i + 1 < rank; ++i)
+    lead.push_back(i);
+  return tensor::ExpandShapeOp::create(
+      b, loc, outTy, rows, ArrayRef<ReassociationIndices>{lead, {rank - 1}},
+      shape);
 }
 
 //===----------------------------------------------------------------------===//
@@ -97,9 +120,10 @@ struct LowerLinear : OpConversionPattern<LinearOp> {
     // do) and round once, after bias and activation.
     Type accElt =
         isa<Float16Type, BFloat16Type>(elt) ? Type(rewriter.getF32Type()) : elt;
+    Value input = adaptor.getInput();
     Value acc;
     if (wTy.getRank() == 3) {
-      // [B, M, K] x [B, N, K] -> [B, M, N]
+      // [B, M, K] x [B, N, K] -> [B, M, N]; B and M may be dynamic.
       AffineExpr b, m, n, k;
       bindDims(ctx, b, m, n, k);
       SmallVector<Attribute> maps = {
@@ -107,11 +131,12 @@ struct LowerLinear : OpConversionPattern<LinearOp> {
           AffineMapAttr::get(mapOf(ctx, 4, {b, n, k})),
           AffineMapAttr::get(mapOf(ctx, 4, {b, m, n}))};
       auto accTy = outTy.clone(accElt);
-      Value init = buildFilled(rewriter, loc, accTy, 0.0);
+      Value init =
+          buildFilled(rewriter, loc, accTy,
+                      buildDynamicDims(rewriter, loc, accTy, input), 0.0);
       acc = linalg::BatchMatmulOp::create(
                 rewriter, loc, TypeRange{accTy},
-                ValueRange{adaptor.getInput(), adaptor.getWeight()},
-                ValueRange{init},
+                ValueRange{input, adaptor.getWeight()}, ValueRange{init},
                 {rewriter.getNamedAttr("indexing_maps",
                                        rewriter.getArrayAttr(maps))})
                 .getResult(0);

@@ -40,9 +40,6 @@ struct LowerQuantize : OpConversionPattern<QuantizeOp> {
                   ConversionPatternRewriter &rewriter) const override {
     auto inTy = op.getInput().getType();
     auto outTy = op.getType();
-    if (!inTy.hasStaticShape())
-      return op.emitError(
-          "dynamic shapes are not supported by effc lowerings yet");
     MLIRContext *ctx = getContext();
     AffineMap sm = blockMap(ctx, op.getBlock(), inTy.getShape());
     SmallVector<Value> ins = {adaptor.getInput(), adaptor.getScale()};
@@ -71,9 +68,6 @@ struct LowerDequantize : OpConversionPattern<DequantizeOp> {
                   ConversionPatternRewriter &rewriter) const override {
     auto inTy = op.getInput().getType();
     auto outTy = op.getType();
-    if (!inTy.hasStaticShape())
-      return op.emitError(
-          "dynamic shapes are not supported by effc lowerings yet");
     MLIRContext *ctx = getContext();
     AffineMap sm = blockMap(ctx, op.getBlock(), inTy.getShape());
     SmallVector<Value> ins = {adaptor.getInput(), adaptor.getScale()};
@@ -385,13 +379,15 @@ struct LowerQuantizedLinear : OpConversionPattern<QuantizedLinearOp> {
     auto inTy = op.getInput().getType();
     auto wTy = op.getWeight().getType();
     auto outTy = op.getType();
+    // Weight-only: the float input keeps its dynamic leading dims through
+    // the effc.linear it becomes.
+    if (isa<FloatType>(inTy.getElementType()) && wTy.hasStaticShape())
+      return lowerWeightOnly(op, adaptor, rewriter);
     if (!inTy.hasStaticShape() || !wTy.hasStaticShape())
       return op.emitError(
           "dynamic shapes are not supported by effc lowerings yet");
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
-    if (isa<FloatType>(inTy.getElementType()))
-      return lowerWeightOnly(op, adaptor, rewriter);
     auto xq = cast<quant::UniformQuantizedType>(inTy.getElementType());
     auto wq = cast<quant::QuantizedType>(wTy.getElementType());
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);

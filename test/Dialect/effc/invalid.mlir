@@ -1754,3 +1754,30 @@ func.func @f() {
   } {effc.hls.pipeline = 1 : i64}
   return
 }
+
+// -----
+
+// Tests that effc.linear rejects a weight with a dynamic N or K.
+func.func @linear_dynamic_weight(%x: tensor<?x64xf32>, %w: tensor<?x64xf32>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'effc.linear' op weight dims N and K must be static, got [?, 64]}}
+  %0 = effc.linear %x, %w : tensor<?x64xf32>, tensor<?x64xf32> -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+// Tests that effc.linear rejects a dynamic output-channel dim on its result.
+func.func @linear_dynamic_n(%x: tensor<?x64xf32>, %w: tensor<32x64xf32>) -> tensor<?x?xf32> {
+  // expected-error @+1 {{'effc.linear' op result's last dim must be static}}
+  %0 = effc.linear %x, %w : tensor<?x64xf32>, tensor<32x64xf32> -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}
+
+// -----
+
+// Tests that effc.linear rejects result leading dims that contradict the input's.
+func.func @linear_leading_mismatch(%x: tensor<?x4x64xf32>, %w: tensor<32x64xf32>) -> tensor<?x5x32xf32> {
+  // expected-error @+1 {{does not match input shape [?, 4, 64] in dim 1}}
+  %0 = effc.linear %x, %w : tensor<?x4x64xf32>, tensor<32x64xf32> -> tensor<?x5x32xf32>
+  return %0 : tensor<?x5x32xf32>
+}

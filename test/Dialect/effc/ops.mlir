@@ -553,3 +553,13 @@ func.func @hls_directives(%x: memref<8x16xf32> {effc.hls.partition = array<i64: 
   } {effc.hls.layer = "linear_0", effc.hls.estimate = {latency = 10 : i64}}
   return
 }
+
+// -----
+
+// Tests that effc.linear round-trips with dynamic batch and sequence dims.
+// CHECK-LABEL: func.func @linear_dynamic_leading
+// CHECK: effc.linear %{{.+}}, %{{.+}} : tensor<?x?x64xf32>, tensor<32x64xf32> -> tensor<?x?x32xf32>
+func.func @linear_dynamic_leading(%x: tensor<?x?x64xf32>, %w: tensor<32x64xf32>) -> tensor<?x?x32xf32> {
+  %y = effc.linear %x, %w : tensor<?x?x64xf32>, tensor<32x64xf32> -> tensor<?x?x32xf32>
+  return %y : tensor<?x?x32xf32>
+}
