@@ -30,6 +30,25 @@ N, K = 1024, 1024
 ROWS = (1, 8, 100, 512, 2048)
 
 
+def static_entry(m, args, result_tail):
+    """`@main` with M = m rows: casts the row-count arguments (`True` in
+    `args`, a list of (name, type after the rows or whole type, rows?)) to
+    `?` and calls `@dyn` with no_inline, so that one dynamic function runs."""
+    def ty(tail, rows, dyn):
+        return f"tensor<{('?' if dyn else m)}x{tail}>" if rows else f"tensor<{tail}>"
+    params = ", ".join(f"%{n}: {ty(t, r, False)}" for n, t, r in args)
+    lines = [f"  func.func @main({params}) -> {ty(result_tail, True, False)} {{"]
+    for n, t, r in args:
+        if r:
+            lines.append(f"    %d{n} = tensor.cast %{n} : {ty(t, r, False)} to {ty(t, r, True)}")
+    call_args = ", ".join(f"%d{n}" if r else f"%{n}" for n, t, r in args)
+    call_tys = ", ".join(ty(t, r, True) for n, t, r in args)
+    lines += [f"    %y = func.call @dyn({call_args}) {{no_inline}} : ({call_tys}) -> {ty(result_tail, True, True)}",
+              f"    %s = tensor.cast %y : {ty(result_tail, True, True)} to {ty(result_tail, True, False)}",
+              f"    return %s : {ty(result_tail, True, False)}", "  }"]
+    return lines
+
+
 def f32_module(m, dynamic):
     t = "?" if dynamic else str(m)
     fn = "dyn" if dynamic else "main"
@@ -43,12 +62,8 @@ def f32_module(m, dynamic):
         f"    %y = linalg.matmul ins(%x, %w : tensor<{t}x{K}xf32>, tensor<{K}x{N}xf32>) outs(%f : tensor<{t}x{N}xf32>) -> tensor<{t}x{N}xf32>",
         f"    return %y : tensor<{t}x{N}xf32>", "  }"]
     if dynamic:
-        body += [
-            f"  func.func @main(%x: tensor<{m}x{K}xf32>, %w: tensor<{K}x{N}xf32>) -> tensor<{m}x{N}xf32> {{",
-            f"    %d = tensor.cast %x : tensor<{m}x{K}xf32> to tensor<?x{K}xf32>",
-            f"    %y = func.call @dyn(%d, %w) {{no_inline}} : (tensor<?x{K}xf32>, tensor<{K}x{N}xf32>) -> tensor<?x{N}xf32>",
-            f"    %s = tensor.cast %y : tensor<?x{N}xf32> to tensor<{m}x{N}xf32>",
-            f"    return %s : tensor<{m}x{N}xf32>", "  }"]
+        body += static_entry(m, [("x", f"{K}xf32", True), ("w", f"{K}x{N}xf32", False)],
+                             f"{N}xf32")
     return "module {\n" + "\n".join(body) + "\n}\n"
 
 
@@ -62,13 +77,8 @@ def int8_module(m, dynamic, wbytes, wscale):
         f"    %y = effc.block_scaled_linear %x, %xs, %w, %ws {{block = array<i64: 1, {K}>}} : tensor<{t}x{K}xi8>, tensor<{t}x1xf32>, tensor<{N}x{K}xi8>, tensor<{N}x1xf32> -> tensor<{t}x{N}xf32>",
         f"    return %y : tensor<{t}x{N}xf32>", "  }"]
     if dynamic:
-        body += [
-            f"  func.func @main(%x: tensor<{m}x{K}xi8>, %xs: tensor<{m}x1xf32>) -> tensor<{m}x{N}xf32> {{",
-            f"    %dx = tensor.cast %x : tensor<{m}x{K}xi8> to tensor<?x{K}xi8>",
-            f"    %ds = tensor.cast %xs : tensor<{m}x1xf32> to tensor<?x1xf32>",
-            f"    %y = func.call @dyn(%dx, %ds) {{no_inline}} : (tensor<?x{K}xi8>, tensor<?x1xf32>) -> tensor<?x{N}xf32>",
-            f"    %s = tensor.cast %y : tensor<?x{N}xf32> to tensor<{m}x{N}xf32>",
-            f"    return %s : tensor<{m}x{N}xf32>", "  }"]
+        body += static_entry(m, [("x", f"{K}xi8", True), ("xs", "1xf32", True)],
+                             f"{N}xf32")
     return "module {\n" + "\n".join(body) + "\n}\n"
 
 

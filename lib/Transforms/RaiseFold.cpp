@@ -63,7 +63,6 @@ std::optional<double> raise::evalTensorAt(Value v, ArrayRef<int64_t> idx,
     return std::nullopt;
   }
   if (auto fill = v.getDefiningOp<linalg::FillOp>()) {
-    llvm::DenseMap<Value, double> env;
     FloatAttr f;
     IntegerAttr n;
     if (matchPattern(fill.getInputs()[0], m_Constant(&f)))

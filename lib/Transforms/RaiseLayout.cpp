@@ -516,20 +516,8 @@ struct UncollapseBatchMatmul : OpRewritePattern<linalg::BatchMatmulOp> {
     // At the expand: its output sizes (runtime values of a dynamic
     // reshape) may be defined after the batch_matmul.
     rewriter.setInsertionPoint(expand);
-    Value init;
-    if (outTy.hasStaticShape()) {
-      init = buildFilled(rewriter, loc, outTy, 0.0);
-    } else {
-      Value empty = tensor::EmptyOp::create(
-          rewriter, loc, expand.getMixedOutputShape(), outTy.getElementType());
-      init =
-          linalg::FillOp::create(
-              rewriter, loc,
-              ValueRange{arith::ConstantOp::create(
-                  rewriter, loc, rewriter.getZeroAttr(outTy.getElementType()))},
-              ValueRange{empty})
-              .getResult(0);
-    }
+    Value init =
+        buildFilled(rewriter, loc, outTy, expand.getOutputShape(), 0.0);
     auto g = linalg::GenericOp::create(
         rewriter, loc, TypeRange{outTy}, ValueRange{ca.getSrc(), cb.getSrc()},
         ValueRange{init}, maps, iters,

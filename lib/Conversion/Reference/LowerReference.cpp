@@ -123,7 +123,7 @@ struct LowerLinear : OpConversionPattern<LinearOp> {
     Value input = adaptor.getInput();
     Value acc;
     if (wTy.getRank() == 3) {
-      // [B, M, K] x [B, N, K] -> [B, M, N]; B and M may be dynamic.
+      // [B, M, K] x [B, N, K] -> [B, M, N] (static: see lowersDynamicShapes).
       AffineExpr b, m, n, k;
       bindDims(ctx, b, m, n, k);
       SmallVector<Attribute> maps = {
@@ -157,19 +157,8 @@ struct LowerLinear : OpConversionPattern<LinearOp> {
     SmallVector<Attribute> maps = {AffineMapAttr::get(mapOf(ctx, 3, {dm, dk})),
                                    AffineMapAttr::get(mapOf(ctx, 3, {dn, dk})),
                                    AffineMapAttr::get(mapOf(ctx, 3, {dm, dn}))};
-    Value init;
-    if (!ShapedType::isDynamic(m)) {
-      init = buildFilled(rewriter, loc, out2Ty, 0.0);
-    } else {
-      Value rows = tensor::DimOp::create(rewriter, loc, in2, 0);
-      Value empty = tensor::EmptyOp::create(rewriter, loc, out2Ty, rows);
-      init = linalg::FillOp::create(
-                 rewriter, loc,
-                 ValueRange{arith::ConstantOp::create(
-                     rewriter, loc, rewriter.getZeroAttr(accElt))},
-                 ValueRange{empty})
-                 .getResult(0);
-    }
+    Value init = buildFilled(rewriter, loc, out2Ty,
+                             buildDynamicDims(rewriter, loc, out2Ty, in2), 0.0);
     acc = linalg::MatmulOp::create(
               rewriter, loc, TypeRange{out2Ty},
               ValueRange{in2, adaptor.getWeight()}, ValueRange{init},
