@@ -26,6 +26,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringSwitch.h"
@@ -51,12 +52,23 @@ namespace {
 
 /// Builds, at `b`'s insertion point, a call that runs `kernel` on
 /// `operands` (tensors, in kernel argument order) and returns its output as
-/// a tensor of `resultType`. The call goes to a body-less launch stub,
+/// a tensor of `resultType`, whose dynamic dims are `resultDynSizes` (a
+/// kernel over a runtime batch or sequence length). The call goes to a
+/// body-less launch stub,
 /// `@effc_launch_<kernel>(operand memrefs..., output memref)`, so that
 /// bufferization and buffer deallocation see plain memref calls;
 /// `--effc-lower-gpu-launch` gives the stubs their device code afterwards.
-Value launchOnDevice(OpBuilder &b, Location loc, const KernelLaunch &kernel,
-                     ArrayRef<Value> operands, RankedTensorType resultType) {
+/// One output of a kernel: its tensor type and the sizes of its dynamic
+/// dims.
+struct KernelResult {
+  RankedTensorType type;
+  SmallVector<Value> dynSizes;
+};
+
+SmallVector<Value> launchOnDevice(OpBuilder &b, Location loc,
+                                  const KernelLaunch &kernel,
+                                  ArrayRef<Value> operands,
+                                  ArrayRef<KernelResult> results) {
   MLIRContext *ctx = b.getContext();
   SmallVector<Value> buffers;
   SmallVector<Type> types;
@@ -67,11 +79,13 @@ Value launchOnDevice(OpBuilder &b, Location loc, const KernelLaunch &kernel,
         bufferization::ToBufferOp::create(b, loc, mt, t, /*read_only=*/true));
     types.push_back(mt);
   }
-  auto outTy =
-      MemRefType::get(resultType.getShape(), resultType.getElementType());
-  Value out = memref::AllocOp::create(b, loc, outTy);
-  buffers.push_back(out);
-  types.push_back(outTy);
+  SmallVector<Value> outs;
+  for (const KernelResult &r : results) {
+    auto outTy = MemRefType::get(r.type.getShape(), r.type.getElementType());
+    outs.push_back(memref::AllocOp::create(b, loc, outTy, r.dynSizes));
+    buffers.push_back(outs.back());
+    types.push_back(outTy);
+  }
 
   gpu::GPUFuncOp func = kernel.func;
   auto module =
@@ -89,13 +103,34 @@ Value launchOnDevice(OpBuilder &b, Location loc, const KernelLaunch &kernel,
                          {FlatSymbolRefAttr::get(func.getNameAttr())}));
   stub->setAttr(kLaunchGridAttr, DenseI64ArrayAttr::get(ctx, kernel.grid));
   stub->setAttr(kLaunchBlockAttr, DenseI64ArrayAttr::get(ctx, kernel.block));
+  if (!kernel.dynamicGrid.empty()) {
+    SmallVector<int64_t> flat;
+    for (const DynamicGridDim &d : kernel.dynamicGrid)
+      llvm::append_range(flat, ArrayRef<int64_t>{d.axis, d.arg, d.dim, d.tile});
+    stub->setAttr(kLaunchDynamicGridAttr, DenseI64ArrayAttr::get(ctx, flat));
+  }
+  if (results.size() != 1)
+    stub->setAttr(kLaunchOutputsAttr,
+                  IntegerAttr::get(IntegerType::get(ctx, 32), results.size()));
   if (kernel.sharedBytes)
     stub->setAttr(kLaunchSharedAttr, IntegerAttr::get(IntegerType::get(ctx, 32),
                                                       kernel.sharedBytes));
   func::CallOp::create(b, loc, stub, buffers);
-  return bufferization::ToTensorOp::create(b, loc, resultType, out,
-                                           /*restrict=*/true,
-                                           /*writable=*/true);
+  SmallVector<Value> tensors;
+  for (auto [r, out] : llvm::zip(results, outs))
+    tensors.push_back(bufferization::ToTensorOp::create(b, loc, r.type, out,
+                                                        /*restrict=*/true,
+                                                        /*writable=*/true));
+  return tensors;
+}
+
+/// launchOnDevice for a kernel with one output.
+Value launchOnDevice(OpBuilder &b, Location loc, const KernelLaunch &kernel,
+                     ArrayRef<Value> operands, RankedTensorType resultType,
+                     ValueRange resultDynSizes = {}) {
+  KernelResult r{resultType, SmallVector<Value>(resultDynSizes)};
+  return launchOnDevice(b, loc, kernel, operands, ArrayRef<KernelResult>(r))
+      .front();
 }
 
 Value constantTensor(OpBuilder &b, Location loc, RankedTensorType type,
@@ -110,16 +145,6 @@ Value constantTensor(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
   auto type = RankedTensorType::get(shape, elt);
   return arith::ConstantOp::create(b, loc, type,
                                    DenseElementsAttr::get(type, values));
-}
-
-/// `v` as a 2-D [rows, cols] tensor (leading dims collapsed).
-Value as2D(OpBuilder &b, Location loc, Value v, int64_t cols) {
-  auto t = cast<RankedTensorType>(v.getType());
-  if (t.getRank() == 2)
-    return v;
-  return buildReshape(b, loc, v,
-                      RankedTensorType::get({t.getNumElements() / cols, cols},
-                                            t.getElementType()));
 }
 
 /// The raw bytes of a dense constant tensor (splats expanded), or empty.
@@ -387,14 +412,22 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
   /// are the kernel's tensor operands in argument order.
   Value emitGemm(OpBuilder &b, Location loc, StringRef base,
                  const GemmSpec &spec, ArrayRef<Value> operands,
-                 RankedTensorType resultType) {
+                 RankedTensorType resultType, ValueRange resultDynSizes = {}) {
     KernelLaunch k =
         hasWarpgroupMma() && checkWgmmaSpec(spec).empty()
             ? buildWgmmaGemmKernel(b, loc, getKernelModule(),
                                    kernelName((base + "_wgmma").str()), spec)
             : buildGemmKernel(b, loc, getKernelModule(), kernelName(base),
                               spec);
-    return launchOnDevice(b, loc, k, operands, resultType);
+    return launchOnDevice(b, loc, k, operands, resultType, resultDynSizes);
+  }
+
+  /// The runtime row count of a [M, K] operand when M is dynamic (the
+  /// dynamic size list of its [M, N] result), else empty.
+  static SmallVector<Value> rowSizes(OpBuilder &b, Location loc, Value x2D) {
+    if (!cast<RankedTensorType>(x2D.getType()).isDynamicDim(0))
+      return {};
+    return {tensor::DimOp::create(b, loc, x2D, 0).getResult()};
   }
 
   //===--------------------------------------------------------------------===//
@@ -414,10 +447,10 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
                       " inputs with " + typeName(wTy.getElementType()) +
                       " weights (the GEMM kernels take f32, f16 and bf16 "
                       "with weights of the same type)");
-    if (wTy.getRank() != 2 || !inTy.hasStaticShape() || !wTy.hasStaticShape())
-      return noKernel("the GPU kernels need static shapes and a 2-D weight");
+    if (wTy.getRank() != 2 || !wTy.hasStaticShape())
+      return noKernel("the GPU kernels need a static 2-D weight");
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
-    int64_t m = inTy.getNumElements() / k;
+    int64_t m = getRowCount(inTy);
     OpBuilder b(op);
     Location loc = op.getLoc();
     GemmSpec spec;
@@ -428,7 +461,7 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     if (op.getBias())
       spec.biasType = op.getBias().getType().getElementType();
 
-    Value x = as2D(b, loc, op.getInput(), k);
+    Value x = buildCollapseToRows(b, loc, op.getInput());
     SmallVector<Value> operands;
     // A constant 2:4 weight runs as Y^T = W X^T on mma.sp.
     std::optional<Compressed24> sparse;
@@ -464,8 +497,9 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
                      : spec.kind == MmaKind::TF32 ? "linear_tf32"
                      : spec.kind == MmaKind::F32  ? "linear_f32"
                                                   : "linear";
-    Value y = emitGemm(b, loc, base, spec, operands, out2D);
-    op.replaceAllUsesWith(buildReshape(b, loc, y, outTy));
+    Value y =
+        emitGemm(b, loc, base, spec, operands, out2D, rowSizes(b, loc, x));
+    op.replaceAllUsesWith(buildExpandRows(b, loc, y, outTy, op.getInput()));
     op.erase();
     return success();
   }
@@ -487,9 +521,9 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
                       typeName(inTy.getElementType()) + " inputs with " +
                       typeName(valTy.getElementType()) +
                       " values (mma.sp takes f16)");
-    if (wShape.size() != 2 || !inTy.hasStaticShape())
-      return noKernel("the GPU kernels need static shapes and a 2-D weight");
-    int64_t n = wShape[0], k = wShape[1], m = inTy.getNumElements() / k;
+    if (wShape.size() != 2)
+      return noKernel("the GPU kernels need a 2-D weight");
+    int64_t n = wShape[0], k = wShape[1], m = getRowCount(inTy);
     std::vector<char> idx = constantBytes(op.getIndices());
     if (idx.empty())
       return noKernel("the 2:4 positions are not a constant");
@@ -518,17 +552,19 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     spec.transposeOut = true;
     setActivation(spec, op);
     spec.outType = op.getType().getElementType();
+    Value x = buildCollapseToRows(b, loc, op.getInput());
     SmallVector<Value> operands = {
         op.getValues(),
-        constantTensor<int16_t>(b, loc, {n, k / 16}, b.getI16Type(), *meta),
-        as2D(b, loc, op.getInput(), k)};
+        constantTensor<int16_t>(b, loc, {n, k / 16}, b.getI16Type(), *meta), x};
     if (op.getBias()) {
       spec.biasType = op.getBias().getType().getElementType();
       operands.push_back(op.getBias());
     }
     Value y = emitGemm(b, loc, "sparse_linear_2of4", spec, operands,
-                       RankedTensorType::get({m, n}, spec.outType));
-    op.replaceAllUsesWith(buildReshape(b, loc, y, op.getType()));
+                       RankedTensorType::get({m, n}, spec.outType),
+                       rowSizes(b, loc, x));
+    op.replaceAllUsesWith(
+        buildExpandRows(b, loc, y, op.getType(), op.getInput()));
     op.erase();
     return success();
   }
@@ -549,10 +585,10 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
                       "takes int8-quantized activations)");
     if (xq.getStorageTypeIntegralWidth() != 8 || !xq.isSigned())
       return noKernel("the int8 kernel takes signed 8-bit activations");
-    if (wTy.getRank() != 2 || !inTy.hasStaticShape())
-      return noKernel("the GPU kernels need static shapes and a 2-D weight");
+    if (wTy.getRank() != 2)
+      return noKernel("the GPU kernels need a 2-D weight");
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
-    int64_t m = inTy.getNumElements() / k;
+    int64_t m = getRowCount(inTy);
     std::vector<char> w =
         scast ? constantBytes(scast.getInput()) : std::vector<char>();
     if (w.empty() || !cast<RankedTensorType>(scast.getInput().getType())
@@ -603,7 +639,8 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     setActivation(spec, op);
     Type outElt = outTy.getElementType();
     Type i32 = b.getI32Type();
-    Value x = as2D(b, loc, op.getInput(), k);
+    Value x = buildCollapseToRows(b, loc, op.getInput());
+    SmallVector<Value> outSizes = rowSizes(b, loc, x);
     x = quant::StorageCastOp::create(
         b, loc, RankedTensorType::get({m, k}, b.getI8Type()), x);
     SmallVector<Value> operands = {
@@ -651,11 +688,11 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     if (std::string why = checkGemmSpec(spec); !why.empty())
       return noKernel(why);
     Value y = emitGemm(b, loc, "quantized_linear", spec, operands,
-                       RankedTensorType::get({m, n}, storedElt));
+                       RankedTensorType::get({m, n}, storedElt), outSizes);
     if (storedElt != outElt)
       y = quant::StorageCastOp::create(
           b, loc, RankedTensorType::get({m, n}, outElt), y);
-    op.replaceAllUsesWith(buildReshape(b, loc, y, outTy));
+    op.replaceAllUsesWith(buildExpandRows(b, loc, y, outTy, op.getInput()));
     op.erase();
     return success();
   }
@@ -669,21 +706,21 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     auto wTy = cast<RankedTensorType>(op.getWeight().getType());
     auto outTy = cast<RankedTensorType>(op.getType());
     ArrayRef<int64_t> block = op.getBlock();
-    if (!isa<Float8E4M3FNType>(inTy.getElementType()) ||
-        !isa<Float8E4M3FNType>(wTy.getElementType()))
-      return noKernel("no block-scaled GPU kernel for " +
-                      typeName(inTy.getElementType()) + " x " +
-                      typeName(wTy.getElementType()) +
-                      " (the fp8 kernel takes f8E4M3FN)");
-    if (smVersion() < 89)
+    Type inElt = inTy.getElementType();
+    bool fp8 = isa<Float8E4M3FNType>(inElt);
+    if (inElt != wTy.getElementType() || (!fp8 && !inElt.isInteger(8)))
+      return noKernel("no block-scaled GPU kernel for " + typeName(inElt) +
+                      " x " + typeName(wTy.getElementType()) +
+                      " (the kernels take i8 x i8 and f8E4M3FN x f8E4M3FN)");
+    if (fp8 && smVersion() < 89)
       return noKernel("fp8 mma.sync needs sm_89 or later (chip is " + chip +
                       ")");
-    if (wTy.getRank() != 2 || block.size() != 2 || !inTy.hasStaticShape())
-      return noKernel("the GPU kernels need static shapes and a 2-D weight");
+    if (wTy.getRank() != 2 || block.size() != 2)
+      return noKernel("the GPU kernels need a 2-D weight");
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
-    int64_t m = inTy.getNumElements() / k;
+    int64_t m = getRowCount(inTy);
     GemmSpec spec;
-    spec.kind = MmaKind::F8E4M3;
+    spec.kind = fp8 ? MmaKind::F8E4M3 : MmaKind::I8;
     spec.rows = m;
     spec.cols = n;
     spec.depth = k;
@@ -694,17 +731,65 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     if (std::string why = checkGemmSpec(spec); !why.empty())
       return noKernel(why);
     if (!isa<FloatType>(spec.outType))
-      return noKernel("the fp8 kernel writes float outputs");
+      return noKernel("the block-scaled kernels write float outputs");
     OpBuilder b(op);
     Location loc = op.getLoc();
-    int64_t kb = llvm::divideCeil(k, block[1]);
+    Value x = buildCollapseToRows(b, loc, op.getInput());
     SmallVector<Value> operands = {
-        as2D(b, loc, op.getInput(), k), op.getWeight(),
-        as2D(b, loc, op.getInputScale(), kb), op.getWeightScale()};
-    needsPtx84 = true;
-    Value y = emitGemm(b, loc, "block_scaled_linear_fp8", spec, operands,
-                       RankedTensorType::get({m, n}, spec.outType));
-    op.replaceAllUsesWith(buildReshape(b, loc, y, outTy));
+        x, op.getWeight(), buildCollapseToRows(b, loc, op.getInputScale()),
+        op.getWeightScale()};
+    needsPtx84 |= fp8;
+    Value y = emitGemm(
+        b, loc, fp8 ? "block_scaled_linear_fp8" : "block_scaled_linear_i8",
+        spec, operands, RankedTensorType::get({m, n}, spec.outType),
+        rowSizes(b, loc, x));
+    op.replaceAllUsesWith(buildExpandRows(b, loc, y, outTy, op.getInput()));
+    op.erase();
+    return success();
+  }
+
+  //===--------------------------------------------------------------------===//
+  // effc.dynamic_quantize (int8 per-token scales)
+  //===--------------------------------------------------------------------===//
+
+  LogicalResult lowerDynamicQuantize(DynamicQuantizeOp op) {
+    auto inTy = op.getInput().getType();
+    auto outTy = op.getOutput().getType();
+    auto scaleTy = op.getScale().getType();
+    ArrayRef<int64_t> block = op.getBlock();
+    int64_t r = inTy.getRank();
+    if (r == 0 ||
+        llvm::any_of(block.drop_back(), [](int64_t v) { return v != 1; }))
+      return noKernel("the quantization kernel takes blocks of one row "
+                      "(1 x ... x 1 x bk)");
+    if (!scaleTy.getElementType().isF32())
+      return noKernel("the quantization kernel writes f32 scales");
+    QuantizeSpec spec;
+    spec.inputType = inTy.getElementType();
+    spec.storage = outTy.getElementType();
+    spec.rows = getRowCount(inTy);
+    spec.depth = inTy.getDimSize(r - 1);
+    spec.blockK = block.back();
+    if (std::string why = checkDynamicQuantizeSpec(spec); !why.empty())
+      return noKernel(why);
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    Value x = buildCollapseToRows(b, loc, op.getInput());
+    SmallVector<Value> sizes = rowSizes(b, loc, x);
+    int64_t kb = scaleTy.getDimSize(r - 1);
+    KernelLaunch k = buildDynamicQuantizeKernel(
+        b, loc, getKernelModule(), kernelName("dynamic_quantize_i8"), spec);
+    SmallVector<Value> outs = launchOnDevice(
+        b, loc, k, {x},
+        {KernelResult{
+             RankedTensorType::get({spec.rows, spec.depth}, spec.storage),
+             sizes},
+         KernelResult{RankedTensorType::get({spec.rows, kb}, b.getF32Type()),
+                      sizes}});
+    op.getOutput().replaceAllUsesWith(
+        buildExpandRows(b, loc, outs[0], outTy, op.getInput()));
+    op.getScale().replaceAllUsesWith(
+        buildExpandRows(b, loc, outs[1], scaleTy, op.getInput()));
     op.erase();
     return success();
   }
@@ -806,7 +891,7 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (isa<LinearOp, SparseLinearOp, QuantizedLinearOp, BlockScaledLinearOp,
-              AttentionOp>(op))
+              DynamicQuantizeOp, AttentionOp>(op))
         ops.push_back(op);
     });
     // Why each op without a kernel has none, for its remark.
@@ -823,6 +908,8 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
               .Case([&](BlockScaledLinearOp o) {
                 return lowerBlockScaledLinear(o);
               })
+              .Case(
+                  [&](DynamicQuantizeOp o) { return lowerDynamicQuantize(o); })
               .Case([&](AttentionOp o) { return lowerAttention(o); })
               .Default([](Operation *) { return failure(); });
       if (failed(lowered))

@@ -33,6 +33,8 @@ struct IndexMath {
   Value div(Value x, int64_t y) { return arith::DivUIOp::create(b, x, c(y)); }
   Value rem(Value x, int64_t y) { return arith::RemUIOp::create(b, x, c(y)); }
   Value min(Value x, int64_t y) { return arith::MinUIOp::create(b, x, c(y)); }
+  Value min(Value x, Value y) { return arith::MinUIOp::create(b, x, y); }
+  Value sub(Value x, int64_t y) { return arith::SubIOp::create(b, x, c(y)); }
   Value lt(Value x, int64_t y) { return lt(x, c(y)); }
   Value lt(Value x, Value y) {
     return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, y);
@@ -45,6 +47,14 @@ struct IndexMath {
 constexpr llvm::StringLiteral kLaunchKernelAttr = "effc_gpu_kernel";
 constexpr llvm::StringLiteral kLaunchGridAttr = "effc_gpu_grid";
 constexpr llvm::StringLiteral kLaunchBlockAttr = "effc_gpu_block";
+/// Grid extents read at launch, for kernels over runtime sizes: a flat
+/// list of quadruples [axis, argument, dim, tile], each giving grid
+/// `axis` = ceil(dim `dim` of stub argument `argument` / `tile`); the
+/// static grid holds ShapedType::kDynamic there.
+constexpr llvm::StringLiteral kLaunchDynamicGridAttr = "effc_gpu_dynamic_grid";
+/// How many trailing stub arguments are outputs, copied back after the
+/// launch (absent: one).
+constexpr llvm::StringLiteral kLaunchOutputsAttr = "effc_gpu_outputs";
 /// Dynamic shared memory of the launch, in bytes (absent: none).
 constexpr llvm::StringLiteral kLaunchSharedAttr = "effc_gpu_shared_bytes";
 /// Argument attribute of a kernel's `!llvm.ptr` TMA tensor-map arguments:
@@ -92,6 +102,9 @@ enum class GemmEpilogue {
 struct GemmSpec {
   MmaKind kind = MmaKind::F16;
   bool sparse = false;
+  /// Rows of P and rows of Q; either (the activation side: rows, or cols
+  /// when `transposeOut`) may be ShapedType::kDynamic, a runtime size read
+  /// from the operand at launch (batch x sequence of a dynamic model).
   int64_t rows = 0, cols = 0, depth = 0;
   bool transposeOut = false;
   GemmEpilogue epilogue = GemmEpilogue::Float;
@@ -109,11 +122,19 @@ struct GemmSpec {
   int64_t scaleBlockC = 0, scaleBlockK = 0;
 };
 
+/// A grid extent computed at launch: ceil(dim `dim` of kernel argument
+/// `arg` / `tile`).
+struct DynamicGridDim {
+  int64_t axis, arg, dim, tile;
+};
+
 /// `gpu.launch_func` configuration of a built kernel.
 struct KernelLaunch {
   gpu::GPUFuncOp func;
+  /// ShapedType::kDynamic where `dynamicGrid` gives the extent.
   std::array<int64_t, 3> grid, block;
   int64_t sharedBytes = 0;
+  SmallVector<DynamicGridDim> dynamicGrid;
 };
 
 /// Appends the types of the epilogue kernel arguments of `spec` (bias,
@@ -185,6 +206,22 @@ std::string checkAttentionSpec(const AttentionSpec &spec);
 KernelLaunch buildAttentionKernel(OpBuilder &builder, Location loc,
                                   gpu::GPUModuleOp module, StringRef name,
                                   const AttentionSpec &spec);
+
+/// Per-row dynamic quantization of an [M, K] activation (M may be
+/// dynamic) in 1 x blockK blocks: scale = max|x| / qmax (1 for an all-zero
+/// block), q = saturate(round_half_even(x / scale)).
+struct QuantizeSpec {
+  Type inputType, storage;
+  int64_t rows = 0, depth = 0, blockK = 0;
+};
+
+std::string checkDynamicQuantizeSpec(const QuantizeSpec &spec);
+
+/// Builds the quantization kernel; arguments X [M, K], Q [M, K] (storage),
+/// scale [M, ceil(K / blockK)] (f32).
+KernelLaunch buildDynamicQuantizeKernel(OpBuilder &builder, Location loc,
+                                        gpu::GPUModuleOp module, StringRef name,
+                                        const QuantizeSpec &spec);
 
 } // namespace effc
 } // namespace mlir

@@ -238,8 +238,13 @@ void mlir::effc::alignWorkgroupBuffers(gpu::GPUFuncOp func) {
 
 std::string mlir::effc::checkGemmSpec(const GemmSpec &s) {
   int64_t vec = 16 / getMmaElementBytes(s.kind);
-  if (s.rows <= 0 || s.cols <= 0 || s.depth <= 0)
+  auto empty = [](int64_t d) { return !ShapedType::isDynamic(d) && d <= 0; };
+  if (empty(s.rows) || empty(s.cols) || s.depth <= 0)
     return "empty GEMM";
+  // The runtime size is the activation side's; the weight side (channels)
+  // stays static.
+  if (ShapedType::isDynamic(s.transposeOut ? s.rows : s.cols))
+    return "the weight side of a GEMM must be static";
   if (s.sparse) {
     // nvgpu's mma.sp lowering handles f16 only.
     if (s.kind != MmaKind::F16)
@@ -251,9 +256,18 @@ std::string mlir::effc::checkGemmSpec(const GemmSpec &s) {
   if (s.depth % vec)
     return "K must be a multiple of " + std::to_string(vec) +
            " (16-byte rows for cp.async)";
-  if (s.blockScaled &&
-      (s.scaleBlockK % 64 || s.scaleBlockC % kGemmTile || s.transposeOut))
-    return "block scales need K and N blocks that are multiples of 64";
+  if (s.blockScaled) {
+    if (s.kind != MmaKind::I8 && s.kind != MmaKind::F8E4M3)
+      return "block scales go with int8 or fp8 operands";
+    if (s.transposeOut || s.scaleBlockC <= 0 || s.scaleBlockK <= 0)
+      return "block scales need an untransposed output and positive blocks";
+    // One K block: the scales apply in the epilogue; several: each K tile
+    // (64 wide) is promoted on its own, so a block must hold whole tiles.
+    if (s.scaleBlockK < s.depth && s.scaleBlockK % (2 * mmaK(s)))
+      return "block scales need one K block or K blocks that are multiples "
+             "of " +
+             std::to_string(2 * mmaK(s));
+  }
   return "";
 }
 
@@ -275,7 +289,7 @@ KernelLaunch mlir::effc::buildGemmKernel(OpBuilder &builder, Location loc,
   const int64_t numKTiles = (K + tileK - 1) / tileK;
   const int64_t T = kGemmTile;
 
-  // Kernel signature.
+  // Kernel signature (R or C may be dynamic: see GemmSpec).
   SmallVector<Type> argTypes;
   argTypes.push_back(MemRefType::get({R, pK}, elt));
   if (s.sparse)
@@ -321,6 +335,13 @@ KernelLaunch mlir::effc::buildGemmKernel(OpBuilder &builder, Location loc,
   Value out = func.getArgument(argNo);
   Value sP = func.getWorkgroupAttributions()[0];
   Value sQ = func.getWorkgroupAttributions()[1];
+  // The row counts of P and Q as values: constants, or the runtime size.
+  auto extent = [&](int64_t n, Value operand) -> Value {
+    if (!ShapedType::isDynamic(n))
+      return im.c(n);
+    return memref::DimOp::create(b, operand, 0);
+  };
+  Value rowsV = extent(R, P), colsV = extent(C, Q);
 
   Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
   Value lane = im.rem(tid, 32), warp = im.div(tid, 32);
@@ -334,7 +355,7 @@ KernelLaunch mlir::effc::buildGemmKernel(OpBuilder &builder, Location loc,
   // matrix and tiles past K are zero-filled. Returns the group's token.
   auto copyTile = [&](Value stage, Value kt, Value inRange) {
     SmallVector<Value> tokens;
-    auto copy = [&](Value src, Value dst, int64_t rows, Value rowBase,
+    auto copy = [&](Value src, Value dst, Value rows, Value rowBase,
                     int64_t cols, int64_t tileCols) {
       int64_t perRow = tileCols / vec;
       for (int64_t it = 0; it < T * perRow / kGemmThreads; ++it) {
@@ -348,12 +369,12 @@ KernelLaunch mlir::effc::buildGemmKernel(OpBuilder &builder, Location loc,
         Value n = arith::SelectOp::create(b, valid, im.c(vec), im.c(0));
         tokens.push_back(nvgpu::DeviceAsyncCopyOp::create(
             b, dst, ValueRange{stage, row, col}, src,
-            ValueRange{im.min(grow, rows - 1), im.min(gcol, cols - vec)},
+            ValueRange{im.min(grow, im.sub(rows, 1)), im.min(gcol, cols - vec)},
             b.getIndexAttr(vec), n, b.getUnitAttr()));
       }
     };
-    copy(P, sP, R, r0, pK, tileKP);
-    copy(Q, sQ, C, c0, K, tileK);
+    copy(P, sP, rowsV, r0, pK, tileKP);
+    copy(Q, sQ, colsV, c0, K, tileK);
     return nvgpu::DeviceAsyncCreateGroupOp::create(b, tokens).getResult();
   };
 
@@ -438,10 +459,33 @@ KernelLaunch mlir::effc::buildGemmKernel(OpBuilder &builder, Location loc,
     return accs;
   };
 
+  // Block scales: with one K block (per-token x per-channel int8, W8A8)
+  // the accumulators run over all of K and the scales apply in the
+  // epilogue, as the reference lowering does; with several, each K tile's
+  // partial sums are promoted into f32 accumulators (DeepSeek-V3).
+  const bool scaleInEpilogue = s.blockScaled && s.scaleBlockK >= K;
+  const bool promote = s.blockScaled && !scaleInEpilogue;
   Value zeroAcc = arith::ConstantOp::create(b, frag.c, b.getZeroAttr(frag.c));
   SmallVector<Value> init(8, zeroAcc);
+  auto carryTy = VectorType::get({2, 2}, b.getF32Type());
+  SmallVector<Value> carryInit =
+      promote ? SmallVector<Value>(8, arith::ConstantOp::create(
+                                          b, carryTy, b.getZeroAttr(carryTy)))
+              : init;
+  // The weight scale of output column `col` in K block `kb` (the column
+  // clamped into the matrix; the stores mask columns past C).
+  auto weightScale = [&](Value col, Value kb) -> Value {
+    Value row = im.div(im.min(col, C - 1), s.scaleBlockC);
+    return memref::LoadOp::create(b, ws, ValueRange{row, kb});
+  };
+  auto toF32 = [&](Value v) -> Value {
+    if (isa<IntegerType>(v.getType()))
+      return arith::SIToFPOp::create(b, b.getF32Type(), v);
+    return v;
+  };
   copyTile(im.c(0), im.c(0), trueV);
-  auto loop = scf::ForOp::create(b, im.c(0), im.c(numKTiles), im.c(1), init);
+  auto loop =
+      scf::ForOp::create(b, im.c(0), im.c(numKTiles), im.c(1), carryInit);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
@@ -454,24 +498,28 @@ KernelLaunch mlir::effc::buildGemmKernel(OpBuilder &builder, Location loc,
     gpu::BarrierOp::create(b);
     SmallVector<Value> accs(loop.getRegionIterArgs().begin(),
                             loop.getRegionIterArgs().end());
-    if (s.blockScaled) {
+    if (promote) {
       // DeepSeek-V3 promotion: this tile's partial sums times the input
-      // row scale and the weight block scale, added in f32.
+      // row scale and the weight block scale, added in f32. A weight block
+      // spanning the CTA's 64 columns has one scale per tile.
       SmallVector<Value> part = computeTile(stage, kt, init);
       Value kb = im.div(im.mul(kt, tileK), s.scaleBlockK);
-      Value wsv = memref::LoadOp::create(
-          b, ws, ValueRange{im.div(c0, s.scaleBlockC), kb});
+      bool sharedWs = s.scaleBlockC % kGemmTile == 0;
+      Value tileWs = sharedWs ? weightScale(c0, kb) : Value();
       for (int64_t mt = 0; mt < 2; ++mt)
         for (int64_t i = 0; i < 2; ++i) {
           Value row = im.add(im.add(im.add(r0, wr), mt * 16 + i * 8), g);
-          Value xsv =
-              memref::LoadOp::create(b, xs, ValueRange{im.min(row, R - 1), kb});
-          Value sc = arith::MulFOp::create(b, xsv, wsv);
+          Value xsv = memref::LoadOp::create(
+              b, xs, ValueRange{im.min(row, im.sub(rowsV, 1)), kb});
           for (int64_t nt = 0; nt < 4; ++nt)
             for (int64_t j = 0; j < 2; ++j) {
+              Value col =
+                  im.add(im.add(im.add(c0, wc), nt * 8 + j), im.mul(q, 2));
+              Value sc = arith::MulFOp::create(
+                  b, xsv, sharedWs ? tileWs : weightScale(col, kb));
               Value &acc = accs[mt * 4 + nt];
-              Value p = vector::ExtractOp::create(b, part[mt * 4 + nt],
-                                                  ArrayRef<int64_t>{i, j});
+              Value p = toF32(vector::ExtractOp::create(
+                  b, part[mt * 4 + nt], ArrayRef<int64_t>{i, j}));
               Value a =
                   vector::ExtractOp::create(b, acc, ArrayRef<int64_t>{i, j});
               Value v = math::FmaOp::create(b, p, sc, a);
@@ -493,17 +541,41 @@ KernelLaunch mlir::effc::buildGemmKernel(OpBuilder &builder, Location loc,
         for (int64_t j = 0; j < 2; ++j) {
           Value r = im.add(im.add(im.add(r0, wr), mt * 16 + i * 8), g);
           Value c = im.add(im.add(im.add(c0, wc), nt * 8 + j), im.mul(q, 2));
-          Value inside = im.both(im.lt(r, R), im.lt(c, C));
+          Value inside = im.both(im.lt(r, rowsV), im.lt(c, colsV));
           auto ifOp = scf::IfOp::create(b, inside, /*withElseRegion=*/false);
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPointToStart(ifOp.thenBlock());
           Value acc = vector::ExtractOp::create(b, loop.getResult(mt * 4 + nt),
                                                 ArrayRef<int64_t>{i, j});
-          Value v =
-              buildGemmEpilogue(b, s, acc, s.transposeOut ? r : c, epiArgs);
+          Value v;
+          if (scaleInEpilogue) {
+            // The reference's order: f32(sum) * (xs * ws).
+            Value zero = im.c(0);
+            Value sc = arith::MulFOp::create(
+                b, memref::LoadOp::create(b, xs, ValueRange{r, zero}),
+                weightScale(c, zero));
+            v = arith::MulFOp::create(b, toF32(acc), sc);
+            if (s.outType != v.getType())
+              v = arith::TruncFOp::create(b, s.outType, v);
+          } else {
+            v = buildGemmEpilogue(b, s, acc, s.transposeOut ? r : c, epiArgs);
+          }
           memref::StoreOp::create(
               b, v, out, s.transposeOut ? ValueRange{c, r} : ValueRange{r, c});
         }
   gpu::ReturnOp::create(b);
-  return {func, {(C + T - 1) / T, (R + T - 1) / T, 1}, {kGemmThreads, 1, 1}};
+  KernelLaunch launch{func, {0, 0, 1}, {kGemmThreads, 1, 1}};
+  // Grid x tiles C (rows of Q), y tiles R (rows of P); a runtime size is
+  // divided at launch.
+  unsigned qArg = s.sparse ? 2 : 1;
+  for (auto [axis, n, arg] :
+       {std::tuple<int64_t, int64_t, int64_t>{0, C, qArg}, {1, R, 0}}) {
+    if (ShapedType::isDynamic(n)) {
+      launch.grid[axis] = ShapedType::kDynamic;
+      launch.dynamicGrid.push_back({axis, arg, 0, T});
+    } else {
+      launch.grid[axis] = (n + T - 1) / T;
+    }
+  }
+  return launch;
 }

@@ -118,13 +118,26 @@ LogicalResult defineStub(func::FuncOp stub) {
   Value token =
       gpu::WaitOp::create(b, loc, tokenTy, ValueRange{}).getAsyncToken();
   SmallVector<Value> deviceArgs;
-  unsigned last = stub.getNumArguments() - 1;
+  // The trailing `outputs` arguments are written by the kernel.
+  auto outputsAttr = stub->getAttrOfType<IntegerAttr>(kLaunchOutputsAttr);
+  int64_t outputs = outputsAttr ? outputsAttr.getInt() : 1;
+  if (outputs < 1 || outputs > stub.getNumArguments())
+    return stub.emitError("GPU launch stub with ")
+           << outputs << " outputs for " << stub.getNumArguments()
+           << " arguments";
+  unsigned firstOutput = stub.getNumArguments() - outputs;
   for (BlockArgument host : body->getArguments()) {
+    // Runtime sizes (a dynamic batch or sequence) come from the host buffer.
+    SmallVector<Value> dynSizes;
+    auto hostTy = cast<MemRefType>(host.getType());
+    for (int64_t d = 0; d < hostTy.getRank(); ++d)
+      if (hostTy.isDynamicDim(d))
+        dynSizes.push_back(memref::DimOp::create(b, loc, host, d));
     auto alloc =
         gpu::AllocOp::create(b, loc, host.getType(), tokenTy, ValueRange{token},
-                             ValueRange{}, ValueRange{}, /*hostShared=*/false);
+                             dynSizes, ValueRange{}, /*hostShared=*/false);
     token = alloc.getAsyncToken();
-    if (host.getArgNumber() != last)
+    if (host.getArgNumber() < firstOutput)
       token = gpu::MemcpyOp::create(b, loc, tokenTy, ValueRange{token},
                                     alloc.getMemref(), host)
                   .getAsyncToken();
@@ -154,13 +167,46 @@ LogicalResult defineStub(func::FuncOp stub) {
                            arith::ConstantIndexOp::create(b, loc, d[1]),
                            arith::ConstantIndexOp::create(b, loc, d[2])};
   };
-  token = gpu::LaunchFuncOp::create(b, loc, kernel, dim(grid.asArrayRef()),
+  SmallVector<int64_t> staticGrid(grid.asArrayRef());
+  for (int64_t &g : staticGrid)
+    if (ShapedType::isDynamic(g))
+      g = 1; // replaced below
+  gpu::KernelDim3 gridDims = dim(staticGrid);
+  Value *gridAxes[] = {&gridDims.x, &gridDims.y, &gridDims.z};
+  // Extents over runtime sizes: ceil(dim / tile) of a host argument.
+  auto dynamicGrid =
+      stub->getAttrOfType<DenseI64ArrayAttr>(kLaunchDynamicGridAttr);
+  ArrayRef<int64_t> flat =
+      dynamicGrid ? dynamicGrid.asArrayRef() : ArrayRef<int64_t>();
+  if (flat.size() % 4)
+    return stub.emitError("GPU launch stub with a malformed dynamic grid");
+  for (size_t i = 0; i < flat.size(); i += 4) {
+    int64_t axis = flat[i], arg = flat[i + 1], d = flat[i + 2],
+            tile = flat[i + 3];
+    auto argTy = arg >= 0 && arg < stub.getNumArguments()
+                     ? dyn_cast<MemRefType>(stub.getArgumentTypes()[arg])
+                     : MemRefType();
+    if (axis < 0 || axis > 2 || !argTy || d < 0 || d >= argTy.getRank() ||
+        tile <= 0)
+      return stub.emitError("GPU launch stub with a malformed dynamic grid");
+    Value size = memref::DimOp::create(b, loc, body->getArgument(arg), d);
+    *gridAxes[axis] = arith::CeilDivUIOp::create(
+        b, loc, size, arith::ConstantIndexOp::create(b, loc, tile));
+  }
+  for (int64_t axis = 0; axis < 3; ++axis)
+    if (ShapedType::isDynamic(grid[static_cast<unsigned>(axis)]) &&
+        !llvm::any_of(llvm::seq<size_t>(0, flat.size() / 4),
+                      [&](size_t i) { return flat[4 * i] == axis; }))
+      return stub.emitError("GPU launch stub with a runtime grid extent "
+                            "but no size to compute it from");
+  token = gpu::LaunchFuncOp::create(b, loc, kernel, gridDims,
                                     dim(block.asArrayRef()), sharedBytes,
                                     kernelArgs, tokenTy, ValueRange{token})
               .getAsyncToken();
-  token = gpu::MemcpyOp::create(b, loc, tokenTy, ValueRange{token},
-                                body->getArgument(last), deviceArgs.back())
-              .getAsyncToken();
+  for (unsigned i = firstOutput; i < stub.getNumArguments(); ++i)
+    token = gpu::MemcpyOp::create(b, loc, tokenTy, ValueRange{token},
+                                  body->getArgument(i), deviceArgs[i])
+                .getAsyncToken();
   for (Value d : deviceArgs)
     token = gpu::DeallocOp::create(b, loc, tokenTy, ValueRange{token}, d)
                 .getAsyncToken();

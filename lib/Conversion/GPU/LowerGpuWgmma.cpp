@@ -107,6 +107,10 @@ std::string mlir::effc::checkWgmmaSpec(const GemmSpec &s) {
              s.kind != MmaKind::I8) {
     return "the wgmma kernel takes f16, bf16, int8 or fp8 operands";
   }
+  // TMA tensor maps are encoded with static extents.
+  if (ShapedType::isDynamic(s.rows) || ShapedType::isDynamic(s.cols))
+    return "the wgmma kernel takes static shapes (TMA maps are encoded with "
+           "static extents)";
   if (s.rows < kTileM || s.cols < kTileN)
     return "the wgmma kernel needs at least one 128 x 128 output tile";
   if ((s.depth * getMmaElementBytes(s.kind)) % 16)

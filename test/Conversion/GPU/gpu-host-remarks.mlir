@@ -23,11 +23,11 @@ func.func @csr(%x: tensor<4x8xf32>) -> tensor<4x2xf32> {
 
 // -----
 
-// CHECK: remark: effc-lower-gpu: 'effc.dynamic_quantize' runs on the host (reference lowering): effc-lower-gpu has no kernel for this op
+// CHECK: remark: effc-lower-gpu: 'effc.dynamic_quantize' runs on the host (reference lowering): the quantization kernel takes blocks of one row (1 x ... x 1 x bk)
 // HOST-LABEL: llvm.func @dyn
-func.func @dyn(%x: tensor<2x8xf32>) -> (tensor<2x8xi8>, tensor<2x2xf32>) {
-  %q, %s = effc.dynamic_quantize %x {block = array<i64: 1, 4>} : tensor<2x8xf32> -> tensor<2x8xi8>, tensor<2x2xf32>
-  return %q, %s : tensor<2x8xi8>, tensor<2x2xf32>
+func.func @dyn(%x: tensor<2x8xf32>) -> (tensor<2x8xi8>, tensor<1x2xf32>) {
+  %q, %s = effc.dynamic_quantize %x {block = array<i64: 2, 4>} : tensor<2x8xf32> -> tensor<2x8xi8>, tensor<1x2xf32>
+  return %q, %s : tensor<2x8xi8>, tensor<1x2xf32>
 }
 
 // -----

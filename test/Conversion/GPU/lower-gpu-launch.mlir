@@ -41,3 +41,36 @@ module attributes {gpu.container_module} {
                   effc_gpu_grid = array<i64: 1, 1, 1>,
                   effc_gpu_block = array<i64: 32, 1, 1>}
 }
+
+// -----
+
+// Tests that a runtime grid extent must name a dim of a stub argument.
+module attributes {gpu.container_module} {
+  // expected-error @below {{GPU launch stub with a malformed dynamic grid}}
+  func.func private @effc_launch_k_0(memref<?xf32>, memref<?xf32>)
+      attributes {effc_gpu_kernel = @kernels::@k_0,
+                  effc_gpu_grid = array<i64: -9223372036854775808, 1, 1>,
+                  effc_gpu_dynamic_grid = array<i64: 0, 5, 0, 32>,
+                  effc_gpu_block = array<i64: 32, 1, 1>}
+  gpu.module @kernels {
+    gpu.func @k_0(%a: memref<?xf32>, %o: memref<?xf32>) kernel {
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// Tests that a runtime grid extent needs a size to compute it from.
+module attributes {gpu.container_module} {
+  // expected-error @below {{GPU launch stub with a runtime grid extent but no size to compute it from}}
+  func.func private @effc_launch_k_0(memref<?xf32>, memref<?xf32>)
+      attributes {effc_gpu_kernel = @kernels::@k_0,
+                  effc_gpu_grid = array<i64: -9223372036854775808, 1, 1>,
+                  effc_gpu_block = array<i64: 32, 1, 1>}
+  gpu.module @kernels {
+    gpu.func @k_0(%a: memref<?xf32>, %o: memref<?xf32>) kernel {
+      gpu.return
+    }
+  }
+}

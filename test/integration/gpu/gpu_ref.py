@@ -9,7 +9,10 @@ attention_f16 (causal, GQA), attention_mask_f16 (a [B, 1, 1, Skv] padding
 mask, GQA), int8 (requantized, bit-exact); and, sized for
 the sm_90a wgmma/TMA kernel (at least one 128 x 128 tile, ragged edges),
 wgmma_f16 (bias + relu), wgmma_bf16, wgmma_int8 (bit-exact) and
-wgmma_fp8 (DeepSeek-V3 block scales: 1x128 input, 128x128 weight). The
+wgmma_fp8 (DeepSeek-V3 block scales: 1x128 input, 128x128 weight);
+w8a8_rows77 / w8a8_rows3 (W8A8: per-token int8 scales computed on the
+device, per-channel int8 weights, a runtime row count: the model takes
+tensor<?xKxf32>, the same model at two batch sizes). The
 expected values are computed here in NumPy, independently of effc.
 """
 import os
@@ -179,6 +182,29 @@ def gen(case, d):
   %y = quant.scast %yq : {qout} to tensor<{m}x{n}xi8>"""
         sig = f"%x: tensor<{m}x{k}xi8>) -> tensor<{m}x{n}xi8>"
         inputs, tol = [x], 0
+    elif case.startswith("w8a8_rows"):
+        # Same weights for every row count (their own generator).
+        m, n, k = int(case[len("w8a8_rows"):]), 80, 96
+        wrng = np.random.default_rng(11)
+        w = wrng.integers(-127, 128, (n, k)).astype(np.int8)
+        ws = wrng.uniform(0.001, 0.01, (n, 1)).astype(np.float32)
+        x = rng.standard_normal((m, k)).astype(np.float32)
+        # The reference lowering's arithmetic, in f32.
+        amax = np.abs(x).max(axis=1, keepdims=True)
+        xs = np.where(amax == 0, np.float32(1), amax / np.float32(127))
+        xs = xs.astype(np.float32)
+        q = np.clip(np.rint(x / xs), -128, 127).astype(np.int64)
+        acc = (q @ w.astype(np.int64).T).astype(np.float32)
+        expected = (acc * (xs * ws.T)).astype(np.float32)
+        body = f"""
+  %w = arith.constant {mlir_dense(w, 'i8')}
+  %ws = arith.constant {mlir_dense(ws, 'f32')}
+  %q, %s = effc.dynamic_quantize %x {{block = array<i64: 1, {k}>}}
+      : tensor<?x{k}xf32> -> tensor<?x{k}xi8>, tensor<?x1xf32>
+  %y = effc.block_scaled_linear %q, %s, %w, %ws {{block = array<i64: 1, {k}>}}
+      : tensor<?x{k}xi8>, tensor<?x1xf32>, tensor<{n}x{k}xi8>, tensor<{n}x1xf32> -> tensor<?x{n}xf32>"""
+        sig = f"%x: tensor<?x{k}xf32>) -> tensor<?x{n}xf32>"
+        inputs, tol = [x], 1e-5
     else:
         sys.exit(f"unknown case {case}")
     with open(os.path.join(d, "model.mlir"), "w") as f:

@@ -128,7 +128,8 @@ def LowerGpuLaunchPass : Pass<"effc-lower-gpu-launch", "ModuleOp"> {
     `gpu.wait`.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
-                           "::mlir::arith::ArithDialect"];
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
 
 #endif // EFFC_CONVERSION_GPU_PASSES_TD
