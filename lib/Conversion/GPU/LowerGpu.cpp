@@ -814,11 +814,16 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
       return noKernel("no GPU kernel for block-sparse attention");
     if (op.getMask() == MaskKind::window)
       return noKernel("no GPU kernel for window attention");
-    if (!qTy.hasStaticShape() || !kTy.hasStaticShape() ||
-        !vTy.hasStaticShape() ||
-        (mask && !cast<RankedTensorType>(mask.getType()).hasStaticShape()))
-      return noKernel("the GPU kernels need static shapes");
     int64_t r = qTy.getRank();
+    // Runtime batch and lengths are fine; heads and head dims are static.
+    auto staticDim = [&](RankedTensorType t, int64_t fromEnd) {
+      return r < fromEnd || !t.isDynamicDim(r - fromEnd);
+    };
+    if (r > 4 || !staticDim(qTy, 1) || !staticDim(kTy, 1) ||
+        !staticDim(vTy, 1) || !staticDim(qTy, 3) || !staticDim(kTy, 3) ||
+        (mask && !cast<RankedTensorType>(mask.getType()).hasStaticShape()))
+      return noKernel("the GPU attention kernel takes static heads and head "
+                      "dims, and static explicit masks");
     AttentionSpec spec;
     spec.elementType = qTy.getElementType();
     spec.queries = qTy.getDimSize(r - 2);
@@ -827,8 +832,7 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     spec.valueDim = vTy.getDimSize(r - 1);
     spec.heads = r >= 3 ? qTy.getDimSize(r - 3) : 1;
     spec.kvHeads = r >= 3 ? kTy.getDimSize(r - 3) : 1;
-    spec.batch =
-        qTy.getNumElements() / (spec.heads * spec.queries * spec.headDim);
+    spec.batch = r == 4 ? qTy.getDimSize(0) : 1;
     spec.scale = op.getScaleOrDefault();
     spec.causal = op.getMask() == MaskKind::causal;
     if (mask) {
@@ -846,30 +850,57 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
       return noKernel(why);
     OpBuilder b(op);
     Location loc = op.getLoc();
-    auto as3D = [&](Value v, int64_t bh) {
+    // [B, H, S, D] -> [B * H, S, D] (a collapse, so runtime dims pass).
+    auto as3D = [&](Value v) -> Value {
       auto t = cast<RankedTensorType>(v.getType());
-      return buildReshape(
-          b, loc, v,
-          RankedTensorType::get({bh, t.getDimSize(r - 2), t.getDimSize(r - 1)},
-                                t.getElementType()));
+      if (r == 3)
+        return v;
+      if (r == 4)
+        return tensor::CollapseShapeOp::create(
+            b, loc, v, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+      return tensor::ExpandShapeOp::create(
+          b, loc,
+          RankedTensorType::get({1, t.getDimSize(0), t.getDimSize(1)},
+                                t.getElementType()),
+          v, SmallVector<ReassociationIndices>{{0, 1}, {2}});
     };
-    int64_t bh = spec.batch * spec.heads, bkv = spec.batch * spec.kvHeads;
     KernelLaunch k = buildAttentionKernel(b, loc, getKernelModule(),
                                           kernelName("attention"), spec);
-    SmallVector<Value> operands = {as3D(op.getQuery(), bh),
-                                   as3D(op.getKey(), bkv),
-                                   as3D(op.getValue(), bkv)};
+    Value q3 = as3D(op.getQuery());
+    SmallVector<Value> operands = {q3, as3D(op.getKey()), as3D(op.getValue())};
     if (mask)
       operands.push_back(
           buildReshape(b, loc, mask,
                        RankedTensorType::get({spec.maskBatch * spec.maskHeads,
                                               spec.maskRows, spec.keys},
                                              spec.elementType)));
-    Value o =
-        launchOnDevice(b, loc, k, operands,
-                       RankedTensorType::get({bh, spec.queries, spec.valueDim},
-                                             spec.elementType));
-    op.replaceAllUsesWith(buildReshape(b, loc, o, op.getType()));
+    auto q3Ty = cast<RankedTensorType>(q3.getType());
+    SmallVector<Value> outSizes;
+    for (int64_t d = 0; d < 2; ++d)
+      if (q3Ty.isDynamicDim(d))
+        outSizes.push_back(tensor::DimOp::create(b, loc, q3, d));
+    Value o = launchOnDevice(
+        b, loc, k, operands,
+        RankedTensorType::get(
+            {q3Ty.getDimSize(0), q3Ty.getDimSize(1), spec.valueDim},
+            spec.elementType),
+        outSizes);
+    auto outTy = op.getType();
+    Value result = o;
+    if (r == 4) {
+      SmallVector<OpFoldResult> shape = {
+          tensor::getMixedSize(b, loc, op.getQuery(), 0),
+          b.getIndexAttr(spec.heads),
+          tensor::getMixedSize(b, loc, op.getQuery(), 2),
+          b.getIndexAttr(spec.valueDim)};
+      result = tensor::ExpandShapeOp::create(
+          b, loc, outTy, o, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}},
+          shape);
+    } else if (r == 2) {
+      result = tensor::CollapseShapeOp::create(
+          b, loc, outTy, o, SmallVector<ReassociationIndices>{{0, 1}, {2}});
+    }
+    op.replaceAllUsesWith(result);
     op.erase();
     return success();
   }

@@ -33,8 +33,14 @@ std::string mlir::effc::checkAttentionSpec(const AttentionSpec &s) {
     return "head dims must be multiples of 16 up to 128";
   if (s.kvHeads <= 0 || s.heads % s.kvHeads)
     return "query heads must be a multiple of key/value heads";
-  if (s.queries <= 0 || s.keys <= 0)
+  auto empty = [](int64_t d) { return !ShapedType::isDynamic(d) && d <= 0; };
+  if (empty(s.queries) || empty(s.keys) || empty(s.batch))
     return "empty attention";
+  if (s.mask &&
+      (ShapedType::isDynamic(s.queries) || ShapedType::isDynamic(s.keys) ||
+       ShapedType::isDynamic(s.batch)))
+    return "explicit masks need static shapes on the GPU (causal and "
+           "unmasked attention take runtime lengths)";
   if (s.mask && ((s.maskBatch != 1 && s.maskBatch != s.batch) ||
                  (s.maskHeads != 1 && s.maskHeads != s.heads) ||
                  (s.maskRows != 1 && s.maskRows != s.queries)))
@@ -52,9 +58,12 @@ KernelLaunch mlir::effc::buildAttentionKernel(OpBuilder &builder, Location loc,
   IndexMath im{b};
   Type elt = s.elementType, f32 = b.getF32Type(), i32 = b.getI32Type();
   const int64_t D = s.headDim, Dv = s.valueDim, Sq = s.queries, Skv = s.keys;
-  const int64_t bh = s.batch * s.heads, bkv = s.batch * s.kvHeads;
+  // A runtime batch makes the (batch x heads) dims dynamic.
+  auto perBatch = [&](int64_t n) {
+    return ShapedType::isDynamic(s.batch) ? ShapedType::kDynamic : s.batch * n;
+  };
+  const int64_t bh = perBatch(s.heads), bkv = perBatch(s.kvHeads);
   const int64_t group = s.heads / s.kvHeads;
-  const int64_t numKeyTiles = (Skv + kKeyTile - 1) / kKeyTile;
 
   auto wg = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
   auto sKTy =
@@ -78,6 +87,18 @@ KernelLaunch mlir::effc::buildAttentionKernel(OpBuilder &builder, Location loc,
   Value M = s.mask ? func.getArgument(3) : Value();
   Value sK = func.getWorkgroupAttributions()[0];
   Value sV = func.getWorkgroupAttributions()[1];
+  // The lengths as values: constants, or read from Q and K at run time (a
+  // dynamic batch only changes the grid).
+  Value SqV =
+      ShapedType::isDynamic(Sq) ? memref::DimOp::create(b, Q, 1) : im.c(Sq);
+  Value SkvV =
+      ShapedType::isDynamic(Skv) ? memref::DimOp::create(b, K, 1) : im.c(Skv);
+  bool dynamic = ShapedType::isDynamic(Sq) || ShapedType::isDynamic(Skv);
+  Value lastQ = ShapedType::isDynamic(Sq) ? im.sub(SqV, 1) : im.c(Sq - 1);
+  Value lastKey = ShapedType::isDynamic(Skv) ? im.sub(SkvV, 1) : im.c(Skv - 1);
+  // Keys past the queries' diagonal offset: Skv - Sq (causal masks).
+  Value diagonal = dynamic ? arith::SubIOp::create(b, SkvV, SqV).getResult()
+                           : im.c(Skv - Sq);
 
   Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
   Value lane = im.rem(tid, 32), warp = im.div(tid, 32);
@@ -117,7 +138,7 @@ KernelLaunch mlir::effc::buildAttentionKernel(OpBuilder &builder, Location loc,
   for (int64_t ks = 0; ks < D / 16; ++ks) {
     Value frag = arith::ConstantOp::create(b, fragTy, b.getZeroAttr(fragTy));
     for (int64_t i = 0; i < 4; ++i) {
-      Value row = im.min(im.add(im.add(q0, g), (i % 2) * 8), Sq - 1);
+      Value row = im.min(im.add(im.add(q0, g), (i % 2) * 8), lastQ);
       Value col = im.add(im.mul(q, 2), ks * 16 + (i / 2) * 8);
       Value v =
           vector::LoadOp::create(b, pairTy, Q, ValueRange{head, row, col});
@@ -153,10 +174,14 @@ KernelLaunch mlir::effc::buildAttentionKernel(OpBuilder &builder, Location loc,
 
   // Key tiles this block needs: all, or (causal) up to the last key its
   // last query row sees.
-  Value upper = im.c(numKeyTiles);
+  Value upper =
+      ShapedType::isDynamic(Skv)
+          ? arith::CeilDivUIOp::create(b, SkvV, im.c(kKeyTile)).getResult()
+          : im.c((Skv + kKeyTile - 1) / kKeyTile);
   if (s.causal) {
-    Value lastRow = im.min(im.add(blockQ, kQueryTile - 1), Sq - 1);
-    Value lim = arith::AddIOp::create(b, lastRow, im.c(Skv - Sq + 1));
+    Value lastRow = im.min(im.add(blockQ, kQueryTile - 1), lastQ);
+    Value lim = arith::AddIOp::create(
+        b, lastRow, dynamic ? im.add(diagonal, 1) : im.c(Skv - Sq + 1));
     Value tiles = arith::CeilDivSIOp::create(b, lim, im.c(kKeyTile));
     upper = arith::MaxSIOp::create(b, im.c(0),
                                    arith::MinSIOp::create(b, tiles, upper));
@@ -181,8 +206,8 @@ KernelLaunch mlir::effc::buildAttentionKernel(OpBuilder &builder, Location loc,
         Value col = im.mul(im.rem(chunk, width / 8), 8);
         Value key = im.add(keyBase, row);
         Value v = vector::LoadOp::create(
-            b, vec8, src, ValueRange{kvHead, im.min(key, Skv - 1), col});
-        v = arith::SelectOp::create(b, im.lt(key, Skv), v, zero8);
+            b, vec8, src, ValueRange{kvHead, im.min(key, lastKey), col});
+        v = arith::SelectOp::create(b, im.lt(key, SkvV), v, zero8);
         if (!transpose) {
           vector::StoreOp::create(b, v, sK, ValueRange{row, col});
           continue;
@@ -214,9 +239,9 @@ KernelLaunch mlir::effc::buildAttentionKernel(OpBuilder &builder, Location loc,
     // masked below; rows past Sq are not stored). A mask broadcast over
     // the rows is read once for both of a thread's rows.
     auto maskAt = [&](Value row, Value key) -> Value {
-      Value r = s.maskRows == 1 ? im.c(0) : im.min(row, Sq - 1);
+      Value r = s.maskRows == 1 ? im.c(0) : im.min(row, lastQ);
       Value m = memref::LoadOp::create(
-          b, M, ValueRange{maskSlice, r, im.min(key, Skv - 1)});
+          b, M, ValueRange{maskSlice, r, im.min(key, lastKey)});
       return arith::ExtFOp::create(b, f32, m);
     };
     for (int64_t nt = 0; nt < kKeyTile / 8; ++nt)
@@ -235,13 +260,13 @@ KernelLaunch mlir::effc::buildAttentionKernel(OpBuilder &builder, Location loc,
           if (s.mask)
             v = arith::AddFOp::create(b, v,
                                       rowMask ? rowMask : maskAt(row, key));
-          Value masked = arith::CmpIOp::create(b, arith::CmpIPredicate::uge,
-                                               key, im.c(Skv));
+          Value masked =
+              arith::CmpIOp::create(b, arith::CmpIPredicate::uge, key, SkvV);
           if (s.causal) {
             // Key j is visible to row i iff j <= i + (Skv - Sq).
-            Value late = arith::CmpIOp::create(
-                b, arith::CmpIPredicate::sgt, key,
-                arith::AddIOp::create(b, row, im.c(Skv - Sq)));
+            Value late =
+                arith::CmpIOp::create(b, arith::CmpIPredicate::sgt, key,
+                                      arith::AddIOp::create(b, row, diagonal));
             masked = arith::OrIOp::create(b, masked, late);
           }
           scores[nt * 4 + i * 2 + j] =
@@ -321,7 +346,7 @@ KernelLaunch mlir::effc::buildAttentionKernel(OpBuilder &builder, Location loc,
           arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, l, constF(0));
       Value inv = arith::SelectOp::create(
           b, empty, constF(0), arith::DivFOp::create(b, constF(1), l));
-      auto ifOp = scf::IfOp::create(b, im.lt(row, Sq), false);
+      auto ifOp = scf::IfOp::create(b, im.lt(row, SqV), false);
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(ifOp.thenBlock());
       SmallVector<Value> pair;
@@ -336,5 +361,18 @@ KernelLaunch mlir::effc::buildAttentionKernel(OpBuilder &builder, Location loc,
           ValueRange{head, row, im.add(im.mul(q, 2), nd * 8)});
     }
   gpu::ReturnOp::create(b);
-  return {func, {(Sq + kQueryTile - 1) / kQueryTile, bh, 1}, {kThreads, 1, 1}};
+  // Grid x tiles the queries, y runs over (batch, head) pairs; runtime
+  // sizes come from Q's dims at launch.
+  KernelLaunch launch{func, {0, 0, 1}, {kThreads, 1, 1}};
+  for (auto [axis, n, dim, tile] :
+       {std::tuple<int64_t, int64_t, int64_t, int64_t>{0, Sq, 1, kQueryTile},
+        {1, bh, 0, 1}}) {
+    if (ShapedType::isDynamic(n)) {
+      launch.grid[axis] = ShapedType::kDynamic;
+      launch.dynamicGrid.push_back({axis, 0, dim, tile});
+    } else {
+      launch.grid[axis] = (n + tile - 1) / tile;
+    }
+  }
+  return launch;
 }

@@ -39,3 +39,12 @@ func.func @softmax(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %y = linalg.softmax dimension(1) ins(%x : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) -> tensor<4x8xf32>
   return %y : tensor<4x8xf32>
 }
+
+// -----
+
+// CHECK: remark: effc-lower-gpu: 'effc.attention' runs on the host (reference lowering): explicit masks need static shapes on the GPU (causal and unmasked attention take runtime lengths)
+// HOST-LABEL: llvm.func @attention_mask
+func.func @attention_mask(%q: tensor<1x4x?x64xf16>, %k: tensor<1x4x8x64xf16>, %v: tensor<1x4x8x64xf16>, %m: tensor<1x1x1x8xf16>) -> tensor<1x4x?x64xf16> {
+  %o = effc.attention %q, %k, %v mask(%m : tensor<1x1x1x8xf16>) {mask = #effc.mask<explicit>} : tensor<1x4x?x64xf16>, tensor<1x4x8x64xf16>, tensor<1x4x8x64xf16> -> tensor<1x4x?x64xf16>
+  return %o : tensor<1x4x?x64xf16>
+}

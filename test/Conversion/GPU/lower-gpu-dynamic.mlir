@@ -92,3 +92,29 @@ func.func @blocks(%q: tensor<?x128xi8>, %s: tensor<?x2xf32>, %w: tensor<64x128xi
   %y = effc.block_scaled_linear %q, %s, %w, %ws {block = array<i64: 1, 64>} : tensor<?x128xi8>, tensor<?x2xf32>, tensor<64x128xi8>, tensor<64x2xf32> -> tensor<?x64xf32>
   return %y : tensor<?x64xf32>
 }
+
+// -----
+
+// Causal GQA flash attention over a runtime batch and sequence: [B, H, S,
+// D] collapses to [B*H, S, D]; the kernel reads Sq and Skv from Q and K,
+// the causal diagonal is Skv - Sq at run time, and the grid is
+// (ceil(Sq / 64), B*H) from Q's dims.
+// CHECK-LABEL: func.func @attention
+// CHECK:         %[[Q3:.+]] = tensor.collapse_shape %{{.+}} {{\[}}[0, 1], [2], [3]] : tensor<?x4x?x64xf16> into tensor<?x?x64xf16>
+// CHECK-DAG:     %[[BH:.+]] = tensor.dim %[[Q3]], %c0{{(_[0-9]+)?}} :
+// CHECK-DAG:     %[[S:.+]] = tensor.dim %[[Q3]], %c1{{(_[0-9]+)?}} :
+// CHECK:         memref.alloc(%[[BH]], %[[S]]) : memref<?x?x64xf16>
+// CHECK:         tensor.expand_shape %{{.+}} {{\[}}[0, 1], [2], [3]] output_shape [%{{.+}}, 4, %{{.+}}, 64] : tensor<?x?x64xf16> into tensor<?x4x?x64xf16>
+// CHECK:       func.func private @effc_launch_attention_0
+// CHECK-SAME:    effc_gpu_dynamic_grid = array<i64: 0, 0, 1, 64, 1, 0, 0, 1>
+// CHECK:         gpu.func @attention_0(%[[GQ:[^:]+]]: memref<?x?x64xf16>, %[[GK:[^:]+]]: memref<?x?x64xf16>,
+// CHECK-DAG:       %[[SQ:.+]] = memref.dim %[[GQ]], %c1{{(_[0-9]+)?}} :
+// CHECK-DAG:       %[[SKV:.+]] = memref.dim %[[GK]], %c1{{(_[0-9]+)?}} :
+// CHECK:           arith.subi %[[SKV]], %[[SQ]] : index
+// CHECK:           arith.ceildivui %[[SKV]], %c64{{(_[0-9]+)?}} :
+// CHECK:           nvgpu.mma.sync
+func.func @attention(%q: tensor<?x4x?x64xf16>, %k: tensor<?x2x?x64xf16>, %v: tensor<?x2x?x64xf16>) -> tensor<?x4x?x64xf16> {
+  %o = effc.attention %q, %k, %v {mask = #effc.mask<causal>} : tensor<?x4x?x64xf16>, tensor<?x2x?x64xf16>, tensor<?x2x?x64xf16> -> tensor<?x4x?x64xf16>
+  return %o : tensor<?x4x?x64xf16>
+}
+

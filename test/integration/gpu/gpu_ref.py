@@ -12,7 +12,8 @@ wgmma_f16 (bias + relu), wgmma_bf16, wgmma_int8 (bit-exact) and
 wgmma_fp8 (DeepSeek-V3 block scales: 1x128 input, 128x128 weight);
 w8a8_rows77 / w8a8_rows3 (W8A8: per-token int8 scales computed on the
 device, per-channel int8 weights, a runtime row count: the model takes
-tensor<?xKxf32>, the same model at two batch sizes). The
+tensor<?xKxf32>, the same model at two batch sizes); attention_dyn_BxS
+(causal GQA flash attention over a runtime batch and sequence). The
 expected values are computed here in NumPy, independently of effc.
 """
 import os
@@ -130,6 +131,26 @@ def gen(case, d):
         p = np.exp(sc - sc.max(-1, keepdims=True))
         expected = ((p / p.sum(-1, keepdims=True)) @ vr).astype(np.float16)
         t = lambda hh: f"tensor<1x{hh}x{s}x{dh}xf16>"
+        body = f"""
+  %y = effc.attention %x, %k, %v {{mask = #effc.mask<causal>}}
+      : {t(h)}, {t(hkv)}, {t(hkv)} -> {t(h)}"""
+        sig = f"%x: {t(h)}, %k: {t(hkv)}, %v: {t(hkv)}) -> {t(h)}"
+        inputs = [q, kk, v]
+    elif case.startswith("attention_dyn_"):
+        # One causal GQA model over a runtime batch and sequence
+        # (tensor<?x4x?x64xf16>), run at the size the case names (BxS).
+        b, s = (int(v) for v in case[len("attention_dyn_"):].split("x"))
+        h, hkv, dh = 4, 2, 64
+        q = rng.standard_normal((b, h, s, dh)).astype(np.float16)
+        kk = rng.standard_normal((b, hkv, s, dh)).astype(np.float16)
+        v = rng.standard_normal((b, hkv, s, dh)).astype(np.float16)
+        kr = np.repeat(kk, h // hkv, axis=1).astype(np.float32)
+        vr = np.repeat(v, h // hkv, axis=1).astype(np.float32)
+        sc = q.astype(np.float32) @ kr.transpose(0, 1, 3, 2) / np.sqrt(dh)
+        sc = np.where(np.tril(np.ones((s, s), bool)), sc, -np.inf)
+        p = np.exp(sc - sc.max(-1, keepdims=True))
+        expected = ((p / p.sum(-1, keepdims=True)) @ vr).astype(np.float16)
+        t = lambda hh: f"tensor<?x{hh}x?x{dh}xf16>"
         body = f"""
   %y = effc.attention %x, %k, %v {{mask = #effc.mask<causal>}}
       : {t(h)}, {t(hkv)}, {t(hkv)} -> {t(h)}"""
