@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "effc/Conversion/CPU/CpuTarget.h"
+#include "effc/Conversion/CPU/Passes.h"
 #include "effc/Conversion/GPU/Passes.h"
 #include "effc/Conversion/Reference/Passes.h"
 #include "effc/Pipelines/Pipelines.h"
@@ -30,6 +31,9 @@ void mlir::effc::addGpuDeviceLowering(OpPassManager &pm) {
   // the llvm dialect; NVVM ops that print as inline PTX (wgmma.mma_async,
   // mbarrier.try_wait.parity) become llvm.inline_asm in convert-nvvm-to-llvm.
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  // fp8 rounding in kernels (the activation quantization) as integer code,
+  // which the NVPTX backend takes on every chip.
+  kernels.addPass(createExpandFp8Pass());
   kernels.addPass(createConvertVectorToSCFPass(
       VectorTransferToSCFOptions().enableFullUnroll()));
   kernels.addPass(createSCFToControlFlowPass());

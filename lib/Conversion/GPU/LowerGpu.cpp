@@ -180,6 +180,77 @@ std::vector<char> constantBytes(Value v) {
 }
 
 //===----------------------------------------------------------------------===//
+// Epilogue fusion
+//===----------------------------------------------------------------------===//
+
+/// An elementwise linalg.generic that a GEMM's epilogue can absorb.
+struct FusableGeneric {
+  linalg::GenericOp generic;
+  /// The per-channel operand ([N], read at the output column), or null.
+  Value channel;
+};
+
+/// The only user of `result` (a GEMM's [..., N] float output) when it is a
+/// parallel linalg.generic computing `f(result[..., n], channel[n])` with
+/// arith / math ops alone: what --effc-quantize writes after a block-scaled
+/// linear (bias + activation), or a bias and activation --effc-raise could
+/// not fold. Such a generic runs in the kernel's epilogue instead of on the
+/// host.
+std::optional<FusableGeneric> matchFusableGeneric(Value result) {
+  // One generic user; other users may only read sizes (tensor.dim of a
+  // dynamic result).
+  linalg::GenericOp generic;
+  for (Operation *user : result.getUsers()) {
+    if (auto dim = dyn_cast<tensor::DimOp>(user); dim && dim.getConstantIndex())
+      continue;
+    if (generic || !isa<linalg::GenericOp>(user))
+      return std::nullopt;
+    generic = cast<linalg::GenericOp>(user);
+  }
+  auto resTy = cast<RankedTensorType>(result.getType());
+  int64_t rank = resTy.getRank();
+  if (!generic || generic.getNumDpsInits() != 1 ||
+      generic.getNumDpsInputs() > 2 ||
+      generic.getDpsInputOperand(0)->get() != result ||
+      llvm::count(generic->getOperands(), result) != 1 ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      generic.getNumLoops() != static_cast<unsigned>(rank))
+    return std::nullopt;
+  auto outTy = cast<RankedTensorType>(generic.getResult(0).getType());
+  if (outTy.getShape() != resTy.getShape() ||
+      !isa<FloatType>(outTy.getElementType()))
+    return std::nullopt;
+  SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+  AffineMap id = AffineMap::getMultiDimIdentityMap(rank, result.getContext());
+  if (maps.front() != id || maps.back() != id)
+    return std::nullopt;
+  FusableGeneric fusable{generic, Value()};
+  if (generic.getNumDpsInputs() == 2) {
+    Value channel = generic.getDpsInputOperand(1)->get();
+    auto chTy = dyn_cast<RankedTensorType>(channel.getType());
+    AffineMap last = AffineMap::get(
+        rank, 0, getAffineDimExpr(rank - 1, result.getContext()));
+    if (!chTy || maps[1] != last || chTy.getRank() != 1 ||
+        chTy.isDynamicDim(0) || !isa<FloatType>(chTy.getElementType()))
+      return std::nullopt;
+    fusable.channel = channel;
+  }
+  // The body: arith / math on the inputs, the output element unused.
+  Block &body = generic.getRegion().front();
+  if (!body.getArguments().back().use_empty())
+    return std::nullopt;
+  for (Operation &op : body.without_terminator()) {
+    StringRef ns = op.getDialect() ? op.getDialect()->getNamespace() : "";
+    if ((ns != "arith" && ns != "math") || op.getNumRegions())
+      return std::nullopt;
+    for (Value v : op.getOperands())
+      if (v.getParentBlock() != &body)
+        return std::nullopt;
+  }
+  return fusable;
+}
+
+//===----------------------------------------------------------------------===//
 // 2:4 compression
 //===----------------------------------------------------------------------===//
 
@@ -422,6 +493,60 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     return launchOnDevice(b, loc, k, operands, resultType, resultDynSizes);
   }
 
+  /// Fuses the elementwise generic that consumes `result` (if any) into
+  /// `spec`'s epilogue, appending its per-channel operand to `operands`.
+  static std::optional<FusableGeneric>
+  fuseEpilogue(OpBuilder &b, GemmSpec &spec, Value result,
+               SmallVectorImpl<Value> &operands) {
+    std::optional<FusableGeneric> fusable = matchFusableGeneric(result);
+    if (!fusable)
+      return std::nullopt;
+    spec.fused = fusable->generic;
+    // The launch goes where the generic was: its operands dominate it.
+    b.setInsertionPoint(fusable->generic);
+    if (fusable->channel) {
+      spec.fusedChannelType =
+          cast<RankedTensorType>(fusable->channel.getType()).getElementType();
+      operands.push_back(fusable->channel);
+    }
+    return fusable;
+  }
+
+  /// Replaces `op` (and its fused generic) by the kernel's [M, N] output `y`
+  /// in the op's [..., N] shape.
+  static void replaceFused(OpBuilder &b, Location loc, Operation *op,
+                           std::optional<FusableGeneric> fusable, Value y,
+                           RankedTensorType outTy) {
+    Value input = op->getOperand(0);
+    if (fusable) {
+      auto fusedTy =
+          cast<RankedTensorType>(fusable->generic.getResult(0).getType());
+      Value fused = buildExpandRows(b, loc, y, fusedTy, input);
+      fusable->generic.getResult(0).replaceAllUsesWith(fused);
+      fusable->generic.erase();
+      // Sizes read from the op's [..., N] result (the generic's init, say)
+      // are the input's leading dims.
+      for (Operation *user :
+           llvm::make_early_inc_range(op->getResult(0).getUsers())) {
+        auto dim = cast<tensor::DimOp>(user);
+        OpBuilder db(dim);
+        int64_t i = *dim.getConstantIndex();
+        Value size =
+            i + 1 < outTy.getRank()
+                ? tensor::DimOp::create(db, dim.getLoc(), input, i).getResult()
+                : arith::ConstantIndexOp::create(db, dim.getLoc(),
+                                                 outTy.getDimSize(i))
+                      .getResult();
+        dim.replaceAllUsesWith(size);
+        dim.erase();
+      }
+    } else {
+      op->getResult(0).replaceAllUsesWith(
+          buildExpandRows(b, loc, y, outTy, input));
+    }
+    op->erase();
+  }
+
   /// The runtime row count of a [M, K] operand when M is dynamic (the
   /// dynamic size list of its [M, N] result), else empty.
   static SmallVector<Value> rowSizes(OpBuilder &b, Location loc, Value x2D) {
@@ -492,15 +617,17 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
       return noKernel(why);
     if (op.getBias())
       operands.push_back(op.getBias());
-    out2D = RankedTensorType::get({m, n}, spec.outType);
+    std::optional<FusableGeneric> fusable;
+    if (!spec.sparse)
+      fusable = fuseEpilogue(b, spec, op.getResult(), operands);
+    out2D = RankedTensorType::get({m, n}, getStoredType(spec));
     StringRef base = spec.sparse                  ? "linear_2of4"
                      : spec.kind == MmaKind::TF32 ? "linear_tf32"
                      : spec.kind == MmaKind::F32  ? "linear_f32"
                                                   : "linear";
     Value y =
         emitGemm(b, loc, base, spec, operands, out2D, rowSizes(b, loc, x));
-    op.replaceAllUsesWith(buildExpandRows(b, loc, y, outTy, op.getInput()));
-    op.erase();
+    replaceFused(b, loc, op, fusable, y, outTy);
     return success();
   }
 
@@ -738,13 +865,14 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     SmallVector<Value> operands = {
         x, op.getWeight(), buildCollapseToRows(b, loc, op.getInputScale()),
         op.getWeightScale()};
+    std::optional<FusableGeneric> fusable =
+        fuseEpilogue(b, spec, op.getResult(), operands);
     needsPtx84 |= fp8;
     Value y = emitGemm(
         b, loc, fp8 ? "block_scaled_linear_fp8" : "block_scaled_linear_i8",
-        spec, operands, RankedTensorType::get({m, n}, spec.outType),
+        spec, operands, RankedTensorType::get({m, n}, getStoredType(spec)),
         rowSizes(b, loc, x));
-    op.replaceAllUsesWith(buildExpandRows(b, loc, y, outTy, op.getInput()));
-    op.erase();
+    replaceFused(b, loc, op, fusable, y, outTy);
     return success();
   }
 
@@ -778,7 +906,10 @@ struct LowerGpuPass : effc::impl::LowerGpuPassBase<LowerGpuPass> {
     SmallVector<Value> sizes = rowSizes(b, loc, x);
     int64_t kb = scaleTy.getDimSize(r - 1);
     KernelLaunch k = buildDynamicQuantizeKernel(
-        b, loc, getKernelModule(), kernelName("dynamic_quantize_i8"), spec);
+        b, loc, getKernelModule(),
+        kernelName(isa<IntegerType>(spec.storage) ? "dynamic_quantize_i8"
+                                                  : "dynamic_quantize_fp8"),
+        spec);
     SmallVector<Value> outs = launchOnDevice(
         b, loc, k, {x},
         {KernelResult{

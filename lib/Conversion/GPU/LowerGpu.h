@@ -120,7 +120,20 @@ struct GemmSpec {
   /// fp8 block scales (DeepSeek-V3): scale block along C and along K.
   bool blockScaled = false;
   int64_t scaleBlockC = 0, scaleBlockK = 0;
+  /// An elementwise linalg.generic fused after the epilogue (the bias and
+  /// activation that --effc-quantize writes after a block-scaled linear,
+  /// a residual-free GELU...): its body is cloned into the kernel with its
+  /// first block argument bound to the epilogue's value and, when
+  /// `fusedChannelType` is set, its second to the per-channel operand (an
+  /// extra kernel argument after the other epilogue arguments). The kernel
+  /// then stores the generic's element type.
+  Operation *fused = nullptr;
+  Type fusedChannelType;
 };
+
+/// The element type a GEMM kernel stores: the fused generic's, else
+/// `outType`.
+Type getStoredType(const GemmSpec &spec);
 
 /// A grid extent computed at launch: ceil(dim `dim` of kernel argument
 /// `arg` / `tile`).
@@ -138,7 +151,8 @@ struct KernelLaunch {
 };
 
 /// Appends the types of the epilogue kernel arguments of `spec` (bias,
-/// then multiplier and shift, or scale), each a memref of `channels`.
+/// then multiplier and shift, or scale, then the fused per-channel
+/// operand), each a memref of `channels`.
 void appendEpilogueArgTypes(Builder &b, const GemmSpec &spec, int64_t channels,
                             SmallVectorImpl<Type> &types);
 
@@ -149,10 +163,16 @@ int64_t getMmaElementBytes(MmaKind kind);
 Type getMmaElementType(MLIRContext *ctx, MmaKind kind);
 
 /// The epilogue of one accumulator element: bias, scales, activation,
-/// conversion, as `spec` says. `args` are the epilogue kernel arguments
-/// (bias, then multiplier/shift or scale); `channel` indexes them.
+/// conversion, then the fused generic, as `spec` says. `args` are the
+/// epilogue kernel arguments (bias, then multiplier/shift or scale, then
+/// the fused channel operand); `channel` indexes them.
 Value buildGemmEpilogue(ImplicitLocOpBuilder &b, const GemmSpec &spec,
                         Value acc, Value channel, ValueRange args);
+
+/// Applies `spec`'s fused generic (if any) to the epilogue value `v` of
+/// output channel `channel`; `args` as for buildGemmEpilogue.
+Value applyFusedEpilogue(ImplicitLocOpBuilder &b, const GemmSpec &spec, Value v,
+                         Value channel, ValueRange args);
 
 /// Gives the kernel's shared-memory buffers 16-byte alignment.
 void alignWorkgroupBuffers(gpu::GPUFuncOp func);

@@ -22,6 +22,7 @@
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
 using namespace mlir;
@@ -162,8 +163,39 @@ Type mlir::effc::getMmaElementType(MLIRContext *ctx, MmaKind kind) {
   llvm_unreachable("mma kind");
 }
 
+Type mlir::effc::getStoredType(const GemmSpec &s) {
+  if (s.fused)
+    return cast<ShapedType>(s.fused->getResult(0).getType()).getElementType();
+  return s.outType;
+}
+
+Value mlir::effc::applyFusedEpilogue(ImplicitLocOpBuilder &b, const GemmSpec &s,
+                                     Value v, Value channel, ValueRange args) {
+  if (!s.fused)
+    return v;
+  Block &body = s.fused->getRegion(0).front();
+  IRMapping map;
+  map.map(body.getArgument(0), v);
+  if (s.fusedChannelType)
+    map.map(body.getArgument(1),
+            memref::LoadOp::create(b, args.back(), ValueRange{channel}));
+  for (Operation &op : body.without_terminator())
+    b.clone(op, map);
+  return map.lookup(body.getTerminator()->getOperand(0));
+}
+
+/// The epilogue before the fused generic.
+static Value buildEpilogueCore(ImplicitLocOpBuilder &b, const GemmSpec &s,
+                               Value acc, Value channel, ValueRange args);
+
 Value mlir::effc::buildGemmEpilogue(ImplicitLocOpBuilder &b, const GemmSpec &s,
                                     Value acc, Value channel, ValueRange args) {
+  return applyFusedEpilogue(b, s, buildEpilogueCore(b, s, acc, channel, args),
+                            channel, args);
+}
+
+static Value buildEpilogueCore(ImplicitLocOpBuilder &b, const GemmSpec &s,
+                               Value acc, Value channel, ValueRange args) {
   Type f32 = b.getF32Type(), i32 = b.getI32Type(), i64 = b.getI64Type();
   auto load = [&](Value memref) {
     return memref::LoadOp::create(b, memref, ValueRange{channel}).getResult();
@@ -225,6 +257,8 @@ void mlir::effc::appendEpilogueArgTypes(Builder &b, const GemmSpec &s,
   } else if (s.epilogue == GemmEpilogue::Dequant) {
     vec(b.getF32Type());
   }
+  if (s.fusedChannelType)
+    vec(s.fusedChannelType);
 }
 
 void mlir::effc::alignWorkgroupBuffers(gpu::GPUFuncOp func) {
@@ -305,7 +339,7 @@ KernelLaunch mlir::effc::buildGemmKernel(OpBuilder &builder, Location loc,
   appendEpilogueArgTypes(b, s, channels, argTypes);
   argTypes.push_back(MemRefType::get(s.transposeOut ? ArrayRef<int64_t>{C, R}
                                                     : ArrayRef<int64_t>{R, C},
-                                     s.outType));
+                                     getStoredType(s)));
 
   // Double-buffered shared tiles, rows padded by 16 bytes.
   auto wg = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
@@ -557,6 +591,7 @@ KernelLaunch mlir::effc::buildGemmKernel(OpBuilder &builder, Location loc,
             v = arith::MulFOp::create(b, toF32(acc), sc);
             if (s.outType != v.getType())
               v = arith::TruncFOp::create(b, s.outType, v);
+            v = applyFusedEpilogue(b, s, v, c, epiArgs);
           } else {
             v = buildGemmEpilogue(b, s, acc, s.transposeOut ? r : c, epiArgs);
           }

@@ -1,9 +1,11 @@
 //===- LowerGpuQuantize.cpp - dynamic int8 quantization kernel --*- C++ -*-===//
 //
 // The device side of W8A8 with per-token scales (effc.dynamic_quantize
-// feeding effc.block_scaled_linear, as LLM serving runs int8): one warp
+// feeding effc.block_scaled_linear, as LLM serving runs int8, and the
+// 1 x 128 fp8 activation tiles of DeepSeek-V3): one warp
 // per (row, K block) finds the block's absolute maximum with a shuffle
-// reduction, writes the scale, and rounds the block to i8. The scalar
+// reduction, writes the scale, and rounds the block to i8 or e4m3 (fp8
+// rounding as integer code: --effc-expand-fp8 runs on the kernels). The scalar
 // arithmetic is the reference lowering's (ReferenceBuilders), in the same
 // order, so the device and the host agree bit for bit.
 //
@@ -26,9 +28,8 @@ using namespace mlir::effc;
 static constexpr int64_t kRowsPerBlock = 4;
 
 std::string mlir::effc::checkDynamicQuantizeSpec(const QuantizeSpec &s) {
-  if (!s.storage.isSignlessInteger(8))
-    return "the quantization kernel writes i8 (fp8 rounding runs on the "
-           "host)";
+  if (!s.storage.isSignlessInteger(8) && !isa<Float8E4M3FNType>(s.storage))
+    return "the quantization kernel writes i8 or f8E4M3FN";
   if (!s.inputType.isF32() && !s.inputType.isF16() && !s.inputType.isBF16())
     return "the quantization kernel reads f32, f16 or bf16";
   if (s.depth <= 0 || s.blockK <= 0 ||

@@ -150,7 +150,7 @@ KernelLaunch mlir::effc::buildWgmmaGemmKernel(OpBuilder &builder, Location loc,
         {(C + s.scaleBlockC - 1) / s.scaleBlockC, numKTiles}, b.getF32Type()));
   }
   appendEpilogueArgTypes(b, s, C, argTypes);
-  argTypes.push_back(MemRefType::get({R, C}, s.outType));
+  argTypes.push_back(MemRefType::get({R, C}, getStoredType(s)));
 
   auto func = gpu::GPUFuncOp::create(b, name, b.getFunctionType(argTypes, {}));
   func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());

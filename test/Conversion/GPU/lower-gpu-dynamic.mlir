@@ -118,3 +118,52 @@ func.func @attention(%q: tensor<?x4x?x64xf16>, %k: tensor<?x2x?x64xf16>, %v: ten
   return %o : tensor<?x4x?x64xf16>
 }
 
+
+// -----
+
+// The bias + ReLU generic --effc-quantize writes after a block-scaled
+// linear runs in the GEMM's epilogue: the bias is one more kernel argument,
+// the generic's body follows the scales, and nothing stays on the host.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#ch = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @w8a8_bias_relu
+// CHECK-NOT:     linalg.generic
+// CHECK:         call @effc_launch_block_scaled_linear_i8_0(%{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}, %{{.+}}) : (memref<?x64xi8>, memref<96x64xi8>, memref<?x1xf32>, memref<96x1xf32>, memref<96xf32>, memref<?x96xf32>) -> ()
+// CHECK-NOT:     linalg.generic
+// CHECK:         gpu.func @block_scaled_linear_i8_0(
+// CHECK-SAME:      %[[BIAS:[^:]+]]: memref<96xf32>, %{{.+}}: memref<?x96xf32>)
+// CHECK:           %[[F:.+]] = arith.sitofp %{{.+}} : i32 to f32
+// CHECK:           %[[V:.+]] = arith.mulf %[[F]], %{{.+}} : f32
+// CHECK:           %[[B:.+]] = memref.load %[[BIAS]][%{{.+}}] : memref<96xf32>
+// CHECK:           %[[S:.+]] = arith.addf %[[V]], %[[B]] : f32
+// CHECK:           %[[R:.+]] = arith.maximumf %[[S]], %{{.+}} : f32
+// CHECK:           memref.store %[[R]]
+func.func @w8a8_bias_relu(%q: tensor<?x64xi8>, %s: tensor<?x1xf32>, %w: tensor<96x64xi8>, %ws: tensor<96x1xf32>, %b: tensor<96xf32>) -> tensor<?x96xf32> {
+  %y = effc.block_scaled_linear %q, %s, %w, %ws {block = array<i64: 1, 64>} : tensor<?x64xi8>, tensor<?x1xf32>, tensor<96x64xi8>, tensor<96x1xf32> -> tensor<?x96xf32>
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %y, %c0 : tensor<?x96xf32>
+  %e = tensor.empty(%m) : tensor<?x96xf32>
+  %r = linalg.generic {indexing_maps = [#id, #ch, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%y, %b : tensor<?x96xf32>, tensor<96xf32>) outs(%e : tensor<?x96xf32>) {
+  ^bb0(%in: f32, %bias: f32, %out: f32):
+    %zero = arith.constant 0.0 : f32
+    %sum = arith.addf %in, %bias : f32
+    %relu = arith.maximumf %sum, %zero : f32
+    linalg.yield %relu : f32
+  } -> tensor<?x96xf32>
+  return %r : tensor<?x96xf32>
+}
+
+// -----
+
+// fp8 activation tiles (DeepSeek-V3's 1 x 128) are quantized on the device
+// too: scale = max / 448 and a saturating e4m3 rounding (expanded to
+// integer code by --effc-expand-fp8 in the kernel pipeline).
+// CHECK-LABEL: gpu.func @dynamic_quantize_fp8_0
+// CHECK-SAME:    memref<?x256xf32>, %{{.+}}: memref<?x256xf8E4M3FN>, %{{.+}}: memref<?x2xf32>
+// CHECK:         arith.divf %{{.+}}, %cst{{.*}} : f32
+// CHECK:         arith.truncf %{{.+}} : f32 to f8E4M3FN
+func.func @fp8(%x: tensor<?x256xf32>) -> (tensor<?x256xf8E4M3FN>, tensor<?x2xf32>) {
+  %q, %s = effc.dynamic_quantize %x {block = array<i64: 1, 128>} : tensor<?x256xf32> -> tensor<?x256xf8E4M3FN>, tensor<?x2xf32>
+  return %q, %s : tensor<?x256xf8E4M3FN>, tensor<?x2xf32>
+}
