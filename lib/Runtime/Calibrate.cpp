@@ -69,11 +69,21 @@ mlir::effc::readCalibrationSamples(ArrayRef<std::string> paths,
       const NpyArray &array = arrays[g + a];
       const TensorSpec &spec = signature.inputs[a];
       ArrayRef<int64_t> shape(array.shape);
+      // A dynamic dim of the signature matches any size (each sample of a
+      // dynamic model may have its own batch and sequence length).
+      auto matches = [&](ArrayRef<int64_t> got) {
+        if (got.size() != spec.shape.size())
+          return false;
+        for (auto [g, want] : llvm::zip(got, spec.shape))
+          if (!ShapedType::isDynamic(want) && g != want)
+            return false;
+        return true;
+      };
       int64_t s = 0;
-      if (shape == ArrayRef<int64_t>(spec.shape))
+      if (matches(shape))
         s = 1;
       else if (shape.size() == spec.shape.size() + 1 &&
-               shape.drop_front() == ArrayRef<int64_t>(spec.shape))
+               matches(shape.drop_front()))
         s = shape.front();
       if (s == 0 || !isNpyDTypeCompatible(array.dtype, spec.elementType))
         return calibrationError(
@@ -92,7 +102,10 @@ mlir::effc::readCalibrationSamples(ArrayRef<std::string> paths,
       CalibrationSample sample;
       for (unsigned a = 0; a < numArgs; ++a) {
         const TensorSpec &spec = signature.inputs[a];
-        NpyArray one(spec.dtype, spec.shape);
+        ArrayRef<int64_t> shape(arrays[g + a].shape);
+        if (shape.size() > spec.shape.size())
+          shape = shape.drop_front();
+        NpyArray one(spec.dtype, SmallVector<int64_t>(shape));
         size_t bytes = one.data.size();
         std::memcpy(one.data.data(), arrays[g + a].data.data() + i * bytes,
                     bytes);
@@ -190,10 +203,13 @@ mlir::effc::calibrate(ModuleOp module, StringRef entry,
         "(raise the model first, e.g. --pipeline effc-raise)");
   for (auto [key, value] : llvm::zip(keys, observed)) {
     auto type = dyn_cast<RankedTensorType>(value.getType());
-    if (!type || !type.hasStaticShape() || type.getRank() == 0 ||
+    // Dynamic leading dims (batch, sequence) are fine: every statistic is
+    // per value or per row of the last dim.
+    if (!type || type.getRank() == 0 || type.isDynamicDim(type.getRank() - 1) ||
         !type.getElementType().isF32())
       return calibrationError("the input of '" + key +
-                              "' must be a static f32 tensor");
+                              "' must be an f32 tensor with a static last "
+                              "dim");
   }
 
   // Return the observed values after the entry's own results.
@@ -203,7 +219,8 @@ mlir::effc::calibrate(ModuleOp module, StringRef entry,
   SmallVector<Type> resultTypes(ret.getOperandTypes());
   func->setFunctionType(FunctionType::get(
       module.getContext(), func->getFunctionType().getInputs(), resultTypes));
-  FailureOr<EntrySignature> signature = getEntrySignature(*func);
+  FailureOr<EntrySignature> signature =
+      getEntrySignature(*func, /*allowDynamic=*/true);
   if (failed(signature))
     return unsupportedSignature(entry);
 
@@ -276,7 +293,8 @@ mlir::effc::calibrate(ModuleOp module, StringRef entry,
   llvm::Expected<func::FuncOp> func = lookupEntry(module, entry);
   if (!func)
     return func.takeError();
-  FailureOr<EntrySignature> signature = getEntrySignature(*func);
+  FailureOr<EntrySignature> signature =
+      getEntrySignature(*func, /*allowDynamic=*/true);
   if (failed(signature))
     return unsupportedSignature(entry);
   llvm::Expected<std::vector<CalibrationSample>> samples =

@@ -336,8 +336,9 @@ static int runMain() {
                 llvm::Twine(signature->results.size()) + " result(s), but " +
                 llvm::Twine(outputFiles.size()) +
                 " --output file(s) were given");
+  // --calibrate reads its own samples.
   SmallVector<NpyArray> inputs;
-  if (failed(readInputs(*signature, inputs)))
+  if (calibrateInputs.empty() && failed(readInputs(*signature, inputs)))
     return 1;
 
   OwningOpRef<ModuleOp> referenceModule;

@@ -428,11 +428,16 @@ struct Int8Spec {
   std::vector<int32_t> bias;
   Int8Epilogue e;
   quant::UniformQuantizedType xq, yq;
+  /// An activation the kernel's epilogue does not have (GELU, SiLU...) on
+  /// an f32 result: applied by an elementwise pass over the result, on the
+  /// f32 value the reference lowering applies it to.
+  Activation postActivation = Activation::none;
 };
 
 /// Checks that `op` (effc.quantized_linear or effc.quantized_conv2d) fits
 /// the int8 kernel: int8 activations, a constant weight with per-tensor or
-/// per-channel scales, a constant bias, a none/relu/clamp activation.
+/// per-channel scales, a constant bias, a none/relu/clamp activation (any
+/// other on an f32 result follows the kernel, see Int8Spec).
 template <typename OpTy>
 std::optional<Int8Spec> matchInt8(OpTy op, Builder &b) {
   auto inTy = cast<RankedTensorType>(op.getInput().getType());
@@ -462,11 +467,15 @@ std::optional<Int8Spec> matchInt8(OpTy op, Builder &b) {
   }
   Int8Epilogue &e = s.e;
   Activation act = op.getActivation();
-  if (act != Activation::none && act != Activation::relu &&
-      act != Activation::clamp)
-    return std::nullopt;
-  e.act = act;
   Type outElt = outTy.getElementType();
+  if (act != Activation::none && act != Activation::relu &&
+      act != Activation::clamp) {
+    if (!outElt.isF32())
+      return std::nullopt;
+    s.postActivation = act;
+    act = Activation::none;
+  }
+  e.act = act;
   s.yq = dyn_cast<quant::UniformQuantizedType>(outElt);
   if (outElt.isInteger(32)) {
     e.kind = Int8Epilogue::I32;
@@ -501,6 +510,18 @@ Value finishInt8(PatternRewriter &rewriter, Location loc, Value y,
       return buildReshape(rewriter, loc, y, type);
     return buildExpandRows(rewriter, loc, y, type, input);
   };
+  if (s.postActivation != Activation::none) {
+    auto yTy = cast<RankedTensorType>(y.getType());
+    AffineMap id = AffineMap::getMultiDimIdentityMap(2, rewriter.getContext());
+    y = buildGeneric(
+        rewriter, loc, yTy, ValueRange{y}, buildEmptyLike(rewriter, loc, y),
+        {id, id},
+        {utils::IteratorType::parallel, utils::IteratorType::parallel},
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          return buildActivation(b, l, a[0], s.postActivation, std::nullopt,
+                                 std::nullopt);
+        });
+  }
   if (!s.yq)
     return reshape(outTy);
   y = reshape(outTy.clone(s.yq.getStorageType()));
@@ -528,14 +549,16 @@ struct QuantizedLinearInt8 : CpuKernelPattern<QuantizedLinearOp> {
     int64_t m = getRowCount(op.getInput().getType());
     Int8Plan p = makeInt8Plan(target, threads, m, n, k);
     Location loc = op.getLoc();
-    Value x = buildCollapseToRows(rewriter, loc,
-                                  storageOf(rewriter, loc, op.getInput()));
+    // The storage integers also give the result's dynamic dims (a
+    // tensor.dim of the quantized tensor would keep its quant.scast alive).
+    Value storage = storageOf(rewriter, loc, op.getInput());
+    Value x = buildCollapseToRows(rewriter, loc, storage);
     Value y = emitInt8Linear(rewriter, loc, p, s->e, x, s->w.values, s->bias,
                              s->xq.getZeroPoint(), s->w.scales,
                              (float)s->xq.getScale(), op.getMultiplier(),
                              op.getShift());
-    rewriter.replaceOp(
-        op, finishInt8(rewriter, loc, y, *s, op.getType(), op.getInput()));
+    rewriter.replaceOp(op,
+                       finishInt8(rewriter, loc, y, *s, op.getType(), storage));
     return success();
   }
 };

@@ -90,10 +90,15 @@ template <typename OpTy> struct LowerQuantCast : OpConversionPattern<OpTy> {
                   ConversionPatternRewriter &rewriter) const override {
     auto inTy = dyn_cast<RankedTensorType>(op.getInput().getType());
     auto outTy = dyn_cast<RankedTensorType>(op.getType());
-    if (!inTy || !outTy || !inTy.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "needs a static tensor");
+    if (!inTy || !outTy)
+      return rewriter.notifyMatchFailure(op, "needs a ranked tensor");
     auto qt = cast<quant::QuantizedType>(
         (isQuantize ? outTy : inTy).getElementType());
+    // Dynamic (batch, sequence) dims are fine; per-axis scales need their
+    // channel dim static.
+    if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(qt);
+        pa && inTy.isDynamicDim(pa.getQuantizedDimension()))
+      return op.emitError("per-axis scales along a dynamic dim");
     Location loc = op.getLoc();
     int64_t r = inTy.getRank();
     FailureOr<AffineOperands> a = affineOperands(rewriter, loc, qt, r);
