@@ -32,6 +32,12 @@ bool mlir::effc::isQuantizableOp(Operation *op) {
 void mlir::effc::forEachQuantizableOp(
     func::FuncOp func, llvm::function_ref<void(Operation *, StringRef)> fn) {
   llvm::StringMap<int64_t> counters;
+  // Static versions made by --effc-specialize share their source's keys,
+  // so statistics gathered on the dynamic model apply to each.
+  StringRef funcName = func.getSymName();
+  if (auto from = func->getAttrOfType<StringAttr>(
+          EffcDialect::kSpecializedFromAttrName))
+    funcName = from.getValue();
   func.walk([&](Operation *op) {
     if (!isQuantizableOp(op))
       return;
@@ -41,7 +47,7 @@ void mlir::effc::forEachQuantizableOp(
     if (StringAttr name = getOpName(op))
       key = name.str();
     else
-      key = llvm::formatv("{0}/{1}#{2}", func.getSymName(), kind, index).str();
+      key = llvm::formatv("{0}/{1}#{2}", funcName, kind, index).str();
     fn(op, key);
   });
 }

@@ -149,6 +149,34 @@ Value stripBatchBroadcast(Value v) {
   return g.getDpsInputs()[0];
 }
 
+/// If `v` is a constant [B, ...] tensor whose B slices are all equal (a
+/// weight broadcast over a static batch, folded: what --effc-specialize
+/// makes of torch-mlir's nn.Linear on a rank-3 input), the first slice.
+std::optional<DenseElementsAttr> batchInvariantSlice(Value v) {
+  DenseElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  auto t = cast<RankedTensorType>(attr.getType());
+  if (t.getRank() != 3 || t.getDimSize(0) < 2)
+    return std::nullopt;
+  auto sliceTy =
+      RankedTensorType::get(t.getShape().drop_front(), t.getElementType());
+  if (attr.isSplat())
+    return attr.resizeSplat(sliceTy);
+  ArrayRef<char> raw = attr.getRawData();
+  int64_t bits = t.getElementTypeBitWidth();
+  if (bits % 8)
+    return std::nullopt;
+  size_t sliceBytes = sliceTy.getNumElements() * (bits / 8);
+  if (raw.size() != sliceBytes * t.getDimSize(0))
+    return std::nullopt;
+  for (int64_t i = 1; i < t.getDimSize(0); ++i)
+    if (std::memcmp(raw.data(), raw.data() + i * sliceBytes, sliceBytes))
+      return std::nullopt;
+  return DenseElementsAttr::getFromRawBuffer(sliceTy,
+                                             raw.take_front(sliceBytes));
+}
+
 } // namespace
 
 bool raise::isZeroInit(Value init) {
@@ -225,11 +253,16 @@ LogicalResult raiseMatmul(PatternRewriter &rewriter, Operation *op, Value a,
                           Value b, MatmulLayout layout, bool batched) {
   Location loc = op->getLoc();
   // A weight broadcast over a (dynamic) batch is a plain 2-D weight.
-  if (batched && !layout.transA && !layout.transB)
+  if (batched && !layout.transA && !layout.transB) {
     if (Value w = stripBatchBroadcast(b); w && isWeightSource(w)) {
       batched = false;
       b = w;
+    } else if (std::optional<DenseElementsAttr> slice =
+                   batchInvariantSlice(b)) {
+      batched = false;
+      b = arith::ConstantOp::create(rewriter, loc, *slice);
     }
+  }
   SmallVector<int64_t> swap =
       batched ? SmallVector<int64_t>{0, 2, 1} : SmallVector<int64_t>{1, 0};
   // The weight effc wants is [(B,) N, K].

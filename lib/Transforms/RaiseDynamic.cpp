@@ -176,6 +176,11 @@ struct IdentityExtractGeneric : OpRewritePattern<linalg::GenericOp> {
         srcTy.getElementType() != resTy.getElementType())
       return failure();
     for (auto [d, idx] : llvm::enumerate(extract.getIndices())) {
+      // Index 0 of a unit dim (a broadcast guard once the size is known
+      // to be 1, as in an --effc-specialize version) is the identity too.
+      if (matchPattern(idx, m_Zero()) && srcTy.getDimSize(d) == 1 &&
+          resTy.getDimSize(d) == 1)
+        continue;
       auto index = idx.getDefiningOp<linalg::IndexOp>();
       if (!index || index.getDim() != d ||
           !sameSize(dimKey(src, d), dimKey(g.getDpsInits()[0], d)))

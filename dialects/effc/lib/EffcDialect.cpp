@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 
 using namespace mlir;
 using namespace mlir::effc;
@@ -98,6 +99,15 @@ static LogicalResult verifyHlsAttribute(Operation *op, NamedAttribute attr) {
           return isa<IntegerAttr>(a.getValue());
         }))
       return mustBe("a dictionary of integers");
+    return success();
+  }
+  if (name == EffcDialect::kSpecializedFromAttrName) {
+    // Kept through the lowering of func.func to other function ops.
+    if (!isa<FunctionOpInterface>(op))
+      return onlyOn("functions");
+    auto s = dyn_cast<StringAttr>(value);
+    if (!s || s.getValue().empty())
+      return mustBe("a non-empty string");
     return success();
   }
   if (name == EffcDialect::kHlsLayerAttrName) {

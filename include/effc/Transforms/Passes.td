@@ -77,6 +77,52 @@ def RaisePass : Pass<"effc-raise", "ModuleOp"> {
 // Attention
 //===----------------------------------------------------------------------===//
 
+def SpecializePass : Pass<"effc-specialize", "ModuleOp"> {
+  let summary = "Static versions of dynamic functions for listed batch and "
+                "sequence sizes, behind a dispatcher";
+  let description = [{
+    As TensorRT's optimization profiles: each public function with dynamic
+    argument dims gets one private copy per listed size, with static
+    argument types, named `@<name>_b<B>` / `@<name>_s<S>` /
+    `@<name>_b<B>_s<S>`, and the shapes are propagated through its body
+    (tensor.dim folding, static `tensor.empty`, tensor.cast folding into
+    linalg ops: upstream canonicalization), so every later pass and kernel
+    sees a static model. `batch=` sizes dim 0 and `seq=` dim 1 of every
+    argument whose dim is dynamic (the cross product when both are given;
+    an omitted list leaves that dim dynamic). The original function keeps
+    its name and signature and becomes a dispatcher: it compares the
+    arguments' runtime dims with each version's and calls the first that
+    matches through `tensor.cast`, else `@<name>_dynamic`, the general
+    version. Run it first (before `--effc-raise`), on the model as the
+    frontend wrote it; copies keep their source function's name for
+    calibration keys (`main/linear#0`), so statistics gathered on the
+    dynamic model apply to every version. A copy whose body stays partly
+    dynamic gets a remark. Functions without dynamic dims are left alone.
+
+    Before (`--effc-specialize="batch=1,8"`):
+    ```mlir
+    func.func @main(%x: tensor<?x64xf32>) -> tensor<?x32xf32>
+    ```
+    After:
+    ```mlir
+    func.func @main(%x: tensor<?x64xf32>) -> tensor<?x32xf32>  // dispatcher
+    func.func private @main_b1(%x: tensor<1x64xf32>) -> tensor<1x32xf32>
+    func.func private @main_b8(%x: tensor<8x64xf32>) -> tensor<8x32xf32>
+    func.func private @main_dynamic(%x: tensor<?x64xf32>) -> tensor<?x32xf32>
+    ```
+  }];
+  let options = [
+    ListOption<"batch", "batch", "int64_t",
+               "Sizes of dim 0 (batch) to compile static versions for">,
+    ListOption<"seq", "seq", "int64_t",
+               "Sizes of dim 1 (sequence) to compile static versions for">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::func::FuncDialect"
+  ];
+}
+
 def RewriteAttentionPass : Pass<"effc-rewrite-attention", "ModuleOp"> {
   let summary = "Fuse attention written as matmuls + softmax into effc.attention";
   let description = [{

@@ -106,6 +106,10 @@ def Effc_Dialect : Dialect {
     /// estimate of `--effc-hls-optimize`.
     static constexpr ::llvm::StringLiteral kHlsEstimateAttrName =
         "effc.hls.estimate";
+    /// String, func.func: the function an --effc-specialize version was
+    /// copied from (its calibration keys use that name).
+    static constexpr ::llvm::StringLiteral kSpecializedFromAttrName =
+        "effc.specialized_from";
     /// String, affine.for: the outermost loop of a layer, and its name.
     static constexpr ::llvm::StringLiteral kHlsLayerAttrName =
         "effc.hls.layer";
