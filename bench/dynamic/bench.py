@@ -10,9 +10,14 @@ static one the same op with static types. Kinds: f32 GEMM (linalg.matmul
 with the weight as an argument) and dynamic int8 (effc.block_scaled_linear
 with per-row activation scales and a constant int8 weight).
 
-  bench.py EFFC_RUN OUT_DIR [--rounds R] [--threads T] [--ms MIN_MS]
+Whole models (`--models`): the torch-mlir GPT block exported static
+(1 x 8) and with a dynamic batch and sequence, the dynamic one run fully
+dynamic and with `--effc-specialize` (batch=1 seq=8 listed), f32 and
+dynamic int8, all at 1 x 8.
 
-Writes OUT_DIR/dynamic.json and prints a Markdown table.
+  bench.py EFFC_RUN OUT_DIR [--rounds R] [--threads T] [--models]
+
+Writes OUT_DIR/dynamic.json and prints Markdown tables.
 """
 import argparse
 import json
@@ -82,9 +87,10 @@ def int8_module(m, dynamic, wbytes, wscale):
     return "module {\n" + "\n".join(body) + "\n}\n"
 
 
-def run(effc_run, path, iters, threads):
+def run(effc_run, path, iters, threads, extra=()):
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    cmd = [effc_run, path, "--entry", "main", "--bench", str(iters)]
+    cmd = [effc_run, path, "--entry", "main", "--bench", str(iters),
+           *extra]
     out = subprocess.run(cmd, capture_output=True, text=True, env=env,
                          timeout=600)
     if out.returncode:
@@ -95,18 +101,58 @@ def run(effc_run, path, iters, threads):
     return float(med.group(1)), " ".join(cmd)
 
 
+FRONTEND = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                        "..", "test", "models", "frontend")
+
+
+def bench_models(effc_run, out, rounds, threads):
+    """Static export vs fully dynamic vs specialized, same input."""
+    x = os.path.join(out, "gpt_x_1x8.npy")
+    np.save(x, np.random.default_rng(1).standard_normal((1, 8, 32))
+            .astype(np.float32))
+    tail = "effc-raise,effc-rewrite-attention"
+    precisions = {"f32": "", "int8 dynamic":
+                  ",effc-assign-precision{weights=i8 activations=i8},"
+                  "effc-quantize"}
+    variants = {
+        "static export": ("gpt_block.linalg.mlir", ""),
+        "dynamic": ("gpt_block_dyn.linalg.mlir", ""),
+        "specialized": ("gpt_block_dyn.linalg.mlir",
+                        "effc-specialize{batch=1 seq=8},"),
+    }
+    rows = []
+    for prec, qtail in precisions.items():
+        times = {v: [] for v in variants}
+        cmds = {}
+        for _ in range(rounds):
+            for v, (model, head) in variants.items():
+                ms, cmd = run(effc_run, os.path.join(FRONTEND, model), 5000,
+                              threads, ["--pipeline", head + tail + qtail,
+                                        "--input", x])
+                times[v].append(ms)
+                cmds[v] = cmd
+        med = {v: statistics.median(t) for v, t in times.items()}
+        rows.append({"precision": prec, "ms": med, "cmds": cmds})
+        print(f"{prec}: " + ", ".join(f"{v} {m:.4f} ms"
+                                      for v, m in med.items()),
+              file=sys.stderr)
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("effc_run")
     ap.add_argument("out")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--models", action="store_true",
+                    help="only the whole-model comparison")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     rng = np.random.default_rng(0)
     wbytes = rng.integers(-127, 128, (N, K)).astype(np.int8).tobytes().hex()
     rows = []
-    for kind in ("f32", "int8"):
+    for kind in (() if args.models else ("f32", "int8")):
         for m in ROWS:
             paths = {}
             for dyn in (False, True):
@@ -138,17 +184,31 @@ def main():
                    for l in open("/proc/cpuinfo") if l.startswith("model name"))
     except (OSError, StopIteration):
         cpu = platform.processor()
+    models = bench_models(args.effc_run, args.out, args.rounds, args.threads)
     res = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-           "cpu": cpu, "rounds": args.rounds, "rows": rows}
+           "cpu": cpu, "rounds": args.rounds, "rows": rows, "models": models}
     with open(os.path.join(args.out, "dynamic.json"), "w") as f:
         json.dump(res, f, indent=1)
     print(f"CPU: {cpu}; {args.threads} thread(s); median of {args.rounds} "
           f"alternating rounds, each effc-run's median over its iterations.\n")
-    print("| kind | M x N x K | static ms | dynamic ms | dynamic / static |")
-    print("|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['kind']} | {r['M']}x{N}x{K} | {r['static_ms']:.4f} | "
-              f"{r['dynamic_ms']:.4f} | {r['ratio']:.3f} |")
+    if rows:
+        print("| kind | M x N x K | static ms | dynamic ms | dynamic / static |")
+        print("|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['kind']} | {r['M']}x{N}x{K} | {r['static_ms']:.4f} | "
+                  f"{r['dynamic_ms']:.4f} | {r['ratio']:.3f} |")
+        print()
+    print("Whole model: torch-mlir GPT block (d=32, 2 heads, causal) at "
+          "batch 1 x sequence 8.\n")
+    print("| precision | static export ms | dynamic ms | specialized ms | "
+          "dynamic / static | specialized / static |")
+    print("|---|---|---|---|---|---|")
+    for r in models:
+        m = r["ms"]
+        s = m["static export"]
+        print(f"| {r['precision']} | {s:.4f} | {m['dynamic']:.4f} | "
+              f"{m['specialized']:.4f} | {m['dynamic'] / s:.3f} | "
+              f"{m['specialized'] / s:.3f} |")
 
 
 if __name__ == "__main__":
