@@ -119,27 +119,12 @@ def gen(case, d):
         inputs, expected = [xs], to_bf16_bits(y.astype(np.float32))
         with open(os.path.join(d, "dtype"), "w") as f:
             f.write("bf16")
-    elif case == "attention_f16":
-        h, hkv, s, dh = 4, 2, 100, 64
-        q = rng.standard_normal((1, h, s, dh)).astype(np.float16)
-        kk = rng.standard_normal((1, hkv, s, dh)).astype(np.float16)
-        v = rng.standard_normal((1, hkv, s, dh)).astype(np.float16)
-        kr = np.repeat(kk, h // hkv, axis=1).astype(np.float32)
-        vr = np.repeat(v, h // hkv, axis=1).astype(np.float32)
-        sc = q.astype(np.float32) @ kr.transpose(0, 1, 3, 2) / np.sqrt(dh)
-        sc = np.where(np.tril(np.ones((s, s), bool)), sc, -np.inf)
-        p = np.exp(sc - sc.max(-1, keepdims=True))
-        expected = ((p / p.sum(-1, keepdims=True)) @ vr).astype(np.float16)
-        t = lambda hh: f"tensor<1x{hh}x{s}x{dh}xf16>"
-        body = f"""
-  %y = effc.attention %x, %k, %v {{mask = #effc.mask<causal>}}
-      : {t(h)}, {t(hkv)}, {t(hkv)} -> {t(h)}"""
-        sig = f"%x: {t(h)}, %k: {t(hkv)}, %v: {t(hkv)}) -> {t(h)}"
-        inputs = [q, kk, v]
-    elif case.startswith("attention_dyn_"):
-        # One causal GQA model over a runtime batch and sequence
-        # (tensor<?x4x?x64xf16>), run at the size the case names (BxS).
-        b, s = (int(v) for v in case[len("attention_dyn_"):].split("x"))
+    elif case == "attention_f16" or case.startswith("attention_dyn_"):
+        # Causal GQA. attention_dyn_BxS: one model over a runtime batch and
+        # sequence (tensor<?x4x?x64xf16>), run at the size the case names.
+        dyn = case.startswith("attention_dyn_")
+        b, s = ((int(v) for v in case[len("attention_dyn_"):].split("x"))
+                if dyn else (1, 100))
         h, hkv, dh = 4, 2, 64
         q = rng.standard_normal((b, h, s, dh)).astype(np.float16)
         kk = rng.standard_normal((b, hkv, s, dh)).astype(np.float16)
@@ -150,7 +135,8 @@ def gen(case, d):
         sc = np.where(np.tril(np.ones((s, s), bool)), sc, -np.inf)
         p = np.exp(sc - sc.max(-1, keepdims=True))
         expected = ((p / p.sum(-1, keepdims=True)) @ vr).astype(np.float16)
-        t = lambda hh: f"tensor<?x{hh}x?x{dh}xf16>"
+        bs = ("?", "?") if dyn else (b, s)
+        t = lambda hh: f"tensor<{bs[0]}x{hh}x{bs[1]}x{dh}xf16>"
         body = f"""
   %y = effc.attention %x, %k, %v {{mask = #effc.mask<causal>}}
       : {t(h)}, {t(hkv)}, {t(hkv)} -> {t(h)}"""
