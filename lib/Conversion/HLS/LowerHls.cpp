@@ -541,13 +541,13 @@ LogicalResult FuncLowering::run() {
   for (BlockArgument a : body.getArguments())
     shapes.push_back(AffineMap::get(0, numDynamic, sizes[a], ctx));
   for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+    FailureOr<Sizes> shape = sizesOf(v);
+    if (failed(shape))
+      return failure();
     Value m = materialize(v);
     if (!m)
       return ret.emitError("effc-lower-hls: a returned value is a constant; "
                            "only computed values can be returned");
-    FailureOr<Sizes> shape = sizesOf(v);
-    if (failed(shape))
-      return failure();
     shapes.push_back(AffineMap::get(0, numDynamic, *shape, ctx));
     if (numDynamic == 0) {
       Value outArg = entry->getArgument(numIn + i);
