@@ -122,8 +122,9 @@ LogicalResult Emitter::emitArith(Operation *op) {
              << op->getName() << " in a fixed-point function is not supported";
     std::string x = name(op->getOperand(0));
     if (isa<math::RsqrtOp>(op))
-      return convert((op->getResult(0).getType().isF64() ? "1.0 / std::sqrt("
-                                                         : "1.0f / std::sqrt(") +
+      return convert((op->getResult(0).getType().isF64()
+                          ? "1.0 / std::sqrt("
+                          : "1.0f / std::sqrt(") +
                      x + ")");
     StringRef fn = isa<math::ErfOp>(op)    ? "std::erf("
                    : isa<math::SqrtOp>(op) ? "std::sqrt("

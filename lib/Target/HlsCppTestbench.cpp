@@ -244,10 +244,10 @@ LogicalResult mlir::effc::hlscpp::emitTestbench(func::FuncOp f,
     auto t = cast<MemRefType>(f.getArgument(i).getType());
     for (int64_t d = 0; d < t.getRank(); ++d) {
       s += d ? ", " : "";
-      s += numDims ? sizeExpr(cast<AffineMapAttr>(shapes[i])
-                                  .getValue()
-                                  .getResult(d))
-                   : std::to_string(t.getDimSize(d));
+      s +=
+          numDims
+              ? sizeExpr(cast<AffineMapAttr>(shapes[i]).getValue().getResult(d))
+              : std::to_string(t.getDimSize(d));
     }
     return s;
   };
@@ -278,8 +278,8 @@ LogicalResult mlir::effc::hlscpp::emitTestbench(func::FuncOp f,
       // Each dynamic dim sets (or must agree with) its runtime size.
       AffineMap m = cast<AffineMapAttr>(shapes[i]).getValue();
       os << "if (a.shape.size() != " << t.getRank() << ") {\n"
-         << "  std::fprintf(stderr, \"%s: unexpected rank\\n\", argv["
-         << i + 1 << "]);\n  return 1;\n}\n";
+         << "  std::fprintf(stderr, \"%s: unexpected rank\\n\", argv[" << i + 1
+         << "]);\n  return 1;\n}\n";
       for (int64_t d = 0; d < t.getRank(); ++d) {
         AffineExpr ex = m.getResult(d);
         if (auto sym = dyn_cast<AffineSymbolExpr>(ex)) {
@@ -289,8 +289,8 @@ LogicalResult mlir::effc::hlscpp::emitTestbench(func::FuncOp f,
              << "]);\n";
           os << "if (a.shape[" << d << "] != " << dn << " || " << dn << " > "
              << bound << ") {\n"
-             << "  std::fprintf(stderr, \"%s: dim " << d << " is %ld, "
-             << dn << " must be <= " << bound
+             << "  std::fprintf(stderr, \"%s: dim " << d << " is %ld, " << dn
+             << " must be <= " << bound
              << " (max-dims) and consistent\\n\", argv[" << i + 1
              << "], a.shape[" << d << "]);\n  return 1;\n}\n";
         }
@@ -352,13 +352,15 @@ LogicalResult mlir::effc::hlscpp::emitTestbench(func::FuncOp f,
     }
     os << "const " << elem << " *p = reinterpret_cast<const " << elem << " *>("
        << n << ");\n";
-    os << "for (long j = 0; j < " << (numDims ? std::string("count") : std::to_string(t.getNumElements())) << "; ++j)\n";
+    os << "for (long j = 0; j < "
+       << (numDims ? std::string("count") : std::to_string(t.getNumElements()))
+       << "; ++j)\n";
     if (isa<FloatType>(et))
       os << "  buf[j] = " << (e.fixed() ? at + ".to_float()" : at) << ";\n";
     else
       os << "  buf[j] = (" << ct << ")(long long)" << at << ";\n";
-    os << "if (!writeNpy(argv[" << i + 1 << "], \"" << descr
-       << "\", " << shape << ", buf.data(), buf.size() * sizeof(" << ct << "))) {\n"
+    os << "if (!writeNpy(argv[" << i + 1 << "], \"" << descr << "\", " << shape
+       << ", buf.data(), buf.size() * sizeof(" << ct << "))) {\n"
        << "  std::fprintf(stderr, \"cannot write %s\\n\", argv[" << i + 1
        << "]);\n  return 1;\n}\n";
     os.unindent();

@@ -95,9 +95,8 @@ static LogicalResult verifyHlsAttribute(Operation *op, NamedAttribute attr) {
     if (!f)
       return onlyOn("func.func");
     auto dims = dyn_cast<DenseI64ArrayAttr>(value);
-    if (!dims || llvm::any_of(dims.asArrayRef(), [](int64_t d) {
-          return d < 1;
-        }))
+    if (!dims ||
+        llvm::any_of(dims.asArrayRef(), [](int64_t d) { return d < 1; }))
       return mustBe("an array<i64> of bounds >= 1");
     ArrayRef<Type> args = f.getArgumentTypes();
     if (int64_t(args.size()) < dims.size() ||

@@ -56,8 +56,8 @@ struct LayerInfo {
 
 int64_t tripCount(affine::AffineForOp loop) {
   // A loop to a runtime size is estimated at its bound (max-dims).
-  if (auto max = loop->getAttrOfType<IntegerAttr>(
-          EffcDialect::kHlsTripcountAttrName))
+  if (auto max =
+          loop->getAttrOfType<IntegerAttr>(EffcDialect::kHlsTripcountAttrName))
     return max.getInt();
   if (!loop.hasConstantBounds())
     return 1;

@@ -208,8 +208,8 @@ FailureOr<Sizes> FuncLowering::sizesOf(Value v) {
   } else if (auto slice = dyn_cast<tensor::ExtractSliceOp>(def)) {
     for (OpFoldResult size : slice.getMixedSizes()) {
       if (auto attr = dyn_cast<Attribute>(size)) {
-        s.push_back(getAffineConstantExpr(cast<IntegerAttr>(attr).getInt(),
-                                          ctx));
+        s.push_back(
+            getAffineConstantExpr(cast<IntegerAttr>(attr).getInt(), ctx));
         continue;
       }
       FailureOr<AffineExpr> e = exprOf(cast<Value>(size));
@@ -395,12 +395,13 @@ LogicalResult FuncLowering::run() {
     auto tt = cast<RankedTensorType>(t);
     SmallVector<int64_t> shape;
     for (AffineExpr e : s)
-      shape.push_back(cast<AffineConstantExpr>(e.replaceSymbols(llvm::map_to_vector(
-                          maxDims,
-                          [&](int64_t m) { return getAffineConstantExpr(m, ctx); })))
-                          .getValue());
-    argTypes.push_back(
-        MemRefType::get(shape, storageOf(tt.getElementType())));
+      shape.push_back(
+          cast<AffineConstantExpr>(
+              e.replaceSymbols(llvm::map_to_vector(
+                  maxDims,
+                  [&](int64_t m) { return getAffineConstantExpr(m, ctx); })))
+              .getValue());
+    argTypes.push_back(MemRefType::get(shape, storageOf(tt.getElementType())));
   }
   for (Type t : src.getFunctionType().getResults()) {
     auto tt = dyn_cast<RankedTensorType>(t);
@@ -475,9 +476,8 @@ LogicalResult FuncLowering::run() {
       continue; // read by the layers that use it as a weight
     } else if (isa<tensor::DimOp, cf::AssertOp>(op) ||
                (isa<arith::ArithDialect>(op.getDialect()) &&
-                llvm::none_of(op.getResultTypes(), [](Type t) {
-                  return isa<ShapedType>(t);
-                }))) {
+                llvm::none_of(op.getResultTypes(),
+                              [](Type t) { return isa<ShapedType>(t); }))) {
       // Shape glue (torch-mlir's sizes and their checks): sizes are
       // derived from the arguments' instead, and the caller guarantees
       // consistent ones.
@@ -576,8 +576,8 @@ LogicalResult FuncLowering::run() {
     dst->setAttr(EffcDialect::kHlsMaxDimsAttrName,
                  b.getDenseI64ArrayAttr(maxDims));
     dst->setAttr(EffcDialect::kHlsShapesAttrName,
-                 b.getArrayAttr(llvm::map_to_vector(
-                     shapes, [](AffineMap m) -> Attribute {
+                 b.getArrayAttr(
+                     llvm::map_to_vector(shapes, [](AffineMap m) -> Attribute {
                        return AffineMapAttr::get(m);
                      })));
   }

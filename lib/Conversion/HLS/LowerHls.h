@@ -14,12 +14,12 @@
 #include "effc/Conversion/HLS/Passes.h"
 #include "effc/Dialect/EffcOps.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
-#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/IR/AffineExpr.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
@@ -206,8 +206,8 @@ private:
                       const InputAccess &x, const WeightLayout &w, Value out,
                       const Body &body);
   void buildMatmul(Location loc, StringRef name, Value x, AffineExpr m,
-                   int64_t n,
-                   const WeightLayout &w, Value out, const Body &body);
+                   int64_t n, const WeightLayout &w, Value out,
+                   const Body &body);
   /// The input access of a 2-D NHWC convolution (effc.conv2d or
   /// effc.quantized_conv2d).
   InputAccess convAccess(Location loc, Value x, Operation *op,

@@ -38,8 +38,7 @@ LogicalResult FuncLowering::lowerAttention(AttentionOp op) {
   int64_t rank = qTy.getRank();
   int64_t d = qTy.getDimSize(rank - 1), dv = vTy.getDimSize(rank - 1);
   if (qTy.isDynamicDim(rank - 1) || vTy.isDynamicDim(rank - 1) ||
-      (rank >= 3 &&
-       (qTy.isDynamicDim(rank - 3) || kTy.isDynamicDim(rank - 3))))
+      (rank >= 3 && (qTy.isDynamicDim(rank - 3) || kTy.isDynamicDim(rank - 3))))
     return op.emitError("effc-lower-hls: attention's head dims and head "
                         "counts must be static on the HLS path (batch and "
                         "sequence lengths may be dynamic)");

@@ -46,7 +46,8 @@ LogicalResult FuncLowering::lowerDynamicQuantize(DynamicQuantizeOp op) {
   int64_t rank = inTy.getRank();
   if (rank < 2 || !inTy.getElementType().isF32() ||
       !scaleTy.getElementType().isF32() || int64_t(block.size()) != rank ||
-      llvm::any_of(block.drop_back(), [](int64_t v) { return v != 1; }) ||
+      llvm::any_of(
+          block.drop_back(), [](int64_t v) { return v != 1; }) ||
       inTy.isDynamicDim(rank - 1))
     return op.emitError("effc-lower-hls: effc.dynamic_quantize must take an "
                         "f32 [..., K] input (static K) in [1, ..., 1, B] "

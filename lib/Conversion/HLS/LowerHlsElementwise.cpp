@@ -228,9 +228,9 @@ LogicalResult FuncLowering::lowerExtractSlice(Operation *o) {
     return op.emitError("effc-lower-hls: the source of tensor.extract_slice "
                         "must be a computed tensor");
   if (op.getType().getRank() != op.getSourceType().getRank() ||
-      !op.hasUnitStride() ||
-      llvm::any_of(op.getStaticOffsets(),
-                   [](int64_t o) { return ShapedType::isDynamic(o); }))
+      !op.hasUnitStride() || llvm::any_of(op.getStaticOffsets(), [](int64_t o) {
+        return ShapedType::isDynamic(o);
+      }))
     return op.emitError("effc-lower-hls: tensor.extract_slice needs static "
                         "offsets, unit strides and no rank reduction on the "
                         "HLS path");
