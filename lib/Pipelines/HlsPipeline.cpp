@@ -17,6 +17,7 @@ void mlir::effc::buildHlsPipeline(OpPassManager &pm,
   lower.fixedInt = options.fixedInt;
   lower.axiBytes = options.axiBytes;
   lower.topName = options.topName;
+  lower.maxDims.assign(options.maxDims.begin(), options.maxDims.end());
   pm.addPass(createLowerHlsPass(lower));
   // Loop-invariant constants stay where the lowering put them: the emitted
   // C++ reads best that way, and HLS hoists them itself.

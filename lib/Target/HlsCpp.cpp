@@ -44,15 +44,15 @@ std::string mlir::effc::hlscpp::sanitize(StringRef s) {
   return out;
 }
 
-std::string mlir::effc::hlscpp::floatLiteral(double v) {
+std::string mlir::effc::hlscpp::floatLiteral(double v, bool isDouble) {
   char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.9g", v);
+  std::snprintf(buf, sizeof(buf), isDouble ? "%.17g" : "%.9g", v);
   std::string s = buf;
   if (s.find_first_of(".eEn") == std::string::npos)
     s += ".0";
   if (s == "inf" || s == "-inf" || s == "nan")
     return s == "nan" ? "NAN" : (s[0] == '-' ? "-INFINITY" : "INFINITY");
-  return s + "f";
+  return isDouble ? s : s + "f";
 }
 
 std::string mlir::effc::hlscpp::intLiteral(const APInt &v) {
@@ -79,9 +79,12 @@ void Emitter::collectParams() {
   auto numIn =
       f->getAttrOfType<IntegerAttr>(EffcDialect::kHlsNumInputsAttrName);
   int64_t nIn = numIn ? numIn.getInt() : f.getNumArguments();
+  int64_t numDims = 0;
   for (unsigned i = 0; i < f.getNumArguments(); ++i) {
-    std::string n = int64_t(i) < nIn ? "in" + std::to_string(i)
-                                     : "out" + std::to_string(i - nIn);
+    std::string n = isa<IndexType>(f.getArgument(i).getType())
+                        ? "dim" + std::to_string(numDims++)
+                    : int64_t(i) < nIn ? "in" + std::to_string(i)
+                                       : "out" + std::to_string(i - nIn);
     paramNames.push_back(n);
     names[f.getArgument(i)] = n;
   }
@@ -98,9 +101,13 @@ void Emitter::collectParams() {
 std::string Emitter::signature() {
   std::string s;
   for (unsigned i = 0; i < f.getNumArguments(); ++i) {
-    auto t = cast<MemRefType>(f.getArgument(i).getType());
     if (i)
       s += ", ";
+    if (isa<IndexType>(f.getArgument(i).getType())) {
+      s += "int " + paramNames[i];
+      continue;
+    }
+    auto t = cast<MemRefType>(f.getArgument(i).getType());
     s += arrayElemType(t.getElementType()) + " " + paramNames[i] + dims(t);
   }
   for (memref::GlobalOp g : axiGlobals) {
@@ -121,24 +128,62 @@ LogicalResult Emitter::emitTop() {
     return f.emitError("emit-hls-cpp: the function must have one block");
   for (Type t : f.getArgumentTypes()) {
     auto mt = dyn_cast<MemRefType>(t);
-    if (!mt || !mt.hasStaticShape())
-      return f.emitError("emit-hls-cpp: parameters must be static memrefs; "
-                         "run --effc-lower-hls first");
+    if (!isa<IndexType>(t) && (!mt || !mt.hasStaticShape()))
+      return f.emitError("emit-hls-cpp: parameters must be static memrefs "
+                         "or runtime sizes (index); run --effc-lower-hls "
+                         "first");
+  }
+  if (auto maxDims = f->getAttrOfType<DenseI64ArrayAttr>(
+          EffcDialect::kHlsMaxDimsAttrName)) {
+    // The runtime sizes: what they bound, and the caller's contract.
+    os << "// Runtime sizes:";
+    for (auto [k, m] : llvm::enumerate(maxDims.asArrayRef()))
+      os << (k ? ", " : " ") << "dim" << k << " <= " << m;
+    os << " (max-dims).\n// Arrays are sized at these bounds; the "
+          "dynamic dims of every input and\n// result are given by the "
+          "sizes (effc.hls.shapes):";
+    if (auto shapes =
+            f->getAttrOfType<ArrayAttr>(EffcDialect::kHlsShapesAttrName)) {
+      for (auto [i, a] : llvm::enumerate(shapes)) {
+        AffineMap m = cast<AffineMapAttr>(a).getValue();
+        os << "\n//   " << paramNames[i] << ": [";
+        for (auto [d, e] : llvm::enumerate(m.getResults())) {
+          std::string str;
+          llvm::raw_string_ostream es(str);
+          e.print(es);
+          for (int64_t k = m.getNumSymbols() - 1; k >= 0; --k) {
+            std::string sym = "s" + std::to_string(k);
+            for (size_t p = str.find(sym); p != std::string::npos;
+                 p = str.find(sym, p + 1))
+              str.replace(p, sym.size(), "dim" + std::to_string(k));
+          }
+          os << (d ? ", " : "") << str;
+        }
+        os << "]";
+      }
+    }
+    os << "\n// A size above its bound breaks the caller's contract: it is "
+          "clamped to the\n// bound, and the elements beyond it are not "
+          "computed.\n";
   }
   os << "void " << hlsCppTopName(f.getSymName()) << "(" << signature()
      << ") {\n";
   os.indent();
   for (unsigned i = 0; i < f.getNumArguments(); ++i)
-    os << "#pragma HLS INTERFACE mode=ap_memory port=" << paramNames[i] << "\n";
+    os << "#pragma HLS INTERFACE mode="
+       << (isa<IndexType>(f.getArgument(i).getType()) ? "s_axilite"
+                                                      : "ap_memory")
+       << " port=" << paramNames[i] << "\n";
   for (memref::GlobalOp g : axiGlobals)
     os << "#pragma HLS INTERFACE mode=m_axi port=" << sanitize(g.getSymName())
        << " offset=slave bundle=gmem_" << sanitize(g.getSymName()) << "\n";
   os << "#pragma HLS INTERFACE mode=s_axilite port=return\n";
   for (unsigned i = 0; i < f.getNumArguments(); ++i)
-    emitPartition(paramNames[i],
-                  f.getArgAttrOfType<DenseI64ArrayAttr>(
-                      i, EffcDialect::kHlsPartitionAttrName),
-                  cast<MemRefType>(f.getArgument(i).getType()));
+    if (isa<MemRefType>(f.getArgument(i).getType()))
+      emitPartition(paramNames[i],
+                    f.getArgAttrOfType<DenseI64ArrayAttr>(
+                        i, EffcDialect::kHlsPartitionAttrName),
+                    cast<MemRefType>(f.getArgument(i).getType()));
   if (f->hasAttr(EffcDialect::kHlsDataflowAttrName))
     os << "#pragma HLS DATAFLOW\n";
   if (auto est =

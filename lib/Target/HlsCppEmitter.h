@@ -43,12 +43,13 @@ public:
   /// Element type of an array (memref) of `t`.
   std::string arrayElemType(Type t) const {
     if (isa<FloatType>(t))
-      return fixed() ? "data_t" : "float";
+      return fixed() ? "data_t" : t.isF64() ? "double" : "float";
     return scalarType(t);
   }
   /// The typedefs of the fixed-point formats (empty for integer models).
   void emitTypedefs();
-  /// The name of each parameter: in0.., out0.., then AXI weights.
+  /// The name of each parameter: in0.., out0.., dim0.. (runtime sizes),
+  /// then AXI weights.
   SmallVector<std::string> paramNames;
   SmallVector<memref::GlobalOp> axiGlobals;
   bool fixed() const { return fixedWidth > 0; }
@@ -71,7 +72,7 @@ private:
     if (isa<IndexType>(t))
       return "int";
     if (isa<FloatType>(t))
-      return fixed() ? "acc_t" : "float";
+      return fixed() ? "acc_t" : t.isF64() ? "double" : "float";
     return "<unsupported>";
   }
   /// The C++ type of an SSA value: fixed-point loads and constants keep the
@@ -115,8 +116,9 @@ private:
 /// `s` as a C identifier: other characters become '_', a leading digit
 /// gets a '_' in front.
 std::string sanitize(StringRef s);
-/// A C float literal that reads back as the same f32.
-std::string floatLiteral(double v);
+/// A C float literal that reads back as the same f32 (as the same f64, with
+/// no suffix, when `isDouble`).
+std::string floatLiteral(double v, bool isDouble = false);
 /// A C integer literal of `v`'s signed value.
 std::string intLiteral(const APInt &v);
 /// Writes the elements of a constant as a nested C initializer.

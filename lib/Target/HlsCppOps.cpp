@@ -31,7 +31,8 @@ LogicalResult Emitter::emitConstant(arith::ConstantOp op) {
     return success();
   }
   if (auto fa = dyn_cast<FloatAttr>(v)) {
-    os << "const " << decl(op) << " = " << floatLiteral(fa.getValueAsDouble())
+    os << "const " << decl(op) << " = "
+       << floatLiteral(fa.getValueAsDouble(), fa.getType().isF64() && !fixed())
        << ";\n";
     return success();
   }
@@ -91,6 +92,9 @@ LogicalResult Emitter::emitArith(Operation *op) {
   if (auto e = dyn_cast<arith::ExtFOp>(op))
     return convert(name(e.getIn()));
   if (auto t = dyn_cast<arith::TruncFOp>(op)) {
+    // f64 -> f32 rounds to nearest even, as a C++ conversion does.
+    if (!fixed() && t.getType().isF32())
+      return convert("(float)" + name(t.getIn()));
     if (!fixed())
       return op->emitError("emit-hls-cpp: arith.truncf in a float function "
                            "needs half-precision rounding, which is not "
@@ -112,6 +116,21 @@ LogicalResult Emitter::emitArith(Operation *op) {
   if (auto sel = dyn_cast<arith::SelectOp>(op))
     return convert(name(sel.getCondition()) + " ? " + name(sel.getTrueValue()) +
                    " : " + name(sel.getFalseValue()));
+  if (isa<math::ErfOp, math::SqrtOp, math::RsqrtOp, math::TanhOp>(op)) {
+    if (fixed())
+      return op->emitError("emit-hls-cpp: ")
+             << op->getName() << " in a fixed-point function is not supported";
+    std::string x = name(op->getOperand(0));
+    if (isa<math::RsqrtOp>(op))
+      return convert((op->getResult(0).getType().isF64()
+                          ? "1.0 / std::sqrt("
+                          : "1.0f / std::sqrt(") +
+                     x + ")");
+    StringRef fn = isa<math::ErfOp>(op)    ? "std::erf("
+                   : isa<math::SqrtOp>(op) ? "std::sqrt("
+                                           : "std::tanh(";
+    return convert(fn.str() + x + ")");
+  }
   if (auto e = dyn_cast<math::ExpOp>(op)) {
     if (fixed())
       return op->emitError("emit-hls-cpp: math.exp in a fixed-point "
@@ -279,8 +298,14 @@ LogicalResult Emitter::emitRom(memref::GlobalOp global, StringRef var) {
 }
 
 LogicalResult Emitter::emitFor(affine::AffineForOp op) {
-  if (!op.hasConstantBounds())
-    return op.emitError("emit-hls-cpp: loops need constant bounds");
+  // A runtime bound (a runtime size) needs its largest trip count.
+  auto tripcount =
+      op->getAttrOfType<IntegerAttr>(EffcDialect::kHlsTripcountAttrName);
+  if (!op.hasConstantLowerBound() ||
+      (!op.hasConstantUpperBound() &&
+       (!tripcount || op.getUpperBoundMap().getNumResults() != 1)))
+    return op.emitError("emit-hls-cpp: loops need constant bounds, or an "
+                        "upper bound with effc.hls.tripcount");
   // Loop-carried values live in variables declared before the loop.
   SmallVector<std::string> carried;
   for (auto [init, res, arg] :
@@ -295,10 +320,18 @@ LogicalResult Emitter::emitFor(affine::AffineForOp op) {
   if (auto layer =
           op->getAttrOfType<StringAttr>(EffcDialect::kHlsLayerAttrName))
     os << sanitize(layer.getValue()) << ":\n";
+  std::string ub;
+  if (op.hasConstantUpperBound()) {
+    ub = std::to_string(op.getConstantUpperBound());
+  } else {
+    ub = affineIndex(op.getUpperBoundMap(), op.getUpperBoundOperands());
+    ub = ub.substr(1, ub.size() - 2);
+  }
   os << "for (int " << iv << " = " << op.getConstantLowerBound() << "; " << iv
-     << " < " << op.getConstantUpperBound() << "; " << iv
-     << " += " << op.getStepAsInt() << ") {\n";
+     << " < " << ub << "; " << iv << " += " << op.getStepAsInt() << ") {\n";
   os.indent();
+  if (!op.hasConstantUpperBound())
+    os << "#pragma HLS loop_tripcount max=" << tripcount.getInt() << "\n";
   if (auto ii =
           op->getAttrOfType<IntegerAttr>(EffcDialect::kHlsPipelineIiAttrName))
     os << "#pragma HLS PIPELINE II=" << ii.getInt() << "\n";

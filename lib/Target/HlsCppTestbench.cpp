@@ -119,6 +119,19 @@ static double npyElement(const NpyArray &a, long i) {
   return double(v);
 }
 
+/// The offset in an array of shape `bounds` of element j (row-major) of an
+/// array of shape `shape` (its leading corner).
+static long boundedOffset(long j, const std::vector<long> &shape,
+                          const std::vector<long> &bounds) {
+  long off = 0, stride = 1;
+  for (size_t d = shape.size(); d-- > 0;) {
+    off += (j % shape[d]) * stride;
+    j /= shape[d];
+    stride *= bounds[d];
+  }
+  return off;
+}
+
 static bool writeNpy(const char *path, const std::string &descr,
                      const std::vector<long> &shape, const void *data,
                      size_t bytes) {
@@ -158,6 +171,32 @@ static std::string npyCType(Type t) {
          "_t";
 }
 
+/// A C++ expression of a runtime shape entry (symbols are dim0, dim1...).
+static std::string sizeExpr(AffineExpr e) {
+  if (auto c = dyn_cast<AffineConstantExpr>(e))
+    return std::to_string(c.getValue());
+  if (auto sym = dyn_cast<AffineSymbolExpr>(e))
+    return "long(dim" + std::to_string(sym.getPosition()) + ")";
+  if (auto bin = dyn_cast<AffineBinaryOpExpr>(e)) {
+    std::string l = sizeExpr(bin.getLHS()), r = sizeExpr(bin.getRHS());
+    switch (e.getKind()) {
+    case AffineExprKind::Add:
+      return "(" + l + " + " + r + ")";
+    case AffineExprKind::Mul:
+      return "(" + l + " * " + r + ")";
+    case AffineExprKind::Mod:
+      return "(" + l + " % " + r + ")";
+    case AffineExprKind::FloorDiv:
+      return "(" + l + " / " + r + ")";
+    case AffineExprKind::CeilDiv:
+      return "((" + l + " + " + r + " - 1) / " + r + ")";
+    default:
+      break;
+    }
+  }
+  return "0";
+}
+
 LogicalResult mlir::effc::hlscpp::emitTestbench(func::FuncOp f,
                                                 raw_indented_ostream &os) {
   Emitter e(f, os);
@@ -171,7 +210,8 @@ LogicalResult mlir::effc::hlscpp::emitTestbench(func::FuncOp f,
      << ", written by effc-translate --emit-hls-testbench.\n"
      << "// Usage: " << top << "_tb";
   for (int64_t i = 0; i < nArgs; ++i)
-    os << " " << e.paramNames[i] << ".npy";
+    if (!isa<IndexType>(f.getArgument(i).getType()))
+      os << " " << e.paramNames[i] << ".npy";
   os << "\n#include <cmath>\n#include <cstdint>\n#include <cstdio>\n"
         "#include <cstdlib>\n#include <cstring>\n#include <string>\n"
         "#include <vector>\n\n#include \"ap_fixed.h\"\n#include "
@@ -190,14 +230,38 @@ LogicalResult mlir::effc::hlscpp::emitTestbench(func::FuncOp f,
     writeInitializer(os, init, isa<FloatType>(t.getElementType()));
     os << ";\n";
   }
+  auto maxDims =
+      f->getAttrOfType<DenseI64ArrayAttr>(EffcDialect::kHlsMaxDimsAttrName);
+  auto shapes = f->getAttrOfType<ArrayAttr>(EffcDialect::kHlsShapesAttrName);
+  int64_t numDims = maxDims ? maxDims.size() : 0;
+  int64_t nArrays = nArgs - numDims;
+  if (numDims && (!shapes || int64_t(shapes.size()) != nArrays))
+    return f.emitError("emit-hls-testbench: a function with runtime sizes "
+                       "needs effc.hls.shapes for each array");
+  // Runtime shapes: the dims of an array as C++ expressions of the sizes.
+  auto runtimeShape = [&](int64_t i) {
+    std::string s;
+    auto t = cast<MemRefType>(f.getArgument(i).getType());
+    for (int64_t d = 0; d < t.getRank(); ++d) {
+      s += d ? ", " : "";
+      s +=
+          numDims
+              ? sizeExpr(cast<AffineMapAttr>(shapes[i]).getValue().getResult(d))
+              : std::to_string(t.getDimSize(d));
+    }
+    return s;
+  };
   os << "\nint main(int argc, char **argv) {\n";
   os.indent();
-  os << "if (argc != " << nArgs + 1 << ") {\n";
+  os << "if (argc != " << nArrays + 1 << ") {\n";
   os << "  std::fprintf(stderr, \"usage: %s";
-  for (int64_t i = 0; i < nArgs; ++i)
+  for (int64_t i = 0; i < nArrays; ++i)
     os << " " << e.paramNames[i] << ".npy";
   os << "\\n\", argv[0]);\n  return 2;\n}\n";
-  for (int64_t i = 0; i < nArgs; ++i) {
+  // Runtime sizes: read from the inputs' shapes (0 until then).
+  for (int64_t k = 0; k < numDims; ++k)
+    os << "int dim" << k << " = -1;\n";
+  for (int64_t i = 0; i < nArrays; ++i) {
     auto t = cast<MemRefType>(f.getArgument(i).getType());
     std::string n = e.paramNames[i];
     std::string elem = e.arrayElemType(t.getElementType());
@@ -210,18 +274,49 @@ LogicalResult mlir::effc::hlscpp::emitTestbench(func::FuncOp f,
     os << "if (!readNpy(argv[" << i + 1 << "], a)) {\n"
        << "  std::fprintf(stderr, \"cannot read %s\\n\", argv[" << i + 1
        << "]);\n  return 1;\n}\n";
-    os << "const std::vector<long> want = {";
-    llvm::interleaveComma(t.getShape(), os);
-    os << "};\n";
+    if (numDims) {
+      // Each dynamic dim sets (or must agree with) its runtime size.
+      AffineMap m = cast<AffineMapAttr>(shapes[i]).getValue();
+      os << "if (a.shape.size() != " << t.getRank() << ") {\n"
+         << "  std::fprintf(stderr, \"%s: unexpected rank\\n\", argv[" << i + 1
+         << "]);\n  return 1;\n}\n";
+      for (int64_t d = 0; d < t.getRank(); ++d) {
+        AffineExpr ex = m.getResult(d);
+        if (auto sym = dyn_cast<AffineSymbolExpr>(ex)) {
+          std::string dn = "dim" + std::to_string(sym.getPosition());
+          int64_t bound = maxDims[sym.getPosition()];
+          os << "if (" << dn << " < 0)\n  " << dn << " = int(a.shape[" << d
+             << "]);\n";
+          os << "if (a.shape[" << d << "] != " << dn << " || " << dn << " > "
+             << bound << ") {\n"
+             << "  std::fprintf(stderr, \"%s: dim " << d << " is %ld, " << dn
+             << " must be <= " << bound
+             << " (max-dims) and consistent\\n\", argv[" << i + 1
+             << "], a.shape[" << d << "]);\n  return 1;\n}\n";
+        }
+      }
+    }
+    os << "const std::vector<long> want = {" << runtimeShape(i) << "};\n";
     os << "if (a.shape != want) {\n"
        << "  std::fprintf(stderr, \"%s: unexpected shape\\n\", argv[" << i + 1
        << "]);\n  return 1;\n}\n";
     os << elem << " *p = reinterpret_cast<" << elem << " *>(" << n << ");\n";
-    os << "for (long j = 0; j < " << t.getNumElements() << "; ++j)\n";
+    std::string at = "p[j]";
+    if (numDims) {
+      // The runtime-shaped array fills the leading corner of the bounds.
+      os << "const std::vector<long> bounds = {";
+      llvm::interleaveComma(t.getShape(), os);
+      os << "};\n";
+      os << "long count = 1;\nfor (long d : want)\n  count *= d;\n";
+      os << "for (long j = 0; j < count; ++j)\n";
+      at = "p[boundedOffset(j, want, bounds)]";
+    } else {
+      os << "for (long j = 0; j < " << t.getNumElements() << "; ++j)\n";
+    }
     if (isa<FloatType>(t.getElementType()))
-      os << "  p[j] = " << elem << "(float(npyElement(a, j)));\n";
+      os << "  " << at << " = " << elem << "(float(npyElement(a, j)));\n";
     else
-      os << "  p[j] = " << elem << "((long long)npyElement(a, j));\n";
+      os << "  " << at << " = " << elem << "((long long)npyElement(a, j));\n";
     os.unindent();
     os << "}\n";
   }
@@ -231,7 +326,7 @@ LogicalResult mlir::effc::hlscpp::emitTestbench(func::FuncOp f,
     callArgs.push_back(sanitize(g.getSymName()));
   llvm::interleaveComma(callArgs, os);
   os << ");\n";
-  for (int64_t i = nIn; i < nArgs; ++i) {
+  for (int64_t i = nIn; i < nArrays; ++i) {
     auto t = cast<MemRefType>(f.getArgument(i).getType());
     Type et = t.getElementType();
     std::string descr = npyDescr(et);
@@ -242,17 +337,30 @@ LogicalResult mlir::effc::hlscpp::emitTestbench(func::FuncOp f,
     std::string elem = e.arrayElemType(et);
     os << "{\n";
     os.indent();
-    os << "std::vector<" << ct << "> buf(" << t.getNumElements() << ");\n";
+    std::string at = "p[j]", shape = "{" + runtimeShape(i) + "}";
+    if (numDims) {
+      os << "const std::vector<long> shape = " << shape << ";\n";
+      os << "const std::vector<long> bounds = {";
+      llvm::interleaveComma(t.getShape(), os);
+      os << "};\n";
+      os << "long count = 1;\nfor (long d : shape)\n  count *= d;\n";
+      os << "std::vector<" << ct << "> buf(count);\n";
+      at = "p[boundedOffset(j, shape, bounds)]";
+      shape = "shape";
+    } else {
+      os << "std::vector<" << ct << "> buf(" << t.getNumElements() << ");\n";
+    }
     os << "const " << elem << " *p = reinterpret_cast<const " << elem << " *>("
        << n << ");\n";
-    os << "for (long j = 0; j < " << t.getNumElements() << "; ++j)\n";
+    os << "for (long j = 0; j < "
+       << (numDims ? std::string("count") : std::to_string(t.getNumElements()))
+       << "; ++j)\n";
     if (isa<FloatType>(et))
-      os << "  buf[j] = " << (e.fixed() ? "p[j].to_float()" : "p[j]") << ";\n";
+      os << "  buf[j] = " << (e.fixed() ? at + ".to_float()" : at) << ";\n";
     else
-      os << "  buf[j] = (" << ct << ")(long long)p[j];\n";
-    os << "if (!writeNpy(argv[" << i + 1 << "], \"" << descr << "\", {";
-    llvm::interleaveComma(t.getShape(), os);
-    os << "}, buf.data(), buf.size() * sizeof(" << ct << "))) {\n"
+      os << "  buf[j] = (" << ct << ")(long long)" << at << ";\n";
+    os << "if (!writeNpy(argv[" << i + 1 << "], \"" << descr << "\", " << shape
+       << ", buf.data(), buf.size() * sizeof(" << ct << "))) {\n"
        << "  std::fprintf(stderr, \"cannot write %s\\n\", argv[" << i + 1
        << "]);\n  return 1;\n}\n";
     os.unindent();

@@ -91,6 +91,32 @@ static LogicalResult verifyHlsAttribute(Operation *op, NamedAttribute attr) {
       return mustBe("array<i64: W, I> with 0 < I < W");
     return success();
   }
+  if (name == EffcDialect::kHlsMaxDimsAttrName) {
+    auto f = dyn_cast<func::FuncOp>(op);
+    if (!f)
+      return onlyOn("func.func");
+    auto dims = dyn_cast<DenseI64ArrayAttr>(value);
+    if (!dims ||
+        llvm::any_of(dims.asArrayRef(), [](int64_t d) { return d < 1; }))
+      return mustBe("an array<i64> of bounds >= 1");
+    ArrayRef<Type> args = f.getArgumentTypes();
+    if (int64_t(args.size()) < dims.size() ||
+        !llvm::all_of(args.take_back(dims.size()),
+                      [](Type t) { return isa<IndexType>(t); }))
+      return mustBe("one bound per trailing index parameter");
+    return success();
+  }
+  if (name == EffcDialect::kHlsShapesAttrName) {
+    if (!isa<func::FuncOp>(op))
+      return onlyOn("func.func");
+    auto maps = dyn_cast<ArrayAttr>(value);
+    if (!maps || !llvm::all_of(maps, [](Attribute a) {
+          auto m = dyn_cast<AffineMapAttr>(a);
+          return m && m.getValue().getNumDims() == 0;
+        }))
+      return mustBe("an array of affine maps of symbols only");
+    return success();
+  }
   if (name == EffcDialect::kHlsEstimateAttrName) {
     if (!isa<func::FuncOp, affine::AffineForOp>(op))
       return onlyOn("func.func and affine.for");
@@ -119,10 +145,11 @@ static LogicalResult verifyHlsAttribute(Operation *op, NamedAttribute attr) {
     return success();
   }
   if (name == EffcDialect::kHlsPipelineIiAttrName ||
-      name == EffcDialect::kHlsUnrollAttrName) {
+      name == EffcDialect::kHlsUnrollAttrName ||
+      name == EffcDialect::kHlsTripcountAttrName) {
     if (!isa<affine::AffineForOp>(op))
       return onlyOn("affine.for");
-    int64_t min = name == EffcDialect::kHlsPipelineIiAttrName ? 1 : 0;
+    int64_t min = name == EffcDialect::kHlsUnrollAttrName ? 0 : 1;
     std::optional<int64_t> v = intValue();
     if (!v || *v < min)
       return mustBe(min ? "an integer >= 1" : "an integer >= 0");

@@ -137,6 +137,10 @@ struct HlsPipelineOptions : public PassPipelineOptions<HlsPipelineOptions> {
       llvm::cl::desc("C++ name of the top function (empty: the MLIR name, "
                      "`_top` appended where C++ reserves it)"),
       llvm::cl::init("")};
+  PassOptions::ListOption<int64_t> maxDims{
+      *this, "max-dims",
+      llvm::cl::desc("Upper bound of each dynamic dimension of the "
+                     "arguments, in order (see --effc-lower-hls)")};
 };
 
 /// effc ops on tensors -> `--effc-lower-hls` affine loops with directives

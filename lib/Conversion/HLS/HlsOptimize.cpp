@@ -55,6 +55,10 @@ struct LayerInfo {
 };
 
 int64_t tripCount(affine::AffineForOp loop) {
+  // A loop to a runtime size is estimated at its bound (max-dims).
+  if (auto max =
+          loop->getAttrOfType<IntegerAttr>(EffcDialect::kHlsTripcountAttrName))
+    return max.getInt();
   if (!loop.hasConstantBounds())
     return 1;
   return std::max<int64_t>(0, (loop.getConstantUpperBound() -
@@ -176,6 +180,10 @@ void FuncOptimizer::analyze(affine::AffineForOp outer) {
   l.shape.rowTrip = l.row ? tripCount(l.row) : 1;
   if (l.red) {
     l.shape.redTrip = tripCount(l.red);
+    // A reduction to a runtime size (attention's keys) is not unrolled: its
+    // trip count is only bounded.
+    if (l.red->hasAttr(EffcDialect::kHlsTripcountAttrName))
+      l.frozen = true;
     Type accTy = l.red.getResult(0).getType();
     l.shape.accBits = isa<FloatType>(accTy) && fixedBits ? 2 * fixedBits + 10
                                                          : elemBits(accTy);

@@ -14,11 +14,13 @@
 #include "effc/Conversion/HLS/Passes.h"
 #include "effc/Dialect/EffcOps.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/AffineExpr.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -73,6 +75,11 @@ struct WeightLayout {
 // One function
 //===----------------------------------------------------------------------===//
 
+/// The sizes of a tensor: affine expressions of the function's runtime
+/// sizes (symbol k is the k-th dynamic dim of the arguments), constants for
+/// static dims.
+using Sizes = SmallVector<AffineExpr>;
+
 /// Lowers one function on tensors to a function on memrefs (created before
 /// it; the pass erases the original). Its methods are spread over the files
 /// named at the top, by what they build.
@@ -117,12 +124,40 @@ private:
     return MemRefType::get(t.getShape(), storageOf(t.getElementType()));
   }
 
+  // Runtime sizes (LowerHls.cpp).
+  /// The sizes of a tensor: static dims from its type, dynamic ones derived
+  /// from the arguments' through the ops that produce it (and the
+  /// tensor.dim / arith glue of tensor.empty); fails with an error on `v`'s
+  /// producer when a size is not an affine function of the runtime sizes.
+  FailureOr<Sizes> sizesOf(Value v);
+  /// The affine expression of an index / integer scalar (tensor.dim,
+  /// index_cast, constants, muli / addi / subi / divsi by constants).
+  FailureOr<AffineExpr> exprOf(Value scalar);
+  /// The largest value of `e` (the runtime sizes at their bounds).
+  int64_t maxOf(AffineExpr e) const;
+  /// The array of a computed tensor: its element storage type, each dim at
+  /// its bound (fails as sizesOf).
+  FailureOr<MemRefType> bufferTypeOf(Value tensor);
+  /// A loop 0..ub (a constant or a runtime size, then with its largest trip
+  /// count in `effc.hls.tripcount`).
+  affine::AffineForOp loopTo(Location loc, AffineExpr ub,
+                             ValueRange iterArgs = {});
+  /// `e` as an index value.
+  Value sizeValue(Location loc, AffineExpr e);
+  /// Whether the function has runtime sizes.
+  bool isDynamic() const { return !dimArgs.empty(); }
+
   // Buffers and elementwise loops (LowerHls.cpp).
   /// The output buffer of `result`: its function result, or a new array.
   Value bufferFor(Value result, MemRefType type);
   void copy(Location loc, Value from, Value to);
+  /// Copies `from` into `to`, both of sizes `shape`.
+  void copy(Location loc, Value from, Value to, ArrayRef<AffineExpr> shape);
   /// An elementwise loop nest over `type`'s shape.
   void elementwise(Location loc, StringRef name, MemRefType type,
+                   function_ref<void(ValueRange ivs)> fn);
+  /// An elementwise loop nest over `shape` (runtime sizes allowed).
+  void elementwise(Location loc, StringRef name, ArrayRef<AffineExpr> shape,
                    function_ref<void(ValueRange ivs)> fn);
 
   // Weights (LowerHlsWeights.cpp).
@@ -167,11 +202,12 @@ private:
   /// The loop nest of a matmul-like layer: loops over `outer` (the last one
   /// indexes the weight row and the per-channel constants) around the
   /// reduction over the row's (non-zero) weights.
-  void buildReduction(Location loc, StringRef name, ArrayRef<int64_t> outer,
+  void buildReduction(Location loc, StringRef name, ArrayRef<AffineExpr> outer,
                       const InputAccess &x, const WeightLayout &w, Value out,
                       const Body &body);
-  void buildMatmul(Location loc, StringRef name, Value x, int64_t m, int64_t n,
-                   const WeightLayout &w, Value out, const Body &body);
+  void buildMatmul(Location loc, StringRef name, Value x, AffineExpr m,
+                   int64_t n, const WeightLayout &w, Value out,
+                   const Body &body);
   /// The input access of a 2-D NHWC convolution (effc.conv2d or
   /// effc.quantized_conv2d).
   InputAccess convAccess(Location loc, Value x, Operation *op,
@@ -195,6 +231,13 @@ private:
   LogicalResult lowerFloatCast(Operation *op);
   /// tensor.expand_shape / tensor.collapse_shape: a copy in the new shape.
   LogicalResult lowerReshape(Operation *op);
+  /// linalg.transpose and tensor.extract_slice: copies.
+  LogicalResult lowerTranspose(linalg::TransposeOp op);
+  LogicalResult lowerExtractSlice(Operation *op);
+  /// The buffer of `v`, materializing a linalg.fill (lowered where it is
+  /// read, so that fills feeding reductions or reshapes of tensor.empty
+  /// cost nothing).
+  Value materialize(Value v);
 
   // Dynamic int8 (LowerHlsDynamic.cpp).
   LogicalResult lowerDynamicQuantize(DynamicQuantizeOp op);
@@ -213,6 +256,10 @@ private:
   DenseMap<Value, Value> resultBuffer; // tensor -> output argument
   int layerCount = 0;
   bool fixedMode = false;
+  /// The runtime sizes (clamped to their bounds) and their bounds.
+  SmallVector<Value> dimArgs;
+  SmallVector<int64_t> maxDims;
+  DenseMap<Value, Sizes> sizes;
 };
 
 } // namespace hls

@@ -36,15 +36,28 @@ LogicalResult FuncLowering::lowerAttention(AttentionOp op) {
                         "supported on the HLS path yet");
   Location loc = op.getLoc();
   int64_t rank = qTy.getRank();
-  int64_t sq = qTy.getDimSize(rank - 2), d = qTy.getDimSize(rank - 1);
-  int64_t skv = kTy.getDimSize(rank - 2), dv = vTy.getDimSize(rank - 1);
+  int64_t d = qTy.getDimSize(rank - 1), dv = vTy.getDimSize(rank - 1);
+  if (qTy.isDynamicDim(rank - 1) || vTy.isDynamicDim(rank - 1) ||
+      (rank >= 3 && (qTy.isDynamicDim(rank - 3) || kTy.isDynamicDim(rank - 3))))
+    return op.emitError("effc-lower-hls: attention's head dims and head "
+                        "counts must be static on the HLS path (batch and "
+                        "sequence lengths may be dynamic)");
   int64_t group =
       rank >= 3 ? qTy.getDimSize(rank - 3) / kTy.getDimSize(rank - 3) : 1;
-  int64_t offset = skv - sq, window = op.getWindow().value_or(0);
+  int64_t window = op.getWindow().value_or(0);
   float scale = float(op.getScaleOrDefault());
   Value q = memOf(op.getQuery()), k = memOf(op.getKey());
   Value v = memOf(op.getValue());
-  Value out = bufferFor(op.getResult(), memTypeOf(op.getType()));
+  FailureOr<Sizes> qSizes = sizesOf(op.getQuery());
+  FailureOr<Sizes> kSizes = sizesOf(op.getKey());
+  FailureOr<MemRefType> outTy = bufferTypeOf(op.getResult());
+  if (!q || !k || !v || failed(qSizes) || failed(kSizes) || failed(outTy))
+    return op.emitError("effc-lower-hls: attention's query, key and value "
+                        "must be computed tensors with known sizes");
+  // Sq and Skv (runtime sizes allowed): key j is visible from query i iff
+  // j <= i + Skv - Sq.
+  AffineExpr sq = (*qSizes)[rank - 2], skv = (*kSizes)[rank - 2];
+  Value out = bufferFor(op.getResult(), *outTy);
   MLIRContext *ctx = b.getContext();
   Type f32 = b.getF32Type();
 
@@ -52,7 +65,7 @@ LogicalResult FuncLowering::lowerAttention(AttentionOp op) {
   OpBuilder::InsertionGuard g(b);
   SmallVector<Value> ivs;
   for (int64_t dim = 0; dim < rank - 1; ++dim) {
-    auto loop = affine::AffineForOp::create(b, loc, 0, qTy.getDimSize(dim));
+    auto loop = loopTo(loc, (*qSizes)[dim]);
     if (dim == 0)
       loop->setAttr(EffcDialect::kHlsLayerAttrName,
                     b.getStringAttr(layerName(op)));
@@ -84,7 +97,7 @@ LogicalResult FuncLowering::lowerAttention(AttentionOp op) {
   AffineMap maskMap;
   if (kind == MaskKind::additive) {
     mask = memOf(op.getMaskValues());
-    auto mTy = cast<MemRefType>(mask.getType());
+    auto mTy = cast<RankedTensorType>(op.getMaskValues().getType());
     int64_t mr = mTy.getRank();
     SmallVector<AffineExpr> exprs;
     for (int64_t dim = 0; dim < mr; ++dim)
@@ -109,8 +122,12 @@ LogicalResult FuncLowering::lowerAttention(AttentionOp op) {
     affine::AffineStoreOp::create(b, loc, fcst(loc, 0.0), acc, e);
   });
   Value ninf = fcst(loc, -std::numeric_limits<double>::infinity());
-  auto keys = affine::AffineForOp::create(b, loc, 0, skv, 1,
-                                          ValueRange{ninf, fcst(loc, 0.0)});
+  // The causal offset Skv - Sq, computed once per row (a runtime value
+  // when either length is).
+  Value offset;
+  if (kind == MaskKind::causal || kind == MaskKind::window)
+    offset = sizeValue(loc, skv - sq);
+  auto keys = loopTo(loc, skv, ValueRange{ninf, fcst(loc, 0.0)});
   {
     OpBuilder::InsertionGuard g2(b);
     b.setInsertionPointToStart(keys.getBody());
@@ -175,7 +192,7 @@ LogicalResult FuncLowering::lowerAttention(AttentionOp op) {
       // Key j is visible from query i iff j <= i + offset (and, for a
       // window, j > i + offset - window): masked keys are skipped.
       Type idx = b.getIndexType();
-      Value last = arith::AddIOp::create(b, loc, i, cst(loc, idx, offset));
+      Value last = arith::AddIOp::create(b, loc, i, offset);
       Value vis =
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sle, j, last);
       if (kind == MaskKind::window) {

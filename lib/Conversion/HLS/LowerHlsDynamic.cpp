@@ -43,12 +43,17 @@ LogicalResult FuncLowering::lowerDynamicQuantize(DynamicQuantizeOp op) {
   if (failed(refuseFp8(op, storage)))
     return failure();
   ArrayRef<int64_t> block = op.getBlock();
-  if (inTy.getRank() != 2 || !inTy.getElementType().isF32() ||
-      !scaleTy.getElementType().isF32() || block.size() != 2 || block[0] != 1)
+  int64_t rank = inTy.getRank();
+  if (rank < 2 || !inTy.getElementType().isF32() ||
+      !scaleTy.getElementType().isF32() || int64_t(block.size()) != rank ||
+      llvm::any_of(
+          block.drop_back(), [](int64_t v) { return v != 1; }) ||
+      inTy.isDynamicDim(rank - 1))
     return op.emitError("effc-lower-hls: effc.dynamic_quantize must take an "
-                        "f32 [M, K] input in [1, B] blocks (per-row scales) "
-                        "to f32 scales on the HLS path");
-  int64_t m = inTy.getDimSize(0), k = inTy.getDimSize(1), bk = block[1];
+                        "f32 [..., K] input (static K) in [1, ..., 1, B] "
+                        "blocks (per-row scales) to f32 scales on the HLS "
+                        "path");
+  int64_t k = inTy.getDimSize(rank - 1), bk = block.back();
   auto it = cast<IntegerType>(storage);
   double qmax = std::ldexp(1.0, it.getWidth() - 1) - 1;
   double qmin = -std::ldexp(1.0, it.getWidth() - 1);
@@ -57,13 +62,29 @@ LogicalResult FuncLowering::lowerDynamicQuantize(DynamicQuantizeOp op) {
   if (!in)
     return op.emitError("effc-lower-hls: the input of effc.dynamic_quantize "
                         "must be a computed tensor");
-  Value q = bufferFor(op.getOutput(), memTypeOf(outTy));
-  Value scales = bufferFor(op.getScale(), memTypeOf(scaleTy));
+  FailureOr<Sizes> inSizes = sizesOf(op.getInput());
+  FailureOr<MemRefType> qTy = bufferTypeOf(op.getOutput());
+  FailureOr<MemRefType> sTy = bufferTypeOf(op.getScale());
+  if (failed(inSizes) || failed(qTy) || failed(sTy))
+    return failure();
+  Value q = bufferFor(op.getOutput(), *qTy);
+  Value scales = bufferFor(op.getScale(), *sTy);
   OpBuilder::InsertionGuard g(b);
-  auto rows = affine::AffineForOp::create(b, loc, 0, m);
-  rows->setAttr(EffcDialect::kHlsLayerAttrName, b.getStringAttr(layerName(op)));
-  b.setInsertionPointToStart(rows.getBody());
-  Value r = rows.getInductionVar();
+  // One loop per leading (row) dim.
+  SmallVector<Value> lead;
+  for (int64_t d = 0; d + 1 < rank; ++d) {
+    auto loop = loopTo(loc, (*inSizes)[d]);
+    if (d == 0)
+      loop->setAttr(EffcDialect::kHlsLayerAttrName,
+                    b.getStringAttr(layerName(op)));
+    b.setInsertionPointToStart(loop.getBody());
+    lead.push_back(loop.getInductionVar());
+  }
+  auto at = [&](Value last) {
+    SmallVector<Value> idx(lead);
+    idx.push_back(last);
+    return idx;
+  };
   auto blocks = affine::AffineForOp::create(b, loc, 0, k / bk);
   b.setInsertionPointToStart(blocks.getBody());
   Value kb = blocks.getInductionVar();
@@ -81,7 +102,7 @@ LogicalResult FuncLowering::lowerDynamicQuantize(DynamicQuantizeOp op) {
     b.setInsertionPointToStart(maxLoop.getBody());
     Value c = affine::AffineApplyOp::create(
         b, loc, col, ValueRange{kb, maxLoop.getInductionVar()});
-    Value x = affine::AffineLoadOp::create(b, loc, in, ValueRange{r, c});
+    Value x = affine::AffineLoadOp::create(b, loc, in, at(c));
     Value a = math::AbsFOp::create(b, loc, x);
     Value mx =
         arith::MaximumFOp::create(b, loc, a, maxLoop.getRegionIterArgs()[0]);
@@ -92,7 +113,7 @@ LogicalResult FuncLowering::lowerDynamicQuantize(DynamicQuantizeOp op) {
   Value zero = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, absmax,
                                      fcst(loc, 0.0));
   s = arith::SelectOp::create(b, loc, zero, fcst(loc, 1.0), s);
-  affine::AffineStoreOp::create(b, loc, s, scales, ValueRange{r, kb});
+  affine::AffineStoreOp::create(b, loc, s, scales, at(kb));
   // saturate(round_half_even(x / s)).
   auto qLoop = affine::AffineForOp::create(b, loc, 0, bk);
   qLoop->setAttr(EffcDialect::kHlsPipelineIiAttrName,
@@ -100,13 +121,13 @@ LogicalResult FuncLowering::lowerDynamicQuantize(DynamicQuantizeOp op) {
   b.setInsertionPointToStart(qLoop.getBody());
   Value c = affine::AffineApplyOp::create(
       b, loc, col, ValueRange{kb, qLoop.getInductionVar()});
-  Value x = affine::AffineLoadOp::create(b, loc, in, ValueRange{r, c});
+  Value x = affine::AffineLoadOp::create(b, loc, in, at(c));
   Value v = arith::DivFOp::create(b, loc, x, s);
   v = math::RoundEvenOp::create(b, loc, v);
   v = arith::MaximumFOp::create(b, loc, v, fcst(loc, qmin));
   v = arith::MinimumFOp::create(b, loc, v, fcst(loc, qmax));
   Value qi = arith::FPToSIOp::create(b, loc, storage, v);
-  memref::StoreOp::create(b, loc, qi, q, ValueRange{r, c});
+  memref::StoreOp::create(b, loc, qi, q, at(c));
   mem[op.getOutput()] = q;
   mem[op.getScale()] = scales;
   return success();
@@ -118,11 +139,13 @@ LogicalResult FuncLowering::lowerBlockScaledLinear(BlockScaledLinearOp op) {
   auto outTy = cast<RankedTensorType>(op.getType());
   if (failed(refuseFp8(op, storageOf(inTy.getElementType()))))
     return failure();
-  if (inTy.getRank() != 2 || wTy.getRank() != 2 ||
-      !outTy.getElementType().isF32())
+  int64_t rank = inTy.getRank();
+  if (rank < 2 || wTy.getRank() != 2 || !outTy.getElementType().isF32() ||
+      inTy.isDynamicDim(rank - 1))
     return op.emitError("effc-lower-hls: effc.block_scaled_linear must be "
-                        "[M, K] x [N, K] -> f32 [M, N] on the HLS path");
-  int64_t m = inTy.getDimSize(0), k = inTy.getDimSize(1);
+                        "[..., K] x [N, K] -> f32 [..., N] (static K) on the "
+                        "HLS path");
+  int64_t k = inTy.getDimSize(rank - 1);
   int64_t n = wTy.getDimSize(0);
   int64_t bn = op.getBlock()[0], bk = op.getBlock()[1];
   FailureOr<ConstData> w = readConstant(op.getWeight());
@@ -150,15 +173,29 @@ LogicalResult FuncLowering::lowerBlockScaledLinear(BlockScaledLinearOp op) {
   Value wRom = romInts(loc, name + "_w", w->shape, w->elem, w->ints);
   std::vector<float> wsf(ws->floats.begin(), ws->floats.end());
   Value wsRom = romFloats(loc, name + "_wscale", ws->shape, wsf);
-  Value out = bufferFor(op.getResult(), memTypeOf(outTy));
+  FailureOr<Sizes> inSizes = sizesOf(op.getInput());
+  FailureOr<MemRefType> outMemTy = bufferTypeOf(op.getResult());
+  if (failed(inSizes) || failed(outMemTy))
+    return failure();
+  Value out = bufferFor(op.getResult(), *outMemTy);
 
   OpBuilder::InsertionGuard g(b);
-  auto mLoop = affine::AffineForOp::create(b, loc, 0, m);
-  mLoop->setAttr(EffcDialect::kHlsLayerAttrName, b.getStringAttr(name));
-  b.setInsertionPointToStart(mLoop.getBody());
+  SmallVector<Value> lead;
+  for (int64_t d = 0; d + 1 < rank; ++d) {
+    auto loop = loopTo(loc, (*inSizes)[d]);
+    if (d == 0)
+      loop->setAttr(EffcDialect::kHlsLayerAttrName, b.getStringAttr(name));
+    b.setInsertionPointToStart(loop.getBody());
+    lead.push_back(loop.getInductionVar());
+  }
+  auto at = [&](Value last) {
+    SmallVector<Value> idx(lead);
+    idx.push_back(last);
+    return idx;
+  };
   auto nLoop = affine::AffineForOp::create(b, loc, 0, n);
   b.setInsertionPointToStart(nLoop.getBody());
-  Value mi = mLoop.getInductionVar(), ni = nLoop.getInductionVar();
+  Value ni = nLoop.getInductionVar();
   // acc = sum over K blocks, in order, of f32(partial) * (xs * ws), from 0.
   auto kbLoop = affine::AffineForOp::create(b, loc, 0, k / bk, 1,
                                             ValueRange{fcst(loc, 0.0)});
@@ -179,7 +216,7 @@ LogicalResult FuncLowering::lowerBlockScaledLinear(BlockScaledLinearOp op) {
       Value c = affine::AffineApplyOp::create(
           b, loc, AffineMap::get(2, 0, {d0 * bk + d1}),
           ValueRange{kb, red.getInductionVar()});
-      Value xv = affine::AffineLoadOp::create(b, loc, x, ValueRange{mi, c});
+      Value xv = affine::AffineLoadOp::create(b, loc, x, at(c));
       Value wv = affine::AffineLoadOp::create(b, loc, wRom, ValueRange{ni, c});
       Value p = arith::MulIOp::create(b, loc, ext(loc, xv, pBits),
                                       ext(loc, wv, pBits));
@@ -189,7 +226,7 @@ LogicalResult FuncLowering::lowerBlockScaledLinear(BlockScaledLinearOp op) {
     }
     Value part = arith::SIToFPOp::create(b, loc, b.getF32Type(),
                                          ext(loc, red.getResult(0), 32));
-    Value xsv = affine::AffineLoadOp::create(b, loc, xs, ValueRange{mi, kb});
+    Value xsv = affine::AffineLoadOp::create(b, loc, xs, at(kb));
     AffineExpr dn = getAffineDimExpr(0, b.getContext());
     AffineExpr wsRow = bn == n   ? getAffineConstantExpr(0, b.getContext())
                        : bn == 1 ? dn
@@ -205,8 +242,7 @@ LogicalResult FuncLowering::lowerBlockScaledLinear(BlockScaledLinearOp op) {
         arith::AddFOp::create(b, loc, kbLoop.getRegionIterArgs()[0], prod);
     affine::AffineYieldOp::create(b, loc, acc);
   }
-  affine::AffineStoreOp::create(b, loc, kbLoop.getResult(0), out,
-                                ValueRange{mi, ni});
+  affine::AffineStoreOp::create(b, loc, kbLoop.getResult(0), out, at(ni));
   mem[op.getResult()] = out;
   return success();
 }

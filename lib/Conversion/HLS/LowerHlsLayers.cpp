@@ -31,13 +31,13 @@ using namespace mlir::effc::hls;
 //===----------------------------------------------------------------------===//
 
 void FuncLowering::buildReduction(Location loc, StringRef name,
-                                  ArrayRef<int64_t> outer, const InputAccess &x,
-                                  const WeightLayout &w, Value out,
-                                  const Body &body) {
+                                  ArrayRef<AffineExpr> outer,
+                                  const InputAccess &x, const WeightLayout &w,
+                                  Value out, const Body &body) {
   OpBuilder::InsertionGuard g(b);
   SmallVector<Value> ivs;
   for (auto [i, trip] : llvm::enumerate(outer)) {
-    auto loop = affine::AffineForOp::create(b, loc, 0, trip);
+    auto loop = loopTo(loc, trip);
     if (i == 0)
       loop->setAttr(EffcDialect::kHlsLayerAttrName, b.getStringAttr(name));
     b.setInsertionPointToStart(loop.getBody());
@@ -100,16 +100,17 @@ void FuncLowering::buildReduction(Location loc, StringRef name,
   affine::AffineStoreOp::create(b, loc, y, out, ivs);
 }
 
-void FuncLowering::buildMatmul(Location loc, StringRef name, Value x, int64_t m,
-                               int64_t n, const WeightLayout &w, Value out,
-                               const Body &body) {
+void FuncLowering::buildMatmul(Location loc, StringRef name, Value x,
+                               AffineExpr m, int64_t n, const WeightLayout &w,
+                               Value out, const Body &body) {
   InputAccess access;
   access.load = [&, x](ValueRange ivs, Value col, bool colIsIv) -> Value {
     if (colIsIv)
       return affine::AffineLoadOp::create(b, loc, x, ValueRange{ivs[0], col});
     return memref::LoadOp::create(b, loc, x, ValueRange{ivs[0], col});
   };
-  buildReduction(loc, name, {m, n}, access, w, out, body);
+  buildReduction(loc, name, {m, b.getAffineConstantExpr(n)}, access, w, out,
+                 body);
 }
 
 FuncLowering::InputAccess FuncLowering::convAccess(Location loc, Value x,
@@ -196,12 +197,19 @@ void FuncLowering::buildLayer(WeightedOpInterface op, bool isConv,
   Value x = memOf(op.getInput());
   auto outTy = cast<RankedTensorType>(op->getResult(0).getType());
   if (!isConv) {
-    buildMatmul(loc, name, x, outTy.getDimSize(0), outTy.getDimSize(1), w, out,
-                body);
+    // The rows may be a runtime size (its sizes were derived when the
+    // output array was made).
+    AffineExpr m = b.getAffineConstantExpr(outTy.getDimSize(0));
+    if (outTy.isDynamicDim(0))
+      m = sizes.lookup(op->getResult(0))[0];
+    buildMatmul(loc, name, x, m, outTy.getDimSize(1), w, out, body);
     return;
   }
-  buildReduction(loc, name, outTy.getShape(),
-                 convAccess(loc, x, op, op.getWeightShape()), w, out, body);
+  Sizes shape;
+  for (int64_t d : outTy.getShape())
+    shape.push_back(b.getAffineConstantExpr(d));
+  buildReduction(loc, name, shape, convAccess(loc, x, op, op.getWeightShape()),
+                 w, out, body);
 }
 
 //===----------------------------------------------------------------------===//
@@ -277,7 +285,10 @@ template <typename OpT> LogicalResult FuncLowering::lowerLinear(OpT op) {
     std::vector<float> f(bd->floats.begin(), bd->floats.end());
     bias = romFloats(loc, name + "_b", bd->shape, f);
   }
-  Value out = bufferFor(op.getResult(), memTypeOf(op.getType()));
+  FailureOr<MemRefType> outMemTy = bufferTypeOf(op.getResult());
+  if (failed(outMemTy))
+    return failure();
+  Value out = bufferFor(op.getResult(), *outMemTy);
   Body body;
   body.accType = b.getF32Type();
   body.init = [&](Value n) -> Value {
@@ -395,7 +406,10 @@ LogicalResult FuncLowering::lowerQuantizedLinear(OpT op) {
   };
   (void)pTy;
 
-  Value out = bufferFor(op.getResult(), memTypeOf(outTy));
+  FailureOr<MemRefType> outMemTy = bufferTypeOf(op.getResult());
+  if (failed(outMemTy))
+    return failure();
+  Value out = bufferFor(op.getResult(), *outMemTy);
   if (auto yq = dyn_cast<quant::UniformQuantizedType>(outElem)) {
     if (!op.getMultiplier() || !op.getShift())
       return op.emitError("effc-lower-hls: a requantized result needs "
@@ -520,7 +534,10 @@ LogicalResult FuncLowering::lowerWeightOnlyLinear(QuantizedLinearOp op) {
   }
   int64_t groupSize = k / groups;
   Value scaleRom = romFloats(loc, name + "_scale", {n, groups}, scales);
-  Value out = bufferFor(op.getResult(), memTypeOf(op.getType()));
+  FailureOr<MemRefType> outMemTy = bufferTypeOf(op.getResult());
+  if (failed(outMemTy))
+    return failure();
+  Value out = bufferFor(op.getResult(), *outMemTy);
   Body body;
   body.accType = b.getF32Type();
   body.init = [&](Value row) -> Value {
@@ -572,11 +589,14 @@ LogicalResult FuncLowering::lowerQuantizeCast(quant::QuantizeCastOp op) {
     return op.emitError("effc-lower-hls: quant.qcast must be f32 to a "
                         "per-tensor !quant.uniform");
   Location loc = op.getLoc();
-  MemRefType mt = memTypeOf(outTy);
-  Value out = bufferFor(op.getResult(), mt);
+  FailureOr<Sizes> shape = sizesOf(op.getResult());
+  FailureOr<MemRefType> mt = bufferTypeOf(op.getResult());
+  if (failed(shape) || failed(mt))
+    return failure();
+  Value out = bufferFor(op.getResult(), *mt);
   Value in = memOf(op.getInput());
   Type st = qt.getStorageType();
-  elementwise(loc, layerName(op), mt, [&](ValueRange iv) {
+  elementwise(loc, layerName(op), *shape, [&](ValueRange iv) {
     // saturate(round_half_even(x / s) + z), in f32 as the reference.
     Value x = affine::AffineLoadOp::create(b, loc, in, iv);
     Value q = arith::DivFOp::create(b, loc, x, fcst(loc, qt.getScale()));
@@ -599,10 +619,13 @@ LogicalResult FuncLowering::lowerDequantizeCast(quant::DequantizeCastOp op) {
     return op.emitError("effc-lower-hls: quant.dcast must be a per-tensor "
                         "!quant.uniform to f32");
   Location loc = op.getLoc();
-  MemRefType mt = memTypeOf(outTy);
-  Value out = bufferFor(op.getResult(), mt);
+  FailureOr<Sizes> shape = sizesOf(op.getResult());
+  FailureOr<MemRefType> mt = bufferTypeOf(op.getResult());
+  if (failed(shape) || failed(mt))
+    return failure();
+  Value out = bufferFor(op.getResult(), *mt);
   Value in = memOf(op.getInput());
-  elementwise(loc, layerName(op), mt, [&](ValueRange iv) {
+  elementwise(loc, layerName(op), *shape, [&](ValueRange iv) {
     // (q - z) * s in f32.
     Value q = affine::AffineLoadOp::create(b, loc, in, iv);
     Value f = arith::SIToFPOp::create(b, loc, b.getF32Type(), q);

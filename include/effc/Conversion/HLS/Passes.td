@@ -47,12 +47,40 @@ def LowerHlsPass : Pass<"effc-lower-hls", "ModuleOp"> {
     (int8: per-row absmax, scale and rounding in hardware, exact integer
     block sums rescaled in f32 in the reference's order); float
     `effc.sparse_linear` (CSR, BSR, N:M decoded to per-row non-zeros);
-    all-parallel `linalg.generic` (one pipelined loop nest, operands read
-    through their indexing maps, constant operands as ROMs);
+    `linalg.generic` (one pipelined loop nest, operands read through their
+    indexing maps, constant operands as ROMs; reductions such as
+    layernorm's row sums accumulate into their output, initialized from
+    its `linalg.fill` or its value; `f64` values, as torch's layernorm
+    variance, are `double`); `linalg.fill`, `linalg.transpose` and
+    `tensor.extract_slice` (copies);
     `tensor.expand_shape` / `tensor.collapse_shape` (a copy in the new
     shape); `arith.extf` of an f16 / bf16 weight plan (read as the weight).
     Other ops (block-sparse attention layouts, fp8 blocks, quantized
     `effc.sparse_linear`) are an error on the op that says why.
+
+    Dynamic shapes (`max-dims`): a function whose arguments have dynamic
+    dimensions (a batch, a sequence) needs one upper bound per dynamic
+    dimension, in argument order (`max-dims=16,64` for `tensor<?x?x32xf32>`
+    with at most 16 rows of at most 64 tokens); without it, or with the
+    wrong number of values or a value below 1, the pass fails with an
+    error. Every array is sized at the bounds, and the lowered function
+    takes each runtime size as a trailing `index` parameter (`int dimK` in
+    C++; `effc.hls.max_dims` lists the bounds). Loops over a dynamic
+    dimension run to its runtime size and carry `effc.hls.tripcount`
+    (`#pragma HLS loop_tripcount max=`); the sizes of intermediate values
+    and results are affine functions of the runtime sizes, derived from the
+    arguments (`effc.hls.shapes` records each array parameter's). A runtime
+    size above its bound is outside the caller's contract: the function
+    clamps it to the bound (never writing past an array), so the elements
+    beyond the bound are not computed. torch-mlir's shape glue (`tensor.dim`,
+    scalar `arith` on sizes, `cf.assert` on them) is not lowered: sizes are
+    derived from the arguments instead. Dynamic dims are supported on the
+    leading dims of `effc.linear`, `effc.dynamic_quantize`,
+    `effc.block_scaled_linear`, `effc.attention` (dynamic Sq / Skv,
+    causal and window masks over the runtime lengths), `linalg.generic`
+    (elementwise and reductions), `linalg.fill`, `linalg.transpose`,
+    `tensor.extract_slice` (static offsets, unit strides) and reshapes whose
+    dynamic dim leads its reassociation group.
 
     The top function's C++ name is legal whatever the MLIR function is
     called: `top-name` renames it (a C identifier that is not a C++
@@ -68,7 +96,13 @@ def LowerHlsPass : Pass<"effc-lower-hls", "ModuleOp"> {
       `effc.hls.fixed = array<i64: W, I>` (func): the fixed-point format of
       f32 values; `effc.hls.dataflow` (unit, func): layers run as a
       dataflow pipeline (`#pragma HLS DATAFLOW`).
+    - `effc.hls.max_dims = array<i64: ...>` (func): the bound of each
+      runtime-size parameter (the trailing `index` parameters);
+      `effc.hls.shapes` (func): one `affine_map<()[dims...] -> (...)>` per
+      array parameter, its runtime shape.
     - `effc.hls.layer` (string, outermost loop of a layer): its name.
+    - `effc.hls.tripcount` (i64, loop with a runtime bound): its largest
+      trip count (`#pragma HLS loop_tripcount max=`).
     - `effc.hls.pipeline_ii` (i64, loop): `#pragma HLS PIPELINE II=`.
     - `effc.hls.unroll` (i64, loop): `#pragma HLS UNROLL factor=`; 0 unrolls
       completely.
@@ -121,6 +155,11 @@ def LowerHlsPass : Pass<"effc-lower-hls", "ModuleOp"> {
            "C++ name of the top function (the module must then have one "
            "function); empty: the MLIR name, with `_top` appended when it "
            "is not a legal C++ function name (`@main` -> `main_top`)">,
+    ListOption<"maxDims", "max-dims", "int64_t",
+           "Upper bound of each dynamic dimension of the functions' "
+           "arguments, in argument order (required when there are any): "
+           "buffers are sized at the bounds and each runtime size becomes "
+           "an `int dimK` parameter">,
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect", "::mlir::memref::MemRefDialect",

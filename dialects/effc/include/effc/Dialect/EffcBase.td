@@ -42,9 +42,13 @@ def Effc_Dialect : Dialect {
     it sits on:
     - on `func.func`: `effc.hls.top` (unit), `effc.hls.num_inputs` (i64, at
       most the number of arguments), `effc.hls.fixed` (`array<i64: W, I>`,
-      `0 < I < W`), `effc.hls.dataflow` (unit);
+      `0 < I < W`), `effc.hls.dataflow` (unit), `effc.hls.max_dims`
+      (`array<i64: ...>`, each >= 1, one per trailing `index` parameter),
+      `effc.hls.shapes` (one `affine_map<()[...] -> (...)>` per array
+      parameter: its runtime shape in the runtime sizes);
     - on `affine.for`: `effc.hls.layer` (non-empty string),
-      `effc.hls.pipeline_ii` (i64 >= 1), `effc.hls.unroll` (i64 >= 0, 0
+      `effc.hls.pipeline_ii` (i64 >= 1), `effc.hls.tripcount` (i64 >= 1, the
+      largest trip count of a loop with a runtime bound), `effc.hls.unroll` (i64 >= 0, 0
       unrolls completely);
     - on `func.func` or `affine.for`: `effc.hls.estimate` (a dictionary of
       integers);
@@ -110,6 +114,18 @@ def Effc_Dialect : Dialect {
     /// copied from (its calibration keys use that name).
     static constexpr ::llvm::StringLiteral kSpecializedFromAttrName =
         "effc.specialized_from";
+    /// array<i64>, func.func: the bound of each runtime-size parameter (the
+    /// function's trailing `index` parameters, one per dynamic dim).
+    static constexpr ::llvm::StringLiteral kHlsMaxDimsAttrName =
+        "effc.hls.max_dims";
+    /// Array of affine maps `()[sizes...] -> (dims...)`, func.func: the
+    /// runtime shape of each array parameter.
+    static constexpr ::llvm::StringLiteral kHlsShapesAttrName =
+        "effc.hls.shapes";
+    /// i64 >= 1, affine.for with a runtime bound: its largest trip count
+    /// (`#pragma HLS loop_tripcount max=`).
+    static constexpr ::llvm::StringLiteral kHlsTripcountAttrName =
+        "effc.hls.tripcount";
     /// String, affine.for: the outermost loop of a layer, and its name.
     static constexpr ::llvm::StringLiteral kHlsLayerAttrName =
         "effc.hls.layer";
