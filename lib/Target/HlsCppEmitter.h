@@ -121,6 +121,11 @@ std::string sanitize(StringRef s);
 std::string floatLiteral(double v, bool isDouble = false);
 /// A C integer literal of `v`'s signed value.
 std::string intLiteral(const APInt &v);
+
+/// `e` as a C++ integer expression (floordiv as `/`: the values are
+/// non-negative); `leaf` spells its dims and symbols.
+std::string affineCpp(AffineExpr e,
+                      llvm::function_ref<std::string(AffineExpr)> leaf);
 /// Writes the elements of a constant as a nested C initializer.
 void writeInitializer(raw_ostream &os, DenseElementsAttr attr, bool isFloat);
 

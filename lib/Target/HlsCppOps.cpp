@@ -202,32 +202,40 @@ LogicalResult Emitter::emitArith(Operation *op) {
 // Memory and loops
 //===----------------------------------------------------------------------===//
 
+std::string mlir::effc::hlscpp::affineCpp(
+    AffineExpr e, llvm::function_ref<std::string(AffineExpr)> leaf) {
+  if (auto c = dyn_cast<AffineConstantExpr>(e))
+    return std::to_string(c.getValue());
+  auto bin = dyn_cast<AffineBinaryOpExpr>(e);
+  if (!bin)
+    return leaf(e);
+  std::string l = affineCpp(bin.getLHS(), leaf),
+              r = affineCpp(bin.getRHS(), leaf);
+  switch (e.getKind()) {
+  case AffineExprKind::Add:
+    return "(" + l + " + " + r + ")";
+  case AffineExprKind::Mul:
+    return "(" + l + " * " + r + ")";
+  case AffineExprKind::Mod:
+    return "(" + l + " % " + r + ")";
+  case AffineExprKind::FloorDiv:
+    return "(" + l + " / " + r + ")"; // indices are non-negative
+  case AffineExprKind::CeilDiv:
+    return "((" + l + " + " + r + " - 1) / " + r + ")";
+  default:
+    return "0";
+  }
+}
+
 std::string Emitter::affineIndex(AffineMap map, ValueRange operands) {
   std::string s;
-  std::function<std::string(AffineExpr)> expr = [&](AffineExpr e) {
+  auto leaf = [&](AffineExpr e) {
     if (auto d = dyn_cast<AffineDimExpr>(e))
       return name(operands[d.getPosition()]);
-    if (auto sy = dyn_cast<AffineSymbolExpr>(e))
-      return name(operands[map.getNumDims() + sy.getPosition()]);
-    if (auto c = dyn_cast<AffineConstantExpr>(e))
-      return std::to_string(c.getValue());
-    auto bin = cast<AffineBinaryOpExpr>(e);
-    std::string l = expr(bin.getLHS()), r = expr(bin.getRHS());
-    switch (e.getKind()) {
-    case AffineExprKind::Add:
-      return "(" + l + " + " + r + ")";
-    case AffineExprKind::Mul:
-      return "(" + l + " * " + r + ")";
-    case AffineExprKind::Mod:
-      return "(" + l + " % " + r + ")";
-    case AffineExprKind::FloorDiv:
-      return "(" + l + " / " + r + ")"; // indices are non-negative
-    case AffineExprKind::CeilDiv:
-      return "((" + l + " + " + r + " - 1) / " + r + ")";
-    default:
-      return std::string("0");
-    }
+    return name(
+        operands[map.getNumDims() + cast<AffineSymbolExpr>(e).getPosition()]);
   };
+  auto expr = [&](AffineExpr e) { return affineCpp(e, leaf); };
   for (AffineExpr e : map.getResults())
     s += "[" + expr(e) + "]";
   return s;

@@ -173,28 +173,11 @@ static std::string npyCType(Type t) {
 
 /// A C++ expression of a runtime shape entry (symbols are dim0, dim1...).
 static std::string sizeExpr(AffineExpr e) {
-  if (auto c = dyn_cast<AffineConstantExpr>(e))
-    return std::to_string(c.getValue());
-  if (auto sym = dyn_cast<AffineSymbolExpr>(e))
-    return "long(dim" + std::to_string(sym.getPosition()) + ")";
-  if (auto bin = dyn_cast<AffineBinaryOpExpr>(e)) {
-    std::string l = sizeExpr(bin.getLHS()), r = sizeExpr(bin.getRHS());
-    switch (e.getKind()) {
-    case AffineExprKind::Add:
-      return "(" + l + " + " + r + ")";
-    case AffineExprKind::Mul:
-      return "(" + l + " * " + r + ")";
-    case AffineExprKind::Mod:
-      return "(" + l + " % " + r + ")";
-    case AffineExprKind::FloorDiv:
-      return "(" + l + " / " + r + ")";
-    case AffineExprKind::CeilDiv:
-      return "((" + l + " + " + r + " - 1) / " + r + ")";
-    default:
-      break;
-    }
-  }
-  return "0";
+  return affineCpp(e, [](AffineExpr leaf) -> std::string {
+    if (auto sym = dyn_cast<AffineSymbolExpr>(leaf))
+      return "long(dim" + std::to_string(sym.getPosition()) + ")";
+    return "0";
+  });
 }
 
 LogicalResult mlir::effc::hlscpp::emitTestbench(func::FuncOp f,

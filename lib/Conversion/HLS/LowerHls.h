@@ -142,6 +142,11 @@ private:
   /// count in `effc.hls.tripcount`).
   affine::AffineForOp loopTo(Location loc, AffineExpr ub,
                              ValueRange iterArgs = {});
+  /// Loops over the leading (row) dims of `sizes` (all but the last),
+  /// the outermost marked as layer `layer`; leaves the builder in the
+  /// innermost and returns the induction variables.
+  SmallVector<Value> leadingLoops(Location loc, const Sizes &sizes,
+                                  StringRef layer);
   /// `e` as an index value.
   Value sizeValue(Location loc, AffineExpr e);
   /// Whether the function has runtime sizes.

@@ -35,6 +35,19 @@ static LogicalResult refuseFp8(Operation *op, Type storage) {
             "(activations=i8) for the FPGA";
 }
 
+SmallVector<Value> FuncLowering::leadingLoops(Location loc, const Sizes &sizes,
+                                              StringRef layer) {
+  SmallVector<Value> ivs;
+  for (size_t d = 0; d + 1 < sizes.size(); ++d) {
+    auto loop = loopTo(loc, sizes[d]);
+    if (d == 0)
+      loop->setAttr(EffcDialect::kHlsLayerAttrName, b.getStringAttr(layer));
+    b.setInsertionPointToStart(loop.getBody());
+    ivs.push_back(loop.getInductionVar());
+  }
+  return ivs;
+}
+
 LogicalResult FuncLowering::lowerDynamicQuantize(DynamicQuantizeOp op) {
   auto inTy = cast<RankedTensorType>(op.getInput().getType());
   auto outTy = cast<RankedTensorType>(op.getOutput().getType());
@@ -71,15 +84,7 @@ LogicalResult FuncLowering::lowerDynamicQuantize(DynamicQuantizeOp op) {
   Value scales = bufferFor(op.getScale(), *sTy);
   OpBuilder::InsertionGuard g(b);
   // One loop per leading (row) dim.
-  SmallVector<Value> lead;
-  for (int64_t d = 0; d + 1 < rank; ++d) {
-    auto loop = loopTo(loc, (*inSizes)[d]);
-    if (d == 0)
-      loop->setAttr(EffcDialect::kHlsLayerAttrName,
-                    b.getStringAttr(layerName(op)));
-    b.setInsertionPointToStart(loop.getBody());
-    lead.push_back(loop.getInductionVar());
-  }
+  SmallVector<Value> lead = leadingLoops(loc, *inSizes, layerName(op));
   auto at = [&](Value last) {
     SmallVector<Value> idx(lead);
     idx.push_back(last);
@@ -180,14 +185,7 @@ LogicalResult FuncLowering::lowerBlockScaledLinear(BlockScaledLinearOp op) {
   Value out = bufferFor(op.getResult(), *outMemTy);
 
   OpBuilder::InsertionGuard g(b);
-  SmallVector<Value> lead;
-  for (int64_t d = 0; d + 1 < rank; ++d) {
-    auto loop = loopTo(loc, (*inSizes)[d]);
-    if (d == 0)
-      loop->setAttr(EffcDialect::kHlsLayerAttrName, b.getStringAttr(name));
-    b.setInsertionPointToStart(loop.getBody());
-    lead.push_back(loop.getInductionVar());
-  }
+  SmallVector<Value> lead = leadingLoops(loc, *inSizes, name);
   auto at = [&](Value last) {
     SmallVector<Value> idx(lead);
     idx.push_back(last);
