@@ -29,11 +29,6 @@ using namespace mlir::effc;
 
 namespace {
 
-/// The attribute a copy carries: its source function's name, which
-/// calibration keys use (Calibration.cpp).
-constexpr llvm::StringLiteral kSpecializedFrom =
-    EffcDialect::kSpecializedFromAttrName;
-
 /// One version: the size of dim 0 and of dim 1 (nullopt: left dynamic).
 struct Version {
   std::optional<int64_t> batch, seq;
@@ -123,7 +118,7 @@ struct SpecializePass : effc::impl::SpecializePassBase<SpecializePass> {
     auto copy = cast<func::FuncOp>(func->clone());
     copy.setSymName(name);
     copy.setPrivate();
-    copy->setAttr(kSpecializedFrom, func.getSymNameAttr());
+    copy->setAttr(EffcDialect::kSpecializedFromAttrName, func.getSymNameAttr());
     SymbolTable(getOperation()).insert(copy, func->getIterator());
     return copy;
   }

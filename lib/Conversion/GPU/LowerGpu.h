@@ -148,6 +148,18 @@ struct KernelLaunch {
   std::array<int64_t, 3> grid, block;
   int64_t sharedBytes = 0;
   SmallVector<DynamicGridDim> dynamicGrid;
+
+  /// Grid `axis` tiles `n` (a static size, or ShapedType::kDynamic for dim
+  /// `dim` of kernel argument `arg`, read at launch) by `tile`.
+  void setGridDim(int64_t axis, int64_t n, int64_t tile, int64_t arg,
+                  int64_t dim) {
+    if (ShapedType::isDynamic(n)) {
+      grid[axis] = ShapedType::kDynamic;
+      dynamicGrid.push_back({axis, arg, dim, tile});
+    } else {
+      grid[axis] = (n + tile - 1) / tile;
+    }
+  }
 };
 
 /// Appends the types of the epilogue kernel arguments of `spec` (bias,

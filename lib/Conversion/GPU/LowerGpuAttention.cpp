@@ -364,15 +364,7 @@ KernelLaunch mlir::effc::buildAttentionKernel(OpBuilder &builder, Location loc,
   // Grid x tiles the queries, y runs over (batch, head) pairs; runtime
   // sizes come from Q's dims at launch.
   KernelLaunch launch{func, {0, 0, 1}, {kThreads, 1, 1}};
-  for (auto [axis, n, dim, tile] :
-       {std::tuple<int64_t, int64_t, int64_t, int64_t>{0, Sq, 1, kQueryTile},
-        {1, bh, 0, 1}}) {
-    if (ShapedType::isDynamic(n)) {
-      launch.grid[axis] = ShapedType::kDynamic;
-      launch.dynamicGrid.push_back({axis, 0, dim, tile});
-    } else {
-      launch.grid[axis] = (n + tile - 1) / tile;
-    }
-  }
+  launch.setGridDim(0, Sq, kQueryTile, /*arg=*/0, /*dim=*/1);
+  launch.setGridDim(1, bh, 1, /*arg=*/0, /*dim=*/0);
   return launch;
 }

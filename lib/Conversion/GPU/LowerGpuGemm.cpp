@@ -602,15 +602,7 @@ KernelLaunch mlir::effc::buildGemmKernel(OpBuilder &builder, Location loc,
   KernelLaunch launch{func, {0, 0, 1}, {kGemmThreads, 1, 1}};
   // Grid x tiles C (rows of Q), y tiles R (rows of P); a runtime size is
   // divided at launch.
-  unsigned qArg = s.sparse ? 2 : 1;
-  for (auto [axis, n, arg] :
-       {std::tuple<int64_t, int64_t, int64_t>{0, C, qArg}, {1, R, 0}}) {
-    if (ShapedType::isDynamic(n)) {
-      launch.grid[axis] = ShapedType::kDynamic;
-      launch.dynamicGrid.push_back({axis, arg, 0, T});
-    } else {
-      launch.grid[axis] = (n + T - 1) / T;
-    }
-  }
+  launch.setGridDim(0, C, T, /*arg=*/s.sparse ? 2 : 1, /*dim=*/0);
+  launch.setGridDim(1, R, T, /*arg=*/0, /*dim=*/0);
   return launch;
 }

@@ -131,11 +131,6 @@ KernelLaunch mlir::effc::buildDynamicQuantizeKernel(OpBuilder &builder,
   gpu::ReturnOp::create(b);
 
   KernelLaunch launch{func, {0, kb, 1}, {32 * kRowsPerBlock, 1, 1}};
-  if (ShapedType::isDynamic(s.rows)) {
-    launch.grid[0] = ShapedType::kDynamic;
-    launch.dynamicGrid.push_back({0, 0, 0, kRowsPerBlock});
-  } else {
-    launch.grid[0] = (s.rows + kRowsPerBlock - 1) / kRowsPerBlock;
-  }
+  launch.setGridDim(0, s.rows, kRowsPerBlock, /*arg=*/0, /*dim=*/0);
   return launch;
 }
