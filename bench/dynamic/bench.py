@@ -7,8 +7,10 @@ alternating rounds; the ratio dynamic / static must stay within 1.10.
 Each dynamic measurement runs one compiled function `@dyn` (called with
 `no_inline` from a static entry, so effc-run feeds it the size) and each
 static one the same op with static types. Kinds: f32 GEMM (linalg.matmul
-with the weight as an argument) and dynamic int8 (effc.block_scaled_linear
-with per-row activation scales and a constant int8 weight).
+with the weight as an argument), dynamic int8 (effc.block_scaled_linear
+with per-row activation scales and a constant int8 weight), and the sparse
+kernels: a constant f32 weight 90% zeros compressed to CSR and one pruned
+2:4 compressed to N:M (`effc-sparsify{force=1 format=...}`).
 
 Whole models (`--models`): the torch-mlir GPT block exported static
 (1 x 8) and with a dynamic batch and sequence, the dynamic one run fully
@@ -16,6 +18,7 @@ dynamic and with `--effc-specialize` (batch=1 seq=8 listed), f32 and
 dynamic int8, all at 1 x 8.
 
   bench.py EFFC_RUN OUT_DIR [--rounds R] [--threads T] [--models]
+           [--kinds f32,int8,csr90,nm24,models]
 
 Writes OUT_DIR/dynamic.json and prints Markdown tables.
 """
@@ -87,6 +90,36 @@ def int8_module(m, dynamic, wbytes, wscale):
     return "module {\n" + "\n".join(body) + "\n}\n"
 
 
+def sparse_module(m, dynamic, whex):
+    """effc.linear with the constant f32 weight `whex` [N, K], compressed by
+    the pipeline SPARSE_PIPELINES gives for the kind."""
+    t = "?" if dynamic else str(m)
+    fn = "dyn" if dynamic else "main"
+    body = [
+        f"  func.func {'private ' if dynamic else ''}@{fn}(%x: tensor<{t}x{K}xf32>) -> tensor<{t}x{N}xf32> {{",
+        f"    %w = arith.constant dense<\"0x{whex}\"> : tensor<{N}x{K}xf32>",
+        f"    %y = effc.linear %x, %w : tensor<{t}x{K}xf32>, tensor<{N}x{K}xf32> -> tensor<{t}x{N}xf32>",
+        f"    return %y : tensor<{t}x{N}xf32>", "  }"]
+    if dynamic:
+        body += static_entry(m, [("x", f"{K}xf32", True)], f"{N}xf32")
+    return "module {\n" + "\n".join(body) + "\n}\n"
+
+
+SPARSE_PIPELINES = {"csr90": "effc-sparsify{force=1 format=csr}",
+                    "nm24": "effc-sparsify{force=1 format=nm}"}
+
+
+def sparse_weight(kind, rng):
+    w = rng.standard_normal((N, K)).astype(np.float32)
+    if kind == "csr90":
+        w[rng.random((N, K)) < 0.9] = 0
+    else:  # keep the 2 largest of every 4
+        g = w.reshape(N, K // 4, 4)
+        order = np.argsort(-np.abs(g), axis=2, kind="stable")
+        np.put_along_axis(g, order[:, :, 2:], 0.0, axis=2)
+    return w.tobytes().hex().upper()
+
+
 def run(effc_run, path, iters, threads, extra=()):
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     cmd = [effc_run, path, "--entry", "main", "--bench", str(iters),
@@ -147,17 +180,29 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--models", action="store_true",
                     help="only the whole-model comparison")
+    ap.add_argument("--kinds", default="f32,int8,csr90,nm24,models",
+                    help="comma-separated kinds to time (models: the "
+                    "whole-model comparison)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     rng = np.random.default_rng(0)
     wbytes = rng.integers(-127, 128, (N, K)).astype(np.int8).tobytes().hex()
+    kinds = [] if args.models else args.kinds.split(",")
+    sparse_w = {k: sparse_weight(k, rng) for k in kinds
+                if k in SPARSE_PIPELINES}
     rows = []
-    for kind in (() if args.models else ("f32", "int8")):
+    for kind in kinds:
+        if kind == "models":
+            continue
+        extra = (["--pipeline", SPARSE_PIPELINES[kind]]
+                 if kind in SPARSE_PIPELINES else [])
         for m in ROWS:
             paths = {}
             for dyn in (False, True):
                 text = (f32_module(m, dyn) if kind == "f32"
-                        else int8_module(m, dyn, wbytes, 0.01))
+                        else int8_module(m, dyn, wbytes, 0.01)
+                        if kind == "int8"
+                        else sparse_module(m, dyn, sparse_w[kind]))
                 p = os.path.join(args.out, f"{kind}_m{m}_{'dyn' if dyn else 'static'}.mlir")
                 with open(p, "w") as f:
                     f.write(text)
@@ -168,7 +213,8 @@ def main():
             cmds = {}
             for _ in range(args.rounds):
                 for dyn in (False, True):
-                    ms, cmd = run(args.effc_run, paths[dyn], iters, args.threads)
+                    ms, cmd = run(args.effc_run, paths[dyn], iters,
+                                  args.threads, extra)
                     times[dyn].append(ms)
                     cmds[dyn] = cmd
             s, d = statistics.median(times[False]), statistics.median(times[True])
@@ -184,7 +230,8 @@ def main():
                    for l in open("/proc/cpuinfo") if l.startswith("model name"))
     except (OSError, StopIteration):
         cpu = platform.processor()
-    models = bench_models(args.effc_run, args.out, args.rounds, args.threads)
+    models = (bench_models(args.effc_run, args.out, args.rounds, args.threads)
+              if args.models or "models" in kinds else [])
     res = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
            "cpu": cpu, "rounds": args.rounds, "rows": rows, "models": models}
     with open(os.path.join(args.out, "dynamic.json"), "w") as f:
@@ -198,6 +245,8 @@ def main():
             print(f"| {r['kind']} | {r['M']}x{N}x{K} | {r['static_ms']:.4f} | "
                   f"{r['dynamic_ms']:.4f} | {r['ratio']:.3f} |")
         print()
+    if not models:
+        return
     print("Whole model: torch-mlir GPT block (d=32, 2 heads, causal) at "
           "batch 1 x sequence 8.\n")
     print("| precision | static export ms | dynamic ms | specialized ms | "

@@ -12,6 +12,7 @@
 #include "effc/Transforms/Sparsify.h"
 
 #include "effc/Dialect/EffcOps.h"
+#include "effc/Support/LinalgBuilders.h"
 #include "effc/Support/WeightData.h"
 #include "effc/Transforms/Passes.h"
 
@@ -359,8 +360,11 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
   if (!matchPattern(weight, m_Constant(&cst)))
     return nullptr;
   auto wTy = cast<RankedTensorType>(weight.getType());
-  if (!wTy.hasStaticShape() || !inTy.hasStaticShape())
-    return record("dense: dynamic shape");
+  // Runtime rows (a dynamic batch or sequence) are fine: the kernels count
+  // them at run time. K must be static like the weight.
+  if (!wTy.hasStaticShape() || inTy.getRank() < 1 ||
+      ShapedType::isDynamic(inTy.getShape().back()))
+    return record("dense: dynamic weight shape or K");
   if (wTy.getRank() != 2)
     return record("dense: batched weight (effc.sparse_linear takes [N, K])");
   unsigned valueBytes = qlinear ? 1 : 4;
@@ -394,18 +398,48 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
     return nullptr;
 
   SparseProblem problem;
-  problem.rows = inTy.getNumElements() / k;
   problem.n = n;
   problem.k = k;
   problem.valueBytes = valueBytes;
-  double dense = estimateDenseNs(options.target, problem);
+  // With runtime rows, a layout is ranked by the geometric mean of its
+  // estimates over 1 to 512 rows per static row (one token to a long
+  // prompt), the same for the dense kernel: no one size decides.
+  int64_t rows = getRowCount(inTy);
+  bool dynamicRows = ShapedType::isDynamic(rows);
+  SmallVector<int64_t> sampleRows = {rows};
+  if (dynamicRows) {
+    int64_t staticRows = 1;
+    for (int64_t d : inTy.getShape().drop_back())
+      if (!ShapedType::isDynamic(d))
+        staticRows *= d;
+    sampleRows = {staticRows, 8 * staticRows, 64 * staticRows,
+                  512 * staticRows};
+  }
+  auto estimate =
+      [&](function_ref<std::optional<double>(const SparseProblem &)> fn)
+      -> std::optional<double> {
+    double logSum = 0;
+    for (int64_t r : sampleRows) {
+      problem.rows = r;
+      std::optional<double> ns = fn(problem);
+      if (!ns)
+        return std::nullopt;
+      logSum += std::log(*ns);
+    }
+    return std::exp(logSum / double(sampleRows.size()));
+  };
+  double dense = *estimate([&](const SparseProblem &p) {
+    return std::optional<double>(estimateDenseNs(options.target, p));
+  });
 
   std::optional<SparseLayout> best;
   double bestNs = 0;
   for (const SparseLayout &l : findSparseLayouts(nz, n, k, valueBytes)) {
     if (options.format && *options.format != l.format)
       continue;
-    std::optional<double> ns = estimateSparseNs(options.target, problem, l);
+    std::optional<double> ns = estimate([&](const SparseProblem &p) {
+      return estimateSparseNs(options.target, p, l);
+    });
     if (!ns && !options.force)
       continue;
     // Without an estimate (forced on a target without that kernel), the
@@ -427,8 +461,13 @@ mlir::effc::sparsifyLinear(Operation *op, const SparsifyOptions &options) {
                   ", no sparse kernel on the target for "
                   "this layout");
   }
-  std::string timing = formatNumber("%.3g", bestNs / 1e3) + " us vs dense " +
-                       formatNumber("%.3g", dense / 1e3) + " us";
+  std::string timing =
+      formatNumber("%.3g", bestNs / 1e3) + " us vs dense " +
+      formatNumber("%.3g", dense / 1e3) + " us" +
+      (dynamicRows
+           ? " (geometric mean over " + std::to_string(sampleRows[0]) + " to " +
+                 std::to_string(sampleRows.back()) + " runtime rows)"
+           : "");
   if (!options.force && bestNs >= dense)
     return record("dense: " + stats + ", best sparse layout (" +
                   describe(*best) + ") estimated " + timing);

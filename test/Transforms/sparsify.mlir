@@ -51,6 +51,19 @@ func.func @csr(%x: tensor<16x4xf32>) -> tensor<16x2xf32> {
 
 // -----
 
+// Tests that runtime rows (a dynamic batch and sequence) are compressed
+// too, ranked over 1 to 512 rows per static row: 4 to 2048 here.
+
+// CSR-LABEL: func.func @csr_dynamic_rows
+// CSR: effc.sparse_linear {{.+}}effc.sparse_decision = "csr: {{.*}} (geometric mean over 4 to 2048 runtime rows) (forced)"{{.*}} : tensor<?x4x4xf32>, {{.*}} -> tensor<?x4x2xf32>
+func.func @csr_dynamic_rows(%x: tensor<?x4x4xf32>) -> tensor<?x4x2xf32> {
+  %w = arith.constant dense<[[1.0, 2.0, 3.0, 0.0], [0.0, 4.0, 0.0, 5.0]]> : tensor<2x4xf32>
+  %y = effc.linear %x, %w : tensor<?x4x4xf32>, tensor<2x4xf32> -> tensor<?x4x2xf32>
+  return %y : tensor<?x4x2xf32>
+}
+
+// -----
+
 // Tests that a weight with whole 4x4 zero blocks is stored as BSR 4x4 (the
 // layout the cost model ranks fastest), blocks in row-major order; without
 // force this small layer stays dense (the transposes around the sparse

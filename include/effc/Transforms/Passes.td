@@ -606,6 +606,11 @@ def SparsifyPass : Pass<"effc-sparsify", "ModuleOp"> {
     the choice to one format (an error when the weight does not fit it and
     `force` is set).
 
+    Runtime rows (a dynamic batch or sequence, `tensor<?x?xK>` inputs) are
+    compressed too: each layout, and the dense kernel, is priced by the
+    geometric mean of its estimates over 1 to 512 rows per static row, and
+    the decision says so. The CPU sparse kernels count the rows at run time.
+
     Sparse int8: `effc.quantized_linear` with int8 activations, a constant
     i8 weight behind `quant.scast` (per-tensor or per-output-channel
     scales) and no requantization (an i32 or float result; bias,

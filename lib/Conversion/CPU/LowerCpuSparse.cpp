@@ -52,6 +52,7 @@
 #include "mlir/IR/PatternMatch.h"
 
 #include <algorithm>
+#include <map>
 #include <thread>
 
 using namespace mlir;
@@ -62,6 +63,17 @@ namespace {
 /// f32 lanes per vector: one zmm.
 constexpr int64_t kLanes = 16;
 
+/// Whether a column tile's last vector may pass M.
+enum class TileTail { none, lastPartial };
+
+/// How a tile's K loop is blocked: `kBlocks` blocks of `kBlock` columns;
+/// for CSR / BSR with several blocks, `blockOffsets` holds where each
+/// unit's entries of each block start ([units * (kBlocks + 1)] i32).
+struct KPlan {
+  int64_t kBlock = 0, kBlocks = 1;
+  Value blockOffsets;
+};
+
 int64_t chunkFor(int64_t units);
 
 /// Emits the kernel for one sparse_linear into `b`.
@@ -70,25 +82,40 @@ public:
   /// `values` holds the stored weights (f32, or the i8 storage of quantized
   /// values); `xT` is f32, or i32 (input minus its zero point) for i8
   /// values, whose products then accumulate exactly in i32 lanes.
+  /// `m`, xT's column count, may be dynamic (a runtime batch or sequence):
+  /// the column tiles are then counted at run time and the last partial
+  /// tile picks its vector count at run time (see emit).
   SparseKernelEmitter(OpBuilder &b, Location loc, SparseLinearOp op,
-                      Value values, Value xT, int64_t m)
-      : b(b), loc(loc), op(op), values(values), xT(xT), m(m) {
+                      Value values, Value xT)
+      : b(b), loc(loc), op(op), values(values), xT(xT) {
     n = op.getWeightShape()[0];
     k = op.getWeightShape()[1];
+    m = cast<RankedTensorType>(xT.getType()).getDimSize(1);
     enc = op.getEncoding();
     rowsPerUnit = enc.getFormat() == SparseFormat::bsr ? enc.getBlockRows() : 1;
     elt = cast<RankedTensorType>(xT.getType()).getElementType();
-    vecTy = VectorType::get({kLanes}, elt);
+    setLanes(kLanes);
     // Accumulators R x MT plus MT loaded vectors and a broadcast in 32 zmm.
     mt = std::clamp<int64_t>(27 / (rowsPerUnit + 1), 1, 8);
-    mt = std::min<int64_t>(mt, llvm::divideCeil(m, kLanes));
-    planKBlocks();
+    if (!ShapedType::isDynamic(m))
+      mt = std::min<int64_t>(mt, llvm::divideCeil(m, kLanes));
+    plans[mt] = planKBlocks(mt);
+    // A runtime M's last tile has 1 to MT vectors: each count gets the K
+    // blocks of the next power of two (at most 4 plans), so one row
+    // (one token) is not cut into the 64-row K blocks of an 8-vector tile.
+    if (ShapedType::isDynamic(m))
+      for (int64_t v = 1; v < mt; v *= 2)
+        plans.try_emplace(v, planKBlocks(v));
   }
 
   /// yT [N, M] computed from the compressed weight.
   Value emit() {
     auto yTy = RankedTensorType::get({n, m}, elt);
-    Value init = buildEmpty(b, loc, yTy);
+    bool dynamic = ShapedType::isDynamic(m);
+    Value mDim =
+        dynamic ? tensor::DimOp::create(b, loc, xT, 1).getResult() : Value();
+    Value init = dynamic ? buildEmpty(b, loc, yTy, ValueRange{mDim})
+                         : buildEmpty(b, loc, yTy);
     int64_t units = n / rowsPerUnit;
     int64_t chunk = chunkFor(units);
     int64_t chunks = units / chunk, chunkRows = chunk * rowsPerUnit;
@@ -102,37 +129,84 @@ public:
     Value out = forall.getRegionIterArgs()[0];
     Value row0 = mul(c, idx(chunkRows));
     SmallVector<OpFoldResult> offs = {row0, b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(chunkRows),
-                                       b.getIndexAttr(m)};
+    SmallVector<OpFoldResult> sizes = {
+        b.getIndexAttr(chunkRows),
+        dynamic ? OpFoldResult(mDim) : OpFoldResult(b.getIndexAttr(m))};
     SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
     Value tile = tensor::ExtractSliceOp::create(b, loc, tileTy, out, offs,
                                                 sizes, strides);
     Value units0 = mul(c, idx(chunk));
     // Column tiles outside, then K blocks, then the chunk's units: the
     // [K block, tile] slice of xT stays in L1 while every unit reads it.
-    auto perTile = [&](Value m0, int64_t vecs, std::optional<int64_t> tail,
-                       Value t) {
-      return loop(idx(0), idx(kBlocks), idx(1), ValueRange{t},
+    auto perTile = [&](Value m0, int64_t vecs, TileTail tail, Value t) {
+      const KPlan &plan = planFor(dynamic ? vecs : mt);
+      return loop(idx(0), idx(plan.kBlocks), idx(1), ValueRange{t},
                   [&](Value kb, ValueRange it) -> SmallVector<Value> {
                     return loop(
                         idx(0), idx(chunk), idx(1), it,
                         [&](Value u, ValueRange it2) -> SmallVector<Value> {
                           return {emitTile(add(units0, u),
                                            mul(u, idx(rowsPerUnit)), it2[0], m0,
-                                           vecs, tail, kb)};
+                                           vecs, tail, kb, plan)};
                         });
                   })[0];
     };
-    int64_t step = mt * kLanes, full = m / step;
+    int64_t step = mt * kLanes;
     Value done = tile;
-    if (full > 0)
-      done = loop(idx(0), idx(full * step), idx(step), ValueRange{done},
+    if (!dynamic) {
+      int64_t full = m / step;
+      if (full > 0)
+        done = loop(idx(0), idx(full * step), idx(step), ValueRange{done},
+                    [&](Value m0, ValueRange it) -> SmallVector<Value> {
+                      return {perTile(m0, mt, TileTail::none, it[0])};
+                    })[0];
+      if (int64_t rest = m - full * step; rest > 0) {
+        int64_t vecs = llvm::divideCeil(rest, kLanes);
+        done = perTile(idx(full * step), vecs,
+                       rest % kLanes ? TileTail::lastPartial : TileTail::none,
+                       done);
+      }
+    } else {
+      // Full tiles of MT vectors, then the rest (fewer than 16 MT rows: 1
+      // to MT vectors, the last one masked) through a switch on its vector
+      // count, so a runtime M gets the tile the static kernel would have
+      // for it.
+      Value fullEnd =
+          mul(arith::DivUIOp::create(b, loc, mDim, idx(step)), idx(step));
+      done = loop(idx(0), fullEnd, idx(step), ValueRange{done},
                   [&](Value m0, ValueRange it) -> SmallVector<Value> {
-                    return {perTile(m0, mt, std::nullopt, it[0])};
+                    return {perTile(m0, mt, TileTail::none, it[0])};
                   })[0];
-    if (int64_t rest = m - full * step; rest > 0)
-      done = perTile(idx(full * step), llvm::divideCeil(rest, kLanes),
-                     full * step, done);
+      Value rest = arith::SubIOp::create(b, loc, mDim, fullEnd);
+      Value restVecs = arith::DivUIOp::create(
+          b, loc, add(rest, idx(kLanes - 1)), idx(kLanes));
+      // Fewer than 16 rows (a decode step's one token, a small batch) run
+      // on 1-, 4- or 8-lane vectors: a 16-lane masked load of a row of xT
+      // only M floats long splits cache lines on every stored entry, where
+      // the static kernel's constant mask becomes a scalar or narrow load.
+      Value laneClass = idx(kLanes);
+      for (int64_t l : {8, 4, 1})
+        laneClass = arith::SelectOp::create(
+            b, loc,
+            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ule, rest,
+                                  idx(l)),
+            idx(l), laneClass);
+      SmallVector<int64_t> vecCounts =
+          llvm::to_vector(llvm::seq<int64_t>(1, mt + 1));
+      done = switchOn(restVecs, vecCounts, done, [&](int64_t vecs) {
+        if (vecs > 1)
+          return perTile(fullEnd, vecs, TileTail::lastPartial, done);
+        return switchOn(laneClass, {1, 4, 8, kLanes}, done, [&](int64_t l) {
+          int64_t saved = lanes;
+          setLanes(l);
+          Value t =
+              perTile(fullEnd, 1,
+                      l == 1 ? TileTail::none : TileTail::lastPartial, done);
+          setLanes(saved);
+          return t;
+        });
+      });
+    }
     b.setInsertionPointToEnd(forall.getTerminator().getBody());
     tensor::ParallelInsertSliceOp::create(b, loc, done, out, offs, sizes,
                                           strides);
@@ -141,6 +215,25 @@ public:
 
 private:
   Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  void setLanes(int64_t l) {
+    lanes = l;
+    vecTy = VectorType::get({l}, elt);
+  }
+  /// An scf.index_switch on `sel` yielding `body(c)` for each case c and
+  /// `otherwise` by default.
+  Value switchOn(Value sel, ArrayRef<int64_t> cases, Value otherwise,
+                 function_ref<Value(int64_t)> body) {
+    auto sw = scf::IndexSwitchOp::create(b, loc, otherwise.getType(), sel,
+                                         cases, cases.size());
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(&sw.getDefaultRegion().emplaceBlock());
+    scf::YieldOp::create(b, loc, otherwise);
+    for (auto [region, c] : llvm::zip(sw.getCaseRegions(), cases)) {
+      b.setInsertionPointToStart(&region.emplaceBlock());
+      scf::YieldOp::create(b, loc, body(c));
+    }
+    return sw.getResult(0);
+  }
   Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
   Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
   Value toIndex(Value v) {
@@ -196,16 +289,17 @@ private:
     return w;
   }
 
-  /// The [R, vecs * 16] tile of yT at (the unit's rows, m0); `tailStart`
-  /// is m0 for the last, partial tile (its last vector may pass M).
+  /// The [R, vecs * 16] tile of yT at (the unit's rows, m0); with
+  /// `lastPartial`, its last vector may pass M (masked loads and stores).
   Value emitTile(Value unit, Value localRow, Value tile, Value m0, int64_t vecs,
-                 std::optional<int64_t> tailStart, Value kb) {
+                 TileTail tail, Value kb, const KPlan &plan) {
+    int64_t kBlock = plan.kBlock, kBlocks = plan.kBlocks;
     int64_t r = rowsPerUnit;
     SmallVector<Value> cols;
     SmallVector<bool> inBounds;
     for (int64_t v = 0; v < vecs; ++v) {
-      cols.push_back(add(m0, idx(v * kLanes)));
-      inBounds.push_back(!tailStart || *tailStart + (v + 1) * kLanes <= m);
+      cols.push_back(add(m0, idx(v * lanes)));
+      inBounds.push_back(tail == TileTail::none || v + 1 < vecs);
     }
     Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(elt));
     SmallVector<Value> acc(r * vecs, zeroVec());
@@ -228,8 +322,8 @@ private:
         return {toIndex(extract(op.getOffsets(), unit)),
                 toIndex(extract(op.getOffsets(), add(unit, idx(1))))};
       Value at = add(mul(unit, idx(kBlocks + 1)), kb);
-      return {toIndex(extract(blockOffsets, at)),
-              toIndex(extract(blockOffsets, add(at, idx(1))))};
+      return {toIndex(extract(plan.blockOffsets, at)),
+              toIndex(extract(plan.blockOffsets, add(at, idx(1))))};
     };
     // next[i][v] = iter[i][v] + w[i] * xT[kIdx, cols[v]]
     // `set` selects one of two accumulator sets: consecutive entries of a
@@ -239,7 +333,24 @@ private:
     auto fmaRow = [&](Value kIdx, ArrayRef<Value> w,
                       SmallVectorImpl<Value> &next, int64_t set = 0) {
       SmallVector<Value> xv;
-      for (int64_t v = 0; v < vecs; ++v)
+      // With a runtime row stride, per-vector reads each recompute
+      // kIdx * M + column (LLVM does not fold the 16 v into one base) and
+      // the address arithmetic spills: the in-bounds vectors are one wide
+      // read split in registers (constant offsets from one base); a masked
+      // last vector stays its own read (a wide masked load scalarizes).
+      int64_t wide =
+          ShapedType::isDynamic(m) ? (inBounds.back() ? vecs : vecs - 1) : 0;
+      if (wide > 1) {
+        auto wideTy = VectorType::get({wide * lanes}, elt);
+        Value row = vector::TransferReadOp::create(b, loc, wideTy, xT,
+                                                   ValueRange{kIdx, cols[0]},
+                                                   pad, ArrayRef<bool>{true});
+        for (int64_t v = 0; v < wide; ++v)
+          xv.push_back(vector::ExtractStridedSliceOp::create(
+              b, loc, row, ArrayRef<int64_t>{v * lanes},
+              ArrayRef<int64_t>{lanes}, ArrayRef<int64_t>{1}));
+      }
+      for (int64_t v = xv.size(); v < vecs; ++v)
         xv.push_back(vector::TransferReadOp::create(
             b, loc, vecTy, xT, ValueRange{kIdx, cols[v]}, pad,
             ArrayRef<bool>{inBounds[v]}));
@@ -341,26 +452,29 @@ private:
     return tile;
   }
 
-  /// Splits K into blocks whose [block, 16 * MT] slice of xT fits in L1
-  /// (32 KiB). CSR and BSR then need, per unit, where each K block's
-  /// entries start: read from the constant indices at compile time.
-  void planKBlocks() {
+  /// The K blocks of a tile of `vecs` vectors: blocks whose [block,
+  /// 16 * vecs] slice of xT fits in L1 (32 KiB). CSR and BSR then need,
+  /// per unit, where each K block's entries start: read from the constant
+  /// indices at compile time.
+  KPlan planKBlocks(int64_t vecs) {
     int64_t grp = enc.getFormat() == SparseFormat::nm    ? enc.getM()
                   : enc.getFormat() == SparseFormat::bsr ? enc.getBlockCols()
                                                          : 1;
-    kBlock = std::max<int64_t>(grp, 32768 / (mt * kLanes * 4) / grp * grp);
+    KPlan plan;
+    int64_t &kBlock = plan.kBlock, &kBlocks = plan.kBlocks;
+    kBlock = std::max<int64_t>(grp, 32768 / (vecs * kLanes * 4) / grp * grp);
     kBlocks = llvm::divideCeil(k, kBlock);
     if (kBlocks <= 1 || enc.getFormat() == SparseFormat::nm) {
       if (kBlocks <= 1)
         kBlock = k;
-      return;
+      return plan;
     }
     DenseIntElementsAttr idxAttr, offAttr;
     if (!matchPattern(op.getIndices(), m_Constant(&idxAttr)) ||
         !matchPattern(op.getOffsets(), m_Constant(&offAttr))) {
       kBlocks = 1;
       kBlock = k;
-      return;
+      return plan;
     }
     SmallVector<int32_t> cols = llvm::to_vector(idxAttr.getValues<int32_t>());
     SmallVector<int32_t> offs = llvm::to_vector(offAttr.getValues<int32_t>());
@@ -377,17 +491,28 @@ private:
       starts.push_back(offs[u + 1]);
     }
     auto ty = RankedTensorType::get({(int64_t)starts.size()}, b.getI32Type());
-    blockOffsets = arith::ConstantOp::create(
+    plan.blockOffsets = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(ty, ArrayRef(starts)));
+    return plan;
+  }
+
+  /// The plan for a tile of `vecs` vectors: its own, or the next larger
+  /// power of two's (at most MT's).
+  const KPlan &planFor(int64_t vecs) {
+    auto it = plans.lower_bound(vecs);
+    assert(it != plans.end() && "no K-block plan for the tile");
+    return it->second;
   }
 
   OpBuilder &b;
   Location loc;
   SparseLinearOp op;
   Value values, xT;
-  Value blockOffsets;
-  int64_t kBlock = 0, kBlocks = 1;
+  /// K-block plans by tile vector count.
+  std::map<int64_t, KPlan> plans;
   int64_t m, n = 0, k = 0, rowsPerUnit = 1, mt = 1;
+  /// Lanes per vector: 16, or fewer for the last tile of a small runtime M.
+  int64_t lanes = kLanes;
   SparseEncodingAttr enc;
   Type elt;
   VectorType vecTy;
@@ -427,9 +552,15 @@ void transposeInRegisters(OpBuilder &b, Location loc,
 }
 
 /// Writes rows [b0, b0 + bValid) of the transpose of `in` [A, B] into
-/// `tile` [bValid, A], in 16 x 16 register blocks.
+/// `tile` [bValid, A], in 16 x 16 register blocks. With `bMasked`, columns
+/// from b0 on may pass B (masked reads, zeros). A may be a runtime size:
+/// the last partial block then reads clamped rows and masks its stores.
+/// With `validRows` (a runtime count below 16), `tile` is the whole
+/// transpose and only rows b0 + j, j < validRows, are written (each
+/// under an scf.if).
 Value transposeRowBlock(OpBuilder &b, Location loc, Value in, Value b0,
-                        int64_t bValid, Value tile) {
+                        int64_t bValid, bool bMasked, Value tile,
+                        Value validRows = Value()) {
   auto inTy = cast<RankedTensorType>(in.getType());
   int64_t cols = inTy.getDimSize(0);
   Type elt = inTy.getElementType();
@@ -440,89 +571,173 @@ Value transposeRowBlock(OpBuilder &b, Location loc, Value in, Value b0,
   Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(elt));
   Value zero = arith::ConstantOp::create(
       b, loc, vecTy, DenseElementsAttr::get(vecTy, b.getZeroAttr(elt)));
-  auto block = [&](Value a0, int64_t aValid, Value t) {
+  bool readInBounds = bValid == kLanes && !bMasked;
+  // aValid rows from a0 (static), or, with `lastRow`, 16 rows from a0 of
+  // which those past lastRow repeat it and are masked off in the stores.
+  auto block = [&](Value a0, int64_t aValid, Value lastRow, Value t) {
     SmallVector<Value> rows;
-    for (int64_t i = 0; i < kLanes; ++i)
+    for (int64_t i = 0; i < kLanes; ++i) {
+      if (!lastRow && i >= aValid) {
+        rows.push_back(zero);
+        continue;
+      }
+      Value a = arith::AddIOp::create(b, loc, a0, idx(i));
+      if (lastRow)
+        a = arith::MinUIOp::create(b, loc, a, lastRow);
       rows.push_back(
-          i < aValid
-              ? vector::TransferReadOp::create(
-                    b, loc, vecTy, in,
-                    ValueRange{arith::AddIOp::create(b, loc, a0, idx(i)), b0},
-                    pad, ArrayRef<bool>{bValid == kLanes})
-                    .getResult()
-              : zero);
+          vector::TransferReadOp::create(b, loc, vecTy, in, ValueRange{a, b0},
+                                         pad, ArrayRef<bool>{readInBounds}));
+    }
     transposeInRegisters(b, loc, rows);
-    for (int64_t j = 0; j < bValid; ++j)
-      t = vector::TransferWriteOp::create(b, loc, rows[j], t,
-                                          ValueRange{idx(j), a0},
-                                          ArrayRef<bool>{aValid == kLanes})
-              .getResult();
+    bool writeInBounds = !lastRow && aValid == kLanes;
+    for (int64_t j = 0; j < bValid; ++j) {
+      if (!validRows) {
+        t = vector::TransferWriteOp::create(b, loc, rows[j], t,
+                                            ValueRange{idx(j), a0},
+                                            ArrayRef<bool>{writeInBounds})
+                .getResult();
+        continue;
+      }
+      Value valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                          idx(j), validRows);
+      auto ifOp = scf::IfOp::create(b, loc, t.getType(), valid,
+                                    /*withElseRegion=*/true);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      Value row = arith::AddIOp::create(b, loc, b0, idx(j));
+      scf::YieldOp::create(b, loc,
+                           vector::TransferWriteOp::create(
+                               b, loc, rows[j], t, ValueRange{row, a0},
+                               ArrayRef<bool>{writeInBounds})
+                               .getResult());
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      scf::YieldOp::create(b, loc, t);
+      t = ifOp.getResult(0);
+    }
     return t;
   };
-  int64_t full = cols / kLanes;
-  if (full > 0) {
-    auto loop = scf::ForOp::create(b, loc, idx(0), idx(full * kLanes),
-                                   idx(kLanes), ValueRange{tile});
+  auto fullLoop = [&](Value end) {
+    auto loop =
+        scf::ForOp::create(b, loc, idx(0), end, idx(kLanes), ValueRange{tile});
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(loop.getBody());
+    scf::YieldOp::create(b, loc,
+                         block(loop.getInductionVar(), kLanes, Value(),
+                               loop.getRegionIterArgs()[0]));
+    return loop.getResult(0);
+  };
+  if (ShapedType::isDynamic(cols)) {
+    Value a = tensor::DimOp::create(b, loc, in, 0);
+    Value fullEnd = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, a, idx(kLanes)), idx(kLanes));
+    tile = fullLoop(fullEnd);
+    Value partial =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, fullEnd, a);
+    auto ifOp = scf::IfOp::create(b, loc, tile.getType(), partial,
+                                  /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
     scf::YieldOp::create(
         b, loc,
-        block(loop.getInductionVar(), kLanes, loop.getRegionIterArgs()[0]));
-    b.setInsertionPointAfter(loop);
-    tile = loop.getResult(0);
+        block(fullEnd, kLanes, arith::SubIOp::create(b, loc, a, idx(1)), tile));
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(b, loc, tile);
+    return ifOp.getResult(0);
   }
+  int64_t full = cols / kLanes;
+  if (full > 0)
+    tile = fullLoop(idx(full * kLanes));
   if (cols % kLanes)
-    tile = block(idx(full * kLanes), cols % kLanes, tile);
+    tile = block(idx(full * kLanes), cols % kLanes, Value(), tile);
   return tile;
 }
 
 /// `in` [A, B] transposed to [B, A] in 16 x 16 register blocks, threaded
 /// over blocks of 16 output rows (a strided scalar copy costs as much as a
-/// 90%-sparse kernel).
+/// 90%-sparse kernel). A or B may be runtime sizes (the rows of a dynamic
+/// batch or sequence).
 Value buildBlockTranspose(OpBuilder &b, Location loc, Value in) {
   auto inTy = cast<RankedTensorType>(in.getType());
   int64_t rows = inTy.getDimSize(1), cols = inTy.getDimSize(0);
   Type elt = inTy.getElementType();
   auto outTy = RankedTensorType::get({rows, cols}, elt);
-  Value out = buildEmpty(b, loc, outTy);
-  int64_t full = rows / kLanes;
+  auto idx = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  SmallVector<Value> dynSizes;
+  if (ShapedType::isDynamic(rows))
+    dynSizes.push_back(tensor::DimOp::create(b, loc, in, 1));
+  if (ShapedType::isDynamic(cols))
+    dynSizes.push_back(tensor::DimOp::create(b, loc, in, 0));
+  Value out = buildEmpty(b, loc, outTy, dynSizes);
+  OpFoldResult colSize = ShapedType::isDynamic(cols)
+                             ? OpFoldResult(dynSizes.back())
+                             : OpFoldResult(b.getIndexAttr(cols));
   SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
-  auto sizes = [&](int64_t r) {
-    return SmallVector<OpFoldResult>{b.getIndexAttr(r), b.getIndexAttr(cols)};
+  auto sizes = [&](OpFoldResult r) {
+    return SmallVector<OpFoldResult>{r, colSize};
   };
   auto blockTy = RankedTensorType::get({kLanes, cols}, elt);
-  if (full > 0) {
-    auto forall = scf::ForallOp::create(
-        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(full)}, ValueRange{out},
-        std::nullopt);
+  // Full blocks of 16 rows, threaded.
+  auto fullBlocks = [&](OpFoldResult count) {
+    auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{count},
+                                        ValueRange{out}, std::nullopt);
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPoint(forall.getTerminator());
     Value r0 =
-        arith::MulIOp::create(b, loc, forall.getInductionVar(0),
-                              arith::ConstantIndexOp::create(b, loc, kLanes));
+        arith::MulIOp::create(b, loc, forall.getInductionVar(0), idx(kLanes));
     SmallVector<OpFoldResult> offs = {r0, b.getIndexAttr(0)};
     Value shared = forall.getRegionIterArgs()[0];
-    Value tile = tensor::ExtractSliceOp::create(b, loc, blockTy, shared, offs,
-                                                sizes(kLanes), strides);
-    tile = transposeRowBlock(b, loc, in, r0, kLanes, tile);
+    Value tile = tensor::ExtractSliceOp::create(
+        b, loc, blockTy, shared, offs, sizes(b.getIndexAttr(kLanes)), strides);
+    tile = transposeRowBlock(b, loc, in, r0, kLanes, /*bMasked=*/false, tile);
     b.setInsertionPointToEnd(forall.getTerminator().getBody());
-    tensor::ParallelInsertSliceOp::create(b, loc, tile, shared, offs,
-                                          sizes(kLanes), strides);
-    out = forall.getResult(0);
+    tensor::ParallelInsertSliceOp::create(
+        b, loc, tile, shared, offs, sizes(b.getIndexAttr(kLanes)), strides);
+    return forall.getResult(0);
+  };
+  if (ShapedType::isDynamic(rows)) {
+    // The last partial block's masked reads pad with zeros; only its
+    // valid rows are written, straight into the result.
+    Value bDim = dynSizes.front();
+    Value full = arith::DivUIOp::create(b, loc, bDim, idx(kLanes));
+    out = fullBlocks(full);
+    Value r0 = arith::MulIOp::create(b, loc, full, idx(kLanes));
+    Value rest = arith::SubIOp::create(b, loc, bDim, r0);
+    Value partial =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, r0, bDim);
+    auto ifOp = scf::IfOp::create(b, loc, out.getType(), partial,
+                                  /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    scf::YieldOp::create(b, loc,
+                         transposeRowBlock(b, loc, in, r0, kLanes,
+                                           /*bMasked=*/true, out, rest));
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(b, loc, out);
+    return ifOp.getResult(0);
   }
+  int64_t full = rows / kLanes;
+  if (full > 0)
+    out = fullBlocks(b.getIndexAttr(full));
   if (int64_t rest = rows % kLanes) {
     SmallVector<OpFoldResult> offs = {b.getIndexAttr(full * kLanes),
                                       b.getIndexAttr(0)};
     Value tile = tensor::ExtractSliceOp::create(
         b, loc, RankedTensorType::get({rest, cols}, elt), out, offs,
-        sizes(rest), strides);
-    tile = transposeRowBlock(
-        b, loc, in, arith::ConstantIndexOp::create(b, loc, full * kLanes), rest,
-        tile);
-    out = tensor::InsertSliceOp::create(b, loc, tile, out, offs, sizes(rest),
-                                        strides);
+        sizes(b.getIndexAttr(rest)), strides);
+    tile = transposeRowBlock(b, loc, in, idx(full * kLanes), rest,
+                             /*bMasked=*/false, tile);
+    out = tensor::InsertSliceOp::create(b, loc, tile, out, offs,
+                                        sizes(b.getIndexAttr(rest)), strides);
   }
   return out;
+}
+
+/// Whether `inTy` [..., K] has a static K: the leading dims (rows) may be
+/// runtime sizes.
+bool hasStaticRowShape(RankedTensorType inTy) {
+  return inTy.getRank() >= 1 && !ShapedType::isDynamic(inTy.getShape().back());
 }
 
 struct LowerSparseLinearCpu : OpRewritePattern<SparseLinearOp> {
@@ -534,26 +749,19 @@ struct LowerSparseLinearCpu : OpRewritePattern<SparseLinearOp> {
     auto outTy = op.getType();
     // Quantized values: LowerQuantSparseLinearCpu.
     if (!op.getValues().getType().getElementType().isF32() ||
-        !inTy.hasStaticShape() || !outTy.hasStaticShape() ||
-        !op.getValues().getType().hasStaticShape())
+        !hasStaticRowShape(inTy) || !op.getValues().getType().hasStaticShape())
       return failure();
     Location loc = op.getLoc();
-    int64_t k = op.getWeightShape()[1];
-    int64_t m = inTy.getNumElements() / k;
-    Type f32 = rewriter.getF32Type();
-    Value x = op.getInput();
-    if (inTy.getRank() != 2)
-      x = buildReshape(rewriter, loc, x, RankedTensorType::get({m, k}, f32));
+    Value x = buildCollapseToRows(rewriter, loc, op.getInput());
     Value xT = buildBlockTranspose(rewriter, loc, x);
     Value yT =
-        SparseKernelEmitter(rewriter, loc, op, op.getValues(), xT, m).emit();
+        SparseKernelEmitter(rewriter, loc, op, op.getValues(), xT).emit();
     Value y = buildBlockTranspose(rewriter, loc, yT);
     y = buildBiasActivation(rewriter, loc, y, op.getBias(), 1,
                             op.getActivation(), op.getClampMin(),
                             op.getClampMax());
-    if (outTy.getRank() != 2)
-      y = buildReshape(rewriter, loc, y, outTy);
-    rewriter.replaceOp(op, y);
+    rewriter.replaceOp(op,
+                       buildExpandRows(rewriter, loc, y, outTy, op.getInput()));
     return success();
   }
 };
@@ -602,8 +810,7 @@ struct LowerQuantSparseLinearCpu : OpRewritePattern<SparseLinearOp> {
     std::optional<ArrayRef<float>> channelScales = op.getChannelScales();
     if (!((wq && wq.getStorageType().isSignlessInteger(8)) || channelScales) ||
         !xq || !xq.getStorageType().isSignlessInteger(8) ||
-        !inTy.hasStaticShape() || !outTy.hasStaticShape() ||
-        !valTy.hasStaticShape())
+        !hasStaticRowShape(inTy) || !valTy.hasStaticShape())
       return failure();
     Type outElt = outTy.getElementType();
     Activation act = op.getActivation();
@@ -614,13 +821,15 @@ struct LowerQuantSparseLinearCpu : OpRewritePattern<SparseLinearOp> {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     int64_t n = op.getWeightShape()[0], k = op.getWeightShape()[1];
-    int64_t m = inTy.getNumElements() / k;
-    Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type();
-    Type f32 = rewriter.getF32Type();
-    Value x = quant::StorageCastOp::create(
+    int64_t m = getRowCount(inTy);
+    Type i32 = rewriter.getI32Type(), f32 = rewriter.getF32Type();
+    Type i8 = rewriter.getI8Type();
+    // The runtime sizes of the result are read from this i8 storage (a
+    // tensor.dim of the quantized input would keep its cast alive).
+    Value xStorage = quant::StorageCastOp::create(
         rewriter, loc, RankedTensorType::get(inTy.getShape(), i8),
         op.getInput());
-    x = buildReshape(rewriter, loc, x, RankedTensorType::get({m, k}, i8));
+    Value x = buildCollapseToRows(rewriter, loc, xStorage);
     Value values = op.getValues();
     if (wq)
       values = quant::StorageCastOp::create(
@@ -641,9 +850,10 @@ struct LowerQuantSparseLinearCpu : OpRewritePattern<SparseLinearOp> {
     AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
     int64_t zx = xq.getZeroPoint();
     bool f32Lanes = int8DotsExactInF32(op, constValues, zx);
+    Type laneTy = f32Lanes ? f32 : i32;
     Value xs = buildGeneric(
-        rewriter, loc, RankedTensorType::get({m, k}, f32Lanes ? f32 : i32),
-        ValueRange{x}, Value(), {id2, id2},
+        rewriter, loc, RankedTensorType::get({m, k}, laneTy), ValueRange{x},
+        buildEmptyLike(rewriter, loc, x, laneTy), {id2, id2},
         {utils::IteratorType::parallel, utils::IteratorType::parallel},
         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
           Value v = arith::ExtSIOp::create(b, l, b.getI32Type(), a[0]);
@@ -659,18 +869,19 @@ struct LowerQuantSparseLinearCpu : OpRewritePattern<SparseLinearOp> {
     // f32 kernel (the per-entry sign-extend and convert bound the kernel
     // when each entry feeds only one or two FMAs). Wider tiles keep the i8
     // values: a quarter of the bytes to stream per tile.
-    if (f32Lanes && m <= 2 * kLanes && !constValues.empty()) {
+    if (f32Lanes && !ShapedType::isDynamic(m) && m <= 2 * kLanes &&
+        !constValues.empty()) {
       SmallVector<float> wide(constValues.begin(), constValues.end());
       auto wideTy = RankedTensorType::get(valTy.getShape(), f32);
       values = arith::ConstantOp::create(
           rewriter, loc, DenseElementsAttr::get(wideTy, ArrayRef(wide)));
     }
-    Value yT = SparseKernelEmitter(rewriter, loc, op, values, xT, m).emit();
+    Value yT = SparseKernelEmitter(rewriter, loc, op, values, xT).emit();
     Value acc = buildBlockTranspose(rewriter, loc, yT);
     if (f32Lanes)
       acc = buildGeneric(
           rewriter, loc, RankedTensorType::get({m, n}, i32), ValueRange{acc},
-          Value(), {id2, id2},
+          buildEmptyLike(rewriter, loc, acc, i32), {id2, id2},
           {utils::IteratorType::parallel, utils::IteratorType::parallel},
           [&](OpBuilder &b, Location l, ValueRange a) -> Value {
             return arith::FPToSIOp::create(b, l, b.getI32Type(), a[0]);
@@ -700,8 +911,9 @@ struct LowerQuantSparseLinearCpu : OpRewritePattern<SparseLinearOp> {
     maps.push_back(id2);
     std::optional<APFloat> lo = op.getClampMin(), hi = op.getClampMax();
     Value y = buildGeneric(
-        rewriter, loc, RankedTensorType::get({m, n}, outElt), ins, Value(),
-        maps, {utils::IteratorType::parallel, utils::IteratorType::parallel},
+        rewriter, loc, RankedTensorType::get({m, n}, outElt), ins,
+        buildEmptyLike(rewriter, loc, acc, outElt), maps,
+        {utils::IteratorType::parallel, utils::IteratorType::parallel},
         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
           Value v = a[0];
           if (bias)
@@ -722,9 +934,7 @@ struct LowerQuantSparseLinearCpu : OpRewritePattern<SparseLinearOp> {
             return arith::ExtFOp::create(b, l, outElt, f).getResult();
           return f;
         });
-    if (outTy.getRank() != 2)
-      y = buildReshape(rewriter, loc, y, outTy);
-    rewriter.replaceOp(op, y);
+    rewriter.replaceOp(op, buildExpandRows(rewriter, loc, y, outTy, xStorage));
     return success();
   }
 };

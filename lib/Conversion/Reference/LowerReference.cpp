@@ -62,10 +62,14 @@ bool lowersDynamicShapes(Operation *op) {
            llvm::all_of(attn->getOperands(), [](Value v) {
              return cast<RankedTensorType>(v.getType()).getRank() == 4;
            });
-  // Weight-only quantized linear: a dequantized weight and an effc.linear.
+  // Quantized, block-scaled and sparse linears over runtime rows: their
+  // weights (and compressed operands) are static.
   if (auto ql = dyn_cast<QuantizedLinearOp>(op))
-    return isa<FloatType>(ql.getInput().getType().getElementType()) &&
-           ql.getWeight().getType().hasStaticShape();
+    return ql.getWeight().getType().hasStaticShape();
+  if (auto bl = dyn_cast<BlockScaledLinearOp>(op))
+    return bl.getWeight().getType().hasStaticShape();
+  if (auto sl = dyn_cast<SparseLinearOp>(op))
+    return sl.getValues().getType().hasStaticShape();
   return isa<DynamicQuantizeOp, QuantizeOp, DequantizeOp>(op);
 }
 
@@ -75,25 +79,6 @@ LogicalResult requireStatic(Operation *op, PatternRewriter &rewriter) {
     return failure();
   }
   return success();
-}
-
-/// `rows` [M, N] (M the flattened leading dims of `input` [..., K]) as
-/// `outTy` [..., N]; dynamic leading dims are read from `input`.
-Value expandRows(OpBuilder &b, Location loc, Value rows, Value input,
-                 RankedTensorType outTy) {
-  if (outTy.hasStaticShape())
-    return buildReshape(b, loc, rows, outTy);
-  int64_t rank = outTy.getRank();
-  if (rank == 2)
-    return rows;
-  SmallVector<OpFoldResult> shape = tensor::getMixedSizes(b, loc, input);
-  shape.back() = b.getIndexAttr(outTy.getDimSize(rank - 1));
-  ReassociationIndices lead;
-  for (int64_t i = 0; i + 1 < rank; ++i)
-    lead.push_back(i);
-  return tensor::ExpandShapeOp::create(
-      b, loc, outTy, rows, ArrayRef<ReassociationIndices>{lead, {rank - 1}},
-      shape);
 }
 
 //===----------------------------------------------------------------------===//

@@ -302,18 +302,23 @@ Value blockedDot(
     int64_t blocks, int64_t bs, Type accElt,
     function_ref<Value(OpBuilder &, Location, Value, Value)> product) {
   MLIRContext *ctx = b.getContext();
+  // x's rows may be a runtime size (a dynamic batch or sequence).
   auto expand = [&](Value v, int64_t rows) {
     Type elt = cast<RankedTensorType>(v.getType()).getElementType();
+    SmallVector<OpFoldResult> shape = {tensor::getMixedSize(b, loc, v, 0),
+                                       b.getIndexAttr(blocks),
+                                       b.getIndexAttr(bs)};
     return tensor::ExpandShapeOp::create(
         b, loc, RankedTensorType::get({rows, blocks, bs}, elt), v,
-        ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+        ArrayRef<ReassociationIndices>{{0}, {1, 2}}, shape);
   };
   AffineExpr dm, dn, dg, dj;
   bindDims(ctx, dm, dn, dg, dj);
   auto accTy = RankedTensorType::get({m, n, blocks}, accElt);
-  bool isInt = isa<IntegerType>(accElt);
-  Value zero =
-      isInt ? buildFilled(b, loc, accTy, 0) : buildFilled(b, loc, accTy, 0.0);
+  SmallVector<Value> dynRows;
+  if (ShapedType::isDynamic(m))
+    dynRows.push_back(tensor::DimOp::create(b, loc, x, 0));
+  Value zero = buildFilled(b, loc, accTy, dynRows, 0.0);
   return linalg::GenericOp::create(
              b, loc, accTy, ValueRange{expand(x, m), expand(w, n)},
              ValueRange{zero},
@@ -324,8 +329,9 @@ Value blockedDot(
               IteratorType::parallel, IteratorType::reduction},
              [&](OpBuilder &nb, Location l, ValueRange a) {
                Value p = product(nb, l, a[0], a[1]);
-               p = isInt ? arith::AddIOp::create(nb, l, a[2], p).getResult()
-                         : arith::AddFOp::create(nb, l, a[2], p).getResult();
+               p = isa<IntegerType>(accElt)
+                       ? arith::AddIOp::create(nb, l, a[2], p).getResult()
+                       : arith::AddFOp::create(nb, l, a[2], p).getResult();
                linalg::YieldOp::create(nb, l, p);
              })
       .getResult(0);
@@ -383,20 +389,22 @@ struct LowerQuantizedLinear : OpConversionPattern<QuantizedLinearOp> {
     // the effc.linear it becomes.
     if (isa<FloatType>(inTy.getElementType()) && wTy.hasStaticShape())
       return lowerWeightOnly(op, adaptor, rewriter);
-    if (!inTy.hasStaticShape() || !wTy.hasStaticShape())
-      return op.emitError(
-          "dynamic shapes are not supported by effc lowerings yet");
+    // The input's leading dims (rows) may be runtime sizes.
+    if (!wTy.hasStaticShape())
+      return op.emitError("a quantized weight with a dynamic shape");
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
     auto xq = cast<quant::UniformQuantizedType>(inTy.getElementType());
     auto wq = cast<quant::QuantizedType>(wTy.getElementType());
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
-    int64_t m = inTy.getNumElements() / k;
+    int64_t m = getRowCount(inTy);
     auto [scales, groupSize] = weightScales(rewriter, loc, wq, n, k);
     int64_t groups = k / groupSize;
-    Value x = buildReshape(rewriter, loc,
-                           storageOf(rewriter, loc, adaptor.getInput()),
-                           RankedTensorType::get({m, k}, xq.getStorageType()));
+    Value xStorage = storageOf(rewriter, loc, adaptor.getInput());
+    Value x = buildCollapseToRows(rewriter, loc, xStorage);
+    SmallVector<Value> dynRows;
+    if (ShapedType::isDynamic(m))
+      dynRows.push_back(tensor::DimOp::create(rewriter, loc, x, 0));
     Value w = storageOf(rewriter, loc, adaptor.getWeight());
     // Integer partial sums per group: acc[m, n, g] over k in group g.
     int64_t zx = xq.getZeroPoint();
@@ -417,7 +425,7 @@ struct LowerQuantizedLinear : OpConversionPattern<QuantizedLinearOp> {
       Value sum =
           linalg::GenericOp::create(
               rewriter, loc, fTy, ValueRange{partial, scales},
-              ValueRange{buildFilled(rewriter, loc, fTy, 0.0)},
+              ValueRange{buildFilled(rewriter, loc, fTy, dynRows, 0.0)},
               {AffineMap::get(3, 0, {dm, dn, dg}, ctx),
                AffineMap::get(3, 0, {dn, dg}, ctx),
                AffineMap::get(3, 0, {dm, dn}, ctx)},
@@ -459,7 +467,8 @@ struct LowerQuantizedLinear : OpConversionPattern<QuantizedLinearOp> {
                           op.getActivation(), op.getClampMin(),
                           op.getClampMax(), op.getMultiplier(), op.getShift());
     }
-    rewriter.replaceOp(op, buildReshape(rewriter, loc, result, outTy));
+    rewriter.replaceOp(op,
+                       buildExpandRows(rewriter, loc, result, outTy, xStorage));
     return success();
   }
 };
@@ -555,27 +564,25 @@ struct LowerBlockScaledLinear : OpConversionPattern<BlockScaledLinearOp> {
     auto inTy = op.getInput().getType();
     auto wTy = op.getWeight().getType();
     auto outTy = op.getType();
-    if (!inTy.hasStaticShape() || !wTy.hasStaticShape())
-      return op.emitError(
-          "dynamic shapes are not supported by effc lowerings yet");
+    // The input's leading dims (rows) may be runtime sizes.
+    if (!wTy.hasStaticShape())
+      return op.emitError("a block-scaled weight with a dynamic shape");
     Location loc = op.getLoc();
     MLIRContext *ctx = getContext();
     int64_t n = wTy.getDimSize(0), k = wTy.getDimSize(1);
-    int64_t m = inTy.getNumElements() / k;
+    int64_t m = getRowCount(inTy);
     int64_t bn = op.getBlock()[0], bk = op.getBlock()[1];
     // A partial last K block is padded with zeros in both operands (a zero
     // product leaves each partial sum as it is).
     int64_t kb = llvm::divideCeil(k, bk);
-    Value x = buildZeroPadHigh(
-        rewriter, loc,
-        buildReshape(rewriter, loc, adaptor.getInput(),
-                     RankedTensorType::get({m, k}, inTy.getElementType())),
-        {m, kb * bk});
+    Value rows = buildCollapseToRows(rewriter, loc, adaptor.getInput());
+    Value x = buildZeroPadHigh(rewriter, loc, rows, {m, kb * bk});
     Value w =
         buildZeroPadHigh(rewriter, loc, adaptor.getWeight(), {n, kb * bk});
-    Value xs =
-        buildReshape(rewriter, loc, adaptor.getInputScale(),
-                     RankedTensorType::get({m, kb}, rewriter.getF32Type()));
+    Value xs = buildCollapseToRows(rewriter, loc, adaptor.getInputScale());
+    SmallVector<Value> dynRows;
+    if (ShapedType::isDynamic(m))
+      dynRows.push_back(tensor::DimOp::create(rewriter, loc, x, 0));
     // Per K block: partial[m, n, kb] = sum_j x[m, kb, j] * w[n, kb, j],
     // exact in i32 for i8 operands and in f32 for fp8; then
     // acc[m, n] = sum_kb partial * xs[m, kb] * ws[n / bn, kb].
@@ -601,7 +608,7 @@ struct LowerBlockScaledLinear : OpConversionPattern<BlockScaledLinearOp> {
         linalg::GenericOp::create(
             rewriter, loc, fTy,
             ValueRange{partial, xs, adaptor.getWeightScale()},
-            ValueRange{buildFilled(rewriter, loc, fTy, 0.0)},
+            ValueRange{buildFilled(rewriter, loc, fTy, dynRows, 0.0)},
             {AffineMap::get(3, 0, {dm, dn, dg}, ctx),
              AffineMap::get(3, 0, {dm, dg}, ctx),
              AffineMap::get(3, 0, {wsRow, dg}, ctx),
@@ -622,7 +629,8 @@ struct LowerBlockScaledLinear : OpConversionPattern<BlockScaledLinearOp> {
         [&](OpBuilder &b, Location l, ValueRange a) {
           return fromF32(b, l, a[0], outElt);
         });
-    rewriter.replaceOp(op, buildReshape(rewriter, loc, out, outTy));
+    rewriter.replaceOp(
+        op, buildExpandRows(rewriter, loc, out, outTy, adaptor.getInput()));
     return success();
   }
 };

@@ -175,10 +175,10 @@ struct LowerSparseLinear : OpConversionPattern<SparseLinearOp> {
   LogicalResult
   matchAndRewrite(SparseLinearOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (!op.getInput().getType().hasStaticShape() ||
-        !op.getValues().getType().hasStaticShape())
-      return op.emitError(
-          "dynamic shapes are not supported by effc lowerings yet");
+    // Runtime rows (batch, sequence) are the dense layer's business; the
+    // compressed operands are constants with static shapes.
+    if (!op.getValues().getType().hasStaticShape())
+      return op.emitError("sparse values with a dynamic shape");
     Location loc = op.getLoc();
     int64_t n = op.getWeightShape()[0], k = op.getWeightShape()[1];
     SparseEncodingAttr enc = op.getEncoding();
