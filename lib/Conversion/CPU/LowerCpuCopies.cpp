@@ -42,10 +42,12 @@ bool hasUnitInnerStride(MemRefType t) {
 }
 
 /// The vector type of one innermost row of `t`, when `t` can be moved in
-/// such rows: static, byte-sized elements, unit innermost stride, a row of
+/// such rows: a static row (the outer dims may be runtime sizes, a dynamic
+/// batch or sequence), byte-sized elements, unit innermost stride, a row of
 /// at most kMaxRow elements.
 std::optional<VectorType> rowVectorType(MemRefType t) {
-  if (!t || !t.hasStaticShape() || t.getRank() < 1 || !hasUnitInnerStride(t))
+  if (!t || t.getRank() < 1 || ShapedType::isDynamic(t.getShape().back()) ||
+      !hasUnitInnerStride(t))
     return std::nullopt;
   Type elt = t.getElementType();
   int64_t row = t.getShape().back();
@@ -56,20 +58,26 @@ std::optional<VectorType> rowVectorType(MemRefType t) {
 }
 
 /// Emits `rowBody(builder, loc, index of the row's first element)` for
-/// every innermost row of `shape`: in an scf.parallel over the outer
-/// dimensions when there are at least `minParallelElements` elements, else
-/// in a loop nest.
-void emitRows(IRRewriter &rewriter, Location loc, ArrayRef<int64_t> shape,
+/// every innermost row of `buffer`: in an scf.parallel over the outer
+/// dimensions when the copy is at the function's top level and has at
+/// least `minParallelElements` elements (or runtime outer sizes: the
+/// parallel region's work threshold decides at run time), else in a loop
+/// nest (inside a kernel's loops, whose threads it already runs on).
+void emitRows(IRRewriter &rewriter, Location loc, Value buffer, bool topLevel,
               int64_t minParallelElements,
               function_ref<void(OpBuilder &, Location, ValueRange)> rowBody) {
   auto idx = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(rewriter, loc, v);
   };
+  ArrayRef<int64_t> shape = cast<MemRefType>(buffer.getType()).getShape();
   Value zero = idx(0);
   SmallVector<Value> lbs, ubs, steps;
-  for (int64_t d : shape.drop_back()) {
+  for (auto [d, size] : llvm::enumerate(shape.drop_back())) {
     lbs.push_back(zero);
-    ubs.push_back(idx(d));
+    ubs.push_back(
+        ShapedType::isDynamic(size)
+            ? memref::DimOp::create(rewriter, loc, buffer, d).getResult()
+            : idx(size));
     steps.push_back(idx(1));
   }
   auto body = [&](OpBuilder &b, Location l, ValueRange ivs) {
@@ -79,7 +87,9 @@ void emitRows(IRRewriter &rewriter, Location loc, ArrayRef<int64_t> shape,
   };
   if (lbs.empty())
     body(rewriter, loc, {});
-  else if (ShapedType::getNumElements(shape) >= minParallelElements)
+  else if (topLevel &&
+           (ShapedType::isDynamicShape(shape) ||
+            ShapedType::getNumElements(shape) >= minParallelElements))
     scf::ParallelOp::create(rewriter, loc, lbs, ubs, steps, body);
   else
     scf::buildLoopNest(rewriter, loc, lbs, ubs, steps, body);
@@ -92,15 +102,21 @@ bool lowerCopy(IRRewriter &rewriter, memref::CopyOp copy,
   auto srcTy = dyn_cast<MemRefType>(copy.getSource().getType());
   auto dstTy = dyn_cast<MemRefType>(copy.getTarget().getType());
   if (!srcTy || !dstTy || srcTy.getRank() < 2 ||
-      !isa<func::FuncOp>(copy->getParentOp()) ||
       (srcTy.getLayout().isIdentity() && dstTy.getLayout().isIdentity()))
+    return false;
+  // Inside a kernel's loops only runtime-sized copies (the rows of a
+  // dynamic sequence's last attention tile) are rewritten, as serial row
+  // loops: the runtime's generic memrefCopy moves them element by element.
+  // The kernels' static copies are left as they were measured.
+  bool topLevel = isa<func::FuncOp>(copy->getParentOp());
+  if (!topLevel && srcTy.hasStaticShape())
     return false;
   std::optional<VectorType> vecTy = rowVectorType(srcTy);
   if (!vecTy || !rowVectorType(dstTy))
     return false;
   rewriter.setInsertionPoint(copy);
-  emitRows(rewriter, copy.getLoc(), srcTy.getShape(), minParallelElements,
-           [&](OpBuilder &b, Location l, ValueRange at) {
+  emitRows(rewriter, copy.getLoc(), copy.getSource(), topLevel,
+           minParallelElements, [&](OpBuilder &b, Location l, ValueRange at) {
              Value v = vector::TransferReadOp::create(
                  b, l, *vecTy, copy.getSource(), at,
                  /*padding=*/std::nullopt, ArrayRef<bool>{true});
@@ -126,7 +142,7 @@ bool lowerFill(IRRewriter &rewriter, linalg::FillOp fill,
   rewriter.setInsertionPoint(fill);
   Value splat = vector::BroadcastOp::create(rewriter, fill.getLoc(), *vecTy,
                                             fill.getInputs()[0]);
-  emitRows(rewriter, fill.getLoc(), dstTy.getShape(), minParallelElements,
+  emitRows(rewriter, fill.getLoc(), dst, /*topLevel=*/true, minParallelElements,
            [&](OpBuilder &b, Location l, ValueRange at) {
              vector::TransferWriteOp::create(b, l, splat, dst, at,
                                              ArrayRef<bool>{true});

@@ -93,17 +93,25 @@ LogicalResult lowerGeneric(RewriterBase &rewriter, linalg::GenericOp op,
   if (!op.hasPureTensorSemantics())
     return failure();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  if (ranges.empty() || ShapedType::isDynamicShape(ranges))
+  if (ranges.empty())
     return failure();
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   unsigned numLoops = ranges.size();
   SmallVector<int64_t> tileSizes(numLoops, 0);
+  // Rows may be runtime sizes (a dynamic batch or sequence): they are
+  // tiled by 1, so each row is static; the row itself must be.
   int64_t rows = 1, rowElements = 1;
+  bool dynamicRows = false;
   for (unsigned d = 0; d < numLoops; ++d) {
     if (d + 1 < numLoops && linalg::isParallelIterator(iterators[d])) {
       tileSizes[d] = 1;
-      rows *= ranges[d];
+      if (ShapedType::isDynamic(ranges[d]))
+        dynamicRows = true;
+      else
+        rows *= ranges[d];
     } else {
+      if (ShapedType::isDynamic(ranges[d]))
+        return failure();
       rowElements *= ranges[d];
     }
   }
@@ -119,10 +127,13 @@ LogicalResult lowerGeneric(RewriterBase &rewriter, linalg::GenericOp op,
                       (rowElements == innerSize || innerSize >= 8);
 
   Operation *target = op;
-  bool threaded = mayThread && rows > 1 && elements >= minParallelElements;
+  // Runtime rows are threaded: the parallel region's own work threshold
+  // decides at run time whether a few rows stay on one thread.
+  bool threaded = mayThread && (dynamicRows ||
+                                (rows > 1 && elements >= minParallelElements));
   if (!threaded && !vectorizable)
     return failure();
-  if (rows > 1) {
+  if (rows > 1 || dynamicRows) {
     scf::SCFTilingOptions options;
     options.setLoopType(threaded ? scf::SCFTilingOptions::LoopType::ForallOp
                                  : scf::SCFTilingOptions::LoopType::ForOp);

@@ -172,3 +172,30 @@ func.func @pad_and_gemm_fills(%x: tensor<2x32x32x64xf32>, %a: tensor<64x64xf32>,
   %m2 = linalg.matmul ins(%m1, %b : tensor<64x64xf32>, tensor<64x64xf32>) outs(%z : tensor<64x64xf32>) -> tensor<64x64xf32>
   return %p, %m1, %m2 : tensor<2x34x34x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>
 }
+
+// -----
+
+// Runtime rows (a dynamic batch and sequence): the rows are threaded over
+// their runtime counts and each static 64-element row is one vector.
+
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#ch = affine_map<(d0, d1, d2) -> (d2)>
+// CHECK-LABEL: func.func @dynamic_rows
+// CHECK:         scf.forall (%{{.*}}, %{{.*}}) in (%{{.*}}, %{{.*}}) shared_outs
+// CHECK:           tensor.extract_slice {{.*}} [1, 1, 64] [1, 1, 1] : tensor<?x?x64xf32> to tensor<1x1x64xf32>
+// CHECK:           arith.mulf {{.*}} : vector<64xf32>
+// CHECK-NOT:     linalg.generic
+func.func @dynamic_rows(%x: tensor<?x?x64xf32>, %g: tensor<64xf32>) -> tensor<?x?x64xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %d0 = tensor.dim %x, %c0 : tensor<?x?x64xf32>
+  %d1 = tensor.dim %x, %c1 : tensor<?x?x64xf32>
+  %e = tensor.empty(%d0, %d1) : tensor<?x?x64xf32>
+  %r = linalg.generic {indexing_maps = [#id, #ch, #id], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x, %g : tensor<?x?x64xf32>, tensor<64xf32>) outs(%e : tensor<?x?x64xf32>) {
+    ^bb0(%a: f32, %gg: f32, %o: f32):
+      %t = arith.mulf %a, %gg : f32
+      linalg.yield %t : f32
+  } -> tensor<?x?x64xf32>
+  return %r : tensor<?x?x64xf32>
+}

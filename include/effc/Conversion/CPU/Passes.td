@@ -141,9 +141,12 @@ def LowerCpuElementwisePass
     What a frontend writes around its GEMMs (layernorm, RMSNorm, GELU,
     SiLU, residual adds, masks, casts: hundreds of `linalg.generic` ops in a
     transformer) otherwise becomes scalar loops on one thread. This pass
-    works on tensors, on every `linalg.generic` with static shapes (inside
-    a kernel's loops, such as flash attention's online softmax, only steps
-    2's rows and 3 apply: the kernel owns the threads):
+    works on tensors, on every `linalg.generic` whose rows (its innermost
+    loop and reductions) have static sizes; the outer parallel loops may be
+    runtime sizes (a dynamic batch and sequence) and are then threaded over
+    their runtime counts (inside a kernel's loops, such as flash
+    attention's online softmax, only steps 2's rows and 3 apply: the kernel
+    owns the threads):
 
     0. unit dimensions are dropped; `tensor.pad` becomes a fill and a
        slice insertion; fills that are not a GEMM's destination,
@@ -195,12 +198,14 @@ def LowerCpuCopiesPass : Pass<"effc-lower-cpu-copies", "ModuleOp"> {
     Bufferization writes padding (a convolution's `tensor.pad`) and slice
     insertion as `memref.copy` into a strided subview, which the memref
     lowering turns into a call of the runtime's generic element-by-element
-    `memrefCopy`. This pass rewrites every function-level copy with static
-    shapes whose innermost dimension is contiguous on both sides, unless
-    both sides are contiguous as a whole (those stay a `memcpy`), into
-    loops over the outer dimensions (`scf.parallel` when the copy has at
-    least `min-parallel-elements` elements) that move one innermost row per
-    iteration as a vector. A `linalg.fill` of a buffer (a kernel's own
+    `memrefCopy`. This pass rewrites every function-level copy with a
+    static innermost dimension contiguous on both sides, unless both sides
+    are contiguous as a whole (those stay a `memcpy`), into loops over the
+    outer dimensions (`scf.parallel` when the copy has at least
+    `min-parallel-elements` elements or runtime outer sizes) that move one
+    innermost row per iteration as a vector. Copies with runtime outer
+    sizes inside a kernel's loops (the last, partial tile of a dynamic
+    sequence) become serial row loops. A `linalg.fill` of a buffer (a kernel's own
     zeroed scratch, after bufferization) becomes vector row stores the same
     way.
 
