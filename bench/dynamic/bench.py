@@ -12,10 +12,10 @@ with per-row activation scales and a constant int8 weight), and the sparse
 kernels: a constant f32 weight 90% zeros compressed to CSR and one pruned
 2:4 compressed to N:M (`effc-sparsify{force=1 format=...}`).
 
-Whole models (`--models`): the torch-mlir GPT block exported static
-(1 x 8) and with a dynamic batch and sequence, the dynamic one run fully
-dynamic and with `--effc-specialize` (batch=1 seq=8 listed), f32 and
-dynamic int8, all at 1 x 8.
+Whole models (`--models`): the torch-mlir GPT block exported with a
+dynamic batch and sequence, run fully dynamic and with `--effc-specialize`
+listing the shape, at 1 x 8 (also against the static export of that
+shape) and 4 x 128, f32 and dynamic int8.
 
   bench.py EFFC_RUN OUT_DIR [--rounds R] [--threads T] [--models]
            [--kinds f32,int8,csr90,nm24,models]
@@ -138,37 +138,45 @@ FRONTEND = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                         "..", "test", "models", "frontend")
 
 
+MODEL_SHAPES = ((1, 8), (4, 128))
+
+
 def bench_models(effc_run, out, rounds, threads):
-    """Static export vs fully dynamic vs specialized, same input."""
-    x = os.path.join(out, "gpt_x_1x8.npy")
-    np.save(x, np.random.default_rng(1).standard_normal((1, 8, 32))
-            .astype(np.float32))
+    """Fully dynamic vs specialized (and the static export, which exists
+    at 1 x 8 only), same input, at each of MODEL_SHAPES."""
     tail = "effc-raise,effc-rewrite-attention"
     precisions = {"f32": "", "int8 dynamic":
                   ",effc-assign-precision{weights=i8 activations=i8},"
                   "effc-quantize"}
-    variants = {
-        "static export": ("gpt_block.linalg.mlir", ""),
-        "dynamic": ("gpt_block_dyn.linalg.mlir", ""),
-        "specialized": ("gpt_block_dyn.linalg.mlir",
-                        "effc-specialize{batch=1 seq=8},"),
-    }
     rows = []
-    for prec, qtail in precisions.items():
-        times = {v: [] for v in variants}
-        cmds = {}
-        for _ in range(rounds):
-            for v, (model, head) in variants.items():
-                ms, cmd = run(effc_run, os.path.join(FRONTEND, model), 5000,
-                              threads, ["--pipeline", head + tail + qtail,
-                                        "--input", x])
-                times[v].append(ms)
-                cmds[v] = cmd
-        med = {v: statistics.median(t) for v, t in times.items()}
-        rows.append({"precision": prec, "ms": med, "cmds": cmds})
-        print(f"{prec}: " + ", ".join(f"{v} {m:.4f} ms"
-                                      for v, m in med.items()),
-              file=sys.stderr)
+    for b, s in MODEL_SHAPES:
+        x = os.path.join(out, f"gpt_x_{b}x{s}.npy")
+        np.save(x, np.random.default_rng(1).standard_normal((b, s, 32))
+                .astype(np.float32))
+        variants = {
+            "dynamic": ("gpt_block_dyn.linalg.mlir", ""),
+            "specialized": ("gpt_block_dyn.linalg.mlir",
+                            f"effc-specialize{{batch={b} seq={s}}},"),
+        }
+        if (b, s) == (1, 8):
+            variants["static export"] = ("gpt_block.linalg.mlir", "")
+        iters = max(200, 20000 // (b * s))
+        for prec, qtail in precisions.items():
+            times = {v: [] for v in variants}
+            cmds = {}
+            for _ in range(rounds):
+                for v, (model, head) in variants.items():
+                    ms, cmd = run(effc_run, os.path.join(FRONTEND, model),
+                                  iters, threads,
+                                  ["--pipeline", head + tail + qtail,
+                                   "--input", x])
+                    times[v].append(ms)
+                    cmds[v] = cmd
+            med = {v: statistics.median(t) for v, t in times.items()}
+            rows.append({"shape": f"{b}x{s}", "precision": prec, "ms": med,
+                         "cmds": cmds})
+            print(f"{b}x{s} {prec}: " + ", ".join(
+                f"{v} {m:.4f} ms" for v, m in med.items()), file=sys.stderr)
     return rows
 
 
@@ -247,18 +255,18 @@ def main():
         print()
     if not models:
         return
-    print("Whole model: torch-mlir GPT block (d=32, 2 heads, causal) at "
-          "batch 1 x sequence 8.\n")
-    print("| precision | static export ms | dynamic ms | specialized ms | "
-          "dynamic / static | specialized / static |")
+    print("Whole model: torch-mlir GPT block (d=32, 2 heads, causal); the "
+          "static export exists at 1 x 8 only.\n")
+    print("| batch x seq | precision | dynamic ms | specialized ms | "
+          "static export ms | dynamic / specialized |")
     print("|---|---|---|---|---|---|")
     for r in models:
         m = r["ms"]
-        s = m["static export"]
-        print(f"| {r['precision']} | {s:.4f} | {m['dynamic']:.4f} | "
-              f"{m['specialized']:.4f} | {m['dynamic'] / s:.3f} | "
-              f"{m['specialized'] / s:.3f} |")
-
+        st = m.get("static export")
+        print(f"| {r['shape']} | {r['precision']} | {m['dynamic']:.4f} | "
+              f"{m['specialized']:.4f} | "
+              f"{'' if st is None else f'{st:.4f}'} | "
+              f"{m['dynamic'] / m['specialized']:.3f} |")
 
 if __name__ == "__main__":
     main()

@@ -107,6 +107,9 @@ void mlir::effc::addCpuLLVMLowering(OpPassManager &pm) {
   pm.addPass(createLowerAffinePass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createSCFToControlFlowPass());
+  // After the memref lowering inlined each parallel body's alloca scope
+  // (a CFG loop can then hold the body's blocks).
+  pm.addPass(createPartitionWsloopsPass());
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.x86Vector = true;
   vectorToLLVM.amx = true;
