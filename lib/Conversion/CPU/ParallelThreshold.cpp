@@ -1,5 +1,4 @@
-//===- ParallelThreshold.cpp - small omp.parallel regions serial -*- C++
-//-*-===//
+//===- ParallelThreshold.cpp - small OpenMP regions serially ----*- C++ -*-===//
 //
 // Forking and joining OpenMP threads costs microseconds, more than a tiny
 // model's whole GEMM. This pass gives every `omp.parallel` an `if` operand
@@ -17,13 +16,13 @@
 // body, where an `scf.for` costs its trip count times its body, `scf.if` /
 // `scf.index_switch` their most expensive branch, and any other op the
 // number of elements it works on (vector ops count lanes, scalars 1,
-// loads and stores twice that, constants and terminators 0). Loop bounds computed inside the region
-// (the tile edges `min(ub - iv, T)`, a thread's chunk `iv * n / p`) are
-// re-computed in front of the region with every loop induction variable
-// replaced by its lower bound, i.e. the trip counts of the first iteration.
-// Static sizes fold the whole condition to a constant: a region that is
-// large enough is left as it was, a small one gets `if(false)`. A region
-// whose cost cannot be computed there (a `while` loop, a call, a bound
+// loads and stores twice that, constants and terminators 0). Loop bounds
+// computed inside the region (the tile edges `min(ub - iv, T)`, a thread's
+// chunk `iv * n / p`) are re-computed in front of the region with every loop
+// induction variable replaced by its lower bound, i.e. the trip counts of the
+// first iteration. Static sizes fold the whole condition to a constant: a
+// region that is large enough is left as it was, a small one gets `if(false)`.
+// A region whose cost cannot be computed there (a `while` loop, a call, a bound
 // loaded from memory) is left parallel.
 //
 //===----------------------------------------------------------------------===//
