@@ -99,6 +99,8 @@ void mlir::effc::addCpuLLVMLowering(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToOpenMPPass());
+  // Forking threads costs more than a tiny region's work.
+  pm.addPass(createParallelThresholdPass());
   pm.addPass(createConvertVectorToSCFPass());
   // MLIR 22's expand-strided-metadata crashes on dynamic expands it
   // cannot take (dynamic batch and sequence).
