@@ -85,9 +85,11 @@ public:
   /// `m`, xT's column count, may be dynamic (a runtime batch or sequence):
   /// the column tiles are then counted at run time and the last partial
   /// tile picks its vector count at run time (see emit).
+  /// `x` is xT before its transpose ([M, K]): a 1-lane tile (one row of a
+  /// runtime M) reads it, contiguous in k, instead of xT's column.
   SparseKernelEmitter(OpBuilder &b, Location loc, SparseLinearOp op,
-                      Value values, Value xT)
-      : b(b), loc(loc), op(op), values(values), xT(xT) {
+                      Value values, Value xT, Value x)
+      : b(b), loc(loc), op(op), values(values), xT(xT), x(x) {
     n = op.getWeightShape()[0];
     k = op.getWeightShape()[1];
     m = cast<RankedTensorType>(xT.getType()).getDimSize(1);
@@ -350,6 +352,12 @@ private:
               b, loc, row, ArrayRef<int64_t>{v * lanes},
               ArrayRef<int64_t>{lanes}, ArrayRef<int64_t>{1}));
       }
+      // One row of a runtime M: x[m0, k] has a static stride (K) where
+      // xT[k, m0] has the runtime M, an extra multiply per stored entry.
+      if (lanes == 1 && ShapedType::isDynamic(m))
+        xv.push_back(vector::TransferReadOp::create(b, loc, vecTy, x,
+                                                    ValueRange{cols[0], kIdx},
+                                                    pad, ArrayRef<bool>{true}));
       for (int64_t v = xv.size(); v < vecs; ++v)
         xv.push_back(vector::TransferReadOp::create(
             b, loc, vecTy, xT, ValueRange{kIdx, cols[v]}, pad,
@@ -507,7 +515,7 @@ private:
   OpBuilder &b;
   Location loc;
   SparseLinearOp op;
-  Value values, xT;
+  Value values, xT, x;
   /// K-block plans by tile vector count.
   std::map<int64_t, KPlan> plans;
   int64_t m, n = 0, k = 0, rowsPerUnit = 1, mt = 1;
@@ -755,7 +763,7 @@ struct LowerSparseLinearCpu : OpRewritePattern<SparseLinearOp> {
     Value x = buildCollapseToRows(rewriter, loc, op.getInput());
     Value xT = buildBlockTranspose(rewriter, loc, x);
     Value yT =
-        SparseKernelEmitter(rewriter, loc, op, op.getValues(), xT).emit();
+        SparseKernelEmitter(rewriter, loc, op, op.getValues(), xT, x).emit();
     Value y = buildBlockTranspose(rewriter, loc, yT);
     y = buildBiasActivation(rewriter, loc, y, op.getBias(), 1,
                             op.getActivation(), op.getClampMin(),
@@ -876,7 +884,7 @@ struct LowerQuantSparseLinearCpu : OpRewritePattern<SparseLinearOp> {
       values = arith::ConstantOp::create(
           rewriter, loc, DenseElementsAttr::get(wideTy, ArrayRef(wide)));
     }
-    Value yT = SparseKernelEmitter(rewriter, loc, op, values, xT).emit();
+    Value yT = SparseKernelEmitter(rewriter, loc, op, values, xT, xs).emit();
     Value acc = buildBlockTranspose(rewriter, loc, yT);
     if (f32Lanes)
       acc = buildGeneric(
