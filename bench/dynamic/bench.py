@@ -57,52 +57,46 @@ def static_entry(m, args, result_tail):
     return lines
 
 
-def f32_module(m, dynamic):
+def layer_module(m, dynamic, args, body):
+    """A module whose function takes `args` (static_entry's list) and
+    returns `%y` [M, N] f32, computed by the lines `body(t)` (t: the row
+    count as written in types, `?` when dynamic)."""
     t = "?" if dynamic else str(m)
     fn = "dyn" if dynamic else "main"
-    body = [
-        f"  func.func {'private ' if dynamic else ''}@{fn}(%x: tensor<{t}x{K}xf32>, %w: tensor<{K}x{N}xf32>) -> tensor<{t}x{N}xf32> {{",
+    params = ", ".join(f"%{n}: tensor<{t}x{tail}>" if rows else
+                       f"%{n}: tensor<{tail}>" for n, tail, rows in args)
+    lines = [f"  func.func {'private ' if dynamic else ''}@{fn}({params}) -> tensor<{t}x{N}xf32> {{",
+             *body(t), f"    return %y : tensor<{t}x{N}xf32>", "  }"]
+    if dynamic:
+        lines += static_entry(m, args, f"{N}xf32")
+    return "module {\n" + "\n".join(lines) + "\n}\n"
+
+
+def f32_module(m, dynamic):
+    return layer_module(m, dynamic, [("x", f"{K}xf32", True),
+                                     ("w", f"{K}x{N}xf32", False)], lambda t: [
         "    %c0 = arith.constant 0 : index",
         f"    %m = tensor.dim %x, %c0 : tensor<{t}x{K}xf32>",
         f"    %e = tensor.empty({'%m' if dynamic else ''}) : tensor<{t}x{N}xf32>",
         "    %z = arith.constant 0.0 : f32",
         f"    %f = linalg.fill ins(%z : f32) outs(%e : tensor<{t}x{N}xf32>) -> tensor<{t}x{N}xf32>",
-        f"    %y = linalg.matmul ins(%x, %w : tensor<{t}x{K}xf32>, tensor<{K}x{N}xf32>) outs(%f : tensor<{t}x{N}xf32>) -> tensor<{t}x{N}xf32>",
-        f"    return %y : tensor<{t}x{N}xf32>", "  }"]
-    if dynamic:
-        body += static_entry(m, [("x", f"{K}xf32", True), ("w", f"{K}x{N}xf32", False)],
-                             f"{N}xf32")
-    return "module {\n" + "\n".join(body) + "\n}\n"
+        f"    %y = linalg.matmul ins(%x, %w : tensor<{t}x{K}xf32>, tensor<{K}x{N}xf32>) outs(%f : tensor<{t}x{N}xf32>) -> tensor<{t}x{N}xf32>"])
 
 
 def int8_module(m, dynamic, wbytes, wscale):
-    t = "?" if dynamic else str(m)
-    fn = "dyn" if dynamic else "main"
-    body = [
-        f"  func.func {'private ' if dynamic else ''}@{fn}(%x: tensor<{t}x{K}xi8>, %xs: tensor<{t}x1xf32>) -> tensor<{t}x{N}xf32> {{",
+    return layer_module(m, dynamic, [("x", f"{K}xi8", True),
+                                     ("xs", "1xf32", True)], lambda t: [
         f"    %w = arith.constant dense<\"0x{wbytes}\"> : tensor<{N}x{K}xi8>",
         f"    %ws = arith.constant dense<{wscale}> : tensor<{N}x1xf32>",
-        f"    %y = effc.block_scaled_linear %x, %xs, %w, %ws {{block = array<i64: 1, {K}>}} : tensor<{t}x{K}xi8>, tensor<{t}x1xf32>, tensor<{N}x{K}xi8>, tensor<{N}x1xf32> -> tensor<{t}x{N}xf32>",
-        f"    return %y : tensor<{t}x{N}xf32>", "  }"]
-    if dynamic:
-        body += static_entry(m, [("x", f"{K}xi8", True), ("xs", "1xf32", True)],
-                             f"{N}xf32")
-    return "module {\n" + "\n".join(body) + "\n}\n"
+        f"    %y = effc.block_scaled_linear %x, %xs, %w, %ws {{block = array<i64: 1, {K}>}} : tensor<{t}x{K}xi8>, tensor<{t}x1xf32>, tensor<{N}x{K}xi8>, tensor<{N}x1xf32> -> tensor<{t}x{N}xf32>"])
 
 
 def sparse_module(m, dynamic, whex):
     """effc.linear with the constant f32 weight `whex` [N, K], compressed by
     the pipeline SPARSE_PIPELINES gives for the kind."""
-    t = "?" if dynamic else str(m)
-    fn = "dyn" if dynamic else "main"
-    body = [
-        f"  func.func {'private ' if dynamic else ''}@{fn}(%x: tensor<{t}x{K}xf32>) -> tensor<{t}x{N}xf32> {{",
+    return layer_module(m, dynamic, [("x", f"{K}xf32", True)], lambda t: [
         f"    %w = arith.constant dense<\"0x{whex}\"> : tensor<{N}x{K}xf32>",
-        f"    %y = effc.linear %x, %w : tensor<{t}x{K}xf32>, tensor<{N}x{K}xf32> -> tensor<{t}x{N}xf32>",
-        f"    return %y : tensor<{t}x{N}xf32>", "  }"]
-    if dynamic:
-        body += static_entry(m, [("x", f"{K}xf32", True)], f"{N}xf32")
-    return "module {\n" + "\n".join(body) + "\n}\n"
+        f"    %y = effc.linear %x, %w : tensor<{t}x{K}xf32>, tensor<{N}x{K}xf32> -> tensor<{t}x{N}xf32>"])
 
 
 SPARSE_PIPELINES = {"csr90": "effc-sparsify{force=1 format=csr}",

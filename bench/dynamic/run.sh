@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Dynamic vs static shapes (issue 20): one layer compiled with a runtime row
-# count against the same layer compiled for that count, f32 GEMM and dynamic
-# int8, M = 1..2048 at N = K = 1024, alternating rounds (bench/dynamic/bench.py).
+# count against the same layer compiled for that count (f32 GEMM, dynamic
+# int8, 90% CSR and 2:4 sparse; M = 1..2048 at N = K = 1024), and the
+# torch-mlir GPT block fully dynamic against --effc-specialize and the static
+# export, alternating rounds (bench/dynamic/bench.py).
 #
 # usage: bash bench/dynamic/run.sh [BUILD_DIR]   (BENCH=dynamic bash bench/run.sh)
 # Knobs: ROUNDS (default 3), THREADS (default 1).

@@ -89,18 +89,7 @@ def main(argv):
                                pieces, enc, scales, bias, act, res))
         for i, rows in enumerate(lead):
             x = rng.integers(-128, 128, rows + (k,)).astype(np.int8)
-            acc = (x.astype(np.int64) - qk.ZX) @ dense.astype(np.int64).T
-            if bias is not None:
-                acc = acc + bias
-            acc = acc.astype(np.int32)
-            if res == "i32":
-                y = np.maximum(acc, 0) if act == "relu" else acc
-            else:
-                s = np.float32(scales).astype(np.float32) * np.float32(qk.SX)
-                y = acc.astype(np.float32) * s.astype(np.float32)
-                if act == "relu":
-                    y = np.maximum(y, np.float32(0))
-            save(name, i, x, y)
+            save(name, i, x, qk.reference(x, dense, scales, bias, act, res))
 
     def sparse(n, k, density):
         return (rng.standard_normal((n, k)) *

@@ -93,6 +93,20 @@ def linear(name, xshape, n, k, pieces, enc, scales, bias, act, out,
     return "\n".join(lines)
 
 
+def reference(x, dense, scales, bias, act, res):
+    """The exact result of a quantized sparse_linear on i8 storage `x`
+    (see the module docstring)."""
+    acc = (x.astype(np.int64) - ZX) @ dense.astype(np.int64).T
+    if bias is not None:
+        acc = acc + bias
+    acc = acc.astype(np.int32)
+    if res == "i32":
+        return np.maximum(acc, 0) if act == "relu" else acc
+    s = np.float32(scales).astype(np.float32) * np.float32(SX)
+    y = acc.astype(np.float32) * s.astype(np.float32)
+    return np.maximum(y, np.float32(0)) if act == "relu" else y
+
+
 def main(argv):
     out = argv[1]
     os.makedirs(out, exist_ok=True)
@@ -106,19 +120,8 @@ def main(argv):
         n, k = dense.shape
         funcs.append(linear(name, xshape, n, k, pieces, enc, scales, bias,
                             act, res, channel_attr))
-        acc = (x.astype(np.int64) - ZX) @ dense.astype(np.int64).T
-        if bias is not None:
-            acc = acc + bias
-        acc = acc.astype(np.int32)
-        if res == "i32":
-            y = np.maximum(acc, 0) if act == "relu" else acc
-        else:
-            s = np.float32(scales).astype(np.float32) * np.float32(SX)
-            y = acc.astype(np.float32) * s.astype(np.float32)
-            if act == "relu":
-                y = np.maximum(y, np.float32(0))
         inputs[name] = x
-        expected[name] = y
+        expected[name] = reference(x, dense, scales, bias, act, res)
 
     def sparse(n, k, density):
         return (rng.integers(-127, 128, (n, k)) *
