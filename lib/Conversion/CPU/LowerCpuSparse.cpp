@@ -201,9 +201,24 @@ public:
         return switchOn(laneClass, {1, 4, 8, kLanes}, done, [&](int64_t l) {
           int64_t saved = lanes;
           setLanes(l);
-          Value t =
-              perTile(fullEnd, 1,
-                      l == 1 ? TileTail::none : TileTail::lastPartial, done);
+          Value t;
+          if (l == 1) {
+            t = perTile(fullEnd, 1, TileTail::none, done);
+          } else {
+            // Exactly l rows (a power-of-two batch) need no masks.
+            Value exact = arith::CmpIOp::create(
+                b, loc, arith::CmpIPredicate::eq, rest, idx(l));
+            auto ifOp = scf::IfOp::create(b, loc, done.getType(), exact,
+                                          /*withElseRegion=*/true);
+            OpBuilder::InsertionGuard g3(b);
+            b.setInsertionPointToStart(ifOp.thenBlock());
+            scf::YieldOp::create(b, loc,
+                                 perTile(fullEnd, 1, TileTail::none, done));
+            b.setInsertionPointToStart(ifOp.elseBlock());
+            scf::YieldOp::create(
+                b, loc, perTile(fullEnd, 1, TileTail::lastPartial, done));
+            t = ifOp.getResult(0);
+          }
           setLanes(saved);
           return t;
         });
