@@ -76,6 +76,19 @@ struct KPlan {
 
 int64_t chunkFor(int64_t units);
 
+/// `then()` when `cond` holds, else `otherwise`: an scf.if whose branches
+/// yield them (`then` builds its ops inside the then-branch).
+Value ifThenElse(OpBuilder &b, Location loc, Value cond,
+                 function_ref<Value()> then, function_ref<Value()> otherwise) {
+  auto ifOp = scf::IfOp::create(
+      b, loc, cond,
+      [&](OpBuilder &, Location l) { scf::YieldOp::create(b, l, then()); },
+      [&](OpBuilder &, Location l) {
+        scf::YieldOp::create(b, l, otherwise());
+      });
+  return ifOp.getResult(0);
+}
+
 /// Emits the kernel for one sparse_linear into `b`.
 class SparseKernelEmitter {
 public:
@@ -206,18 +219,14 @@ public:
             t = perTile(fullEnd, 1, TileTail::none, done);
           } else {
             // Exactly l rows (a power-of-two batch) need no masks.
-            Value exact = arith::CmpIOp::create(
-                b, loc, arith::CmpIPredicate::eq, rest, idx(l));
-            auto ifOp = scf::IfOp::create(b, loc, done.getType(), exact,
-                                          /*withElseRegion=*/true);
-            OpBuilder::InsertionGuard g3(b);
-            b.setInsertionPointToStart(ifOp.thenBlock());
-            scf::YieldOp::create(b, loc,
-                                 perTile(fullEnd, 1, TileTail::none, done));
-            b.setInsertionPointToStart(ifOp.elseBlock());
-            scf::YieldOp::create(
-                b, loc, perTile(fullEnd, 1, TileTail::lastPartial, done));
-            t = ifOp.getResult(0);
+            t = ifThenElse(
+                b, loc,
+                arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rest,
+                                      idx(l)),
+                [&] { return perTile(fullEnd, 1, TileTail::none, done); },
+                [&] {
+                  return perTile(fullEnd, 1, TileTail::lastPartial, done);
+                });
           }
           setLanes(saved);
           return t;
@@ -623,19 +632,16 @@ Value transposeRowBlock(OpBuilder &b, Location loc, Value in, Value b0,
       }
       Value valid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
                                           idx(j), validRows);
-      auto ifOp = scf::IfOp::create(b, loc, t.getType(), valid,
-                                    /*withElseRegion=*/true);
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-      Value row = arith::AddIOp::create(b, loc, b0, idx(j));
-      scf::YieldOp::create(b, loc,
-                           vector::TransferWriteOp::create(
-                               b, loc, rows[j], t, ValueRange{row, a0},
-                               ArrayRef<bool>{writeInBounds})
-                               .getResult());
-      b.setInsertionPointToStart(ifOp.elseBlock());
-      scf::YieldOp::create(b, loc, t);
-      t = ifOp.getResult(0);
+      t = ifThenElse(
+          b, loc, valid,
+          [&] {
+            Value row = arith::AddIOp::create(b, loc, b0, idx(j));
+            return vector::TransferWriteOp::create(
+                       b, loc, rows[j], t, ValueRange{row, a0},
+                       ArrayRef<bool>{writeInBounds})
+                .getResult();
+          },
+          [&] { return t; });
     }
     return t;
   };
@@ -656,16 +662,13 @@ Value transposeRowBlock(OpBuilder &b, Location loc, Value in, Value b0,
     tile = fullLoop(fullEnd);
     Value partial =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, fullEnd, a);
-    auto ifOp = scf::IfOp::create(b, loc, tile.getType(), partial,
-                                  /*withElseRegion=*/true);
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    scf::YieldOp::create(
-        b, loc,
-        block(fullEnd, kLanes, arith::SubIOp::create(b, loc, a, idx(1)), tile));
-    b.setInsertionPointToStart(ifOp.elseBlock());
-    scf::YieldOp::create(b, loc, tile);
-    return ifOp.getResult(0);
+    return ifThenElse(
+        b, loc, partial,
+        [&] {
+          return block(fullEnd, kLanes,
+                       arith::SubIOp::create(b, loc, a, idx(1)), tile);
+        },
+        [&] { return tile; });
   }
   int64_t full = cols / kLanes;
   if (full > 0)
@@ -729,16 +732,13 @@ Value buildBlockTranspose(OpBuilder &b, Location loc, Value in) {
     Value rest = arith::SubIOp::create(b, loc, bDim, r0);
     Value partial =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, r0, bDim);
-    auto ifOp = scf::IfOp::create(b, loc, out.getType(), partial,
-                                  /*withElseRegion=*/true);
-    OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(ifOp.thenBlock());
-    scf::YieldOp::create(b, loc,
-                         transposeRowBlock(b, loc, in, r0, kLanes,
-                                           /*bMasked=*/true, out, rest));
-    b.setInsertionPointToStart(ifOp.elseBlock());
-    scf::YieldOp::create(b, loc, out);
-    return ifOp.getResult(0);
+    return ifThenElse(
+        b, loc, partial,
+        [&] {
+          return transposeRowBlock(b, loc, in, r0, kLanes, /*bMasked=*/true,
+                                   out, rest);
+        },
+        [&] { return out; });
   }
   int64_t full = rows / kLanes;
   if (full > 0)
